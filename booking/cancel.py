@@ -1,0 +1,55 @@
+"""Cancelling a booking, with the refund its recorded policy gives."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from booking.config import BookingDeps
+from booking.domain.policy import parse_tiers, refund_amount
+from booking.domain.states import BookingStatus, check_transition
+from booking.errors import NotFound
+from booking.events import EventType, record_event
+from booking.refunds import execute_refunds, refund_across_payments
+from db import queries
+from db.models import Booking
+
+
+def refund_quote(booking: Booking, deps: BookingDeps, *, by_admin: bool) -> int:
+    """What cancelling now would return: shown to the client before they agree."""
+    refundable = booking.paid - booking.refunded
+    if by_admin or booking.status == BookingStatus.PENDING_PAYMENT:
+        return refundable
+    tiers = parse_tiers(booking.refund_tiers)
+    return min(refundable, refund_amount(booking.paid, tiers, booking.start_at, deps.now()))
+
+
+async def cancel_booking(
+    session: AsyncSession, deps: BookingDeps, booking_id: int, *, by_admin: bool, reason: str = ""
+) -> tuple[Booking, int]:
+    """Cancel and refund by policy (a client) or in full (an admin); returns the refund."""
+    booking = await queries.booking_for_update(session, booking_id)
+    if booking is None:
+        raise NotFound("booking_not_found", "No such booking.")
+    check_transition(BookingStatus(booking.status), BookingStatus.CANCELLED)
+    amount = refund_quote(booking, deps, by_admin=by_admin)
+    booking.status = BookingStatus.CANCELLED
+    booking.cancelled_at = deps.now()
+    booking.cancel_reason = reason[:500] or None
+    refunds = await refund_across_payments(
+        session,
+        deps,
+        booking,
+        amount,
+        reason or ("cancelled by admin" if by_admin else "cancelled"),
+    )
+    record_event(
+        session,
+        EventType.BOOKING_CANCELLED,
+        booking=booking,
+        refund_total=amount,
+        by="admin" if by_admin else "client",
+        reason=reason,
+    )
+    await session.commit()
+    await execute_refunds(session, deps, [r.id for r in refunds])
+    return booking, amount

@@ -1,0 +1,71 @@
+"""What the use cases need besides a database session: rules, the clock, the gateways."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from booking.domain.calendar import BookingWindow
+from payments.base import PaymentProvider, ReceiptInfo
+
+Clock = Callable[[], datetime]
+
+
+def system_clock() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class BookingRules:
+    tz: ZoneInfo
+    hold: timedelta
+    prepayment_percent: int
+    min_notice: timedelta
+    horizon_days: int
+    refund_tiers: str
+
+    @property
+    def window(self) -> BookingWindow:
+        return BookingWindow(
+            tz=self.tz, min_notice=self.min_notice, horizon_days=self.horizon_days
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class ReceiptRules:
+    """54-FZ receipts are sent only when the studio sets a VAT code."""
+
+    tax_system: int | None = None
+    vat_code: int | None = None
+
+    def receipt(
+        self, item_name: str, payment_mode: str, email: str | None, phone: str | None
+    ) -> ReceiptInfo | None:
+        if self.vat_code is None or not (email or phone):
+            return None
+        return ReceiptInfo(
+            item_name=item_name,
+            tax_system=self.tax_system,
+            vat_code=self.vat_code,
+            payment_mode=payment_mode,
+            email=email,
+            phone=phone,
+        )
+
+
+@dataclass(slots=True)
+class BookingDeps:
+    rules: BookingRules
+    providers: Mapping[str, PaymentProvider]
+    base_url: str
+    clock: Clock = system_clock
+    receipts: ReceiptRules = field(default_factory=ReceiptRules)
+    return_url: str | None = None
+
+    def now(self) -> datetime:
+        return self.clock()
+
+    def provider(self, gateway: str) -> PaymentProvider | None:
+        return self.providers.get(gateway)

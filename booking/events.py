@@ -1,0 +1,60 @@
+"""The outbox: a state change and its event row are written in one transaction."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.models import Booking, Event, Payment, Refund
+
+
+class EventType(StrEnum):
+    BOOKING_CREATED = "booking.created"
+    BOOKING_CONFIRMED = "booking.confirmed"
+    BOOKING_EXPIRED = "booking.expired"
+    BOOKING_CANCELLED = "booking.cancelled"
+    BOOKING_COMPLETED = "booking.completed"
+    PAYMENT_CREATED = "payment.created"
+    PAYMENT_SUCCEEDED = "payment.succeeded"
+    PAYMENT_CANCELED = "payment.canceled"
+    PAYMENT_LATE_REFUNDED = "payment.late_refunded"
+    REFUND_CREATED = "refund.created"
+    REFUND_SUCCEEDED = "refund.succeeded"
+    REFUND_FAILED = "refund.failed"
+    NOTIFICATION_MANUAL = "notification.manual"
+    REMINDER_DUE = "booking.reminder"
+
+
+def record_event(
+    session: AsyncSession,
+    event_type: EventType,
+    *,
+    booking: Booking | None = None,
+    payment: Payment | None = None,
+    refund: Refund | None = None,
+    **payload: Any,
+) -> Event:
+    """Add the event row to the session's transaction (flushed with the change it reports)."""
+    data: dict[str, Any] = dict(payload)
+    if booking is not None:
+        data.setdefault("code", booking.code)
+        data.setdefault("status", booking.status)
+    if payment is not None:
+        data.setdefault("gateway", payment.gateway)
+        data.setdefault("amount", payment.amount)
+        data.setdefault("kind", payment.kind)
+    if refund is not None:
+        data.setdefault("refund_id", refund.id)
+        data.setdefault("refund_amount", refund.amount)
+    event = Event(
+        type=str(event_type),
+        booking_id=booking.id
+        if booking is not None
+        else (payment.booking_id if payment else None),
+        payment_id=payment.id if payment is not None else None,
+        payload=data,
+    )
+    session.add(event)
+    return event

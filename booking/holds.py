@@ -1,0 +1,189 @@
+"""Holding a slot (a new booking in pending_payment) and letting unpaid holds expire."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from booking.config import BookingDeps
+from booking.domain.calendar import blocked_interval, validate_booking
+from booking.domain.pricing import prepayment_amount, quote
+from booking.domain.states import BookingStatus, check_transition
+from booking.errors import BookingRuleError, SlotTakenError
+from booking.events import EventType, record_event
+from booking.studio import active_hall, load_schedule, price_bands
+from booking.tokens import hash_token, new_access_token, new_booking_code
+from db import queries
+from db.models import Booking, Client
+
+PHONE_RE = re.compile(r"^\+?[0-9]{10,15}$")
+EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+class PaymentMode(StrEnum):
+    PREPAY = "prepay"
+    FULL = "full"
+
+
+class Source(StrEnum):
+    TELEGRAM = "telegram"
+    WEB = "web"
+    ADMIN = "admin"
+
+
+@dataclass(frozen=True, slots=True)
+class ClientInfo:
+    name: str = ""
+    phone: str | None = None
+    email: str | None = None
+    telegram_id: int | None = None
+    username: str | None = None
+    language: str = "ru"
+
+
+@dataclass(frozen=True, slots=True)
+class HoldRequest:
+    hall_id: int
+    start: datetime
+    end: datetime
+    payment_mode: PaymentMode
+    client: ClientInfo
+    source: Source
+
+
+def normalize_phone(phone: str) -> str:
+    """Digits with a leading +; a Russian 8XXXXXXXXXX becomes +7XXXXXXXXXX."""
+    digits = re.sub(r"[\s\-()]", "", phone)
+    if re.fullmatch(r"8[0-9]{10}", digits):
+        digits = "+7" + digits[1:]
+    if not PHONE_RE.fullmatch(digits):
+        raise BookingRuleError("bad_phone", "The phone number is not valid.")
+    return digits if digits.startswith("+") else "+" + digits
+
+
+def check_email(email: str) -> str:
+    email = email.strip()
+    if len(email) > 254 or not EMAIL_RE.fullmatch(email):
+        raise BookingRuleError("bad_email", "The e-mail address is not valid.")
+    return email
+
+
+async def upsert_client(session: AsyncSession, info: ClientInfo) -> Client:
+    """Telegram users are one client each; website clients get a row per booking."""
+    client = None
+    if info.telegram_id is not None:
+        client = await queries.client_by_telegram(session, info.telegram_id)
+    if client is None:
+        client = Client(telegram_id=info.telegram_id)
+        session.add(client)
+    client.name = info.name or client.name or ""
+    client.username = info.username or client.username
+    client.language = info.language or client.language or "ru"
+    if info.phone:
+        client.phone = normalize_phone(info.phone)
+    if info.email:
+        client.email = check_email(info.email)
+    await session.flush()
+    return client
+
+
+async def hold_booking(
+    session: AsyncSession, deps: BookingDeps, request: HoldRequest
+) -> tuple[Booking, str]:
+    """Create a booking in pending_payment that holds its slot; returns it and its token.
+
+    The calendar rules are checked here for a clear error, and the database's no-overlap
+    constraint decides races between processes.
+    """
+    now = deps.now()
+    hall = await active_hall(session, request.hall_id)
+    blocked = blocked_interval(request.start, request.end, hall.buffer_minutes)
+    for stale in await queries.overdue_holds_in(session, hall.id, blocked.start, blocked.end, now):
+        expire_one(session, stale)
+    schedule = await load_schedule(session, deps, hall, request.start, request.end)
+    validate_booking(
+        request.start,
+        request.end,
+        schedule.calendar,
+        deps.rules.window,
+        schedule.busy,
+        schedule.closures,
+        now,
+    )
+    total = quote(request.start, request.end, hall.hourly_price, price_bands(hall), deps.rules.tz)
+    prepay = (
+        prepayment_amount(total, deps.rules.prepayment_percent)
+        if request.payment_mode == PaymentMode.PREPAY
+        else total
+    )
+    client = await upsert_client(session, request.client)
+    token = new_access_token()
+    booking = Booking(
+        code=new_booking_code(),
+        hall_id=hall.id,
+        client_id=client.id,
+        start_at=request.start,
+        end_at=request.end,
+        blocked_until=blocked.end,
+        status=BookingStatus.PENDING_PAYMENT,
+        payment_mode=request.payment_mode,
+        total=total,
+        prepay_amount=prepay,
+        paid=0,
+        refunded=0,
+        source=request.source,
+        hold_expires_at=now + deps.rules.hold,
+        refund_tiers=deps.rules.refund_tiers,
+        access_token_hash=hash_token(token),
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(booking)
+    try:
+        await session.flush()
+    except IntegrityError as exc:
+        await session.rollback()
+        if is_overlap_violation(exc):
+            raise SlotTakenError("slot_taken", "This time has just been taken.") from None
+        raise
+    record_event(session, EventType.BOOKING_CREATED, booking=booking, hall=hall.name)
+    await session.commit()
+    return booking, token
+
+
+def is_overlap_violation(exc: IntegrityError) -> bool:
+    text = str(exc.orig)
+    return "booking_overlap" in text or "ex_bookings_no_overlap" in text
+
+
+def expire_one(session: AsyncSession, booking: Booking) -> None:
+    """Mark an unpaid hold expired, freeing its slot, with its event."""
+    check_transition(BookingStatus(booking.status), BookingStatus.EXPIRED)
+    booking.status = BookingStatus.EXPIRED
+    record_event(session, EventType.BOOKING_EXPIRED, booking=booking)
+
+
+async def expire_holds(session: AsyncSession, deps: BookingDeps, limit: int = 200) -> int:
+    """Expire every hold past its time; safe to run in several processes at once."""
+    expired = 0
+    for booking in await queries.due_holds(session, deps.now(), limit):
+        expire_one(session, booking)
+        expired += 1
+    await session.commit()
+    return expired
+
+
+async def complete_finished(session: AsyncSession, deps: BookingDeps, limit: int = 200) -> int:
+    """Confirmed bookings whose time is over become completed."""
+    done = 0
+    for booking in await queries.finished_bookings(session, deps.now(), limit):
+        booking.status = BookingStatus.COMPLETED
+        record_event(session, EventType.BOOKING_COMPLETED, booking=booking)
+        done += 1
+    await session.commit()
+    return done

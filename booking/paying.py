@@ -1,0 +1,287 @@
+"""Payments of a booking: starting one at a gateway and applying what a gateway verified.
+
+Transactions are never held open across a gateway call: the payment row is committed first
+(with an idempotency key derived from its id), then the gateway is asked, then the answer is
+stored. A retried call reuses the same row and key, so it cannot charge twice.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from booking.config import BookingDeps
+from booking.domain.states import BookingStatus, check_transition
+from booking.errors import (
+    BookingRuleError,
+    GatewayUnavailable,
+    InvalidTransition,
+    NotFound,
+    PaymentMismatch,
+)
+from booking.events import EventType, record_event
+from booking.holds import expire_one
+from booking.refunds import create_refund, execute_refunds
+from booking.settle import settle_payment
+from db import queries
+from db.models import Booking, Client, Hall, Payment, Refund
+from payments.base import GatewayError, PaymentRequest, PaymentState, PaymentStatus
+
+log = logging.getLogger(__name__)
+
+
+class PaymentKind(StrEnum):
+    PREPAYMENT = "prepayment"
+    FULL = "full"
+    BALANCE = "balance"
+
+
+def amount_due(booking: Booking, now: datetime) -> tuple[int, PaymentKind | None]:
+    """What the client can pay now and what that payment is."""
+    if booking.status == BookingStatus.PENDING_PAYMENT:
+        if booking.hold_expires_at is not None and booking.hold_expires_at <= now:
+            return 0, None
+        if booking.prepay_amount < booking.total:
+            return booking.prepay_amount, PaymentKind.PREPAYMENT
+        return booking.total, PaymentKind.FULL
+    if booking.status == BookingStatus.CONFIRMED and booking.paid < booking.total:
+        return booking.total - booking.paid, PaymentKind.BALANCE
+    return 0, None
+
+
+async def start_payment(
+    session: AsyncSession, deps: BookingDeps, booking_id: int, gateway: str
+) -> Payment:
+    """Create (or reuse) the payment for what is due now and get its confirmation URL."""
+    provider = deps.provider(gateway)
+    if provider is None:
+        raise BookingRuleError("unknown_gateway", f"Payment gateway {gateway!r} is not available.")
+    booking = await queries.booking_for_update(session, booking_id)
+    if booking is None:
+        raise NotFound("booking_not_found", "No such booking.")
+    now = deps.now()
+    if booking.status == BookingStatus.PENDING_PAYMENT and (
+        booking.hold_expires_at is not None and booking.hold_expires_at <= now
+    ):
+        expire_one(session, booking)
+        await session.commit()
+        raise InvalidTransition("hold_expired", "The hold has expired; please book again.")
+    amount, kind = amount_due(booking, now)
+    if kind is None or amount <= 0:
+        raise InvalidTransition(
+            "not_payable", f"A booking that is {booking.status} has nothing to pay."
+        )
+    payment = await queries.open_payment(session, booking.id, gateway, kind, amount)
+    if payment is not None and payment.confirmation_url:
+        await session.commit()
+        return payment
+    if payment is None:
+        payment = Payment(
+            booking_id=booking.id,
+            gateway=gateway,
+            kind=kind,
+            amount=amount,
+            status=PaymentStatus.PENDING,
+            idempotency_key=f"new-{booking.code}-{now.timestamp()}",
+            created_at=now,
+            updated_at=now,
+        )
+        session.add(payment)
+        await session.flush()
+        payment.idempotency_key = f"pay-{payment.id}-{booking.code}"
+        record_event(session, EventType.PAYMENT_CREATED, booking=booking, payment=payment)
+    request = await _payment_request(session, deps, booking, payment)
+    await session.commit()
+    try:
+        created = await provider.create_payment(request)
+    except GatewayError as exc:
+        log.warning(
+            "payment create failed",
+            extra={"payment_id": payment.id, "booking_id": booking.id, "gateway": gateway},
+        )
+        payment.error = str(exc)[:500]
+        await session.commit()
+        raise GatewayUnavailable(
+            "gateway_unavailable", "The payment service did not answer; please try again."
+        ) from exc
+    payment.gateway_payment_id = created.gateway_payment_id
+    payment.confirmation_url = created.confirmation_url
+    payment.raw = dict(created.raw)
+    payment.error = None
+    if created.status != PaymentStatus.PENDING:
+        log.info("gateway created payment in status %s", created.status)
+    await session.commit()
+    return payment
+
+
+async def _payment_request(
+    session: AsyncSession, deps: BookingDeps, booking: Booking, payment: Payment
+) -> PaymentRequest:
+    hall = await session.get(Hall, booking.hall_id)
+    client = await session.get(Client, booking.client_id)
+    assert hall is not None and client is not None
+    local = booking.start_at.astimezone(deps.rules.tz)
+    description = f"{hall.name}, {local:%d.%m.%Y %H:%M}, бронь {booking.code}"
+    mode = {
+        PaymentKind.PREPAYMENT: "partial_prepayment",
+        PaymentKind.FULL: "full_prepayment",
+        PaymentKind.BALANCE: "full_payment",
+    }[PaymentKind(payment.kind)]
+    base = deps.base_url.rstrip("/")
+    return PaymentRequest(
+        payment_id=payment.id,
+        booking_code=booking.code,
+        amount=payment.amount,
+        description=description[:128],
+        return_url=deps.return_url or f"{base}/pay/return/{booking.code}",
+        notification_url=f"{base}/api/payments/webhook/{payment.gateway}",
+        idempotency_key=payment.idempotency_key,
+        receipt=deps.receipts.receipt(
+            f"Аренда фотостудии: {hall.name}", mode, client.email, client.phone
+        ),
+        metadata={"payment_id": str(payment.id), "booking_code": booking.code},
+    )
+
+
+async def apply_payment_state(
+    session: AsyncSession, deps: BookingDeps, gateway: str, state: PaymentState
+) -> str:
+    """Apply a verified gateway report once; repeats and stale reports change nothing.
+
+    Returns what happened, for the log: "applied", "duplicate" or "stale".
+    """
+    payment = await _find_payment(session, gateway, state)
+    if state.amount is not None and (
+        state.amount != payment.amount or state.currency.upper() != payment.currency
+    ):
+        raise PaymentMismatch(
+            "amount_mismatch",
+            f"Gateway reports {state.amount} {state.currency}, "
+            f"payment {payment.id} asked {payment.amount} {payment.currency}.",
+        )
+    old, new = PaymentStatus(payment.status), state.status
+    refunds: list[Refund] = []
+    outcome = "applied"
+    if old == new:
+        outcome = "duplicate"
+    elif new == PaymentStatus.SUCCEEDED and old in (
+        PaymentStatus.PENDING,
+        PaymentStatus.AUTHORIZED,
+        PaymentStatus.CANCELED,
+    ):
+        payment.status = PaymentStatus.SUCCEEDED
+        payment.paid_at = deps.now()
+        payment.gateway_payment_id = payment.gateway_payment_id or state.gateway_payment_id
+        payment.raw = dict(state.raw)
+        record_event(session, EventType.PAYMENT_SUCCEEDED, payment=payment)
+        booking = await queries.booking_for_update(session, payment.booking_id)
+        assert booking is not None
+        refunds = await settle_payment(session, deps, booking, payment)
+    elif new == PaymentStatus.CANCELED and old in (
+        PaymentStatus.PENDING,
+        PaymentStatus.AUTHORIZED,
+    ):
+        payment.status = PaymentStatus.CANCELED
+        payment.raw = dict(state.raw)
+        record_event(session, EventType.PAYMENT_CANCELED, payment=payment)
+    elif new == PaymentStatus.AUTHORIZED and old == PaymentStatus.PENDING:
+        payment.status = PaymentStatus.AUTHORIZED
+        payment.raw = dict(state.raw)
+    elif new in (PaymentStatus.REFUNDED, PaymentStatus.PARTIALLY_REFUNDED) and old in (
+        PaymentStatus.SUCCEEDED,
+        PaymentStatus.PARTIALLY_REFUNDED,
+    ):
+        payment.status = new
+        payment.raw = dict(state.raw)
+    else:
+        outcome = "stale"
+    await session.commit()
+    if outcome != "applied":
+        log.info(
+            "payment report ignored",
+            extra={"payment_id": payment.id, "outcome": outcome, "reported": str(new)},
+        )
+    await execute_refunds(session, deps, [r.id for r in refunds])
+    return outcome
+
+
+async def _find_payment(session: AsyncSession, gateway: str, state: PaymentState) -> Payment:
+    payment = await queries.payment_by_gateway_id(session, gateway, state.gateway_payment_id)
+    if payment is None and state.our_payment_id is not None:
+        candidate = await queries.payment_for_update(session, state.our_payment_id)
+        if (
+            candidate is not None
+            and candidate.gateway == gateway
+            and candidate.gateway_payment_id in (None, state.gateway_payment_id)
+        ):
+            payment = candidate
+    if payment is None:
+        raise NotFound("unknown_payment", "No such payment.")
+    return payment
+
+
+async def confirm_by_hand(
+    session: AsyncSession, deps: BookingDeps, booking_id: int, amount: int | None, note: str
+) -> Booking:
+    """An admin confirms a booking paid outside the gateways (cash, transfer)."""
+    booking = await queries.booking_for_update(session, booking_id)
+    if booking is None:
+        raise NotFound("booking_not_found", "No such booking.")
+    status = BookingStatus(booking.status)
+    if status not in (BookingStatus.PENDING_PAYMENT, BookingStatus.EXPIRED):
+        check_transition(status, BookingStatus.CONFIRMED)
+    due = booking.total - booking.paid
+    if amount is None:
+        amount = booking.prepay_amount if booking.paid == 0 else due
+    if amount < 0 or amount > due:
+        raise BookingRuleError("bad_amount", f"The amount must be between 0 and {due} kopecks.")
+    now = deps.now()
+    payment = Payment(
+        booking_id=booking.id,
+        gateway="cash",
+        kind=PaymentKind.FULL if amount == booking.total else PaymentKind.PREPAYMENT,
+        amount=amount,
+        status=PaymentStatus.SUCCEEDED,
+        idempotency_key=f"cash-{booking.code}-{now.timestamp()}",
+        raw={"note": note[:200]},
+        created_at=now,
+        updated_at=now,
+        paid_at=now,
+    )
+    session.add(payment)
+    await session.flush()
+    record_event(session, EventType.PAYMENT_SUCCEEDED, payment=payment, by="admin")
+    await settle_payment(session, deps, booking, payment, refund_on_conflict=False)
+    await session.commit()
+    return booking
+
+
+async def request_refund(
+    session: AsyncSession, deps: BookingDeps, payment_id: int, amount: int | None, reason: str
+) -> Refund:
+    """An admin's refund of a payment, full (amount None) or partial."""
+    payment = await queries.payment_for_update(session, payment_id)
+    if payment is None:
+        raise NotFound("payment_not_found", "No such payment.")
+    if payment.status not in (PaymentStatus.SUCCEEDED, PaymentStatus.PARTIALLY_REFUNDED):
+        raise InvalidTransition(
+            "not_refundable", f"A {payment.status} payment cannot be refunded."
+        )
+    left = payment.amount - payment.refunded
+    amount = left if amount is None else amount
+    if amount <= 0:
+        raise BookingRuleError("bad_amount", "The refund amount must be positive.")
+    if amount > left:
+        raise BookingRuleError(
+            "refund_too_large", f"At most {left} kopecks of this payment can be refunded."
+        )
+    booking = await queries.booking_for_update(session, payment.booking_id)
+    assert booking is not None
+    refund = await create_refund(session, deps, booking, payment, amount, reason)
+    await session.commit()
+    await execute_refunds(session, deps, [refund.id])
+    await session.refresh(refund)
+    return refund

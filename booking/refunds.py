@@ -1,0 +1,159 @@
+"""Refunds: reserved in the database first, then sent to the gateway with a stable key."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from booking.config import BookingDeps
+from booking.events import EventType, record_event
+from db import queries
+from db.models import Booking, Payment, Refund
+from payments.base import GatewayError, PaymentStatus, RefundRequest, RefundStatus
+
+log = logging.getLogger(__name__)
+
+REFUNDABLE = (PaymentStatus.SUCCEEDED, PaymentStatus.PARTIALLY_REFUNDED)
+
+
+async def create_refund(
+    session: AsyncSession,
+    deps: BookingDeps,
+    booking: Booking,
+    payment: Payment,
+    amount: int,
+    reason: str,
+) -> Refund:
+    """Reserve `amount` of a payment for refund; the caller commits, then executes it."""
+    now = deps.now()
+    refund = Refund(
+        payment_id=payment.id,
+        booking_id=booking.id,
+        amount=amount,
+        status=RefundStatus.PENDING,
+        reason=reason[:500],
+        idempotency_key=f"new-refund-{payment.id}-{now.timestamp()}",
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(refund)
+    await session.flush()
+    refund.idempotency_key = f"refund-{refund.id}-{booking.code}"
+    payment.refunded += amount
+    record_event(
+        session, EventType.REFUND_CREATED, booking=booking, payment=payment, refund=refund
+    )
+    return refund
+
+
+async def refund_across_payments(
+    session: AsyncSession, deps: BookingDeps, booking: Booking, amount: int, reason: str
+) -> list[Refund]:
+    """Spread a booking's refund over its paid payments, newest first."""
+    refunds: list[Refund] = []
+    for payment in reversed(await queries.payments_of(session, booking.id)):
+        if amount <= 0:
+            break
+        if payment.status not in REFUNDABLE:
+            continue
+        part = min(amount, payment.amount - payment.refunded)
+        if part > 0:
+            refunds.append(await create_refund(session, deps, booking, payment, part, reason))
+            amount -= part
+    return refunds
+
+
+async def execute_refunds(
+    session: AsyncSession, deps: BookingDeps, refund_ids: Sequence[int]
+) -> None:
+    for refund_id in refund_ids:
+        await execute_refund(session, deps, refund_id)
+
+
+async def execute_refund(
+    session: AsyncSession, deps: BookingDeps, refund_id: int
+) -> Refund | None:
+    """Ask the gateway to return the money; safe to repeat (reconciliation retries it)."""
+    refund = await session.get(Refund, refund_id)
+    if refund is None or refund.status != RefundStatus.PENDING:
+        return refund
+    payment = await session.get(Payment, refund.payment_id)
+    booking = await session.get(Booking, refund.booking_id)
+    assert payment is not None and booking is not None
+    provider = deps.provider(payment.gateway)
+    await session.commit()
+    if provider is None:
+        # Cash and other offline payments are returned at the studio; the log records it.
+        _finish(session, deps, refund, payment, booking, RefundStatus.SUCCEEDED, None)
+        await session.commit()
+        return refund
+    request = RefundRequest(
+        refund_id=refund.id,
+        gateway_payment_id=payment.gateway_payment_id or "",
+        amount=refund.amount,
+        payment_amount=payment.amount,
+        reason=refund.reason,
+        idempotency_key=refund.idempotency_key,
+    )
+    try:
+        result = await provider.refund(request)
+    except GatewayError as exc:
+        first_failure = refund.error is None
+        refund.error = str(exc)[:500]
+        refund.updated_at = deps.now()
+        if first_failure:
+            record_event(
+                session,
+                EventType.REFUND_FAILED,
+                booking=booking,
+                payment=payment,
+                refund=refund,
+                error=refund.error,
+            )
+        log.warning("refund failed", extra={"refund_id": refund.id, "payment_id": payment.id})
+        await session.commit()
+        return refund
+    refund.gateway_refund_id = result.gateway_refund_id
+    refund.raw = dict(result.raw)
+    if result.status == RefundStatus.PENDING:
+        refund.updated_at = deps.now()
+    else:
+        _finish(session, deps, refund, payment, booking, result.status, None)
+    await session.commit()
+    return refund
+
+
+def _finish(
+    session: AsyncSession,
+    deps: BookingDeps,
+    refund: Refund,
+    payment: Payment,
+    booking: Booking,
+    status: RefundStatus,
+    error: str | None,
+) -> None:
+    refund.status = status
+    refund.error = error
+    refund.updated_at = deps.now()
+    if status == RefundStatus.SUCCEEDED:
+        booking.refunded += refund.amount
+        payment.status = (
+            PaymentStatus.REFUNDED
+            if payment.refunded >= payment.amount
+            else PaymentStatus.PARTIALLY_REFUNDED
+        )
+        record_event(
+            session, EventType.REFUND_SUCCEEDED, booking=booking, payment=payment, refund=refund
+        )
+    else:
+        payment.refunded -= refund.amount
+        record_event(
+            session,
+            EventType.REFUND_FAILED,
+            booking=booking,
+            payment=payment,
+            refund=refund,
+            error="canceled by the gateway",
+        )

@@ -1,0 +1,99 @@
+"""What a succeeded payment does to its booking, including the late-payment policy."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from booking.config import BookingDeps
+from booking.domain.states import BookingStatus
+from booking.errors import SlotTakenError
+from booking.events import EventType, record_event
+from booking.holds import is_overlap_violation
+from booking.refunds import create_refund
+from db import queries
+from db.models import Booking, Payment, Refund
+
+
+async def settle_payment(
+    session: AsyncSession,
+    deps: BookingDeps,
+    booking: Booking,
+    payment: Payment,
+    *,
+    refund_on_conflict: bool = True,
+) -> list[Refund]:
+    """Confirm or top up the booking with a succeeded payment; refund what cannot be used.
+
+    A payment after the hold expired confirms the booking if its slot is still free;
+    otherwise (slot taken, closed meanwhile, booking cancelled or over, or paid twice) the
+    payment is refunded in full and the event tells client and admins.
+    """
+    status = BookingStatus(booking.status)
+    now = deps.now()
+    if status == BookingStatus.PENDING_PAYMENT or (
+        status == BookingStatus.EXPIRED and booking.start_at > now
+    ):
+        if status == BookingStatus.PENDING_PAYMENT or await _slot_free_again(session, booking):
+            booking.status = BookingStatus.CONFIRMED
+            booking.paid += payment.amount
+            booking.confirmed_at = now
+            record_event(
+                session,
+                EventType.BOOKING_CONFIRMED,
+                booking=booking,
+                payment=payment,
+                late=status == BookingStatus.EXPIRED,
+            )
+            return []
+    elif status == BookingStatus.CONFIRMED and booking.paid + payment.amount <= booking.total:
+        booking.paid += payment.amount
+        record_event(
+            session, EventType.PAYMENT_SUCCEEDED, booking=booking, payment=payment, balance=True
+        )
+        return []
+    if not refund_on_conflict:
+        raise SlotTakenError("slot_taken", "The slot is no longer free.")
+    refund = await create_refund(
+        session,
+        deps,
+        booking,
+        payment,
+        payment.amount - payment.refunded,
+        reason=f"payment could not be used: booking {booking.status}",
+    )
+    record_event(
+        session, EventType.PAYMENT_LATE_REFUNDED, booking=booking, payment=payment, refund=refund
+    )
+    return [refund]
+
+
+async def _slot_free_again(session: AsyncSession, booking: Booking) -> bool:
+    """Re-take an expired booking's slot if nobody and no closure took it meanwhile."""
+    spans = await queries.closure_spans(session, booking.hall_id, booking.start_at, booking.end_at)
+    if spans:
+        return False
+    clash = await session.scalar(
+        select(Booking.id)
+        .where(
+            Booking.hall_id == booking.hall_id,
+            Booking.id != booking.id,
+            Booking.status.in_(queries.LIVE),
+            Booking.start_at < booking.blocked_until,
+            Booking.blocked_until > booking.start_at,
+        )
+        .limit(1)
+    )
+    if clash is not None:
+        return False
+    try:
+        async with session.begin_nested():
+            booking.status = BookingStatus.CONFIRMED
+            await session.flush()
+    except IntegrityError as exc:
+        if not is_overlap_violation(exc):
+            raise
+        booking.status = BookingStatus.EXPIRED
+        return False
+    return True

@@ -1,0 +1,119 @@
+"""Reading the studio's calendar from the database for the domain's availability rules."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from booking.config import BookingDeps
+from booking.domain.calendar import (
+    DayAvailability,
+    DayHours,
+    HallCalendar,
+    Interval,
+    availability,
+    fitting_durations,
+)
+from booking.domain.pricing import PriceBand
+from booking.errors import BookingRuleError, NotFound
+from db import queries
+from db.models import Hall
+
+MAX_RANGE_DAYS = 62
+
+
+@dataclass(frozen=True, slots=True)
+class HallSchedule:
+    """A hall with everything the calendar rules need for one window of time."""
+
+    hall: Hall
+    calendar: HallCalendar
+    busy: list[Interval]
+    closures: list[Interval]
+
+
+def price_bands(hall: Hall) -> list[PriceBand]:
+    return [
+        PriceBand(
+            weekdays=frozenset(band["weekdays"]),
+            start_minute=int(band["start_minute"]),
+            end_minute=int(band["end_minute"]),
+            hourly_price=int(band["hourly_price"]),
+        )
+        for band in hall.price_bands or []
+    ]
+
+
+async def hall_calendar(session: AsyncSession, hall: Hall) -> HallCalendar:
+    hours = {
+        row.weekday: DayHours(row.open_minute, row.close_minute)
+        for row in await queries.studio_hours(session)
+    }
+    return HallCalendar(
+        min_minutes=hall.min_minutes, buffer_minutes=hall.buffer_minutes, hours=hours
+    )
+
+
+async def active_hall(session: AsyncSession, hall_id: int) -> Hall:
+    hall = await queries.hall_by_id(session, hall_id)
+    if hall is None or not hall.active:
+        raise NotFound("hall_not_found", f"Hall {hall_id} does not exist.")
+    return hall
+
+
+async def load_schedule(
+    session: AsyncSession, deps: BookingDeps, hall: Hall, start: datetime, end: datetime
+) -> HallSchedule:
+    """Busy time and closures around [start, end), widened by a day for buffers."""
+    lo, hi = start - timedelta(days=1), end + timedelta(days=1)
+    busy = await queries.busy_spans(session, hall.id, lo, hi, now=deps.now())
+    closures = await queries.closure_spans(session, hall.id, lo, hi)
+    return HallSchedule(
+        hall=hall,
+        calendar=await hall_calendar(session, hall),
+        busy=[Interval(s, e) for s, e in busy],
+        closures=[Interval(s, e) for s, e in closures],
+    )
+
+
+def day_bounds(first: date, last: date, deps: BookingDeps) -> tuple[datetime, datetime]:
+    tz = deps.rules.tz
+    start = datetime.combine(first, time(0), tzinfo=tz)
+    end = datetime.combine(last + timedelta(days=1), time(0), tzinfo=tz)
+    return start, end
+
+
+async def hall_availability(
+    session: AsyncSession, deps: BookingDeps, hall_id: int, first: date, last: date
+) -> tuple[Hall, list[DayAvailability]]:
+    """Free starts and free intervals per day; the same rules the hold checks."""
+    if last < first:
+        raise BookingRuleError("bad_range", "end_date is before start_date.")
+    if (last - first).days + 1 > MAX_RANGE_DAYS:
+        raise BookingRuleError("range_too_long", f"At most {MAX_RANGE_DAYS} days at once.")
+    hall = await active_hall(session, hall_id)
+    start, end = day_bounds(first, last, deps)
+    schedule = await load_schedule(session, deps, hall, start, end)
+    days = availability(
+        first,
+        last,
+        schedule.calendar,
+        deps.rules.window,
+        schedule.busy,
+        schedule.closures,
+        deps.now(),
+    )
+    return hall, days
+
+
+async def durations_at(
+    session: AsyncSession, deps: BookingDeps, hall_id: int, start: datetime
+) -> list[int]:
+    """Lengths a booking starting at `start` can have now (for the bot's duration step)."""
+    hall = await active_hall(session, hall_id)
+    schedule = await load_schedule(session, deps, hall, start, start + timedelta(days=1))
+    return fitting_durations(
+        start, schedule.calendar, deps.rules.window, schedule.busy, schedule.closures, deps.now()
+    )

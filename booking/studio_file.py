@@ -1,0 +1,123 @@
+"""The studio file: halls, prices, hours and closures loaded into an empty database."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from booking.domain.calendar import DayHours
+from db.models import Closure, Hall, StudioHours
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+class StudioFileError(ValueError):
+    """The studio file is malformed; the message says where."""
+
+
+def _minute(text: str) -> int:
+    hours, _, minutes = text.partition(":")
+    value = int(hours) * 60 + int(minutes or 0)
+    if not 0 <= value <= 1440:
+        raise StudioFileError(f"time {text!r} is outside 00:00-24:00")
+    return value
+
+
+def _kopecks(text: str | int) -> int:
+    value = Decimal(str(text))
+    if value < 0 or value != value.quantize(Decimal("0.01")):
+        raise StudioFileError(f"bad price {text!r}")
+    return int(value * 100)
+
+
+def _weekday(name: str) -> int:
+    try:
+        return WEEKDAYS.index(name.lower()[:3])
+    except ValueError:
+        raise StudioFileError(f"unknown weekday {name!r}") from None
+
+
+def read_studio_file(path: Path) -> dict[str, Any]:
+    try:
+        data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise StudioFileError(f"{path}: {exc}") from None
+    return data
+
+
+async def load_studio(session: AsyncSession, data: dict[str, Any], tz: ZoneInfo) -> int:
+    """Fill halls, hours and closures; returns the number of halls added. Never commits."""
+    for day, (opens, closes) in data.get("hours", {}).items():
+        hours = DayHours(_minute(opens), _minute(closes))
+        session.add(
+            StudioHours(
+                weekday=_weekday(day),
+                open_minute=hours.open_minute,
+                close_minute=hours.close_minute,
+            )
+        )
+    halls: dict[str, Hall] = {}
+    for order, item in enumerate(data.get("halls", [])):
+        for key in ("min_minutes", "buffer_minutes"):
+            if int(item.get(key, 15)) % 15:
+                raise StudioFileError(f"hall {item.get('slug')}: {key} must be a multiple of 15")
+        hall = Hall(
+            slug=item["slug"],
+            name=item["name"],
+            name_en=item.get("name_en", item["name"]),
+            description=item.get("description", ""),
+            description_en=item.get("description_en", ""),
+            hourly_price=_kopecks(item["hourly_price"]),
+            min_minutes=int(item.get("min_minutes", 60)),
+            buffer_minutes=int(item.get("buffer_minutes", 15)),
+            price_bands=[
+                {
+                    "weekdays": sorted({_weekday(d) for d in rule["weekdays"]}),
+                    "start_minute": _minute(rule["start"]),
+                    "end_minute": _minute(rule["end"]),
+                    "hourly_price": _kopecks(rule["hourly_price"]),
+                }
+                for rule in item.get("price_rules", [])
+            ],
+            active=bool(item.get("active", True)),
+            sort_order=order,
+        )
+        session.add(hall)
+        halls[hall.slug] = hall
+    await session.flush()
+    for item in data.get("closures", []):
+        start = datetime.fromisoformat(item["start"])
+        end = datetime.fromisoformat(item["end"])
+        start = start if start.tzinfo else start.replace(tzinfo=tz)
+        end = end if end.tzinfo else end.replace(tzinfo=tz)
+        if end <= start:
+            raise StudioFileError(f"closure {item}: end is not after start")
+        slug = item.get("hall")
+        if slug is not None and slug not in halls:
+            raise StudioFileError(f"closure names unknown hall {slug!r}")
+        session.add(
+            Closure(
+                hall_id=halls[slug].id if slug else None,
+                start_at=start,
+                end_at=end,
+                reason=item.get("reason", ""),
+            )
+        )
+    await session.flush()
+    return len(halls)
+
+
+async def seed_if_empty(session: AsyncSession, path: Path, tz: ZoneInfo) -> int:
+    """A new studio sees the example halls at once; an existing one is left alone."""
+    if await session.scalar(select(func.count()).select_from(Hall)):
+        return 0
+    added = await load_studio(session, read_studio_file(path), tz)
+    await session.commit()
+    return added

@@ -1,0 +1,1 @@
+"""Persistence: SQLAlchemy models, the UTC datetime type, engine and session, queries."""

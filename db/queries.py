@@ -1,0 +1,284 @@
+"""Queries used by the use cases and the edges. None of them commits."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.models import (
+    Booking,
+    Client,
+    Closure,
+    Event,
+    Hall,
+    Notification,
+    Payment,
+    Refund,
+    StudioHours,
+)
+
+LIVE = ("pending_payment", "confirmed", "completed")
+
+
+def _for_update(stmt: Select[tuple[Booking]], session: AsyncSession) -> Select[tuple[Booking]]:
+    """Row lock on PostgreSQL; SQLite's single writer already serialises."""
+    if session.bind.dialect.name == "postgresql":
+        return stmt.with_for_update()
+    return stmt
+
+
+async def active_halls(session: AsyncSession) -> Sequence[Hall]:
+    result = await session.scalars(
+        select(Hall).where(Hall.active.is_(True)).order_by(Hall.sort_order, Hall.id)
+    )
+    return result.all()
+
+
+async def hall_by_id(session: AsyncSession, hall_id: int) -> Hall | None:
+    return await session.get(Hall, hall_id)
+
+
+async def studio_hours(session: AsyncSession) -> Sequence[StudioHours]:
+    return (await session.scalars(select(StudioHours))).all()
+
+
+async def busy_spans(
+    session: AsyncSession, hall_id: int, start: datetime, end: datetime, *, now: datetime
+) -> list[tuple[datetime, datetime]]:
+    """[start, blocked_until) of the hall's live bookings touching the window.
+
+    A hold past its expiry no longer counts, even before the sweeper marks it expired.
+    """
+    stmt = select(Booking.start_at, Booking.blocked_until).where(
+        Booking.hall_id == hall_id,
+        Booking.status.in_(LIVE),
+        Booking.start_at < end,
+        Booking.blocked_until > start,
+        or_(Booking.status != "pending_payment", Booking.hold_expires_at > now),
+    )
+    return [(row[0], row[1]) for row in await session.execute(stmt)]
+
+
+async def closure_spans(
+    session: AsyncSession, hall_id: int, start: datetime, end: datetime
+) -> list[tuple[datetime, datetime]]:
+    stmt = select(Closure.start_at, Closure.end_at).where(
+        or_(Closure.hall_id.is_(None), Closure.hall_id == hall_id),
+        Closure.start_at < end,
+        Closure.end_at > start,
+    )
+    return [(row[0], row[1]) for row in await session.execute(stmt)]
+
+
+async def overdue_holds_in(
+    session: AsyncSession, hall_id: int, start: datetime, end: datetime, now: datetime
+) -> Sequence[Booking]:
+    """Holds past their expiry that overlap a window: they must be expired before a new hold."""
+    stmt = select(Booking).where(
+        Booking.hall_id == hall_id,
+        Booking.status == "pending_payment",
+        Booking.hold_expires_at <= now,
+        Booking.start_at < end,
+        Booking.blocked_until > start,
+    )
+    return (await session.scalars(_for_update(stmt, session))).all()
+
+
+async def booking_for_update(session: AsyncSession, booking_id: int) -> Booking | None:
+    stmt = _for_update(select(Booking).where(Booking.id == booking_id), session)
+    return (await session.scalars(stmt)).first()
+
+
+async def booking_by_code(session: AsyncSession, code: str) -> Booking | None:
+    return (await session.scalars(select(Booking).where(Booking.code == code.upper()))).first()
+
+
+async def payment_for_update(session: AsyncSession, payment_id: int) -> Payment | None:
+    stmt = select(Payment).where(Payment.id == payment_id)
+    if session.bind.dialect.name == "postgresql":
+        stmt = stmt.with_for_update()
+    return (await session.scalars(stmt)).first()
+
+
+async def payment_by_gateway_id(
+    session: AsyncSession, gateway: str, gateway_payment_id: str
+) -> Payment | None:
+    stmt = select(Payment).where(
+        Payment.gateway == gateway, Payment.gateway_payment_id == gateway_payment_id
+    )
+    if session.bind.dialect.name == "postgresql":
+        stmt = stmt.with_for_update()
+    return (await session.scalars(stmt)).first()
+
+
+async def open_payment(
+    session: AsyncSession, booking_id: int, gateway: str, kind: str, amount: int
+) -> Payment | None:
+    """A pending payment the payer can still use, so a double tap makes one payment."""
+    stmt = (
+        select(Payment)
+        .where(
+            Payment.booking_id == booking_id,
+            Payment.gateway == gateway,
+            Payment.kind == kind,
+            Payment.amount == amount,
+            Payment.status == "pending",
+        )
+        .order_by(Payment.id.desc())
+    )
+    return (await session.scalars(stmt)).first()
+
+
+async def payments_of(session: AsyncSession, booking_id: int) -> Sequence[Payment]:
+    stmt = select(Payment).where(Payment.booking_id == booking_id).order_by(Payment.id)
+    return (await session.scalars(stmt)).all()
+
+
+async def refunds_of(session: AsyncSession, booking_id: int) -> Sequence[Refund]:
+    stmt = select(Refund).where(Refund.booking_id == booking_id).order_by(Refund.id)
+    return (await session.scalars(stmt)).all()
+
+
+async def client_by_telegram(session: AsyncSession, telegram_id: int) -> Client | None:
+    return (await session.scalars(select(Client).where(Client.telegram_id == telegram_id))).first()
+
+
+async def list_bookings(
+    session: AsyncSession,
+    *,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    hall_id: int | None = None,
+    statuses: Sequence[str] = (),
+    client_id: int | None = None,
+    limit: int = 200,
+    offset: int = 0,
+    newest_first: bool = False,
+) -> Sequence[Booking]:
+    conditions = []
+    if start is not None:
+        conditions.append(Booking.end_at > start)
+    if end is not None:
+        conditions.append(Booking.start_at < end)
+    if hall_id is not None:
+        conditions.append(Booking.hall_id == hall_id)
+    if statuses:
+        conditions.append(Booking.status.in_(statuses))
+    if client_id is not None:
+        conditions.append(Booking.client_id == client_id)
+    order = Booking.start_at.desc() if newest_first else Booking.start_at
+    stmt = select(Booking).where(and_(True, *conditions)).order_by(order, Booking.id)
+    return (await session.scalars(stmt.limit(limit).offset(offset))).all()
+
+
+async def due_holds(session: AsyncSession, now: datetime, limit: int) -> Sequence[Booking]:
+    """Expired holds, claimed so that two processes never expire the same one."""
+    stmt = (
+        select(Booking)
+        .where(Booking.status == "pending_payment", Booking.hold_expires_at <= now)
+        .order_by(Booking.hold_expires_at)
+        .limit(limit)
+    )
+    if session.bind.dialect.name == "postgresql":
+        stmt = stmt.with_for_update(skip_locked=True)
+    return (await session.scalars(stmt)).all()
+
+
+async def finished_bookings(session: AsyncSession, now: datetime, limit: int) -> Sequence[Booking]:
+    stmt = (
+        select(Booking)
+        .where(Booking.status == "confirmed", Booking.end_at <= now)
+        .order_by(Booking.end_at)
+        .limit(limit)
+    )
+    if session.bind.dialect.name == "postgresql":
+        stmt = stmt.with_for_update(skip_locked=True)
+    return (await session.scalars(stmt)).all()
+
+
+async def stale_pending_payments(
+    session: AsyncSession, older_than: datetime, limit: int
+) -> Sequence[Payment]:
+    stmt = (
+        select(Payment)
+        .where(
+            Payment.status.in_(("pending", "authorized")),
+            Payment.gateway_payment_id.is_not(None),
+            Payment.created_at <= older_than,
+        )
+        .order_by(Payment.created_at)
+        .limit(limit)
+    )
+    return (await session.scalars(stmt)).all()
+
+
+async def pending_refunds(
+    session: AsyncSession, older_than: datetime, limit: int
+) -> Sequence[Refund]:
+    stmt = (
+        select(Refund)
+        .where(Refund.status == "pending", Refund.updated_at <= older_than)
+        .order_by(Refund.id)
+        .limit(limit)
+    )
+    return (await session.scalars(stmt)).all()
+
+
+async def pending_events(session: AsyncSession, now: datetime, limit: int) -> Sequence[Event]:
+    stmt = (
+        select(Event)
+        .where(
+            Event.processed_at.is_(None),
+            or_(Event.next_attempt_at.is_(None), Event.next_attempt_at <= now),
+        )
+        .order_by(Event.id)
+        .limit(limit)
+    )
+    if session.bind.dialect.name == "postgresql":
+        stmt = stmt.with_for_update(skip_locked=True)
+    return (await session.scalars(stmt)).all()
+
+
+async def due_notifications(
+    session: AsyncSession, now: datetime, limit: int, channels: Sequence[str]
+) -> Sequence[Notification]:
+    """Pending messages that are due, and claimed ones whose sender's lease ran out."""
+    stmt = (
+        select(Notification)
+        .where(
+            Notification.status.in_(("pending", "sending")),
+            Notification.channel.in_(channels),
+            or_(Notification.next_attempt_at.is_(None), Notification.next_attempt_at <= now),
+        )
+        .order_by(Notification.id)
+        .limit(limit)
+    )
+    if session.bind.dialect.name == "postgresql":
+        stmt = stmt.with_for_update(skip_locked=True)
+    return (await session.scalars(stmt)).all()
+
+
+async def list_events(
+    session: AsyncSession, *, after_id: int = 0, booking_id: int | None = None, limit: int = 100
+) -> Sequence[Event]:
+    stmt = select(Event).where(Event.id > after_id)
+    if booking_id is not None:
+        stmt = stmt.where(Event.booking_id == booking_id)
+    return (await session.scalars(stmt.order_by(Event.id).limit(limit))).all()
+
+
+async def list_notifications(
+    session: AsyncSession, *, status: str | None = None, limit: int = 100, offset: int = 0
+) -> Sequence[Notification]:
+    stmt = select(Notification)
+    if status:
+        stmt = stmt.where(Notification.status == status)
+    stmt = stmt.order_by(Notification.id.desc()).limit(limit).offset(offset)
+    return (await session.scalars(stmt)).all()
+
+
+async def count_bookings(session: AsyncSession) -> int:
+    return int(await session.scalar(select(func.count()).select_from(Booking)) or 0)

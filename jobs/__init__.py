@@ -1,0 +1,1 @@
+"""Scheduled jobs: each opens its own session and calls the use cases."""

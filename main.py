@@ -1,0 +1,176 @@
+"""Composition root and command line: `run`, `migrate`, `seed-demo`, `jobs-once`.
+
+Settings are read once here; everything below receives what it needs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import signal
+import sys
+from dataclasses import dataclass
+from datetime import timedelta
+
+from aiohttp import web
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from booking.config import BookingDeps, BookingRules, ReceiptRules
+from booking.studio_file import read_studio_file, seed_if_empty
+from db.migrate import upgrade
+from db.session import create_engine, create_sessionmaker
+from jobs.scheduler import JobContext, create_scheduler
+from logconfig import setup_logging
+from notifications.delivery import Sender
+from notifications.email import EmailSender
+from notifications.email_channel import EmailChannel
+from notifications.log import Channels
+from payments.registry import build_providers
+from settings import Settings, SettingsError, load_settings
+from webhooks.app import create_app
+
+log = logging.getLogger("studio")
+
+
+@dataclass(slots=True)
+class Service:
+    settings: Settings
+    engine: AsyncEngine
+    sessionmaker: async_sessionmaker[AsyncSession]
+    deps: BookingDeps
+    jobs: JobContext
+    app: web.Application
+
+
+def booking_rules(settings: Settings) -> BookingRules:
+    studio = settings.studio
+    return BookingRules(
+        tz=studio.tz,
+        hold=timedelta(minutes=studio.hold_minutes),
+        prepayment_percent=studio.prepayment_percent,
+        min_notice=timedelta(minutes=studio.min_notice_minutes),
+        horizon_days=studio.booking_horizon_days,
+        refund_tiers=studio.cancellation_tiers,
+    )
+
+
+async def build_service(settings: Settings) -> Service:
+    """Everything the process runs, wired once: database, use cases, web app, jobs."""
+    engine = create_engine(settings.db.database_url, echo=settings.db.database_echo)
+    await upgrade(engine)
+    sessionmaker = create_sessionmaker(engine)
+    async with sessionmaker() as session:
+        added = await seed_if_empty(session, settings.studio.studio_file, settings.studio.tz)
+    if added:
+        log.info("studio seeded from %s", settings.studio.studio_file, extra={"halls": added})
+    base_url = settings.server.base_url()
+    deps = BookingDeps(
+        rules=booking_rules(settings),
+        providers=build_providers(settings.payments, base_url),
+        base_url=base_url,
+        receipts=ReceiptRules(
+            settings.payments.receipt_tax_system, settings.payments.receipt_vat_code
+        ),
+        return_url=settings.payments.payment_return_url,
+    )
+    studio = read_studio_file(settings.studio.studio_file)
+    channels = Channels(
+        telegram=False,
+        email=settings.smtp.enabled,
+        admin_telegram_ids=tuple(settings.bot.admin_ids),
+        admin_emails=tuple(settings.smtp.admin_emails),
+        studio_address=str(studio.get("address", "")),
+    )
+    senders: dict[str, Sender] = {}
+    if settings.smtp.enabled:
+        senders["email"] = EmailChannel(EmailSender(settings.smtp))
+    jobs = JobContext(sessionmaker=sessionmaker, deps=deps, channels=channels, senders=senders)
+    app = create_app(settings, sessionmaker, deps)
+    return Service(settings, engine, sessionmaker, deps, jobs, app)
+
+
+async def run(settings: Settings) -> None:
+    service = await build_service(settings)
+    runner = web.AppRunner(service.app, shutdown_timeout=15, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, settings.server.host, settings.server.port)
+    await site.start()
+    scheduler = create_scheduler(service.jobs)
+    scheduler.start()
+    log.info(
+        "studio booking is up",
+        extra={
+            "url": settings.server.base_url(),
+            "payments": settings.payments.payment_env,
+            "bot": settings.bot.enabled,
+        },
+    )
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
+    log.info("stopping: finishing requests, stopping jobs")
+    scheduler.shutdown(wait=False)
+    await runner.cleanup()  # stops accepting, lets in-flight requests finish
+    await service.engine.dispose()
+    log.info("stopped")
+
+
+async def migrate(settings: Settings) -> None:
+    engine = create_engine(settings.db.database_url)
+    await upgrade(engine)
+    await engine.dispose()
+
+
+async def jobs_once(settings: Settings) -> None:
+    service = await build_service(settings)
+    await service.jobs.run_all_once()
+    await service.engine.dispose()
+
+
+async def seed_demo(settings: Settings) -> None:
+    from booking.demo import create_demo_bookings
+
+    service = await build_service(settings)
+    async with service.sessionmaker() as session:
+        made = await create_demo_bookings(session, service.deps)
+    await service.engine.dispose()
+    log.info("demo bookings created", extra={"count": made})
+
+
+COMMANDS = {"run": run, "migrate": migrate, "seed-demo": seed_demo, "jobs-once": jobs_once}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="main.py", description="Studio booking service")
+    parser.add_argument("command", choices=sorted(COMMANDS), nargs="?", default="run")
+    args = parser.parse_args(argv)
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        sys.stderr.write(f"{exc}\n")
+        return 2
+    secrets = [
+        s.get_secret_value()
+        for s in (
+            settings.bot.bot_token,
+            settings.server.admin_api_token,
+            settings.payments.yookassa_secret_key,
+            settings.payments.tinkoff_password,
+            settings.payments.sber_password,
+            settings.payments.sber_callback_token,
+            settings.smtp.smtp_password,
+        )
+        if s is not None
+    ]
+    setup_logging(settings.server.log_level, secrets)
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(COMMANDS[args.command](settings))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Outgoing notifications to clients: e-mail over SMTP and iCalendar attachments."""

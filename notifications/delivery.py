@@ -1,0 +1,177 @@
+"""Delivering queued notifications: claim, send outside any transaction, record the result.
+
+A claim is a lease (status "sending" until `next_attempt_at`): another process skips it, and
+if this one dies mid-send the message is tried again once the lease runs out.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Protocol
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from booking.config import BookingDeps
+from db import queries
+from db.models import Booking, Hall, Notification
+from notifications.ics import booking_ics
+from notifications.log import backoff
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 8
+LEASE = timedelta(minutes=2)
+
+
+class DeliveryError(Exception):
+    """A failed send; `permanent` ones are not retried."""
+
+    def __init__(self, message: str, *, permanent: bool = False) -> None:
+        super().__init__(message)
+        self.permanent = permanent
+
+
+@dataclass(frozen=True, slots=True)
+class Attachment:
+    filename: str
+    content: bytes
+    mime_type: str
+
+
+@dataclass(frozen=True, slots=True)
+class Outgoing:
+    """A claimed message, detached from the database while it is being sent."""
+
+    id: int
+    channel: str
+    recipient: str
+    subject: str
+    text: str
+    booking_id: int | None
+    attachments: Sequence[Attachment] = field(default_factory=tuple)
+
+
+class Sender(Protocol):
+    async def deliver(self, message: Outgoing) -> None:
+        """Send or raise DeliveryError."""
+        ...
+
+
+async def _ics_for(
+    session: AsyncSession, deps: BookingDeps, item: Notification
+) -> Attachment | None:
+    if not item.extra.get("ics") or item.booking_id is None:
+        return None
+    booking = await session.get(Booking, item.booking_id)
+    if booking is None:
+        return None
+    hall = await session.get(Hall, booking.hall_id)
+    content = booking_ics(
+        uid=f"booking-{booking.code}@studio",
+        summary=f"Фотостудия: {hall.name if hall else ''}",
+        description=f"Бронь {booking.code}",
+        location=str(item.extra.get("address", "")),
+        start=booking.start_at,
+        end=booking.end_at,
+        created=booking.created_at,
+        sequence=1 if booking.status == "cancelled" else 0,
+        cancelled=booking.status == "cancelled",
+    )
+    return Attachment(f"booking-{booking.code}.ics", content, "text/calendar")
+
+
+async def claim_due(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    deps: BookingDeps,
+    channels: Sequence[str],
+    limit: int,
+) -> list[Outgoing]:
+    async with sessionmaker() as session:
+        now = deps.now()
+        items = await queries.due_notifications(session, now, limit, channels)
+        claimed = []
+        for item in items:
+            item.status = "sending"
+            item.attempts += 1
+            item.next_attempt_at = now + LEASE
+            ics = await _ics_for(session, deps, item)
+            claimed.append(
+                Outgoing(
+                    id=item.id,
+                    channel=item.channel,
+                    recipient=item.recipient,
+                    subject=item.subject,
+                    text=item.text,
+                    booking_id=item.booking_id,
+                    attachments=(ics,) if ics else (),
+                )
+            )
+        await session.commit()
+        return claimed
+
+
+async def record_result(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    deps: BookingDeps,
+    message: Outgoing,
+    error: DeliveryError | None,
+) -> None:
+    async with sessionmaker() as session:
+        item = await session.get(Notification, message.id)
+        if item is None:
+            return
+        now = deps.now()
+        if error is None:
+            item.status, item.sent_at, item.last_error = "sent", now, None
+        elif error.permanent or item.attempts >= MAX_ATTEMPTS:
+            item.status, item.last_error = "failed", str(error)[:500]
+        else:
+            item.status, item.last_error = "pending", str(error)[:500]
+            item.next_attempt_at = backoff(item.attempts, now)
+        await session.commit()
+
+
+async def deliver_due(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    deps: BookingDeps,
+    senders: Mapping[str, Sender],
+    limit: int = 100,
+) -> int:
+    """Send what is due on every channel that has a sender; returns how many were sent."""
+    if not senders:
+        return 0
+    messages = await claim_due(sessionmaker, deps, list(senders), limit)
+    sent = 0
+
+    async def one(message: Outgoing) -> None:
+        nonlocal sent
+        error: DeliveryError | None = None
+        try:
+            await senders[message.channel].deliver(message)
+            sent += 1
+        except DeliveryError as exc:
+            error = exc
+            log.warning(
+                "delivery failed",
+                extra={
+                    "notification_id": message.id,
+                    "channel": message.channel,
+                    "permanent": exc.permanent,
+                },
+            )
+        await record_result(sessionmaker, deps, message, error)
+
+    by_channel: dict[str, list[Outgoing]] = {}
+    for message in messages:
+        by_channel.setdefault(message.channel, []).append(message)
+
+    async def channel_worker(items: list[Outgoing]) -> None:
+        for message in items:
+            await one(message)
+
+    await asyncio.gather(*(channel_worker(items) for items in by_channel.values()))
+    return sent

@@ -1,0 +1,94 @@
+"""Texts of proactive messages, Russian first and English second, chosen by the language."""
+
+from __future__ import annotations
+
+from typing import Final
+
+TEXTS: Final[dict[str, dict[str, str]]] = {
+    "ru": {
+        "created.subject": "Бронь {code}: ожидает оплаты",
+        "created": (
+            "Бронь {code} создана: {hall}, {when}.\n"
+            "К оплате: {due} ₽ до {hold_until}. Без оплаты бронь снимется автоматически."
+        ),
+        "confirmed.subject": "Бронь {code} подтверждена",
+        "confirmed": (
+            "Бронь {code} подтверждена ✅\n{hall}, {when}.\n{address}\n"
+            "Оплачено: {paid} ₽ из {total} ₽.{balance_line}"
+        ),
+        "balance_line": "\nОстаток {balance} ₽ можно оплатить в боте или в студии.",
+        "balance_paid.subject": "Бронь {code}: доплата получена",
+        "balance_paid": (
+            "Получена оплата {amount} ₽ по брони {code}. Оплачено {paid} ₽ из {total} ₽."
+        ),
+        "expired.subject": "Бронь {code} снята",
+        "expired": (
+            "Время на оплату брони {code} ({hall}, {when}) истекло, бронь снята. "
+            "Вы можете забронировать снова."
+        ),
+        "cancelled.subject": "Бронь {code} отменена",
+        "cancelled": "Бронь {code} ({hall}, {when}) отменена.{refund_line}",
+        "refund_line": "\nВозврат: {refund} ₽.",
+        "refunded.subject": "Возврат по брони {code}",
+        "refunded": "Возврат {amount} ₽ по брони {code} выполнен.",
+        "late_refunded.subject": "Бронь {code}: оплата возвращается",
+        "late_refunded": (
+            "Оплата {amount} ₽ по брони {code} пришла, когда время уже было недоступно. "
+            "Деньги возвращаются полностью."
+        ),
+        "reminder.subject": "Напоминание: {hall}, {when}",
+        "reminder": "Напоминаем: через {hours} ч у вас съёмка — {hall}, {when}.\n{address}",
+        "admin.created": "🆕 Новая бронь {code}: {hall}, {when}, {client}. Сумма {total} ₽.",
+        "admin.confirmed": (
+            "💳 Оплачена бронь {code}: {hall}, {when}, {client}. Оплачено {paid} ₽."
+        ),
+        "admin.balance_paid": "💳 Доплата {amount} ₽ по брони {code}.",
+        "admin.cancelled": "❌ Отменена бронь {code}: {hall}, {when}. Возврат {refund} ₽.",
+        "admin.late_refunded": (
+            "⚠️ Оплата {amount} ₽ по брони {code} пришла поздно (слот недоступен), "
+            "оформлен возврат."
+        ),
+        "admin.refund_failed": (
+            "⚠️ Не удался возврат {amount} ₽ по брони {code}: {error}. Повтор будет автоматически."
+        ),
+    },
+    "en": {
+        "created.subject": "Booking {code}: awaiting payment",
+        "created": (
+            "Booking {code} created: {hall}, {when}.\n"
+            "To pay: {due} ₽ by {hold_until}. Unpaid, the booking is released automatically."
+        ),
+        "confirmed.subject": "Booking {code} confirmed",
+        "confirmed": (
+            "Booking {code} is confirmed ✅\n{hall}, {when}.\n{address}\n"
+            "Paid: {paid} ₽ of {total} ₽.{balance_line}"
+        ),
+        "balance_line": "\nThe balance of {balance} ₽ can be paid in the bot or at the studio.",
+        "balance_paid.subject": "Booking {code}: payment received",
+        "balance_paid": "Received {amount} ₽ for booking {code}. Paid {paid} ₽ of {total} ₽.",
+        "expired.subject": "Booking {code} released",
+        "expired": (
+            "The time to pay for booking {code} ({hall}, {when}) ran out and it was released. "
+            "You are welcome to book again."
+        ),
+        "cancelled.subject": "Booking {code} cancelled",
+        "cancelled": "Booking {code} ({hall}, {when}) is cancelled.{refund_line}",
+        "refund_line": "\nRefund: {refund} ₽.",
+        "refunded.subject": "Refund for booking {code}",
+        "refunded": "A refund of {amount} ₽ for booking {code} has been made.",
+        "late_refunded.subject": "Booking {code}: payment refunded",
+        "late_refunded": (
+            "Your payment of {amount} ₽ for booking {code} arrived when the time was no longer "
+            "available. It is being refunded in full."
+        ),
+        "reminder.subject": "Reminder: {hall}, {when}",
+        "reminder": "A reminder: your session is in {hours} h — {hall}, {when}.\n{address}",
+    },
+}
+
+
+def text(language: str, key: str, **values: object) -> str:
+    """The message in the user's language (English for non-Russian speakers)."""
+    lang = "ru" if (language or "ru").lower().startswith("ru") else "en"
+    template = TEXTS[lang].get(key) or TEXTS["ru"][key]
+    return template.format(**values)

@@ -1,0 +1,151 @@
+"""The one payment interface every gateway adapter implements, and its status vocabulary.
+
+Money is integer kopecks here; each adapter converts at its own edge. Nothing in this package
+knows the database or Telegram: the booking use cases call a provider and persist the result.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any, Protocol
+
+
+class PaymentStatus(StrEnum):
+    """Internal payment statuses; every gateway maps its own onto these."""
+
+    PENDING = "pending"
+    AUTHORIZED = "authorized"  # held, not charged (two-stage); never confirms a booking
+    SUCCEEDED = "succeeded"
+    CANCELED = "canceled"  # declined, expired or cancelled before charge
+    REFUNDED = "refunded"
+    PARTIALLY_REFUNDED = "partially_refunded"
+
+
+FINAL_PAYMENT_STATUSES = frozenset(
+    {PaymentStatus.SUCCEEDED, PaymentStatus.CANCELED, PaymentStatus.REFUNDED}
+)
+
+
+class RefundStatus(StrEnum):
+    PENDING = "pending"
+    SUCCEEDED = "succeeded"
+    CANCELED = "canceled"
+
+
+class GatewayError(Exception):
+    """The gateway failed or answered nonsense; the outcome of the call is unknown."""
+
+
+class WebhookRejected(Exception):
+    """A webhook that failed verification; nothing may change because of it."""
+
+
+@dataclass(frozen=True, slots=True)
+class ReceiptInfo:
+    """What a 54-FZ receipt needs; each adapter renders its own format."""
+
+    item_name: str
+    tax_system: int | None
+    vat_code: int
+    payment_mode: str  # "full_prepayment" | "full_payment" | "partial_prepayment"
+    email: str | None = None
+    phone: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentRequest:
+    payment_id: int
+    booking_code: str
+    amount: int
+    description: str
+    return_url: str
+    notification_url: str
+    currency: str = "RUB"
+    idempotency_key: str = ""
+    receipt: ReceiptInfo | None = None
+    metadata: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class CreatedPayment:
+    gateway_payment_id: str
+    confirmation_url: str
+    status: PaymentStatus
+    raw: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentState:
+    """What the gateway says about one payment, already verified."""
+
+    gateway_payment_id: str
+    status: PaymentStatus
+    amount: int | None
+    currency: str = "RUB"
+    our_payment_id: int | None = None
+    refunded_amount: int = 0
+    raw: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class RefundRequest:
+    refund_id: int
+    gateway_payment_id: str
+    amount: int
+    payment_amount: int
+    reason: str
+    idempotency_key: str = ""
+    receipt: ReceiptInfo | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RefundResult:
+    gateway_refund_id: str | None
+    status: RefundStatus
+    raw: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class WebhookRequest:
+    """An incoming webhook, free of any web framework."""
+
+    method: str
+    query: Mapping[str, str]
+    body: bytes
+    headers: Mapping[str, str]
+    remote: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class WebhookReply:
+    status: int = 200
+    body: str = ""
+    content_type: str = "text/plain"
+
+
+class PaymentProvider(Protocol):
+    """One gateway. Implementations never block the event loop."""
+
+    name: str
+
+    async def create_payment(self, request: PaymentRequest) -> CreatedPayment:
+        """Register a payment; raises GatewayError when the outcome is unknown."""
+        ...
+
+    async def fetch_payment(self, gateway_payment_id: str) -> PaymentState:
+        """Ask the gateway for the current state (reconciliation, webhook re-fetch)."""
+        ...
+
+    async def refund(self, request: RefundRequest) -> RefundResult:
+        """Return money; the same idempotency key never refunds twice."""
+        ...
+
+    async def parse_webhook(self, request: WebhookRequest) -> PaymentState:
+        """Verify a webhook and say what it reports; raises WebhookRejected if forged."""
+        ...
+
+    def webhook_ack(self) -> WebhookReply:
+        """The answer the gateway expects for an accepted webhook."""
+        ...

@@ -1,0 +1,1 @@
+"""The aiohttp edge: JSON API, gateway webhooks, mock checkout, health, Telegram webhook."""

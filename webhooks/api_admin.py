@@ -1,0 +1,66 @@
+"""Admin views of the notification log and the event log, and manual messages."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from db import queries
+from notifications.log import queue_manual
+from webhooks.api_bookings import db
+from webhooks.auth import require_admin
+from webhooks.errors import json_response
+from webhooks.inputs import NotificationIn, query_int, read_json
+from webhooks.keys import DEPS
+from webhooks.serializers import event_json, notification_json
+
+routes = web.RouteTableDef()
+
+
+@routes.get("/api/notifications")
+async def list_notifications(request: web.Request) -> web.Response:
+    require_admin(request)
+    items = await queries.list_notifications(
+        db(request),
+        status=request.query.get("status") or None,
+        limit=min(query_int(request, "limit", default=100), 500),
+        offset=query_int(request, "offset", default=0),
+    )
+    tz = request.app[DEPS].rules.tz
+    return json_response({"notifications": [notification_json(n, tz) for n in items]})
+
+
+@routes.post("/api/notifications/send")
+async def send_notification(request: web.Request) -> web.Response:
+    require_admin(request)
+    body = await read_json(request, NotificationIn)
+    items = await queue_manual(
+        db(request),
+        request.app[DEPS],
+        text=body.text,
+        channel=body.channel,
+        recipient=body.recipient,
+        booking_id=body.booking_id,
+        subject=body.subject,
+    )
+    tz = request.app[DEPS].rules.tz
+    return json_response({"notifications": [notification_json(n, tz) for n in items]}, 202)
+
+
+@routes.get("/api/integrations/events")
+async def list_events(request: web.Request) -> web.Response:
+    require_admin(request)
+    events = await queries.list_events(
+        db(request),
+        after_id=query_int(request, "after_id", default=0),
+        booking_id=query_int(request, "booking_id", default=0) or None,
+        limit=min(query_int(request, "limit", default=100), 1000),
+    )
+    tz = request.app[DEPS].rules.tz
+    return json_response(
+        {
+            "events": [event_json(e, tz) for e in events],
+            "next_after_id": events[-1].id
+            if events
+            else query_int(request, "after_id", default=0),
+        }
+    )

@@ -1,0 +1,160 @@
+"""Halls, availability and bookings: what the studio's website calls."""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+
+from aiohttp import web
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from booking.cancel import cancel_booking, refund_quote
+from booking.errors import NotFound
+from booking.holds import ClientInfo, HoldRequest, PaymentMode, Source, hold_booking
+from booking.paying import confirm_by_hand
+from booking.studio import hall_availability
+from db import queries
+from db.models import Booking
+from webhooks.auth import is_admin, require_admin, require_owner_or_admin
+from webhooks.errors import ApiError, json_response
+from webhooks.inputs import (
+    BookingIn,
+    CancelIn,
+    ConfirmIn,
+    path_int,
+    query_date,
+    query_int,
+    read_json,
+)
+from webhooks.keys import DEPS
+from webhooks.serializers import (
+    booking_json,
+    day_json,
+    hall_json,
+    money,
+    parse_money,
+    payment_json,
+)
+
+routes = web.RouteTableDef()
+
+
+def db(request: web.Request) -> AsyncSession:
+    session: AsyncSession = request["db"]
+    return session
+
+
+@routes.get("/api/halls")
+async def list_halls(request: web.Request) -> web.Response:
+    tz = request.app[DEPS].rules.tz
+    halls = await queries.active_halls(db(request))
+    return json_response({"halls": [hall_json(hall, tz) for hall in halls]})
+
+
+@routes.get("/api/bookings/availability")
+async def availability(request: web.Request) -> web.Response:
+    deps = request.app[DEPS]
+    hall_id = query_int(request, "hall_id")
+    first = query_date(request, "start_date")
+    last = query_date(request, "end_date")
+    assert first is not None and last is not None
+    hall, days = await hall_availability(db(request), deps, hall_id, first, last)
+    tz = deps.rules.tz
+    return json_response(
+        {
+            "hall_id": hall.id,
+            "timezone": tz.key,
+            "step_minutes": 15,
+            "min_minutes": hall.min_minutes,
+            "days": [day_json(day, tz) for day in days],
+        }
+    )
+
+
+@routes.post("/api/bookings")
+async def create_booking(request: web.Request) -> web.Response:
+    deps = request.app[DEPS]
+    body = await read_json(request, BookingIn)
+    hold = HoldRequest(
+        hall_id=body.hall_id,
+        start=body.start,
+        end=body.end,
+        payment_mode=PaymentMode(body.payment_mode),
+        client=ClientInfo(name=body.client.name, phone=body.client.phone, email=body.client.email),
+        source=Source.WEB,
+    )
+    booking, token = await hold_booking(db(request), deps, hold)
+    request["log"] = {"booking_id": booking.id}
+    data = booking_json(booking, deps.rules.tz, deps.now())
+    data["access_token"] = token
+    return json_response(data, 201)
+
+
+async def load_booking(request: web.Request) -> Booking:
+    booking = await db(request).get(Booking, path_int(request, "booking_id"))
+    if booking is None:
+        raise NotFound("booking_not_found", "No such booking.")
+    return booking
+
+
+@routes.get("/api/bookings/{booking_id}")
+async def get_booking(request: web.Request) -> web.Response:
+    deps = request.app[DEPS]
+    booking = await load_booking(request)
+    require_owner_or_admin(request, booking)
+    data = booking_json(booking, deps.rules.tz, deps.now())
+    data["payments"] = [
+        payment_json(p, deps.rules.tz) for p in await queries.payments_of(db(request), booking.id)
+    ]
+    if booking.status in ("pending_payment", "confirmed"):
+        data["refund_if_cancelled_now"] = money(refund_quote(booking, deps, by_admin=False))
+    return json_response(data)
+
+
+@routes.get("/api/bookings")
+async def list_bookings(request: web.Request) -> web.Response:
+    require_admin(request)
+    deps = request.app[DEPS]
+    tz = deps.rules.tz
+    first = query_date(request, "date_from", required=False)
+    last = query_date(request, "date_to", required=False)
+    statuses = [s for s in request.query.get("status", "").split(",") if s]
+    bookings = await queries.list_bookings(
+        db(request),
+        start=datetime.combine(first, time(0), tzinfo=tz) if first else None,
+        end=datetime.combine(last + timedelta(days=1), time(0), tzinfo=tz) if last else None,
+        hall_id=query_int(request, "hall_id", default=0) or None,
+        statuses=statuses,
+        limit=min(query_int(request, "limit", default=100), 500),
+        offset=query_int(request, "offset", default=0),
+    )
+    return json_response({"bookings": [booking_json(b, tz, deps.now()) for b in bookings]})
+
+
+@routes.delete("/api/bookings/{booking_id}")
+async def delete_booking(request: web.Request) -> web.Response:
+    deps = request.app[DEPS]
+    booking = await load_booking(request)
+    require_owner_or_admin(request, booking)
+    body = await read_json(request, CancelIn, optional=True)
+    booking, refund = await cancel_booking(
+        db(request), deps, booking.id, by_admin=is_admin(request), reason=body.reason
+    )
+    request["log"] = {"booking_id": booking.id}
+    data = booking_json(booking, deps.rules.tz, deps.now())
+    data["refund"] = money(refund)
+    return json_response(data)
+
+
+@routes.post("/api/bookings/{booking_id}/confirm")
+async def confirm_booking(request: web.Request) -> web.Response:
+    require_admin(request)
+    deps = request.app[DEPS]
+    booking = await load_booking(request)
+    body = await read_json(request, ConfirmIn, optional=True)
+    try:
+        amount = None if body.amount is None else parse_money(body.amount)
+    except ValueError as exc:
+        raise ApiError(400, "invalid_input", f"amount: {exc}") from None
+    booking = await confirm_by_hand(db(request), deps, booking.id, amount, body.note)
+    request["log"] = {"booking_id": booking.id}
+    return json_response(booking_json(booking, deps.rules.tz, deps.now()))

@@ -1,0 +1,46 @@
+"""The aiohttp application factory; `main.py` and the tests build the app with it."""
+
+from __future__ import annotations
+
+from aiohttp import ClientSession, ClientTimeout, web
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from booking.config import BookingDeps
+from settings import Settings
+from webhooks import api_admin, api_bookings, api_payments, checkout, health
+from webhooks.keys import DEPS, EXTRAS, HTTP, SESSIONMAKER, SETTINGS
+from webhooks.middlewares import access_log_middleware, error_middleware, session_middleware
+from webhooks.openapi import routes as openapi_routes
+
+
+def create_app(
+    settings: Settings,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    deps: BookingDeps,
+) -> web.Application:
+    app = web.Application(
+        client_max_size=settings.server.max_body_bytes,
+        middlewares=[access_log_middleware, error_middleware, session_middleware],
+    )
+    app[SETTINGS] = settings
+    app[SESSIONMAKER] = sessionmaker
+    app[DEPS] = deps
+    app[EXTRAS] = {}
+    app.cleanup_ctx.append(_http_client)
+    for table in (
+        health.routes,
+        openapi_routes,
+        api_bookings.routes,
+        api_payments.routes,
+        api_admin.routes,
+        checkout.routes,
+    ):
+        app.add_routes(table)
+    return app
+
+
+async def _http_client(app: web.Application):  # type: ignore[no-untyped-def]
+    """One client session for the app's own outgoing calls (the mock checkout's webhooks)."""
+    async with ClientSession(timeout=ClientTimeout(total=30)) as session:
+        app[HTTP] = session
+        yield

@@ -1,0 +1,57 @@
+"""JSON errors: one shape for every failure, `{"error": {"code", "message"}}`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+from aiohttp import web
+from pydantic import ValidationError
+
+from booking.errors import (
+    BookingRuleError,
+    DomainError,
+    GatewayUnavailable,
+    InvalidTransition,
+    NotFound,
+    PaymentMismatch,
+    SlotTakenError,
+)
+
+STATUS_BY_ERROR: tuple[tuple[type[DomainError], int], ...] = (
+    (NotFound, 404),
+    (SlotTakenError, 409),
+    (InvalidTransition, 409),
+    (GatewayUnavailable, 502),
+    (PaymentMismatch, 400),
+    (BookingRuleError, 400),
+)
+
+
+def json_response(data: Any, status: int = 200) -> web.Response:
+    return web.Response(body=orjson.dumps(data), status=status, content_type="application/json")
+
+
+def error_response(status: int, code: str, message: str) -> web.Response:
+    return json_response({"error": {"code": code, "message": message}}, status)
+
+
+class ApiError(Exception):
+    """An edge-level failure (auth, malformed input) with its HTTP status."""
+
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+
+
+def domain_error_response(exc: DomainError) -> web.Response:
+    for cls, status in STATUS_BY_ERROR:
+        if isinstance(exc, cls):
+            return error_response(status, exc.code, exc.message)
+    return error_response(400, exc.code, exc.message)
+
+
+def validation_error_response(exc: ValidationError) -> web.Response:
+    first = exc.errors()[0]
+    where = ".".join(str(part) for part in first["loc"]) or "body"
+    return error_response(400, "invalid_input", f"{where}: {first['msg']}")

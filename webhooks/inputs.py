@@ -1,0 +1,108 @@
+"""Request bodies and query parameters, validated before any use case runs."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, Literal, TypeVar
+
+import orjson
+from aiohttp import web
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictInt
+
+from webhooks.errors import ApiError
+
+Model = TypeVar("Model", bound=BaseModel)
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
+
+
+class ClientIn(_In):
+    name: str = Field(min_length=1, max_length=200)
+    phone: str = Field(min_length=5, max_length=32)
+    email: str | None = Field(default=None, max_length=254)
+
+
+class BookingIn(_In):
+    hall_id: StrictInt
+    start: AwareDatetime
+    end: AwareDatetime
+    payment_mode: Literal["prepay", "full"] = "prepay"
+    client: ClientIn
+
+
+class PaymentIn(_In):
+    booking_id: StrictInt
+    gateway: str = Field(min_length=1, max_length=16)
+
+
+class CancelIn(_In):
+    reason: str = Field(default="", max_length=500)
+
+
+class ConfirmIn(_In):
+    amount: Any = None
+    note: str = Field(default="", max_length=200)
+
+
+class RefundIn(_In):
+    amount: Any = None
+    reason: str = Field(default="", max_length=500)
+
+
+class NotificationIn(_In):
+    text: str = Field(min_length=1, max_length=4000)
+    channel: Literal["telegram", "email"] | None = None
+    recipient: str | None = Field(default=None, max_length=254)
+    booking_id: StrictInt | None = None
+    subject: str = Field(default="", max_length=200)
+
+
+async def read_json(request: web.Request, model: type[Model], *, optional: bool = False) -> Model:
+    """Parse and validate a JSON object body; oversized bodies are refused by the server."""
+    raw = await request.read()
+    if not raw.strip():
+        if optional:
+            return model()
+        raise ApiError(400, "malformed_json", "A JSON object body is required.")
+    try:
+        data = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        raise ApiError(400, "malformed_json", "The body is not valid JSON.") from None
+    if not isinstance(data, dict):
+        raise ApiError(400, "malformed_json", "The body must be a JSON object.")
+    return model.model_validate(data)
+
+
+def query_int(request: web.Request, name: str, *, default: int | None = None) -> int:
+    value = request.query.get(name)
+    if value is None or value == "":
+        if default is None:
+            raise ApiError(400, "invalid_input", f"Query parameter {name} is required.")
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise ApiError(
+            400, "invalid_input", f"Query parameter {name} must be an integer."
+        ) from None
+
+
+def query_date(request: web.Request, name: str, *, required: bool = True) -> date | None:
+    value = request.query.get(name)
+    if not value:
+        if required:
+            raise ApiError(400, "invalid_input", f"Query parameter {name} is required.")
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ApiError(400, "invalid_input", f"{name} must be a date like 2026-12-01.") from None
+
+
+def path_int(request: web.Request, name: str) -> int:
+    try:
+        return int(request.match_info[name])
+    except ValueError:
+        raise ApiError(404, "not_found", f"No such {name}.") from None

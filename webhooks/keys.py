@@ -1,0 +1,17 @@
+"""Typed keys for what the aiohttp application shares with its handlers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import ClientSession, web
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from booking.config import BookingDeps
+from settings import Settings
+
+SETTINGS = web.AppKey("settings", Settings)
+SESSIONMAKER: web.AppKey[async_sessionmaker[AsyncSession]] = web.AppKey("sessionmaker")
+DEPS = web.AppKey("deps", BookingDeps)
+HTTP = web.AppKey("http", ClientSession)
+EXTRAS: web.AppKey[dict[str, Any]] = web.AppKey("extras")

@@ -1,0 +1,70 @@
+"""Request middlewares: one database session per request, JSON errors, one log line each."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Awaitable, Callable
+
+from aiohttp import web
+from pydantic import ValidationError
+
+from booking.errors import DomainError
+from webhooks.errors import (
+    ApiError,
+    domain_error_response,
+    error_response,
+    validation_error_response,
+)
+from webhooks.keys import SESSIONMAKER
+
+log = logging.getLogger("studio.http")
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+@web.middleware
+async def error_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Every failure becomes the contract's JSON error; nothing leaks a traceback."""
+    try:
+        return await handler(request)
+    except ApiError as exc:
+        return error_response(exc.status, exc.code, exc.message)
+    except DomainError as exc:
+        return domain_error_response(exc)
+    except ValidationError as exc:
+        return validation_error_response(exc)
+    except web.HTTPRequestEntityTooLarge:
+        return error_response(413, "body_too_large", "The request body is too large.")
+    except web.HTTPException as exc:
+        if exc.status < 400:
+            raise
+        return error_response(exc.status, exc.reason.lower().replace(" ", "_"), exc.reason)
+    except Exception:
+        log.exception("unhandled error", extra={"path": request.path})
+        return error_response(500, "internal_error", "Something went wrong on our side.")
+
+
+@web.middleware
+async def session_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """One unit of work per request; use cases commit, anything left open rolls back."""
+    async with request.app[SESSIONMAKER]() as session:
+        request["db"] = session
+        return await handler(request)
+
+
+@web.middleware
+async def access_log_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    started = time.perf_counter()
+    response = await handler(request)
+    if request.path not in ("/health", "/ready"):
+        log.info(
+            "request",
+            extra={
+                "method": request.method,
+                "path": request.path,
+                "status": response.status,
+                "ms": round((time.perf_counter() - started) * 1000, 1),
+                **{k: v for k, v in request.get("log", {}).items()},
+            },
+        )
+    return response

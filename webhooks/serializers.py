@@ -1,0 +1,150 @@
+"""The JSON shapes of the contract: money, times, halls, bookings, payments."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from booking.domain.calendar import DayAvailability
+from booking.paying import amount_due
+from db.models import Booking, Event, Hall, Notification, Payment, Refund
+
+
+def money(kopecks: int) -> dict[str, str]:
+    return {"value": f"{kopecks // 100}.{kopecks % 100:02d}", "currency": "RUB"}
+
+
+def parse_money(value: Any) -> int:
+    """'1500.00' or {"value": "1500.00"} to kopecks; ValueError for anything else."""
+    if isinstance(value, dict):
+        value = value.get("value")
+    if not isinstance(value, str | int) or isinstance(value, bool):
+        raise ValueError("amount must be a string like '1500.00'")
+    amount = Decimal(str(value))
+    if amount != amount.quantize(Decimal("0.01")) or amount < 0:
+        raise ValueError("amount must have at most two decimals and not be negative")
+    return int(amount * 100)
+
+
+def iso(moment: datetime | None, tz: ZoneInfo) -> str | None:
+    return None if moment is None else moment.astimezone(tz).isoformat()
+
+
+def hall_json(hall: Hall, tz: ZoneInfo) -> dict[str, Any]:
+    return {
+        "id": hall.id,
+        "slug": hall.slug,
+        "name": hall.name,
+        "name_en": hall.name_en,
+        "description": hall.description,
+        "description_en": hall.description_en,
+        "hourly_price": money(hall.hourly_price),
+        "min_minutes": hall.min_minutes,
+        "buffer_minutes": hall.buffer_minutes,
+        "step_minutes": 15,
+        "price_rules": [
+            {
+                "weekdays": sorted(band["weekdays"]),
+                "start": f"{band['start_minute'] // 60:02d}:{band['start_minute'] % 60:02d}",
+                "end": f"{band['end_minute'] // 60:02d}:{band['end_minute'] % 60:02d}",
+                "hourly_price": money(band["hourly_price"]),
+            }
+            for band in hall.price_bands or []
+        ],
+        "timezone": tz.key,
+    }
+
+
+def day_json(day: DayAvailability, tz: ZoneInfo) -> dict[str, Any]:
+    return {
+        "date": day.day.isoformat(),
+        "open": iso(day.open, tz),
+        "close": iso(day.close, tz),
+        "starts": [start.astimezone(tz).strftime("%H:%M") for start in day.starts],
+        "free": [{"start": iso(i.start, tz), "end": iso(i.end, tz)} for i in day.free],
+    }
+
+
+def booking_json(booking: Booking, tz: ZoneInfo, now: datetime) -> dict[str, Any]:
+    due, kind = amount_due(booking, now)
+    return {
+        "id": booking.id,
+        "code": booking.code,
+        "hall_id": booking.hall_id,
+        "start": iso(booking.start_at, tz),
+        "end": iso(booking.end_at, tz),
+        "status": booking.status,
+        "payment_mode": booking.payment_mode,
+        "total": money(booking.total),
+        "prepayment": money(booking.prepay_amount),
+        "paid": money(booking.paid),
+        "refunded": money(booking.refunded),
+        "due_now": money(due),
+        "due_kind": kind,
+        "hold_expires_at": iso(booking.hold_expires_at, tz)
+        if booking.status == "pending_payment"
+        else None,
+        "source": booking.source,
+        "refund_policy": booking.refund_tiers,
+        "cancel_reason": booking.cancel_reason,
+        "created_at": iso(booking.created_at, tz),
+    }
+
+
+def payment_json(payment: Payment, tz: ZoneInfo) -> dict[str, Any]:
+    return {
+        "id": payment.id,
+        "booking_id": payment.booking_id,
+        "gateway": payment.gateway,
+        "kind": payment.kind,
+        "amount": money(payment.amount),
+        "refunded": money(payment.refunded),
+        "status": payment.status,
+        "confirmation_url": payment.confirmation_url,
+        "created_at": iso(payment.created_at, tz),
+        "paid_at": iso(payment.paid_at, tz),
+    }
+
+
+def refund_json(refund: Refund, tz: ZoneInfo) -> dict[str, Any]:
+    return {
+        "id": refund.id,
+        "payment_id": refund.payment_id,
+        "booking_id": refund.booking_id,
+        "amount": money(refund.amount),
+        "status": refund.status,
+        "reason": refund.reason,
+        "error": refund.error,
+        "created_at": iso(refund.created_at, tz),
+    }
+
+
+def event_json(event: Event, tz: ZoneInfo) -> dict[str, Any]:
+    return {
+        "id": event.id,
+        "type": event.type,
+        "booking_id": event.booking_id,
+        "payment_id": event.payment_id,
+        "payload": event.payload,
+        "created_at": iso(event.created_at, tz),
+        "processed_at": iso(event.processed_at, tz),
+    }
+
+
+def notification_json(item: Notification, tz: ZoneInfo) -> dict[str, Any]:
+    return {
+        "id": item.id,
+        "channel": item.channel,
+        "recipient": item.recipient,
+        "subject": item.subject,
+        "text": item.text,
+        "status": item.status,
+        "attempts": item.attempts,
+        "last_error": item.last_error,
+        "booking_id": item.booking_id,
+        "event_id": item.event_id,
+        "created_at": iso(item.created_at, tz),
+        "sent_at": iso(item.sent_at, tz),
+    }
