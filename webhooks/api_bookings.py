@@ -25,7 +25,7 @@ from webhooks.inputs import (
     query_int,
     read_json,
 )
-from webhooks.keys import DEPS
+from webhooks.keys import DB_SESSION, DEPS, LOG_FIELDS
 from webhooks.serializers import (
     booking_json,
     day_json,
@@ -39,7 +39,7 @@ routes = web.RouteTableDef()
 
 
 def db(request: web.Request) -> AsyncSession:
-    session: AsyncSession = request["db"]
+    session: AsyncSession = request[DB_SESSION]
     return session
 
 
@@ -83,7 +83,7 @@ async def create_booking(request: web.Request) -> web.Response:
         source=Source.WEB,
     )
     booking, token = await hold_booking(db(request), deps, hold)
-    request["log"] = {"booking_id": booking.id}
+    request[LOG_FIELDS] = {"booking_id": booking.id}
     data = booking_json(booking, deps.rules.tz, deps.now())
     data["access_token"] = token
     return json_response(data, 201)
@@ -139,7 +139,7 @@ async def delete_booking(request: web.Request) -> web.Response:
     booking, refund = await cancel_booking(
         db(request), deps, booking.id, by_admin=is_admin(request), reason=body.reason
     )
-    request["log"] = {"booking_id": booking.id}
+    request[LOG_FIELDS] = {"booking_id": booking.id}
     data = booking_json(booking, deps.rules.tz, deps.now())
     data["refund"] = money(refund)
     return json_response(data)
@@ -156,5 +156,5 @@ async def confirm_booking(request: web.Request) -> web.Response:
     except ValueError as exc:
         raise ApiError(400, "invalid_input", f"amount: {exc}") from None
     booking = await confirm_by_hand(db(request), deps, booking.id, amount, body.note)
-    request["log"] = {"booking_id": booking.id}
+    request[LOG_FIELDS] = {"booking_id": booking.id}
     return json_response(booking_json(booking, deps.rules.tz, deps.now()))

@@ -14,7 +14,7 @@ from webhooks.api_bookings import db
 from webhooks.auth import require_admin, require_owner_or_admin
 from webhooks.errors import ApiError, error_response, json_response
 from webhooks.inputs import PaymentIn, RefundIn, path_int, read_json
-from webhooks.keys import DEPS, SETTINGS
+from webhooks.keys import DEPS, LOG_FIELDS, SETTINGS
 from webhooks.remote import client_address
 from webhooks.serializers import parse_money, payment_json, refund_json
 
@@ -31,7 +31,7 @@ async def create_payment(request: web.Request) -> web.Response:
         raise NotFound("booking_not_found", "No such booking.")
     require_owner_or_admin(request, booking)
     payment = await start_payment(db(request), deps, booking.id, body.gateway)
-    request["log"] = {"booking_id": booking.id, "payment_id": payment.id}
+    request[LOG_FIELDS] = {"booking_id": booking.id, "payment_id": payment.id}
     return json_response(payment_json(payment, deps.rules.tz), 201)
 
 
@@ -62,7 +62,7 @@ async def refund_payment(request: web.Request) -> web.Response:
     except ValueError as exc:
         raise ApiError(400, "invalid_input", f"amount: {exc}") from None
     refund = await request_refund(db(request), deps, payment.id, amount, body.reason)
-    request["log"] = {"payment_id": payment.id, "refund_id": refund.id}
+    request[LOG_FIELDS] = {"payment_id": payment.id, "refund_id": refund.id}
     return json_response(refund_json(refund, deps.rules.tz), 201)
 
 
@@ -99,7 +99,7 @@ async def gateway_webhook(request: web.Request) -> web.Response:
             },
         )
         raise
-    request["log"] = {
+    request[LOG_FIELDS] = {
         "gateway": gateway,
         "gateway_payment_id": state.gateway_payment_id,
         "outcome": outcome,

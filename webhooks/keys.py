@@ -15,3 +15,6 @@ SESSIONMAKER: web.AppKey[async_sessionmaker[AsyncSession]] = web.AppKey("session
 DEPS = web.AppKey("deps", BookingDeps)
 HTTP = web.AppKey("http", ClientSession)
 EXTRAS: web.AppKey[dict[str, Any]] = web.AppKey("extras")
+
+DB_SESSION = web.RequestKey("db", AsyncSession)
+LOG_FIELDS: web.RequestKey[dict[str, Any]] = web.RequestKey("log_fields")

@@ -16,7 +16,7 @@ from webhooks.errors import (
     error_response,
     validation_error_response,
 )
-from webhooks.keys import SESSIONMAKER
+from webhooks.keys import DB_SESSION, LOG_FIELDS, SESSIONMAKER
 
 log = logging.getLogger("studio.http")
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -48,7 +48,7 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
 async def session_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     """One unit of work per request; use cases commit, anything left open rolls back."""
     async with request.app[SESSIONMAKER]() as session:
-        request["db"] = session
+        request[DB_SESSION] = session
         return await handler(request)
 
 
@@ -64,7 +64,7 @@ async def access_log_middleware(request: web.Request, handler: Handler) -> web.S
                 "path": request.path,
                 "status": response.status,
                 "ms": round((time.perf_counter() - started) * 1000, 1),
-                **{k: v for k, v in request.get("log", {}).items()},
+                **{k: v for k, v in request.get(LOG_FIELDS, {}).items()},
             },
         )
     return response

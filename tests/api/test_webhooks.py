@@ -1,0 +1,196 @@
+"""Gateway webhooks: verified before anything changes, applied once, in any order."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+from payments.base import PaymentStatus
+from payments.mock import SIGNATURE_HEADER, MockProvider
+from tests.conftest import Running
+from tests.support import table_counts
+
+
+async def events_of(running: Running, booking: dict[str, Any], kind: str) -> list[dict[str, Any]]:
+    status, body = await running.api.admin(
+        "GET", f"/api/integrations/events?booking_id={booking['id']}"
+    )
+    assert status == 200
+    return [e for e in body["events"] if e["type"] == kind]
+
+
+async def post_webhook(
+    running: Running, payment: dict[str, Any], status: PaymentStatus, *, amount: int | None = None,
+    gateway: str = "mock", tamper: bool = False,
+) -> tuple[int, Any]:
+    provider = running.deps.providers[gateway]
+    assert isinstance(provider, MockProvider)
+    gateway_id = payment["confirmation_url"].rsplit("/", 1)[1]
+    kopecks = int(float(payment["amount"]["value"]) * 100) if amount is None else amount
+    body, headers = provider.outcome(gateway_id, payment["id"], kopecks, status)
+    if tamper:
+        data = json.loads(body)
+        data["amount"] = 1
+        body = json.dumps(data).encode()
+    return await running.api.call(
+        "POST", f"/api/payments/webhook/{gateway}", data=body, headers=headers
+    )
+
+
+async def test_repeated_webhook_confirms_once(running: Running) -> None:
+    api = running.api
+    booking = await api.booked()
+    payment = await api.start_payment(booking)
+    result = await api.checkout(payment, "succeeded", repeat=5)
+    assert result["webhook_statuses"] == [200] * 5
+    after = await api.booking(booking)
+    assert after["status"] == "confirmed"
+    assert after["paid"]["value"] == "2500.00"
+    assert len(await events_of(running, booking, "booking.confirmed")) == 1
+
+
+async def test_webhook_storm_at_once(running: Running) -> None:
+    api = running.api
+    booking = await api.booked()
+    payment = await api.start_payment(booking)
+    results = await asyncio.gather(
+        *(post_webhook(running, payment, PaymentStatus.SUCCEEDED) for _ in range(10))
+    )
+    assert [status for status, _ in results] == [200] * 10
+    after = await api.booking(booking)
+    assert after["status"] == "confirmed"
+    assert after["paid"]["value"] == "2500.00"
+    assert len(await events_of(running, booking, "booking.confirmed")) == 1
+
+
+async def test_out_of_order_pending_after_success_is_ignored(running: Running) -> None:
+    api = running.api
+    booking = await api.booked()
+    payment = await api.start_payment(booking)
+    assert (await post_webhook(running, payment, PaymentStatus.SUCCEEDED))[0] == 200
+    assert (await post_webhook(running, payment, PaymentStatus.PENDING))[0] == 200
+    assert (await post_webhook(running, payment, PaymentStatus.CANCELED))[0] == 200
+    after = await api.booking(booking)
+    assert after["status"] == "confirmed"
+    assert after["payments"][0]["status"] == "succeeded"
+
+
+async def test_success_after_a_decline_report_still_confirms(running: Running) -> None:
+    """Reports can cross: money that really moved is never ignored."""
+    api = running.api
+    booking = await api.booked()
+    payment = await api.start_payment(booking)
+    await post_webhook(running, payment, PaymentStatus.CANCELED)
+    await post_webhook(running, payment, PaymentStatus.SUCCEEDED)
+    assert (await api.booking(booking))["status"] == "confirmed"
+
+
+async def test_forged_and_mismatched_webhooks_change_nothing(running: Running) -> None:
+    api = running.api
+    booking = await api.booked()
+    payment = await api.start_payment(booking)
+    before = await table_counts(running.sessionmaker)
+    status, answer = await post_webhook(running, payment, PaymentStatus.SUCCEEDED, tamper=True)
+    assert status == 403 and answer["error"]["code"] == "webhook_rejected"
+    status, answer = await api.call(
+        "POST", "/api/payments/webhook/mock", data=b'{"payment_id": "x"}',
+        headers={SIGNATURE_HEADER: "0" * 64},
+    )
+    assert status == 403
+    status, answer = await post_webhook(running, payment, PaymentStatus.SUCCEEDED, amount=100)
+    assert status == 400 and answer["error"]["code"] == "amount_mismatch"
+    unknown = dict(payment, id=9999, confirmation_url="http://x/mock/checkout/mock_9999_ab")
+    status, answer = await post_webhook(running, unknown, PaymentStatus.SUCCEEDED)
+    assert status == 404 and answer["error"]["code"] == "unknown_payment"
+    status, answer = await api.call("POST", "/api/payments/webhook/paypal", data=b"{}")
+    assert status == 404
+    assert await table_counts(running.sessionmaker) == before
+    assert (await api.booking(booking))["status"] == "pending_payment"
+
+
+async def test_webhook_for_another_gateway_is_refused(running: Running) -> None:
+    booking = await running.api.booked()
+    payment = await running.api.start_payment(booking, "tinkoff")
+    provider = running.deps.providers["mock"]
+    assert isinstance(provider, MockProvider)
+    gateway_id = payment["confirmation_url"].rsplit("/", 1)[1]
+    body, headers = provider.outcome(gateway_id, payment["id"], 250000, PaymentStatus.SUCCEEDED)
+    status, _ = await running.api.call(
+        "POST", "/api/payments/webhook/mock", data=body, headers=headers
+    )
+    assert status == 404
+    assert (await running.api.booking(booking))["status"] == "pending_payment"
+
+
+async def test_late_payment_with_free_slot_confirms(running: Running) -> None:
+    api = running.api
+    booking = await api.booked()
+    payment = await api.start_payment(booking)
+    running.clock.advance(minutes=20)
+    await running.jobs.expire()
+    assert (await api.booking(booking))["status"] == "expired"
+    await api.checkout(payment, "succeeded")
+    after = await api.booking(booking)
+    assert after["status"] == "confirmed"
+    assert after["paid"]["value"] == "2500.00"
+    confirmed = await events_of(running, booking, "booking.confirmed")
+    assert confirmed and confirmed[0]["payload"]["late"] is True
+
+
+async def test_late_payment_with_slot_taken_is_refunded(running: Running) -> None:
+    api = running.api
+    first = await api.booked()
+    payment = await api.start_payment(first)
+    running.clock.advance(minutes=20)
+    second = await api.booked()  # the slot is taken by someone else meanwhile
+    await api.checkout(payment, "succeeded")
+    after = await api.booking(first)
+    assert after["status"] == "expired"
+    assert after["refunded"]["value"] == "2500.00"
+    assert after["payments"][0]["status"] == "refunded"
+    assert len(await events_of(running, first, "payment.late_refunded")) == 1
+    assert len(await events_of(running, first, "refund.succeeded")) == 1
+    assert (await api.booking(second))["status"] == "pending_payment"
+
+
+async def test_second_payment_of_a_paid_booking_is_refunded(running: Running) -> None:
+    """Paid twice through two gateways: the booking keeps one, the other goes back."""
+    api = running.api
+    booking = await api.booked(mode="full")
+    one = await api.start_payment(booking, "yookassa")
+    two = await api.start_payment(booking, "tinkoff")
+    await api.checkout(one, "succeeded")
+    await api.checkout(two, "succeeded")
+    after = await api.booking(booking)
+    assert after["status"] == "confirmed"
+    assert after["paid"]["value"] == "5000.00"
+    assert after["refunded"]["value"] == "5000.00"
+    statuses = sorted(p["status"] for p in after["payments"])
+    assert statuses == ["refunded", "succeeded"]
+
+
+async def test_pay_the_balance(running: Running) -> None:
+    api = running.api
+    booking = await api.booked()
+    await api.checkout(await api.start_payment(booking), "succeeded")
+    balance = await api.start_payment(booking)
+    assert balance["kind"] == "balance"
+    assert balance["amount"]["value"] == "2500.00"
+    await api.checkout(balance, "succeeded")
+    after = await api.booking(booking)
+    assert after["paid"]["value"] == "5000.00"
+    assert after["due_now"]["value"] == "0.00"
+    status, answer = await api.call(
+        "POST", "/api/payments", json={"booking_id": booking["id"], "gateway": "mock"},
+        token=booking["access_token"],
+    )
+    assert status == 409 and answer["error"]["code"] == "not_payable"
+
+
+async def test_double_tap_on_pay_makes_one_payment(running: Running) -> None:
+    api = running.api
+    booking = await api.booked()
+    one, two = await asyncio.gather(api.start_payment(booking), api.start_payment(booking))
+    assert one["id"] == two["id"]
+    assert one["confirmation_url"] == two["confirmation_url"]

@@ -1,0 +1,205 @@
+"""Fixtures: a fresh database on SQLite or PostgreSQL (TEST_DATABASE=postgres), and the real
+aiohttp app served over HTTP on a free port with a controllable clock and mock payments."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from aiohttp import ClientSession, web
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from booking.config import BookingDeps
+from booking.studio_file import seed_if_empty
+from db.migrate import upgrade
+from db.models import Base
+from db.session import create_engine, create_sessionmaker
+from jobs.scheduler import JobContext
+from main import booking_rules
+from notifications.delivery import Sender
+from notifications.log import Channels
+from payments.base import PaymentProvider
+from payments.registry import build_providers
+from settings import ROOT, Settings
+from tests.support import Api, FakeClock, free_port
+from webhooks.app import create_app
+
+BACKEND = os.environ.get("TEST_DATABASE", "sqlite")
+PG_ADMIN_URL = os.environ.get("TEST_PG_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres")
+ADMIN_TOKEN = "test-admin-token-123"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if BACKEND == "postgres" and item.get_closest_marker("sqlite_only"):
+            item.add_marker(pytest.mark.skip(reason="SQLite-specific test"))
+        if BACKEND != "postgres" and item.get_closest_marker("postgres_only"):
+            item.add_marker(pytest.mark.skip(reason="runs in the PostgreSQL pass"))
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "sqlite_only: only meaningful on SQLite")
+    config.addinivalue_line("markers", "postgres_only: only meaningful on PostgreSQL")
+
+
+@pytest.fixture(scope="session")
+def database_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A migrated schema made once per run: a SQLite file, or a PostgreSQL database."""
+    if BACKEND == "postgres":
+        name = f"studio_test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+        asyncio.run(_pg_admin(f'CREATE DATABASE "{name}"'))
+        url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+        asyncio.run(_migrate(url))
+        yield url
+        asyncio.run(_pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    else:
+        path = tmp_path_factory.mktemp("template") / "template.db"
+        asyncio.run(_migrate(f"sqlite+aiosqlite:///{path}"))
+        yield str(path)
+
+
+async def _pg_admin(sql: str) -> None:
+    engine = create_engine(PG_ADMIN_URL)
+    async with engine.connect() as conn:
+        await conn.execution_options(isolation_level="AUTOCOMMIT")
+        await conn.execute(text(sql))
+    await engine.dispose()
+
+
+async def _migrate(url: str) -> None:
+    engine = create_engine(url)
+    await upgrade(engine)
+    await engine.dispose()
+
+
+@pytest.fixture
+def database_url(database_template: str, tmp_path: Path) -> str:
+    if BACKEND == "postgres":
+        return database_template
+    path = tmp_path / "studio.db"
+    shutil.copy(database_template, path)
+    return f"sqlite+aiosqlite:///{path}"
+
+
+@pytest.fixture
+async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
+    engine = create_engine(database_url)
+    if BACKEND == "postgres":
+        tables = ", ".join(t.name for t in Base.metadata.sorted_tables)
+        async with engine.begin() as conn:
+            await conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture
+def sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    return create_sessionmaker(engine)
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def port() -> int:
+    return free_port()
+
+
+@pytest.fixture
+def settings(database_url: str, port: int) -> Settings:
+    return Settings(
+        database_url=database_url,
+        port=port,
+        public_base_url=f"http://127.0.0.1:{port}",
+        admin_api_token=ADMIN_TOKEN,
+        studio_file=ROOT / "studio" / "example.json",
+        min_notice_minutes=60,
+        hold_minutes=15,
+        prepayment_percent=50,
+        booking_horizon_days=90,
+    )
+
+
+@pytest.fixture
+def providers(settings: Settings) -> dict[str, PaymentProvider]:
+    return build_providers(settings.payments, settings.server.base_url())
+
+
+@pytest.fixture
+async def deps(
+    settings: Settings,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    clock: FakeClock,
+    providers: dict[str, PaymentProvider],
+) -> BookingDeps:
+    async with sessionmaker() as session:
+        await seed_if_empty(session, settings.studio.studio_file, settings.studio.tz)
+    return BookingDeps(
+        rules=booking_rules(settings),
+        providers=providers,
+        base_url=settings.server.base_url(),
+        clock=clock,
+    )
+
+
+@dataclass
+class Running:
+    app: web.Application
+    api: Api
+    deps: BookingDeps
+    sessionmaker: async_sessionmaker[AsyncSession]
+    clock: FakeClock
+    jobs: JobContext
+
+
+@pytest.fixture
+def channels() -> Channels:
+    return Channels(studio_address="Москва, ул. Примерная, 1")
+
+
+@pytest.fixture
+def senders() -> dict[str, Sender]:
+    return {}
+
+
+@pytest.fixture
+async def running(
+    settings: Settings,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    deps: BookingDeps,
+    clock: FakeClock,
+    port: int,
+    channels: Channels,
+    senders: dict[str, Sender],
+) -> AsyncIterator[Running]:
+    """The real app on a real port, so the mock checkout can call its own webhook."""
+    app = create_app(settings, sessionmaker, deps)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", port)
+    await site.start()
+    jobs = JobContext(sessionmaker=sessionmaker, deps=deps, channels=channels, senders=senders)
+    async with ClientSession() as http:
+        yield Running(
+            app=app,
+            api=Api(http, f"http://127.0.0.1:{port}", ADMIN_TOKEN),
+            deps=deps,
+            sessionmaker=sessionmaker,
+            clock=clock,
+            jobs=jobs,
+        )
+    await runner.cleanup()
+
+
+@pytest.fixture
+def api(running: Running) -> Api:
+    return running.api
