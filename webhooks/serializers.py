@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -22,8 +22,11 @@ def parse_money(value: Any) -> int:
         value = value.get("value")
     if not isinstance(value, str | int) or isinstance(value, bool):
         raise ValueError("amount must be a string like '1500.00'")
-    amount = Decimal(str(value))
-    if amount != amount.quantize(Decimal("0.01")) or amount < 0:
+    try:
+        amount = Decimal(str(value))
+    except InvalidOperation:
+        raise ValueError("amount must be a string like '1500.00'") from None
+    if not amount.is_finite() or amount != amount.quantize(Decimal("0.01")) or amount < 0:
         raise ValueError("amount must have at most two decimals and not be negative")
     return int(amount * 100)
 

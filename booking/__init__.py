@@ -1,0 +1,1 @@
+"""Studio booking: the domain rules and the use cases that apply them."""
