@@ -32,7 +32,9 @@ from tests.support import Api, FakeClock, free_port
 from webhooks.app import create_app
 
 BACKEND = os.environ.get("TEST_DATABASE", "sqlite")
-PG_ADMIN_URL = os.environ.get("TEST_PG_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres")
+PG_ADMIN_URL = os.environ.get(
+    "TEST_PG_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
+)
 ADMIN_TOKEN = "test-admin-token-123"
 
 

@@ -103,7 +103,9 @@ class Api:
         assert status == 201, body
         return dict(body)
 
-    async def start_payment(self, booking: dict[str, Any], gateway: str = "mock") -> dict[str, Any]:
+    async def start_payment(
+        self, booking: dict[str, Any], gateway: str = "mock"
+    ) -> dict[str, Any]:
         status, body = await self.call(
             "POST",
             "/api/payments",

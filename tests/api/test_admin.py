@@ -67,15 +67,18 @@ async def test_client_cancel_refunds_by_recorded_tiers(
     view = await api.booking(booking)
     assert view["refund_if_cancelled_now"]["value"] == refund
     status, body = await api.call(
-        "DELETE", f"/api/bookings/{booking['id']}", token=booking["access_token"],
+        "DELETE",
+        f"/api/bookings/{booking['id']}",
+        token=booking["access_token"],
         json={"reason": "планы изменились"},
     )
     assert status == 200, body
     assert body["status"] == "cancelled"
     assert body["refund"]["value"] == refund
     assert body["refunded"]["value"] == refund
-    again = await api.call("DELETE", f"/api/bookings/{booking['id']}",
-                           token=booking["access_token"])
+    again = await api.call(
+        "DELETE", f"/api/bookings/{booking['id']}", token=booking["access_token"]
+    )
     assert again[0] == 409
 
 
@@ -83,8 +86,9 @@ async def test_admin_cancel_refunds_everything(running: Running) -> None:
     api = running.api
     booking = await api.booked(day=2, hour=12)  # under 24 h: a client would get nothing
     await api.checkout(await api.start_payment(booking), "succeeded")
-    status, body = await api.admin("DELETE", f"/api/bookings/{booking['id']}",
-                                   json={"reason": "авария"})
+    status, body = await api.admin(
+        "DELETE", f"/api/bookings/{booking['id']}", json={"reason": "авария"}
+    )
     assert status == 200
     assert body["refund"]["value"] == "2500.00"
     assert body["cancel_reason"] == "авария"
@@ -107,8 +111,9 @@ async def test_refund_partial_then_rest_never_above_paid(running: Running) -> No
     assert status == 201 and body["amount"]["value"] == "4000.00"
     status, body = await api.admin("POST", path)
     assert status == 409
-    status, view = await api.call("GET", f"/api/payments/{payment['id']}",
-                                  token=booking["access_token"])
+    status, view = await api.call(
+        "GET", f"/api/payments/{payment['id']}", token=booking["access_token"]
+    )
     assert view["status"] == "refunded"
     assert view["refunded"]["value"] == "5000.00"
     assert (await api.booking(booking))["refunded"]["value"] == "5000.00"
@@ -139,7 +144,8 @@ async def test_event_log_pages(running: Running) -> None:
 async def test_manual_notification_goes_to_the_log(running: Running) -> None:
     api = running.api
     status, body = await api.admin(
-        "POST", "/api/notifications/send",
+        "POST",
+        "/api/notifications/send",
         json={"channel": "email", "recipient": "owner@example.com", "text": "Привет"},
     )
     assert status == 202, body
@@ -148,8 +154,11 @@ async def test_manual_notification_goes_to_the_log(running: Running) -> None:
     assert listed["notifications"][0]["status"] == "pending"
     bad = await api.admin("POST", "/api/notifications/send", json={"text": "x"})
     assert bad[0] == 400 and bad[1]["error"]["code"] == "no_recipient"
-    bad = await api.admin("POST", "/api/notifications/send",
-                          json={"channel": "telegram", "recipient": "bob", "text": "x"})
+    bad = await api.admin(
+        "POST",
+        "/api/notifications/send",
+        json={"channel": "telegram", "recipient": "bob", "text": "x"},
+    )
     assert bad[0] == 400
 
 

@@ -71,8 +71,9 @@ async def test_overlap_with_booking_and_its_buffer(running: Running) -> None:
         assert status == 409, (start, answer)
         assert answer["error"]["code"] == "slot_taken"
     assert await table_counts(running.sessionmaker) == before
-    status, _ = await api.call("POST", "/api/bookings", json=body(start=moscow(3, 14, 15),
-                                                                 end=moscow(3, 15, 15)))
+    status, _ = await api.call(
+        "POST", "/api/bookings", json=body(start=moscow(3, 14, 15), end=moscow(3, 15, 15))
+    )
     assert status == 201  # right after the buffer is free
 
 
@@ -125,7 +126,9 @@ async def test_unknown_gateway(running: Running) -> None:
     booking = await running.api.booked()
     before = await table_counts(running.sessionmaker)
     status, answer = await running.api.call(
-        "POST", "/api/payments", json={"booking_id": booking["id"], "gateway": "paypal"},
+        "POST",
+        "/api/payments",
+        json={"booking_id": booking["id"], "gateway": "paypal"},
         token=booking["access_token"],
     )
     assert status == 400
@@ -142,11 +145,16 @@ async def test_payment_for_unpayable_bookings(running: Running) -> None:
     expired = await api.booked(day=5, hour=12)
     running.clock.advance(minutes=20)
     await running.jobs.expire()
-    for booking, code in ((paid, "not_payable"), (cancelled, "not_payable"),
-                          (expired, "not_payable")):
+    for booking, code in (
+        (paid, "not_payable"),
+        (cancelled, "not_payable"),
+        (expired, "not_payable"),
+    ):
         before = await table_counts(running.sessionmaker)
         status, answer = await api.call(
-            "POST", "/api/payments", json={"booking_id": booking["id"], "gateway": "mock"},
+            "POST",
+            "/api/payments",
+            json={"booking_id": booking["id"], "gateway": "mock"},
             token=booking["access_token"],
         )
         assert status == 409, answer
@@ -158,7 +166,9 @@ async def test_expired_hold_not_payable_even_before_the_sweep(running: Running) 
     booking = await running.api.booked()
     running.clock.advance(minutes=16)
     status, answer = await running.api.call(
-        "POST", "/api/payments", json={"booking_id": booking["id"], "gateway": "mock"},
+        "POST",
+        "/api/payments",
+        json={"booking_id": booking["id"], "gateway": "mock"},
         token=booking["access_token"],
     )
     assert status == 409

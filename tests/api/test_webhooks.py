@@ -21,8 +21,13 @@ async def events_of(running: Running, booking: dict[str, Any], kind: str) -> lis
 
 
 async def post_webhook(
-    running: Running, payment: dict[str, Any], status: PaymentStatus, *, amount: int | None = None,
-    gateway: str = "mock", tamper: bool = False,
+    running: Running,
+    payment: dict[str, Any],
+    status: PaymentStatus,
+    *,
+    amount: int | None = None,
+    gateway: str = "mock",
+    tamper: bool = False,
 ) -> tuple[int, Any]:
     provider = running.deps.providers[gateway]
     assert isinstance(provider, MockProvider)
@@ -94,7 +99,9 @@ async def test_forged_and_mismatched_webhooks_change_nothing(running: Running) -
     status, answer = await post_webhook(running, payment, PaymentStatus.SUCCEEDED, tamper=True)
     assert status == 403 and answer["error"]["code"] == "webhook_rejected"
     status, answer = await api.call(
-        "POST", "/api/payments/webhook/mock", data=b'{"payment_id": "x"}',
+        "POST",
+        "/api/payments/webhook/mock",
+        data=b'{"payment_id": "x"}',
         headers={SIGNATURE_HEADER: "0" * 64},
     )
     assert status == 403
@@ -182,7 +189,9 @@ async def test_pay_the_balance(running: Running) -> None:
     assert after["paid"]["value"] == "5000.00"
     assert after["due_now"]["value"] == "0.00"
     status, answer = await api.call(
-        "POST", "/api/payments", json={"booking_id": booking["id"], "gateway": "mock"},
+        "POST",
+        "/api/payments",
+        json={"booking_id": booking["id"], "gateway": "mock"},
         token=booking["access_token"],
     )
     assert status == 409 and answer["error"]["code"] == "not_payable"

@@ -1,0 +1,138 @@
+"""Events become e-mails through the outbox and the notification log, over real SMTP."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+
+from notifications.delivery import MAX_ATTEMPTS, Sender
+from notifications.email import EmailSender
+from notifications.email_channel import EmailChannel
+from notifications.log import Channels
+from settings import SmtpSettings
+from tests.conftest import Running
+from tests.fakes.smtp_server import FakeSmtpServer
+
+
+@pytest.fixture
+async def smtp() -> AsyncIterator[FakeSmtpServer]:
+    async with FakeSmtpServer() as server:
+        yield server
+
+
+@pytest.fixture
+def channels() -> Channels:
+    return Channels(email=True, admin_emails=("owner@studio.test",), studio_address="Москва")
+
+
+@pytest.fixture
+def senders(smtp: FakeSmtpServer) -> dict[str, Sender]:
+    settings = SmtpSettings(smtp_host="127.0.0.1", smtp_port=smtp.port, smtp_from="studio@test")
+    return {"email": EmailChannel(EmailSender(settings))}
+
+
+async def notifications(running: Running) -> list[dict]:
+    status, body = await running.api.admin("GET", "/api/notifications?limit=500")
+    assert status == 200
+    return list(reversed(body["notifications"]))
+
+
+async def test_confirmation_email_with_calendar_file(
+    running: Running, smtp: FakeSmtpServer
+) -> None:
+    api = running.api
+    booking = await api.booked(email="anna@example.com")
+    await api.checkout(await api.start_payment(booking), "succeeded")
+    await running.jobs.relay()
+    await running.jobs.deliver()
+    to_client = [m for m in smtp.messages if m.rcpt_tos == ("anna@example.com",)]
+    subjects = [m.message["Subject"] for m in to_client]
+    assert subjects == [
+        f"Бронь {booking['code']}: ожидает оплаты",
+        f"Бронь {booking['code']} подтверждена",
+    ]
+    confirmed = to_client[1].message
+    body = confirmed.get_body(preferencelist=("plain",)).get_content()
+    assert "Оплачено: 2 500 ₽ из 5 000 ₽" in body
+    calendars = [
+        p for p in confirmed.iter_attachments() if p.get_content_type() == "text/calendar"
+    ]
+    assert len(calendars) == 1
+    ics = calendars[0].get_payload(decode=True)
+    assert b"DTSTART:20261203T090000Z" in ics
+    assert any(m.rcpt_tos == ("owner@studio.test",) for m in smtp.messages)
+    log = await notifications(running)
+    assert {n["status"] for n in log} == {"sent"}
+    # Running the jobs again sends nothing twice.
+    count = len(smtp.messages)
+    await running.jobs.relay()
+    await running.jobs.deliver()
+    assert len(smtp.messages) == count
+
+
+async def test_temporary_failure_is_retried_with_backoff(
+    running: Running, smtp: FakeSmtpServer
+) -> None:
+    status, _ = await running.api.admin(
+        "POST",
+        "/api/notifications/send",
+        json={"channel": "email", "recipient": "bob@example.com", "text": "Тест"},
+    )
+    assert status == 202
+    smtp.fail_next_rcpt(451)
+    await running.jobs.deliver()
+    [item] = await notifications(running)
+    assert item["status"] == "pending" and item["attempts"] == 1
+    assert "451" in item["last_error"]
+    await running.jobs.deliver()  # not due yet: backoff
+    assert len(smtp.messages) == 0
+    running.clock.advance(seconds=31)
+    await running.jobs.deliver()
+    [item] = await notifications(running)
+    assert item["status"] == "sent" and item["attempts"] == 2
+    assert [m.rcpt_tos for m in smtp.messages] == [("bob@example.com",)]
+
+
+async def test_permanent_failure_is_recorded_not_retried(
+    running: Running, smtp: FakeSmtpServer
+) -> None:
+    await running.api.admin(
+        "POST",
+        "/api/notifications/send",
+        json={"channel": "email", "recipient": "gone@example.com", "text": "Тест"},
+    )
+    smtp.fail_next_rcpt(550)
+    await running.jobs.deliver()
+    [item] = await notifications(running)
+    assert item["status"] == "failed" and "550" in item["last_error"]
+
+
+async def test_gives_up_after_max_attempts(running: Running, smtp: FakeSmtpServer) -> None:
+    await running.api.admin(
+        "POST",
+        "/api/notifications/send",
+        json={"channel": "email", "recipient": "flaky@example.com", "text": "Тест"},
+    )
+    for _ in range(MAX_ATTEMPTS):
+        smtp.fail_next_rcpt(451)
+        await running.jobs.deliver()
+        running.clock.advance(hours=2)
+    [item] = await notifications(running)
+    assert item["status"] == "failed" and item["attempts"] == MAX_ATTEMPTS
+
+
+async def test_expiry_and_cancellation_mails(running: Running, smtp: FakeSmtpServer) -> None:
+    api = running.api
+    held = await api.booked(day=3, email="a@example.com")
+    paid = await api.booked(day=4, email="b@example.com")
+    await api.checkout(await api.start_payment(paid), "succeeded")
+    running.clock.advance(minutes=20)
+    await running.jobs.expire()
+    await api.call("DELETE", f"/api/bookings/{paid['id']}", token=paid["access_token"])
+    await running.jobs.relay()
+    await running.jobs.deliver()
+    subjects = {(m.rcpt_tos[0], m.message["Subject"]) for m in smtp.messages}
+    assert ("a@example.com", f"Бронь {held['code']} снята") in subjects
+    assert ("b@example.com", f"Бронь {paid['code']} отменена") in subjects
+    assert ("b@example.com", f"Возврат по брони {paid['code']}") in subjects
