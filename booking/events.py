@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 from enum import StrEnum
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Booking, Event, Payment, Refund
+
+log = logging.getLogger("studio.state")
 
 
 class EventType(StrEnum):
@@ -57,4 +60,13 @@ def record_event(
         payload=data,
     )
     session.add(event)
+    log.info(
+        str(event_type),
+        extra={
+            "booking_id": event.booking_id,
+            "payment_id": event.payment_id,
+            "refund_id": refund.id if refund is not None else None,
+            "status": data.get("status"),
+        },
+    )
     return event

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any, TypeVar
 
 from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -21,12 +22,20 @@ from db.models import (
 )
 
 LIVE = ("pending_payment", "confirmed", "completed")
+SelectT = TypeVar("SelectT", bound=Select[Any])
 
 
-def _for_update(stmt: Select[tuple[Booking]], session: AsyncSession) -> Select[tuple[Booking]]:
-    """Row lock on PostgreSQL; SQLite's single writer already serialises."""
-    if session.bind.dialect.name == "postgresql":
-        return stmt.with_for_update()
+def is_postgres(session: AsyncSession) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+def locked(stmt: SelectT, session: AsyncSession, *, skip_locked: bool = False) -> SelectT:
+    """Row locks on PostgreSQL; SQLite's single writer already serialises transactions.
+
+    `skip_locked` lets several processes share a queue: each claims rows nobody holds.
+    """
+    if is_postgres(session):
+        return stmt.with_for_update(skip_locked=skip_locked)
     return stmt
 
 
@@ -84,11 +93,11 @@ async def overdue_holds_in(
         Booking.start_at < end,
         Booking.blocked_until > start,
     )
-    return (await session.scalars(_for_update(stmt, session))).all()
+    return (await session.scalars(locked(stmt, session))).all()
 
 
 async def booking_for_update(session: AsyncSession, booking_id: int) -> Booking | None:
-    stmt = _for_update(select(Booking).where(Booking.id == booking_id), session)
+    stmt = locked(select(Booking).where(Booking.id == booking_id), session)
     return (await session.scalars(stmt)).first()
 
 
@@ -98,8 +107,7 @@ async def booking_by_code(session: AsyncSession, code: str) -> Booking | None:
 
 async def payment_for_update(session: AsyncSession, payment_id: int) -> Payment | None:
     stmt = select(Payment).where(Payment.id == payment_id)
-    if session.bind.dialect.name == "postgresql":
-        stmt = stmt.with_for_update()
+    stmt = locked(stmt, session)
     return (await session.scalars(stmt)).first()
 
 
@@ -109,8 +117,7 @@ async def payment_by_gateway_id(
     stmt = select(Payment).where(
         Payment.gateway == gateway, Payment.gateway_payment_id == gateway_payment_id
     )
-    if session.bind.dialect.name == "postgresql":
-        stmt = stmt.with_for_update()
+    stmt = locked(stmt, session)
     return (await session.scalars(stmt)).first()
 
 
@@ -182,8 +189,7 @@ async def due_holds(session: AsyncSession, now: datetime, limit: int) -> Sequenc
         .order_by(Booking.hold_expires_at)
         .limit(limit)
     )
-    if session.bind.dialect.name == "postgresql":
-        stmt = stmt.with_for_update(skip_locked=True)
+    stmt = locked(stmt, session, skip_locked=True)
     return (await session.scalars(stmt)).all()
 
 
@@ -194,8 +200,7 @@ async def finished_bookings(session: AsyncSession, now: datetime, limit: int) ->
         .order_by(Booking.end_at)
         .limit(limit)
     )
-    if session.bind.dialect.name == "postgresql":
-        stmt = stmt.with_for_update(skip_locked=True)
+    stmt = locked(stmt, session, skip_locked=True)
     return (await session.scalars(stmt)).all()
 
 
@@ -237,8 +242,7 @@ async def pending_events(session: AsyncSession, now: datetime, limit: int) -> Se
         .order_by(Event.id)
         .limit(limit)
     )
-    if session.bind.dialect.name == "postgresql":
-        stmt = stmt.with_for_update(skip_locked=True)
+    stmt = locked(stmt, session, skip_locked=True)
     return (await session.scalars(stmt)).all()
 
 
@@ -256,8 +260,7 @@ async def due_notifications(
         .order_by(Notification.id)
         .limit(limit)
     )
-    if session.bind.dialect.name == "postgresql":
-        stmt = stmt.with_for_update(skip_locked=True)
+    stmt = locked(stmt, session, skip_locked=True)
     return (await session.scalars(stmt)).all()
 
 

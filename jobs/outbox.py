@@ -40,8 +40,7 @@ async def _relay_one(
 ) -> bool:
     async with sessionmaker() as session:
         stmt = select(Event).where(Event.id == event_id, Event.processed_at.is_(None))
-        if session.bind.dialect.name == "postgresql":
-            stmt = stmt.with_for_update(skip_locked=True)
+        stmt = queries.locked(stmt, session, skip_locked=True)
         event = (await session.scalars(stmt)).first()
         if event is None:
             return False  # another process has it, or it is done

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+
 from aiohttp import ClientSession, ClientTimeout, web
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -39,7 +41,7 @@ def create_app(
     return app
 
 
-async def _http_client(app: web.Application):  # type: ignore[no-untyped-def]
+async def _http_client(app: web.Application) -> AsyncIterator[None]:
     """One client session for the app's own outgoing calls (the mock checkout's webhooks)."""
     async with ClientSession(timeout=ClientTimeout(total=30)) as session:
         app[HTTP] = session

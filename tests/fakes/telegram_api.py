@@ -25,6 +25,11 @@ keyboard, no action-less inline buttons, edits of missing or unchanged messages,
 repeated callback answers, blocked users (403), unknown chats, getUpdates while a webhook is
 set (409), per-chat / global / group send rates (429 with ``retry_after``) and unknown
 methods (404).
+
+Rate limits are on by default: a token bucket of ``chat_burst=3`` per private chat refilled at
+``chat_rate=1``/s, ``global_rate=30`` sends per second, ``group_rate_per_minute=20``. A scripted
+flow that sends more than 3 messages to one chat within a second gets 429 like a real bot
+would; raise ``tg.chat_burst`` or pass ``rate_limits=False`` where throttling is not the point.
 """
 
 from __future__ import annotations
