@@ -8,9 +8,10 @@ stored. A retried call reuses the same row and key, so it cannot charge twice.
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from booking.config import BookingDeps
@@ -31,6 +32,10 @@ from db.models import Booking, Client, Hall, Payment, Refund
 from payments.base import GatewayError, PaymentRequest, PaymentState, PaymentStatus
 
 log = logging.getLogger(__name__)
+
+# A payment link is offered again (a double tap, a page reload) only while it is fresh;
+# gateways let unpaid links lapse, so an older one is replaced by a new payment.
+REUSE_PAYMENT_FOR = timedelta(minutes=30)
 
 
 class PaymentKind(StrEnum):
@@ -74,7 +79,9 @@ async def start_payment(
         raise InvalidTransition(
             "not_payable", f"A booking that is {booking.status} has nothing to pay."
         )
-    payment = await queries.open_payment(session, booking.id, gateway, kind, amount)
+    payment = await queries.open_payment(
+        session, booking.id, gateway, kind, amount, since=now - REUSE_PAYMENT_FOR
+    )
     if payment is not None and payment.confirmation_url:
         await session.commit()
         return payment
@@ -210,6 +217,19 @@ async def apply_payment_state(
 
 async def _find_payment(session: AsyncSession, gateway: str, state: PaymentState) -> Payment:
     payment = await queries.payment_by_gateway_id(session, gateway, state.gateway_payment_id)
+    if payment is None and state.order_key is not None:
+        # The gateway's order number (signed or fetched) names our payment better than an
+        # unsigned field such as T-Bank's DATA; it links a payment whose create timed out.
+        stmt = queries.locked(
+            select(Payment).where(Payment.idempotency_key == state.order_key), session
+        )
+        candidate = (await session.scalars(stmt)).first()
+        if (
+            candidate is not None
+            and candidate.gateway == gateway
+            and candidate.gateway_payment_id in (None, state.gateway_payment_id)
+        ):
+            payment = candidate
     if payment is None and state.our_payment_id is not None:
         candidate = await queries.payment_for_update(session, state.our_payment_id)
         if (
@@ -220,6 +240,10 @@ async def _find_payment(session: AsyncSession, gateway: str, state: PaymentState
             payment = candidate
     if payment is None:
         raise NotFound("unknown_payment", "No such payment.")
+    if state.order_key is not None and state.order_key != payment.idempotency_key:
+        raise PaymentMismatch(
+            "order_mismatch", f"Gateway reports another order for payment {payment.id}."
+        )
     return payment
 
 

@@ -122,9 +122,15 @@ async def payment_by_gateway_id(
 
 
 async def open_payment(
-    session: AsyncSession, booking_id: int, gateway: str, kind: str, amount: int
+    session: AsyncSession,
+    booking_id: int,
+    gateway: str,
+    kind: str,
+    amount: int,
+    *,
+    since: datetime,
 ) -> Payment | None:
-    """A pending payment the payer can still use, so a double tap makes one payment."""
+    """A fresh pending payment the payer can still use, so a double tap makes one payment."""
     stmt = (
         select(Payment)
         .where(
@@ -133,6 +139,7 @@ async def open_payment(
             Payment.kind == kind,
             Payment.amount == amount,
             Payment.status == "pending",
+            Payment.created_at >= since,
         )
         .order_by(Payment.id.desc())
     )
@@ -205,14 +212,19 @@ async def finished_bookings(session: AsyncSession, now: datetime, limit: int) ->
 
 
 async def stale_pending_payments(
-    session: AsyncSession, older_than: datetime, limit: int
+    session: AsyncSession, older_than: datetime, limit: int, *, newer_than: datetime
 ) -> Sequence[Payment]:
+    """Payments still pending after a while: their webhook may have been lost.
+
+    Links older than `newer_than` have lapsed at every gateway; asking again is pointless.
+    """
     stmt = (
         select(Payment)
         .where(
             Payment.status.in_(("pending", "authorized")),
             Payment.gateway_payment_id.is_not(None),
             Payment.created_at <= older_than,
+            Payment.created_at >= newer_than,
         )
         .order_by(Payment.created_at)
         .limit(limit)

@@ -17,6 +17,7 @@ from payments.base import GatewayError
 log = logging.getLogger(__name__)
 
 PAYMENT_AGE = timedelta(minutes=3)
+PAYMENT_GIVE_UP = timedelta(days=2)
 REFUND_AGE = timedelta(minutes=2)
 
 
@@ -24,10 +25,13 @@ async def reconcile_payments(
     sessionmaker: async_sessionmaker[AsyncSession], deps: BookingDeps, limit: int = 50
 ) -> int:
     """Apply the gateway's word on payments pending for a while; returns how many changed."""
+    now = deps.now()
     async with sessionmaker() as session:
         stale = [
             (p.gateway, p.gateway_payment_id)
-            for p in await queries.stale_pending_payments(session, deps.now() - PAYMENT_AGE, limit)
+            for p in await queries.stale_pending_payments(
+                session, now - PAYMENT_AGE, limit, newer_than=now - PAYMENT_GIVE_UP
+            )
         ]
     changed = 0
     for gateway, gateway_payment_id in stale:

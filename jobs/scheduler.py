@@ -64,8 +64,8 @@ def create_scheduler(ctx: JobContext) -> AsyncIOScheduler:
     jobs: list[tuple[str, Callable[[], Awaitable[object]], float]] = [
         ("expire_holds", ctx.expire, 20),
         ("complete_bookings", ctx.complete, 300),
-        ("relay_outbox", ctx.relay, 2),
-        ("deliver_notifications", ctx.deliver, 2),
+        ("relay_outbox", ctx.relay, 1),
+        ("deliver_notifications", ctx.deliver, 1),
         ("reconcile_payments", ctx.reconcile, 60),
         *ctx.extra_jobs,
     ]

@@ -203,3 +203,32 @@ async def test_double_tap_on_pay_makes_one_payment(running: Running) -> None:
     one, two = await asyncio.gather(api.start_payment(booking), api.start_payment(booking))
     assert one["id"] == two["id"]
     assert one["confirmation_url"] == two["confirmation_url"]
+
+
+async def test_old_payment_link_is_replaced(running: Running) -> None:
+    api = running.api
+    booking = await api.booked()
+    await api.checkout(await api.start_payment(booking), "succeeded")
+    first = await api.start_payment(booking)
+    assert (await api.start_payment(booking))["id"] == first["id"]
+    running.clock.advance(minutes=31)
+    assert (await api.start_payment(booking))["id"] != first["id"]
+
+
+async def test_lost_webhook_is_reconciled_once(running: Running) -> None:
+    """The payer paid but the webhook never came: the reconcile job asks the gateway."""
+    api = running.api
+    booking = await api.booked()
+    payment = await api.start_payment(booking)
+    provider = running.deps.providers["mock"]
+    assert isinstance(provider, MockProvider)
+    gateway_id = payment["confirmation_url"].rsplit("/", 1)[1]
+    provider.outcome(gateway_id, payment["id"], 250000, PaymentStatus.SUCCEEDED)  # not sent
+    await running.jobs.reconcile()
+    assert (await api.booking(booking))["status"] == "pending_payment"  # too fresh to ask
+    running.clock.advance(minutes=4)
+    await running.jobs.reconcile()
+    await running.jobs.reconcile()
+    after = await api.booking(booking)
+    assert after["status"] == "confirmed"
+    assert len(await events_of(running, booking, "booking.confirmed")) == 1
