@@ -8,6 +8,7 @@ stored. A retried call reuses the same row and key, so it cannot charge twice.
 from __future__ import annotations
 
 import logging
+import uuid
 from datetime import datetime, timedelta
 from enum import StrEnum
 
@@ -26,7 +27,7 @@ from booking.errors import (
 from booking.events import EventType, record_event
 from booking.holds import expire_one
 from booking.refunds import create_refund, execute_refunds
-from booking.settle import settle_payment
+from booking.settle import confirm_unpaid, is_balance, settle_payment
 from db import queries
 from db.models import Booking, Client, Hall, Payment, Refund
 from payments.base import GatewayError, PaymentRequest, PaymentState, PaymentStatus
@@ -92,7 +93,7 @@ async def start_payment(
             kind=kind,
             amount=amount,
             status=PaymentStatus.PENDING,
-            idempotency_key=f"new-{booking.code}-{now.timestamp()}",
+            idempotency_key=f"new-{uuid.uuid4().hex}",  # replaced by one derived from the id
             created_at=now,
             updated_at=now,
         )
@@ -183,9 +184,15 @@ async def apply_payment_state(
         payment.paid_at = deps.now()
         payment.gateway_payment_id = payment.gateway_payment_id or state.gateway_payment_id
         payment.raw = dict(state.raw)
-        record_event(session, EventType.PAYMENT_SUCCEEDED, payment=payment)
         booking = await queries.booking_for_update(session, payment.booking_id)
         assert booking is not None
+        record_event(
+            session,
+            EventType.PAYMENT_SUCCEEDED,
+            booking=booking,
+            payment=payment,
+            balance=is_balance(booking, payment),
+        )
         refunds = await settle_payment(session, deps, booking, payment)
     elif new == PaymentStatus.CANCELED and old in (
         PaymentStatus.PENDING,
@@ -250,26 +257,38 @@ async def _find_payment(session: AsyncSession, gateway: str, state: PaymentState
 async def confirm_by_hand(
     session: AsyncSession, deps: BookingDeps, booking_id: int, amount: int | None, note: str
 ) -> Booking:
-    """An admin confirms a booking paid outside the gateways (cash, transfer)."""
+    """An admin records money paid outside the gateways (cash, transfer) and confirms.
+
+    `amount` None means what is due now (the prepayment, or the balance of a confirmed
+    booking); 0 confirms a trusted client's booking with nothing paid yet.
+    """
     booking = await queries.booking_for_update(session, booking_id)
     if booking is None:
         raise NotFound("booking_not_found", "No such booking.")
     status = BookingStatus(booking.status)
-    if status not in (BookingStatus.PENDING_PAYMENT, BookingStatus.EXPIRED):
+    now = deps.now()
+    if status == BookingStatus.CONFIRMED and booking.paid >= booking.total:
+        raise InvalidTransition("not_payable", "The booking is confirmed and fully paid.")
+    if status not in (BookingStatus.CONFIRMED, BookingStatus.EXPIRED):
         check_transition(status, BookingStatus.CONFIRMED)
+    if status == BookingStatus.EXPIRED and booking.start_at <= now:
+        raise InvalidTransition("too_late", "The booking's time has already begun.")
     due = booking.total - booking.paid
     if amount is None:
-        amount = booking.prepay_amount if booking.paid == 0 else due
-    if amount < 0 or amount > due:
+        amount = booking.prepay_amount if status != BookingStatus.CONFIRMED else due
+    if amount < 0 or amount > due or (amount == 0 and status == BookingStatus.CONFIRMED):
         raise BookingRuleError("bad_amount", f"The amount must be between 0 and {due} kopecks.")
-    now = deps.now()
+    if amount == 0:
+        await confirm_unpaid(session, deps, booking)
+        await session.commit()
+        return booking
     payment = Payment(
         booking_id=booking.id,
         gateway="cash",
-        kind=PaymentKind.FULL if amount == booking.total else PaymentKind.PREPAYMENT,
+        kind=_cash_kind(booking, amount),
         amount=amount,
         status=PaymentStatus.SUCCEEDED,
-        idempotency_key=f"cash-{booking.code}-{now.timestamp()}",
+        idempotency_key=f"cash-{uuid.uuid4().hex}",
         raw={"note": note[:200]},
         created_at=now,
         updated_at=now,
@@ -277,10 +296,23 @@ async def confirm_by_hand(
     )
     session.add(payment)
     await session.flush()
-    record_event(session, EventType.PAYMENT_SUCCEEDED, payment=payment, by="admin")
+    record_event(
+        session,
+        EventType.PAYMENT_SUCCEEDED,
+        booking=booking,
+        payment=payment,
+        by="admin",
+        balance=status == BookingStatus.CONFIRMED,
+    )
     await settle_payment(session, deps, booking, payment, refund_on_conflict=False)
     await session.commit()
     return booking
+
+
+def _cash_kind(booking: Booking, amount: int) -> PaymentKind:
+    if booking.status == BookingStatus.CONFIRMED:
+        return PaymentKind.BALANCE
+    return PaymentKind.FULL if amount == booking.total else PaymentKind.PREPAYMENT
 
 
 async def request_refund(

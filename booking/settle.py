@@ -47,11 +47,8 @@ async def settle_payment(
                 late=status == BookingStatus.EXPIRED,
             )
             return []
-    elif status == BookingStatus.CONFIRMED and booking.paid + payment.amount <= booking.total:
+    elif is_balance(booking, payment):
         booking.paid += payment.amount
-        record_event(
-            session, EventType.PAYMENT_SUCCEEDED, booking=booking, payment=payment, balance=True
-        )
         return []
     if not refund_on_conflict:
         raise SlotTakenError("slot_taken", "The slot is no longer free.")
@@ -67,6 +64,24 @@ async def settle_payment(
         session, EventType.PAYMENT_LATE_REFUNDED, booking=booking, payment=payment, refund=refund
     )
     return [refund]
+
+
+def is_balance(booking: Booking, payment: Payment) -> bool:
+    """A payment that tops up a confirmed booking without paying more than its price."""
+    return (
+        booking.status == BookingStatus.CONFIRMED
+        and booking.paid + payment.amount <= booking.total
+    )
+
+
+async def confirm_unpaid(session: AsyncSession, deps: BookingDeps, booking: Booking) -> None:
+    """An admin's confirmation with nothing paid yet; an expired booking retakes its slot."""
+    late = booking.status == BookingStatus.EXPIRED
+    if late and not await _slot_free_again(session, booking):
+        raise SlotTakenError("slot_taken", "The slot is no longer free.")
+    booking.status = BookingStatus.CONFIRMED
+    booking.confirmed_at = deps.now()
+    record_event(session, EventType.BOOKING_CONFIRMED, booking=booking, late=late, by="admin")
 
 
 async def _slot_free_again(session: AsyncSession, booking: Booking) -> bool:

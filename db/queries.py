@@ -97,7 +97,10 @@ async def overdue_holds_in(
 
 
 async def booking_for_update(session: AsyncSession, booking_id: int) -> Booking | None:
-    stmt = locked(select(Booking).where(Booking.id == booking_id), session)
+    """The booking, locked, with fresh values even if the session already held it."""
+    stmt = locked(select(Booking).where(Booking.id == booking_id), session).execution_options(
+        populate_existing=True
+    )
     return (await session.scalars(stmt)).first()
 
 
@@ -286,11 +289,11 @@ async def list_events(
 
 
 async def list_notifications(
-    session: AsyncSession, *, status: str | None = None, limit: int = 100, offset: int = 0
+    session: AsyncSession, *, statuses: Sequence[str] = (), limit: int = 100, offset: int = 0
 ) -> Sequence[Notification]:
     stmt = select(Notification)
-    if status:
-        stmt = stmt.where(Notification.status == status)
+    if statuses:
+        stmt = stmt.where(Notification.status.in_(statuses))
     stmt = stmt.order_by(Notification.id.desc()).limit(limit).offset(offset)
     return (await session.scalars(stmt)).all()
 

@@ -9,11 +9,12 @@ from notifications.log import queue_manual
 from webhooks.api_bookings import db
 from webhooks.auth import require_admin
 from webhooks.errors import json_response
-from webhooks.inputs import NotificationIn, query_int, read_json
+from webhooks.inputs import NotificationIn, query_choices, query_int, query_limit, read_json
 from webhooks.keys import DEPS
 from webhooks.serializers import event_json, notification_json
 
 routes = web.RouteTableDef()
+NOTIFICATION_STATUSES = frozenset({"pending", "sending", "sent", "failed"})
 
 
 @routes.get("/api/notifications")
@@ -21,8 +22,8 @@ async def list_notifications(request: web.Request) -> web.Response:
     require_admin(request)
     items = await queries.list_notifications(
         db(request),
-        status=request.query.get("status") or None,
-        limit=min(query_int(request, "limit", default=100), 500),
+        statuses=query_choices(request, "status", NOTIFICATION_STATUSES),
+        limit=query_limit(request),
         offset=query_int(request, "offset", default=0),
     )
     tz = request.app[DEPS].rules.tz
@@ -53,7 +54,7 @@ async def list_events(request: web.Request) -> web.Response:
         db(request),
         after_id=query_int(request, "after_id", default=0),
         booking_id=query_int(request, "booking_id", default=0) or None,
-        limit=min(query_int(request, "limit", default=100), 1000),
+        limit=query_limit(request, maximum=1000),
     )
     tz = request.app[DEPS].rules.tz
     return json_response(

@@ -8,21 +8,24 @@ from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from booking.cancel import cancel_booking, refund_quote
+from booking.domain.states import BookingStatus
 from booking.errors import NotFound
 from booking.holds import ClientInfo, HoldRequest, PaymentMode, Source, hold_booking
 from booking.paying import confirm_by_hand
 from booking.studio import hall_availability
 from db import queries
 from db.models import Booking
-from webhooks.auth import is_admin, require_admin, require_owner_or_admin
+from webhooks.auth import is_admin, require_admin, require_owner_or_admin, require_token
 from webhooks.errors import ApiError, json_response
 from webhooks.inputs import (
     BookingIn,
     CancelIn,
     ConfirmIn,
     path_int,
+    query_choices,
     query_date,
     query_int,
+    query_limit,
     read_json,
 )
 from webhooks.keys import DB_SESSION, DEPS, LOG_FIELDS
@@ -36,6 +39,7 @@ from webhooks.serializers import (
 )
 
 routes = web.RouteTableDef()
+BOOKING_STATUSES = frozenset(str(s) for s in BookingStatus)
 
 
 def db(request: web.Request) -> AsyncSession:
@@ -90,6 +94,8 @@ async def create_booking(request: web.Request) -> web.Response:
 
 
 async def load_booking(request: web.Request) -> Booking:
+    """The booking named in the path; callers without any token learn nothing of it."""
+    require_token(request)
     booking = await db(request).get(Booking, path_int(request, "booking_id"))
     if booking is None:
         raise NotFound("booking_not_found", "No such booking.")
@@ -117,14 +123,14 @@ async def list_bookings(request: web.Request) -> web.Response:
     tz = deps.rules.tz
     first = query_date(request, "date_from", required=False)
     last = query_date(request, "date_to", required=False)
-    statuses = [s for s in request.query.get("status", "").split(",") if s]
+    statuses = query_choices(request, "status", BOOKING_STATUSES)
     bookings = await queries.list_bookings(
         db(request),
         start=datetime.combine(first, time(0), tzinfo=tz) if first else None,
         end=datetime.combine(last + timedelta(days=1), time(0), tzinfo=tz) if last else None,
         hall_id=query_int(request, "hall_id", default=0) or None,
         statuses=statuses,
-        limit=min(query_int(request, "limit", default=100), 500),
+        limit=query_limit(request),
         offset=query_int(request, "offset", default=0),
     )
     return json_response({"bookings": [booking_json(b, tz, deps.now()) for b in bookings]})

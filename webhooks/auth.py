@@ -28,17 +28,21 @@ def is_admin(request: web.Request) -> bool:
     return hmac.compare_digest(token.encode(), expected.get_secret_value().encode())
 
 
-def require_admin(request: web.Request) -> None:
-    if bearer(request) is None:
+def require_token(request: web.Request) -> str:
+    token = bearer(request)
+    if token is None:
         raise ApiError(401, "unauthorized", "Send Authorization: Bearer <token>.")
+    return token
+
+
+def require_admin(request: web.Request) -> None:
+    require_token(request)
     if not is_admin(request):
         raise ApiError(403, "forbidden", "This needs the admin token.")
 
 
 def require_owner_or_admin(request: web.Request, booking: Booking) -> None:
-    token = bearer(request)
-    if token is None:
-        raise ApiError(401, "unauthorized", "Send Authorization: Bearer <token>.")
+    token = require_token(request)
     if is_admin(request) or token_matches(token, booking.access_token_hash):
         return
     raise ApiError(403, "forbidden", "This token does not open this booking.")

@@ -75,18 +75,40 @@ async def read_json(request: web.Request, model: type[Model], *, optional: bool 
     return model.model_validate(data)
 
 
-def query_int(request: web.Request, name: str, *, default: int | None = None) -> int:
+def query_int(
+    request: web.Request, name: str, *, default: int | None = None, minimum: int = 0
+) -> int:
     value = request.query.get(name)
     if value is None or value == "":
         if default is None:
             raise ApiError(400, "invalid_input", f"Query parameter {name} is required.")
         return default
     try:
-        return int(value)
+        number = int(value)
     except ValueError:
         raise ApiError(
             400, "invalid_input", f"Query parameter {name} must be an integer."
         ) from None
+    if number < minimum:
+        raise ApiError(400, "invalid_input", f"Query parameter {name} must be at least {minimum}.")
+    return number
+
+
+def query_limit(request: web.Request, *, default: int = 100, maximum: int = 500) -> int:
+    """A page size: at least 1, capped so one request never reads a whole table."""
+    return min(query_int(request, "limit", default=default, minimum=1), maximum)
+
+
+def query_choices(request: web.Request, name: str, allowed: frozenset[str]) -> list[str]:
+    """A comma-separated filter whose values must be known ones."""
+    values = [v for v in request.query.get(name, "").split(",") if v]
+    unknown = sorted(set(values) - allowed)
+    if unknown:
+        raise ApiError(
+            400, "invalid_input", f"Unknown {name}: {', '.join(unknown)}; "
+            f"use {', '.join(sorted(allowed))}."
+        )
+    return values
 
 
 def query_date(request: web.Request, name: str, *, required: bool = True) -> date | None:

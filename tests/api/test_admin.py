@@ -45,7 +45,7 @@ async def test_confirm_by_hand_cash(running: Running) -> None:
 async def test_confirm_by_hand_rejects_bad_amount(running: Running) -> None:
     booking = await running.api.booked()
     before = await table_counts(running.sessionmaker)
-    for amount in ("9999.00", "-1", "12.345", "abc"):
+    for amount in ("9999.00", "-1", "12.345", "abc", "NaN", {"value": None}):
         status, body = await running.api.admin(
             "POST", f"/api/bookings/{booking['id']}/confirm", json={"amount": amount}
         )
@@ -170,3 +170,56 @@ async def test_openapi_and_health(running: Running) -> None:
     assert status == 200 and doc["openapi"].startswith("3.")
     status, body = await api.call("GET", "/api/nothing-here")
     assert status == 404 and body["error"]["code"] == "not_found"
+
+
+async def test_cash_balance_and_unpaid_confirmation(running: Running) -> None:
+    api = running.api
+    booking = await api.booked()
+    await api.checkout(await api.start_payment(booking), "succeeded")
+    path = f"/api/bookings/{booking['id']}/confirm"
+    status, body = await api.admin("POST", path)  # the balance, paid at the studio
+    assert status == 200, body
+    assert body["paid"]["value"] == "5000.00" and body["due_now"]["value"] == "0.00"
+    assert (await api.admin("POST", path))[0] == 409
+    events = (await api.admin("GET", f"/api/integrations/events?booking_id={booking['id']}"))[1]
+    succeeded = [e for e in events["events"] if e["type"] == "payment.succeeded"]
+    assert [e["payload"]["balance"] for e in succeeded] == [False, True]
+
+    trusted = await api.booked(day=4)
+    status, body = await api.admin(
+        "POST", f"/api/bookings/{trusted['id']}/confirm", json={"amount": "0"}
+    )
+    assert status == 200 and body["status"] == "confirmed" and body["paid"]["value"] == "0.00"
+
+
+async def test_confirm_expired_booking_after_its_start_is_refused(running: Running) -> None:
+    booking = await running.api.booked(day=1, hour=12)
+    running.clock.advance(hours=4)
+    await running.jobs.expire()
+    status, body = await running.api.admin("POST", f"/api/bookings/{booking['id']}/confirm")
+    assert status == 409 and body["error"]["code"] == "too_late"
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["/api/bookings?limit=-1", "/api/bookings?limit=0", "/api/bookings?offset=-5",
+     "/api/bookings?status=paid", "/api/notifications?limit=-1",
+     "/api/notifications?status=lost", "/api/integrations/events?limit=-3"],
+)
+async def test_bad_listing_parameters(running: Running, query: str) -> None:
+    status, body = await running.api.admin("GET", query)
+    assert status == 400, body
+    assert body["error"]["code"] == "invalid_input"
+
+
+async def test_no_token_learns_nothing_about_ids(running: Running) -> None:
+    booking = await running.api.booked()
+    payment = await running.api.start_payment(booking)
+    for path in (f"/api/bookings/{booking['id']}", "/api/bookings/999",
+                 f"/api/payments/{payment['id']}", "/api/payments/999"):
+        assert (await running.api.call("GET", path))[0] == 401, path
+    for booking_id in (booking["id"], 999):
+        status, _ = await running.api.call(
+            "POST", "/api/payments", json={"booking_id": booking_id, "gateway": "mock"}
+        )
+        assert status == 401

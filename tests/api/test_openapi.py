@@ -404,8 +404,9 @@ async def test_real_answers_fit_the_schemas(running: Running) -> None:
     cash_path = f"/api/bookings/{cash['id']}/confirm"
     await c.call("post", confirm, 403, path=cash_path, token=cash["access_token"])
     await c.admin("post", confirm, 400, path=cash_path, json={"amount": "1.234"})
-    await c.admin("post", confirm, 200, path=cash_path)
-    await c.admin("post", confirm, 409, path=cash_path)
+    await c.admin("post", confirm, 200, path=cash_path)  # the prepayment in cash
+    await c.admin("post", confirm, 200, path=cash_path)  # then the balance
+    await c.admin("post", confirm, 409, path=cash_path)  # nothing left to pay
     unpaid = await api.booked(day=5, hour=12)
     await c.call(
         "post",
