@@ -3,15 +3,25 @@
 from __future__ import annotations
 
 import logging
+import uuid
 from collections.abc import Sequence
+from datetime import datetime
 
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import flag_modified
 
 from booking.config import BookingDeps
 from booking.events import EventType, record_event
 from db import queries
-from db.models import Booking, Payment, Refund
-from payments.base import GatewayError, PaymentStatus, RefundRequest, RefundStatus
+from db.models import Booking, Client, Hall, Payment, Refund
+from payments.base import (
+    GatewayError,
+    PaymentStatus,
+    ReceiptInfo,
+    RefundRequest,
+    RefundStatus,
+)
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +44,7 @@ async def create_refund(
         amount=amount,
         status=RefundStatus.PENDING,
         reason=reason[:500],
-        idempotency_key=f"new-refund-{payment.id}-{now.timestamp()}",
+        idempotency_key=f"new-{uuid.uuid4().hex}",  # replaced by one derived from the id
         created_at=now,
         updated_at=now,
     )
@@ -83,6 +93,15 @@ async def execute_refund(
     booking = await session.get(Booking, refund.booking_id)
     assert payment is not None and booking is not None
     provider = deps.provider(payment.gateway)
+    attempt, refunded_before, receipt = 1, 0, None
+    if provider is not None:
+        # Count the calls before making one: a later call knows an earlier one may have been
+        # performed (a gateway without refund idempotency checks before refunding again).
+        attempt = int((refund.raw or {}).get("attempts", 0)) + 1
+        refund.raw = {**(refund.raw or {}), "attempts": attempt}
+        _touch(refund, deps.now())
+        refunded_before = await _refunded_before(session, refund)
+        receipt = await _refund_receipt(session, deps, booking, payment)
     await session.commit()
     if provider is None:
         # Cash and other offline payments are returned at the studio; the log records it.
@@ -96,13 +115,17 @@ async def execute_refund(
         payment_amount=payment.amount,
         reason=refund.reason,
         idempotency_key=refund.idempotency_key,
+        receipt=receipt,
+        attempt=attempt,
+        refunded_before=refunded_before,
+        gateway_refund_id=refund.gateway_refund_id,
     )
     try:
         result = await provider.refund(request)
     except GatewayError as exc:
         first_failure = refund.error is None
         refund.error = str(exc)[:500]
-        refund.updated_at = deps.now()
+        _touch(refund, deps.now())
         if first_failure:
             record_event(
                 session,
@@ -115,14 +138,58 @@ async def execute_refund(
         log.warning("refund failed", extra={"refund_id": refund.id, "payment_id": payment.id})
         await session.commit()
         return refund
-    refund.gateway_refund_id = result.gateway_refund_id
-    refund.raw = dict(result.raw)
+    refund.gateway_refund_id = result.gateway_refund_id or refund.gateway_refund_id
+    refund.raw = {**dict(result.raw), "attempts": attempt}
     if result.status == RefundStatus.PENDING:
-        refund.updated_at = deps.now()
+        _touch(refund, deps.now())
     else:
         _finish(session, deps, refund, payment, booking, result.status, None)
     await session.commit()
     return refund
+
+
+def _touch(refund: Refund, now: datetime) -> None:
+    """Stamp the row with the service clock even when the value is unchanged (a frozen test
+    clock); otherwise the column's onupdate would put the wall clock there."""
+    refund.updated_at = now
+    flag_modified(refund, "updated_at")
+
+
+async def _refunded_before(session: AsyncSession, refund: Refund) -> int:
+    """What the payment's other refunds have returned, by our records."""
+    total = await session.scalar(
+        select(func.coalesce(func.sum(Refund.amount), 0)).where(
+            Refund.payment_id == refund.payment_id,
+            Refund.id != refund.id,
+            Refund.status == RefundStatus.SUCCEEDED,
+        )
+    )
+    return int(total or 0)
+
+
+_RECEIPT_MODES = {
+    "prepayment": "partial_prepayment",
+    "full": "full_prepayment",
+    "balance": "full_payment",
+}
+
+
+async def _refund_receipt(
+    session: AsyncSession, deps: BookingDeps, booking: Booking, payment: Payment
+) -> ReceiptInfo | None:
+    """The 54-FZ receipt of a refund mirrors its payment's (same item, same payment mode)."""
+    if deps.receipts.vat_code is None:
+        return None
+    hall = await session.get(Hall, booking.hall_id)
+    client = await session.get(Client, booking.client_id)
+    if hall is None or client is None:
+        return None
+    return deps.receipts.receipt(
+        f"Аренда фотостудии: {hall.name}",
+        _RECEIPT_MODES.get(payment.kind, "full_payment"),
+        client.email,
+        client.phone,
+    )
 
 
 def _finish(
@@ -136,7 +203,7 @@ def _finish(
 ) -> None:
     refund.status = status
     refund.error = error
-    refund.updated_at = deps.now()
+    _touch(refund, deps.now())
     if status == RefundStatus.SUCCEEDED:
         booking.refunded += refund.amount
         payment.status = (

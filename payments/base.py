@@ -87,6 +87,9 @@ class PaymentState:
     our_payment_id: int | None = None
     refunded_amount: int = 0
     raw: Mapping[str, Any] = field(default_factory=dict)
+    #: Our idempotency key as the gateway echoes it in a signed or fetched field (the order
+    #: number); when set, it must be the key of the payment found, or nothing is applied.
+    order_key: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +101,12 @@ class RefundRequest:
     reason: str
     idempotency_key: str = ""
     receipt: ReceiptInfo | None = None
+    #: 1 for the first call; more means an earlier call may or may not have been performed.
+    attempt: int = 1
+    #: What this payment's other refunds have returned, by our records (kopecks).
+    refunded_before: int = 0
+    #: The gateway's id of this refund, when an earlier call got one.
+    gateway_refund_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,20 +1,86 @@
-"""Which providers this process offers, by PAYMENT_ENV and the keys that are set."""
+"""Which providers this process offers, by PAYMENT_ENV and the keys that are set.
+
+- `mock`: the plain `mock` gateway, and `yookassa`, `tinkoff`, `sberpay` run by their real
+  adapters against in-process stand-ins (`payments.mock_gateways`); no keys, no network.
+- `test` and `production`: the real adapters for each gateway whose keys are all set, at
+  YOOKASSA_API_URL, TINKOFF_API_URL and SBER_API_URL; the `mock` gateway is not offered.
+"""
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Mapping
+
 from payments.base import PaymentProvider
 from payments.mock import MockProvider
-from settings import PaymentEnv, PaymentSettings
+from payments.mock_gateways import simulated_gateways
+from payments.sberpay import SberHttpApi, SberProvider
+from payments.tinkoff import TinkoffHttpApi, TinkoffProvider
+from payments.yookassa import SdkYooKassaApi, YooKassaProvider
+from settings import PaymentEnv, PaymentSettings, SettingsError, validate_payment_settings
+
+log = logging.getLogger(__name__)
 
 GATEWAYS = ("yookassa", "tinkoff", "sberpay")
 
 
 def build_providers(settings: PaymentSettings, base_url: str) -> dict[str, PaymentProvider]:
-    """In `mock` mode every gateway name is simulated by the local checkout page."""
-    key = settings.mock_signing_key.get_secret_value()
+    """The offered gateways by name; raises SettingsError (one line) when keys are wrong."""
+    problem = validate_payment_settings(settings)
+    if problem is not None:
+        variable, message = problem
+        raise SettingsError(f"invalid setting {variable.upper()}: {message}")
+    timeout = settings.payment_gateway_timeout
     if settings.payment_env == PaymentEnv.MOCK:
-        providers: dict[str, PaymentProvider] = {"mock": MockProvider(base_url, key)}
-        for name in GATEWAYS:
-            providers[name] = MockProvider(base_url, key, name=name)
+        key = settings.mock_signing_key
+        providers: dict[str, PaymentProvider] = {
+            "mock": MockProvider(base_url, key.get_secret_value())
+        }
+        providers.update(
+            simulated_gateways(base_url, key, timeout, settings.yookassa_webhook_networks)
+        )
         return providers
-    raise NotImplementedError("real gateways are configured in payments.gateways")
+    offered = settings.configured_gateways()
+    providers = {}
+    if "yookassa" in offered:
+        assert settings.yookassa_shop_id and settings.yookassa_secret_key
+        api = SdkYooKassaApi(
+            settings.yookassa_shop_id,
+            settings.yookassa_secret_key,
+            settings.yookassa_api_url,
+            timeout,
+        )
+        providers["yookassa"] = YooKassaProvider(
+            api, webhook_networks=settings.yookassa_webhook_networks
+        )
+    if "tinkoff" in offered:
+        assert settings.tinkoff_terminal_key and settings.tinkoff_password
+        providers["tinkoff"] = TinkoffProvider(
+            settings.tinkoff_terminal_key,
+            settings.tinkoff_password,
+            TinkoffHttpApi(settings.tinkoff_api_url, timeout),
+            timeout=timeout,
+            language=settings.tinkoff_language,
+        )
+    if "sberpay" in offered:
+        assert settings.sber_username and settings.sber_password and settings.sber_callback_token
+        providers["sberpay"] = SberProvider(
+            SberHttpApi(
+                settings.sber_api_url, settings.sber_username, settings.sber_password, timeout
+            ),
+            settings.sber_callback_token,
+            timeout=timeout,
+        )
+    log.info(
+        "payment gateways",
+        extra={"payments": str(settings.payment_env), "gateways": sorted(providers)},
+    )
+    return providers
+
+
+async def close_providers(providers: Mapping[str, PaymentProvider]) -> None:
+    """Close the providers' HTTP sessions and worker threads (at shutdown)."""
+    for provider in providers.values():
+        close = getattr(provider, "aclose", None)
+        if close is not None:
+            await close()

@@ -14,8 +14,9 @@ from aiohttp import ClientError, web
 from sqlalchemy import select
 
 from db.models import Booking, Hall, Payment
-from payments.base import PaymentStatus
+from payments.base import PaymentProvider, PaymentStatus
 from payments.mock import MockProvider
+from payments.mock_gateways import SimulatedWebhook, simulator_of
 from webhooks.api_bookings import db
 from webhooks.errors import error_response, json_response
 from webhooks.keys import DEPS, HTTP
@@ -39,17 +40,39 @@ button{{font-size:1.1rem;padding:.6rem 1.4rem;margin:.3rem}}</style></head>
 </body></html>"""
 
 
-async def _find(request: web.Request) -> tuple[Payment, MockProvider] | None:
+async def _find(request: web.Request) -> tuple[Payment, PaymentProvider] | None:
+    """The payment, if a simulated gateway (plain mock, or a gateway in mock mode) has it."""
     gateway_id = request.match_info["gateway_payment_id"]
-    payment = (
-        await db(request).scalars(select(Payment).where(Payment.gateway_payment_id == gateway_id))
-    ).first()
-    if payment is None:
-        return None
-    provider = request.app[DEPS].provider(payment.gateway)
-    if not isinstance(provider, MockProvider):
-        return None
-    return payment, provider
+    payments = await db(request).scalars(
+        select(Payment).where(Payment.gateway_payment_id == gateway_id)
+    )
+    for payment in payments:
+        provider = request.app[DEPS].provider(payment.gateway)
+        if isinstance(provider, MockProvider) or simulator_of(provider) is not None:
+            assert provider is not None
+            return payment, provider
+    return None
+
+
+def _delivery(
+    payment: Payment, provider: PaymentProvider, outcome: PaymentStatus
+) -> SimulatedWebhook:
+    """The webhook the simulated gateway sends, in its own format and signature."""
+    assert payment.gateway_payment_id is not None
+    if isinstance(provider, MockProvider):
+        body, headers = provider.outcome(
+            payment.gateway_payment_id, payment.id, payment.amount, outcome
+        )
+        return SimulatedWebhook("POST", body, {}, headers)
+    simulator = simulator_of(provider)
+    assert simulator is not None
+    return simulator.complete(
+        payment.gateway_payment_id,
+        payment.id,
+        payment.amount,
+        payment.idempotency_key,
+        outcome == PaymentStatus.SUCCEEDED,
+    )
 
 
 @routes.get("/mock/checkout/{gateway_payment_id}")
@@ -87,15 +110,18 @@ async def checkout_action(request: web.Request) -> web.Response:
     except ValueError:
         return error_response(400, "invalid_input", "repeat must be a number from 1 to 10.")
     await db(request).commit()  # release the connection before calling ourselves
-    assert payment.gateway_payment_id is not None
-    body, headers = provider.outcome(
-        payment.gateway_payment_id, payment.id, payment.amount, outcome
-    )
+    delivery = _delivery(payment, provider, outcome)
     url = f"{request.app[DEPS].base_url.rstrip('/')}/api/payments/webhook/{payment.gateway}"
     statuses = []
     for _ in range(repeat):
         try:
-            async with request.app[HTTP].post(url, data=body, headers=headers) as response:
+            async with request.app[HTTP].request(
+                delivery.method,
+                url,
+                params=dict(delivery.query) or None,
+                data=delivery.body or None,
+                headers=dict(delivery.headers),
+            ) as response:
                 statuses.append(response.status)
         except ClientError as exc:
             log.warning("mock webhook failed: %s", exc)

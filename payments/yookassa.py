@@ -1,0 +1,348 @@
+"""ЮKassa API v3 through the official `yookassa` SDK, never on the event loop.
+
+The SDK is synchronous and keeps its credentials in a global `Configuration`. Each provider
+here owns an SDK `ApiClient` built from its own shop id, key and URL instead, so two shops (or
+a test and its fake) never share settings, and runs it in a small thread pool of its own with
+a deadline. Notifications are unsigned: one counts only from ЮKassa's networks, and then only
+the payment fetched back from the API is used.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from decimal import Decimal, InvalidOperation
+from types import SimpleNamespace
+from typing import Any, Protocol
+
+import requests
+from pydantic import SecretStr
+from requests.adapters import HTTPAdapter
+from urllib3 import Retry
+from yookassa.client import ApiClient
+from yookassa.domain.common import HttpVerb, UserAgent
+from yookassa.domain.exceptions import ApiError, NotFoundError
+from yookassa.domain.notification import WebhookNotificationFactory
+from yookassa.domain.request import PaymentRequest as SdkPaymentRequest
+from yookassa.domain.request import RefundRequest as SdkRefundRequest
+
+from payments.base import (
+    CreatedPayment,
+    GatewayError,
+    PaymentRequest,
+    PaymentState,
+    PaymentStatus,
+    RefundRequest,
+    RefundResult,
+    RefundStatus,
+    WebhookRejected,
+    WebhookReply,
+    WebhookRequest,
+)
+from payments.orders import int_or_none
+from payments.receipts import rubles, yookassa_receipt
+from payments.signing import in_networks
+
+log = logging.getLogger(__name__)
+
+_PAYMENT_EVENTS = {
+    "payment.succeeded": "succeeded",
+    "payment.canceled": "canceled",
+    "payment.waiting_for_capture": "waiting_for_capture",
+}
+_REFUND_STATUSES = {
+    "succeeded": RefundStatus.SUCCEEDED,
+    "pending": RefundStatus.PENDING,
+    "canceled": RefundStatus.CANCELED,
+}
+KEY_META = "idempotency_key"
+
+
+class UnknownAtGateway(GatewayError):
+    """ЮKassa answered 404: no such payment or refund in this shop."""
+
+
+def kopecks(money: object) -> tuple[int, str] | None:
+    """`{"value": "1500.00", "currency": "RUB"}` → (150000, "RUB"); None when malformed."""
+    if not isinstance(money, dict):
+        return None
+    try:
+        value = Decimal(str(money.get("value")))
+    except InvalidOperation:
+        return None
+    if not value.is_finite() or value != value.quantize(Decimal("0.01")):
+        return None
+    return int(value * 100), str(money.get("currency", ""))
+
+
+class YooKassaApi(Protocol):
+    """The four calls the adapter makes; answers are the API's JSON objects."""
+
+    async def create_payment(self, params: dict[str, Any], key: str) -> dict[str, Any]: ...
+
+    async def get_payment(self, payment_id: str) -> dict[str, Any]: ...
+
+    async def create_refund(self, params: dict[str, Any], key: str) -> dict[str, Any]: ...
+
+    async def get_refund(self, refund_id: str) -> dict[str, Any]: ...
+
+
+class _TimeoutSession(requests.Session):
+    """The SDK gives requests no timeout; a stuck socket must not hold a thread for ever."""
+
+    def __init__(self, timeout: float) -> None:
+        super().__init__()
+        self._timeout = timeout
+
+    def request(self, method: Any, url: Any, *args: Any, **kwargs: Any) -> Any:
+        kwargs.setdefault("timeout", self._timeout)
+        return super().request(method, url, *args, **kwargs)
+
+
+class _ShopClient(ApiClient):
+    """The SDK's client with this shop's settings instead of the global Configuration."""
+
+    def __init__(self, shop_id: str, secret_key: str, api_url: str, socket_timeout: float) -> None:
+        # ApiClient.__init__ would read the global Configuration; set what it sets instead.
+        self.configuration = SimpleNamespace(verify=None)
+        self.endpoint = api_url.rstrip("/")
+        self.shop_id = shop_id
+        self.shop_password = secret_key
+        self.auth_token = None
+        self.timeout = 1800  # the SDK's pause (ms) between retries of a 202 answer
+        self.max_attempts = 3
+        self.user_agent = UserAgent()
+        self._socket_timeout = socket_timeout
+
+    def get_session(self) -> requests.Session:
+        session = _TimeoutSession(self._socket_timeout)
+        retries = Retry(
+            total=self.max_attempts,
+            backoff_factor=self.timeout / 1000,
+            allowed_methods=["POST"],
+            status_forcelist=[202],
+        )
+        session.mount("https://", HTTPAdapter(max_retries=retries))
+        return session
+
+    def log_request(self, *args: Any) -> None:
+        """Never log: the SDK's request log would carry the Authorization header."""
+
+    @staticmethod
+    def log_response(*args: Any) -> None:
+        """Never log answers either (they hold payer data)."""
+
+
+class SdkYooKassaApi:
+    """The SDK in worker threads, each call with a deadline; failures → GatewayError."""
+
+    def __init__(
+        self, shop_id: str, secret_key: SecretStr, api_url: str, timeout: float, workers: int = 8
+    ) -> None:
+        self._client = _ShopClient(
+            shop_id, secret_key.get_secret_value(), api_url, socket_timeout=timeout * 4
+        )
+        self._timeout = timeout
+        self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="yookassa")
+
+    async def _run(self, what: str, call: Callable[[], Any]) -> dict[str, Any]:
+        loop = asyncio.get_running_loop()
+        try:
+            answer = await asyncio.wait_for(
+                loop.run_in_executor(self._executor, call), self._timeout
+            )
+        except TimeoutError:
+            raise GatewayError(f"ЮKassa {what}: no answer in {self._timeout:g} s") from None
+        except NotFoundError:
+            raise UnknownAtGateway(f"ЮKassa {what}: not found") from None
+        except ApiError as exc:
+            raise GatewayError(f"ЮKassa {what}: {type(exc).__name__} {str(exc)[:200]}") from None
+        except Exception as exc:  # the SDK's AttributeError, ValueError, requests errors
+            raise GatewayError(f"ЮKassa {what}: {type(exc).__name__}") from None
+        if not isinstance(answer, dict):
+            raise GatewayError(f"ЮKassa {what}: the answer is not a JSON object")
+        return answer
+
+    async def create_payment(self, params: dict[str, Any], key: str) -> dict[str, Any]:
+        def call() -> Any:
+            body = SdkPaymentRequest(params)
+            return self._client.request(
+                HttpVerb.POST, "/payments", None, {"Idempotence-Key": key}, body
+            )
+
+        return await self._run("create payment", call)
+
+    async def get_payment(self, payment_id: str) -> dict[str, Any]:
+        return await self._run(
+            "get payment",
+            lambda: self._client.request(HttpVerb.GET, f"/payments/{payment_id}"),
+        )
+
+    async def create_refund(self, params: dict[str, Any], key: str) -> dict[str, Any]:
+        def call() -> Any:
+            body = SdkRefundRequest(params)
+            return self._client.request(
+                HttpVerb.POST, "/refunds", None, {"Idempotence-Key": key}, body
+            )
+
+        return await self._run("create refund", call)
+
+    async def get_refund(self, refund_id: str) -> dict[str, Any]:
+        return await self._run(
+            "get refund", lambda: self._client.request(HttpVerb.GET, f"/refunds/{refund_id}")
+        )
+
+    async def aclose(self) -> None:
+        self._executor.shutdown(wait=False, cancel_futures=True)
+
+
+def _safe_id(value: object) -> str:
+    """A payment or refund id fit for a URL path (ЮKassa ids are UUID-like)."""
+    text = str(value or "")
+    if not text or len(text) > 64 or not all(ch.isalnum() or ch in "-_" for ch in text):
+        raise WebhookRejected("malformed object id")
+    return text
+
+
+class YooKassaProvider:
+    """One ЮKassa shop: one-stage payments with a redirect to ЮKassa's page."""
+
+    def __init__(
+        self, api: YooKassaApi, *, webhook_networks: Sequence[str], name: str = "yookassa"
+    ) -> None:
+        self.name = name
+        self._api = api
+        self._networks = tuple(webhook_networks)
+        in_networks("127.0.0.1", self._networks)  # a malformed network fails here, not later
+
+    async def create_payment(self, request: PaymentRequest) -> CreatedPayment:
+        params: dict[str, Any] = {
+            "amount": {"value": rubles(request.amount), "currency": request.currency},
+            "capture": True,
+            "confirmation": {"type": "redirect", "return_url": request.return_url},
+            "description": request.description[:128],
+            "metadata": {**dict(request.metadata), KEY_META: request.idempotency_key},
+        }
+        if request.receipt is not None:
+            params["receipt"] = yookassa_receipt(request.receipt, request.amount)
+        answer = await self._api.create_payment(params, request.idempotency_key)
+        confirmation = answer.get("confirmation")
+        url = confirmation.get("confirmation_url") if isinstance(confirmation, dict) else None
+        if not answer.get("id") or not isinstance(url, str):
+            raise GatewayError("ЮKassa answered without an id or a confirmation URL")
+        if kopecks(answer.get("amount")) != (request.amount, request.currency):
+            raise GatewayError("ЮKassa answered another amount")
+        state = self._state(answer)
+        return CreatedPayment(str(answer["id"]), url, state.status, answer)
+
+    async def fetch_payment(self, gateway_payment_id: str) -> PaymentState:
+        answer = await self._api.get_payment(gateway_payment_id)
+        if str(answer.get("id")) != gateway_payment_id:
+            raise GatewayError("ЮKassa answered about another payment")
+        return self._state(answer)
+
+    def _state(self, answer: dict[str, Any]) -> PaymentState:
+        payment_id = str(answer.get("id"))
+        money = kopecks(answer.get("amount"))
+        if money is None:
+            raise GatewayError("ЮKassa answered a payment without a readable amount")
+        refunded = kopecks(answer.get("refunded_amount"))
+        refunded_amount = refunded[0] if refunded else 0
+        metadata = answer.get("metadata")
+        metadata = metadata if isinstance(metadata, dict) else {}
+        key = metadata.get(KEY_META)
+        return PaymentState(
+            gateway_payment_id=payment_id,
+            status=self._status(payment_id, str(answer.get("status")), money, refunded_amount),
+            amount=money[0],
+            currency=money[1],
+            our_payment_id=int_or_none(metadata.get("payment_id")),
+            refunded_amount=refunded_amount,
+            raw=answer,
+            order_key=key if isinstance(key, str) and key else None,
+        )
+
+    @staticmethod
+    def _status(
+        payment_id: str, status: str, money: tuple[int, str], refunded: int
+    ) -> PaymentStatus:
+        if status == "succeeded":
+            if refunded and refunded >= money[0]:
+                return PaymentStatus.REFUNDED
+            return PaymentStatus.PARTIALLY_REFUNDED if refunded else PaymentStatus.SUCCEEDED
+        if status == "pending":
+            return PaymentStatus.PENDING
+        if status == "canceled":
+            return PaymentStatus.CANCELED
+        if status == "waiting_for_capture":
+            # We always ask capture: true, so a hold is not ours to take; it never confirms.
+            log.warning(
+                "ЮKassa payment is waiting for capture; left held, booking unchanged",
+                extra={"gateway_payment_id": payment_id},
+            )
+            return PaymentStatus.AUTHORIZED
+        log.warning(
+            "unexpected ЮKassa status; booking left as it was",
+            extra={"gateway_payment_id": payment_id, "reported": status[:40]},
+        )
+        return PaymentStatus.PENDING
+
+    async def refund(self, request: RefundRequest) -> RefundResult:
+        """One refund per idempotency key; a refund ЮKassa already knows is only read."""
+        if request.gateway_refund_id:
+            answer = await self._api.get_refund(request.gateway_refund_id)
+        else:
+            params: dict[str, Any] = {
+                "payment_id": request.gateway_payment_id,
+                "amount": {"value": rubles(request.amount), "currency": "RUB"},
+                "description": request.reason[:250] or "Возврат",
+                "metadata": {"refund_id": str(request.refund_id)},
+            }
+            if request.receipt is not None:
+                params["receipt"] = yookassa_receipt(request.receipt, request.amount)
+            answer = await self._api.create_refund(params, request.idempotency_key)
+        status = _REFUND_STATUSES.get(str(answer.get("status")))
+        if status is None or not answer.get("id"):
+            raise GatewayError("ЮKassa answered a refund without id or known status")
+        if kopecks(answer.get("amount")) not in (None, (request.amount, "RUB")):
+            raise GatewayError("ЮKassa refunded another amount")
+        return RefundResult(str(answer["id"]), status, answer)
+
+    async def parse_webhook(self, request: WebhookRequest) -> PaymentState:
+        """Sender address, then the API's own word; the body only names the payment."""
+        if request.remote is None or not in_networks(request.remote, self._networks):
+            raise WebhookRejected(f"sender {request.remote} is not in ЮKassa's networks")
+        if request.method != "POST":
+            raise WebhookRejected("ЮKassa notifications are POSTed")
+        try:
+            data = json.loads(request.body)
+            notice = WebhookNotificationFactory().create(data)
+            event = str(notice.event)
+            target = notice.object.payment_id if event == "refund.succeeded" else notice.object.id
+        except Exception:  # the SDK raises ValueError, TypeError or KeyError on bad bodies
+            raise WebhookRejected("not a ЮKassa notification") from None
+        if event not in _PAYMENT_EVENTS and event != "refund.succeeded":
+            raise WebhookRejected(f"event {event[:40]} is not handled")
+        try:
+            state = await self.fetch_payment(_safe_id(target))
+        except UnknownAtGateway:
+            raise WebhookRejected("ЮKassa does not know this payment") from None
+        reported = str(state.raw.get("status"))
+        if event == "refund.succeeded":
+            if state.refunded_amount <= 0:
+                raise WebhookRejected("the API shows no refund of this payment")
+        elif reported != _PAYMENT_EVENTS[event] and event != "payment.waiting_for_capture":
+            # A hold may have moved on by now; a success or a cancellation must be the API's.
+            raise WebhookRejected(f"the API reports {reported[:40]}, not {event}")
+        return state
+
+    def webhook_ack(self) -> WebhookReply:
+        return WebhookReply(200, "", "text/plain")
+
+    async def aclose(self) -> None:
+        close = getattr(self._api, "aclose", None)
+        if close is not None:
+            await close()

@@ -1,0 +1,150 @@
+"""Timeouts, 5xx and garbage from the gateways: nothing is charged or refunded twice."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+import pytest
+
+from db.models import Refund
+from jobs.reconcile import REFUND_AGE, retry_refunds
+from payments.base import RefundRequest, RefundStatus
+from tests.conftest import Running
+from tests.payments.conftest import Gate
+from tests.payments.helpers import confirmed_payment, events, payment_of, refund
+
+FAILURES = ("timeout", 500, "garbage")
+
+
+async def _refund_row(running: Running, refund_id: int) -> Refund:
+    async with running.sessionmaker() as session:
+        row = await session.get(Refund, refund_id)
+        assert row is not None
+        return row
+
+
+@pytest.mark.short_gateway_timeout
+@pytest.mark.parametrize("failure", FAILURES)
+async def test_create_fails_then_retry_makes_one_payment(
+    running: Running, gate: Gate, failure: Any
+) -> None:
+    api = running.api
+    booking = await api.booked(day=3, hour=12)
+    gate.fail_next("create", failure)
+    status, body = await api.call(
+        "POST",
+        "/api/payments",
+        json={"booking_id": booking["id"], "gateway": gate.name},
+        token=booking["access_token"],
+    )
+    assert status == 502 and body["error"]["code"] == "gateway_unavailable"
+    assert (await api.booking(booking))["status"] == "pending_payment"
+    taken, _ = await api.book(day=3, hour=12)
+    assert taken == 409  # the hold stays
+    payment = await api.start_payment(booking, gate.name)
+    assert gate.payments_created() == 1
+    await gate.pay(payment)
+    assert (await gate.notify(payment))[0] == 200
+    assert (await api.booking(booking))["status"] == "confirmed"
+    assert len((await api.booking(booking))["payments"]) == 1
+
+
+@pytest.mark.short_gateway_timeout
+@pytest.mark.parametrize("name", ["tinkoff", "sberpay"])
+async def test_create_timeout_then_restart_registers_a_new_order_once(
+    running: Running, fakes: Any, name: str
+) -> None:
+    """Without the late answer (a restart), the used order number is found and retired."""
+    gate = Gate(name, fakes, running)
+    api = running.api
+    booking = await api.booked()
+    gate.fail_next("create", "timeout")
+    status, _ = await api.call(
+        "POST",
+        "/api/payments",
+        json={"booking_id": booking["id"], "gateway": name},
+        token=booking["access_token"],
+    )
+    assert status == 502
+    running.deps.providers[name].forget_inflight()  # type: ignore[attr-defined]
+    payment = await api.start_payment(booking, name)
+    gid = await gate.gateway_id(payment)
+    key = f"pay-{payment['id']}-{booking['code']}"
+    if name == "tinkoff":
+        orphan = fakes.tb.payment(fakes.tb.payment_id_for(key))
+        assert orphan["Status"] == "CANCELED"  # never payable: nobody had its link
+        assert fakes.tb.payment(gid)["OrderId"] == f"{key}-r2"
+    else:
+        assert fakes.sb.order(key)["orderStatus"] == 3  # the unused order is reversed
+        assert fakes.sb.order(gid)["orderNumber"] == f"{key}-r2"
+    await gate.pay(payment)
+    assert (await gate.notify(payment))[0] == 200
+    assert (await api.booking(booking))["status"] == "confirmed"
+    assert len(await events(api, booking, "booking.confirmed")) == 1
+
+
+@pytest.mark.short_gateway_timeout
+@pytest.mark.parametrize("failure", FAILURES)
+async def test_refund_fails_then_reconciliation_completes_it_once(
+    running: Running, gate: Gate, failure: Any
+) -> None:
+    api = running.api
+    booking, payment = await confirmed_payment(api, gate)
+    gate.fail_next("refund", failure)
+    status, body = await refund(api, payment, "1000.00")
+    assert status == 201 and body["status"] == "pending" and body["error"], body
+    assert len(await events(api, booking, "refund.failed")) == 1
+    await retry_refunds(running.sessionmaker, running.deps)  # too early: not yet
+    assert (await _refund_row(running, body["id"])).status == RefundStatus.PENDING
+    running.clock.advance(seconds=REFUND_AGE.total_seconds() + 1)
+    assert await retry_refunds(running.sessionmaker, running.deps) == 1
+    assert (await _refund_row(running, body["id"])).status == RefundStatus.SUCCEEDED
+    assert gate.refunds_made() == 1
+    running.clock.advance(seconds=REFUND_AGE.total_seconds() + 1)
+    assert await retry_refunds(running.sessionmaker, running.deps) == 0
+    assert gate.refunds_made() == 1
+    after = await payment_of(api, payment)
+    assert after["status"] == "partially_refunded" and after["refunded"]["value"] == "1000.00"
+    # The rest can still be refunded, and no more.
+    status, rest = await refund(api, payment)
+    assert status == 201 and rest["status"] == "succeeded" and rest["amount"]["value"] == "1500.00"
+    assert gate.refunds_made() == 2
+
+
+async def test_same_refund_request_twice_refunds_once(running: Running, gate: Gate) -> None:
+    """The provider contract: the same refund key (a repeat is a later attempt) pays once."""
+    _, payment = await confirmed_payment(running.api, gate)
+    provider = running.deps.providers[gate.name]
+    request = RefundRequest(
+        refund_id=999,
+        gateway_payment_id=await gate.gateway_id(payment),
+        amount=50000,
+        payment_amount=250000,
+        reason="repeat",
+        idempotency_key=f"refund-999-{payment['id']}",
+    )
+    first = await provider.refund(request)
+    second = await provider.refund(dataclasses.replace(request, attempt=2))
+    assert first.status == second.status == RefundStatus.SUCCEEDED
+    assert gate.refunds_made() == 1
+
+
+@pytest.mark.parametrize("name", ["yookassa", "sberpay"])
+async def test_verification_fetch_fails_then_redelivery_applies(
+    running: Running, fakes: Any, name: str
+) -> None:
+    """ЮKassa and Sber webhooks are checked against the API; if it fails, say 503."""
+    gate = Gate(name, fakes, running)
+    booking = await running.api.booked()
+    payment = await running.api.start_payment(booking, name)
+    await gate.pay(payment)
+    if name == "yookassa":
+        fakes.yk.fail_next("payments.get", 500)
+    else:
+        fakes.sb.fail_next("getOrderStatusExtended", "garbage")
+    status, _ = await gate.notify(payment)
+    assert status == 503
+    assert (await running.api.booking(booking))["status"] == "pending_payment"
+    assert (await gate.notify(payment))[0] == 200
+    assert (await running.api.booking(booking))["status"] == "confirmed"
