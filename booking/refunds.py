@@ -7,7 +7,7 @@ import uuid
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import flag_modified
 
@@ -83,9 +83,19 @@ async def execute_refunds(
 
 
 async def execute_refund(
-    session: AsyncSession, deps: BookingDeps, refund_id: int
+    session: AsyncSession,
+    deps: BookingDeps,
+    refund_id: int,
+    *,
+    stale_before: datetime | None = None,
 ) -> Refund | None:
-    """Ask the gateway to return the money; safe to repeat (reconciliation retries it)."""
+    """Ask the gateway to return the money; safe to repeat (reconciliation retries it).
+
+    With `stale_before` (a retry), the refund is first claimed: only the process whose update
+    moves its stamp forward goes on, so two processes never send the same refund at once.
+    """
+    if stale_before is not None and not await _claim(session, refund_id, stale_before, deps.now()):
+        return None
     refund = await session.get(Refund, refund_id)
     if refund is None or refund.status != RefundStatus.PENDING:
         return refund
@@ -138,6 +148,7 @@ async def execute_refund(
         log.warning("refund failed", extra={"refund_id": refund.id, "payment_id": payment.id})
         await session.commit()
         return refund
+    booking, payment = await _locked(session, booking, payment)
     refund.gateway_refund_id = result.gateway_refund_id or refund.gateway_refund_id
     refund.raw = {**dict(result.raw), "attempts": attempt}
     if result.status == RefundStatus.PENDING:
@@ -148,11 +159,38 @@ async def execute_refund(
     return refund
 
 
+async def _claim(
+    session: AsyncSession, refund_id: int, stale_before: datetime, now: datetime
+) -> bool:
+    result = await session.execute(
+        update(Refund)
+        .where(
+            Refund.id == refund_id,
+            Refund.status == RefundStatus.PENDING,
+            Refund.updated_at <= stale_before,
+        )
+        .values(updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    await session.commit()
+    return bool(getattr(result, "rowcount", 0) == 1)
+
+
 def _touch(refund: Refund, now: datetime) -> None:
     """Stamp the row with the service clock even when the value is unchanged (a frozen test
     clock); otherwise the column's onupdate would put the wall clock there."""
     refund.updated_at = now
     flag_modified(refund, "updated_at")
+
+
+async def _locked(
+    session: AsyncSession, booking: Booking, payment: Payment
+) -> tuple[Booking, Payment]:
+    """Re-read the rows whose totals change, locked: other refunds may have moved them."""
+    fresh_booking = await queries.booking_for_update(session, booking.id)
+    fresh_payment = await queries.payment_for_update(session, payment.id)
+    assert fresh_booking is not None and fresh_payment is not None
+    return fresh_booking, fresh_payment
 
 
 async def _refunded_before(session: AsyncSession, refund: Refund) -> int:

@@ -109,7 +109,10 @@ async def booking_by_code(session: AsyncSession, code: str) -> Booking | None:
 
 
 async def payment_for_update(session: AsyncSession, payment_id: int) -> Payment | None:
-    stmt = select(Payment).where(Payment.id == payment_id)
+    """The payment, locked, with fresh values even if the session already held it."""
+    stmt = (
+        select(Payment).where(Payment.id == payment_id).execution_options(populate_existing=True)
+    )
     stmt = locked(stmt, session)
     return (await session.scalars(stmt)).first()
 

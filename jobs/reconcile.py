@@ -65,11 +65,12 @@ async def retry_refunds(
     sessionmaker: async_sessionmaker[AsyncSession], deps: BookingDeps, limit: int = 50
 ) -> int:
     """Send again the refunds a gateway failed or has not finished (same idempotency key)."""
+    stale_before = deps.now() - REFUND_AGE
     async with sessionmaker() as session:
-        ids = [
-            r.id for r in await queries.pending_refunds(session, deps.now() - REFUND_AGE, limit)
-        ]
+        ids = [r.id for r in await queries.pending_refunds(session, stale_before, limit)]
+    sent = 0
     for refund_id in ids:
         async with sessionmaker() as session:
-            await execute_refund(session, deps, refund_id)
-    return len(ids)
+            if await execute_refund(session, deps, refund_id, stale_before=stale_before):
+                sent += 1
+    return sent

@@ -1,0 +1,67 @@
+"""Refunds a gateway failed are retried by the reconcile job: once each, never twice at once."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from jobs.reconcile import retry_refunds
+from payments.base import GatewayError, PaymentProvider, RefundRequest, RefundResult
+from payments.mock import MockProvider
+from settings import Settings
+from tests.conftest import Running
+
+
+class FlakyRefunds(MockProvider):
+    """The mock gateway whose refunds fail while `failing` is set, counting every call."""
+
+    def __init__(self, base_url: str, key: str) -> None:
+        super().__init__(base_url, key)
+        self.failing = True
+        self.calls: list[int] = []
+
+    async def refund(self, request: RefundRequest) -> RefundResult:
+        self.calls.append(request.refund_id)
+        await asyncio.sleep(0.05)  # long enough for a second retry to overlap
+        if self.failing:
+            raise GatewayError("gateway timed out")
+        return await super().refund(request)
+
+
+@pytest.fixture
+def providers(settings: Settings) -> dict[str, PaymentProvider]:
+    key = settings.payments.mock_signing_key.get_secret_value()
+    return {"mock": FlakyRefunds(settings.server.base_url(), key)}
+
+
+async def test_failed_refund_is_retried_once_by_parallel_jobs(running: Running) -> None:
+    api = running.api
+    gateway = running.deps.providers["mock"]
+    assert isinstance(gateway, FlakyRefunds)
+    booking = await api.booked(mode="full")
+    await api.checkout(await api.start_payment(booking), "succeeded")
+    status, body = await api.call(
+        "DELETE", f"/api/bookings/{booking['id']}", token=booking["access_token"]
+    )
+    assert status == 200 and body["refund"]["value"] == "5000.00"
+    assert body["refunded"]["value"] == "0.00"  # the gateway failed: still owed
+    assert len(gateway.calls) == 1
+
+    gateway.failing = False
+    await retry_refunds(running.sessionmaker, running.deps)
+    assert len(gateway.calls) == 1  # too soon to retry
+    running.clock.advance(minutes=3)
+    await asyncio.gather(*(retry_refunds(running.sessionmaker, running.deps) for _ in range(3)))
+    assert len(gateway.calls) == 2
+    after = await api.booking(booking)
+    assert after["refunded"]["value"] == "5000.00"
+    running.clock.advance(minutes=3)
+    await retry_refunds(running.sessionmaker, running.deps)
+    assert len(gateway.calls) == 2
+    status, events = await api.admin(
+        "GET", f"/api/integrations/events?booking_id={booking['id']}"
+    )
+    kinds = [e["type"] for e in events["events"]]
+    assert kinds.count("refund.failed") == 1
+    assert kinds.count("refund.succeeded") == 1
