@@ -81,6 +81,8 @@ async def upsert_client(session: AsyncSession, info: ClientInfo) -> Client:
     if client is None:
         client = Client(telegram_id=info.telegram_id)
         session.add(client)
+    if info.telegram_id is not None:
+        client.bot_blocked = False  # they are writing to the bot, so it reaches them again
     client.name = info.name or client.name or ""
     client.username = info.username or client.username
     client.language = info.language or client.language or "ru"

@@ -41,7 +41,9 @@ class JobContext:
         await relay_events(self.sessionmaker, self.deps, self.channels)
 
     async def deliver(self) -> None:
-        await deliver_due(self.sessionmaker, self.deps, self.senders)
+        # Keep going until nothing is due, so a burst (reminders) goes out at the full rate.
+        while await deliver_due(self.sessionmaker, self.deps, self.senders):
+            pass
 
     async def reconcile(self) -> None:
         await reconcile_payments(self.sessionmaker, self.deps)

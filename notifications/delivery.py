@@ -25,6 +25,9 @@ log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 8
 LEASE = timedelta(minutes=2)
+# A claimed message not started by then is not started at all: with a sender's own time
+# limit (Telegram: 60 s) it then still ends inside its lease, so no other process sends it.
+START_WITHIN = LEASE / 4
 
 
 class DeliveryError(Exception):
@@ -144,11 +147,14 @@ async def deliver_due(
     """Send what is due on every channel that has a sender; returns how many were sent."""
     if not senders:
         return 0
+    claimed_at = deps.now()
     messages = await claim_due(sessionmaker, deps, list(senders), limit)
     sent = 0
 
     async def one(message: Outgoing) -> None:
         nonlocal sent
+        if deps.now() > claimed_at + START_WITHIN:
+            return  # held up (a long 429 pause): left to the next claim after its lease
         error: DeliveryError | None = None
         try:
             await senders[message.channel].deliver(message)
@@ -169,9 +175,17 @@ async def deliver_due(
     for message in messages:
         by_channel.setdefault(message.channel, []).append(message)
 
-    async def channel_worker(items: list[Outgoing]) -> None:
-        for message in items:
-            await one(message)
+    async def channel_worker(channel: str, items: list[Outgoing]) -> None:
+        # A sender may take several messages at once (Telegram: many chats, paced by the
+        # sender itself); they still start in claim order.
+        width = max(1, int(getattr(senders[channel], "concurrency", 1)))
+        queue = iter(items)
 
-    await asyncio.gather(*(channel_worker(items) for items in by_channel.values()))
+        async def lane() -> None:
+            for message in queue:
+                await one(message)
+
+        await asyncio.gather(*(lane() for _ in range(min(width, len(items)))))
+
+    await asyncio.gather(*(channel_worker(ch, items) for ch, items in by_channel.items()))
     return sent

@@ -15,7 +15,7 @@ from booking.config import BookingDeps
 from booking.errors import BookingRuleError, NotFound
 from booking.events import EventType
 from db.models import Booking, Client, Event, Hall, Notification
-from notifications.texts import text
+from notifications.texts import is_russian, text
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,7 +80,7 @@ def _values(
     balance = booking.total - booking.paid
     return {
         "code": booking.code,
-        "hall": hall.name,
+        "hall": hall.name if is_russian(client.language) else (hall.name_en or hall.name),
         "when": f"{start:%d.%m.%Y} {start:%H:%M}–{end:%H:%M}",
         "hold_until": f"{hold:%H:%M}",
         "due": rub(booking.prepay_amount),
@@ -128,6 +128,8 @@ async def render_event(
     booking = await session.get(Booking, event.booking_id)
     if booking is None:
         return []
+    if event.type == EventType.REMINDER_DUE and booking.status != "confirmed":
+        return []  # cancelled after the reminder was queued
     hall = await session.get(Hall, booking.hall_id)
     client = await session.get(Client, booking.client_id)
     assert hall is not None and client is not None

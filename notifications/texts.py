@@ -87,8 +87,13 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
 }
 
 
+def is_russian(language: str | None) -> bool:
+    """Russian for Russian speakers and for anyone whose language is unknown."""
+    return (language or "ru").lower().startswith("ru")
+
+
 def text(language: str, key: str, **values: object) -> str:
     """The message in the user's language (English for non-Russian speakers)."""
-    lang = "ru" if (language or "ru").lower().startswith("ru") else "en"
+    lang = "ru" if is_russian(language) else "en"
     template = TEXTS[lang].get(key) or TEXTS["ru"][key]
     return template.format(**values)
