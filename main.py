@@ -19,15 +19,20 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from booking.config import BookingDeps, BookingRules, ReceiptRules
 from booking.studio_file import read_studio_file, seed_if_empty
+from bot import StudioInfo
+from bot.factory import create_bot, create_dispatcher
+from bot.runner import BotRunner
 from db.migrate import upgrade
 from db.session import create_engine, create_sessionmaker
+from jobs.reminders import reminder_job
 from jobs.scheduler import JobContext, create_scheduler
 from logconfig import setup_logging
 from notifications.delivery import Sender
 from notifications.email import EmailSender
 from notifications.email_channel import EmailChannel
 from notifications.log import Channels
-from payments.registry import build_providers
+from notifications.telegram import TelegramChannel
+from payments.registry import build_providers, close_providers
 from settings import Settings, SettingsError, load_settings
 from webhooks.app import create_app
 
@@ -42,6 +47,14 @@ class Service:
     deps: BookingDeps
     jobs: JobContext
     app: web.Application
+    bot: BotRunner | None = None
+
+    async def close(self) -> None:
+        """Release what the service holds: the bot's session, gateway clients, the pool."""
+        if self.bot is not None:
+            await self.bot.close()
+        await close_providers(self.deps.providers)
+        await self.engine.dispose()
 
 
 def booking_rules(settings: Settings) -> BookingRules:
@@ -76,19 +89,29 @@ async def build_service(settings: Settings) -> Service:
         return_url=settings.payments.payment_return_url,
     )
     studio = read_studio_file(settings.studio.studio_file)
+    bot = create_bot(settings)
+    senders: dict[str, Sender] = {}
+    if bot is not None:
+        senders["telegram"] = TelegramChannel(bot, sessionmaker)
     channels = Channels(
-        telegram=False,
+        telegram="telegram" in senders,
         email=settings.smtp.enabled,
         admin_telegram_ids=tuple(settings.bot.admin_ids),
         admin_emails=tuple(settings.smtp.admin_emails),
         studio_address=str(studio.get("address", "")),
     )
-    senders: dict[str, Sender] = {}
     if settings.smtp.enabled:
         senders["email"] = EmailChannel(EmailSender(settings.smtp))
     jobs = JobContext(sessionmaker=sessionmaker, deps=deps, channels=channels, senders=senders)
+    jobs.extra_jobs.append(reminder_job(sessionmaker, deps, settings.bot.reminder_hours))
     app = create_app(settings, sessionmaker, deps)
-    return Service(settings, engine, sessionmaker, deps, jobs, app)
+    runner = None
+    if bot is not None:
+        info = StudioInfo(str(studio.get("name", "")), str(studio.get("address", "")))
+        dp = create_dispatcher(settings, sessionmaker, deps, studio=info)
+        runner = BotRunner(bot, dp, settings.bot, base_url)
+        runner.attach(app)
+    return Service(settings, engine, sessionmaker, deps, jobs, app, runner)
 
 
 async def run(settings: Settings) -> None:
@@ -99,6 +122,8 @@ async def run(settings: Settings) -> None:
     await site.start()
     scheduler = create_scheduler(service.jobs)
     scheduler.start()
+    if service.bot is not None:
+        await service.bot.start()
     log.info(
         "studio booking is up",
         extra={
@@ -113,9 +138,11 @@ async def run(settings: Settings) -> None:
         loop.add_signal_handler(sig, stop.set)
     await stop.wait()
     log.info("stopping: finishing requests, stopping jobs")
+    if service.bot is not None:
+        await service.bot.stop()  # no new updates; the ones being handled finish
     scheduler.shutdown(wait=False)
     await runner.cleanup()  # stops accepting, lets in-flight requests finish
-    await service.engine.dispose()
+    await service.close()
     log.info("stopped")
 
 
@@ -128,7 +155,7 @@ async def migrate(settings: Settings) -> None:
 async def jobs_once(settings: Settings) -> None:
     service = await build_service(settings)
     await service.jobs.run_all_once()
-    await service.engine.dispose()
+    await service.close()
 
 
 async def seed_demo(settings: Settings) -> None:
@@ -137,7 +164,7 @@ async def seed_demo(settings: Settings) -> None:
     service = await build_service(settings)
     async with service.sessionmaker() as session:
         made = await create_demo_bookings(session, service.deps)
-    await service.engine.dispose()
+    await service.close()
     log.info("demo bookings created", extra={"count": made})
 
 
@@ -153,22 +180,13 @@ def main(argv: list[str] | None = None) -> int:
     except SettingsError as exc:
         sys.stderr.write(f"{exc}\n")
         return 2
-    secrets = [
-        s.get_secret_value()
-        for s in (
-            settings.bot.bot_token,
-            settings.server.admin_api_token,
-            settings.payments.yookassa_secret_key,
-            settings.payments.tinkoff_password,
-            settings.payments.sber_password,
-            settings.payments.sber_callback_token,
-            settings.smtp.smtp_password,
-        )
-        if s is not None
-    ]
-    setup_logging(settings.server.log_level, secrets)
-    with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(COMMANDS[args.command](settings))
+    setup_logging(settings.server.log_level, settings.secret_values())
+    try:
+        with contextlib.suppress(KeyboardInterrupt):
+            asyncio.run(COMMANDS[args.command](settings))
+    except SettingsError as exc:
+        sys.stderr.write(f"{exc}\n")
+        return 2
     return 0
 
 

@@ -329,6 +329,19 @@ class Settings:
         self.payments: PaymentSettings = pick(PaymentSettings)
         self.smtp: SmtpSettings = pick(SmtpSettings)
 
+    def parts(self) -> tuple[_Base, ...]:
+        return (self.bot, self.db, self.server, self.studio, self.payments, self.smtp)
+
+    def secret_values(self) -> list[str]:
+        """Every secret that is set, so the log formatter can mask it wherever it appears."""
+        values = []
+        for part in self.parts():
+            for name in type(part).model_fields:
+                value = getattr(part, name)
+                if isinstance(value, SecretStr) and value.get_secret_value():
+                    values.append(value.get_secret_value())
+        return values
+
 
 class SettingsError(Exception):
     """A bad or missing variable, with a one-line message naming it."""

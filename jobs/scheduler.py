@@ -54,6 +54,8 @@ class JobContext:
         await self.expire()
         await self.complete()
         await self.reconcile()
+        for _, job, _ in self.extra_jobs:
+            await job()
         await self.relay()
         await self.deliver()
 

@@ -1,0 +1,421 @@
+"""What admins do from the bot: the day's bookings, one booking, money by hand, closures,
+prices and stats. Use cases that change something commit (themselves or through the use
+case they call) and leave the session clean when they refuse.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from booking.cancel import cancel_booking
+from booking.config import BookingDeps
+from booking.domain.calendar import Interval, opening_interval
+from booking.domain.states import BookingStatus
+from booking.errors import BookingRuleError, DomainError, NotFound
+from booking.paying import confirm_by_hand, request_refund
+from booking.refunds import REFUNDABLE
+from booking.studio import day_bounds, hall_calendar
+from db import queries
+from db.models import Booking, Client, Closure, Hall, Payment, Refund
+from payments.base import PaymentStatus, RefundStatus
+
+MAX_STATS_DAYS = 366
+MAX_HOURLY_PRICE = 1_000_000_00  # a million rubles an hour is a typo, not a price
+DAY_STATUSES = (
+    BookingStatus.PENDING_PAYMENT,
+    BookingStatus.CONFIRMED,
+    BookingStatus.COMPLETED,
+    BookingStatus.CANCELLED,
+)
+OCCUPYING = (BookingStatus.CONFIRMED, BookingStatus.COMPLETED)
+MONEY_IN = (PaymentStatus.SUCCEEDED, PaymentStatus.PARTIALLY_REFUNDED, PaymentStatus.REFUNDED)
+
+
+@dataclass(frozen=True, slots=True)
+class BookingView:
+    booking: Booking
+    hall: Hall
+    client: Client
+
+
+@dataclass(frozen=True, slots=True)
+class BookingCard:
+    booking: Booking
+    hall: Hall
+    client: Client
+    payments: Sequence[Payment]
+    refunds: Sequence[Refund]
+
+
+class ClosureConflict(DomainError):
+    """The period overlaps live bookings; closing it anyway needs `force`."""
+
+    def __init__(self, bookings: Sequence[BookingView]) -> None:
+        super().__init__(
+            "closure_conflict", f"The period overlaps {len(bookings)} live booking(s)."
+        )
+        self.bookings = list(bookings)
+
+
+@dataclass(frozen=True, slots=True)
+class HallOccupancy:
+    hall: Hall
+    booked_minutes: int
+    open_minutes: int
+
+    @property
+    def ratio(self) -> float:
+        return self.booked_minutes / self.open_minutes if self.open_minutes else 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class PeriodStats:
+    """Bookings whose session starts in [first, last] (studio days), and their money."""
+
+    first: date
+    last: date
+    by_status: dict[str, int]
+    paid: int
+    refunded: int
+    refunds: int
+    refunds_pending: int
+    halls: list[HallOccupancy] = field(default_factory=list)
+
+    @property
+    def revenue(self) -> int:
+        return self.paid - self.refunded
+
+
+# ------------------------------------------------------------------------------ reading
+
+
+async def bookings_of_day(
+    session: AsyncSession, deps: BookingDeps, day: date
+) -> list[BookingView]:
+    """Bookings of a studio day (live holds, confirmed, completed, cancelled), by start."""
+    start, end = day_bounds(day, day, deps)
+    stmt = (
+        select(Booking, Hall, Client)
+        .join(Hall, Hall.id == Booking.hall_id)
+        .join(Client, Client.id == Booking.client_id)
+        .where(
+            Booking.start_at < end,
+            Booking.end_at > start,
+            Booking.status.in_(DAY_STATUSES),
+            or_(
+                Booking.status != BookingStatus.PENDING_PAYMENT,
+                Booking.hold_expires_at > deps.now(),
+            ),
+        )
+        .order_by(Booking.start_at, Hall.sort_order, Booking.id)
+    )
+    return [BookingView(b, h, c) for b, h, c in await session.execute(stmt)]
+
+
+async def booking_card(session: AsyncSession, code: str) -> BookingCard:
+    booking = await _by_code(session, code)
+    hall = await session.get(Hall, booking.hall_id)
+    client = await session.get(Client, booking.client_id)
+    assert hall is not None and client is not None
+    return BookingCard(
+        booking,
+        hall,
+        client,
+        await queries.payments_of(session, booking.id),
+        await queries.refunds_of(session, booking.id),
+    )
+
+
+async def _by_code(session: AsyncSession, code: str) -> Booking:
+    booking = await queries.booking_by_code(session, code.strip())
+    if booking is None:
+        raise NotFound("booking_not_found", f"No booking with code {code!r}.")
+    return booking
+
+
+# ------------------------------------------------------------------------------ money
+
+
+async def confirm_paid_by_hand(
+    session: AsyncSession, deps: BookingDeps, code: str, amount: int | None, note: str
+) -> Booking:
+    """Confirm a booking paid outside the gateways (cash); `amount` None: the usual due."""
+    booking = await _by_code(session, code)
+    try:
+        return await confirm_by_hand(session, deps, booking.id, amount, note)
+    except DomainError:
+        await session.rollback()
+        raise
+
+
+async def cancel_by_admin(
+    session: AsyncSession, deps: BookingDeps, code: str, reason: str
+) -> tuple[Booking, int, list[Refund]]:
+    """Cancel with a full refund; returns the booking, the refund total and its refunds."""
+    booking = await _by_code(session, code)
+    before = {r.id for r in await queries.refunds_of(session, booking.id)}
+    try:
+        booking, amount = await cancel_booking(
+            session, deps, booking.id, by_admin=True, reason=reason
+        )
+    except DomainError:
+        await session.rollback()
+        raise
+    refunds = [r for r in await queries.refunds_of(session, booking.id) if r.id not in before]
+    return booking, amount, refunds
+
+
+def refundable(payments: Sequence[Payment]) -> int:
+    return sum(p.amount - p.refunded for p in payments if p.status in REFUNDABLE)
+
+
+async def refund_booking(
+    session: AsyncSession, deps: BookingDeps, code: str, amount: int | None, reason: str
+) -> list[Refund]:
+    """Refund an amount of a booking (None: all that is left), newest payments first.
+
+    Each payment's part goes through `request_refund`, which re-checks it under a lock.
+    """
+    booking = await _by_code(session, code)
+    payments = list(await queries.payments_of(session, booking.id))
+    left = refundable(payments)
+    amount = left if amount is None else amount
+    if left <= 0:
+        raise BookingRuleError("nothing_to_refund", "Nothing paid is left to refund.")
+    if amount <= 0:
+        raise BookingRuleError("bad_amount", "The refund amount must be positive.")
+    if amount > left:
+        raise BookingRuleError("refund_too_large", f"At most {left} kopecks can be refunded.")
+    refunds: list[Refund] = []
+    for payment in reversed(payments):
+        part = min(amount, payment.amount - payment.refunded)
+        if amount <= 0 or part <= 0 or payment.status not in REFUNDABLE:
+            continue
+        try:
+            refunds.append(await request_refund(session, deps, payment.id, part, reason))
+        except DomainError:
+            await session.rollback()
+            if not refunds:
+                raise
+            break  # the parts made so far stand; the admin sees what was refunded
+        amount -= part
+    return refunds
+
+
+# ------------------------------------------------------------------------------ closures
+
+
+async def resolve_hall(session: AsyncSession, ref: str) -> Hall:
+    """A hall by id or slug."""
+    ref = ref.strip()
+    hall = (
+        await session.get(Hall, int(ref))
+        if ref.isdigit()
+        else (await session.scalars(select(Hall).where(Hall.slug == ref.lower()))).first()
+    )
+    if hall is None:
+        raise NotFound("hall_not_found", f"No hall {ref!r}.")
+    return hall
+
+
+async def live_bookings_between(
+    session: AsyncSession, deps: BookingDeps, hall_id: int | None, start: datetime, end: datetime
+) -> list[BookingView]:
+    """Confirmed bookings and unexpired holds (a hold paid later would confirm) overlapping."""
+    stmt = (
+        select(Booking, Hall, Client)
+        .join(Hall, Hall.id == Booking.hall_id)
+        .join(Client, Client.id == Booking.client_id)
+        .where(
+            Booking.start_at < end,
+            Booking.end_at > start,
+            or_(
+                Booking.status == BookingStatus.CONFIRMED,
+                (Booking.status == BookingStatus.PENDING_PAYMENT)
+                & (Booking.hold_expires_at > deps.now()),
+            ),
+        )
+        .order_by(Booking.start_at, Booking.id)
+    )
+    if hall_id is not None:
+        stmt = stmt.where(Booking.hall_id == hall_id)
+    return [BookingView(b, h, c) for b, h, c in await session.execute(stmt)]
+
+
+async def close_period(
+    session: AsyncSession,
+    deps: BookingDeps,
+    hall_ref: str | None,
+    start: datetime,
+    end: datetime,
+    reason: str,
+    *,
+    force: bool = False,
+) -> tuple[Closure, Hall | None, list[BookingView]]:
+    """Close a hall (or, `hall_ref` None, the studio) for [start, end).
+
+    Refused with ClosureConflict when live bookings overlap, unless `force`; the bookings
+    stay as they are either way (an admin cancels them one by one if needed).
+    """
+    if end <= start:
+        raise BookingRuleError("bad_range", "The end must be after the start.")
+    if end <= deps.now():
+        raise BookingRuleError("in_past", "The period is already over.")
+    hall = await resolve_hall(session, hall_ref) if hall_ref is not None else None
+    conflicts = await live_bookings_between(session, deps, hall.id if hall else None, start, end)
+    if conflicts and not force:
+        raise ClosureConflict(conflicts)
+    closure = Closure(
+        hall_id=hall.id if hall else None,
+        start_at=start,
+        end_at=end,
+        reason=reason[:500],
+        created_at=deps.now(),
+    )
+    session.add(closure)
+    await session.commit()
+    return closure, hall, conflicts
+
+
+async def reopen(session: AsyncSession, closure_id: int) -> tuple[Closure, Hall | None]:
+    """Remove a closure; its time is bookable again."""
+    closure = await session.get(Closure, closure_id)
+    if closure is None:
+        raise NotFound("closure_not_found", f"No closure {closure_id}.")
+    hall = await session.get(Hall, closure.hall_id) if closure.hall_id is not None else None
+    await session.delete(closure)
+    await session.commit()
+    return closure, hall
+
+
+async def upcoming_closures(
+    session: AsyncSession, deps: BookingDeps
+) -> list[tuple[Closure, Hall | None]]:
+    stmt = (
+        select(Closure, Hall)
+        .outerjoin(Hall, Hall.id == Closure.hall_id)
+        .where(Closure.end_at > deps.now())
+        .order_by(Closure.start_at, Closure.id)
+    )
+    return [(c, h) for c, h in await session.execute(stmt)]
+
+
+# ------------------------------------------------------------------------------ prices
+
+
+async def set_hourly_price(session: AsyncSession, hall_ref: str, price: int) -> tuple[Hall, int]:
+    """Change a hall's base hourly price; returns the hall and the old price.
+
+    Bookings keep the total recorded when they were made; price bands are not touched.
+    """
+    if not 0 < price <= MAX_HOURLY_PRICE:
+        raise BookingRuleError("bad_price", "The price must be positive and sensible.")
+    hall = await resolve_hall(session, hall_ref)
+    old = hall.hourly_price
+    hall.hourly_price = price
+    await session.commit()
+    return hall, old
+
+
+# ------------------------------------------------------------------------------ stats
+
+
+async def period_stats(
+    session: AsyncSession, deps: BookingDeps, first: date, last: date
+) -> PeriodStats:
+    """Bookings, revenue (money in minus refunds made) and occupancy for studio days.
+
+    A booking counts in the period of its session; occupancy per hall is booked minutes
+    (confirmed and completed) over open minutes (hours minus closures).
+    """
+    if last < first:
+        raise BookingRuleError("bad_range", "The end date is before the start date.")
+    if (last - first).days + 1 > MAX_STATS_DAYS:
+        raise BookingRuleError("range_too_long", f"At most {MAX_STATS_DAYS} days at once.")
+    start, end = day_bounds(first, last, deps)
+    in_period = (Booking.start_at >= start, Booking.start_at < end)
+    by_status = {
+        str(status): int(count)
+        for status, count in await session.execute(
+            select(Booking.status, func.count()).where(*in_period).group_by(Booking.status)
+        )
+    }
+    paid = await session.scalar(
+        select(func.coalesce(func.sum(Payment.amount), 0))
+        .join(Booking, Booking.id == Payment.booking_id)
+        .where(*in_period, Payment.status.in_(MONEY_IN))
+    )
+    refund_rows = {
+        str(status): (int(count), int(total))
+        for status, count, total in await session.execute(
+            select(Refund.status, func.count(), func.coalesce(func.sum(Refund.amount), 0))
+            .join(Booking, Booking.id == Refund.booking_id)
+            .where(*in_period)
+            .group_by(Refund.status)
+        )
+    }
+    done, refunded = refund_rows.get(RefundStatus.SUCCEEDED, (0, 0))
+    return PeriodStats(
+        first=first,
+        last=last,
+        by_status=by_status,
+        paid=int(paid or 0),
+        refunded=refunded,
+        refunds=done,
+        refunds_pending=refund_rows.get(RefundStatus.PENDING, (0, 0))[1],
+        halls=await _occupancy(session, deps, first, last, start, end),
+    )
+
+
+async def _occupancy(
+    session: AsyncSession,
+    deps: BookingDeps,
+    first: date,
+    last: date,
+    start: datetime,
+    end: datetime,
+) -> list[HallOccupancy]:
+    period = Interval(start, end)
+    booked = await session.execute(
+        select(Booking.hall_id, Booking.start_at, Booking.end_at).where(
+            Booking.status.in_(OCCUPYING), Booking.start_at < end, Booking.end_at > start
+        )
+    )
+    booked_by_hall: dict[int, int] = {}
+    for hall_id, b_start, b_end in booked:
+        minutes = _clip(Interval(b_start, b_end), period).minutes
+        booked_by_hall[hall_id] = booked_by_hall.get(hall_id, 0) + minutes
+    result = []
+    days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
+    for hall in await queries.active_halls(session):
+        calendar = await hall_calendar(session, hall)
+        opening = [opening_interval(day, calendar, deps.rules.tz) for day in days]
+        closed = await queries.closure_spans(session, hall.id, start, end)
+        open_minutes = sum(
+            open_minutes_outside(interval, [Interval(s, e) for s, e in closed])
+            for interval in opening
+            if interval is not None
+        )
+        result.append(HallOccupancy(hall, booked_by_hall.get(hall.id, 0), open_minutes))
+    return result
+
+
+def _clip(interval: Interval, bounds: Interval) -> Interval:
+    return Interval(max(interval.start, bounds.start), min(interval.end, bounds.end))
+
+
+def open_minutes_outside(interval: Interval, blocks: Sequence[Interval]) -> int:
+    """Minutes of `interval` that none of `blocks` covers (blocks may overlap)."""
+    cursor = interval.start
+    covered = 0
+    for block in sorted(blocks, key=lambda b: b.start):
+        piece = _clip(block, Interval(max(cursor, interval.start), interval.end))
+        if piece.start < piece.end:
+            covered += piece.minutes
+            cursor = piece.end
+    return max(0, interval.minutes - covered)

@@ -1,0 +1,231 @@
+"""Use cases of a client in the chat: the studio, a priced offer, their own bookings."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from booking.cancel import cancel_booking, refund_quote
+from booking.config import BookingDeps
+from booking.domain.calendar import DayHours
+from booking.domain.pricing import prepayment_amount, quote
+from booking.domain.states import BookingStatus, can_transition
+from booking.errors import (
+    BookingRuleError,
+    GatewayUnavailable,
+    InvalidTransition,
+    NotFound,
+    SlotTakenError,
+)
+from booking.holds import HoldRequest, hold_booking
+from booking.paying import PaymentKind, amount_due, start_payment
+from booking.studio import active_hall, durations_at, hall_availability, price_bands
+from db import queries
+from db.models import Booking, Hall, Payment
+
+UPCOMING = (BookingStatus.PENDING_PAYMENT, BookingStatus.CONFIRMED)
+
+
+@dataclass(frozen=True, slots=True)
+class Offer:
+    """A slot the client picked, priced and checked to be bookable right now."""
+
+    hall: Hall
+    start: datetime
+    end: datetime
+    total: int
+    prepay: int
+
+    @property
+    def minutes(self) -> int:
+        return int((self.end - self.start).total_seconds()) // 60
+
+
+@dataclass(frozen=True, slots=True)
+class ClientBooking:
+    """One of the client's bookings with what they can do with it now."""
+
+    booking: Booking
+    hall: Hall
+    due_now: int
+    due_kind: PaymentKind | None
+    refund_if_cancelled: int
+    can_cancel: bool
+    upcoming: bool
+
+
+@dataclass(frozen=True, slots=True)
+class MonthView:
+    """One month of a hall's calendar: which days are offered and which have a free start."""
+
+    hall: Hall
+    year: int
+    month: int
+    offered_days: frozenset[int]
+    free_days: frozenset[int]
+    has_previous: bool
+    has_next: bool
+
+
+async def list_halls(session: AsyncSession) -> Sequence[Hall]:
+    """The halls a client can book, in the studio's order."""
+    return await queries.active_halls(session)
+
+
+async def opening_hours(session: AsyncSession) -> dict[int, DayHours]:
+    """Opening hours by weekday (0 = Monday); a missing weekday is closed."""
+    rows = await queries.studio_hours(session)
+    return {row.weekday: DayHours(row.open_minute, row.close_minute) for row in rows}
+
+
+async def month_view(
+    session: AsyncSession, deps: BookingDeps, hall_id: int, year: int, month: int
+) -> MonthView:
+    """The month (moved into the booking window if outside it) with its offered days: open,
+    not past, not beyond the horizon; and those of them with a free start."""
+    today = deps.now().astimezone(deps.rules.tz).date()
+    last = today + timedelta(days=deps.rules.horizon_days)
+    wanted = min(max((year, month), (today.year, today.month)), (last.year, last.month))
+    first_day = max(date(*wanted, 1), today)
+    next_month = date(wanted[0] + wanted[1] // 12, wanted[1] % 12 + 1, 1)
+    last_day = min(next_month - timedelta(days=1), last)
+    hall, days = await hall_availability(session, deps, hall_id, first_day, last_day)
+    return MonthView(
+        hall=hall,
+        year=wanted[0],
+        month=wanted[1],
+        offered_days=frozenset(d.day.day for d in days if d.open is not None),
+        free_days=frozenset(d.day.day for d in days if d.starts),
+        has_previous=wanted > (today.year, today.month),
+        has_next=wanted < (last.year, last.month),
+    )
+
+
+async def day_starts(
+    session: AsyncSession, deps: BookingDeps, hall_id: int, day: date
+) -> tuple[Hall, list[datetime]]:
+    """Free starts of one day where the hall's minimum length fits."""
+    hall, days = await hall_availability(session, deps, hall_id, day, day)
+    return hall, days[0].starts
+
+
+async def make_offer(
+    session: AsyncSession, deps: BookingDeps, hall_id: int, start: datetime, minutes: int
+) -> Offer:
+    """Price [start, start + minutes) after checking it can still be booked.
+
+    Raises SlotTakenError when the length no longer fits (taken, closed or too late now),
+    NotFound when the hall is gone.
+    """
+    if minutes not in await durations_at(session, deps, hall_id, start):
+        raise SlotTakenError("slot_taken", "This time is no longer free.")
+    hall = await active_hall(session, hall_id)
+    end = start + timedelta(minutes=minutes)
+    total = quote(start, end, hall.hourly_price, price_bands(hall), deps.rules.tz)
+    prepay = prepayment_amount(total, deps.rules.prepayment_percent)
+    return Offer(hall=hall, start=start, end=end, total=total, prepay=prepay)
+
+
+async def known_contacts(session: AsyncSession, telegram_id: int) -> tuple[str | None, str | None]:
+    """The phone and e-mail this Telegram user gave last time, to offer them again."""
+    client = await queries.client_by_telegram(session, telegram_id)
+    return (client.phone, client.email) if client is not None else (None, None)
+
+
+async def hold_and_start_payment(
+    session: AsyncSession, deps: BookingDeps, request: HoldRequest, gateway: str
+) -> tuple[Booking, Payment | None]:
+    """Hold the slot, then open its payment; the payment is None when the gateway failed
+    (the hold stays, and the client can try again from their bookings)."""
+    booking, _token = await hold_booking(session, deps, request)
+    try:
+        payment: Payment | None = await start_payment(session, deps, booking.id, gateway)
+    except GatewayUnavailable:
+        payment = None
+    return booking, payment
+
+
+def _view(booking: Booking, hall: Hall, deps: BookingDeps) -> ClientBooking:
+    now = deps.now()
+    amount, kind = amount_due(booking, now)
+    status = BookingStatus(booking.status)
+    live = status in UPCOMING and not (
+        status == BookingStatus.PENDING_PAYMENT
+        and booking.hold_expires_at is not None
+        and booking.hold_expires_at <= now
+    )
+    return ClientBooking(
+        booking=booking,
+        hall=hall,
+        due_now=amount,
+        due_kind=kind,
+        refund_if_cancelled=refund_quote(booking, deps, by_admin=False),
+        can_cancel=live
+        and can_transition(status, BookingStatus.CANCELLED)
+        and booking.start_at > now,
+        upcoming=live and booking.end_at > now,
+    )
+
+
+async def client_bookings(
+    session: AsyncSession, deps: BookingDeps, telegram_id: int, *, past: bool, limit: int = 10
+) -> list[ClientBooking]:
+    """The client's upcoming bookings (soonest first) or past ones (newest first)."""
+    client = await queries.client_by_telegram(session, telegram_id)
+    if client is None:
+        return []
+    rows = await queries.list_bookings(session, client_id=client.id, newest_first=past, limit=200)
+    out: list[ClientBooking] = []
+    for booking in rows:
+        hall = await session.get(Hall, booking.hall_id)
+        assert hall is not None
+        view = _view(booking, hall, deps)
+        if view.upcoming != past:
+            out.append(view)
+        if len(out) >= limit:
+            break
+    return out
+
+
+async def client_booking(
+    session: AsyncSession, deps: BookingDeps, telegram_id: int, booking_id: int
+) -> ClientBooking:
+    """One booking of this Telegram user; NotFound if it is someone else's."""
+    booking = await session.get(Booking, booking_id, populate_existing=True)
+    client = await queries.client_by_telegram(session, telegram_id)
+    if booking is None or client is None or booking.client_id != client.id:
+        raise NotFound("booking_not_found", "No such booking.")
+    hall = await session.get(Hall, booking.hall_id)
+    assert hall is not None
+    return _view(booking, hall, deps)
+
+
+async def pay_own_booking(
+    session: AsyncSession, deps: BookingDeps, telegram_id: int, booking_id: int, gateway: str
+) -> Payment:
+    """Open (or reuse) the payment of what is due now on the client's own booking."""
+    await client_booking(session, deps, telegram_id, booking_id)
+    return await start_payment(session, deps, booking_id, gateway)
+
+
+async def cancel_own_booking(
+    session: AsyncSession,
+    deps: BookingDeps,
+    telegram_id: int,
+    booking_id: int,
+    shown_refund: int,
+) -> tuple[Booking, int]:
+    """Cancel the client's booking with the refund they were shown.
+
+    Raises BookingRuleError("refund_changed") when the policy now gives another amount
+    (e.g. a tier boundary passed), so the client is asked again instead.
+    """
+    view = await client_booking(session, deps, telegram_id, booking_id)
+    if not view.can_cancel:
+        raise InvalidTransition("not_cancellable", "This booking can no longer be cancelled.")
+    if view.refund_if_cancelled != shown_refund:
+        raise BookingRuleError("refund_changed", "The refund for cancelling has changed.")
+    return await cancel_booking(session, deps, booking_id, by_admin=False)

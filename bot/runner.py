@@ -1,0 +1,167 @@
+"""Running the bot inside the service: polling as a task, or Telegram webhooks on the app.
+
+Start after the web server is up; stop before it goes down. A stop lets the updates being
+handled finish, then closes the FSM storage and the bot's HTTP session.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import importlib
+import importlib.util
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from aiogram import Bot, Dispatcher
+from aiogram.exceptions import TelegramAPIError
+from aiogram.types import BotCommand, BotCommandScopeChat, BotCommandScopeDefault
+from aiogram.webhook.aiohttp_server import SimpleRequestHandler
+from aiohttp import web
+
+from bot.factory import IN_FLIGHT
+from bot.middlewares import InFlight
+from bot.texts import COMMANDS, LANGUAGES, Texts
+from settings import BotMode, BotSettings, SettingsError
+
+log = logging.getLogger("studio.bot")
+
+WEBHOOK_PATH = "/telegram/webhook"
+POLLING_TIMEOUT = 25
+STOP_TIMEOUT = 10.0
+
+
+def client_commands(lang: str) -> list[BotCommand]:
+    texts = Texts(lang)
+    return [BotCommand(command=name, description=texts(f"cmd.{name}")) for name in COMMANDS]
+
+
+def admin_commands(lang: str) -> list[BotCommand]:
+    """`handlers.admin.ADMIN_COMMANDS` when the admin module exists: BotCommands, (name,
+    description) or (name, Russian, English) tuples, or a mapping of language to those."""
+    if importlib.util.find_spec("handlers.admin") is None:
+        return []
+    found: Any = getattr(importlib.import_module("handlers.admin"), "ADMIN_COMMANDS", ())
+    if isinstance(found, Mapping):
+        found = found.get(lang) or found.get("ru") or next(iter(found.values()), ())
+    return [_command(item, lang) for item in found]
+
+
+def _command(item: Any, lang: str) -> BotCommand:
+    if isinstance(item, BotCommand):
+        return item
+    name, *descriptions = item
+    description = descriptions[-1] if lang == "en" else descriptions[0]
+    return BotCommand(command=str(name).lstrip("/"), description=str(description))
+
+
+class BotRunner:
+    """Owns the bot's lifecycle in the service process."""
+
+    def __init__(self, bot: Bot, dp: Dispatcher, settings: BotSettings, base_url: str) -> None:
+        self.bot, self.dp, self.settings = bot, dp, settings
+        self.base_url = base_url
+        self._task: asyncio.Task[None] | None = None
+        self._stopping = False
+        if settings.bot_mode == BotMode.WEBHOOK and settings.telegram_webhook_secret is None:
+            raise SettingsError(
+                "invalid setting TELEGRAM_WEBHOOK_SECRET: required in webhook mode"
+            )
+
+    @property
+    def webhook(self) -> bool:
+        return self.settings.bot_mode == BotMode.WEBHOOK
+
+    @property
+    def webhook_url(self) -> str:
+        return (self.settings.webhook_base_url or self.base_url).rstrip("/") + WEBHOOK_PATH
+
+    def attach(self, app: web.Application) -> None:
+        """Add the webhook route (before the app starts); nothing in polling mode."""
+        if not self.webhook:
+            return
+        secret = self.settings.telegram_webhook_secret
+        assert secret is not None
+        handler = SimpleRequestHandler(self.dp, self.bot, secret_token=secret.get_secret_value())
+        handler.register(app, path=WEBHOOK_PATH)
+
+    async def start(self) -> None:
+        await self.set_commands()
+        if self.webhook:
+            await self._set_webhook()
+            return
+        with contextlib.suppress(TelegramAPIError, OSError):
+            await self.bot.delete_webhook()  # getUpdates is refused while a webhook is set
+        self._task = asyncio.create_task(self._poll(), name="telegram-polling")
+
+    async def _set_webhook(self) -> None:
+        secret = self.settings.telegram_webhook_secret
+        assert secret is not None
+        try:
+            await self.bot.set_webhook(
+                self.webhook_url,
+                secret_token=secret.get_secret_value(),
+                allowed_updates=self.dp.resolve_used_update_types(),
+            )
+            log.info("telegram webhook set", extra={"url": self.webhook_url})
+        except (TelegramAPIError, OSError):
+            log.exception("setWebhook failed; Telegram will not deliver updates")
+
+    async def _poll(self) -> None:
+        """Polling, restarted with a growing pause if it fails (e.g. Telegram unreachable)."""
+        delay = 1.0
+        while not self._stopping:
+            try:
+                await self.dp.start_polling(
+                    self.bot,
+                    handle_signals=False,
+                    close_bot_session=False,
+                    polling_timeout=POLLING_TIMEOUT,
+                )
+                return
+            except Exception:
+                log.exception("telegram polling failed; retrying in %.0f s", delay)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 60.0)
+
+    async def set_commands(self) -> None:
+        """The command menu: clients' commands per language, plus admin commands per admin."""
+        calls: list[tuple[list[BotCommand], Any, str | None]] = [
+            (client_commands("ru"), BotCommandScopeDefault(), None),
+            *[(client_commands(lang), BotCommandScopeDefault(), lang) for lang in LANGUAGES],
+        ]
+        for admin_id in self.settings.admin_ids:
+            for lang in (None, *LANGUAGES):
+                extra = admin_commands(lang or "ru")
+                if extra:
+                    scope = BotCommandScopeChat(chat_id=admin_id)
+                    calls.append((client_commands(lang or "ru") + extra, scope, lang))
+        for commands, scope, lang in calls:
+            try:
+                await self.bot.set_my_commands(commands, scope=scope, language_code=lang)
+            except (TelegramAPIError, OSError) as exc:
+                log.warning("setMyCommands failed: %s", exc)
+
+    async def stop(self) -> None:
+        """Stop polling and let the updates being handled finish (webhook updates stop
+        arriving when the web server stops)."""
+        self._stopping = True
+        if self._task is not None:
+            with contextlib.suppress(RuntimeError):  # not polling right now (between retries)
+                await self.dp.stop_polling()
+            done, _ = await asyncio.wait({self._task}, timeout=1.0)
+            if not done:  # sleeping before a retry
+                self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+        in_flight: InFlight = self.dp[IN_FLIGHT]
+        if not await in_flight.wait_idle(STOP_TIMEOUT):
+            log.warning("bot stopped with %d updates still running", in_flight.count)
+
+    async def close(self) -> None:
+        """Close the FSM storage and the bot's HTTP session (after stop)."""
+        await self.dp.storage.close()
+        await self.dp.fsm.events_isolation.close()
+        await self.bot.session.close()

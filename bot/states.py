@@ -1,0 +1,16 @@
+"""FSM states: only the steps that wait for typed input; the picker itself is stateless."""
+
+from __future__ import annotations
+
+from aiogram.fsm.state import State, StatesGroup
+
+
+class BookingForm(StatesGroup):
+    """After the gateway: an optional e-mail, then the phone, then the hold is made.
+
+    Data: `pick` (Pick.as_list()), `email`, `picker` (message id of the picker),
+    `keyboard` (whether the contact-sharing keyboard is shown).
+    """
+
+    email = State()
+    phone = State()

@@ -1,0 +1,410 @@
+"""Admin commands: parse the arguments, call a use case of booking.admin_ops, render.
+
+Only ADMIN_IDS get here (IsAdmin on the router); anyone else falls through to the client
+routers and gets their "unknown command" answer. Bad arguments get a usage line and change
+nothing; a refused use case gets its reason.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Awaitable, Callable
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Any, Final
+from zoneinfo import ZoneInfo
+
+from aiogram import BaseMiddleware, F, Router
+from aiogram.dispatcher.event.bases import SkipHandler
+from aiogram.enums import ChatType, ParseMode
+from aiogram.filters import Command, CommandObject
+from aiogram.fsm.context import FSMContext
+from aiogram.types import Message, TelegramObject
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from booking import admin_ops as ops
+from booking.config import BookingDeps
+from booking.errors import DomainError
+from bot import admin_texts as tx
+from bot.filters import IsAdmin
+from db.models import Hall
+
+log = logging.getLogger(__name__)
+
+ADMIN_COMMANDS: Final[list[tuple[str, str, str]]] = [
+    ("today", "Брони на сегодня", "Today's bookings"),
+    ("day", "Брони на дату: /day 2026-12-05", "Bookings of a day: /day 2026-12-05"),
+    ("booking", "Бронь по коду: /booking КОД", "A booking by code: /booking CODE"),
+    ("confirm", "Оплачено наличными: /confirm КОД [сумма]", "Paid in cash: /confirm CODE"),
+    ("cancel", "Отменить с возвратом: /cancel КОД причина", "Cancel, full refund"),
+    ("refund", "Вернуть сумму: /refund КОД сумма", "Refund: /refund CODE amount"),
+    ("close", "Закрыть зал или студию на период", "Close a hall or the studio"),
+    ("reopen", "Снять закрытие: /reopen ID", "Remove a closure: /reopen ID"),
+    ("closures", "Закрытия залов и студии", "Closures"),
+    ("price", "Цена часа: /price зал 2800", "Hourly price: /price hall 2800"),
+    ("stats", "Статистика за период", "Stats for a period"),
+    ("admin", "Команды администратора", "Admin commands"),
+]
+
+ALL_HALLS = frozenset({"all", "все", "всё", "студия", "studio"})
+FORCE = frozenset({"force", "!"})
+DAY_WORDS = {"сегодня": 0, "today": 0, "завтра": 1, "tomorrow": 1, "вчера": -1, "yesterday": -1}
+_DOTTED = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})$")
+_TIME = re.compile(r"^(\d{1,2}):(\d{2})$")
+_MONEY = re.compile(r"^(\d{1,9})(?:[.,](\d{1,2}))?$")
+_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+
+
+class BadArguments(Exception):
+    """The command's arguments do not parse; the usage line is the answer."""
+
+
+class AdminErrors(BaseMiddleware):
+    """Answers this router's refusals: bad arguments with the usage, rule errors with why."""
+
+    async def __call__(
+        self,
+        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+        event: TelegramObject,
+        data: dict[str, Any],
+    ) -> Any:
+        assert isinstance(event, Message)
+        lang = _lang(event)
+        command: CommandObject | None = data.get("command")
+        session: AsyncSession | None = data.get("session")
+        try:
+            return await handler(event, data)
+        except BadArguments:
+            text = tx.usage(lang, command.command if command else "admin")
+        except DomainError as exc:
+            arg = (command.args or "").split(maxsplit=1)[0] if command and command.args else ""
+            log.info("admin command refused", extra={"code": exc.code, "admin_id": _uid(event)})
+            text = tx.error_text(lang, exc.code, exc.message, arg)
+        if session is not None and session.in_transaction():
+            await session.rollback()  # a refusal changes nothing
+        await _answer(event, text)
+        return None
+
+
+# ------------------------------------------------------------------------------ parsing
+
+
+def _lang(message: Message) -> str:
+    return tx.language_of(message.from_user.language_code if message.from_user else None)
+
+
+def _uid(message: Message) -> int | None:
+    return message.from_user.id if message.from_user else None
+
+
+def _args(command: CommandObject, minimum: int = 0) -> list[str]:
+    args = (command.args or "").split()
+    if len(args) < minimum:
+        raise BadArguments
+    return args
+
+
+def _rest(command: CommandObject, skip: int) -> str:
+    """The free text after the first `skip` arguments (a reason), spacing kept."""
+    parts = (command.args or "").split(maxsplit=skip)
+    return parts[skip].strip() if len(parts) > skip else ""
+
+
+def parse_date(token: str, today: date) -> date | None:
+    if token.lower() in DAY_WORDS:
+        return today + timedelta(days=DAY_WORDS[token.lower()])
+    dotted = _DOTTED.match(token)
+    try:
+        if dotted:
+            day, month, year = (int(x) for x in dotted.groups())
+            return date(year, month, day)
+        return date.fromisoformat(token) if len(token) == 10 else None
+    except ValueError:
+        return None
+
+
+def parse_time(token: str) -> int | None:
+    """Minutes since midnight of "HH:MM" (24:00 is the end of the day)."""
+    match = _TIME.match(token)
+    if match is None:
+        return None
+    hours, minutes = int(match.group(1)), int(match.group(2))
+    value = hours * 60 + minutes
+    return value if minutes < 60 and value <= 24 * 60 else None
+
+
+def parse_money(token: str) -> int | None:
+    """Kopecks of "2500", "2500.50" or "2500,5" rubles (a trailing ₽ is fine)."""
+    match = _MONEY.match(token.rstrip("₽").strip())
+    if match is None:
+        return None
+    return int(Decimal(f"{match.group(1)}.{match.group(2) or 0}") * 100)
+
+
+def local_moment(day: date, minute: int, tz: ZoneInfo) -> datetime:
+    day += timedelta(days=minute // (24 * 60))
+    minute %= 24 * 60
+    return datetime(day.year, day.month, day.day, minute // 60, minute % 60, tzinfo=tz)
+
+
+def parse_period(
+    tokens: list[str], today: date, tz: ZoneInfo
+) -> tuple[datetime, datetime, list[str]]:
+    """``date [time] [date] [time]`` → (start, end, the tokens after them).
+
+    A start without a time is its midnight; an end without a time is the end of its day; a
+    lone date is that whole day; a lone end time is on the start's day.
+    """
+    rest = list(tokens)
+
+    def take(parse: Callable[[str], Any]) -> Any:
+        value = parse(rest[0]) if rest else None
+        if value is not None:
+            rest.pop(0)
+        return value
+
+    first = take(lambda s: parse_date(s, today))
+    if first is None:
+        raise BadArguments
+    first_minute = take(parse_time)
+    last = take(lambda s: parse_date(s, today))
+    last_minute = take(parse_time)
+    if last is None and last_minute is None:
+        if first_minute is not None:
+            raise BadArguments  # "from 10:00" with no end
+        last, last_minute = first, 24 * 60
+    start = local_moment(first, first_minute or 0, tz)
+    end = local_moment(last or first, 24 * 60 if last_minute is None else last_minute, tz)
+    return start, end, rest
+
+
+def parse_stats_range(tokens: list[str], today: date) -> tuple[date, date]:
+    """Nothing: this month; ``2026-12``: that month; one or two dates: those days."""
+    month = _MONTH.match(tokens[0]) if len(tokens) == 1 else None
+    if tokens and month is None:
+        days = [d for d in (parse_date(token, today) for token in tokens) if d is not None]
+        if len(days) != len(tokens) or len(days) > 2:
+            raise BadArguments
+        return days[0], days[-1]
+    try:
+        first = (
+            date(int(month.group(1)), int(month.group(2)), 1) if month else today.replace(day=1)
+        )
+    except ValueError:
+        raise BadArguments from None
+    following = (first.replace(day=28) + timedelta(days=4)).replace(day=1)
+    return first, following - timedelta(days=1)
+
+
+# ------------------------------------------------------------------------------ handlers
+
+
+async def _answer(message: Message, text: str, session: AsyncSession | None = None) -> None:
+    # End the read transaction first: no database connection (SQLite has one) is held while
+    # Telegram answers.
+    if session is not None and session.in_transaction():
+        await session.commit()
+    for part in tx.chunks(text):
+        await message.answer(part, parse_mode=ParseMode.HTML)
+
+
+def _today(deps: BookingDeps) -> date:
+    return deps.now().astimezone(deps.rules.tz).date()
+
+
+async def on_help(message: Message, session: AsyncSession) -> None:
+    lang = _lang(message)
+    halls = (await session.scalars(select(Hall).order_by(Hall.sort_order, Hall.id))).all()
+    await _answer(message, tx.t(lang, "help", halls=tx.halls_text(lang, halls) or "—"), session)
+
+
+async def on_day(
+    message: Message, command: CommandObject, session: AsyncSession, deps: BookingDeps
+) -> None:
+    args = _args(command)
+    day = _today(deps)
+    if command.command == "day":
+        if len(args) != 1 or (parsed := parse_date(args[0], day)) is None:
+            raise BadArguments
+        day = parsed
+    views = await ops.bookings_of_day(session, deps, day)
+    await _answer(
+        message, tx.day_text(_lang(message), f"{day:%d.%m.%Y}", views, deps.rules.tz), session
+    )
+
+
+async def on_booking(
+    message: Message, command: CommandObject, session: AsyncSession, deps: BookingDeps
+) -> None:
+    args = _args(command, 1)
+    if len(args) != 1:
+        raise BadArguments
+    card = await ops.booking_card(session, args[0])
+    await _answer(message, tx.card_text(_lang(message), card, deps.rules.tz), session)
+
+
+async def on_confirm(
+    message: Message, command: CommandObject, session: AsyncSession, deps: BookingDeps
+) -> None:
+    args = _args(command, 1)
+    amount = parse_money(args[1]) if len(args) == 2 else None
+    if len(args) > 2 or (len(args) == 2 and amount is None):
+        raise BadArguments
+    note = f"cash, confirmed in Telegram by admin {_uid(message)}"
+    booking = await ops.confirm_paid_by_hand(session, deps, args[0], amount, note)
+    log.info(
+        "admin confirmed by hand", extra={"booking_id": booking.id, "admin_id": _uid(message)}
+    )
+    text = tx.t(
+        _lang(message),
+        "confirmed",
+        code=booking.code,
+        paid=tx.rub(booking.paid),
+        total=tx.rub(booking.total),
+    )
+    await _answer(message, text, session)
+
+
+async def on_cancel(
+    message: Message,
+    command: CommandObject,
+    session: AsyncSession,
+    deps: BookingDeps,
+    state: FSMContext,
+) -> None:
+    if not command.args and await state.get_state() is not None:
+        raise SkipHandler  # a bare /cancel inside a client dialog belongs to that dialog
+    code = _args(command, 2)[0]
+    reason = _rest(command, 1)
+    booking, amount, refunds = await ops.cancel_by_admin(session, deps, code, reason)
+    log.info("admin cancelled", extra={"booking_id": booking.id, "admin_id": _uid(message)})
+    lang = _lang(message)
+    key = "cancelled" if amount else "cancelled.none"
+    text = tx.t(lang, key, code=booking.code, refund=tx.rub(amount))
+    lines = [_refund_line(lang, r.amount, r.status, r.error) for r in refunds]
+    await _answer(message, "\n".join([text, *lines]), session)
+
+
+def _refund_line(lang: str, amount: int, status: str, error: str | None) -> str:
+    return tx.t(
+        lang, "refund.line", amount=tx.rub(amount), status=tx.refund_status(lang, status, error)
+    )
+
+
+async def on_refund(
+    message: Message, command: CommandObject, session: AsyncSession, deps: BookingDeps
+) -> None:
+    code, raw_amount = _args(command, 2)[:2]
+    everything = raw_amount.lower() in ("all", "всё", "все")
+    amount = None if everything else parse_money(raw_amount)
+    if not everything and not amount:
+        raise BadArguments
+    reason = _rest(command, 2) or "refund by admin"
+    refunds = await ops.refund_booking(session, deps, code, amount, reason)
+    log.info("admin refund", extra={"booking_code": code, "admin_id": _uid(message)})
+    lang = _lang(message)
+    lines = [_refund_line(lang, r.amount, r.status, r.error) for r in refunds]
+    done = sum(r.amount for r in refunds)
+    if amount is not None and done < amount:
+        partial = tx.t(
+            lang, "refund.partial", done=tx.rub(done), asked=tx.rub(amount), code=code.upper()
+        )
+        lines.append(partial)
+    await _answer(
+        message, tx.t(lang, "refunded", code=code.upper(), lines="\n".join(lines)), session
+    )
+
+
+async def on_close(
+    message: Message, command: CommandObject, session: AsyncSession, deps: BookingDeps
+) -> None:
+    args = _args(command, 2)
+    tz, lang = deps.rules.tz, _lang(message)
+    target = None if args[0].lower() in ALL_HALLS else args[0]
+    start, end, rest = parse_period(args[1:], _today(deps), tz)
+    force = bool(rest) and rest[0].lower() in FORCE
+    reason = " ".join(rest[1:] if force else rest)
+    try:
+        closure, hall, kept = await ops.close_period(
+            session, deps, target, start, end, reason, force=force
+        )
+    except ops.ClosureConflict as conflict:
+        lines = "\n".join(tx.dated_line(lang, v, tz) for v in conflict.bookings)
+        forced = f"/close {args[0]} {start.astimezone(tz):%Y-%m-%d %H:%M} "
+        forced += f"{end.astimezone(tz):%Y-%m-%d %H:%M} force {reason}".rstrip()
+        await _answer(
+            message, tx.t(lang, "closure.conflict", lines=lines, command=forced), session
+        )
+        return
+    log.info("admin closed", extra={"closure_id": closure.id, "admin_id": _uid(message)})
+    period = tx.period_text(start, end, tz)
+    text = tx.t(lang, "closed", target=tx.target_text(lang, hall), id=closure.id, period=period)
+    if kept:
+        lines = "\n".join(tx.dated_line(lang, v, tz) for v in kept)
+        text += "\n\n" + tx.t(lang, "closed.forced", lines=lines)
+    await _answer(message, text, session)
+
+
+async def on_reopen(
+    message: Message, command: CommandObject, session: AsyncSession, deps: BookingDeps
+) -> None:
+    args = _args(command, 1)
+    if len(args) != 1 or not args[0].isdigit():
+        raise BadArguments
+    closure, hall = await ops.reopen(session, int(args[0]))
+    log.info("admin reopened", extra={"closure_id": closure.id, "admin_id": _uid(message)})
+    lang = _lang(message)
+    period = tx.period_text(closure.start_at, closure.end_at, deps.rules.tz)
+    text = tx.t(lang, "reopened", id=closure.id, target=tx.target_text(lang, hall), period=period)
+    await _answer(message, text, session)
+
+
+async def on_closures(message: Message, session: AsyncSession, deps: BookingDeps) -> None:
+    items = await ops.upcoming_closures(session, deps)
+    await _answer(message, tx.closures_text(_lang(message), items, deps.rules.tz), session)
+
+
+async def on_price(message: Message, command: CommandObject, session: AsyncSession) -> None:
+    args = _args(command, 2)
+    price = parse_money(args[1])
+    if len(args) != 2 or not price:
+        raise BadArguments
+    hall, old = await ops.set_hourly_price(session, args[0], price)
+    log.info("admin price", extra={"hall_id": hall.id, "old": old, "admin_id": _uid(message)})
+    lang = _lang(message)
+    new = tx.rub(hall.hourly_price)
+    text = tx.t(lang, "price", hall=tx.hall_name(hall, lang), old=tx.rub(old), new=new)
+    await _answer(message, text, session)
+
+
+async def on_stats(
+    message: Message, command: CommandObject, session: AsyncSession, deps: BookingDeps
+) -> None:
+    first, last = parse_stats_range(_args(command), _today(deps))
+    stats = await ops.period_stats(session, deps, first, last)
+    await _answer(message, tx.stats_text(_lang(message), stats), session)
+
+
+def create_router() -> Router:
+    """A fresh admin router (a router joins one dispatcher only, so tests build their own)."""
+    admin = Router(name=__name__)
+    # Private chats only: booking cards carry phone numbers that a staff group should not see.
+    admin.message.filter(F.chat.type == ChatType.PRIVATE, IsAdmin())
+    admin.message.middleware(AdminErrors())
+    admin.message.register(on_help, Command("admin", "help"))
+    admin.message.register(on_day, Command("today", "day"))
+    admin.message.register(on_booking, Command("booking"))
+    admin.message.register(on_confirm, Command("confirm"))
+    admin.message.register(on_cancel, Command("cancel"))
+    admin.message.register(on_refund, Command("refund"))
+    admin.message.register(on_close, Command("close"))
+    admin.message.register(on_reopen, Command("reopen"))
+    admin.message.register(on_closures, Command("closures"))
+    admin.message.register(on_price, Command("price"))
+    admin.message.register(on_stats, Command("stats"))
+    return admin
+
+
+router = create_router()

@@ -1,0 +1,195 @@
+"""The booking picker: hall → month → day → start → duration → summary → payment mode.
+
+Each step edits the picker message in place and is stateless: its button carries what the
+step needs, so an old button still works, or gets a short answer and a fresh view.
+"""
+
+from __future__ import annotations
+
+from aiogram import F, Router
+from aiogram.filters import Command
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, Message
+from aiogram.utils.callback_answer import CallbackAnswer
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from booking.clients import Offer
+from booking.config import BookingDeps
+from booking.errors import NotFound
+from bot.texts import Texts
+from handlers import views
+from handlers.common import Screen, reply, show
+from handlers.views import Stale
+from keyboards.calendar import month_index
+from keyboards.callbacks import (
+    DayCallback,
+    DurationCallback,
+    HallCallback,
+    MenuCallback,
+    ModeCallback,
+    MonthCallback,
+    Pick,
+    SlotCallback,
+    from_day,
+    from_minutes,
+)
+
+
+async def calendar_or_halls(
+    session: AsyncSession,
+    deps: BookingDeps,
+    t: Texts,
+    hall_id: int,
+    month: int | None,
+    callback_answer: CallbackAnswer,
+) -> Screen:
+    try:
+        return await views.calendar_screen(session, deps, t, hall_id, month)
+    except NotFound:
+        callback_answer.text = t("stale.hall")
+        return await views.halls_screen(session, t)
+
+
+async def on_book_command(
+    message: Message, state: FSMContext, session: AsyncSession, texts: Texts
+) -> None:
+    await state.clear()
+    await reply(message, await views.halls_screen(session, texts), session)
+
+
+async def on_book(
+    callback: CallbackQuery, state: FSMContext, session: AsyncSession, texts: Texts
+) -> None:
+    await state.clear()
+    await show(callback, await views.halls_screen(session, texts), session)
+
+
+async def on_hall(
+    callback: CallbackQuery,
+    callback_data: HallCallback,
+    session: AsyncSession,
+    deps: BookingDeps,
+    texts: Texts,
+    callback_answer: CallbackAnswer,
+) -> None:
+    screen = await calendar_or_halls(
+        session, deps, texts, callback_data.hall_id, None, callback_answer
+    )
+    await show(callback, screen, session)
+
+
+async def on_month(
+    callback: CallbackQuery,
+    callback_data: MonthCallback,
+    session: AsyncSession,
+    deps: BookingDeps,
+    texts: Texts,
+    callback_answer: CallbackAnswer,
+) -> None:
+    screen = await calendar_or_halls(
+        session, deps, texts, callback_data.hall_id, callback_data.month, callback_answer
+    )
+    await show(callback, screen, session)
+
+
+async def on_day(
+    callback: CallbackQuery,
+    callback_data: DayCallback,
+    session: AsyncSession,
+    deps: BookingDeps,
+    texts: Texts,
+    callback_answer: CallbackAnswer,
+) -> None:
+    day, hall_id = from_day(callback_data.day), callback_data.hall_id
+    try:
+        screen = await views.slots_screen(session, deps, texts, hall_id, day, callback_data.part)
+    except NotFound:
+        screen = None
+    if screen is None:
+        callback_answer.text = texts("stale.day")
+        month = month_index(day.year, day.month)
+        screen = await calendar_or_halls(session, deps, texts, hall_id, month, callback_answer)
+    await show(callback, screen, session)
+
+
+async def on_slot(
+    callback: CallbackQuery,
+    callback_data: SlotCallback,
+    session: AsyncSession,
+    deps: BookingDeps,
+    texts: Texts,
+    callback_answer: CallbackAnswer,
+) -> None:
+    start, hall_id = from_minutes(callback_data.start), callback_data.hall_id
+    try:
+        screen = await views.durations_screen(session, deps, texts, hall_id, start)
+        if screen is None:
+            callback_answer.text = texts("stale.slot")
+            screen = await views.fresh_day(session, deps, texts, hall_id, start)
+    except NotFound:
+        callback_answer.text = texts("stale.hall")
+        screen = await views.halls_screen(session, texts)
+    await show(callback, screen, session)
+
+
+async def on_duration(
+    callback: CallbackQuery,
+    callback_data: DurationCallback,
+    session: AsyncSession,
+    deps: BookingDeps,
+    texts: Texts,
+    callback_answer: CallbackAnswer,
+) -> None:
+    pick = Pick.of(callback_data)
+    found = await views.offer_for(session, deps, texts, pick)
+    await show_offer(callback, callback_answer, texts, session, found, deps, pick)
+
+
+async def on_mode(
+    callback: CallbackQuery,
+    callback_data: ModeCallback,
+    state: FSMContext,
+    session: AsyncSession,
+    deps: BookingDeps,
+    texts: Texts,
+    callback_answer: CallbackAnswer,
+) -> None:
+    await state.clear()  # Back from the e-mail step lands here
+    pick = Pick.of(callback_data)
+    if pick.mode not in views.MODES:
+        pick = Pick(pick.hall_id, pick.start, pick.minutes)
+    found = await views.offer_for(session, deps, texts, pick)
+    await show_offer(callback, callback_answer, texts, session, found, deps, pick)
+
+
+async def show_offer(
+    callback: CallbackQuery,
+    callback_answer: CallbackAnswer,
+    t: Texts,
+    session: AsyncSession,
+    found: Offer | Stale,
+    deps: BookingDeps,
+    pick: Pick,
+) -> None:
+    """The summary (no mode yet) or the gateways (mode chosen); a fresh view when stale."""
+    if isinstance(found, Stale):
+        callback_answer.text = t(found.reason)
+        screen = found.screen
+    elif pick.mode:
+        screen = views.gateways_screen(t, found, deps, pick)
+    else:
+        screen = views.summary_screen(t, found, deps, pick)
+    await show(callback, screen, session)
+
+
+def create_router() -> Router:
+    router = Router(name=__name__)
+    router.message.register(on_book_command, Command("book"))
+    router.callback_query.register(on_book, MenuCallback.filter(F.action == "book"))
+    router.callback_query.register(on_hall, HallCallback.filter())
+    router.callback_query.register(on_month, MonthCallback.filter())
+    router.callback_query.register(on_day, DayCallback.filter())
+    router.callback_query.register(on_slot, SlotCallback.filter())
+    router.callback_query.register(on_duration, DurationCallback.filter())
+    router.callback_query.register(on_mode, ModeCallback.filter())
+    return router

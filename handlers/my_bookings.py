@@ -1,0 +1,148 @@
+"""My bookings: upcoming and past, one booking's details, cancel with the refund shown
+first, and paying what is due (the prepayment of a hold, or the balance)."""
+
+from __future__ import annotations
+
+from aiogram import F, Router
+from aiogram.filters import Command
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, Message
+from aiogram.utils.callback_answer import CallbackAnswer
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from booking.clients import cancel_own_booking, client_booking, pay_own_booking
+from booking.config import BookingDeps
+from booking.errors import BookingRuleError, DomainError, GatewayUnavailable, NotFound
+from bot.texts import Texts
+from handlers.common import Screen, reply, show
+from handlers.views import gateways
+from handlers.views_my import (
+    booking_screen,
+    bookings_screen,
+    cancel_screen,
+    cancelled_screen,
+    pay_choice_screen,
+    pay_ready_screen,
+)
+from keyboards.callbacks import (
+    BookingCallback,
+    CancelCallback,
+    MenuCallback,
+    MyListCallback,
+    PayCallback,
+)
+
+
+async def on_my_command(
+    message: Message, state: FSMContext, session: AsyncSession, deps: BookingDeps, texts: Texts
+) -> None:
+    await state.clear()
+    assert message.from_user is not None
+    screen = await bookings_screen(session, deps, texts, message.from_user.id, past=False)
+    await reply(message, screen, session)
+
+
+async def on_list(
+    callback: CallbackQuery,
+    state: FSMContext,
+    session: AsyncSession,
+    deps: BookingDeps,
+    texts: Texts,
+    callback_data: MyListCallback | MenuCallback,
+) -> None:
+    await state.clear()
+    past = isinstance(callback_data, MyListCallback) and callback_data.past
+    screen = await bookings_screen(session, deps, texts, callback.from_user.id, past=past)
+    await show(callback, screen, session)
+
+
+async def on_booking(
+    callback: CallbackQuery,
+    callback_data: BookingCallback,
+    session: AsyncSession,
+    deps: BookingDeps,
+    texts: Texts,
+    callback_answer: CallbackAnswer,
+) -> None:
+    """Details ("show"), the cancel question ("cancel") or the gateways ("pay")."""
+    user_id, action = callback.from_user.id, callback_data.action
+    try:
+        view = await client_booking(session, deps, user_id, callback_data.booking_id)
+    except NotFound:
+        callback_answer.text = texts("stale.booking")
+        await show(callback, await bookings_screen(session, deps, texts, user_id, past=False))
+        return
+    screen = booking_screen(texts, view, deps)
+    if action == "cancel" and view.can_cancel:
+        screen = cancel_screen(texts, view, deps)
+    elif action == "pay" and view.due_now > 0:
+        screen = pay_choice_screen(texts, view, deps)
+    elif action == "cancel":
+        callback_answer.text = texts("stale.booking")
+    elif action == "pay":
+        callback_answer.text = texts("pay.nothing")
+    await show(callback, screen, session)
+
+
+async def on_cancel(
+    callback: CallbackQuery,
+    callback_data: CancelCallback,
+    session: AsyncSession,
+    deps: BookingDeps,
+    texts: Texts,
+    callback_answer: CallbackAnswer,
+) -> None:
+    user_id, booking_id = callback.from_user.id, callback_data.booking_id
+    try:
+        booking, refund = await cancel_own_booking(
+            session, deps, user_id, booking_id, callback_data.refund
+        )
+        screen = cancelled_screen(texts, booking.code, refund)
+    except NotFound:
+        callback_answer.text = texts("stale.booking")
+        screen = await bookings_screen(session, deps, texts, user_id, past=False)
+    except DomainError as exc:
+        changed = isinstance(exc, BookingRuleError) and exc.code == "refund_changed"
+        callback_answer.text = texts("stale.refund" if changed else "stale.booking")
+        view = await client_booking(session, deps, user_id, booking_id)
+        screen = cancel_screen(texts, view, deps) if changed else booking_screen(texts, view, deps)
+    await show(callback, screen, session)
+
+
+async def on_pay(
+    callback: CallbackQuery,
+    callback_data: PayCallback,
+    session: AsyncSession,
+    deps: BookingDeps,
+    texts: Texts,
+    callback_answer: CallbackAnswer,
+) -> None:
+    user_id, booking_id = callback.from_user.id, callback_data.booking_id
+    try:
+        if callback_data.gateway not in dict(gateways(deps, texts)):
+            raise BookingRuleError("unknown_gateway", "Not offered.")
+        payment = await pay_own_booking(session, deps, user_id, booking_id, callback_data.gateway)
+        view = await client_booking(session, deps, user_id, booking_id)
+        screen: Screen = pay_ready_screen(texts, view, payment)
+    except NotFound:
+        callback_answer.text = texts("stale.booking")
+        screen = await bookings_screen(session, deps, texts, user_id, past=False)
+    except DomainError as exc:
+        failed = isinstance(exc, GatewayUnavailable)
+        callback_answer.text = texts("gateway_error" if failed else "stale.booking")
+        view = await client_booking(session, deps, user_id, booking_id)
+        screen = (
+            pay_choice_screen(texts, view, deps) if failed else booking_screen(texts, view, deps)
+        )
+    await show(callback, screen, session)
+
+
+def create_router() -> Router:
+    router = Router(name=__name__)
+    router.message.register(on_my_command, Command("my"))
+    router.callback_query.register(on_list, MenuCallback.filter(F.action == "my"))
+    router.callback_query.register(on_list, MyListCallback.filter())
+    router.callback_query.register(on_booking, BookingCallback.filter())
+    router.callback_query.register(on_cancel, CancelCallback.filter())
+    router.callback_query.register(on_pay, PayCallback.filter())
+    return router

@@ -1,0 +1,1 @@
+"""Inline keyboards and their callback data: pure builders that take plain data."""

@@ -1,0 +1,68 @@
+"""The client's bookings: the list, one booking's actions, cancel confirmation, gateways."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from aiogram.types import InlineKeyboardMarkup
+
+from keyboards.callbacks import (
+    BookingCallback,
+    CancelCallback,
+    MenuCallback,
+    MyListCallback,
+    PayCallback,
+)
+from keyboards.rows import button, column, markup
+
+
+def bookings_keyboard(
+    items: Sequence[tuple[int, str]], *, past: bool, switch: str, menu: str
+) -> InlineKeyboardMarkup:
+    """One booking per row; then upcoming <-> past, and the menu."""
+    rows = column(
+        button(label, BookingCallback(action="show", booking_id=booking_id))
+        for booking_id, label in items
+    )
+    last = [
+        button(switch, MyListCallback(past=not past)),
+        button(menu, MenuCallback(action="home")),
+    ]
+    return markup(*rows, last)
+
+
+def booking_keyboard(
+    booking_id: int,
+    *,
+    pay_label: str | None,
+    cancel_label: str | None,
+    back: str,
+    past: bool,
+) -> InlineKeyboardMarkup:
+    buttons = []
+    if pay_label is not None:
+        buttons.append(button(pay_label, BookingCallback(action="pay", booking_id=booking_id)))
+    if cancel_label is not None:
+        data = BookingCallback(action="cancel", booking_id=booking_id)
+        buttons.append(button(cancel_label, data))
+    buttons.append(button(back, MyListCallback(past=past)))
+    return markup(*column(buttons))
+
+
+def cancel_confirm_keyboard(
+    booking_id: int, refund: int, *, yes: str, no: str
+) -> InlineKeyboardMarkup:
+    return markup(
+        [button(yes, CancelCallback(booking_id=booking_id, refund=refund))],
+        [button(no, BookingCallback(action="show", booking_id=booking_id))],
+    )
+
+
+def pay_gateway_keyboard(
+    booking_id: int, gateways: Sequence[tuple[str, str]], back: str
+) -> InlineKeyboardMarkup:
+    buttons = [
+        button(label, PayCallback(booking_id=booking_id, gateway=code)) for code, label in gateways
+    ]
+    back_button = button(back, BookingCallback(action="show", booking_id=booking_id))
+    return markup(*column([*buttons, back_button]))

@@ -1,0 +1,34 @@
+"""The main menu, the hall list and one-button keyboards."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from aiogram.filters.callback_data import CallbackData
+from aiogram.types import InlineKeyboardMarkup
+
+from keyboards.callbacks import HallCallback, MenuCallback
+from keyboards.rows import button, markup
+
+
+def main_menu_keyboard(book: str, my: str, halls: str, help_: str) -> InlineKeyboardMarkup:
+    return markup(
+        [button(book, MenuCallback(action="book"))],
+        [button(my, MenuCallback(action="my"))],
+        [button(halls, MenuCallback(action="halls")), button(help_, MenuCallback(action="help"))],
+    )
+
+
+def halls_keyboard(halls: Sequence[tuple[int, str]], back: str) -> InlineKeyboardMarkup:
+    """One hall per row (its label carries the price), then Back to the menu."""
+    rows = [[button(label, HallCallback(hall_id=hall_id))] for hall_id, label in halls]
+    return markup(*rows, [button(back, MenuCallback(action="home"))])
+
+
+def single_button_keyboard(label: str, data: CallbackData) -> InlineKeyboardMarkup:
+    return markup([button(label, data)])
+
+
+def book_again_keyboard(label: str) -> InlineKeyboardMarkup:
+    """Offered with the "hold expired" notice: straight back into the hall list."""
+    return single_button_keyboard(label, MenuCallback(action="book"))

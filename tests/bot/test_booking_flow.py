@@ -1,0 +1,236 @@
+"""A client books by button presses, over HTTP against the fake Bot API, through the mock
+checkout to the confirmation; the picker, Back, the calendar's limits, English, expiry."""
+
+from __future__ import annotations
+
+import importlib.util
+from typing import Any
+
+import pytest
+
+from bot.texts import Texts
+from tests.bot.conftest import Studio
+from tests.bot.flows import book, button, share_phone, to_gateway, to_phone, url_of
+from tests.fakes.telegram_api import FakeUser
+
+RU = Texts("ru")
+# The confirmation travels through part B's Telegram channel of the notification log.
+TELEGRAM_CHANNEL = importlib.util.find_spec("notifications.telegram") is not None
+
+
+async def test_full_booking_by_buttons(studio: Studio) -> None:
+    tg, anna = studio.tg, studio.user()
+    start = await studio.send(anna, "/start")
+    assert "Анна" in start.result["text"]
+    assert anna.buttons() == [
+        ["📅 Забронировать"],
+        ["📋 Мои брони"],
+        ["💰 Залы и цены", "ℹ️ Контакты и помощь"],
+    ]
+    picker_id = start.result["message_id"]
+
+    await studio.press(anna, "📅 Забронировать")
+    assert anna.buttons()[0] == [f"Белый зал · {RU.money(250000)}/ч"]
+    await studio.press(anna, button(anna, "Белый зал"))
+    calendar = anna.last_message()
+    assert calendar is not None and calendar["message_id"] == picker_id
+    assert anna.buttons()[0] == ["⠀", "Декабрь 2026", "›"]  # no way back before today
+    await studio.press(anna, "3")
+    assert anna.last_message()["text"].startswith("Белый зал, чт, 3 декабря")  # type: ignore[index]
+    assert anna.buttons()[0] == ["• Утро (12) •", "День (20)", "Вечер (17)"]
+    await studio.press(anna, "День (20)")
+    await studio.press(anna, "12:00")
+    lengths = [text for row in anna.buttons()[:-1] for text in row]
+    assert lengths[0] == "1 ч" and lengths[-1] == "10 ч"  # until closing at 22:00
+    await studio.press(anna, "2 ч")
+    summary = anna.last_message()["text"]  # type: ignore[index]
+    assert "12:00–14:00 (2 ч)" in summary and f"Стоимость: {RU.money(500000)}" in summary
+    assert f"Предоплата 50%: {RU.money(250000)}" in summary
+    await studio.press(anna, f"Предоплата {RU.money(250000)}")
+    assert anna.buttons() == [["ЮKassa"], ["T-Bank"], ["SberPay"], ["‹ Назад"]]
+    await studio.press(anna, "ЮKassa")
+    assert "E-mail для чека" in anna.last_message()["text"]  # type: ignore[index]
+    await studio.press(anna, "Пропустить")
+    assert tg.reply_keyboard(anna.id) == [["📱 Поделиться номером"]]
+    assert [m["message_id"] for m in anna.messages()][0] == picker_id
+
+    hold_call = await share_phone(studio, anna)
+    hold = hold_call.result
+    assert tg.reply_keyboard(anna.id) is None  # the contact keyboard is gone
+    bookings = await studio.bookings()
+    assert len(bookings) == 1
+    booking = bookings[0]
+    assert booking.status == "pending_payment" and booking.prepay_amount == 250000
+    assert hold["text"].startswith(f"⏳ Бронь {booking.code} создана")
+    assert "в течение 15 мин (до 09:15)" in hold["text"]
+    assert anna.buttons(hold)[0] == [f"💳 Оплатить {RU.money(250000)}"]
+    picker = tg.message(anna.id, picker_id)
+    assert picker is not None and "reply_markup" not in picker  # old buttons are gone
+    assert picker["text"].startswith("✓ Белый зал")
+
+    payments = await studio.payments()
+    assert [(p.gateway, p.amount, p.kind) for p in payments] == [
+        ("yookassa", 250000, "prepayment")
+    ]
+    assert (await studio.checkout(url_of(hold)))["webhook_statuses"] == [200]
+    booking = (await studio.bookings())[0]
+    assert booking.status == "confirmed" and booking.paid == 250000
+    assert [c for c in tg.calls() if not c.ok] == []  # nothing the Bot API refused
+    if TELEGRAM_CHANNEL:
+        await confirmation_reaches_the_chat(studio, anna, hold)
+
+
+async def confirmation_reaches_the_chat(
+    studio: Studio, anna: FakeUser, hold: dict[str, Any]
+) -> None:
+    """The payment's confirmation, with the .ics, comes to the same chat via delivery."""
+    code = (await studio.bookings())[0].code
+    await studio.deliver()
+
+    def confirmed() -> list[dict[str, Any]]:
+        return [
+            m
+            for m in anna.messages()
+            if "подтверждена" in (m.get("text") or m.get("caption") or "")
+        ]
+
+    messages = await studio.tg.wait_until(confirmed)
+    text = messages[0].get("text") or messages[0].get("caption")
+    assert code in text and "Белый зал" in text and "Примерная" in text
+    assert "Оплачено: 2 500" in text.replace("\u00a0", " ")
+
+    def ics() -> list[dict[str, Any]]:
+        return [
+            m
+            for m in anna.messages()
+            if m.get("document", {}).get("file_name", "").endswith(".ics")
+        ]
+
+    document = studio.tg.document((await studio.tg.wait_until(ics))[0])
+    assert document.data is not None and b"BEGIN:VCALENDAR" in document.data
+    assert code.encode() in document.data
+    assert hold["message_id"] < messages[0]["message_id"]
+
+
+async def test_english_typed_email_and_phone_full_payment(studio: Studio) -> None:
+    bob = studio.user(1002, "Bob", lang="en")
+    await to_gateway(studio, bob, hall="Loft", day="4", time="10:00", length="3 h", mode="full")
+    await studio.press(bob, "YooKassa")
+    assert "E-mail for the receipt" in bob.last_message()["text"]  # type: ignore[index]
+    reply = await studio.send(bob, "not an e-mail")
+    assert reply.params["text"].startswith("That does not look like an e-mail")
+    reply = await studio.send(bob, "bob@example.com")
+    assert reply.params["text"].endswith("or type it, e.g. +7 999 123-45-67.")
+    assert studio.tg.reply_keyboard(bob.id) == [["📱 Share my phone"]]
+    reply = await studio.send(bob, "12345")
+    assert reply.params["text"].startswith("I could not read that number")
+    await bob.send_text("8 (999) 765-43-21")
+    hold = (
+        await studio.tg.wait_for(lambda c: str(c.params.get("text", "")).startswith("⏳"))
+    ).result
+    assert "waits for payment" in hold["text"] and "(full price)" in hold["text"]
+    booking = (await studio.bookings())[0]
+    assert booking.payment_mode == "full" and booking.prepay_amount == booking.total == 540000
+    async with studio.sessionmaker() as session:
+        from booking.clients import known_contacts
+
+        assert await known_contacts(session, bob.id) == ("+79997654321", "bob@example.com")
+    await studio.settle()
+
+
+async def test_back_works_at_every_step_in_one_message(studio: Studio) -> None:
+    anna = studio.user()
+    await to_phone(studio, anna)
+    picker_id = anna.messages()[0]["message_id"]
+    texts_back = []
+    # phone -> e-mail -> gateways -> summary -> lengths -> starts -> month -> halls -> menu
+    for _ in range(8):
+        await studio.press(anna, "‹ Назад", picker_id)
+        texts_back.append(anna.messages()[0]["text"].split("\n")[-1])
+    assert texts_back == [
+        "✉️ E-mail для чека (необязательно): напишите его сообщением или нажмите «Пропустить».",
+        "Выберите способ оплаты:",
+        "Как будете оплачивать?",
+        "Выберите длительность:",
+        "Выберите время начала:",
+        "Выберите день. ✖ — всё занято, · — недоступно.",
+        "Выберите зал:",
+        "Что вы хотите сделать?",
+    ]
+    assert anna.messages()[0]["message_id"] == picker_id  # one message edited in place
+    assert len(anna.messages()) == 2  # and the message with the contact-sharing keyboard
+    await to_phone(studio, anna, start=False)
+    await share_phone(studio, anna)
+    assert len(await studio.bookings()) == 1
+
+
+async def test_calendar_months_horizon_and_closures(studio: Studio) -> None:
+    anna = studio.user()
+    await studio.send(anna, "/start")
+    await studio.press(anna, "📅 Забронировать")
+    await studio.press(anna, button(anna, "Тёмный зал"))
+    await studio.press(anna, "›")
+    january = anna.buttons()
+    assert january[0] == ["‹", "Январь 2027", "›"]
+    assert january[2][4] == "✖" and january[2][5] == "2"  # closed on Friday 1 January
+    answer = await studio.press(anna, "✖")
+    assert answer.params["text"] == "На этот день всё занято"
+    await studio.press(anna, "›")
+    await studio.press(anna, "›")
+    march = anna.buttons()
+    assert march[0] == ["‹", "Март 2027", "⠀"]  # the horizon: 90 days from 1 December
+    assert march[2][0] == "1" and march[2][1] == "·"  # 1 March bookable, 2 March not
+    await studio.press(anna, "‹")
+    assert anna.buttons()[0][1] == "Февраль 2027"
+
+
+async def test_halls_and_prices_help_and_deep_link(studio: Studio) -> None:
+    anna = studio.user()
+    await studio.send(anna, "/start")
+    await studio.press(anna, "💰 Залы и цены")
+    prices = anna.last_message()["text"]  # type: ignore[index]
+    assert "Белый зал — от 2\u00a0500\u00a0₽/ч, минимум 1 ч" in prices
+    assert "Тёмный зал — от 1\u00a0500\u00a0₽/ч, минимум 2 ч" in prices
+    assert "Сб, Вс 00:00–24:00 — 3\u00a0200\u00a0₽/ч" in prices
+    await studio.press(anna, button(anna, "📅 Забронировать · Лофт"))
+    assert anna.last_message()["text"].startswith("Лофт")  # type: ignore[index]
+    reply = await studio.send(anna, "/help")
+    assert "Примерная" in reply.params["text"] and "Пн 09:00–22:00" in reply.params["text"]
+    assert "за 48 ч и раньше — 100%" in reply.params["text"]
+    reply = await studio.send(anna, "/start loft")
+    assert reply.params["text"].startswith("Лофт · 1\u00a0800\u00a0₽/ч")
+    reply = await studio.send(anna, "/start hall-999")
+    assert reply.params["text"].startswith("Здравствуйте")
+
+
+@pytest.mark.parametrize("bot_env", [{"admin_ids": [900]}])
+async def test_command_menu_in_both_languages(studio: Studio) -> None:
+    names = [c["command"] for c in studio.tg.commands()]
+    assert names == ["start", "book", "my", "help"]
+    assert studio.tg.commands(language_code="ru")[1]["description"] == "Забронировать зал"
+    assert studio.tg.commands(language_code="en")[2]["description"] == "My bookings"
+    bob = studio.user(1002, "Bob", lang="en")
+    reply = await studio.send(bob, "/my")
+    assert reply.params["text"] == "📋 No upcoming bookings. To book: /book"
+    admin = studio.tg.commands({"type": "chat", "chat_id": 900})
+    assert [c["command"] for c in admin][:4] == names
+    if importlib.util.find_spec("handlers.admin") is not None:
+        assert len(admin) > len(names)  # and the admin commands after them
+
+
+async def test_expired_hold(studio: Studio) -> None:
+    anna = studio.user()
+    hold = await book(studio, anna)
+    studio.clock.advance(minutes=16)
+    await studio.expire()
+    assert (await studio.bookings())[0].status == "expired"
+    await studio.press(anna, "📋 Мои брони", hold["message_id"])
+    assert anna.last_message()["text"] == "📋 Предстоящих броней нет. Забронировать: /book"  # type: ignore[index]
+    await studio.press(anna, "🕘 Прошедшие")
+    assert "⌛ не оплачена вовремя" in anna.buttons()[0][0]
+    if TELEGRAM_CHANNEL:
+        await studio.deliver()
+        expired = await studio.tg.wait_until(
+            lambda: [m for m in anna.messages() if "истекло" in (m.get("text") or "")]
+        )
+        assert "забронировать снова" in expired[0]["text"]

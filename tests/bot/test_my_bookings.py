@@ -1,0 +1,109 @@
+"""My bookings in the chat: the lists, details, cancel with the refund shown first, paying
+the balance; another client's booking stays out of reach."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from bot.texts import Texts
+from db.models import Refund
+from keyboards.callbacks import BookingCallback, CancelCallback
+from tests.bot.conftest import Studio
+from tests.bot.flows import book, book_and_pay, button, url_of
+
+RU = Texts("ru")
+
+
+async def test_details_and_cancel_with_the_refund_shown_first(studio: Studio) -> None:
+    anna = studio.user()
+    await book_and_pay(studio, anna)  # Thursday 12:00, 51 h ahead: a full refund
+    await studio.send(anna, "/my")
+    assert anna.last_message()["text"] == "📋 Ваши предстоящие брони:"  # type: ignore[index]
+    item = anna.buttons()[0][0]
+    assert item == "03.12 12:00 · Белый зал · ✅ подтверждена"
+    await studio.press(anna, item)
+    details = anna.last_message()["text"]  # type: ignore[index]
+    assert f"Стоимость: {RU.money(500000)}, оплачено: {RU.money(250000)}" in details
+    assert f"К оплате: {RU.money(250000)} (остаток)" in details
+    assert anna.buttons()[:2] == [
+        [f"💳 Оплатить остаток {RU.money(250000)}"],
+        ["✖ Отменить бронь"],
+    ]
+    await studio.press(anna, "✖ Отменить бронь")
+    assert f"Вернём всю оплату: {RU.money(250000)}." in anna.last_message()["text"]  # type: ignore[index]
+
+    studio.clock.advance(hours=4)  # now 47 h ahead: the policy gives half
+    answer = await studio.press(anna, "Да, отменить")
+    assert answer.params["text"] == "Сумма возврата изменилась — проверьте ещё раз"
+    asked = anna.last_message()["text"]  # type: ignore[index]
+    assert f"вернём {RU.money(125000)} из оплаченных {RU.money(250000)}" in asked
+    assert (await studio.bookings())[0].status == "confirmed"  # nothing changed yet
+
+    await studio.press(anna, "Да, отменить")
+    code = (await studio.bookings())[0].code
+    assert anna.last_message()["text"] == (  # type: ignore[index]
+        f"Бронь {code} отменена. Возврат {RU.money(125000)} оформлен."
+    )
+    booking = (await studio.bookings())[0]
+    assert booking.status == "cancelled" and booking.refunded == 125000
+    async with studio.sessionmaker() as session:
+        refunds = (await session.scalars(select(Refund))).all()
+    assert [r.amount for r in refunds] == [125000]
+
+    await studio.press(anna, "📋 Мои брони")
+    assert anna.last_message()["text"] == "📋 Предстоящих броней нет. Забронировать: /book"  # type: ignore[index]
+    await studio.press(anna, "🕘 Прошедшие")
+    assert anna.buttons()[0] == ["03.12 12:00 · Белый зал · ✖ отменена"]
+
+
+async def test_pay_the_balance_twice_tapped_one_payment(studio: Studio) -> None:
+    anna = studio.user()
+    await book_and_pay(studio, anna)
+    await studio.send(anna, "/my")
+    await studio.press(anna, anna.buttons()[0][0])
+    await studio.press(anna, button(anna, "💳 Оплатить остаток"))
+    choose = anna.last_message()
+    assert choose is not None and "к оплате 2\u00a0500\u00a0₽ (остаток)" in choose["text"]
+    # Two quick taps on the same gateway: one payment, the same link.
+    first = await anna.press("T-Bank")
+    second = await anna.press("T-Bank", choose["message_id"])
+    await studio.answered(first["id"])
+    await studio.answered(second["id"])
+    await studio.settle()
+    balance = [p for p in await studio.payments() if p.kind == "balance"]
+    assert len(balance) == 1 and balance[0].gateway == "tinkoff" and balance[0].amount == 250000
+    ready = anna.last_message()
+    assert ready is not None and ready["text"].startswith("Бронь")
+    assert url_of(ready) == balance[0].confirmation_url
+    await studio.checkout(url_of(ready))
+    booking = (await studio.bookings())[0]
+    assert booking.paid == booking.total == 500000
+
+    await studio.press(anna, "📋 Мои брони")
+    await studio.press(anna, anna.buttons()[0][0])
+    assert [row[0] for row in anna.buttons()] == ["✖ Отменить бронь", "‹ Назад"]  # paid up
+
+
+async def test_another_clients_booking_is_out_of_reach(studio: Studio) -> None:
+    anna, boris = studio.user(), studio.user(1002, "Борис")
+    hold = await book(studio, anna)
+    booking = (await studio.bookings())[0]
+    menu = await studio.send(boris, "/my")
+    message_id = menu.result["message_id"]
+    for data in (
+        BookingCallback(action="show", booking_id=booking.id),
+        BookingCallback(action="pay", booking_id=booking.id),
+        CancelCallback(booking_id=booking.id, refund=0),
+    ):
+        query = await boris.press_data(data.pack(), message_id)
+        answer = await studio.answered(query["id"])
+        assert answer.params["text"] == "Бронь изменилась"
+        assert boris.last_message()["text"].startswith("📋 Предстоящих броней нет")  # type: ignore[index]
+    assert (await studio.bookings())[0].status == "pending_payment"
+    assert len(await studio.payments()) == 1
+
+    # The owner cancels her unpaid hold from the hold message.
+    await studio.press(anna, "✖ Отменить бронь", hold["message_id"])
+    assert "Оплаты не было — возвращать нечего." in anna.last_message()["text"]  # type: ignore[index]
+    await studio.press(anna, "Да, отменить")
+    assert (await studio.bookings())[0].status == "cancelled"
