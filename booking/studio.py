@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from booking.calendar_cache import HOURS_MAX_AGE, MAX_AGE, TimedCache, epoch
 from booking.config import BookingDeps
 from booking.domain.calendar import (
+    STEP_MINUTES,
     DayAvailability,
     DayHours,
     HallCalendar,
@@ -32,6 +34,14 @@ class HallSchedule:
     calendar: HallCalendar
     busy: list[Interval]
     closures: list[Interval]
+    valid_until: datetime  # the earliest hold expiry in the window, or a short while
+
+
+@dataclass(frozen=True, slots=True)
+class AvailabilityView:
+    hall: Hall
+    days: list[DayAvailability]
+    valid_until: datetime
 
 
 def price_bands(hall: Hall) -> list[PriceBand]:
@@ -46,13 +56,27 @@ def price_bands(hall: Hall) -> list[PriceBand]:
     ]
 
 
-async def hall_calendar(session: AsyncSession, hall: Hall) -> HallCalendar:
-    hours = {
-        row.weekday: DayHours(row.open_minute, row.close_minute)
-        for row in await queries.studio_hours(session)
-    }
+_hours = TimedCache(max_entries=1)
+
+
+async def studio_hours(session: AsyncSession, now: datetime) -> dict[int, DayHours]:
+    """Opening hours per weekday; they rarely change, so they are kept for a while."""
+    cached: dict[int, DayHours] | None = _hours.get("hours", now)
+    if cached is None:
+        at = epoch()
+        cached = {
+            row.weekday: DayHours(row.open_minute, row.close_minute)
+            for row in await queries.studio_hours(session)
+        }
+        _hours.put("hours", cached, now + HOURS_MAX_AGE, at)
+    return cached
+
+
+async def hall_calendar(session: AsyncSession, hall: Hall, now: datetime) -> HallCalendar:
     return HallCalendar(
-        min_minutes=hall.min_minutes, buffer_minutes=hall.buffer_minutes, hours=hours
+        min_minutes=hall.min_minutes,
+        buffer_minutes=hall.buffer_minutes,
+        hours=await studio_hours(session, now),
     )
 
 
@@ -67,15 +91,19 @@ async def load_schedule(
     session: AsyncSession, deps: BookingDeps, hall: Hall, start: datetime, end: datetime
 ) -> HallSchedule:
     """Busy time and closures around [start, end), widened by a day for buffers."""
+    now = deps.now()
     lo, hi = start - timedelta(days=1), end + timedelta(days=1)
-    busy = await queries.busy_spans(session, hall.id, lo, hi, now=deps.now())
-    closures = await queries.closure_spans(session, hall.id, lo, hi)
-    return HallSchedule(
-        hall=hall,
-        calendar=await hall_calendar(session, hall),
-        busy=[Interval(s, e) for s, e in busy],
-        closures=[Interval(s, e) for s, e in closures],
-    )
+    busy: list[Interval] = []
+    closures: list[Interval] = []
+    valid_until = now + MAX_AGE
+    for kind, span_start, span_end, expires in await queries.calendar_spans(
+        session, hall.id, lo, hi, now=now
+    ):
+        (busy if kind == "b" else closures).append(Interval(span_start, span_end))
+        if expires is not None and kind == "b":
+            valid_until = min(valid_until, expires)  # the hold frees its slot then
+    calendar = await hall_calendar(session, hall, now)
+    return HallSchedule(hall, calendar, busy, closures, valid_until)
 
 
 def day_bounds(first: date, last: date, deps: BookingDeps) -> tuple[datetime, datetime]:
@@ -85,10 +113,19 @@ def day_bounds(first: date, last: date, deps: BookingDeps) -> tuple[datetime, da
     return start, end
 
 
-async def hall_availability(
+def next_change(deps: BookingDeps, now: datetime) -> datetime:
+    """When the offered starts change by the clock alone: the notice edge meets the grid."""
+    edge = (now + deps.rules.min_notice).astimezone(deps.rules.tz)
+    floor = edge.replace(minute=edge.minute - edge.minute % STEP_MINUTES, second=0, microsecond=0)
+    grid = floor if floor == edge else floor + timedelta(minutes=STEP_MINUTES)
+    return grid.astimezone(UTC) - deps.rules.min_notice
+
+
+async def availability_view(
     session: AsyncSession, deps: BookingDeps, hall_id: int, first: date, last: date
-) -> tuple[Hall, list[DayAvailability]]:
-    """Free starts and free intervals per day; the same rules the hold checks."""
+) -> AvailabilityView:
+    """Free starts and free intervals per day — the same rules the hold checks — and how
+    long the answer stays right if nothing is booked meanwhile."""
     if last < first:
         raise BookingRuleError("bad_range", "end_date is before start_date.")
     if (last - first).days + 1 > MAX_RANGE_DAYS:
@@ -96,6 +133,7 @@ async def hall_availability(
     hall = await active_hall(session, hall_id)
     start, end = day_bounds(first, last, deps)
     schedule = await load_schedule(session, deps, hall, start, end)
+    now = deps.now()
     days = availability(
         first,
         last,
@@ -103,9 +141,16 @@ async def hall_availability(
         deps.rules.window,
         schedule.busy,
         schedule.closures,
-        deps.now(),
+        now,
     )
-    return hall, days
+    return AvailabilityView(hall, days, min(schedule.valid_until, next_change(deps, now)))
+
+
+async def hall_availability(
+    session: AsyncSession, deps: BookingDeps, hall_id: int, first: date, last: date
+) -> tuple[Hall, list[DayAvailability]]:
+    view = await availability_view(session, deps, hall_id, first, last)
+    return view.hall, view.days
 
 
 async def durations_at(

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import Select, and_, func, literal, null, or_, select, type_coerce, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import (
@@ -20,6 +20,7 @@ from db.models import (
     Refund,
     StudioHours,
 )
+from db.types import UTCDateTime
 
 LIVE = ("pending_payment", "confirmed", "completed")
 SelectT = TypeVar("SelectT", bound=Select[Any])
@@ -69,6 +70,42 @@ async def busy_spans(
         or_(Booking.status != "pending_payment", Booking.hold_expires_at > now),
     )
     return [(row[0], row[1]) for row in await session.execute(stmt)]
+
+
+async def calendar_spans(
+    session: AsyncSession, hall_id: int, start: datetime, end: datetime, *, now: datetime
+) -> list[tuple[str, datetime, datetime, datetime | None]]:
+    """Busy time ("b", with the hold's expiry) and closures ("c") of a hall in one query."""
+    busy = select(
+        literal("b").label("kind"),
+        Booking.start_at.label("start_at"),
+        Booking.blocked_until.label("end_at"),
+        Booking.hold_expires_at.label("expires"),
+    ).where(
+        Booking.hall_id == hall_id,
+        Booking.status.in_(LIVE),
+        Booking.start_at < end,
+        Booking.blocked_until > start,
+        or_(Booking.status != "pending_payment", Booking.hold_expires_at > now),
+    )
+    closed = select(
+        literal("c").label("kind"),
+        Closure.start_at.label("start_at"),
+        Closure.end_at.label("end_at"),
+        null().label("expires"),
+    ).where(
+        or_(Closure.hall_id.is_(None), Closure.hall_id == hall_id),
+        Closure.start_at < end,
+        Closure.end_at > start,
+    )
+    both = union_all(busy, closed).subquery()
+    stmt = select(
+        both.c.kind,
+        type_coerce(both.c.start_at, UTCDateTime()),
+        type_coerce(both.c.end_at, UTCDateTime()),
+        type_coerce(both.c.expires, UTCDateTime()),
+    )
+    return [(row[0], row[1], row[2], row[3]) for row in await session.execute(stmt)]
 
 
 async def closure_spans(

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from datetime import datetime, time, timedelta
 
+import orjson
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from booking.calendar_cache import epoch
 from booking.cancel import cancel_booking, refund_quote
 from booking.domain.states import BookingStatus
 from booking.errors import NotFound
 from booking.holds import ClientInfo, HoldRequest, PaymentMode, Source, hold_booking
 from booking.paying import confirm_by_hand
-from booking.studio import hall_availability
+from booking.studio import availability_view
 from db import queries
 from db.models import Booking
 from webhooks.auth import is_admin, require_admin, require_owner_or_admin, require_token
@@ -28,7 +30,7 @@ from webhooks.inputs import (
     query_limit,
     read_json,
 )
-from webhooks.keys import DB_SESSION, DEPS, LOG_FIELDS
+from webhooks.keys import AVAILABILITY_CACHE, DB_SESSION, DEPS, LOG_FIELDS
 from webhooks.serializers import (
     booking_json,
     day_json,
@@ -56,22 +58,30 @@ async def list_halls(request: web.Request) -> web.Response:
 
 @routes.get("/api/bookings/availability")
 async def availability(request: web.Request) -> web.Response:
+    """Served from a per-app cache while the calendar is unchanged (see calendar_cache)."""
     deps = request.app[DEPS]
     hall_id = query_int(request, "hall_id")
     first = query_date(request, "start_date")
     last = query_date(request, "end_date")
     assert first is not None and last is not None
-    hall, days = await hall_availability(db(request), deps, hall_id, first, last)
-    tz = deps.rules.tz
-    return json_response(
-        {
-            "hall_id": hall.id,
-            "timezone": tz.key,
-            "step_minutes": 15,
-            "min_minutes": hall.min_minutes,
-            "days": [day_json(day, tz) for day in days],
-        }
-    )
+    cache = request.app[AVAILABILITY_CACHE]
+    key = (hall_id, first, last)
+    body = cache.get(key, deps.now())
+    if body is None:
+        at = epoch()
+        view = await availability_view(db(request), deps, hall_id, first, last)
+        tz = deps.rules.tz
+        body = orjson.dumps(
+            {
+                "hall_id": view.hall.id,
+                "timezone": tz.key,
+                "step_minutes": 15,
+                "min_minutes": view.hall.min_minutes,
+                "days": [day_json(day, tz) for day in view.days],
+            }
+        )
+        cache.put(key, body, view.valid_until, at)
+    return web.Response(body=body, content_type="application/json")
 
 
 @routes.post("/api/bookings")

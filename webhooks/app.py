@@ -7,10 +7,11 @@ from collections.abc import AsyncIterator
 from aiohttp import ClientSession, ClientTimeout, web
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from booking.calendar_cache import TimedCache
 from booking.config import BookingDeps
 from settings import Settings
 from webhooks import api_admin, api_bookings, api_payments, checkout, health
-from webhooks.keys import DEPS, EXTRAS, HTTP, SESSIONMAKER, SETTINGS
+from webhooks.keys import AVAILABILITY_CACHE, DEPS, EXTRAS, HTTP, SESSIONMAKER, SETTINGS
 from webhooks.middlewares import access_log_middleware, error_middleware, session_middleware
 from webhooks.openapi import routes as openapi_routes
 
@@ -28,6 +29,7 @@ def create_app(
     app[SESSIONMAKER] = sessionmaker
     app[DEPS] = deps
     app[EXTRAS] = {}
+    app[AVAILABILITY_CACHE] = TimedCache()
     app.cleanup_ctx.append(_http_client)
     for table in (
         health.routes,

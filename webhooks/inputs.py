@@ -105,8 +105,9 @@ def query_choices(request: web.Request, name: str, allowed: frozenset[str]) -> l
     unknown = sorted(set(values) - allowed)
     if unknown:
         raise ApiError(
-            400, "invalid_input", f"Unknown {name}: {', '.join(unknown)}; "
-            f"use {', '.join(sorted(allowed))}."
+            400,
+            "invalid_input",
+            f"Unknown {name}: {', '.join(unknown)}; use {', '.join(sorted(allowed))}.",
         )
     return values
 
