@@ -8,7 +8,9 @@ Another process's changes cannot move this epoch, so cached answers also live at
 
 from __future__ import annotations
 
+import asyncio
 import itertools
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -62,3 +64,28 @@ class TimedCache:
         if len(self._entries) >= self._max:
             self._entries.clear()
         self._entries[key] = (at_epoch, valid_until, value)
+
+
+class SingleFlight:
+    """Concurrent misses for one key wait for a single computation instead of repeating it."""
+
+    def __init__(self) -> None:
+        self._running: dict[Any, asyncio.Future[Any]] = {}
+
+    async def run(self, key: Any, compute: Callable[[], Awaitable[Any]]) -> Any:
+        running = self._running.get(key)
+        if running is not None:
+            return await asyncio.shield(running)
+        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        self._running[key] = future
+        try:
+            result = await compute()
+        except BaseException as exc:
+            future.set_exception(exc)
+            future.exception()  # retrieved here, so an unwatched failure is not reported
+            raise
+        else:
+            future.set_result(result)
+            return result
+        finally:
+            del self._running[key]

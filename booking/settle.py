@@ -95,6 +95,7 @@ async def _slot_free_again(session: AsyncSession, booking: Booking) -> bool:
             Booking.hall_id == booking.hall_id,
             Booking.id != booking.id,
             Booking.status.in_(queries.LIVE),
+            Booking.start_at > booking.start_at - queries.MAX_BLOCKED_SPAN,
             Booking.start_at < booking.blocked_until,
             Booking.blocked_until > booking.start_at,
         )

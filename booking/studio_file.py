@@ -68,6 +68,8 @@ async def load_studio(session: AsyncSession, data: dict[str, Any], tz: ZoneInfo)
         for key in ("min_minutes", "buffer_minutes"):
             if int(item.get(key, 15)) % 15:
                 raise StudioFileError(f"hall {item.get('slug')}: {key} must be a multiple of 15")
+        if not 0 <= int(item.get("buffer_minutes", 15)) <= 12 * 60:
+            raise StudioFileError(f"hall {item.get('slug')}: buffer_minutes must be 0..720")
         hall = Hall(
             slug=item["slug"],
             name=item["name"],

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from sqlalchemy import Select, and_, func, literal, null, or_, select, type_coerce, union_all
@@ -24,6 +24,10 @@ from db.types import UTCDateTime
 
 LIVE = ("pending_payment", "confirmed", "completed")
 SelectT = TypeVar("SelectT", bound=Select[Any])
+# A booking lies within one day's opening hours, and the database refuses one whose blocked
+# span exceeds this; overlap searches may therefore start this far back, not at the
+# hall's first booking ever.
+MAX_BLOCKED_SPAN = timedelta(days=2)
 
 
 def is_postgres(session: AsyncSession) -> bool:
@@ -65,6 +69,7 @@ async def busy_spans(
     stmt = select(Booking.start_at, Booking.blocked_until).where(
         Booking.hall_id == hall_id,
         Booking.status.in_(LIVE),
+        Booking.start_at > start - MAX_BLOCKED_SPAN,
         Booking.start_at < end,
         Booking.blocked_until > start,
         or_(Booking.status != "pending_payment", Booking.hold_expires_at > now),
@@ -84,6 +89,7 @@ async def calendar_spans(
     ).where(
         Booking.hall_id == hall_id,
         Booking.status.in_(LIVE),
+        Booking.start_at > start - MAX_BLOCKED_SPAN,
         Booking.start_at < end,
         Booking.blocked_until > start,
         or_(Booking.status != "pending_payment", Booking.hold_expires_at > now),
@@ -127,6 +133,7 @@ async def overdue_holds_in(
         Booking.hall_id == hall_id,
         Booking.status == "pending_payment",
         Booking.hold_expires_at <= now,
+        Booking.start_at > start - MAX_BLOCKED_SPAN,
         Booking.start_at < end,
         Booking.blocked_until > start,
     )

@@ -64,23 +64,28 @@ async def availability(request: web.Request) -> web.Response:
     first = query_date(request, "start_date")
     last = query_date(request, "end_date")
     assert first is not None and last is not None
-    cache = request.app[AVAILABILITY_CACHE]
+    cache, flights = request.app[AVAILABILITY_CACHE]
     key = (hall_id, first, last)
     body = cache.get(key, deps.now())
     if body is None:
-        at = epoch()
-        view = await availability_view(db(request), deps, hall_id, first, last)
-        tz = deps.rules.tz
-        body = orjson.dumps(
-            {
-                "hall_id": view.hall.id,
-                "timezone": tz.key,
-                "step_minutes": 15,
-                "min_minutes": view.hall.min_minutes,
-                "days": [day_json(day, tz) for day in view.days],
-            }
-        )
-        cache.put(key, body, view.valid_until, at)
+
+        async def compute() -> bytes:
+            at = epoch()
+            view = await availability_view(db(request), deps, hall_id, first, last)
+            tz = deps.rules.tz
+            data = orjson.dumps(
+                {
+                    "hall_id": view.hall.id,
+                    "timezone": tz.key,
+                    "step_minutes": 15,
+                    "min_minutes": view.hall.min_minutes,
+                    "days": [day_json(day, tz) for day in view.days],
+                }
+            )
+            cache.put(key, data, view.valid_until, at)
+            return data
+
+        body = await flights.run(key, compute)
     return web.Response(body=body, content_type="application/json")
 
 

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 from aiohttp import ClientSession, ClientTimeout, web
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from booking.calendar_cache import TimedCache
+from booking.calendar_cache import SingleFlight, TimedCache
 from booking.config import BookingDeps
 from settings import Settings
 from webhooks import api_admin, api_bookings, api_payments, checkout, health
@@ -29,7 +29,7 @@ def create_app(
     app[SESSIONMAKER] = sessionmaker
     app[DEPS] = deps
     app[EXTRAS] = {}
-    app[AVAILABILITY_CACHE] = TimedCache()
+    app[AVAILABILITY_CACHE] = (TimedCache(), SingleFlight())
     app.cleanup_ctx.append(_http_client)
     for table in (
         health.routes,

@@ -7,7 +7,7 @@ from typing import Any
 from aiohttp import ClientSession, web
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from booking.calendar_cache import TimedCache
+from booking.calendar_cache import SingleFlight, TimedCache
 from booking.config import BookingDeps
 from settings import Settings
 
@@ -19,4 +19,4 @@ EXTRAS: web.AppKey[dict[str, Any]] = web.AppKey("extras")
 
 DB_SESSION = web.RequestKey("db", AsyncSession)
 LOG_FIELDS: web.RequestKey[dict[str, Any]] = web.RequestKey("log_fields")
-AVAILABILITY_CACHE = web.AppKey("availability_cache", TimedCache)
+AVAILABILITY_CACHE: web.AppKey[tuple[TimedCache, SingleFlight]] = web.AppKey("availability_cache")

@@ -74,3 +74,26 @@ async def test_dead_bookings_do_not_block_and_cannot_be_revived_over_others(
         dead.status = "confirmed"
         with pytest.raises(IntegrityError):
             await session.commit()
+
+
+async def test_a_span_over_two_days_is_refused(
+    sessionmaker: async_sessionmaker[AsyncSession], client_id: int
+) -> None:
+    """The bound that lets overlap checks skip a hall's history is itself enforced."""
+    with pytest.raises(IntegrityError):
+        await insert(sessionmaker, row(client_id, T0, 3 * 24 * 60, "confirmed", "L1"))
+
+
+async def test_overlap_found_across_midnight_and_deep_history(
+    sessionmaker: async_sessionmaker[AsyncSession], client_id: int
+) -> None:
+    for n in range(1, 40):  # older history the bounded search must not need
+        await insert(
+            sessionmaker, row(client_id, T0 - timedelta(days=n), 60, "completed", f"H{n}")
+        )
+    late = T0.replace(hour=20)  # 23:00 in Moscow, blocked past midnight UTC+3
+    await insert(sessionmaker, row(client_id, late, 120, "confirmed", "N1"))
+    with pytest.raises(IntegrityError):
+        await insert(
+            sessionmaker, row(client_id, late + timedelta(minutes=90), 60, "pending_payment", "N2")
+        )
