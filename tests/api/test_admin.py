@@ -202,9 +202,15 @@ async def test_confirm_expired_booking_after_its_start_is_refused(running: Runni
 
 @pytest.mark.parametrize(
     "query",
-    ["/api/bookings?limit=-1", "/api/bookings?limit=0", "/api/bookings?offset=-5",
-     "/api/bookings?status=paid", "/api/notifications?limit=-1",
-     "/api/notifications?status=lost", "/api/integrations/events?limit=-3"],
+    [
+        "/api/bookings?limit=-1",
+        "/api/bookings?limit=0",
+        "/api/bookings?offset=-5",
+        "/api/bookings?status=paid",
+        "/api/notifications?limit=-1",
+        "/api/notifications?status=lost",
+        "/api/integrations/events?limit=-3",
+    ],
 )
 async def test_bad_listing_parameters(running: Running, query: str) -> None:
     status, body = await running.api.admin("GET", query)
@@ -215,8 +221,12 @@ async def test_bad_listing_parameters(running: Running, query: str) -> None:
 async def test_no_token_learns_nothing_about_ids(running: Running) -> None:
     booking = await running.api.booked()
     payment = await running.api.start_payment(booking)
-    for path in (f"/api/bookings/{booking['id']}", "/api/bookings/999",
-                 f"/api/payments/{payment['id']}", "/api/payments/999"):
+    for path in (
+        f"/api/bookings/{booking['id']}",
+        "/api/bookings/999",
+        f"/api/payments/{payment['id']}",
+        "/api/payments/999",
+    ):
         assert (await running.api.call("GET", path))[0] == 401, path
     for booking_id in (booking["id"], 999):
         status, _ = await running.api.call(

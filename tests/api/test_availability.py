@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import insert
+from sqlalchemy import Table, insert
 
 from db.models import Closure
 from tests.conftest import Running
@@ -70,7 +70,7 @@ async def test_a_change_made_elsewhere_shows_within_two_seconds(running: Running
     async with running.sessionmaker() as session:
         # A plain Core statement, as another process's change looks from here.
         await session.execute(
-            insert(Closure.__table__).values(
+            insert(cast(Table, Closure.__table__)).values(
                 hall_id=None,
                 reason="elsewhere",
                 created_at=START,

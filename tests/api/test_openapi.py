@@ -334,11 +334,12 @@ async def test_real_answers_fit_the_schemas(running: Running) -> None:
 
     # A booking: create, conflicts, bad input, reading with and without tokens.
     booking = c.check("/api/bookings", "post", 201, await api.booked(day=3, hour=12))
-    for kw, wanted in (
+    cases: tuple[tuple[dict[str, Any], tuple[int, str]], ...] = (
         ({"day": 3, "hour": 12}, (409, "slot_taken")),
         ({"day": 3, "hour": 12, "minute": 10}, (400, "off_grid")),
         ({"hall_id": 99}, (404, "hall_not_found")),
-    ):
+    )
+    for kw, wanted in cases:
         status, body = await api.book(**kw)
         assert (status, body["error"]["code"]) == wanted
         c.check("/api/bookings", "post", status, body)

@@ -53,7 +53,9 @@ async def test_confirmation_email_with_calendar_file(
         f"Бронь {booking['code']} подтверждена",
     ]
     confirmed = to_client[1].message
-    body = confirmed.get_body(preferencelist=("plain",)).get_content()
+    plain = confirmed.get_body(preferencelist=("plain",))
+    assert plain is not None
+    body = plain.get_content()
     assert "Оплачено: 2 500 ₽ из 5 000 ₽" in body
     calendars = [
         p for p in confirmed.iter_attachments() if p.get_content_type() == "text/calendar"

@@ -59,9 +59,7 @@ async def test_failed_refund_is_retried_once_by_parallel_jobs(running: Running) 
     running.clock.advance(minutes=3)
     await retry_refunds(running.sessionmaker, running.deps)
     assert len(gateway.calls) == 2
-    status, events = await api.admin(
-        "GET", f"/api/integrations/events?booking_id={booking['id']}"
-    )
+    status, events = await api.admin("GET", f"/api/integrations/events?booking_id={booking['id']}")
     kinds = [e["type"] for e in events["events"]]
     assert kinds.count("refund.failed") == 1
     assert kinds.count("refund.succeeded") == 1
