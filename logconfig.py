@@ -6,11 +6,12 @@ fields named like tokens or card data are dropped.
 
 from __future__ import annotations
 
-import json
 import logging
 import sys
 from collections.abc import Iterable
 from datetime import UTC, datetime
+
+import orjson
 
 STANDARD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime", "taskName"}
 SECRET_FIELDS = {"token", "access_token", "password", "secret", "card", "pan", "authorization"}
@@ -23,7 +24,8 @@ class JsonFormatter(logging.Formatter):
 
     def _mask(self, text: str) -> str:
         for secret in self._secrets:
-            text = text.replace(secret, "***")
+            if secret in text:
+                text = text.replace(secret, "***")
         return text
 
     def format(self, record: logging.LogRecord) -> str:
@@ -39,7 +41,7 @@ class JsonFormatter(logging.Formatter):
             data[key] = value
         if record.exc_info:
             data["exc"] = self.formatException(record.exc_info)
-        return self._mask(json.dumps(data, ensure_ascii=False, default=str))
+        return self._mask(orjson.dumps(data, default=str).decode())
 
 
 def setup_logging(level: str, secrets: Iterable[str] = ()) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
 import sys
@@ -63,8 +64,9 @@ async def test_run_serves_then_stops_gracefully_on_sigterm(tmp_path: Path) -> No
             await proc.wait()
     assert proc.returncode == 0
     log = stderr.decode()
-    assert '"msg": "stopped"' in log
-    assert '"path": "/api/bookings"' in log
+    lines = [json.loads(line) for line in log.splitlines() if line.startswith("{")]
+    assert lines[-1]["msg"] == "stopped"
+    assert any(r["msg"] == "request" and r["path"] == "/api/bookings" for r in lines)
     assert SECRET not in log
 
 
