@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 
 from aiohttp import ClientSession, ClientTimeout, web
@@ -11,7 +12,16 @@ from booking.calendar_cache import SingleFlight, TimedCache
 from booking.config import BookingDeps
 from settings import Settings
 from webhooks import api_admin, api_bookings, api_payments, checkout, health
-from webhooks.keys import AVAILABILITY_CACHE, DEPS, EXTRAS, HTTP, SESSIONMAKER, SETTINGS
+from webhooks.access_log import AccessLog
+from webhooks.keys import (
+    ACCESS_LOG,
+    AVAILABILITY_CACHE,
+    DEPS,
+    EXTRAS,
+    HTTP,
+    SESSIONMAKER,
+    SETTINGS,
+)
 from webhooks.middlewares import access_log_middleware, error_middleware, session_middleware
 from webhooks.openapi import routes as openapi_routes
 
@@ -30,6 +40,8 @@ def create_app(
     app[DEPS] = deps
     app[EXTRAS] = {}
     app[AVAILABILITY_CACHE] = (TimedCache(), SingleFlight())
+    app[ACCESS_LOG] = AccessLog(logging.getLogger("studio.http").isEnabledFor(logging.INFO))
+    app.cleanup_ctx.append(app[ACCESS_LOG].run)
     app.cleanup_ctx.append(_http_client)
     for table in (
         health.routes,

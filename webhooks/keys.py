@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from booking.calendar_cache import SingleFlight, TimedCache
 from booking.config import BookingDeps
 from settings import Settings
+from webhooks.access_log import AccessLog
 
 SETTINGS = web.AppKey("settings", Settings)
 SESSIONMAKER: web.AppKey[async_sessionmaker[AsyncSession]] = web.AppKey("sessionmaker")
@@ -20,3 +21,4 @@ EXTRAS: web.AppKey[dict[str, Any]] = web.AppKey("extras")
 DB_SESSION = web.RequestKey("db", AsyncSession)
 LOG_FIELDS: web.RequestKey[dict[str, Any]] = web.RequestKey("log_fields")
 AVAILABILITY_CACHE: web.AppKey[tuple[TimedCache, SingleFlight]] = web.AppKey("availability_cache")
+ACCESS_LOG = web.AppKey("access_log", AccessLog)

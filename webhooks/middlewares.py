@@ -16,7 +16,7 @@ from webhooks.errors import (
     error_response,
     validation_error_response,
 )
-from webhooks.keys import DB_SESSION, LOG_FIELDS, SESSIONMAKER
+from webhooks.keys import ACCESS_LOG, DB_SESSION, LOG_FIELDS, SESSIONMAKER
 
 log = logging.getLogger("studio.http")
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -57,14 +57,13 @@ async def access_log_middleware(request: web.Request, handler: Handler) -> web.S
     started = time.perf_counter()
     response = await handler(request)
     if request.path not in ("/health", "/ready"):
-        log.info(
-            "request",
-            extra={
+        request.app[ACCESS_LOG].record(
+            {
                 "method": request.method,
                 "path": request.path,
                 "status": response.status,
                 "ms": round((time.perf_counter() - started) * 1000, 1),
-                **{k: v for k, v in request.get(LOG_FIELDS, {}).items()},
-            },
+                **request.get(LOG_FIELDS, {}),
+            }
         )
     return response
