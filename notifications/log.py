@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -27,7 +27,6 @@ class Channels:
     admin_telegram_ids: tuple[int, ...] = ()
     admin_emails: tuple[str, ...] = ()
     studio_address: str = ""
-    extra: dict[str, Any] = field(default_factory=dict)
 
     def names(self) -> list[str]:
         return [name for name, on in (("telegram", self.telegram), ("email", self.email)) if on]

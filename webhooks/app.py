@@ -17,7 +17,6 @@ from webhooks.keys import (
     ACCESS_LOG,
     AVAILABILITY_CACHE,
     DEPS,
-    EXTRAS,
     HTTP,
     SESSIONMAKER,
     SETTINGS,
@@ -38,7 +37,6 @@ def create_app(
     app[SETTINGS] = settings
     app[SESSIONMAKER] = sessionmaker
     app[DEPS] = deps
-    app[EXTRAS] = {}
     app[AVAILABILITY_CACHE] = (TimedCache(), SingleFlight())
     app[ACCESS_LOG] = AccessLog(logging.getLogger("studio.http").isEnabledFor(logging.INFO))
     app.cleanup_ctx.append(app[ACCESS_LOG].run)

@@ -16,7 +16,6 @@ SETTINGS = web.AppKey("settings", Settings)
 SESSIONMAKER: web.AppKey[async_sessionmaker[AsyncSession]] = web.AppKey("sessionmaker")
 DEPS = web.AppKey("deps", BookingDeps)
 HTTP = web.AppKey("http", ClientSession)
-EXTRAS: web.AppKey[dict[str, Any]] = web.AppKey("extras")
 
 DB_SESSION = web.RequestKey("db", AsyncSession)
 LOG_FIELDS: web.RequestKey[dict[str, Any]] = web.RequestKey("log_fields")
