@@ -27,13 +27,13 @@ import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from types import TracebackType
-from typing import Any, Literal, Self
+from typing import Any, Literal
 from urllib.parse import parse_qsl
 
 from aiohttp import ClientSession, ClientTimeout, web
 
 from payments.signing import sber_checksum
+from tests.fakes.local_server import LocalServer
 
 Failure = int | Literal["timeout", "garbage"]
 JSON = dict[str, Any]
@@ -107,7 +107,7 @@ def _kopecks(raw: str | None, name: str) -> int:
     return int(raw)
 
 
-class FakeSber:
+class FakeSber(LocalServer):
     """An in-memory Sber merchant on 127.0.0.1; use ``async with FakeSber(...) as sb``."""
 
     def __init__(
@@ -123,7 +123,7 @@ class FakeSber:
         self.password = password
         self.callback_token = callback_token
         self.timeout_delay = timeout_delay
-        self.host = host
+        super().__init__(host)
         #: Legacy style: success answers without ``errorCode`` when True.
         self.omit_success_error_code = False
         #: Every request received, oldest first (including rejected and failed ones).
@@ -133,30 +133,15 @@ class FakeSber:
         self.refunds_made = 0
         self._orders: dict[str, _Order] = {}
         self._failures: list[_Failure] = []
-        self._runner: web.AppRunner | None = None
-        self._stopping = asyncio.Event()
-        self._base_url: str | None = None
 
     # --- lifecycle ------------------------------------------------------------------------
-
-    @property
-    def base_url(self) -> str:
-        """``http://127.0.0.1:<port>``."""
-        if self._base_url is None:
-            raise RuntimeError("the fake is not started")
-        return self._base_url
 
     @property
     def api_url(self) -> str:
         """The value for the app's ``SBER_API_URL`` setting: ``base_url + "/payment/rest"``."""
         return self.base_url + PREFIX
 
-    async def start(self) -> str:
-        """Listen on a free port; return ``base_url``."""
-        if self._runner is not None:
-            raise RuntimeError("already started")
-        self._stopping = asyncio.Event()
-        app = web.Application()
+    def _routes(self, app: web.Application) -> None:
         handlers: dict[str, _Handler] = {
             "register": self._register,
             "getOrderStatusExtended": self._status,
@@ -167,32 +152,6 @@ class FakeSber:
             run = self._op(name, handlers[name])
             app.router.add_get(f"{PREFIX}/{name}.do", run)
             app.router.add_post(f"{PREFIX}/{name}.do", run)
-        runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
-        await runner.setup()
-        site = web.TCPSite(runner, self.host, 0)
-        await site.start()
-        self._runner = runner
-        self._base_url = f"http://{self.host}:{runner.addresses[0][1]}"
-        return self._base_url
-
-    async def stop(self) -> None:
-        """Release held ("timeout") answers and shut the server down."""
-        self._stopping.set()
-        runner, self._runner = self._runner, None
-        if runner is not None:
-            await runner.cleanup()
-
-    async def __aenter__(self) -> Self:
-        await self.start()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.stop()
 
     # --- controls -------------------------------------------------------------------------
 

@@ -27,12 +27,12 @@ import json
 import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from types import TracebackType
-from typing import Any, Literal, Self, TypeGuard
+from typing import Any, Literal, TypeGuard
 
 from aiohttp import ClientSession, ClientTimeout, web
 
 from payments.signing import tinkoff_token, verify_tinkoff_token
+from tests.fakes.local_server import LocalServer
 
 Failure = int | Literal["timeout", "garbage"]
 JSON = dict[str, Any]
@@ -132,7 +132,7 @@ def _check_receipt(receipt: object, amount: int) -> None:
         raise _Fail(ERR_PARAMS, "Неверные параметры.", "Sum of Receipt.Items.Amount != Amount")
 
 
-class FakeTinkoff:
+class FakeTinkoff(LocalServer):
     """An in-memory T-Bank terminal on 127.0.0.1; use ``async with FakeTinkoff(...) as tb``."""
 
     def __init__(
@@ -146,7 +146,7 @@ class FakeTinkoff:
         self.terminal_key = terminal_key
         self.password = password
         self.timeout_delay = timeout_delay
-        self.host = host
+        super().__init__(host)
         #: Every request received, oldest first (including rejected and failed ones).
         self.requests: list[SeenRequest] = []
         #: Successful Init calls and refund/reversal operations actually performed.
@@ -156,30 +156,15 @@ class FakeTinkoff:
         self._order_ids: set[str] = set()
         self._ids = itertools.count(7_277_900_132)
         self._failures: list[_Failure] = []
-        self._runner: web.AppRunner | None = None
-        self._stopping = asyncio.Event()
-        self._base_url: str | None = None
 
     # --- lifecycle ------------------------------------------------------------------------
-
-    @property
-    def base_url(self) -> str:
-        """``http://127.0.0.1:<port>``."""
-        if self._base_url is None:
-            raise RuntimeError("the fake is not started")
-        return self._base_url
 
     @property
     def api_url(self) -> str:
         """The value for the app's ``TINKOFF_API_URL`` setting (``base_url`` + ``/v2``)."""
         return f"{self.base_url}/v2"
 
-    async def start(self) -> str:
-        """Listen on a free port; return ``base_url``."""
-        if self._runner is not None:
-            raise RuntimeError("already started")
-        self._stopping = asyncio.Event()
-        app = web.Application()
+    def _routes(self, app: web.Application) -> None:
         handlers: dict[str, _Handler] = {
             "Init": self._init,
             "GetState": self._get_state,
@@ -189,32 +174,6 @@ class FakeTinkoff:
         for name in _METHODS:
             for prefix in ("", "/v2"):
                 app.router.add_post(f"{prefix}/{name}", self._op(name, handlers[name]))
-        runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
-        await runner.setup()
-        site = web.TCPSite(runner, self.host, 0)
-        await site.start()
-        self._runner = runner
-        self._base_url = f"http://{self.host}:{runner.addresses[0][1]}"
-        return self._base_url
-
-    async def stop(self) -> None:
-        """Release held ("timeout") answers and shut the server down."""
-        self._stopping.set()
-        runner, self._runner = self._runner, None
-        if runner is not None:
-            await runner.cleanup()
-
-    async def __aenter__(self) -> Self:
-        await self.start()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.stop()
 
     # --- controls -------------------------------------------------------------------------
 

@@ -34,10 +34,11 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
-from types import TracebackType
-from typing import Any, Literal, Self
+from typing import Any, Literal
 
 from aiohttp import ClientSession, ClientTimeout, web
+
+from tests.fakes.local_server import LocalServer
 
 Failure = int | Literal["timeout", "garbage"]
 JSON = dict[str, Any]
@@ -239,7 +240,7 @@ def _error(status: int, code: str, description: str, parameter: str | None = Non
     return web.json_response(_error_body(code, description, parameter), status=status)
 
 
-class FakeYooKassa:
+class FakeYooKassa(LocalServer):
     """An in-memory YooKassa on 127.0.0.1; use ``async with FakeYooKassa(...) as yk``."""
 
     def __init__(
@@ -248,7 +249,7 @@ class FakeYooKassa:
         self.shop_id = shop_id
         self.secret_key = secret_key
         self.timeout_delay = timeout_delay
-        self.host = host
+        super().__init__(host)
         #: Every request received, oldest first (including rejected and failed ones).
         self.requests: list[SeenRequest] = []
         #: Payments and refunds actually created (idempotent repeats are not counted).
@@ -260,30 +261,15 @@ class FakeYooKassa:
         self._refunds: dict[str, _Refund] = {}
         self._idempotency: dict[tuple[str, str], tuple[str, JSON]] = {}
         self._failures: list[_Failure] = []
-        self._runner: web.AppRunner | None = None
-        self._stopping = asyncio.Event()
-        self._base_url: str | None = None
 
     # --- lifecycle ------------------------------------------------------------------------
-
-    @property
-    def base_url(self) -> str:
-        """``http://127.0.0.1:<port>``; usable as the SDK's ``api_url`` as is."""
-        if self._base_url is None:
-            raise RuntimeError("the fake is not started")
-        return self._base_url
 
     @property
     def api_url(self) -> str:
         """The value for the app's ``YOOKASSA_API_URL`` setting (same as ``base_url``)."""
         return self.base_url
 
-    async def start(self) -> str:
-        """Listen on a free port; return ``base_url``."""
-        if self._runner is not None:
-            raise RuntimeError("already started")
-        self._stopping = asyncio.Event()
-        app = web.Application()
+    def _routes(self, app: web.Application) -> None:
         for prefix in ("", _PREFIX):
             router = app.router
             router.add_post(f"{prefix}/payments", self._op("payments.create", self._create))
@@ -296,33 +282,6 @@ class FakeYooKassa:
             )
             router.add_post(f"{prefix}/refunds", self._op("refunds.create", self._create_refund))
             router.add_get(f"{prefix}/refunds/{{id}}", self._op("refunds.get", self._get_refund))
-        runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
-        await runner.setup()
-        site = web.TCPSite(runner, self.host, 0)
-        await site.start()
-        port = runner.addresses[0][1]
-        self._runner = runner
-        self._base_url = f"http://{self.host}:{port}"
-        return self._base_url
-
-    async def stop(self) -> None:
-        """Release held ("timeout") answers and shut the server down."""
-        self._stopping.set()
-        runner, self._runner = self._runner, None
-        if runner is not None:
-            await runner.cleanup()
-
-    async def __aenter__(self) -> Self:
-        await self.start()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.stop()
 
     # --- controls -------------------------------------------------------------------------
 
