@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -13,15 +13,20 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.pool import AsyncAdaptedQueuePool
 
+from db.sqlite_driver import inline_creator
+
 
 def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
     """Build the engine with the settings each backend needs.
 
     SQLite allows one writer at a time; a single pooled connection serialises the process's
     transactions in the pool instead of failing with "database is locked", and WAL keeps
-    readers in other processes (backups, the CLI) off the writer's way.
+    readers in other processes (backups, the CLI) off the writer's way. Its calls run on the
+    loop's thread (db.sqlite_driver), waiting out other processes' locks asynchronously.
     """
     if url.startswith("sqlite"):
+        parsed = make_url(url)
+        args, kwargs = parsed.get_dialect()().create_connect_args(parsed)
         engine = create_async_engine(
             url,
             echo=echo,
@@ -29,7 +34,7 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
             pool_size=1,
             max_overflow=0,
             pool_timeout=60,
-            connect_args={"timeout": 30},
+            async_creator=inline_creator(list(args), dict(kwargs)),
         )
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
@@ -43,7 +48,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute("PRAGMA busy_timeout=0")  # lock waits happen in db.sqlite_driver
     cursor.close()
 
 
