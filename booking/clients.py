@@ -122,7 +122,7 @@ async def make_offer(
     """
     if minutes not in await durations_at(session, deps, hall_id, start):
         raise SlotTakenError("slot_taken", "This time is no longer free.")
-    hall = await active_hall(session, hall_id)
+    hall = await active_hall(session, hall_id, deps.now())
     end = start + timedelta(minutes=minutes)
     total = quote(start, end, hall.hourly_price, price_bands(hall), deps.rules.tz)
     prepay = prepayment_amount(total, deps.rules.prepayment_percent)

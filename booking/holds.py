@@ -103,11 +103,11 @@ async def hold_booking(
     constraint decides races between processes.
     """
     now = deps.now()
-    hall = await active_hall(session, request.hall_id)
+    hall = await active_hall(session, request.hall_id, now, fresh=True)
     blocked = blocked_interval(request.start, request.end, hall.buffer_minutes)
     for stale in await queries.overdue_holds_in(session, hall.id, blocked.start, blocked.end, now):
         expire_one(session, stale)
-    schedule = await load_schedule(session, deps, hall, request.start, request.end)
+    schedule = await load_schedule(session, deps, hall, request.start, request.end, fresh=True)
     validate_booking(
         request.start,
         request.end,

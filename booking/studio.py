@@ -6,8 +6,18 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import make_transient_to_detached
 
-from booking.calendar_cache import HOURS_MAX_AGE, MAX_AGE, TimedCache, epoch
+from booking.calendar_cache import (
+    HOURS_MAX_AGE,
+    MAX_AGE,
+    DaySpans,
+    Span,
+    TimedCache,
+    base_epoch,
+    day_version,
+    utc_days,
+)
 from booking.config import BookingDeps
 from booking.domain.calendar import (
     STEP_MINUTES,
@@ -56,14 +66,16 @@ def price_bands(hall: Hall) -> list[PriceBand]:
     ]
 
 
-_hours = TimedCache(max_entries=1)
+_hours = TimedCache(max_entries=1, current=base_epoch)
+_halls = TimedCache(max_entries=256, current=base_epoch)
+_spans = DaySpans()
 
 
 async def studio_hours(session: AsyncSession, now: datetime) -> dict[int, DayHours]:
     """Opening hours per weekday; they rarely change, so they are kept for a while."""
     cached: dict[int, DayHours] | None = _hours.get("hours", now)
     if cached is None:
-        at = epoch()
+        at = base_epoch()
         cached = {
             row.weekday: DayHours(row.open_minute, row.close_minute)
             for row in await queries.studio_hours(session)
@@ -80,30 +92,102 @@ async def hall_calendar(session: AsyncSession, hall: Hall, now: datetime) -> Hal
     )
 
 
-async def active_hall(session: AsyncSession, hall_id: int) -> Hall:
-    hall = await queries.hall_by_id(session, hall_id)
-    if hall is None or not hall.active:
-        raise NotFound("hall_not_found", f"Hall {hall_id} does not exist.")
+async def active_hall(
+    session: AsyncSession, hall_id: int, now: datetime, *, fresh: bool = False
+) -> Hall:
+    """A bookable hall, read-only: a copy kept for a short while and attached to no session,
+    so concurrent updates and requests share it safely. `fresh` reads the database (the
+    hold prices from it); changing a hall goes through db.queries.hall_by_id."""
+    hall: Hall | None = None if fresh else _halls.get(hall_id, now)
+    if hall is None:
+        at = base_epoch()
+        loaded = await queries.hall_by_id(session, hall_id)
+        if loaded is None or not loaded.active:
+            raise NotFound("hall_not_found", f"Hall {hall_id} does not exist.")
+        hall = _detached_copy(loaded)
+        _halls.put(hall_id, hall, now + MAX_AGE, at)
     return hall
 
 
+def _detached_copy(hall: Hall) -> Hall:
+    columns = {attr.key: getattr(hall, attr.key) for attr in Hall.__mapper__.column_attrs}
+    copy = Hall(**columns)
+    make_transient_to_detached(copy)
+    return copy
+
+
 async def load_schedule(
-    session: AsyncSession, deps: BookingDeps, hall: Hall, start: datetime, end: datetime
+    session: AsyncSession,
+    deps: BookingDeps,
+    hall: Hall,
+    start: datetime,
+    end: datetime,
+    *,
+    fresh: bool = False,
 ) -> HallSchedule:
-    """Busy time and closures around [start, end), widened by a day for buffers."""
+    """Busy time and closures around [start, end), widened by a day for buffers. Read per
+    UTC day from the day cache where its marks allow; `fresh` (the hold) always queries."""
     now = deps.now()
     lo, hi = start - timedelta(days=1), end + timedelta(days=1)
-    busy: list[Interval] = []
-    closures: list[Interval] = []
-    valid_until = now + MAX_AGE
-    for kind, span_start, span_end, expires in await queries.calendar_spans(
-        session, hall.id, lo, hi, now=now
-    ):
-        (busy if kind == "b" else closures).append(Interval(span_start, span_end))
-        if expires is not None and kind == "b":
-            valid_until = min(valid_until, expires)  # the hold frees its slot then
+    if fresh:
+        spans, valid_until = await _read_days(session, hall.id, list(utc_days(lo, hi)), now)
+    else:
+        spans, valid_until = await _cached_days(session, hall.id, lo, hi, now)
+    ordered = sorted(spans, key=lambda span: (span[1], span[2]))
+    busy = [Interval(span[1], span[2]) for span in ordered if span[0] == "b"]
+    closures = [Interval(span[1], span[2]) for span in ordered if span[0] != "b"]
     calendar = await hall_calendar(session, hall, now)
     return HallSchedule(hall, calendar, busy, closures, valid_until)
+
+
+async def _cached_days(
+    session: AsyncSession, hall_id: int, lo: datetime, hi: datetime, now: datetime
+) -> tuple[set[Span], datetime]:
+    """The spans of every UTC day [lo, hi] touches, each once, and until when they hold.
+    Days not cached are read in one query."""
+    days = list(utc_days(lo, hi))
+    found: set[Span] = set()
+    valid_until = now + MAX_AGE
+    missing: list[date] = []
+    for day in days:
+        cached = _spans.get(hall_id, day, now)
+        if cached is None:
+            missing.append(day)
+        else:
+            found.update(cached[1])
+            valid_until = min(valid_until, cached[0])
+    if missing:
+        wanted = days[days.index(missing[0]) : days.index(missing[-1]) + 1]
+        spans, until = await _read_days(session, hall_id, wanted, now)
+        found |= spans
+        valid_until = min(valid_until, until)
+    return found, valid_until
+
+
+async def _read_days(
+    session: AsyncSession, hall_id: int, days: list[date], now: datetime
+) -> tuple[set[Span], datetime]:
+    """One query for consecutive UTC days; each day is cached with the marks seen before
+    reading, so a change committed meanwhile leaves the entry stale."""
+    marks = {day: (base_epoch(), day_version(hall_id, day)) for day in days}
+    window_start = datetime.combine(days[0], time(0), tzinfo=UTC)
+    window_end = datetime.combine(days[-1] + timedelta(days=1), time(0), tzinfo=UTC)
+    per_day: dict[date, list[Span]] = {day: [] for day in days}
+    for span in await queries.calendar_spans(session, hall_id, window_start, window_end, now=now):
+        for day in utc_days(max(span[1], window_start), min(span[2], window_end)):
+            if day in per_day:
+                per_day[day].append(span)
+    found: set[Span] = set()
+    valid_until = now + MAX_AGE
+    for day, day_spans in per_day.items():
+        day_until = now + MAX_AGE
+        for kind, _start, _end, expires in day_spans:
+            if kind == "b" and expires is not None:
+                day_until = min(day_until, expires)  # the hold frees its slot then
+        _spans.put(hall_id, day, tuple(day_spans), day_until, marks[day])
+        found.update(day_spans)
+        valid_until = min(valid_until, day_until)
+    return found, valid_until
 
 
 def day_bounds(first: date, last: date, deps: BookingDeps) -> tuple[datetime, datetime]:
@@ -130,7 +214,7 @@ async def availability_view(
         raise BookingRuleError("bad_range", "end_date is before start_date.")
     if (last - first).days + 1 > MAX_RANGE_DAYS:
         raise BookingRuleError("range_too_long", f"At most {MAX_RANGE_DAYS} days at once.")
-    hall = await active_hall(session, hall_id)
+    hall = await active_hall(session, hall_id, deps.now())
     start, end = day_bounds(first, last, deps)
     schedule = await load_schedule(session, deps, hall, start, end)
     now = deps.now()
@@ -157,7 +241,7 @@ async def durations_at(
     session: AsyncSession, deps: BookingDeps, hall_id: int, start: datetime
 ) -> list[int]:
     """Lengths a booking starting at `start` can have now (for the bot's duration step)."""
-    hall = await active_hall(session, hall_id)
+    hall = await active_hall(session, hall_id, deps.now())
     schedule = await load_schedule(session, deps, hall, start, start + timedelta(days=1))
     return fitting_durations(
         start, schedule.calendar, deps.rules.window, schedule.busy, schedule.closures, deps.now()

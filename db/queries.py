@@ -6,7 +6,18 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, and_, func, literal, null, or_, select, type_coerce, union_all
+from sqlalchemy import (
+    Select,
+    and_,
+    bindparam,
+    func,
+    literal,
+    null,
+    or_,
+    select,
+    type_coerce,
+    union_all,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import (
@@ -77,22 +88,20 @@ async def busy_spans(
     return [(row[0], row[1]) for row in await session.execute(stmt)]
 
 
-async def calendar_spans(
-    session: AsyncSession, hall_id: int, start: datetime, end: datetime, *, now: datetime
-) -> list[tuple[str, datetime, datetime, datetime | None]]:
-    """Busy time ("b", with the hold's expiry) and closures ("c") of a hall in one query."""
+def _calendar_spans_statement() -> Select[Any]:
+    """Built once: the bot and the availability API ask it for every screen."""
     busy = select(
         literal("b").label("kind"),
         Booking.start_at.label("start_at"),
         Booking.blocked_until.label("end_at"),
         Booking.hold_expires_at.label("expires"),
     ).where(
-        Booking.hall_id == hall_id,
+        Booking.hall_id == bindparam("hall_id"),
         Booking.status.in_(LIVE),
-        Booking.start_at > start - MAX_BLOCKED_SPAN,
-        Booking.start_at < end,
-        Booking.blocked_until > start,
-        or_(Booking.status != "pending_payment", Booking.hold_expires_at > now),
+        Booking.start_at > bindparam("lookback"),
+        Booking.start_at < bindparam("end"),
+        Booking.blocked_until > bindparam("start"),
+        or_(Booking.status != "pending_payment", Booking.hold_expires_at > bindparam("now")),
     )
     closed = select(
         literal("c").label("kind"),
@@ -100,18 +109,35 @@ async def calendar_spans(
         Closure.end_at.label("end_at"),
         null().label("expires"),
     ).where(
-        or_(Closure.hall_id.is_(None), Closure.hall_id == hall_id),
-        Closure.start_at < end,
-        Closure.end_at > start,
+        or_(Closure.hall_id.is_(None), Closure.hall_id == bindparam("hall_id")),
+        Closure.start_at < bindparam("end"),
+        Closure.end_at > bindparam("start"),
     )
     both = union_all(busy, closed).subquery()
-    stmt = select(
+    return select(
         both.c.kind,
         type_coerce(both.c.start_at, UTCDateTime()),
         type_coerce(both.c.end_at, UTCDateTime()),
         type_coerce(both.c.expires, UTCDateTime()),
     )
-    return [(row[0], row[1], row[2], row[3]) for row in await session.execute(stmt)]
+
+
+_CALENDAR_SPANS = _calendar_spans_statement()
+
+
+async def calendar_spans(
+    session: AsyncSession, hall_id: int, start: datetime, end: datetime, *, now: datetime
+) -> list[tuple[str, datetime, datetime, datetime | None]]:
+    """Busy time ("b", with the hold's expiry) and closures ("c") of a hall in one query."""
+    params = {
+        "hall_id": hall_id,
+        "lookback": start - MAX_BLOCKED_SPAN,
+        "start": start,
+        "end": end,
+        "now": now,
+    }
+    rows = await session.execute(_CALENDAR_SPANS, params)
+    return [(row[0], row[1], row[2], row[3]) for row in rows]
 
 
 async def closure_spans(

@@ -3,11 +3,21 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from booking.calendar_cache import SingleFlight, TimedCache, calendar_changed, epoch
+from booking.calendar_cache import (
+    DaySpans,
+    SingleFlight,
+    Span,
+    TimedCache,
+    base_epoch,
+    calendar_changed,
+    day_version,
+    days_changed,
+    epoch,
+)
 
 NOW = datetime(2026, 12, 1, tzinfo=UTC)
 
@@ -59,3 +69,26 @@ async def test_a_failure_reaches_every_waiter() -> None:
     assert all(isinstance(r, LookupError) for r in results)
     with pytest.raises(LookupError):
         await flights.run("k", compute)
+
+
+def test_day_spans_follow_their_own_day_and_the_base_epoch() -> None:
+    spans = DaySpans()
+    monday, tuesday = date(2026, 12, 7), date(2026, 12, 8)
+    held: tuple[Span, ...] = (("b", NOW, NOW + timedelta(hours=1), None),)
+    for day in (monday, tuesday):
+        spans.put(1, day, held, NOW + timedelta(seconds=2), (base_epoch(), day_version(1, day)))
+    days_changed([(1, monday)])  # a booking on Monday
+    assert spans.get(1, monday, NOW) is None
+    assert spans.get(1, tuesday, NOW) == (NOW + timedelta(seconds=2), held)
+    assert spans.get(2, tuesday, NOW) is None  # another hall was never read
+    calendar_changed()  # a closure: every day is read again
+    assert spans.get(1, tuesday, NOW) is None
+
+
+def test_a_day_read_across_a_commit_is_not_served() -> None:
+    spans = DaySpans()
+    day = date(2026, 12, 9)
+    marks = (base_epoch(), day_version(1, day))  # taken before the query
+    days_changed([(1, day)])  # another session commits a booking meanwhile
+    spans.put(1, day, (), NOW + timedelta(seconds=2), marks)
+    assert spans.get(1, day, NOW) is None
