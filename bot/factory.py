@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+import orjson
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
-from aiogram.client.telegram import TelegramAPIServer
+from aiogram.client.telegram import PRODUCTION, TelegramAPIServer
 from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage, DefaultKeyBuilder
 from aiogram.fsm.storage.memory import MemoryStorage, SimpleEventIsolation
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -29,6 +30,7 @@ _PINNED_METHODS = (
     "SendMessage",
     "SendDocument",
     "EditMessageText",
+    "EditScreen",
     "EditMessageReplyMarkup",
     "AnswerCallbackQuery",
     "DeleteMessage",
@@ -46,9 +48,16 @@ def pin_response_types() -> None:
     from aiogram import methods
     from aiogram.client.session.base import Response
 
+    from bot import methods as own_methods
+
     generic: Any = Response
     for name in _PINNED_METHODS:
-        _PINNED.append(generic[getattr(methods, name).__returning__])
+        method = getattr(methods, name, None) or getattr(own_methods, name)
+        _PINNED.append(generic[method.__returning__])
+
+
+def _dumps(value: Any) -> str:
+    return orjson.dumps(value).decode()
 
 
 def create_bot(settings: Settings | BotSettings) -> Bot | None:
@@ -58,9 +67,8 @@ def create_bot(settings: Settings | BotSettings) -> Bot | None:
         return None
     pin_response_types()
     server = bot_settings.telegram_api_server
-    session = (
-        AiohttpSession(api=TelegramAPIServer.from_base(server)) if server else AiohttpSession()
-    )
+    api = TelegramAPIServer.from_base(server) if server else PRODUCTION
+    session = AiohttpSession(api=api, json_loads=orjson.loads, json_dumps=_dumps)
     return Bot(
         bot_settings.bot_token.get_secret_value(),
         session=session,

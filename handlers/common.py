@@ -19,6 +19,7 @@ from aiogram.types import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.methods import EditScreen
 from keyboards.payment import without_url_buttons
 
 log = logging.getLogger(__name__)
@@ -108,7 +109,15 @@ async def show(
 async def _edit(message: Message, screen: Screen) -> bool:
     markup = screen.markup if isinstance(screen.markup, InlineKeyboardMarkup) else None
     try:
-        await patiently(lambda: message.edit_text(screen.text, reply_markup=markup))
+        assert message.bot is not None
+        bot = message.bot
+        edit = EditScreen(
+            chat_id=message.chat.id,
+            message_id=message.message_id,
+            text=screen.text,
+            reply_markup=markup,
+        )
+        await patiently(lambda: bot(edit))
         return True
     except TelegramBadRequest as exc:
         if "not modified" in exc.message:
