@@ -121,7 +121,7 @@ def settle_heap() -> None:
     every full collection cost the bot a tenth of its time (docs/BENCHMARKS.md)."""
     gc.collect()
     gc.freeze()
-    gc.set_threshold(10_000, 20, 20)
+    gc.set_threshold(50_000, 20, 100)
 
 
 async def run(settings: Settings) -> None:

@@ -20,7 +20,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 from collections.abc import Awaitable, Callable, Iterable, Iterator
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import event, inspect
@@ -72,10 +72,7 @@ def days_changed(keys: Iterable[tuple[int, date]]) -> None:
 def utc_days(start: datetime, end: datetime) -> Iterator[date]:
     """The UTC days [start, end] touches (end included: a span ending at midnight still
     bounds the next day's first start by its buffer)."""
-    day, last = start.date(), end.date()
-    while day <= last:
-        yield day
-        day += timedelta(days=1)
+    return utc_days_between(start.astimezone(UTC).date(), end.astimezone(UTC).date())
 
 
 def _booking_days(booking: Booking) -> set[tuple[int, date]]:
@@ -216,3 +213,40 @@ class DaySpans:
 
     def clear(self) -> None:
         self._entries.clear()
+
+
+Marks = tuple[int, tuple[int, ...]]
+
+
+def window_marks(hall_id: int, start: datetime, end: datetime) -> Marks:
+    """The base epoch and the versions of the hall's UTC days [start, end] touches."""
+    versions = tuple(_day_versions.get((hall_id, day), 0) for day in utc_days(start, end))
+    return _base_epoch, versions
+
+
+def utc_days_between(first: date, last: date) -> Iterator[date]:
+    day = first
+    while day <= last:
+        yield day
+        day += timedelta(days=1)
+
+
+class WindowCache:
+    """Answers computed over a window of one hall's days (a month of free starts), good
+    while the marks of those days are the ones seen before computing and a moment has not
+    passed."""
+
+    def __init__(self, max_entries: int = 512) -> None:
+        self._entries: dict[Any, tuple[Marks, datetime, Any]] = {}
+        self._max = max_entries
+
+    def get(self, key: Any, marks: Marks, now: datetime) -> Any | None:
+        entry = self._entries.get(key)
+        if entry is None or entry[0] != marks or now >= entry[1]:
+            return None
+        return entry[2]
+
+    def put(self, key: Any, value: Any, marks: Marks, valid_until: datetime) -> None:
+        if len(self._entries) >= self._max:
+            self._entries.clear()
+        self._entries[key] = (marks, valid_until, value)

@@ -14,9 +14,11 @@ from booking.calendar_cache import (
     DaySpans,
     Span,
     TimedCache,
+    WindowCache,
     base_epoch,
     day_version,
     utc_days,
+    window_marks,
 )
 from booking.config import BookingDeps
 from booking.domain.calendar import (
@@ -69,6 +71,7 @@ def price_bands(hall: Hall) -> list[PriceBand]:
 _hours = TimedCache(max_entries=1, current=base_epoch)
 _halls = TimedCache(max_entries=256, current=base_epoch)
 _spans = DaySpans()
+_views = WindowCache()
 
 
 async def studio_hours(session: AsyncSession, now: datetime) -> dict[int, DayHours]:
@@ -214,10 +217,16 @@ async def availability_view(
         raise BookingRuleError("bad_range", "end_date is before start_date.")
     if (last - first).days + 1 > MAX_RANGE_DAYS:
         raise BookingRuleError("range_too_long", f"At most {MAX_RANGE_DAYS} days at once.")
-    hall = await active_hall(session, hall_id, deps.now())
-    start, end = day_bounds(first, last, deps)
-    schedule = await load_schedule(session, deps, hall, start, end)
     now = deps.now()
+    hall = await active_hall(session, hall_id, now)
+    start, end = day_bounds(first, last, deps)
+    lo, hi = start - timedelta(days=1), end + timedelta(days=1)
+    marks = window_marks(hall_id, lo, hi)
+    key = (hall_id, first, last)
+    cached: AvailabilityView | None = _views.get(key, marks, now)
+    if cached is not None and cached.hall is hall:
+        return cached
+    schedule = await load_schedule(session, deps, hall, start, end)
     days = availability(
         first,
         last,
@@ -227,7 +236,9 @@ async def availability_view(
         schedule.closures,
         now,
     )
-    return AvailabilityView(hall, days, min(schedule.valid_until, next_change(deps, now)))
+    view = AvailabilityView(hall, days, min(schedule.valid_until, next_change(deps, now)))
+    _views.put(key, view, marks, view.valid_until)
+    return view
 
 
 async def hall_availability(

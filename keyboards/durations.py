@@ -7,11 +7,12 @@ from collections.abc import Sequence
 from aiogram.types import InlineKeyboardMarkup
 
 from keyboards.callbacks import DayCallback, DurationCallback
-from keyboards.rows import button, in_rows, markup
+from keyboards.rows import button, in_rows, markup, shared
 
 PER_ROW = 3
 
 
+@shared
 def durations_keyboard(
     *,
     hall_id: int,

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from booking.clients import day_starts
 from booking.config import BookingDeps
 from booking.holds import ClientInfo, HoldRequest, PaymentMode, Source, hold_booking
-from booking.studio import active_hall
+from booking.studio import AvailabilityView, active_hall, availability_view
 from db.models import Booking, Closure, Hall
 from tests.support import FakeClock
 
@@ -146,3 +146,29 @@ async def test_the_hold_reads_the_database_not_the_cache(
     read = statements.calendar
     await hold(sessionmaker, deps, at(DAY, 19))
     assert statements.calendar - read == 1
+
+
+async def test_month_view_is_shared_until_one_of_its_days_changes(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    deps: BookingDeps,
+    statements: Statements,
+    clock: FakeClock,
+) -> None:
+    clock.advance(seconds=1)  # off the grid: at 06:00:00 sharp the next second changes starts
+    first, last = date(2026, 12, 2), date(2026, 12, 31)
+
+    async def month() -> AvailabilityView:
+        async with sessionmaker() as session:
+            return await availability_view(session, deps, 1, first, last)
+
+    before = await month()
+    read = statements.calendar
+    assert await month() is before and statements.calendar == read
+    await hold(sessionmaker, deps, at(DAY, 13))
+    after = await month()
+    assert after is not before
+    held_day = next(d for d in after.days if d.day == DAY)
+    assert at(DAY, 13) not in held_day.starts
+    assert [d.starts for d in after.days if d.day != DAY] == [
+        d.starts for d in before.days if d.day != DAY
+    ]

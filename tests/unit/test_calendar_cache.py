@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -17,6 +18,7 @@ from booking.calendar_cache import (
     day_version,
     days_changed,
     epoch,
+    utc_days,
 )
 
 NOW = datetime(2026, 12, 1, tzinfo=UTC)
@@ -92,3 +94,13 @@ def test_a_day_read_across_a_commit_is_not_served() -> None:
     days_changed([(1, day)])  # another session commits a booking meanwhile
     spans.put(1, day, (), NOW + timedelta(seconds=2), marks)
     assert spans.get(1, day, NOW) is None
+
+
+def test_days_are_utc_days_whatever_the_zone_of_the_time() -> None:
+    moscow = ZoneInfo("Europe/Moscow")
+    night = datetime(2026, 12, 8, 1, 0, tzinfo=moscow)  # 22:00 UTC on the 7th
+    assert list(utc_days(night, night + timedelta(hours=1))) == [date(2026, 12, 7)]
+    assert list(utc_days(night, night + timedelta(hours=3))) == [
+        date(2026, 12, 7),
+        date(2026, 12, 8),
+    ]
