@@ -22,7 +22,13 @@ from booking.errors import (
 )
 from booking.holds import HoldRequest, hold_booking
 from booking.paying import PaymentKind, amount_due, start_payment
-from booking.studio import active_hall, durations_at, hall_availability, price_bands
+from booking.studio import (
+    active_hall,
+    bookable_halls,
+    durations_at,
+    hall_availability,
+    price_bands,
+)
 from db import queries
 from db.models import Booking, Hall, Payment
 
@@ -72,7 +78,7 @@ class MonthView:
 
 async def list_halls(session: AsyncSession) -> Sequence[Hall]:
     """The halls a client can book, in the studio's order."""
-    return await queries.active_halls(session)
+    return await bookable_halls(session)
 
 
 async def opening_hours(session: AsyncSession) -> dict[int, DayHours]:

@@ -70,6 +70,7 @@ def price_bands(hall: Hall) -> list[PriceBand]:
 
 _hours = TimedCache(max_entries=1, current=base_epoch)
 _halls = TimedCache(max_entries=256, current=base_epoch)
+_hall_list = TimedCache(max_entries=1, current=base_epoch)
 _spans = DaySpans()
 _views = WindowCache()
 
@@ -110,6 +111,18 @@ async def active_hall(
         hall = _detached_copy(loaded)
         _halls.put(hall_id, hall, now + MAX_AGE, at)
     return hall
+
+
+async def bookable_halls(session: AsyncSession) -> list[Hall]:
+    """The active halls in the studio's order, as read-only copies kept like active_hall's
+    (for up to MAX_AGE by the wall clock, or until a hall changes in this process)."""
+    now = datetime.now(UTC)
+    halls: list[Hall] | None = _hall_list.get("halls", now)
+    if halls is None:
+        at = base_epoch()
+        halls = [_detached_copy(hall) for hall in await queries.active_halls(session)]
+        _hall_list.put("halls", halls, now + MAX_AGE, at)
+    return list(halls)
 
 
 def _detached_copy(hall: Hall) -> Hall:

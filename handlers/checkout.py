@@ -27,9 +27,9 @@ from booking.holds import (
     check_email,
     normalize_phone,
 )
+from booking.studio import active_hall
 from bot.states import BookingForm
 from bot.texts import Texts
-from db.models import Hall
 from handlers import views
 from handlers.common import Screen, close_picker, reply, send, show
 from handlers.views import Stale
@@ -247,8 +247,7 @@ async def make_hold(
         return taken(t, await views.halls_screen(session, t)), None
     except DomainError:
         return taken(t, await views.fresh_day(session, deps, t, pick.hall_id, start)), None
-    hall = await session.get(Hall, booking.hall_id)
-    assert hall is not None
+    hall = await active_hall(session, booking.hall_id, deps.now())
     offer = Offer(hall, booking.start_at, booking.end_at, booking.total, booking.prepay_amount)
     return views.hold_screen(t, booking, hall, payment, deps), offer
 
