@@ -8,6 +8,7 @@ already used and makes nothing twice.
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from aiogram import Bot, F, Router
 from aiogram.filters import StateFilter
@@ -54,10 +55,12 @@ async def on_gateway(
     if isinstance(found, Stale) or not views.payable_pick(pick, deps, texts):
         await show_stale(callback, callback_answer, texts, session, found, deps, pick)
         return
-    _, email = await known_contacts(session, callback.from_user.id)
+    phone, email = await known_contacts(session, callback.from_user.id)
     await state.set_state(BookingForm.email)
     picker = callback.message.message_id if callback.message else None
-    await state.set_data({"pick": pick.as_list(), "picker": picker, "email": None})
+    await state.set_data(
+        {"pick": pick.as_list(), "picker": picker, "email": None, "known": [phone, email]}
+    )
     await show(callback, views.email_screen(texts, found, deps, pick, email), session)
 
 
@@ -76,11 +79,13 @@ async def on_email_choice(
     if isinstance(found, Stale):
         await show_stale(callback, callback_answer, texts, session, found, deps, pick)
         return
-    phone, email = await known_contacts(session, callback.from_user.id)
+    phone, email = await contacts_of(session, callback.from_user.id, await state.get_data(), pick)
     picker = callback.message.message_id if callback.message else None
     chosen = email if callback_data.action == "mail" else None
     await state.set_state(BookingForm.phone)
-    await state.set_data({"pick": pick.as_list(), "picker": picker, "email": chosen})
+    await state.set_data(
+        {"pick": pick.as_list(), "picker": picker, "email": chosen, "known": [phone, email]}
+    )
     await show(callback, views.phone_screen(texts, found, deps, pick, phone), session)
     if phone is None:
         await ask_phone(callback.from_user.id, state, texts, callback.bot)
@@ -109,7 +114,7 @@ async def on_email_text(
         await state.clear()
         await reply(message, taken(texts, found.screen), session)
         return
-    phone, _ = await known_contacts(session, message.chat.id)
+    phone, _ = await contacts_of(session, message.chat.id, data, pick)
     await state.update_data(email=email)
     await state.set_state(BookingForm.phone)
     if phone is not None:
@@ -119,6 +124,17 @@ async def on_email_text(
         await ask_phone(
             message.chat.id, state, texts, message.bot, views.offer_text(texts, found, deps)
         )
+
+
+async def contacts_of(
+    session: AsyncSession, telegram_id: int, data: dict[str, Any], pick: Pick
+) -> tuple[str | None, str | None]:
+    """The saved phone and e-mail: read once when the gateway is chosen and carried in the
+    step's data (only this booking flow changes them), read again for any other pick."""
+    known = data.get("known")
+    if data.get("pick") == pick.as_list() and isinstance(known, list) and len(known) == 2:
+        return known[0], known[1]
+    return await known_contacts(session, telegram_id)
 
 
 async def ask_phone(
@@ -185,7 +201,7 @@ async def on_saved_phone(
     if not in_step or data.get("pick") != pick.as_list():
         await on_stale_phone(callback, callback_answer, texts, session, deps, pick, data)
         return
-    phone, _ = await known_contacts(session, callback.from_user.id)
+    phone, _ = await contacts_of(session, callback.from_user.id, data, pick)
     await state.set_state(None)
     await state.set_data({"booked": data["pick"]})
     screen, _ = await make_hold(session, deps, texts, callback.from_user, pick, data, phone or "")
