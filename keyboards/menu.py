@@ -29,6 +29,7 @@ def single_button_keyboard(label: str, data: CallbackData) -> InlineKeyboardMark
     return markup([button(label, data)])
 
 
-def book_again_keyboard(label: str) -> InlineKeyboardMarkup:
-    """Offered with the "hold expired" notice: straight back into the hall list."""
-    return single_button_keyboard(label, MenuCallback(action="book"))
+def menu_keyboard(label: str, action: str) -> InlineKeyboardMarkup:
+    """One button into a menu action under a notice (e.g. "Book again" with an expired
+    hold's notice: straight back into the hall list)."""
+    return single_button_keyboard(label, MenuCallback(action=action))

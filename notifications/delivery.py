@@ -11,7 +11,7 @@ import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Protocol
+from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -56,12 +56,20 @@ class Outgoing:
     text: str
     booking_id: int | None
     attachments: Sequence[Attachment] = field(default_factory=tuple)
+    menu_button: tuple[str, str] | None = None  # (label, menu action) under a chat message
 
 
 class Sender(Protocol):
     async def deliver(self, message: Outgoing) -> None:
         """Send or raise DeliveryError."""
         ...
+
+
+def _menu_button(extra: dict[str, Any]) -> tuple[str, str] | None:
+    button = extra.get("menu_button")
+    if isinstance(button, list) and len(button) == 2 and all(isinstance(v, str) for v in button):
+        return button[0], button[1]
+    return None
 
 
 async def _ics_for(
@@ -111,6 +119,7 @@ async def claim_due(
                     text=item.text,
                     booking_id=item.booking_id,
                     attachments=(ics,) if ics else (),
+                    menu_button=_menu_button(item.extra),
                 )
             )
         await session.commit()

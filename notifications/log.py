@@ -189,6 +189,8 @@ async def _to_client(
     body = text(lang, key, **values)
     subject = text(lang, f"{key}.subject", **values)
     extra = {"ics": key in ("confirmed", "cancelled"), "kind": key, "address": values["address"]}
+    if key == "expired":  # the chat offers the way back into booking with the notice
+        extra["menu_button"] = [text(lang, "book_again"), "book"]
     out: list[Notification] = []
     telegram_wanted = key != "created" or booking.source != "telegram"
     if channels.telegram and client.telegram_id and not client.bot_blocked and telegram_wanted:

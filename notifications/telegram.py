@@ -25,11 +25,12 @@ from aiogram.exceptions import (
     TelegramMigrateToChat,
     TelegramRetryAfter,
 )
-from aiogram.types import BufferedInputFile
+from aiogram.types import BufferedInputFile, InlineKeyboardMarkup
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from db.models import Client
+from keyboards.menu import menu_keyboard
 from notifications.delivery import DeliveryError, Outgoing
 
 log = logging.getLogger(__name__)
@@ -234,9 +235,12 @@ class TelegramChannel:
         caption: str | None = None
         if files and len(text) <= MAX_CAPTION:
             caption, text = text, ""
+        pieces = [text[i : i + MAX_TEXT] for i in range(0, len(text), MAX_TEXT)]
+        button = message.menu_button
+        markup = None if button is None else menu_keyboard(*button)
         steps: list[Step] = [
-            _text_step(self.bot, chat_id, text[i : i + MAX_TEXT])
-            for i in range(0, len(text), MAX_TEXT)
+            _text_step(self.bot, chat_id, piece, markup if n == len(pieces) - 1 else None)
+            for n, piece in enumerate(pieces)
         ]
         for file in files:
             steps.append(_document_step(self.bot, chat_id, file, caption))
@@ -276,10 +280,12 @@ class TelegramChannel:
         log.info("telegram user blocked the bot", extra={"chat_id": chat_id})
 
 
-def _text_step(bot: Bot, chat_id: int, text: str) -> Step:
+def _text_step(
+    bot: Bot, chat_id: int, text: str, markup: InlineKeyboardMarkup | None = None
+) -> Step:
     async def send() -> object:
         # Plain text: names and reasons typed by people must not be parsed as markup.
-        return await bot.send_message(chat_id, text, parse_mode=None)
+        return await bot.send_message(chat_id, text, parse_mode=None, reply_markup=markup)
 
     return send
 

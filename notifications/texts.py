@@ -21,6 +21,7 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
         "balance_paid": (
             "Получена оплата {amount} ₽ по брони {code}. Оплачено {paid} ₽ из {total} ₽."
         ),
+        "book_again": "📅 Забронировать снова",
         "expired.subject": "Бронь {code} снята",
         "expired": (
             "Время на оплату брони {code} ({hall}, {when}) истекло, бронь снята. "
@@ -66,6 +67,7 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
         "balance_line": "\nThe balance of {balance} ₽ can be paid in the bot or at the studio.",
         "balance_paid.subject": "Booking {code}: payment received",
         "balance_paid": "Received {amount} ₽ for booking {code}. Paid {paid} ₽ of {total} ₽.",
+        "book_again": "📅 Book again",
         "expired.subject": "Booking {code} released",
         "expired": (
             "The time to pay for booking {code} ({hall}, {when}) ran out and it was released. "

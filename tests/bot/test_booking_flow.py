@@ -234,3 +234,5 @@ async def test_expired_hold(studio: Studio) -> None:
             lambda: [m for m in anna.messages() if "истекло" in (m.get("text") or "")]
         )
         assert "забронировать снова" in expired[0]["text"]
+        await studio.press(anna, "📅 Забронировать снова", expired[0]["message_id"])
+        assert anna.last_message()["text"] == RU("halls.choose")  # type: ignore[index]
