@@ -17,6 +17,15 @@ from db.sqlite_driver import InlineConnection
 pytestmark = pytest.mark.sqlite_only
 
 
+def locked_database(path: Path) -> sqlite3.Connection:
+    """A database with table t, and another connection holding its write lock."""
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute("PRAGMA journal_mode=WAL")
+    other.execute("CREATE TABLE t (v INTEGER)")
+    other.execute("BEGIN IMMEDIATE")
+    return other
+
+
 async def test_write_waits_for_other_connections_lock_without_blocking_loop(
     tmp_path: Path,
 ) -> None:
@@ -48,10 +57,7 @@ async def test_write_waits_for_other_connections_lock_without_blocking_loop(
 
 async def test_loop_runs_other_work_during_the_wait(tmp_path: Path) -> None:
     path = tmp_path / "wait.db"
-    setup = sqlite3.connect(path, isolation_level=None)
-    setup.execute("PRAGMA journal_mode=WAL")
-    setup.execute("CREATE TABLE t (v INTEGER)")
-    setup.execute("BEGIN IMMEDIATE")
+    setup = locked_database(path)
     conn = await InlineConnection(lambda: sqlite3.connect(path, timeout=0))
     try:
         writer = asyncio.ensure_future(conn.execute("INSERT INTO t VALUES (1)"))
@@ -71,10 +77,7 @@ async def test_loop_runs_other_work_during_the_wait(tmp_path: Path) -> None:
 
 async def test_lock_held_longer_than_the_budget_fails_with_locked(tmp_path: Path) -> None:
     path = tmp_path / "held.db"
-    setup = sqlite3.connect(path, isolation_level=None)
-    setup.execute("PRAGMA journal_mode=WAL")
-    setup.execute("CREATE TABLE t (v INTEGER)")
-    setup.execute("BEGIN IMMEDIATE")
+    setup = locked_database(path)
     conn = await InlineConnection(lambda: sqlite3.connect(path, timeout=0), busy_seconds=0.2)
     try:
         with pytest.raises(sqlite3.OperationalError, match="locked"):
