@@ -16,7 +16,7 @@ from aiohttp import ClientSession, web
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from booking.config import BookingDeps
+from booking.config import BookingDeps, ReceiptRules
 from booking.studio_file import seed_if_empty
 from db.migrate import upgrade
 from db.models import Base
@@ -143,6 +143,7 @@ async def deps(
     clock: FakeClock,
     providers: dict[str, PaymentProvider],
 ) -> BookingDeps:
+    """As main.py wires it, with the test's clock."""
     async with sessionmaker() as session:
         await seed_if_empty(session, settings.studio.studio_file, settings.studio.tz)
     return BookingDeps(
@@ -150,6 +151,10 @@ async def deps(
         providers=providers,
         base_url=settings.server.base_url(),
         clock=clock,
+        receipts=ReceiptRules(
+            settings.payments.receipt_tax_system, settings.payments.receipt_vat_code
+        ),
+        return_url=settings.payments.payment_return_url,
     )
 
 

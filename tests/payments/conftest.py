@@ -13,12 +13,8 @@ from typing import Any
 
 import pytest
 from aiohttp import web
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from booking.config import BookingDeps, ReceiptRules
-from booking.studio_file import seed_if_empty
 from db.models import Payment
-from main import booking_rules
 from payments.base import PaymentProvider
 from payments.registry import build_providers, close_providers
 from settings import ROOT, Settings
@@ -26,7 +22,6 @@ from tests.conftest import ADMIN_TOKEN, Running
 from tests.fakes.sber_api import FakeSber
 from tests.fakes.tinkoff_api import JSON, FakeTinkoff
 from tests.fakes.yookassa_api import FakeYooKassa
-from tests.support import FakeClock
 
 SHOP_ID, SECRET_KEY = "123456", "test_SECRET"
 TERMINAL, TB_PASSWORD = "1234567890DEMO", "secret_pw_1"
@@ -149,28 +144,6 @@ async def providers(settings: Settings) -> AsyncIterator[dict[str, PaymentProvid
     built = build_providers(settings.payments, settings.server.base_url())
     yield built
     await close_providers(built)
-
-
-@pytest.fixture
-async def deps(
-    settings: Settings,
-    sessionmaker: async_sessionmaker[AsyncSession],
-    clock: FakeClock,
-    providers: dict[str, PaymentProvider],
-) -> BookingDeps:
-    """As main.py wires it: with the studio's receipt rules."""
-    async with sessionmaker() as session:
-        await seed_if_empty(session, settings.studio.studio_file, settings.studio.tz)
-    return BookingDeps(
-        rules=booking_rules(settings),
-        providers=providers,
-        base_url=settings.server.base_url(),
-        clock=clock,
-        receipts=ReceiptRules(
-            settings.payments.receipt_tax_system, settings.payments.receipt_vat_code
-        ),
-        return_url=settings.payments.payment_return_url,
-    )
 
 
 @dataclass
