@@ -8,12 +8,9 @@ nothing; a refused use case gets its reason.
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Awaitable, Callable
-from datetime import date, datetime, timedelta
-from decimal import Decimal
+from datetime import date
 from typing import Any, Final
-from zoneinfo import ZoneInfo
 
 from aiogram import BaseMiddleware, F, Router
 from aiogram.dispatcher.event.bases import SkipHandler
@@ -30,6 +27,15 @@ from booking.errors import DomainError
 from bot import admin_texts as tx
 from bot.filters import IsAdmin
 from db.models import Hall
+from handlers.admin_args import (
+    BadArguments,
+    args_of,
+    parse_date,
+    parse_money,
+    parse_period,
+    parse_stats_range,
+    rest_of,
+)
 
 log = logging.getLogger(__name__)
 
@@ -50,15 +56,6 @@ ADMIN_COMMANDS: Final[list[tuple[str, str, str]]] = [
 
 ALL_HALLS = frozenset({"all", "все", "всё", "студия", "studio"})
 FORCE = frozenset({"force", "!"})
-DAY_WORDS = {"сегодня": 0, "today": 0, "завтра": 1, "tomorrow": 1, "вчера": -1, "yesterday": -1}
-_DOTTED = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})$")
-_TIME = re.compile(r"^(\d{1,2}):(\d{2})$")
-_MONEY = re.compile(r"^(\d{1,9})(?:[.,](\d{1,2}))?$")
-_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
-
-
-class BadArguments(Exception):
-    """The command's arguments do not parse; the usage line is the answer."""
 
 
 class AdminErrors(BaseMiddleware):
@@ -99,105 +96,6 @@ def _uid(message: Message) -> int | None:
     return message.from_user.id if message.from_user else None
 
 
-def _args(command: CommandObject, minimum: int = 0) -> list[str]:
-    args = (command.args or "").split()
-    if len(args) < minimum:
-        raise BadArguments
-    return args
-
-
-def _rest(command: CommandObject, skip: int) -> str:
-    """The free text after the first `skip` arguments (a reason), spacing kept."""
-    parts = (command.args or "").split(maxsplit=skip)
-    return parts[skip].strip() if len(parts) > skip else ""
-
-
-def parse_date(token: str, today: date) -> date | None:
-    if token.lower() in DAY_WORDS:
-        return today + timedelta(days=DAY_WORDS[token.lower()])
-    dotted = _DOTTED.match(token)
-    try:
-        if dotted:
-            day, month, year = (int(x) for x in dotted.groups())
-            return date(year, month, day)
-        return date.fromisoformat(token) if len(token) == 10 else None
-    except ValueError:
-        return None
-
-
-def parse_time(token: str) -> int | None:
-    """Minutes since midnight of "HH:MM" (24:00 is the end of the day)."""
-    match = _TIME.match(token)
-    if match is None:
-        return None
-    hours, minutes = int(match.group(1)), int(match.group(2))
-    value = hours * 60 + minutes
-    return value if minutes < 60 and value <= 24 * 60 else None
-
-
-def parse_money(token: str) -> int | None:
-    """Kopecks of "2500", "2500.50" or "2500,5" rubles (a trailing ₽ is fine)."""
-    match = _MONEY.match(token.rstrip("₽").strip())
-    if match is None:
-        return None
-    return int(Decimal(f"{match.group(1)}.{match.group(2) or 0}") * 100)
-
-
-def local_moment(day: date, minute: int, tz: ZoneInfo) -> datetime:
-    day += timedelta(days=minute // (24 * 60))
-    minute %= 24 * 60
-    return datetime(day.year, day.month, day.day, minute // 60, minute % 60, tzinfo=tz)
-
-
-def parse_period(
-    tokens: list[str], today: date, tz: ZoneInfo
-) -> tuple[datetime, datetime, list[str]]:
-    """``date [time] [date] [time]`` → (start, end, the tokens after them).
-
-    A start without a time is its midnight; an end without a time is the end of its day; a
-    lone date is that whole day; a lone end time is on the start's day.
-    """
-    rest = list(tokens)
-
-    def take(parse: Callable[[str], Any]) -> Any:
-        value = parse(rest[0]) if rest else None
-        if value is not None:
-            rest.pop(0)
-        return value
-
-    first = take(lambda s: parse_date(s, today))
-    if first is None:
-        raise BadArguments
-    first_minute = take(parse_time)
-    last = take(lambda s: parse_date(s, today))
-    last_minute = take(parse_time)
-    if last is None and last_minute is None:
-        if first_minute is not None:
-            raise BadArguments  # "from 10:00" with no end
-        last, last_minute = first, 24 * 60
-    start = local_moment(first, first_minute or 0, tz)
-    end = local_moment(last or first, 24 * 60 if last_minute is None else last_minute, tz)
-    return start, end, rest
-
-
-def parse_stats_range(tokens: list[str], today: date) -> tuple[date, date]:
-    """Nothing: this month; ``2026-12``: that month; one or two dates: those days."""
-    month = _MONTH.match(tokens[0]) if len(tokens) == 1 else None
-    if tokens and month is None:
-        days = [d for d in (parse_date(token, today) for token in tokens) if d is not None]
-        if len(days) != len(tokens) or len(days) > 2:
-            raise BadArguments
-        return days[0], days[-1]
-    try:
-        first = (
-            date(int(month.group(1)), int(month.group(2)), 1) if month else today.replace(day=1)
-        )
-    except ValueError:
-        raise BadArguments from None
-    following = (first.replace(day=28) + timedelta(days=4)).replace(day=1)
-    return first, following - timedelta(days=1)
-
-
 # ------------------------------------------------------------------------------ handlers
 
 
@@ -223,7 +121,7 @@ async def on_help(message: Message, session: AsyncSession) -> None:
 async def on_day(
     message: Message, command: CommandObject, session: AsyncSession, deps: BookingDeps
 ) -> None:
-    args = _args(command)
+    args = args_of(command)
     day = _today(deps)
     if command.command == "day":
         if len(args) != 1 or (parsed := parse_date(args[0], day)) is None:
@@ -238,7 +136,7 @@ async def on_day(
 async def on_booking(
     message: Message, command: CommandObject, session: AsyncSession, deps: BookingDeps
 ) -> None:
-    args = _args(command, 1)
+    args = args_of(command, 1)
     if len(args) != 1:
         raise BadArguments
     card = await ops.booking_card(session, args[0])
@@ -248,7 +146,7 @@ async def on_booking(
 async def on_confirm(
     message: Message, command: CommandObject, session: AsyncSession, deps: BookingDeps
 ) -> None:
-    args = _args(command, 1)
+    args = args_of(command, 1)
     amount = parse_money(args[1]) if len(args) == 2 else None
     if len(args) > 2 or (len(args) == 2 and amount is None):
         raise BadArguments
@@ -276,8 +174,8 @@ async def on_cancel(
 ) -> None:
     if not command.args and await state.get_state() is not None:
         raise SkipHandler  # a bare /cancel inside a client dialog belongs to that dialog
-    code = _args(command, 2)[0]
-    reason = _rest(command, 1)
+    code = args_of(command, 2)[0]
+    reason = rest_of(command, 1)
     booking, amount, refunds = await ops.cancel_by_admin(session, deps, code, reason)
     log.info("admin cancelled", extra={"booking_id": booking.id, "admin_id": _uid(message)})
     lang = _lang(message)
@@ -296,12 +194,12 @@ def _refund_line(lang: str, amount: int, status: str, error: str | None) -> str:
 async def on_refund(
     message: Message, command: CommandObject, session: AsyncSession, deps: BookingDeps
 ) -> None:
-    code, raw_amount = _args(command, 2)[:2]
+    code, raw_amount = args_of(command, 2)[:2]
     everything = raw_amount.lower() in ("all", "всё", "все")
     amount = None if everything else parse_money(raw_amount)
     if not everything and not amount:
         raise BadArguments
-    reason = _rest(command, 2) or "refund by admin"
+    reason = rest_of(command, 2) or "refund by admin"
     refunds = await ops.refund_booking(session, deps, code, amount, reason)
     log.info("admin refund", extra={"booking_code": code, "admin_id": _uid(message)})
     lang = _lang(message)
@@ -320,7 +218,7 @@ async def on_refund(
 async def on_close(
     message: Message, command: CommandObject, session: AsyncSession, deps: BookingDeps
 ) -> None:
-    args = _args(command, 2)
+    args = args_of(command, 2)
     tz, lang = deps.rules.tz, _lang(message)
     target = None if args[0].lower() in ALL_HALLS else args[0]
     start, end, rest = parse_period(args[1:], _today(deps), tz)
@@ -350,7 +248,7 @@ async def on_close(
 async def on_reopen(
     message: Message, command: CommandObject, session: AsyncSession, deps: BookingDeps
 ) -> None:
-    args = _args(command, 1)
+    args = args_of(command, 1)
     if len(args) != 1 or not args[0].isdigit():
         raise BadArguments
     closure, hall = await ops.reopen(session, int(args[0]))
@@ -367,7 +265,7 @@ async def on_closures(message: Message, session: AsyncSession, deps: BookingDeps
 
 
 async def on_price(message: Message, command: CommandObject, session: AsyncSession) -> None:
-    args = _args(command, 2)
+    args = args_of(command, 2)
     price = parse_money(args[1])
     if len(args) != 2 or not price:
         raise BadArguments
@@ -382,7 +280,7 @@ async def on_price(message: Message, command: CommandObject, session: AsyncSessi
 async def on_stats(
     message: Message, command: CommandObject, session: AsyncSession, deps: BookingDeps
 ) -> None:
-    first, last = parse_stats_range(_args(command), _today(deps))
+    first, last = parse_stats_range(args_of(command), _today(deps))
     stats = await ops.period_stats(session, deps, first, last)
     await _answer(message, tx.stats_text(_lang(message), stats), session)
 

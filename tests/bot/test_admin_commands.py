@@ -18,10 +18,9 @@ from booking.errors import BookingRuleError, SlotTakenError
 from booking.holds import PaymentMode
 from bot.middlewares import InFlight, UpdateContextMiddleware
 from db.models import Booking, Closure, Hall, Payment, Refund
-from handlers.admin import (
-    ADMIN_COMMANDS,
+from handlers.admin import ADMIN_COMMANDS, create_router
+from handlers.admin_args import (
     BadArguments,
-    create_router,
     parse_date,
     parse_money,
     parse_period,
