@@ -11,7 +11,8 @@ from html import escape
 from typing import Final
 from zoneinfo import ZoneInfo
 
-from booking.admin_ops import BookingCard, BookingView, PeriodStats
+from booking.admin_ops import BookingCard, BookingView
+from booking.stats import PeriodStats
 from db.models import Closure, Hall
 from notifications.log import rub
 

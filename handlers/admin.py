@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from booking import admin_ops as ops
 from booking.config import BookingDeps
 from booking.errors import DomainError
+from booking.stats import period_stats
 from bot import admin_texts as tx
 from bot.filters import IsAdmin
 from db.models import Hall
@@ -281,7 +282,7 @@ async def on_stats(
     message: Message, command: CommandObject, session: AsyncSession, deps: BookingDeps
 ) -> None:
     first, last = parse_stats_range(args_of(command), _today(deps))
-    stats = await ops.period_stats(session, deps, first, last)
+    stats = await period_stats(session, deps, first, last)
     await _answer(message, tx.stats_text(_lang(message), stats), session)
 
 

@@ -16,6 +16,7 @@ from booking.config import BookingDeps
 from booking.domain.calendar import Interval
 from booking.errors import BookingRuleError, SlotTakenError
 from booking.holds import PaymentMode
+from booking.stats import open_minutes_outside, period_stats
 from bot.middlewares import InFlight, UpdateContextMiddleware
 from db.models import Booking, Closure, Hall, Payment, Refund
 from handlers.admin import ADMIN_COMMANDS, create_router
@@ -434,7 +435,7 @@ async def test_period_stats_numbers(
 ) -> None:
     await _stats_bookings(sessionmaker, deps)
     async with sessionmaker() as session:
-        stats = await ops.period_stats(session, deps, date(2026, 12, 2), date(2026, 12, 2))
+        stats = await period_stats(session, deps, date(2026, 12, 2), date(2026, 12, 2))
     assert stats.by_status == {"confirmed": 2, "cancelled": 1, "expired": 1}
     assert (stats.paid, stats.refunded, stats.revenue) == (760_000, 250_000, 510_000)
     assert stats.refunds == 2 and stats.refunds_pending == 0
@@ -450,8 +451,8 @@ def test_open_minutes_outside_overlapping_closures() -> None:
         Interval(msk(5, 13), msk(5, 15)),
         Interval(msk(5, 21), msk(6, 1)),
     ]
-    assert ops.open_minutes_outside(day, blocks) == 13 * 60 - 60 - 180 - 60
-    assert ops.open_minutes_outside(day, []) == 780
+    assert open_minutes_outside(day, blocks) == 13 * 60 - 60 - 180 - 60
+    assert open_minutes_outside(day, []) == 780
 
 
 @pytest.mark.usefixtures("polling")
