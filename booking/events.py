@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from enum import StrEnum
 from typing import Any
 
+from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Booking, Event, Payment, Refund
 
 log = logging.getLogger("studio.state")
+
+# Where `batched_events` keeps the rows recorded inside its block (in `session.info`).
+_BATCH = "booking.events.batch"
 
 
 class EventType(StrEnum):
@@ -38,8 +44,36 @@ def record_event(
     payment: Payment | None = None,
     refund: Refund | None = None,
     **payload: Any,
-) -> Event:
-    """Add the event row to the session's transaction (flushed with the change it reports)."""
+) -> None:
+    """Add the event row to the session's transaction (flushed with the change it reports).
+
+    Inside `batched_events` the row waits for the block's one INSERT instead.
+    """
+    row = _event_row(event_type, booking, payment, refund, payload)
+    batch: list[dict[str, Any]] | None = session.info.get(_BATCH)
+    if batch is not None:
+        batch.append(row)
+    else:
+        session.add(Event(**row))
+    log.info(
+        str(event_type),
+        extra={
+            "booking_id": row["booking_id"],
+            "payment_id": row["payment_id"],
+            "refund_id": refund.id if refund is not None else None,
+            "status": row["payload"].get("status"),
+        },
+    )
+
+
+def _event_row(
+    event_type: EventType,
+    booking: Booking | None,
+    payment: Payment | None,
+    refund: Refund | None,
+    payload: dict[str, Any],
+) -> dict[str, Any]:
+    """The event's column values; the payload says what was true when it was recorded."""
     data: dict[str, Any] = dict(payload)
     if booking is not None:
         data.setdefault("code", booking.code)
@@ -51,22 +85,32 @@ def record_event(
     if refund is not None:
         data.setdefault("refund_id", refund.id)
         data.setdefault("refund_amount", refund.amount)
-    event = Event(
-        type=str(event_type),
-        booking_id=booking.id
+    return {
+        "type": str(event_type),
+        "booking_id": booking.id
         if booking is not None
         else (payment.booking_id if payment else None),
-        payment_id=payment.id if payment is not None else None,
-        payload=data,
-    )
-    session.add(event)
-    log.info(
-        str(event_type),
-        extra={
-            "booking_id": event.booking_id,
-            "payment_id": event.payment_id,
-            "refund_id": refund.id if refund is not None else None,
-            "status": data.get("status"),
-        },
-    )
-    return event
+        "payment_id": payment.id if payment is not None else None,
+        "payload": data,
+    }
+
+
+@asynccontextmanager
+async def batched_events(session: AsyncSession) -> AsyncIterator[None]:
+    """Write the events recorded inside the block together, with one INSERT at its end.
+
+    Nothing reads their ids, so the ORM's insert-and-fetch-the-key per row (one statement
+    each on SQLite) is not needed. Their order, and so the relay's, stays the order they were
+    recorded in. If the block fails, the rows are dropped along with the transaction.
+    """
+    if _BATCH in session.info:  # an enclosing block writes them
+        yield
+        return
+    rows: list[dict[str, Any]] = []
+    session.info[_BATCH] = rows
+    try:
+        yield
+    finally:
+        del session.info[_BATCH]
+    if rows:
+        await session.execute(insert(Event), rows)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import (
     Select,
@@ -195,6 +195,46 @@ async def payment_by_gateway_id(
     )
     stmt = locked(stmt, session)
     return (await session.scalars(stmt)).first()
+
+
+def _payment_and_booking() -> Select[Any]:
+    """Payment first in FROM: PostgreSQL then locks its row before the booking's, the order
+    the payment use cases take them in."""
+    stmt = (
+        select(Payment, Booking)
+        .join(Booking, Booking.id == Payment.booking_id)
+        .execution_options(populate_existing=True)
+    )
+    return cast("Select[Any]", stmt)
+
+
+# Built once: every gateway report starts with this read.
+_REPORTED_PAYMENT = _payment_and_booking().where(
+    Payment.gateway == bindparam("gateway"),
+    Payment.gateway_payment_id == bindparam("gateway_payment_id"),
+)
+_PAYMENT_AND_BOOKING = _payment_and_booking().where(Payment.id == bindparam("payment_id"))
+
+
+async def reported_payment(
+    session: AsyncSession, gateway: str, gateway_payment_id: str
+) -> tuple[Payment, Booking] | None:
+    """A gateway's payment and its booking, fresh, in one unlocked read.
+
+    Enough to see that a report changes nothing; a change on PostgreSQL re-reads them locked.
+    """
+    params = {"gateway": gateway, "gateway_payment_id": gateway_payment_id}
+    row = (await session.execute(_REPORTED_PAYMENT, params)).first()
+    return None if row is None else (row[0], row[1])
+
+
+async def payment_and_booking_for_update(
+    session: AsyncSession, payment_id: int
+) -> tuple[Payment, Booking] | None:
+    """The payment and its booking, both locked, with fresh values."""
+    stmt = locked(_PAYMENT_AND_BOOKING, session)
+    row = (await session.execute(stmt, {"payment_id": payment_id})).first()
+    return None if row is None else (row[0], row[1])
 
 
 async def open_payment(
