@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -89,20 +88,11 @@ async def _slot_free_again(session: AsyncSession, booking: Booking) -> bool:
     spans = await queries.closure_spans(session, booking.hall_id, booking.start_at, booking.end_at)
     if spans:
         return False
-    clash = await session.scalar(
-        select(Booking.id)
-        .where(
-            Booking.hall_id == booking.hall_id,
-            Booking.id != booking.id,
-            Booking.status.in_(queries.LIVE),
-            Booking.start_at > booking.start_at - queries.MAX_BLOCKED_SPAN,
-            Booking.start_at < booking.blocked_until,
-            Booking.blocked_until > booking.start_at,
-        )
-        .limit(1)
-    )
-    if clash is not None:
+    if await queries.live_clash(session, booking) is not None:
         return False
+    # Written first, so that a refused attempt undoes the booking's status alone (the
+    # payment's new state stays), and the database's guard decides a race lost meanwhile.
+    await session.flush()
     try:
         async with session.begin_nested():
             booking.status = BookingStatus.CONFIRMED
@@ -110,6 +100,6 @@ async def _slot_free_again(session: AsyncSession, booking: Booking) -> bool:
     except IntegrityError as exc:
         if not is_overlap_violation(exc):
             raise
-        booking.status = BookingStatus.EXPIRED
+        await session.refresh(booking)  # the rolled-back attempt left it expired in memory
         return False
     return True

@@ -151,6 +151,22 @@ async def closure_spans(
     return [(row[0], row[1]) for row in await session.execute(stmt)]
 
 
+async def live_clash(session: AsyncSession, booking: Booking) -> int | None:
+    """Another live booking overlapping this one's blocked span, if any."""
+    return await session.scalar(
+        select(Booking.id)
+        .where(
+            Booking.hall_id == booking.hall_id,
+            Booking.id != booking.id,
+            Booking.status.in_(LIVE),
+            Booking.start_at > booking.start_at - MAX_BLOCKED_SPAN,
+            Booking.start_at < booking.blocked_until,
+            Booking.blocked_until > booking.start_at,
+        )
+        .limit(1)
+    )
+
+
 async def overdue_holds_in(
     session: AsyncSession, hall_id: int, start: datetime, end: datetime, now: datetime
 ) -> Sequence[Booking]:
@@ -182,16 +198,6 @@ async def payment_for_update(session: AsyncSession, payment_id: int) -> Payment 
     """The payment, locked, with fresh values even if the session already held it."""
     stmt = (
         select(Payment).where(Payment.id == payment_id).execution_options(populate_existing=True)
-    )
-    stmt = locked(stmt, session)
-    return (await session.scalars(stmt)).first()
-
-
-async def payment_by_gateway_id(
-    session: AsyncSession, gateway: str, gateway_payment_id: str
-) -> Payment | None:
-    stmt = select(Payment).where(
-        Payment.gateway == gateway, Payment.gateway_payment_id == gateway_payment_id
     )
     stmt = locked(stmt, session)
     return (await session.scalars(stmt)).first()

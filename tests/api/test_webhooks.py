@@ -6,6 +6,9 @@ import asyncio
 import json
 from typing import Any
 
+import pytest
+
+from db import queries
 from payments.base import PaymentStatus
 from payments.mock import SIGNATURE_HEADER, MockProvider
 from tests.conftest import Running
@@ -158,6 +161,32 @@ async def test_late_payment_with_slot_taken_is_refunded(running: Running) -> Non
     assert after["payments"][0]["status"] == "refunded"
     assert len(await events_of(running, first, "payment.late_refunded")) == 1
     assert len(await events_of(running, first, "refund.succeeded")) == 1
+    assert (await api.booking(second))["status"] == "pending_payment"
+
+
+async def test_late_payment_losing_the_race_at_the_database_is_refunded(
+    running: Running, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another process takes the slot between the clash check and the write: the database's
+    no-overlap guard refuses the confirmation, and the payment is refunded as if the check
+    had seen it (not a 500 that leaves the payment pending)."""
+    api = running.api
+    first = await api.booked()
+    payment = await api.start_payment(first)
+    running.clock.advance(minutes=20)
+    await running.jobs.expire()
+    second = await api.booked()
+
+    async def sees_nothing(_session: object, _booking: object) -> None:
+        return None  # the check ran before the other booking was committed
+
+    monkeypatch.setattr(queries, "live_clash", sees_nothing)
+    await api.checkout(payment, "succeeded")
+    after = await api.booking(first)
+    assert after["status"] == "expired"
+    assert after["payments"][0]["status"] == "refunded"
+    assert after["refunded"]["value"] == "2500.00"
+    assert len(await events_of(running, first, "payment.late_refunded")) == 1
     assert (await api.booking(second))["status"] == "pending_payment"
 
 
