@@ -21,7 +21,7 @@ from booking.errors import (
     SlotTakenError,
 )
 from booking.holds import HoldRequest, hold_booking
-from booking.paying import PaymentKind, amount_due, start_payment
+from booking.paying import PaymentKind, amount_due, start_payment, start_payment_for_hold
 from booking.studio import (
     active_hall,
     bookable_halls,
@@ -144,11 +144,12 @@ async def known_contacts(session: AsyncSession, telegram_id: int) -> tuple[str |
 async def hold_and_start_payment(
     session: AsyncSession, deps: BookingDeps, request: HoldRequest, gateway: str
 ) -> tuple[Booking, Payment | None]:
-    """Hold the slot, then open its payment; the payment is None when the gateway failed
-    (the hold stays, and the client can try again from their bookings)."""
-    booking, _token = await hold_booking(session, deps, request)
+    """Hold the slot and open its payment, committed together before the gateway is asked;
+    the payment is None when the gateway failed (the hold stays, and the client can try
+    again from their bookings)."""
+    booking, _token = await hold_booking(session, deps, request, commit=False)
     try:
-        payment: Payment | None = await start_payment(session, deps, booking.id, gateway)
+        payment: Payment | None = await start_payment_for_hold(session, deps, booking, gateway)
     except GatewayUnavailable:
         payment = None
     return booking, payment

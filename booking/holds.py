@@ -95,7 +95,7 @@ async def upsert_client(session: AsyncSession, info: ClientInfo) -> Client:
 
 
 async def hold_booking(
-    session: AsyncSession, deps: BookingDeps, request: HoldRequest
+    session: AsyncSession, deps: BookingDeps, request: HoldRequest, *, commit: bool = True
 ) -> tuple[Booking, str]:
     """Create a booking in pending_payment that holds its slot; returns it and its token.
 
@@ -129,6 +129,7 @@ async def hold_booking(
         code=new_booking_code(),
         hall_id=hall.id,
         client_id=client.id,
+        client=client,  # kept with the booking: the payment's receipt reads its contacts
         start_at=request.start,
         end_at=request.end,
         blocked_until=blocked.end,
@@ -154,7 +155,8 @@ async def hold_booking(
             raise SlotTakenError("slot_taken", "This time has just been taken.") from None
         raise
     record_event(session, EventType.BOOKING_CREATED, booking=booking, hall=hall.name)
-    await session.commit()
+    if commit:  # else the caller commits it with what it adds (the payment's intent)
+        await session.commit()
     return booking, token
 
 

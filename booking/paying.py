@@ -28,9 +28,16 @@ from booking.events import EventType, batched_events, record_event
 from booking.holds import expire_one
 from booking.refunds import create_refund, execute_refunds
 from booking.settle import confirm_unpaid, is_balance, settle_payment
+from booking.studio import hall_copy
 from db import queries
-from db.models import Booking, Client, Hall, Payment, Refund
-from payments.base import GatewayError, PaymentRequest, PaymentState, PaymentStatus
+from db.models import Booking, Client, Payment, Refund
+from payments.base import (
+    GatewayError,
+    PaymentProvider,
+    PaymentRequest,
+    PaymentState,
+    PaymentStatus,
+)
 
 log = logging.getLogger(__name__)
 
@@ -87,20 +94,61 @@ async def start_payment(
         await session.commit()
         return payment
     if payment is None:
-        payment = Payment(
-            booking_id=booking.id,
-            gateway=gateway,
-            kind=kind,
-            amount=amount,
-            status=PaymentStatus.PENDING,
-            idempotency_key=f"new-{uuid.uuid4().hex}",  # replaced by one derived from the id
-            created_at=now,
-            updated_at=now,
-        )
-        session.add(payment)
-        await session.flush()
-        payment.idempotency_key = f"pay-{payment.id}-{booking.code}"
-        record_event(session, EventType.PAYMENT_CREATED, booking=booking, payment=payment)
+        payment = await _new_payment(session, booking, gateway, kind, amount, now)
+    return await _ask_gateway(session, deps, provider, booking, payment)
+
+
+async def start_payment_for_hold(
+    session: AsyncSession, deps: BookingDeps, booking: Booking, gateway: str
+) -> Payment:
+    """The first payment of a hold made in this same transaction: nobody else can see the
+    booking yet, so there is no lock to take and no earlier payment to reuse; the hold and
+    the payment's intent are committed together, before the gateway is asked."""
+    provider = deps.provider(gateway)
+    if provider is None:
+        raise BookingRuleError("unknown_gateway", f"Payment gateway {gateway!r} is not available.")
+    amount, kind = amount_due(booking, deps.now())
+    if kind is None or amount <= 0:
+        raise InvalidTransition("not_payable", "The hold has nothing to pay.")
+    payment = await _new_payment(session, booking, gateway, kind, amount, deps.now())
+    return await _ask_gateway(session, deps, provider, booking, payment)
+
+
+async def _new_payment(
+    session: AsyncSession,
+    booking: Booking,
+    gateway: str,
+    kind: PaymentKind,
+    amount: int,
+    now: datetime,
+) -> Payment:
+    """The pending payment row and its event; its idempotency key derives from its id."""
+    payment = Payment(
+        booking_id=booking.id,
+        gateway=gateway,
+        kind=kind,
+        amount=amount,
+        status=PaymentStatus.PENDING,
+        idempotency_key=f"new-{uuid.uuid4().hex}",  # replaced by one derived from the id
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(payment)
+    await session.flush()
+    payment.idempotency_key = f"pay-{payment.id}-{booking.code}"
+    record_event(session, EventType.PAYMENT_CREATED, booking=booking, payment=payment)
+    return payment
+
+
+async def _ask_gateway(
+    session: AsyncSession,
+    deps: BookingDeps,
+    provider: PaymentProvider,
+    booking: Booking,
+    payment: Payment,
+) -> Payment:
+    """Commit the intent, then ask the gateway (no transaction is open meanwhile), then
+    store its answer; a failure is stored and reported as GatewayUnavailable."""
     request = await _payment_request(session, deps, booking, payment)
     await session.commit()
     try:
@@ -108,7 +156,7 @@ async def start_payment(
     except GatewayError as exc:
         log.warning(
             "payment create failed",
-            extra={"payment_id": payment.id, "booking_id": booking.id, "gateway": gateway},
+            extra={"payment_id": payment.id, "booking_id": booking.id, "gateway": payment.gateway},
         )
         payment.error = str(exc)[:500]
         await session.commit()
@@ -128,7 +176,7 @@ async def start_payment(
 async def _payment_request(
     session: AsyncSession, deps: BookingDeps, booking: Booking, payment: Payment
 ) -> PaymentRequest:
-    hall = await session.get(Hall, booking.hall_id)
+    hall = await hall_copy(session, booking.hall_id, deps.now())
     client = await session.get(Client, booking.client_id)
     assert hall is not None and client is not None
     local = booking.start_at.astimezone(deps.rules.tz)

@@ -102,12 +102,22 @@ async def active_hall(
     """A bookable hall, read-only: a copy kept for a short while and attached to no session,
     so concurrent updates and requests share it safely. `fresh` reads the database (the
     hold prices from it); changing a hall goes through db.queries.hall_by_id."""
+    hall = await hall_copy(session, hall_id, now, fresh=fresh)
+    if hall is None or not hall.active:
+        raise NotFound("hall_not_found", f"Hall {hall_id} does not exist.")
+    return hall
+
+
+async def hall_copy(
+    session: AsyncSession, hall_id: int, now: datetime, *, fresh: bool = False
+) -> Hall | None:
+    """Any hall, active or not (a booking's own hall), as active_hall keeps it."""
     hall: Hall | None = None if fresh else _halls.get(hall_id, now)
     if hall is None:
         at = base_epoch()
         loaded = await queries.hall_by_id(session, hall_id)
-        if loaded is None or not loaded.active:
-            raise NotFound("hall_not_found", f"Hall {hall_id} does not exist.")
+        if loaded is None:
+            return None
         hall = _detached_copy(loaded)
         _halls.put(hall_id, hall, now + MAX_AGE, at)
     return hall

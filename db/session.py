@@ -39,7 +39,7 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
     return create_async_engine(
-        url, echo=echo, pool_size=10, max_overflow=20, pool_pre_ping=True, pool_recycle=1800
+        url, echo=echo, pool_size=10, max_overflow=20, pool_pre_ping=False, pool_recycle=1800
     )
 
 
