@@ -21,10 +21,22 @@ async def relay_events(
     channels: Channels,
     limit: int = 200,
 ) -> int:
-    """Hand pending events to their handlers, one transaction per event."""
+    """Hand pending events to their handlers: the claimed batch in one transaction (its
+    rows stay locked, and a booking or hall shared by several events is read once); if any
+    handler fails, the batch is undone and relayed again one event per transaction, so one
+    bad event cannot hold back the others."""
     async with sessionmaker() as session:
-        ids = [e.id for e in await queries.pending_events(session, deps.now(), limit)]
-        await session.commit()
+        events = await queries.pending_events(session, deps.now(), limit)
+        ids = [event.id for event in events]
+        try:
+            for event in events:
+                await render_event(session, deps, channels, event)
+                event.processed_at = deps.now()
+            await session.commit()
+            return len(ids)
+        except Exception:  # a handler bug: find the event, keep the rest moving
+            await session.rollback()
+            log.warning("event batch failed; relaying one by one", extra={"events": len(ids)})
     done = 0
     for event_id in ids:
         if await _relay_one(sessionmaker, deps, channels, event_id):

@@ -1,0 +1,67 @@
+"""The outbox relay: a batch of events in one transaction, and a handler that fails on one
+event holds back neither the others nor itself once fixed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+import jobs.outbox
+from db.models import Event, Notification
+from jobs.outbox import relay_events
+from notifications.log import Channels, render_event
+from tests.conftest import Running
+
+ADMINS = Channels(telegram=True, admin_telegram_ids=(4242,))
+
+
+async def created_events(running: Running) -> list[Event]:
+    async with running.sessionmaker() as session:
+        stmt = select(Event).where(Event.type == "booking.created").order_by(Event.id)
+        return list((await session.scalars(stmt)).all())
+
+
+async def admin_alerts(running: Running) -> list[int]:
+    async with running.sessionmaker() as session:
+        stmt = select(Notification.event_id).where(Notification.recipient == "4242")
+        return sorted(e for e in (await session.scalars(stmt)).all() if e is not None)
+
+
+async def test_each_event_relayed_once_in_one_batch(running: Running) -> None:
+    for day in (3, 4, 5):
+        await running.api.booked(day=day)
+    events = await created_events(running)
+    relayed = await relay_events(running.sessionmaker, running.deps, ADMINS)
+    assert relayed >= 3
+    assert await admin_alerts(running) == [e.id for e in events]
+    assert await relay_events(running.sessionmaker, running.deps, ADMINS) == 0
+    assert await admin_alerts(running) == [e.id for e in events]
+
+
+async def test_a_failing_event_is_retried_alone_and_the_rest_go_through(
+    running: Running, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for day in (3, 4, 5):
+        await running.api.booked(day=day)
+    events = await created_events(running)
+    broken = events[1].id
+
+    async def render_or_fail(session: Any, deps: Any, channels: Any, event: Event) -> Any:
+        if event.id == broken:
+            raise RuntimeError("template bug")
+        return await render_event(session, deps, channels, event)
+
+    monkeypatch.setattr(jobs.outbox, "render_event", render_or_fail)
+    await relay_events(running.sessionmaker, running.deps, ADMINS)
+    assert await admin_alerts(running) == [events[0].id, events[2].id]
+    async with running.sessionmaker() as session:
+        failed = await session.get(Event, broken)
+        assert failed is not None and failed.processed_at is None
+        assert failed.attempts == 1 and "template bug" in (failed.last_error or "")
+
+    monkeypatch.setattr(jobs.outbox, "render_event", render_event)  # the fix is deployed
+    running.clock.advance(minutes=10)  # past the retry's back-off
+    await relay_events(running.sessionmaker, running.deps, ADMINS)
+    assert await admin_alerts(running) == [e.id for e in events]
