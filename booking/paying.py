@@ -265,11 +265,14 @@ def _check_amount(payment: Payment, state: PaymentState) -> None:
 async def _lock(
     session: AsyncSession, payment: Payment, new: PaymentStatus
 ) -> tuple[Payment, Booking | None]:
-    """The payment locked with fresh values; with its booking, locked too, for a success."""
+    """The payment locked with fresh values; with its booking, locked too, for a success.
+    The booking is locked first, the order every use case takes the two in (a refund, a
+    cancellation, a new payment), so a webhook and a refund cannot deadlock."""
     if new == PaymentStatus.SUCCEEDED:
-        found = await queries.payment_and_booking_for_update(session, payment.id)
-        assert found is not None
-        return found
+        booking = await queries.booking_for_update(session, payment.booking_id)
+        fresh_payment = await queries.payment_for_update(session, payment.id)
+        assert booking is not None and fresh_payment is not None
+        return fresh_payment, booking
     fresh = await queries.payment_for_update(session, payment.id)
     assert fresh is not None
     return fresh, None
@@ -308,15 +311,14 @@ async def _find_payment(
     session: AsyncSession, gateway: str, state: PaymentState
 ) -> tuple[Payment, Booking | None]:
     """The reported payment, by the gateway's id (with its booking), or else by our order
-    number or payment id for a payment whose create timed out."""
+    number or payment id for a payment whose create timed out. Unlocked: a change re-reads
+    the rows under lock (`_lock`)."""
     found = await queries.reported_payment(session, gateway, state.gateway_payment_id)
     payment, booking = found if found is not None else (None, None)
     if payment is None and state.order_key is not None:
         # The gateway's order number (signed or fetched) names our payment better than an
         # unsigned field such as T-Bank's DATA; it links a payment whose create timed out.
-        stmt = queries.locked(
-            select(Payment).where(Payment.idempotency_key == state.order_key), session
-        )
+        stmt = select(Payment).where(Payment.idempotency_key == state.order_key)
         candidate = (await session.scalars(stmt)).first()
         if (
             candidate is not None
@@ -325,7 +327,7 @@ async def _find_payment(
         ):
             payment = candidate
     if payment is None and state.our_payment_id is not None:
-        candidate = await queries.payment_for_update(session, state.our_payment_id)
+        candidate = await session.get(Payment, state.our_payment_id)
         if (
             candidate is not None
             and candidate.gateway == gateway

@@ -203,23 +203,17 @@ async def payment_for_update(session: AsyncSession, payment_id: int) -> Payment 
     return (await session.scalars(stmt)).first()
 
 
-def _payment_and_booking() -> Select[Any]:
-    """Payment first in FROM: PostgreSQL then locks its row before the booking's, the order
-    the payment use cases take them in."""
-    stmt = (
-        select(Payment, Booking)
-        .join(Booking, Booking.id == Payment.booking_id)
-        .execution_options(populate_existing=True)
-    )
-    return cast("Select[Any]", stmt)
-
-
 # Built once: every gateway report starts with this read.
-_REPORTED_PAYMENT = _payment_and_booking().where(
-    Payment.gateway == bindparam("gateway"),
-    Payment.gateway_payment_id == bindparam("gateway_payment_id"),
+_REPORTED_PAYMENT = cast(
+    "Select[Any]",
+    select(Payment, Booking)
+    .join(Booking, Booking.id == Payment.booking_id)
+    .where(
+        Payment.gateway == bindparam("gateway"),
+        Payment.gateway_payment_id == bindparam("gateway_payment_id"),
+    )
+    .execution_options(populate_existing=True),
 )
-_PAYMENT_AND_BOOKING = _payment_and_booking().where(Payment.id == bindparam("payment_id"))
 
 
 async def reported_payment(
@@ -231,15 +225,6 @@ async def reported_payment(
     """
     params = {"gateway": gateway, "gateway_payment_id": gateway_payment_id}
     row = (await session.execute(_REPORTED_PAYMENT, params)).first()
-    return None if row is None else (row[0], row[1])
-
-
-async def payment_and_booking_for_update(
-    session: AsyncSession, payment_id: int
-) -> tuple[Payment, Booking] | None:
-    """The payment and its booking, both locked, with fresh values."""
-    stmt = locked(_PAYMENT_AND_BOOKING, session)
-    row = (await session.execute(stmt, {"payment_id": payment_id})).first()
     return None if row is None else (row[0], row[1])
 
 
