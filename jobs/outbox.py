@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from booking.config import BookingDeps
 from db import queries
-from db.models import Event
+from db.models import Booking, Client, Event, Hall
 from notifications.log import Channels, backoff, render_event
 
 log = logging.getLogger(__name__)
@@ -29,6 +30,8 @@ async def relay_events(
         events = await queries.pending_events(session, deps.now(), limit)
         ids = [event.id for event in events]
         try:
+            # Referenced here so the session's identity map keeps them while the batch renders.
+            _subjects = await _load_subjects(session, events)
             for event in events:
                 await render_event(session, deps, channels, event)
                 event.processed_at = deps.now()
@@ -42,6 +45,20 @@ async def relay_events(
         if await _relay_one(sessionmaker, deps, channels, event_id):
             done += 1
     return done
+
+
+async def _load_subjects(session: AsyncSession, events: Sequence[Event]) -> list[object]:
+    """The batch's bookings, their halls and clients in three statements, so that
+    render_event finds them in the session instead of reading each one by one."""
+    booking_ids = {event.booking_id for event in events if event.booking_id is not None}
+    if not booking_ids:
+        return []
+    bookings = (await session.scalars(select(Booking).where(Booking.id.in_(booking_ids)))).all()
+    hall_ids = {booking.hall_id for booking in bookings}
+    client_ids = {booking.client_id for booking in bookings}
+    halls = (await session.scalars(select(Hall).where(Hall.id.in_(hall_ids)))).all()
+    clients = (await session.scalars(select(Client).where(Client.id.in_(client_ids)))).all()
+    return [*bookings, *halls, *clients]
 
 
 async def _relay_one(

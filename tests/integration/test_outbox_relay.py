@@ -3,10 +3,11 @@ event holds back neither the others nor itself once fixed."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 import jobs.outbox
 from db.models import Event, Notification
@@ -33,7 +34,21 @@ async def test_each_event_relayed_once_in_one_batch(running: Running) -> None:
     for day in (3, 4, 5):
         await running.api.booked(day=day)
     events = await created_events(running)
-    relayed = await relay_events(running.sessionmaker, running.deps, ADMINS)
+    reads: list[str] = []
+    engine = running.sessionmaker.kw["bind"].sync_engine
+
+    def seen(_conn: Any, _cursor: Any, sql: str, *_args: Any) -> None:
+        table = re.search(r"\bFROM\s+(\w+)", sql)
+        if sql.lstrip().upper().startswith("SELECT") and table is not None:
+            reads.append(table.group(1))
+
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        relayed = await relay_events(running.sessionmaker, running.deps, ADMINS)
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    # bookings, halls and clients read once for the whole batch, not once per event
+    assert reads.count("bookings") == 1 and reads.count("clients") == 1
     assert relayed >= 3
     assert await admin_alerts(running) == [e.id for e in events]
     assert await relay_events(running.sessionmaker, running.deps, ADMINS) == 0
