@@ -1,6 +1,6 @@
 """Every benchmark on SQLite and on PostgreSQL, then one summary table (`make bench`).
 
-    python -m bench.run_all [--backend sqlite|postgres|both] [--only availability,race,memory]
+    python -m bench.run_all [--backend sqlite|postgres|both] [--only availability,race,memory,bot]
 
 PostgreSQL runs are skipped with a note when the server at BENCH_PG_URL does not answer.
 A benchmark that fails is reported as failed and the others still run.
@@ -10,19 +10,29 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import statistics
 import time
 import traceback
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from bench import bench_availability, bench_booking_race, bench_memory
+from bench import bench_availability, bench_booking_race, bench_bot_flow, bench_memory
 from bench.common import BACKENDS, busy_note, machine, postgres_available, table
 
 BENCHMARKS: dict[str, Callable[[str], Awaitable[dict[str, Any]]]] = {
     "availability": lambda backend: bench_availability.run(backend),
     "race": lambda backend: bench_booking_race.run(backend),
     "memory": lambda backend: bench_memory.run(backend),
+    "bot": lambda backend: bot_rounds(backend),
 }
+BOT_ROUNDS = 3
+
+
+async def bot_rounds(backend: str) -> dict[str, Any]:
+    """The bot flow's verdict is the median of several rounds (single ones scatter)."""
+    runs = [await bench_bot_flow.run(backend) for _ in range(BOT_ROUNDS)]
+    ratios = sorted(run["ratio"] for run in runs)
+    return {"ratios": ratios, "median": statistics.median(ratios), "runs": runs}
 
 
 def verdict(ok: bool) -> str:
@@ -93,6 +103,17 @@ def summary_rows(name: str, backend: str, result: dict[str, Any]) -> list[list[o
                 ]
             )
         return rows
+    if name == "bot":
+        ratios = ", ".join(f"{r:.2f}" for r in result["ratios"])
+        return [
+            [
+                "bot flow: 100 users vs echo bot",
+                backend,
+                f"median {result['median']:.2f} of {len(result['ratios'])} rounds ({ratios})",
+                f">= {bench_bot_flow.GOAL}",
+                verdict(result["median"] >= bench_bot_flow.GOAL),
+            ]
+        ]
     return [
         [
             "memory: idle RSS",
