@@ -15,7 +15,6 @@ from tests.fakes.telegram_api import FakeUser
 
 RU = Texts("ru")
 # The confirmation travels through part B's Telegram channel of the notification log.
-TELEGRAM_CHANNEL = importlib.util.find_spec("notifications.telegram") is not None
 
 
 async def test_full_booking_by_buttons(studio: Studio) -> None:
@@ -76,8 +75,7 @@ async def test_full_booking_by_buttons(studio: Studio) -> None:
     booking = (await studio.bookings())[0]
     assert booking.status == "confirmed" and booking.paid == 250000
     assert [c for c in tg.calls() if not c.ok] == []  # nothing the Bot API refused
-    if TELEGRAM_CHANNEL:
-        await confirmation_reaches_the_chat(studio, anna, hold)
+    await confirmation_reaches_the_chat(studio, anna, hold)
 
 
 async def confirmation_reaches_the_chat(
@@ -228,11 +226,10 @@ async def test_expired_hold(studio: Studio) -> None:
     assert anna.last_message()["text"] == "📋 Предстоящих броней нет. Забронировать: /book"  # type: ignore[index]
     await studio.press(anna, "🕘 Прошедшие")
     assert "⌛ не оплачена вовремя" in anna.buttons()[0][0]
-    if TELEGRAM_CHANNEL:
-        await studio.deliver()
-        expired = await studio.tg.wait_until(
-            lambda: [m for m in anna.messages() if "истекло" in (m.get("text") or "")]
-        )
-        assert "забронировать снова" in expired[0]["text"]
-        await studio.press(anna, "📅 Забронировать снова", expired[0]["message_id"])
-        assert anna.last_message()["text"] == RU("halls.choose")  # type: ignore[index]
+    await studio.deliver()
+    expired = await studio.tg.wait_until(
+        lambda: [m for m in anna.messages() if "истекло" in (m.get("text") or "")]
+    )
+    assert "забронировать снова" in expired[0]["text"]
+    await studio.press(anna, "📅 Забронировать снова", expired[0]["message_id"])
+    assert anna.last_message()["text"] == RU("halls.choose")  # type: ignore[index]
