@@ -12,6 +12,7 @@ from booking.calendar_cache import (
     HOURS_MAX_AGE,
     MAX_AGE,
     DaySpans,
+    Marks,
     Span,
     TimedCache,
     WindowCache,
@@ -231,20 +232,26 @@ def next_change(deps: BookingDeps, now: datetime) -> datetime:
     return grid.astimezone(UTC) - deps.rules.min_notice
 
 
+def availability_marks(deps: BookingDeps, hall_id: int, first: date, last: date) -> Marks:
+    """The marks an availability answer for these days depends on (see calendar_cache):
+    an answer computed under them is right while they stay; a bad range is refused here."""
+    if last < first:
+        raise BookingRuleError("bad_range", "end_date is before start_date.")
+    if (last - first).days + 1 > MAX_RANGE_DAYS:
+        raise BookingRuleError("range_too_long", f"At most {MAX_RANGE_DAYS} days at once.")
+    start, end = day_bounds(first, last, deps)
+    return window_marks(hall_id, start - timedelta(days=1), end + timedelta(days=1))
+
+
 async def availability_view(
     session: AsyncSession, deps: BookingDeps, hall_id: int, first: date, last: date
 ) -> AvailabilityView:
     """Free starts and free intervals per day — the same rules the hold checks — and how
     long the answer stays right if nothing is booked meanwhile."""
-    if last < first:
-        raise BookingRuleError("bad_range", "end_date is before start_date.")
-    if (last - first).days + 1 > MAX_RANGE_DAYS:
-        raise BookingRuleError("range_too_long", f"At most {MAX_RANGE_DAYS} days at once.")
+    marks = availability_marks(deps, hall_id, first, last)
     now = deps.now()
     hall = await active_hall(session, hall_id, now)
     start, end = day_bounds(first, last, deps)
-    lo, hi = start - timedelta(days=1), end + timedelta(days=1)
-    marks = window_marks(hall_id, lo, hi)
     key = (hall_id, first, last)
     cached: AvailabilityView | None = _views.get(key, marks, now)
     if cached is not None and cached.hall is hall:

@@ -8,13 +8,12 @@ import orjson
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from booking.calendar_cache import epoch
 from booking.cancel import cancel_booking, refund_quote
 from booking.domain.states import BookingStatus
 from booking.errors import NotFound
 from booking.holds import ClientInfo, HoldRequest, PaymentMode, Source, hold_booking
 from booking.paying import confirm_by_hand
-from booking.studio import availability_view
+from booking.studio import availability_marks, availability_view
 from db import queries
 from db.models import Booking
 from webhooks.auth import is_admin, require_admin, require_owner_or_admin, require_token
@@ -58,7 +57,8 @@ async def list_halls(request: web.Request) -> web.Response:
 
 @routes.get("/api/bookings/availability")
 async def availability(request: web.Request) -> web.Response:
-    """Served from a per-app cache while the calendar is unchanged (see calendar_cache)."""
+    """Served from a per-app cache while the window's days are unchanged (see
+    calendar_cache): a booking on another day or in another hall leaves it served."""
     deps = request.app[DEPS]
     hall_id = query_int(request, "hall_id")
     first = query_date(request, "start_date")
@@ -66,11 +66,11 @@ async def availability(request: web.Request) -> web.Response:
     assert first is not None and last is not None
     cache, flights = request.app[AVAILABILITY_CACHE]
     key = (hall_id, first, last)
-    body = cache.get(key, deps.now())
+    marks = availability_marks(deps, hall_id, first, last)
+    body = cache.get(key, marks, deps.now())
     if body is None:
 
         async def compute() -> bytes:
-            at = epoch()
             view = await availability_view(db(request), deps, hall_id, first, last)
             tz = deps.rules.tz
             data = orjson.dumps(
@@ -82,10 +82,10 @@ async def availability(request: web.Request) -> web.Response:
                     "days": [day_json(day, tz) for day in view.days],
                 }
             )
-            cache.put(key, data, view.valid_until, at)
+            cache.put(key, data, marks, view.valid_until)
             return data
 
-        body = await flights.run(key, compute)
+        body = await flights.run((key, marks), compute)  # a newer change waits for its own
     return web.Response(body=body, content_type="application/json")
 
 

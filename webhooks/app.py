@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 from aiohttp import ClientSession, ClientTimeout, web
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from booking.calendar_cache import SingleFlight, TimedCache
+from booking.calendar_cache import SingleFlight, WindowCache
 from booking.config import BookingDeps
 from settings import Settings
 from webhooks import api_admin, api_bookings, api_payments, checkout, health
@@ -37,7 +37,7 @@ def create_app(
     app[SETTINGS] = settings
     app[SESSIONMAKER] = sessionmaker
     app[DEPS] = deps
-    app[AVAILABILITY_CACHE] = (TimedCache(), SingleFlight())
+    app[AVAILABILITY_CACHE] = (WindowCache(), SingleFlight())
     app[ACCESS_LOG] = AccessLog(logging.getLogger("studio.http").isEnabledFor(logging.INFO))
     app.cleanup_ctx.append(app[ACCESS_LOG].run)
     app.cleanup_ctx.append(_http_client)

@@ -7,7 +7,7 @@ from typing import Any
 from aiohttp import ClientSession, web
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from booking.calendar_cache import SingleFlight, TimedCache
+from booking.calendar_cache import SingleFlight, WindowCache
 from booking.config import BookingDeps
 from settings import Settings
 from webhooks.access_log import AccessLog
@@ -19,5 +19,5 @@ HTTP = web.AppKey("http", ClientSession)
 
 DB_SESSION = web.RequestKey("db", AsyncSession)
 LOG_FIELDS: web.RequestKey[dict[str, Any]] = web.RequestKey("log_fields")
-AVAILABILITY_CACHE: web.AppKey[tuple[TimedCache, SingleFlight]] = web.AppKey("availability_cache")
+AVAILABILITY_CACHE: web.AppKey[tuple[WindowCache, SingleFlight]] = web.AppKey("availability_cache")
 ACCESS_LOG = web.AppKey("access_log", AccessLog)
