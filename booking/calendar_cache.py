@@ -234,19 +234,28 @@ def utc_days_between(first: date, last: date) -> Iterator[date]:
 class WindowCache:
     """Answers computed over a window of one hall's days (a month of free starts), good
     while the marks of those days are the ones seen before computing and a moment has not
-    passed."""
+    passed. While nothing at all has changed since (the epoch), the marks are not even
+    looked at: the common case costs one comparison."""
 
     def __init__(self, max_entries: int = 512) -> None:
-        self._entries: dict[Any, tuple[Marks, datetime, Any]] = {}
+        # key -> [epoch last seen valid, marks, valid until, value]
+        self._entries: dict[Any, list[Any]] = {}
         self._max = max_entries
 
-    def get(self, key: Any, marks: Marks, now: datetime) -> Any | None:
+    def get(self, key: Any, now: datetime, marks: Callable[[], Marks]) -> Any | None:
         entry = self._entries.get(key)
-        if entry is None or entry[0] != marks or now >= entry[1]:
+        if entry is None or now >= entry[2]:
             return None
-        return entry[2]
+        if entry[0] != _epoch:
+            if marks() != entry[1]:
+                return None
+            entry[0] = _epoch  # something changed elsewhere; this window is still right
+        return entry[3]
 
-    def put(self, key: Any, value: Any, marks: Marks, valid_until: datetime) -> None:
+    def put(
+        self, key: Any, value: Any, marks: Marks, valid_until: datetime, at_epoch: int
+    ) -> None:
+        """`marks` and `at_epoch` must both be taken before the answer was computed."""
         if len(self._entries) >= self._max:
             self._entries.clear()
-        self._entries[key] = (marks, valid_until, value)
+        self._entries[key] = [at_epoch, marks, valid_until, value]

@@ -18,6 +18,7 @@ from booking.calendar_cache import (
     WindowCache,
     base_epoch,
     day_version,
+    epoch,
     utc_days,
     window_marks,
 )
@@ -232,13 +233,17 @@ def next_change(deps: BookingDeps, now: datetime) -> datetime:
     return grid.astimezone(UTC) - deps.rules.min_notice
 
 
-def availability_marks(deps: BookingDeps, hall_id: int, first: date, last: date) -> Marks:
-    """The marks an availability answer for these days depends on (see calendar_cache):
-    an answer computed under them is right while they stay; a bad range is refused here."""
+def check_range(first: date, last: date) -> None:
     if last < first:
         raise BookingRuleError("bad_range", "end_date is before start_date.")
     if (last - first).days + 1 > MAX_RANGE_DAYS:
         raise BookingRuleError("range_too_long", f"At most {MAX_RANGE_DAYS} days at once.")
+
+
+def availability_marks(deps: BookingDeps, hall_id: int, first: date, last: date) -> Marks:
+    """The marks an availability answer for these days depends on (see calendar_cache):
+    an answer computed under them is right while they stay; a bad range is refused here."""
+    check_range(first, last)
     start, end = day_bounds(first, last, deps)
     return window_marks(hall_id, start - timedelta(days=1), end + timedelta(days=1))
 
@@ -248,14 +253,18 @@ async def availability_view(
 ) -> AvailabilityView:
     """Free starts and free intervals per day — the same rules the hold checks — and how
     long the answer stays right if nothing is booked meanwhile."""
-    marks = availability_marks(deps, hall_id, first, last)
+    check_range(first, last)
     now = deps.now()
     hall = await active_hall(session, hall_id, now)
-    start, end = day_bounds(first, last, deps)
     key = (hall_id, first, last)
-    cached: AvailabilityView | None = _views.get(key, marks, now)
+    cached: AvailabilityView | None = _views.get(
+        key, now, lambda: availability_marks(deps, hall_id, first, last)
+    )
     if cached is not None and cached.hall is hall:
         return cached
+    at = epoch()
+    marks = availability_marks(deps, hall_id, first, last)
+    start, end = day_bounds(first, last, deps)
     schedule = await load_schedule(session, deps, hall, start, end)
     days = availability(
         first,
@@ -267,7 +276,7 @@ async def availability_view(
         now,
     )
     view = AvailabilityView(hall, days, min(schedule.valid_until, next_change(deps, now)))
-    _views.put(key, view, marks, view.valid_until)
+    _views.put(key, view, marks, view.valid_until, at)
     return view
 
 

@@ -8,6 +8,7 @@ import orjson
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from booking.calendar_cache import epoch
 from booking.cancel import cancel_booking, refund_quote
 from booking.domain.states import BookingStatus
 from booking.errors import NotFound
@@ -66,9 +67,10 @@ async def availability(request: web.Request) -> web.Response:
     assert first is not None and last is not None
     cache, flights = request.app[AVAILABILITY_CACHE]
     key = (hall_id, first, last)
-    marks = availability_marks(deps, hall_id, first, last)
-    body = cache.get(key, marks, deps.now())
+    body = cache.get(key, deps.now(), lambda: availability_marks(deps, hall_id, first, last))
     if body is None:
+        at = epoch()
+        marks = availability_marks(deps, hall_id, first, last)  # refuses a bad range
 
         async def compute() -> bytes:
             view = await availability_view(db(request), deps, hall_id, first, last)
@@ -82,7 +84,7 @@ async def availability(request: web.Request) -> web.Response:
                     "days": [day_json(day, tz) for day in view.days],
                 }
             )
-            cache.put(key, data, marks, view.valid_until)
+            cache.put(key, data, marks, view.valid_until, at)
             return data
 
         body = await flights.run((key, marks), compute)  # a newer change waits for its own

@@ -10,15 +10,18 @@ import pytest
 
 from booking.calendar_cache import (
     DaySpans,
+    Marks,
     SingleFlight,
     Span,
     TimedCache,
+    WindowCache,
     base_epoch,
     calendar_changed,
     day_version,
     days_changed,
     epoch,
     utc_days,
+    window_marks,
 )
 
 NOW = datetime(2026, 12, 1, tzinfo=UTC)
@@ -104,3 +107,29 @@ def test_days_are_utc_days_whatever_the_zone_of_the_time() -> None:
         date(2026, 12, 7),
         date(2026, 12, 8),
     ]
+
+
+def test_window_answer_survives_changes_elsewhere_but_not_in_its_days() -> None:
+    windows = WindowCache()
+    start = datetime(2026, 12, 10, 21, tzinfo=UTC)
+    end = start + timedelta(days=3)
+
+    def marks() -> Marks:
+        return window_marks(1, start, end)
+
+    windows.put("k", "answer", marks(), NOW + timedelta(seconds=2), epoch())
+    assert windows.get("k", NOW, marks) == "answer"
+    days_changed([(2, date(2026, 12, 11))])  # another hall
+    days_changed([(1, date(2026, 12, 20))])  # another day of this hall
+    assert windows.get("k", NOW, marks) == "answer"
+    days_changed([(1, date(2026, 12, 12))])  # a day inside the window
+    assert windows.get("k", NOW, marks) is None
+
+
+def test_window_answer_computed_across_a_change_is_not_served() -> None:
+    windows = WindowCache()
+    start = datetime(2026, 12, 15, tzinfo=UTC)
+    at, seen = epoch(), window_marks(1, start, start)
+    days_changed([(1, date(2026, 12, 15))])  # committed while the answer was computed
+    windows.put("k", "old", seen, NOW + timedelta(seconds=2), at)
+    assert windows.get("k", NOW, lambda: window_marks(1, start, start)) is None
