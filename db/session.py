@@ -23,6 +23,10 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
     transactions in the pool instead of failing with "database is locked", and WAL keeps
     readers in other processes (backups, the CLI) off the writer's way. Its calls run on the
     loop's thread (db.sqlite_driver), waiting out other processes' locks asynchronously.
+
+    PostgreSQL connections are not pinged before each use (a round trip per transaction);
+    after a server restart the requests on dropped connections fail once and the pool
+    reconnects (docs/OPERATIONS.md, tests/integration/test_pg_reconnect.py).
     """
     if url.startswith("sqlite"):
         parsed = make_url(url)
