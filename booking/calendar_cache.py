@@ -75,6 +75,13 @@ def utc_days(start: datetime, end: datetime) -> Iterator[date]:
     return utc_days_between(start.astimezone(UTC).date(), end.astimezone(UTC).date())
 
 
+def utc_days_between(first: date, last: date) -> Iterator[date]:
+    day = first
+    while day <= last:
+        yield day
+        day += timedelta(days=1)
+
+
 def _booking_days(booking: Booking) -> set[tuple[int, date]]:
     state = inspect(booking)
     starts = set(state.attrs.start_at.history.sum()) | {booking.start_at}
@@ -211,9 +218,6 @@ class DaySpans:
             self._entries.clear()
         self._entries[(hall_id, day)] = (marks[0], marks[1], valid_until, spans)
 
-    def clear(self) -> None:
-        self._entries.clear()
-
 
 Marks = tuple[int, tuple[int, ...]]
 
@@ -222,13 +226,6 @@ def window_marks(hall_id: int, start: datetime, end: datetime) -> Marks:
     """The base epoch and the versions of the hall's UTC days [start, end] touches."""
     versions = tuple(_day_versions.get((hall_id, day), 0) for day in utc_days(start, end))
     return _base_epoch, versions
-
-
-def utc_days_between(first: date, last: date) -> Iterator[date]:
-    day = first
-    while day <= last:
-        yield day
-        day += timedelta(days=1)
 
 
 class WindowCache:

@@ -69,9 +69,7 @@ async def start_payment(
     session: AsyncSession, deps: BookingDeps, booking_id: int, gateway: str
 ) -> Payment:
     """Create (or reuse) the payment for what is due now and get its confirmation URL."""
-    provider = deps.provider(gateway)
-    if provider is None:
-        raise BookingRuleError("unknown_gateway", f"Payment gateway {gateway!r} is not available.")
+    provider = _provider_for(deps, gateway)
     booking = await queries.booking_for_update(session, booking_id)
     if booking is None:
         raise NotFound("booking_not_found", "No such booking.")
@@ -82,11 +80,7 @@ async def start_payment(
         expire_one(session, booking)
         await session.commit()
         raise InvalidTransition("hold_expired", "The hold has expired; please book again.")
-    amount, kind = amount_due(booking, now)
-    if kind is None or amount <= 0:
-        raise InvalidTransition(
-            "not_payable", f"A booking that is {booking.status} has nothing to pay."
-        )
+    amount, kind = _due_now(booking, now)
     payment = await queries.open_payment(
         session, booking.id, gateway, kind, amount, since=now - REUSE_PAYMENT_FOR
     )
@@ -104,14 +98,27 @@ async def start_payment_for_hold(
     """The first payment of a hold made in this same transaction: nobody else can see the
     booking yet, so there is no lock to take and no earlier payment to reuse; the hold and
     the payment's intent are committed together, before the gateway is asked."""
+    provider = _provider_for(deps, gateway)
+    now = deps.now()
+    amount, kind = _due_now(booking, now)
+    payment = await _new_payment(session, booking, gateway, kind, amount, now)
+    return await _ask_gateway(session, deps, provider, booking, payment)
+
+
+def _provider_for(deps: BookingDeps, gateway: str) -> PaymentProvider:
     provider = deps.provider(gateway)
     if provider is None:
         raise BookingRuleError("unknown_gateway", f"Payment gateway {gateway!r} is not available.")
-    amount, kind = amount_due(booking, deps.now())
+    return provider
+
+
+def _due_now(booking: Booking, now: datetime) -> tuple[int, PaymentKind]:
+    amount, kind = amount_due(booking, now)
     if kind is None or amount <= 0:
-        raise InvalidTransition("not_payable", "The hold has nothing to pay.")
-    payment = await _new_payment(session, booking, gateway, kind, amount, deps.now())
-    return await _ask_gateway(session, deps, provider, booking, payment)
+        raise InvalidTransition(
+            "not_payable", f"A booking that is {booking.status} has nothing to pay."
+        )
+    return amount, kind
 
 
 async def _new_payment(

@@ -37,6 +37,7 @@ from handlers.admin_args import (
     parse_stats_range,
     rest_of,
 )
+from handlers.common import release
 
 log = logging.getLogger(__name__)
 
@@ -86,7 +87,7 @@ class AdminErrors(BaseMiddleware):
         return None
 
 
-# ------------------------------------------------------------------------------ parsing
+# ------------------------------------------------------------------------------ helpers
 
 
 def _lang(message: Message) -> str:
@@ -101,10 +102,7 @@ def _uid(message: Message) -> int | None:
 
 
 async def _answer(message: Message, text: str, session: AsyncSession | None = None) -> None:
-    # End the read transaction first: no database connection (SQLite has one) is held while
-    # Telegram answers.
-    if session is not None and session.in_transaction():
-        await session.commit()
+    await release(session)
     for part in tx.chunks(text):
         await message.answer(part, parse_mode=ParseMode.HTML)
 

@@ -57,10 +57,7 @@ async def on_gateway(
         return
     phone, email = await known_contacts(session, callback.from_user.id)
     await state.set_state(BookingForm.email)
-    picker = callback.message.message_id if callback.message else None
-    await state.set_data(
-        {"pick": pick.as_list(), "picker": picker, "email": None, "known": [phone, email]}
-    )
+    await state.set_data(_step_data(callback, pick, None, phone, email))
     await show(callback, views.email_screen(texts, found, deps, pick, email), session)
 
 
@@ -80,12 +77,9 @@ async def on_email_choice(
         await show_stale(callback, callback_answer, texts, session, found, deps, pick)
         return
     phone, email = await contacts_of(session, callback.from_user.id, await state.get_data(), pick)
-    picker = callback.message.message_id if callback.message else None
     chosen = email if callback_data.action == "mail" else None
     await state.set_state(BookingForm.phone)
-    await state.set_data(
-        {"pick": pick.as_list(), "picker": picker, "email": chosen, "known": [phone, email]}
-    )
+    await state.set_data(_step_data(callback, pick, chosen, phone, email))
     await show(callback, views.phone_screen(texts, found, deps, pick, phone), session)
     if phone is None:
         await ask_phone(callback.from_user.id, state, texts, callback.bot)
@@ -124,6 +118,24 @@ async def on_email_text(
         await ask_phone(
             message.chat.id, state, texts, message.bot, views.offer_text(texts, found, deps)
         )
+
+
+def _step_data(
+    callback: CallbackQuery,
+    pick: Pick,
+    chosen_email: str | None,
+    phone: str | None,
+    email: str | None,
+) -> dict[str, Any]:
+    """The contact steps' data: the pick, the picker message to close later, the e-mail
+    chosen so far, and the saved contacts (see contacts_of)."""
+    picker = callback.message.message_id if callback.message else None
+    return {
+        "pick": pick.as_list(),
+        "picker": picker,
+        "email": chosen_email,
+        "known": [phone, email],
+    }
 
 
 async def contacts_of(
