@@ -120,7 +120,7 @@ class Fakes:
 
 def slots(studio: Any, count: int) -> list[tuple[int, datetime, datetime]]:
     """`count` free starts: each hall's minimum length back to back, from the day after
-    tomorrow on, inside opening hours."""
+    tomorrow on, inside opening hours and outside closures."""
     out: list[tuple[int, datetime, datetime]] = []
     today = datetime.now(TZ).date()
     for offset in range(2, 89):
@@ -134,9 +134,11 @@ def slots(studio: Any, count: int) -> list[tuple[int, datetime, datetime]]:
             minute = hours[0]
             while minute + hall.min_minutes <= hours[1]:
                 start = midnight + timedelta(minutes=minute)
-                out.append((hall.id, start, start + timedelta(minutes=hall.min_minutes)))
-                if len(out) == count:
-                    return out
+                end = start + timedelta(minutes=hall.min_minutes)
+                if not studio.closed(hall.id, start, end):
+                    out.append((hall.id, start, end))
+                    if len(out) == count:
+                        return out
                 minute += step
     raise RuntimeError(f"the studio has fewer than {count} free slots in the horizon")
 

@@ -211,12 +211,21 @@ class HallInfo:
 class Studio:
     halls: list[HallInfo]
     hours: dict[int, tuple[int, int]]  # weekday -> local open, close minute
+    # (hall id or None for the whole studio, start, end) of every closure, UTC
+    closures: list[tuple[int | None, datetime, datetime]] = field(default_factory=list)
+
+    def closed(self, hall_id: int, start: datetime, end: datetime) -> bool:
+        """Whether a closure of the hall or of the studio overlaps [start, end)."""
+        return any(
+            hall in (None, hall_id) and begin < end and start < finish
+            for hall, begin, finish in self.closures
+        )
 
 
 async def read_studio(url: str) -> Studio:
     from sqlalchemy import select
 
-    from db.models import Hall, StudioHours
+    from db.models import Closure, Hall, StudioHours
     from db.session import create_engine
 
     engine = create_engine(url)
@@ -230,9 +239,18 @@ async def read_studio(url: str) -> Studio:
                 row.weekday: (row.open_minute, row.close_minute)
                 for row in await conn.execute(select(StudioHours))
             }
+            closures = [
+                (row.hall_id, as_utc(row.start_at), as_utc(row.end_at))
+                for row in await conn.execute(select(Closure))
+            ]
     finally:
         await engine.dispose()
-    return Studio(halls, hours)
+    return Studio(halls, hours, closures)
+
+
+def as_utc(moment: datetime) -> datetime:
+    """SQLite gives naive UTC datetimes back; PostgreSQL aware ones."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 # How many bookings a hall gets on one day (mean ~3) and how long they are.
