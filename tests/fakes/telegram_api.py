@@ -51,8 +51,24 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+import orjson
 from aiohttp import ClientError, ClientSession, ClientTimeout, MultipartReader, web
 from aiohttp.web_request import FileField
+
+
+def _clone(value: Any) -> Any:
+    """A deep copy of JSON data (what the API stores and answers), through orjson: several
+    times faster than copy.deepcopy, which the load benchmarks would otherwise pay for in
+    this process. Anything orjson cannot encode is copied by copy.deepcopy."""
+    try:
+        return orjson.loads(orjson.dumps(value))
+    except TypeError:
+        return copy.deepcopy(value)
+
+
+def _json_response(body: Any, *, status: int = 200) -> web.Response:
+    return web.Response(body=orjson.dumps(body), status=status, content_type="application/json")
+
 
 if TYPE_CHECKING:
     from aiogram import Bot, Dispatcher
@@ -816,11 +832,11 @@ class FakeUser:
             "from": self.as_user(),
             "chat": dict(chat.info),
             "date": _now(),
-            **copy.deepcopy(content),
+            **_clone(content),
         }
         chat.messages[message["message_id"]] = message
         self._tg.push_update("message", message)
-        return copy.deepcopy(message)
+        return _clone(message)
 
     async def press(self, button_text: str, message_id: int | None = None) -> dict[str, Any]:
         """Press the inline button with this exact text on the newest bot message having it
@@ -1119,11 +1135,11 @@ class FakeTelegram:
 
     def push_update(self, update_type: str, payload: dict[str, Any]) -> dict[str, Any]:
         """Enqueue a raw update (``{"update_id": ..., update_type: payload}``) and return it."""
-        update = {"update_id": next(self._update_ids), update_type: copy.deepcopy(payload)}
+        update = {"update_id": next(self._update_ids), update_type: _clone(payload)}
         self._updates.append(update)
         self._mark = len(self._calls)
         self._notify()
-        return copy.deepcopy(update)
+        return _clone(update)
 
     # -- actors
 
@@ -1173,20 +1189,20 @@ class FakeTelegram:
         if chat is None:
             return []
         return [
-            copy.deepcopy(m)
-            for m in chat.messages.values()
-            if include_user or self._is_bot_message(m)
+            _clone(m) for m in chat.messages.values() if include_user or self._is_bot_message(m)
         ]
 
     def message(self, chat_id: int, message_id: int) -> dict[str, Any] | None:
         chat = self._chats.get(chat_id)
         found = chat.messages.get(message_id) if chat else None
-        return copy.deepcopy(found) if found is not None else None
+        return _clone(found) if found is not None else None
 
     def last_message(self, chat_id: int) -> dict[str, Any] | None:
         """The newest bot message still present in the chat, or None."""
-        found = self.messages(chat_id)
-        return found[-1] if found else None
+        chat = self._chats.get(chat_id)
+        messages = reversed(chat.messages.values()) if chat is not None else ()
+        found = next((m for m in messages if self._is_bot_message(m)), None)
+        return _clone(found) if found is not None else None
 
     @staticmethod
     def buttons(message: dict[str, Any] | None) -> list[list[str]]:
@@ -1202,7 +1218,7 @@ class FakeTelegram:
         for row in message.get("reply_markup", {}).get("inline_keyboard", []):
             for button in row:
                 if button.get("text") == text:
-                    return copy.deepcopy(button)
+                    return _clone(button)
         raise AssertionError(f"No button {text!r}; buttons: {FakeTelegram.buttons(message)}")
 
     def reply_keyboard(self, chat_id: int) -> list[list[str]] | None:
@@ -1234,10 +1250,10 @@ class FakeTelegram:
     ) -> list[dict[str, Any]]:
         """Commands set for exactly this scope (default scope if None) and language."""
         key = (self._scope_key(scope, check_chat=False), language_code)
-        return copy.deepcopy(self._commands.get(key, []))
+        return _clone(self._commands.get(key, []))
 
     def menu_button(self, chat_id: int | None = None) -> dict[str, Any]:
-        return copy.deepcopy(
+        return _clone(
             self._menu_buttons.get(chat_id) or self._menu_buttons.get(None) or {"type": "commands"}
         )
 
@@ -1246,15 +1262,15 @@ class FakeTelegram:
 
     def pending_updates(self) -> list[dict[str, Any]]:
         """Updates not yet confirmed (by a getUpdates offset or a 2xx webhook answer)."""
-        return copy.deepcopy(self._updates)
+        return _clone(self._updates)
 
     def unanswered_callback_queries(self) -> list[dict[str, Any]]:
-        return [copy.deepcopy(q.query) for q in self._callback_queries.values() if not q.answer]
+        return [_clone(q.query) for q in self._callback_queries.values() if not q.answer]
 
     def callback_answer(self, query_id: str) -> dict[str, Any] | None:
         """The answerCallbackQuery params the bot used for this query, or None."""
         record = self._callback_queries.get(query_id)
-        return copy.deepcopy(record.answer) if record and record.answer else None
+        return _clone(record.answer) if record and record.answer else None
 
     @property
     def polls_started(self) -> int:
@@ -1357,26 +1373,26 @@ class FakeTelegram:
 
     async def _handle_api(self, request: web.Request) -> web.Response:
         if request.match_info["token"] != self.token:
-            return web.json_response(
+            return _json_response(
                 {"ok": False, "error_code": 401, "description": "Unauthorized"}, status=401
             )
         try:
             params, files = await self._read_params(request)
         except FakeApiError as error:
-            return web.json_response(error.envelope(), status=error.status)
+            return _json_response(error.envelope(), status=error.status)
         status, body = await self._process_call(request.match_info["method"], params, files)
-        return web.json_response(body, status=status)
+        return _json_response(body, status=status)
 
     async def _handle_file(self, request: web.Request) -> web.StreamResponse:
         if request.match_info["token"] != self.token:
-            return web.json_response(
+            return _json_response(
                 {"ok": False, "error_code": 401, "description": "Unauthorized"}, status=401
             )
         path = request.match_info["path"]
         for stored in self._files.values():
             if stored.file_path == path and stored.data is not None:
                 return web.Response(body=stored.data, content_type="application/octet-stream")
-        return web.json_response(
+        return _json_response(
             {"ok": False, "error_code": 404, "description": "Not Found"}, status=404
         )
 
@@ -1413,7 +1429,7 @@ class FakeTelegram:
             if isinstance(value, str):
                 if key in _JSON_FIELDS:
                     try:
-                        value = json.loads(value)
+                        value = orjson.loads(value)
                     except ValueError as error:
                         what = "reply keyboard markup" if key == "reply_markup" else key
                         raise _bad(f"can't parse {what} JSON object") from error
@@ -1467,7 +1483,7 @@ class FakeTelegram:
             time=time.time(),
             monotonic=loop.time(),
             status=status,
-            result=copy.deepcopy(result) if status == 200 else None,
+            result=_clone(result) if status == 200 else None,
             description=description,
             retry_after=retry_after,
             via=via,
@@ -1655,7 +1671,7 @@ class FakeTelegram:
             if allow:
                 return None
             raise _bad("message to be replied not found")
-        replied = copy.deepcopy(original)
+        replied = _clone(original)
         replied.pop("reply_to_message", None)
         return replied
 
@@ -1687,7 +1703,7 @@ class FakeTelegram:
                 chat.reply_keyboard = None
         chat.messages[message["message_id"]] = message
         self._record_send(chat)
-        return copy.deepcopy(message)
+        return _clone(message)
 
     def _store_file(
         self, params: dict[str, Any], files: dict[str, UploadedFile], key: str
@@ -1772,7 +1788,7 @@ class FakeTelegram:
             batch = self._eligible(limit, self._poll_allowed)
             remaining = deadline - loop.time()
             if batch or remaining <= 0 or self._closing:
-                return copy.deepcopy(batch)
+                return _clone(batch)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(event.wait(), remaining)
 
@@ -2010,7 +2026,7 @@ class FakeTelegram:
         else:
             message["reply_markup"] = markup
         message["edit_date"] = _now()
-        return copy.deepcopy(message)
+        return _clone(message)
 
     def _edit_message_text(self, params: dict[str, Any], files: dict[str, UploadedFile]) -> Any:
         _, message = self._edit_target(params)
@@ -2073,14 +2089,14 @@ class FakeTelegram:
         query: dict[str, Any] = {
             "id": query_id,
             "from": user.as_user(),
-            "message": copy.deepcopy(message),
+            "message": _clone(message),
             "chat_instance": str(-(5_000_000_000_000_000_000 + abs(chat_id))),
             "data": data,
         }
         loop = asyncio.get_running_loop()
         self._callback_queries[query_id] = _CallbackQuery(query=query, created=loop.time())
         self.push_update("callback_query", query)
-        return copy.deepcopy(query)
+        return _clone(query)
 
     def _answer_callback_query(
         self, params: dict[str, Any], files: dict[str, UploadedFile]
@@ -2160,7 +2176,7 @@ class FakeTelegram:
 
     def _get_my_commands(self, params: dict[str, Any], files: dict[str, UploadedFile]) -> Any:
         key = (self._scope_key(params.get("scope")), str(params.get("language_code") or ""))
-        return copy.deepcopy(self._commands.get(key, []))
+        return _clone(self._commands.get(key, []))
 
     def _delete_my_commands(self, params: dict[str, Any], files: dict[str, UploadedFile]) -> Any:
         key = (self._scope_key(params.get("scope")), str(params.get("language_code") or ""))
