@@ -20,8 +20,15 @@ from booking.errors import (
     NotFound,
     SlotTakenError,
 )
+from booking.events import batched_events
 from booking.holds import HoldRequest, hold_booking
-from booking.paying import PaymentKind, amount_due, start_payment, start_payment_for_hold
+from booking.paying import (
+    PaymentKind,
+    amount_due,
+    ask_gateway,
+    payment_for_hold,
+    start_payment,
+)
 from booking.studio import (
     active_hall,
     bookable_halls,
@@ -147,9 +154,11 @@ async def hold_and_start_payment(
     """Hold the slot and open its payment, committed together before the gateway is asked;
     the payment is None when the gateway failed (the hold stays, and the client can try
     again from their bookings)."""
-    booking, _token = await hold_booking(session, deps, request, commit=False)
+    async with batched_events(session):  # the hold's event and the payment's: one INSERT
+        booking, _token = await hold_booking(session, deps, request, commit=False)
+        provider, intent = await payment_for_hold(session, deps, booking, gateway)
     try:
-        payment: Payment | None = await start_payment_for_hold(session, deps, booking, gateway)
+        payment: Payment | None = await ask_gateway(session, deps, provider, booking, intent)
     except GatewayUnavailable:
         payment = None
     return booking, payment

@@ -74,24 +74,34 @@ def check_email(email: str) -> str:
 
 
 async def upsert_client(session: AsyncSession, info: ClientInfo) -> Client:
-    """Telegram users are one client each; website clients get a row per booking."""
-    client = None
+    """Telegram users are one client each, created or brought up to date by one statement;
+    website clients get a row per booking. The contacts are checked before anything is
+    written."""
+    phone = normalize_phone(info.phone) if info.phone else None
+    email = check_email(info.email) if info.email else None
     if info.telegram_id is not None:
-        client = await queries.client_by_telegram(session, info.telegram_id)
-    if client is None:
-        client = Client(telegram_id=info.telegram_id)
-        session.add(client)
-    if info.telegram_id is not None:
-        client.bot_blocked = False  # they are writing to the bot, so it reaches them again
-    client.name = info.name or client.name or ""
-    client.username = info.username or client.username
-    client.language = info.language or client.language or "ru"
-    if info.phone:
-        client.phone = normalize_phone(info.phone)
-    if info.email:
-        client.email = check_email(info.email)
+        given = {"name": info.name, "username": info.username, "language": info.language}
+        given |= {"phone": phone, "email": email}
+        # Empty values keep what the client gave before; they are writing to the bot, so it
+        # reaches them again.
+        changes = {key: value for key, value in given.items() if value}
+        return await queries.upsert_telegram_client(session, info.telegram_id, changes)
+    client = Client(
+        telegram_id=None,
+        name=info.name or "",
+        username=info.username,
+        language=info.language or "ru",
+        phone=phone,
+        email=email,
+    )
+    session.add(client)
     await session.flush()
     return client
+
+
+class _LapsedHoldInTheWay(Exception):
+    """The database refused a hold that the schedule allowed: a hold past its expiry that
+    the sweep has not marked yet may still occupy the slot there."""
 
 
 async def hold_booking(
@@ -100,13 +110,30 @@ async def hold_booking(
     """Create a booking in pending_payment that holds its slot; returns it and its token.
 
     The calendar rules are checked here for a clear error, and the database's no-overlap
-    constraint decides races between processes.
+    constraint decides races between processes. A lapsed hold not swept yet still occupies
+    its slot in the database: when the insert is refused, the lapsed holds in the way are
+    expired and the hold is tried once more, so the usual hold pays no query for them.
     """
+    try:
+        booking, token = await _hold(session, deps, request, expire_lapsed=False)
+    except _LapsedHoldInTheWay:
+        booking, token = await _hold(session, deps, request, expire_lapsed=True)
+    if commit:  # else the caller commits it with what it adds (the payment's intent)
+        await session.commit()
+    return booking, token
+
+
+async def _hold(
+    session: AsyncSession, deps: BookingDeps, request: HoldRequest, *, expire_lapsed: bool
+) -> tuple[Booking, str]:
     now = deps.now()
     hall = await active_hall(session, request.hall_id, now, fresh=True)
     blocked = blocked_interval(request.start, request.end, hall.buffer_minutes)
-    for stale in await queries.overdue_holds_in(session, hall.id, blocked.start, blocked.end, now):
-        expire_one(session, stale)
+    if expire_lapsed:
+        for lapsed in await queries.overdue_holds_in(
+            session, hall.id, blocked.start, blocked.end, now
+        ):
+            expire_one(session, lapsed)
     schedule = await load_schedule(session, deps, hall, request.start, request.end, fresh=True)
     validate_booking(
         request.start,
@@ -151,12 +178,12 @@ async def hold_booking(
         await session.flush()
     except IntegrityError as exc:
         await session.rollback()
-        if is_overlap_violation(exc):
-            raise SlotTakenError("slot_taken", "This time has just been taken.") from None
-        raise
+        if not is_overlap_violation(exc):
+            raise
+        if not expire_lapsed:
+            raise _LapsedHoldInTheWay from None
+        raise SlotTakenError("slot_taken", "This time has just been taken.") from None
     record_event(session, EventType.BOOKING_CREATED, booking=booking, hall=hall.name)
-    if commit:  # else the caller commits it with what it adds (the payment's intent)
-        await session.commit()
     return booking, token
 
 

@@ -89,20 +89,19 @@ async def start_payment(
         return payment
     if payment is None:
         payment = await _new_payment(session, booking, gateway, kind, amount, now)
-    return await _ask_gateway(session, deps, provider, booking, payment)
+    return await ask_gateway(session, deps, provider, booking, payment)
 
 
-async def start_payment_for_hold(
+async def payment_for_hold(
     session: AsyncSession, deps: BookingDeps, booking: Booking, gateway: str
-) -> Payment:
-    """The first payment of a hold made in this same transaction: nobody else can see the
-    booking yet, so there is no lock to take and no earlier payment to reuse; the hold and
-    the payment's intent are committed together, before the gateway is asked."""
+) -> tuple[PaymentProvider, Payment]:
+    """The first payment of a hold made in this same transaction, and the gateway to ask:
+    nobody else can see the booking yet, so there is no lock to take and no earlier payment
+    to reuse. `ask_gateway` commits the hold and the payment's intent together, then asks."""
     provider = _provider_for(deps, gateway)
     now = deps.now()
     amount, kind = _due_now(booking, now)
-    payment = await _new_payment(session, booking, gateway, kind, amount, now)
-    return await _ask_gateway(session, deps, provider, booking, payment)
+    return provider, await _new_payment(session, booking, gateway, kind, amount, now)
 
 
 def _provider_for(deps: BookingDeps, gateway: str) -> PaymentProvider:
@@ -147,7 +146,7 @@ async def _new_payment(
     return payment
 
 
-async def _ask_gateway(
+async def ask_gateway(
     session: AsyncSession,
     deps: BookingDeps,
     provider: PaymentProvider,

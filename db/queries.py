@@ -18,6 +18,7 @@ from sqlalchemy import (
     type_coerce,
     union_all,
 )
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import (
@@ -265,6 +266,24 @@ async def refunds_of(session: AsyncSession, booking_id: int) -> Sequence[Refund]
 
 async def client_by_telegram(session: AsyncSession, telegram_id: int) -> Client | None:
     return (await session.scalars(select(Client).where(Client.telegram_id == telegram_id))).first()
+
+
+async def upsert_telegram_client(
+    session: AsyncSession, telegram_id: int, changes: dict[str, Any]
+) -> Client:
+    """The Telegram user's client, created with `changes` or updated with them (and marked
+    reachable), in one INSERT .. ON CONFLICT statement that returns the row."""
+    insert_into = postgresql.insert if is_postgres(session) else sqlite.insert
+    stmt = (
+        insert_into(Client)
+        .values({"name": "", "language": "ru", **changes, "telegram_id": telegram_id})
+        .on_conflict_do_update(
+            index_elements=[Client.telegram_id], set_={"bot_blocked": False, **changes}
+        )
+        .returning(Client)
+    )
+    result = await session.scalars(stmt, execution_options={"populate_existing": True})
+    return result.one()
 
 
 async def list_bookings(

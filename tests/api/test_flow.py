@@ -47,3 +47,28 @@ async def test_hold_expires_and_frees_the_slot(running: Running) -> None:
     assert (await api.booking(booking))["status"] == "expired"
     again = await api.booked(day=3, hour=12)
     assert again["status"] == "pending_payment"
+
+
+async def test_a_lapsed_hold_not_yet_swept_gives_way_to_a_new_hold(running: Running) -> None:
+    """The sweep has not run: the database still counts the lapsed hold, so the new hold is
+    refused there first, and then takes the slot after marking the lapsed one expired."""
+    api = running.api
+    lapsed = await api.booked(day=3, hour=12, hours=2)
+    running.clock.advance(minutes=16)
+    again = await api.booked(day=3, hour=13, hours=2)  # overlaps the lapsed hold
+    assert again["status"] == "pending_payment"
+    assert (await api.booking(lapsed))["status"] == "expired"
+    status, body = await api.admin("GET", f"/api/integrations/events?booking_id={lapsed['id']}")
+    assert status == 200
+    assert [e["type"] for e in body["events"]].count("booking.expired") == 1
+    status, body = await api.book(day=3, hour=12, hours=2)  # the new hold is live
+    assert status == 409, body
+
+
+async def test_a_live_hold_still_refuses_an_overlapping_one(running: Running) -> None:
+    api = running.api
+    first = await api.booked(day=3, hour=12, hours=2)
+    running.clock.advance(minutes=14)
+    status, body = await api.book(day=3, hour=13, hours=2)
+    assert status == 409, body
+    assert (await api.booking(first))["status"] == "pending_payment"
