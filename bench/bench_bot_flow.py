@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import statistics
 import sys
@@ -41,6 +42,7 @@ from bench.common import (
     BACKENDS,
     HOST,
     REPO,
+    STUDIO_FILE,
     TZ,
     Process,
     cpu_seconds,
@@ -175,13 +177,27 @@ async def echo_user(tg: SignalTelegram, run: Run, user: FakeUser, messages: int)
 
 
 def booking_days(count: int) -> list[date]:
-    """Weekdays from the day after tomorrow on (inside notice and horizon)."""
+    """Weekdays from the day after tomorrow on (inside notice and horizon), skipping the
+    days the studio file closes in part."""
+    closed = closed_days()
     day = datetime.now(TZ).date() + timedelta(days=2)
     days: list[date] = []
     while len(days) < count:
-        if day.weekday() < 5:
+        if day.weekday() < 5 and day not in closed:
             days.append(day)
         day += timedelta(days=1)
+    return days
+
+
+def closed_days() -> set[date]:
+    """Local days touched by a closure in the studio file the service runs with."""
+    closures = json.loads(STUDIO_FILE.read_text(encoding="utf-8")).get("closures", [])
+    days: set[date] = set()
+    for closure in closures:
+        day = datetime.fromisoformat(closure["start"]).date()
+        while day <= datetime.fromisoformat(closure["end"]).date():
+            days.add(day)
+            day += timedelta(days=1)
     return days
 
 

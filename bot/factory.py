@@ -7,7 +7,6 @@ from typing import Any
 import orjson
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
-from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import PRODUCTION, TelegramAPIServer
 from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage, DefaultKeyBuilder
 from aiogram.fsm.storage.memory import MemoryStorage, SimpleEventIsolation
@@ -15,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from booking.config import BookingDeps
 from bot import StudioInfo
+from bot.json_session import JsonBodySession
 from bot.middlewares import AnswerCallbacks, InFlight, UpdateContextMiddleware
 from handlers import get_routers
 from settings import BotSettings, Settings
@@ -68,7 +68,7 @@ def create_bot(settings: Settings | BotSettings) -> Bot | None:
     pin_response_types()
     server = bot_settings.telegram_api_server
     api = TelegramAPIServer.from_base(server) if server else PRODUCTION
-    session = AiohttpSession(api=api, json_loads=orjson.loads, json_dumps=_dumps)
+    session = JsonBodySession(api=api, json_loads=orjson.loads, json_dumps=_dumps)
     return Bot(
         bot_settings.bot_token.get_secret_value(),
         session=session,

@@ -282,6 +282,7 @@ class Call:
     description: str | None = None  # the error description of a failed one
     retry_after: int | None = None
     via: str = "http"  # or "webhook_reply"
+    content_type: str = ""  # of an HTTP request: JSON, an urlencoded or a multipart form
 
     @property
     def ok(self) -> bool:
@@ -1380,7 +1381,9 @@ class FakeTelegram:
             params, files = await self._read_params(request)
         except FakeApiError as error:
             return _json_response(error.envelope(), status=error.status)
-        status, body = await self._process_call(request.match_info["method"], params, files)
+        status, body = await self._process_call(
+            request.match_info["method"], params, files, content_type=request.content_type
+        )
         return _json_response(body, status=status)
 
     async def _handle_file(self, request: web.Request) -> web.StreamResponse:
@@ -1446,6 +1449,7 @@ class FakeTelegram:
         params: dict[str, Any],
         files: dict[str, UploadedFile],
         via: str = "http",
+        content_type: str = "",
     ) -> tuple[int, dict[str, Any]]:
         key = method.lower()
         name, handler = self._methods.get(key, (method, None))
@@ -1487,6 +1491,7 @@ class FakeTelegram:
             description=description,
             retry_after=retry_after,
             via=via,
+            content_type=content_type,
         )
         self._calls.append(call)
         self._notify()
