@@ -31,6 +31,7 @@ _PINNED_METHODS = (
     "SendDocument",
     "EditMessageText",
     "EditScreen",
+    "SendScreen",
     "EditMessageReplyMarkup",
     "AnswerCallbackQuery",
     "DeleteMessage",

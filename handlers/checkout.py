@@ -113,7 +113,7 @@ async def on_email_text(
     await state.set_state(BookingForm.phone)
     if phone is not None:
         sent = await reply(message, views.phone_screen(texts, found, deps, pick, phone), session)
-        await state.update_data(picker=sent.message_id)
+        await state.update_data(picker=sent)
     else:
         await ask_phone(
             message.chat.id, state, texts, message.bot, views.offer_text(texts, found, deps)

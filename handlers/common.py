@@ -6,7 +6,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest, TelegramRetryAfter
@@ -19,7 +19,7 @@ from aiogram.types import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.methods import EditScreen
+from bot.methods import EditScreen, SendScreen
 from keyboards.payment import without_url_buttons
 
 log = logging.getLogger(__name__)
@@ -71,22 +71,26 @@ async def patiently(call: Callable[[], Awaitable[T]]) -> T:
 
 async def send(
     bot: Bot, chat_id: int, screen: Screen, session: AsyncSession | None = None
-) -> Message:
+) -> int:
+    """Send the screen as a new message; returns its message id."""
     await release(session)
+    sent: Any  # plain JSON (SendScreen), whatever aiogram's types say
     try:
-        return await patiently(
-            lambda: bot.send_message(chat_id, screen.text, reply_markup=screen.markup)
-        )
+        sent = await patiently(lambda: bot(_send_screen(chat_id, screen)))
     except TelegramBadRequest as exc:
         fallback = _fallback(screen)
         if fallback is None or not _url_refused(exc):
             raise
-        return await patiently(
-            lambda: bot.send_message(chat_id, fallback.text, reply_markup=fallback.markup)
-        )
+        sent = await patiently(lambda: bot(_send_screen(chat_id, fallback)))
+    return int(sent["message_id"])
 
 
-async def reply(message: Message, screen: Screen, session: AsyncSession | None = None) -> Message:
+def _send_screen(chat_id: int, screen: Screen) -> SendScreen:
+    return SendScreen(chat_id=chat_id, text=screen.text, reply_markup=screen.markup)
+
+
+async def reply(message: Message, screen: Screen, session: AsyncSession | None = None) -> int:
+    """Answer in the message's chat with a new message; returns its id."""
     assert message.bot is not None
     return await send(message.bot, message.chat.id, screen, session)
 
