@@ -69,9 +69,7 @@ async def patiently(call: Callable[[], Awaitable[T]]) -> T:
         return await call()
 
 
-async def send(
-    bot: Bot, chat_id: int, screen: Screen, session: AsyncSession | None = None
-) -> int:
+async def send(bot: Bot, chat_id: int, screen: Screen, session: AsyncSession | None = None) -> int:
     """Send the screen as a new message; returns its message id."""
     await release(session)
     sent: Any  # plain JSON (SendScreen), whatever aiogram's types say
