@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from booking.config import BookingDeps
 from bot import StudioInfo
-from bot.json_session import JsonBodySession
+from bot.json_session import JsonBodySession, load_api_json
 from bot.middlewares import AnswerCallbacks, InFlight, UpdateContextMiddleware
 from handlers import get_routers
 from settings import BotSettings, Settings
@@ -69,7 +69,7 @@ def create_bot(settings: Settings | BotSettings) -> Bot | None:
     pin_response_types()
     server = bot_settings.telegram_api_server
     api = TelegramAPIServer.from_base(server) if server else PRODUCTION
-    session = JsonBodySession(api=api, json_loads=orjson.loads, json_dumps=_dumps)
+    session = JsonBodySession(api=api, json_loads=load_api_json, json_dumps=_dumps)
     return Bot(
         bot_settings.bot_token.get_secret_value(),
         session=session,

@@ -1,5 +1,6 @@
 """The Bot's JSON bodies carry exactly the parameters aiogram's form would, with their types;
-a call with a file is left to the multipart form."""
+a call with a file is left to the multipart form; updates are read without the keyboard of
+the message a button was pressed on, and every other answer whole."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from aiogram.methods import AnswerCallbackQuery, GetUpdates, SendDocument, SendM
 from aiogram.methods.base import TelegramMethod
 from aiogram.types import BufferedInputFile, InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.json_session import JsonBodySession
+from bot.json_session import JsonBodySession, load_api_json
 
 TOKEN = "42:TEST"
 
@@ -74,3 +75,46 @@ async def test_a_file_goes_as_a_form(bot: Bot) -> None:
     assert isinstance(session, JsonBodySession)
     document = SendDocument(chat_id=7, document=BufferedInputFile(b"BEGIN:VCALENDAR", "a.ics"))
     assert session.json_body(bot, document) is None
+
+
+PRESSED = {
+    "message_id": 5,
+    "chat": {"id": 7, "type": "private"},
+    "date": 1,
+    "text": "Белый зал: выберите день",
+    "reply_markup": KEYBOARD.model_dump(exclude_none=True),
+}
+
+
+def callback_update(update_id: int) -> dict[str, Any]:
+    return {
+        "update_id": update_id,
+        "callback_query": {
+            "id": "q1",
+            "from": {"id": 7, "is_bot": False, "first_name": "Анна"},
+            "message": PRESSED,
+            "chat_instance": "-5",
+            "data": "d:1:2026-12-03",
+        },
+    }
+
+
+def test_updates_are_read_without_the_pressed_keyboard() -> None:
+    text_update = {"update_id": 2, "message": {**PRESSED, "message_id": 6}}
+    answer = orjson.dumps({"ok": True, "result": [callback_update(1), text_update]})
+    updates = load_api_json(answer)["result"]
+    pressed = updates[0]["callback_query"]["message"]
+    assert "reply_markup" not in pressed
+    assert pressed == {k: v for k, v in PRESSED.items() if k != "reply_markup"}
+    assert updates[0]["callback_query"]["data"] == "d:1:2026-12-03"
+    assert updates[1]["message"]["reply_markup"] == PRESSED["reply_markup"]  # not a press
+    assert (
+        "reply_markup"
+        not in load_api_json(orjson.dumps(callback_update(3)))["callback_query"]["message"]
+    )  # a webhook request's update
+
+
+def test_other_answers_are_read_whole() -> None:
+    sent = {"ok": True, "result": PRESSED}
+    assert load_api_json(orjson.dumps(sent)) == sent
+    assert load_api_json(b'{"ok": true, "result": true}') == {"ok": True, "result": True}
