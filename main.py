@@ -32,7 +32,7 @@ from notifications.delivery import Sender
 from notifications.email import EmailSender
 from notifications.email_channel import EmailChannel
 from notifications.log import Channels
-from notifications.telegram import TelegramChannel
+from notifications.telegram import TelegramChannel, paced_for
 from payments.registry import build_providers, close_providers
 from settings import Settings, SettingsError, load_settings
 from webhooks.app import create_app
@@ -54,6 +54,9 @@ class Service:
         """Release what the service holds: the bot's session, gateway clients, the pool."""
         if self.bot is not None:
             await self.bot.close()
+        telegram = self.jobs.senders.get("telegram")
+        if isinstance(telegram, TelegramChannel):
+            await telegram.close()
         await close_providers(self.deps.providers)
         await self.engine.dispose()
 
@@ -93,7 +96,8 @@ async def build_service(settings: Settings) -> Service:
     bot = create_bot(settings)
     senders: dict[str, Sender] = {}
     if bot is not None:
-        senders["telegram"] = TelegramChannel(bot, sessionmaker)
+        pacer = paced_for(settings.bot.redis_url)
+        senders["telegram"] = TelegramChannel(bot, sessionmaker, pacer=pacer)
     channels = Channels(
         telegram="telegram" in senders,
         email=settings.smtp.enabled,

@@ -26,12 +26,14 @@ from aiogram.exceptions import (
     TelegramRetryAfter,
 )
 from aiogram.types import BufferedInputFile, InlineKeyboardMarkup
+from redis.asyncio import Redis
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from db.models import Client
 from keyboards.menu import menu_keyboard
 from notifications.delivery import DeliveryError, Outgoing
+from notifications.shared_pacing import SharedLimits
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +72,9 @@ class Pacer:
 
     Within a chat, sends go one at a time in the order they asked, and the interval runs
     from the *end* of the previous send, so the server sees them at least that far apart.
+
+    With `shared` (REDIS_URL set), a send this process allows also reserves its place among
+    every process's sends (notifications.shared_pacing), and a 429's pause reaches them all.
     """
 
     def __init__(
@@ -81,6 +86,7 @@ class Pacer:
         max_per_second: int | None = None,
         clock: Clock = time.monotonic,
         sleep: Sleep = asyncio.sleep,
+        shared: SharedLimits | None = None,
     ) -> None:
         if rate <= 0 or chat_interval < 0:
             raise ValueError("rate must be positive and chat_interval not negative")
@@ -89,7 +95,7 @@ class Pacer:
         self.chat_interval = chat_interval
         self._sleep = sleep
         self._step = 1.0 / rate
-        self._catch_up = 2 * self._step if catch_up is None else catch_up
+        self.catch_up = 2 * self._step if catch_up is None else catch_up
         self._cap = max_per_second or int(rate) + 1
         self._next_slot = 0.0
         self._paused_until = 0.0
@@ -97,6 +103,7 @@ class Pacer:
         self._answered: deque[float] = deque()  # answer times of the last second
         self._slots = asyncio.Lock()
         self._chats: dict[int, _ChatState] = {}
+        self.shared = shared
 
     @contextlib.asynccontextmanager
     async def chat(self, chat_id: int, deadline: float | None = None) -> AsyncIterator[None]:
@@ -133,6 +140,9 @@ class Pacer:
                     # The oldest answered one leaves the window; or else, one in flight ends.
                     freed = self._answered[0] + 1.0 if self._answered else now + self._step
                     slot = max(slot, freed)
+                if slot <= now and self.shared is not None:
+                    # This process may send; the other processes' sends may still be ahead.
+                    slot = now + await self.shared.reserve(chat_id)
                 if slot <= now:
                     break
                 await self._wait_until(slot, deadline)
@@ -141,7 +151,7 @@ class Pacer:
 
     def _grid_slot(self, now: float) -> float:
         """The next slot of the grid, which lags `now` by at most `catch_up`."""
-        return max(self._next_slot, now - self._catch_up)
+        return max(self._next_slot, now - self.catch_up)
 
     def done(self, chat_id: int) -> None:
         """The send that `turn` allowed ended (whatever its outcome)."""
@@ -151,6 +161,12 @@ class Pacer:
         state = self._chats.get(chat_id)
         if state is not None:
             state.free_at = max(state.free_at, now + self.chat_interval)
+
+    async def pause_everywhere(self, chat_id: int, seconds: float) -> None:
+        """`pause`, and in the other processes too when the limits are shared."""
+        self.pause(chat_id, seconds)
+        if self.shared is not None:
+            await self.shared.pause(seconds)
 
     def pause(self, chat_id: int, seconds: float) -> None:
         """Telegram said "retry after": hold every send, this chat's included, that long."""
@@ -174,6 +190,21 @@ class Pacer:
         now = self.clock()
         for chat_id in [c for c, s in self._chats.items() if not s.users and s.free_at <= now]:
             del self._chats[chat_id]
+
+
+def paced_for(redis_url: str | None, *, prefix: str = "studio:telegram") -> Pacer:
+    """The pacer of this process: with REDIS_URL, one budget shared by every process (keys
+    under `prefix`)."""
+    pacer = Pacer()
+    if redis_url:
+        pacer.shared = SharedLimits(
+            Redis.from_url(redis_url),
+            rate=pacer.rate,
+            chat_interval=pacer.chat_interval,
+            catch_up=pacer.catch_up,
+            prefix=prefix,
+        )
+    return pacer
 
 
 class TelegramChannel:
@@ -200,6 +231,10 @@ class TelegramChannel:
         # Must stay well below the delivery lease, or another process could claim it too.
         self._max_wait = max_wait
         self._progress: dict[int, int] = {}  # parts of a multi-part message already sent
+
+    async def close(self) -> None:
+        if self.pacer.shared is not None:
+            await self.pacer.shared.close()
 
     async def deliver(self, message: Outgoing) -> None:
         try:
@@ -259,7 +294,7 @@ class TelegramChannel:
                     "telegram asked to wait",
                     extra={"chat_id": chat_id, "retry_after": exc.retry_after},
                 )
-                pacer.pause(chat_id, exc.retry_after)
+                await pacer.pause_everywhere(chat_id, exc.retry_after)
             except TelegramForbiddenError as exc:
                 await self._mark_blocked(chat_id)
                 raise DeliveryError(f"forbidden: {exc.message}", permanent=True) from exc
