@@ -30,6 +30,7 @@ Flow helpers that press through a whole booking are in ``tests/bot/flows.py``.
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
@@ -38,6 +39,8 @@ import pytest
 from aiogram import Bot
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiohttp import ClientSession, web
+from redis.asyncio import Redis
+from redis.exceptions import ConnectionError as RedisConnectionError
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -51,6 +54,20 @@ from settings import BotSettings, Settings
 from tests.conftest import BACKEND
 from tests.fakes.telegram_api import Call, FakeTelegram, FakeUser
 from tests.support import FakeClock
+
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+async def reachable_redis() -> Redis:
+    """A client of the test Redis. A real server is required (CI starts one): a missing
+    one fails the test, never skips it."""
+    client = Redis.from_url(REDIS_URL)
+    try:
+        assert await client.ping() is True  # type: ignore[misc]  # redis types both modes
+    except (RedisConnectionError, OSError) as exc:
+        await client.aclose()
+        pytest.fail(f"no Redis at {REDIS_URL}: {exc}")
+    return client
 
 
 @pytest.fixture

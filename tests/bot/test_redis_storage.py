@@ -3,30 +3,20 @@ isolation makes two quick taps of one user run one after the other."""
 
 from __future__ import annotations
 
-import os
 import random
 from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
 from redis.asyncio import Redis
-from redis.exceptions import ConnectionError as RedisConnectionError
 
-from tests.bot.conftest import Studio
+from tests.bot.conftest import REDIS_URL, Studio, reachable_redis
 from tests.bot.flows import book_and_pay, share_phone, to_gateway, to_phone
-
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
 
 @pytest.fixture
 async def redis() -> AsyncIterator[Redis]:
-    """A real Redis server is required (CI starts one); a missing one fails, never skips."""
-    client = Redis.from_url(REDIS_URL)
-    try:
-        assert await client.ping() is True  # type: ignore[misc]  # redis types both modes
-    except (RedisConnectionError, OSError) as exc:
-        await client.aclose()
-        pytest.fail(f"no Redis at {REDIS_URL}: {exc}")
+    client = await reachable_redis()
     yield client
     await client.aclose()
 

@@ -7,21 +7,18 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import uuid
 from collections.abc import AsyncIterator, Sequence
 
 import pytest
 from aiogram import Bot
-from redis.asyncio import Redis
-from redis.exceptions import ConnectionError as RedisConnectionError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from notifications.delivery import DeliveryError, Outgoing
 from notifications.telegram import TelegramChannel, paced_for
+from tests.bot.conftest import REDIS_URL, reachable_redis
 from tests.fakes.telegram_api import FakeTelegram
 
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 FIRST_CHAT = 4_400_000
 
 
@@ -37,12 +34,7 @@ async def prefix() -> AsyncIterator[str]:
     """Keys of their own, so runs sharing the Redis server never meet; a missing Redis
     fails the test (CI starts one), never skips it."""
     prefix = f"test:pacing:{uuid.uuid4().hex}"
-    client = Redis.from_url(REDIS_URL)
-    try:
-        assert await client.ping() is True  # type: ignore[misc]  # redis types both modes
-    except (RedisConnectionError, OSError) as exc:
-        await client.aclose()
-        pytest.fail(f"no Redis at {REDIS_URL}: {exc}")
+    client = await reachable_redis()
     yield prefix
     keys = [key async for key in client.scan_iter(f"{prefix}:*")]
     if keys:
