@@ -18,14 +18,16 @@ async def create_demo_bookings(session: AsyncSession, deps: BookingDeps) -> int:
     tz = deps.rules.tz
     today = deps.now().astimezone(tz).date()
     made = 0
+    # Plain values: a refused hold rolls the session back, which expires loaded objects.
+    halls = [(hall.id, hall.min_minutes) for hall in await queries.active_halls(session)]
     for offset in range(1, 4):
         day = today + timedelta(days=offset)
-        for index, hall in enumerate(await queries.active_halls(session)):
+        for index, (hall_id, min_minutes) in enumerate(halls):
             start = datetime.combine(day, time(11 + 3 * index), tzinfo=tz)
             request = HoldRequest(
-                hall_id=hall.id,
+                hall_id=hall_id,
                 start=start,
-                end=start + timedelta(minutes=max(hall.min_minutes, 120)),
+                end=start + timedelta(minutes=max(min_minutes, 120)),
                 payment_mode=PaymentMode.PREPAY,
                 client=ClientInfo(name=f"Демо клиент {offset}{index}", phone="+79990000000"),
                 source=Source.ADMIN,

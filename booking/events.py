@@ -95,13 +95,22 @@ def _event_row(
     }
 
 
+def discard_batched_events(session: AsyncSession) -> None:
+    """The session was rolled back inside a `batched_events` block: the rows recorded so far
+    report changes that are gone."""
+    batch: list[dict[str, Any]] | None = session.info.get(_BATCH)
+    if batch is not None:
+        batch.clear()
+
+
 @asynccontextmanager
 async def batched_events(session: AsyncSession) -> AsyncIterator[None]:
     """Write the events recorded inside the block together, with one INSERT at its end.
 
     Nothing reads their ids, so the ORM's insert-and-fetch-the-key per row (one statement
     each on SQLite) is not needed. Their order, and so the relay's, stays the order they were
-    recorded in. If the block fails, the rows are dropped along with the transaction.
+    recorded in. If the block fails, the rows are dropped along with the transaction; code
+    that rolls back inside the block and goes on calls `discard_batched_events`.
     """
     if _BATCH in session.info:  # an enclosing block writes them
         yield

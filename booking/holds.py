@@ -15,7 +15,7 @@ from booking.domain.calendar import blocked_interval, validate_booking
 from booking.domain.pricing import prepayment_amount, quote
 from booking.domain.states import BookingStatus, check_transition
 from booking.errors import BookingRuleError, SlotTakenError
-from booking.events import EventType, record_event
+from booking.events import EventType, discard_batched_events, record_event
 from booking.studio import active_hall, load_schedule, price_bands
 from booking.tokens import hash_token, new_access_token, new_booking_code
 from db import queries
@@ -113,6 +113,9 @@ async def hold_booking(
     constraint decides races between processes. A lapsed hold not swept yet still occupies
     its slot in the database: when the insert is refused, the lapsed holds in the way are
     expired and the hold is tried once more, so the usual hold pays no query for them.
+
+    A refused insert rolls back the caller's whole transaction, which expires the objects
+    the session holds: call it first in a transaction, before anything worth keeping.
     """
     try:
         booking, token = await _hold(session, deps, request, expire_lapsed=False)
@@ -129,11 +132,6 @@ async def _hold(
     now = deps.now()
     hall = await active_hall(session, request.hall_id, now, fresh=True)
     blocked = blocked_interval(request.start, request.end, hall.buffer_minutes)
-    if expire_lapsed:
-        for lapsed in await queries.overdue_holds_in(
-            session, hall.id, blocked.start, blocked.end, now
-        ):
-            expire_one(session, lapsed)
     schedule = await load_schedule(session, deps, hall, request.start, request.end, fresh=True)
     validate_booking(
         request.start,
@@ -151,6 +149,13 @@ async def _hold(
         else total
     )
     client = await upsert_client(session, request.client)
+    if expire_lapsed:
+        # Only now that nothing else can refuse the hold but the insert, which rolls back:
+        # a lapsed hold is never left marked without its event.
+        for lapsed in await queries.overdue_holds_in(
+            session, hall.id, blocked.start, blocked.end, now
+        ):
+            expire_one(session, lapsed)
     token = new_access_token()
     booking = Booking(
         code=new_booking_code(),
@@ -178,6 +183,7 @@ async def _hold(
         await session.flush()
     except IntegrityError as exc:
         await session.rollback()
+        discard_batched_events(session)  # what they would report was rolled back
         if not is_overlap_violation(exc):
             raise
         if not expire_lapsed:

@@ -7,9 +7,9 @@ which percent-encodes each keyboard's JSON byte by byte in Python: for the picke
 time keyboards that cost more than the rest of the request. A call with a file (the .ics)
 still goes as aiogram's multipart form.
 
-A callback query carries the whole message its button was on, keyboard included; building a
-month's keyboard into objects took 0.2 ms of the 0.03 ms an update takes without it. No
-handler reads that keyboard (each screen is rebuilt from the booking's state), so
+A callback query carries the whole message its button was on, keyboard included: validating
+an update with a month's keyboard took 205 µs, without it 32 µs. No handler reads that
+keyboard (each screen is rebuilt from the booking's state), so
 `load_api_json` leaves it out of updates, both from getUpdates and from webhook requests
 (aiogram parses both with the session's `json_loads`).
 """

@@ -272,8 +272,10 @@ async def make_hold(
     try:
         booking, payment = await hold_and_start_payment(session, deps, request, pick.gateway)
     except NotFound:
+        await session.rollback()  # nothing of a refused hold is kept (the reply commits)
         return taken(t, await views.halls_screen(session, t)), None
     except DomainError:
+        await session.rollback()
         return taken(t, await views.fresh_day(session, deps, t, pick.hall_id, start)), None
     hall = await active_hall(session, booking.hall_id, deps.now())
     offer = Offer(hall, booking.start_at, booking.end_at, booking.total, booking.prepay_amount)

@@ -5,15 +5,26 @@ from __future__ import annotations
 
 import importlib.util
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from bot.texts import Texts
 from tests.bot.conftest import Studio
-from tests.bot.flows import book, button, share_phone, to_gateway, to_phone, url_of
+from tests.bot.flows import (
+    book,
+    book_and_pay,
+    button,
+    is_hold,
+    share_phone,
+    to_gateway,
+    to_phone,
+    url_of,
+)
 from tests.fakes.telegram_api import FakeUser
 
 RU = Texts("ru")
+MSK = ZoneInfo("Europe/Moscow")
 # The confirmation travels through part B's Telegram channel of the notification log.
 
 
@@ -240,3 +251,27 @@ async def test_expired_hold(studio: Studio) -> None:
     assert "забронировать снова" in expired[0]["text"]
     await studio.press(anna, "📅 Забронировать снова", expired[0]["message_id"])
     assert anna.last_message()["text"] == RU("halls.choose")  # type: ignore[index]
+
+
+async def test_returning_client_types_an_email_then_a_new_phone(studio: Studio) -> None:
+    """After the typed e-mail the phone screen (saved phone offered) comes as a new message;
+    a phone typed instead makes the hold as another message and closes that screen."""
+    anna = studio.user()
+    await book_and_pay(studio, anna, day="3")  # the phone is saved; no e-mail yet
+    await to_gateway(studio, anna, day="4")
+    await studio.press(anna, "ЮKassa")
+    phone_screen = (await studio.send(anna, "anna@example.com")).result
+    assert ["Использовать +79991234567"] in anna.buttons(phone_screen)
+    await anna.send_text("8 999 000-11-22")
+    hold = (await studio.tg.wait_for(is_hold, ok=True)).result
+    await studio.settle()
+    assert hold["message_id"] > phone_screen["message_id"]
+    closed = studio.tg.message(anna.id, phone_screen["message_id"])
+    assert closed is not None and "reply_markup" not in closed  # its buttons are gone
+    second = (await studio.bookings())[1]
+    assert second.start_at.astimezone(MSK).day == 4 and second.status == "pending_payment"
+    async with studio.sessionmaker() as session:
+        from booking.clients import known_contacts
+
+        assert await known_contacts(session, anna.id) == ("+79990001122", "anna@example.com")
+    assert [c for c in studio.tg.calls() if not c.ok] == []

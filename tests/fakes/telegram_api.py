@@ -57,9 +57,11 @@ from aiohttp.web_request import FileField
 
 
 def _clone(value: Any) -> Any:
-    """A deep copy of JSON data (what the API stores and answers), through orjson: several
-    times faster than copy.deepcopy, which the load benchmarks would otherwise pay for in
-    this process. Anything orjson cannot encode is copied by copy.deepcopy."""
+    """A deep copy of plain JSON data (what the API stores and answers: dicts, lists,
+    strings, numbers), through orjson: several times faster than copy.deepcopy, which the
+    load benchmarks would otherwise pay for in this process. Not for other types: orjson
+    turns tuples into lists and dates into strings; only what it refuses (an integer beyond
+    64 bits) goes to copy.deepcopy."""
     try:
         return orjson.loads(orjson.dumps(value))
     except TypeError:

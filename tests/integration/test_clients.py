@@ -105,15 +105,35 @@ async def test_website_clients_get_a_row_per_booking(
 @pytest.mark.parametrize(
     "info",
     [
-        ClientInfo(phone="12-34", telegram_id=TELEGRAM_ID),
-        ClientInfo(phone="+79990000001", email="not an address", telegram_id=TELEGRAM_ID),
+        ClientInfo(name="Другое имя", phone="12-34", telegram_id=TELEGRAM_ID, language="en"),
+        ClientInfo(
+            name="Другое имя",
+            phone="+79990000001",
+            email="not an address",
+            telegram_id=TELEGRAM_ID,
+            language="en",
+        ),
     ],
 )
 async def test_bad_contacts_change_nothing(
     sessionmaker: async_sessionmaker[AsyncSession], deps: BookingDeps, info: ClientInfo
 ) -> None:
-    with pytest.raises(BookingRuleError):
-        await hold(sessionmaker, deps, request(10, info))
+    given = ClientInfo(
+        name="Анна", phone="+79991112233", email="anna@example.com", telegram_id=TELEGRAM_ID
+    )
+    before = await hold(sessionmaker, deps, request(10, given))
     async with sessionmaker() as session:
-        assert await session.scalar(select(func.count(Booking.id))) == 0
-    assert await clients(sessionmaker) == 0
+        with pytest.raises(BookingRuleError):
+            await hold_booking(session, deps, request(12, info))
+        await session.commit()  # as the bot's reply after an error does
+    async with sessionmaker() as session:
+        after = await session.get(Client, before.id)
+        assert after is not None
+        assert (after.name, after.phone, after.email, after.language) == (
+            "Анна",
+            "+79991112233",
+            "anna@example.com",
+            "ru",
+        )
+        assert await session.scalar(select(func.count(Booking.id))) == 1
+    assert await clients(sessionmaker) == 1
