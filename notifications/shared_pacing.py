@@ -9,17 +9,21 @@ holds them all (Telegram's flood control is per bot, not per connection).
 The reservation is one script (atomic in Redis), on Redis's clock so that machines whose
 clocks differ agree: the overall rate as a generic cell rate algorithm (each send moves a
 theoretical arrival time on by 1/rate; a send may start up to `catch_up` seconds ahead of it),
-the chat's interval as the earliest next start, and the pause as a deadline. It answers 0
-(reserved) or how long to wait, having reserved nothing.
+the chat's interval as the earliest next start (held while a send is out, then counted from
+its end), and the pause as a deadline. It answers 0 (reserved) or how long to wait, for
+everyone or for this chat only, having reserved nothing.
 
-If Redis cannot be reached, sends go on under each process's own pacing (a warning is
-logged once a minute): a message is better late or 429'd and retried than not sent.
+If Redis fails or does not answer within its socket timeout, each process paces its own sends
+alone for the next ten seconds (a warning is logged at most once a minute): a message is better
+429'd and retried than not sent. Redis 5 or newer (the script reads Redis's clock before it
+writes).
 """
 
 from __future__ import annotations
 
 import logging
 import time
+from dataclasses import dataclass
 from typing import Any
 
 from redis.asyncio import Redis
@@ -28,41 +32,81 @@ from redis.exceptions import RedisError
 log = logging.getLogger(__name__)
 
 WARN_EVERY = 60.0  # seconds between warnings about an unreachable Redis
+SKIP_AFTER_FAILURE = 10.0  # seconds each process paces alone after Redis failed or hung
+SENDING = 10.0  # seconds a chat stays held while its send is out (a crash frees it then)
 
-_RESERVE = """
+_NOW_MS = """
 local clock = redis.call('TIME')
 local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
+"""
+
+# KEYS: the overall next arrival, the chat's next start, the pause. ARGV: ms of one step,
+# of the allowed lead, of the chat's interval, of the hold on a chat while a send is out.
+# Returns 0 (reserved), the ms to wait for everyone (> 0), or minus the ms the chat waits.
+_RESERVE = (
+    _NOW_MS
+    + """
 local paused = tonumber(redis.call('GET', KEYS[3]) or '0')
 if paused > now then
     return paused - now
 end
-local step, ahead, chat_gap = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
-local due = math.max(tonumber(redis.call('GET', KEYS[1]) or '0'), now)
+local step, ahead = tonumber(ARGV[1]), tonumber(ARGV[2])
+local chat_gap, sending = tonumber(ARGV[3]), tonumber(ARGV[4])
 local chat_free = tonumber(redis.call('GET', KEYS[2]) or '0')
-local wait = math.max(due - ahead - now, chat_free - now, 0)
-if wait > 0 then
-    return wait
+if chat_free > now then
+    return now - chat_free
+end
+local due = math.max(tonumber(redis.call('GET', KEYS[1]) or '0'), now)
+if due - ahead > now then
+    return due - ahead - now
 end
 redis.call('SET', KEYS[1], due + step, 'PX', ahead + step + 1000)
 if chat_gap > 0 then
-    redis.call('SET', KEYS[2], now + chat_gap, 'PX', chat_gap + 1000)
+    redis.call('SET', KEYS[2], now + chat_gap + sending, 'PX', chat_gap + sending + 1000)
 end
 return 0
 """
+)
 
-_PAUSE = """
-local clock = redis.call('TIME')
-local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
+# The send ended: the chat's interval runs from now (KEYS[1]; ARGV[1] its ms).
+_FINISHED = (
+    _NOW_MS
+    + """
+redis.call('SET', KEYS[1], now + tonumber(ARGV[1]), 'PX', tonumber(ARGV[1]) + 1000)
+return 0
+"""
+)
+
+_PAUSE = (
+    _NOW_MS
+    + """
 local resume_at = now + tonumber(ARGV[1])
 if resume_at > tonumber(redis.call('GET', KEYS[1]) or '0') then
     redis.call('SET', KEYS[1], resume_at, 'PX', tonumber(ARGV[1]) + 1000)
 end
 return 0
 """
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Wait:
+    """What Redis answered: 0 seconds when the send is reserved; `chat` when only this
+    chat must wait (other chats may go meanwhile)."""
+
+    seconds: float
+    chat: bool = False
+
+
+RESERVED = Wait(0.0)
 
 
 class SharedLimits:
-    """The overall rate, the per-chat interval and the 429 pause, kept in Redis."""
+    """The overall rate, the per-chat interval and the 429 pause, kept in Redis.
+
+    The chat's interval runs from the end of a send, as in the Pacer: a reserved chat stays
+    held for up to `SENDING` seconds until `finished` is told.
+    """
 
     def __init__(
         self,
@@ -77,37 +121,59 @@ class SharedLimits:
         self._step_ms = max(1, round(1000 / rate))
         self._ahead_ms = round(catch_up * 1000)
         self._chat_ms = round(chat_interval * 1000)
-        self._prefix = prefix
+        self._prefix = "{" + prefix + "}"  # one hash slot, so the script runs on a cluster
         self._reserve: Any = redis.register_script(_RESERVE)
+        self._finished: Any = redis.register_script(_FINISHED)
         self._pause: Any = redis.register_script(_PAUSE)
+        self._skip_until = 0.0  # after a failure, Redis is left alone for SKIP_AFTER_FAILURE
         self._warned_at = -WARN_EVERY
 
-    async def reserve(self, chat_id: int) -> float:
-        """Seconds to wait before this chat's next send; 0 when the send is reserved now."""
-        keys = [f"{self._prefix}:next", f"{self._prefix}:chat:{chat_id}", self._pause_key]
+    async def reserve(self, chat_id: int) -> Wait:
+        """Reserve this chat's next send, or say how long to wait (nothing reserved)."""
+        if self._skipping():
+            return RESERVED
+        keys = [self._key("next"), self._chat_key(chat_id), self._key("paused_until")]
+        args = [self._step_ms, self._ahead_ms, self._chat_ms, round(SENDING * 1000)]
         try:
-            wait_ms = await self._reserve(keys, [self._step_ms, self._ahead_ms, self._chat_ms])
+            wait_ms = int(await self._reserve(keys, args))
         except RedisError as exc:
-            self._warn(exc)
-            return 0.0
-        return int(wait_ms) / 1000
+            self._failed(exc)
+            return RESERVED
+        return Wait(abs(wait_ms) / 1000, chat=wait_ms < 0) if wait_ms else RESERVED
+
+    async def finished(self, chat_id: int) -> None:
+        """The send to this chat ended: its interval runs from now."""
+        if self._skipping() or not self._chat_ms:
+            return
+        try:
+            await self._finished([self._chat_key(chat_id)], [self._chat_ms])
+        except RedisError as exc:
+            self._failed(exc)
 
     async def pause(self, seconds: float) -> None:
         """Telegram said "retry after": every process holds its sends that long."""
+        if self._skipping():
+            return
         try:
-            await self._pause([self._pause_key], [max(1, round(seconds * 1000))])
+            await self._pause([self._key("paused_until")], [max(1, round(seconds * 1000))])
         except RedisError as exc:
-            self._warn(exc)
+            self._failed(exc)
 
     async def close(self) -> None:
         await self.redis.aclose()
 
-    @property
-    def _pause_key(self) -> str:
-        return f"{self._prefix}:paused_until"
+    def _key(self, name: str) -> str:
+        return f"{self._prefix}:{name}"
 
-    def _warn(self, exc: RedisError) -> None:
+    def _chat_key(self, chat_id: int) -> str:
+        return f"{self._prefix}:chat:{chat_id}"
+
+    def _skipping(self) -> bool:
+        return time.monotonic() < self._skip_until
+
+    def _failed(self, exc: RedisError) -> None:
         now = time.monotonic()
+        self._skip_until = now + SKIP_AFTER_FAILURE
         if now - self._warned_at >= WARN_EVERY:
             self._warned_at = now
             log.warning("shared Telegram pacing unavailable; pacing this process alone: %s", exc)

@@ -129,25 +129,45 @@ class Pacer:
     async def turn(self, chat_id: int, deadline: float) -> None:
         """Wait until this chat and the overall rate allow one more send."""
         state = self._chats[chat_id]
-        await self._wait_until(max(state.free_at, self._paused_until), deadline)
-        async with self._slots:  # one waiter at a time, in arrival order
-            while True:
+        while True:
+            await self._wait_until(max(state.free_at, self._paused_until), deadline)
+            async with self._slots:  # one waiter at a time, in arrival order
+                if await self._take_slot(chat_id, state, deadline):
+                    return
+            # Another process is sending to this chat: wait for it out of the queue, so that
+            # other chats go meanwhile.
+
+    async def _take_slot(self, chat_id: int, state: _ChatState, deadline: float) -> bool:
+        """Wait for the overall rate and take a slot; False when the shared limits say this
+        chat must wait first (its `free_at` moved)."""
+        while True:
+            now = self.clock()
+            while self._answered and self._answered[0] <= now - 1.0:
+                self._answered.popleft()
+            slot = max(self._grid_slot(now), self._paused_until, state.free_at)
+            if self._in_flight + len(self._answered) >= self._cap:
+                # The oldest answered one leaves the window; or else, one in flight ends.
+                freed = self._answered[0] + 1.0 if self._answered else now + self._step
+                slot = max(slot, freed)
+            if slot <= now and self.shared is not None:
+                # This process may send; the other processes' sends may still be ahead.
+                wait = await self.shared.reserve(chat_id)
                 now = self.clock()
-                while self._answered and self._answered[0] <= now - 1.0:
-                    self._answered.popleft()
-                slot = max(self._grid_slot(now), self._paused_until, state.free_at)
-                if self._in_flight + len(self._answered) >= self._cap:
-                    # The oldest answered one leaves the window; or else, one in flight ends.
-                    freed = self._answered[0] + 1.0 if self._answered else now + self._step
-                    slot = max(slot, freed)
-                if slot <= now and self.shared is not None:
-                    # This process may send; the other processes' sends may still be ahead.
-                    slot = now + await self.shared.reserve(chat_id)
-                if slot <= now:
-                    break
-                await self._wait_until(slot, deadline)
-            self._next_slot = self._grid_slot(now) + self._step
-            self._in_flight += 1
+                if wait.chat:
+                    # A send still out holds the chat for up to SENDING; it usually ends
+                    # sooner, so look again after one interval at most.
+                    state.free_at = max(state.free_at, now + min(wait.seconds, self.chat_interval))
+                    return False
+                if not wait.seconds and now > deadline:  # Redis answered too late
+                    await self.shared.finished(chat_id)
+                    raise Throttled("the shared limits answered after the deadline")
+                slot = now + wait.seconds
+            if slot <= now:
+                break
+            await self._wait_until(slot, deadline)
+        self._next_slot = self._grid_slot(now) + self._step
+        self._in_flight += 1
+        return True
 
     def _grid_slot(self, now: float) -> float:
         """The next slot of the grid, which lags `now` by at most `catch_up`."""
@@ -161,6 +181,12 @@ class Pacer:
         state = self._chats.get(chat_id)
         if state is not None:
             state.free_at = max(state.free_at, now + self.chat_interval)
+
+    async def finished(self, chat_id: int) -> None:
+        """`done`, and the chat's interval starts in the other processes too."""
+        self.done(chat_id)
+        if self.shared is not None:
+            await self.shared.finished(chat_id)
 
     async def pause_everywhere(self, chat_id: int, seconds: float) -> None:
         """`pause`, and in the other processes too when the limits are shared."""
@@ -198,10 +224,13 @@ def paced_for(redis_url: str | None, *, prefix: str = "studio:telegram") -> Pace
     pacer = Pacer()
     if redis_url:
         pacer.shared = SharedLimits(
-            Redis.from_url(redis_url),
+            # A Redis that hangs must not hold the sends: they go on paced alone.
+            Redis.from_url(redis_url, socket_timeout=0.5, socket_connect_timeout=0.5),
             rate=pacer.rate,
             chat_interval=pacer.chat_interval,
-            catch_up=pacer.catch_up,
+            # One slot of lead, not the local two: across processes nothing else (such as
+            # the local cap on what the server may see in a second) absorbs network jitter.
+            catch_up=1 / pacer.rate,
             prefix=prefix,
         )
     return pacer
@@ -303,7 +332,7 @@ class TelegramChannel:
             except AiogramError as exc:  # network, 5xx, a proxy's HTML page, 401 while rotating
                 raise DeliveryError(f"{type(exc).__name__}: {exc}") from exc
             finally:
-                pacer.done(chat_id)
+                await pacer.finished(chat_id)
 
     async def _mark_blocked(self, chat_id: int) -> None:
         """The user blocked the bot: render_event stops queueing Telegram messages for them."""
