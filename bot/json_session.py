@@ -16,19 +16,17 @@ keyboard (each screen is rebuilt from the booking's state), so
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 import orjson
 from aiogram.client.session.aiohttp import AiohttpSession
-from aiogram.exceptions import TelegramNetworkError
-from aiogram.methods.base import TelegramMethod, TelegramType
-from aiohttp import ClientError, ClientTimeout
+from aiogram.methods.base import TelegramMethod
+from aiohttp import FormData
+from aiohttp.payload import BytesPayload
 
 if TYPE_CHECKING:
     from aiogram import Bot
     from aiogram.types import InputFile
-
-JSON_HEADERS = {"Content-Type": "application/json"}
 
 
 def load_api_json(text: str | bytes) -> Any:
@@ -68,31 +66,11 @@ class JsonBodySession(AiohttpSession):
             body[key] = prepared
         return None if files else orjson.dumps(body)
 
-    async def make_request(
-        self,
-        bot: Bot,
-        method: TelegramMethod[TelegramType],
-        timeout: int | None = None,  # noqa: ASYNC109  # aiogram's signature
-    ) -> TelegramType:
+    def build_form_data(  # type: ignore[override]  # aiohttp posts either as the body
+        self, bot: Bot, method: TelegramMethod[Any]
+    ) -> FormData | BytesPayload:
+        """aiogram's `make_request` posts what this returns: the JSON body, or the form."""
         body = self.json_body(bot, method)
         if body is None:
-            return await super().make_request(bot, method, timeout)
-        session = await self.create_session()
-        url = self.api.api_url(token=bot.token, method=method.__api_method__)
-        try:
-            async with session.post(
-                url,
-                data=body,
-                headers=JSON_HEADERS,
-                timeout=ClientTimeout(total=self.timeout if timeout is None else timeout),
-            ) as resp:
-                raw_result = await resp.text()
-        except TimeoutError as exc:
-            raise TelegramNetworkError(method=method, message="Request timeout error") from exc
-        except ClientError as exc:
-            message = f"{type(exc).__name__}: {exc}"
-            raise TelegramNetworkError(method=method, message=message) from exc
-        response = self.check_response(
-            bot=bot, method=method, status_code=resp.status, content=raw_result
-        )
-        return cast(TelegramType, response.result)
+            return super().build_form_data(bot, method)
+        return BytesPayload(body, content_type="application/json")

@@ -10,9 +10,12 @@ import orjson
 import pytest
 from aiogram import Bot
 from aiogram.client.default import DefaultBotProperties
+from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.methods import AnswerCallbackQuery, GetUpdates, SendDocument, SendMessage
 from aiogram.methods.base import TelegramMethod
 from aiogram.types import BufferedInputFile, InlineKeyboardButton, InlineKeyboardMarkup
+from aiohttp import FormData
+from aiohttp.payload import BytesPayload
 
 from bot.json_session import JsonBodySession, load_api_json
 
@@ -28,7 +31,8 @@ async def bot() -> Any:
 
 
 def form_fields(session: JsonBodySession, bot: Bot, method: TelegramMethod[Any]) -> set[str]:
-    form = session.build_form_data(bot, method)
+    """The fields of the form aiogram itself would post."""
+    form = AiohttpSession.build_form_data(session, bot, method)
     return {options["name"] for options, _headers, _value in form._fields}
 
 
@@ -75,6 +79,8 @@ async def test_a_file_goes_as_a_form(bot: Bot) -> None:
     assert isinstance(session, JsonBodySession)
     document = SendDocument(chat_id=7, document=BufferedInputFile(b"BEGIN:VCALENDAR", "a.ics"))
     assert session.json_body(bot, document) is None
+    assert isinstance(session.build_form_data(bot, document), FormData)
+    assert isinstance(session.build_form_data(bot, CALLS[0]), BytesPayload)
 
 
 PRESSED = {
