@@ -135,13 +135,10 @@ async def _new_payment(
         kind=kind,
         amount=amount,
         status=PaymentStatus.PENDING,
-        idempotency_key=f"new-{uuid.uuid4().hex}",  # replaced by one derived from the id
         created_at=now,
         updated_at=now,
     )
-    session.add(payment)
-    await session.flush()
-    payment.idempotency_key = f"pay-{payment.id}-{booking.code}"
+    await queries.add_with_derived_key(session, payment, lambda id_: f"pay-{id_}-{booking.code}")
     record_event(session, EventType.PAYMENT_CREATED, booking=booking, payment=payment)
     return payment
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import uuid
 from collections.abc import Sequence
 from datetime import datetime
 
@@ -44,13 +43,10 @@ async def create_refund(
         amount=amount,
         status=RefundStatus.PENDING,
         reason=reason[:500],
-        idempotency_key=f"new-{uuid.uuid4().hex}",  # replaced by one derived from the id
         created_at=now,
         updated_at=now,
     )
-    session.add(refund)
-    await session.flush()
-    refund.idempotency_key = f"refund-{refund.id}-{booking.code}"
+    await queries.add_with_derived_key(session, refund, lambda id_: f"refund-{id_}-{booking.code}")
     payment.refunded += amount
     record_event(
         session, EventType.REFUND_CREATED, booking=booking, payment=payment, refund=refund

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import uuid
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any, TypeVar, cast
 
@@ -266,6 +267,18 @@ async def refunds_of(session: AsyncSession, booking_id: int) -> Sequence[Refund]
 
 async def client_by_telegram(session: AsyncSession, telegram_id: int) -> Client | None:
     return (await session.scalars(select(Client).where(Client.telegram_id == telegram_id))).first()
+
+
+async def add_with_derived_key(
+    session: AsyncSession, row: Payment | Refund, key_of: Callable[[int], str]
+) -> None:
+    """Insert a payment or refund, then give it the idempotency key derived from its id, so
+    that every retry towards the gateway sends the same key. The random placeholder only
+    holds the unique column until the id is known."""
+    row.idempotency_key = f"new-{uuid.uuid4().hex}"
+    session.add(row)
+    await session.flush()
+    row.idempotency_key = key_of(row.id)
 
 
 async def upsert_telegram_client(
