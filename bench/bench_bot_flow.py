@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
 import statistics
 import sys
@@ -42,14 +41,15 @@ from bench.common import (
     BACKENDS,
     HOST,
     REPO,
-    STUDIO_FILE,
     TZ,
     Process,
+    Studio,
     cpu_seconds,
     create_database,
     header,
     mb,
     proc_status,
+    read_studio,
     service_env,
     table,
 )
@@ -176,28 +176,17 @@ async def echo_user(tg: SignalTelegram, run: Run, user: FakeUser, messages: int)
         await say(tg, run, user, user.send_text(text), text.__eq__)
 
 
-def booking_days(count: int) -> list[date]:
+def booking_days(count: int, studio: Studio) -> list[date]:
     """Weekdays from the day after tomorrow on (inside notice and horizon), skipping the
-    days the studio file closes in part."""
-    closed = closed_days()
+    days a closure of the first hall (the one the users book) touches."""
+    hall_id = studio.halls[0].id
     day = datetime.now(TZ).date() + timedelta(days=2)
     days: list[date] = []
     while len(days) < count:
-        if day.weekday() < 5 and day not in closed:
+        midnight = datetime(day.year, day.month, day.day, tzinfo=TZ)
+        if day.weekday() < 5 and not studio.closed(hall_id, midnight, midnight + timedelta(1)):
             days.append(day)
         day += timedelta(days=1)
-    return days
-
-
-def closed_days() -> set[date]:
-    """Local days touched by a closure in the studio file the service runs with."""
-    closures = json.loads(STUDIO_FILE.read_text(encoding="utf-8")).get("closures", [])
-    days: set[date] = set()
-    for closure in closures:
-        day = datetime.fromisoformat(closure["start"]).date()
-        while day <= datetime.fromisoformat(closure["end"]).date():
-            days.add(day)
-            day += timedelta(days=1)
     return days
 
 
@@ -283,7 +272,8 @@ async def booking_phase(tg: SignalTelegram, users: int, backend: str, logdir: Pa
     process = Process(argv, env=env, cwd=REPO, log=logdir / "service.log")
     try:
         await wait_polling(tg, process, before)
-        days = booking_days(-(-(users + 3) // len(TIMES)))
+        studio = await read_studio(database.url)  # seeded by the service by now
+        days = booking_days(-(-(users + 3) // len(TIMES)), studio)
         people = [tg.user(FIRST_USER + n, f"U{n}") for n in range(users + 3)]
         jobs = [
             lambda run, n=n, u=u: booking_user(
