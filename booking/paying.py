@@ -12,7 +12,6 @@ import uuid
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from booking.config import BookingDeps
@@ -22,12 +21,11 @@ from booking.errors import (
     GatewayUnavailable,
     InvalidTransition,
     NotFound,
-    PaymentMismatch,
 )
-from booking.events import EventType, batched_events, record_event
+from booking.events import EventType, record_event
 from booking.holds import expire_one
 from booking.refunds import create_refund, execute_refunds
-from booking.settle import confirm_unpaid, is_balance, settle_payment
+from booking.settle import confirm_unpaid, settle_payment
 from booking.studio import hall_copy
 from db import queries
 from db.models import Booking, Client, Payment, Refund
@@ -35,7 +33,6 @@ from payments.base import (
     GatewayError,
     PaymentProvider,
     PaymentRequest,
-    PaymentState,
     PaymentStatus,
 )
 
@@ -203,147 +200,6 @@ async def _payment_request(
         ),
         metadata={"payment_id": str(payment.id), "booking_code": booking.code},
     )
-
-
-# The statuses each reported status may follow; anything else is a repeat or stale.
-_MOVES: dict[PaymentStatus, frozenset[PaymentStatus]] = {
-    PaymentStatus.SUCCEEDED: frozenset(
-        {PaymentStatus.PENDING, PaymentStatus.AUTHORIZED, PaymentStatus.CANCELED}
-    ),
-    PaymentStatus.CANCELED: frozenset({PaymentStatus.PENDING, PaymentStatus.AUTHORIZED}),
-    PaymentStatus.AUTHORIZED: frozenset({PaymentStatus.PENDING}),
-    PaymentStatus.REFUNDED: frozenset({PaymentStatus.SUCCEEDED, PaymentStatus.PARTIALLY_REFUNDED}),
-    PaymentStatus.PARTIALLY_REFUNDED: frozenset(
-        {PaymentStatus.SUCCEEDED, PaymentStatus.PARTIALLY_REFUNDED}
-    ),
-}
-
-
-def _changes(payment: Payment, new: PaymentStatus) -> bool:
-    old = PaymentStatus(payment.status)
-    return old != new and old in _MOVES.get(new, frozenset())
-
-
-async def apply_payment_state(
-    session: AsyncSession, deps: BookingDeps, gateway: str, state: PaymentState
-) -> str:
-    """Apply a verified gateway report once; repeats and stale reports change nothing.
-
-    Returns what happened, for the log: "applied", "duplicate" or "stale".
-
-    Gateways deliver each report several times, so a report that changes nothing is settled
-    by one unlocked read. A change on PostgreSQL reads the rows again under lock: another
-    process may have applied the same report in between.
-    """
-    payment, booking = await _find_payment(session, gateway, state)
-    _check_amount(payment, state)
-    if _changes(payment, state.status) and queries.is_postgres(session):
-        payment, booking = await _lock(session, payment, state.status)
-    if not _changes(payment, state.status):
-        await session.commit()
-        outcome = "duplicate" if payment.status == state.status else "stale"
-        log.info(
-            "payment report ignored",
-            extra={"payment_id": payment.id, "outcome": outcome, "reported": str(state.status)},
-        )
-        return outcome
-    async with batched_events(session):
-        refunds = await _apply(session, deps, payment, booking, state)
-    await session.commit()
-    await execute_refunds(session, deps, [r.id for r in refunds])
-    return "applied"
-
-
-def _check_amount(payment: Payment, state: PaymentState) -> None:
-    if state.amount is not None and (
-        state.amount != payment.amount or state.currency.upper() != payment.currency
-    ):
-        raise PaymentMismatch(
-            "amount_mismatch",
-            f"Gateway reports {state.amount} {state.currency}, "
-            f"payment {payment.id} asked {payment.amount} {payment.currency}.",
-        )
-
-
-async def _lock(
-    session: AsyncSession, payment: Payment, new: PaymentStatus
-) -> tuple[Payment, Booking | None]:
-    """The payment locked with fresh values; with its booking, locked too, for a success.
-    The booking is locked first, the order every use case takes the two in (a refund, a
-    cancellation, a new payment), so a webhook and a refund cannot deadlock."""
-    if new == PaymentStatus.SUCCEEDED:
-        booking = await queries.booking_for_update(session, payment.booking_id)
-        fresh_payment = await queries.payment_for_update(session, payment.id)
-        assert booking is not None and fresh_payment is not None
-        return fresh_payment, booking
-    fresh = await queries.payment_for_update(session, payment.id)
-    assert fresh is not None
-    return fresh, None
-
-
-async def _apply(
-    session: AsyncSession,
-    deps: BookingDeps,
-    payment: Payment,
-    booking: Booking | None,
-    state: PaymentState,
-) -> list[Refund]:
-    """Move the payment to the reported status; a success settles its booking."""
-    payment.status = state.status
-    payment.raw = dict(state.raw)
-    if state.status == PaymentStatus.SUCCEEDED:
-        payment.paid_at = deps.now()
-        payment.gateway_payment_id = payment.gateway_payment_id or state.gateway_payment_id
-        if booking is None:
-            booking = await queries.booking_for_update(session, payment.booking_id)
-            assert booking is not None
-        record_event(
-            session,
-            EventType.PAYMENT_SUCCEEDED,
-            booking=booking,
-            payment=payment,
-            balance=is_balance(booking, payment),
-        )
-        return await settle_payment(session, deps, booking, payment)
-    if state.status == PaymentStatus.CANCELED:
-        record_event(session, EventType.PAYMENT_CANCELED, payment=payment)
-    return []
-
-
-async def _find_payment(
-    session: AsyncSession, gateway: str, state: PaymentState
-) -> tuple[Payment, Booking | None]:
-    """The reported payment, by the gateway's id (with its booking), or else by our order
-    number or payment id for a payment whose create timed out. Unlocked: a change re-reads
-    the rows under lock (`_lock`)."""
-    found = await queries.reported_payment(session, gateway, state.gateway_payment_id)
-    payment, booking = found if found is not None else (None, None)
-    if payment is None and state.order_key is not None:
-        # The gateway's order number (signed or fetched) names our payment better than an
-        # unsigned field such as T-Bank's DATA; it links a payment whose create timed out.
-        stmt = select(Payment).where(Payment.idempotency_key == state.order_key)
-        candidate = (await session.scalars(stmt)).first()
-        if (
-            candidate is not None
-            and candidate.gateway == gateway
-            and candidate.gateway_payment_id in (None, state.gateway_payment_id)
-        ):
-            payment = candidate
-    if payment is None and state.our_payment_id is not None:
-        candidate = await session.get(Payment, state.our_payment_id)
-        if (
-            candidate is not None
-            and candidate.gateway == gateway
-            and candidate.gateway_payment_id in (None, state.gateway_payment_id)
-        ):
-            payment = candidate
-    if payment is None:
-        raise NotFound("unknown_payment", "No such payment.")
-    if state.order_key is not None and state.order_key != payment.idempotency_key:
-        raise PaymentMismatch(
-            "order_mismatch", f"Gateway reports another order for payment {payment.id}."
-        )
-    return payment, booking
 
 
 async def confirm_by_hand(

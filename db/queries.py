@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from sqlalchemy import (
     Select,
@@ -205,29 +205,48 @@ async def payment_for_update(session: AsyncSession, payment_id: int) -> Payment 
     return (await session.scalars(stmt)).first()
 
 
-# Built once: every gateway report starts with this read.
-_REPORTED_PAYMENT = cast(
-    "Select[Any]",
-    select(Payment, Booking)
-    .join(Booking, Booking.id == Payment.booking_id)
-    .where(
-        Payment.gateway == bindparam("gateway"),
-        Payment.gateway_payment_id == bindparam("gateway_payment_id"),
-    )
-    .execution_options(populate_existing=True),
-)
+async def bookings_for_update(session: AsyncSession, booking_ids: Sequence[int]) -> None:
+    """Lock the bookings in id order and refresh the session's copies of them."""
+    stmt = select(Booking).where(Booking.id.in_(booking_ids)).order_by(Booking.id)
+    stmt = locked(stmt, session).execution_options(populate_existing=True)
+    await session.scalars(stmt)
 
 
-async def reported_payment(
-    session: AsyncSession, gateway: str, gateway_payment_id: str
-) -> tuple[Payment, Booking] | None:
-    """A gateway's payment and its booking, fresh, in one unlocked read.
+async def payments_for_update(session: AsyncSession, payment_ids: Sequence[int]) -> None:
+    """Lock the payments in id order and refresh the session's copies of them."""
+    stmt = select(Payment).where(Payment.id.in_(payment_ids)).order_by(Payment.id)
+    stmt = locked(stmt, session).execution_options(populate_existing=True)
+    await session.scalars(stmt)
+
+
+async def reported_payments(
+    session: AsyncSession, reported: Sequence[tuple[str, str]]
+) -> dict[tuple[str, str], tuple[Payment, Booking]]:
+    """Gateways' payments with their bookings, fresh, in one unlocked read, by (gateway,
+    the gateway's payment id).
 
     Enough to see that a report changes nothing; a change on PostgreSQL re-reads them locked.
     """
-    params = {"gateway": gateway, "gateway_payment_id": gateway_payment_id}
-    row = (await session.execute(_REPORTED_PAYMENT, params)).first()
-    return None if row is None else (row[0], row[1])
+    by_gateway: dict[str, set[str]] = {}
+    for gateway, gateway_payment_id in reported:
+        by_gateway.setdefault(gateway, set()).add(gateway_payment_id)
+    stmt = (
+        select(Payment, Booking)
+        .join(Booking, Booking.id == Payment.booking_id)
+        .where(
+            or_(
+                *(
+                    and_(Payment.gateway == gateway, Payment.gateway_payment_id.in_(sorted(ids)))
+                    for gateway, ids in by_gateway.items()
+                )
+            )
+        )
+        .execution_options(populate_existing=True)
+    )
+    return {
+        (payment.gateway, str(payment.gateway_payment_id)): (payment, booking)
+        for payment, booking in await session.execute(stmt)
+    }
 
 
 async def open_payment(

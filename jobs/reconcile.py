@@ -9,8 +9,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from booking.config import BookingDeps
 from booking.errors import DomainError
-from booking.paying import apply_payment_state
 from booking.refunds import execute_refund
+from booking.reports import apply_payment_state
 from db import queries
 from payments.base import GatewayError
 

@@ -7,14 +7,14 @@ import logging
 from aiohttp import web
 
 from booking.errors import DomainError, NotFound
-from booking.paying import apply_payment_state, request_refund, start_payment
+from booking.paying import request_refund, start_payment
 from db.models import Booking, Payment
 from payments.base import GatewayError, WebhookRejected, WebhookRequest
 from webhooks.api_bookings import db
 from webhooks.auth import require_admin, require_owner_or_admin, require_token
 from webhooks.errors import ApiError, error_response, json_response
 from webhooks.inputs import PaymentIn, RefundIn, path_int, read_json
-from webhooks.keys import DEPS, LOG_FIELDS, SETTINGS
+from webhooks.keys import DEPS, LOG_FIELDS, REPORTS, SETTINGS
 from webhooks.remote import client_address
 from webhooks.serializers import parse_money, payment_json, refund_json
 
@@ -97,7 +97,7 @@ async def gateway_webhook(request: web.Request) -> web.Response:
             503, "gateway_unavailable", "The notification could not be checked yet."
         )
     try:
-        outcome = await apply_payment_state(db(request), request.app[DEPS], gateway, state)
+        outcome = await request.app[REPORTS].apply(gateway, state)
     except DomainError as exc:
         log.warning(
             "webhook refused",

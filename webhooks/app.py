@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from booking.calendar_cache import SingleFlight, WindowCache
 from booking.config import BookingDeps
+from booking.report_queue import ReportQueue
 from settings import Settings
 from webhooks import api_admin, api_bookings, api_payments, checkout, health
 from webhooks.access_log import AccessLog
@@ -18,6 +19,7 @@ from webhooks.keys import (
     AVAILABILITY_CACHE,
     DEPS,
     HTTP,
+    REPORTS,
     SESSIONMAKER,
     SETTINGS,
 )
@@ -40,7 +42,9 @@ def create_app(
     app[AVAILABILITY_CACHE] = (WindowCache(), SingleFlight())
     app[ACCESS_LOG] = AccessLog(logging.getLogger("studio.http").isEnabledFor(logging.INFO))
     app.cleanup_ctx.append(app[ACCESS_LOG].run)
+    app[REPORTS] = ReportQueue(sessionmaker, deps)
     app.cleanup_ctx.append(_http_client)
+    app.on_shutdown.append(_finish_reports)
     for table in (
         health.routes,
         openapi_routes,
@@ -51,6 +55,11 @@ def create_app(
     ):
         app.add_routes(table)
     return app
+
+
+async def _finish_reports(app: web.Application) -> None:
+    """Reports already verified are applied (and answered) before the process stops."""
+    await app[REPORTS].close()
 
 
 async def _http_client(app: web.Application) -> AsyncIterator[None]:

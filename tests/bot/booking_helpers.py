@@ -14,7 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from booking.config import BookingDeps
 from booking.holds import ClientInfo, HoldRequest, PaymentMode, Source, hold_booking
-from booking.paying import apply_payment_state, confirm_by_hand, start_payment
+from booking.paying import confirm_by_hand, start_payment
+from booking.reports import apply_payment_state
 from db.models import Base, Booking
 from payments.base import PaymentState, PaymentStatus
 

@@ -106,6 +106,24 @@ async def test_webhook_storm_confirms_once(api: Api, gate: Gate) -> None:
     assert len(await events(api, booking, "payment.succeeded")) == 1
 
 
+async def test_webhooks_of_several_bookings_at_once_confirm_each_once(
+    api: Api, gate: Gate
+) -> None:
+    """Reports arriving together are applied together; each booking is confirmed once."""
+    paid = []
+    for day in range(3, 7):
+        booking = await api.booked(day=day)
+        payment = await api.start_payment(booking, gate.name)
+        await gate.pay(payment)
+        paid.append((booking, payment))
+    answers = await asyncio.gather(*(gate.notify(p) for _ in range(2) for _, p in paid))
+    assert [status for status, _ in answers] == [200] * 8
+    for booking, _ in paid:
+        assert (await api.booking(booking))["status"] == "confirmed"
+        assert len(await events(api, booking, "booking.confirmed")) == 1
+        assert len(await events(api, booking, "payment.succeeded")) == 1
+
+
 async def test_tinkoff_older_notification_after_success_changes_nothing(
     api: Api, fakes: Fakes, running: Running
 ) -> None:

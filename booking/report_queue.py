@@ -1,0 +1,151 @@
+"""Group commit for gateway reports: the reports waiting together share one transaction.
+
+Each webhook's report waits here for the transaction that applies it, and its caller gets
+that report's own outcome once it is committed, so a gateway is never answered before its
+report is stored. While one transaction runs, the reports that arrive meanwhile queue up and
+go together in the next. Under load the reports share the read, the writes and the commit,
+which are most of a report's cost; alone, a report is applied at once, as before.
+
+A report that reserved a refund (a payment that came too late) is answered once the refund
+has been sent, as when it was applied alone; the other reports do not wait for it.
+
+If a shared transaction fails, its reports are applied again one by one, each in its own
+transaction, so one bad report cannot keep the others from being applied.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from booking.config import BookingDeps
+from booking.refunds import execute_refunds
+from booking.reports import Applied, Report, Result, apply_payment_states
+from payments.base import PaymentState
+
+log = logging.getLogger(__name__)
+
+MAX_BATCH = 64
+
+_Waiter = asyncio.Future[str]
+
+
+class ReportQueue:
+    def __init__(
+        self,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        deps: BookingDeps,
+        *,
+        max_batch: int = MAX_BATCH,
+    ) -> None:
+        self._sessionmaker = sessionmaker
+        self._deps = deps
+        self._max_batch = max_batch
+        self._waiting: list[tuple[Report, _Waiter]] = []
+        self._worker: asyncio.Task[None] | None = None
+        self._refunding: set[asyncio.Task[None]] = set()
+        #: Transactions run and reports applied through them, for the benchmarks and tests.
+        self.transactions = 0
+        self.reports = 0
+
+    async def apply(self, gateway: str, state: PaymentState) -> str:
+        """The report's outcome once its transaction is committed ("applied", "duplicate" or
+        "stale"); a refused report raises its DomainError.
+
+        A caller that stops waiting does not withdraw the report: it is applied all the same.
+        """
+        loop = asyncio.get_running_loop()
+        waiter: _Waiter = loop.create_future()
+        self._waiting.append((Report(gateway, state), waiter))
+        if self._worker is None:
+            self._worker = loop.create_task(self._work())
+        return await waiter
+
+    async def close(self) -> None:
+        """Wait for the reports queued and the refunds they started."""
+        while self._worker is not None or self._refunding:
+            await asyncio.gather(
+                *([self._worker] if self._worker else []),
+                *self._refunding,
+                return_exceptions=True,
+            )
+
+    async def _work(self) -> None:
+        try:
+            while self._waiting:
+                # Let the requests that are ready to be read queue their reports first.
+                await asyncio.sleep(0)
+                batch = self._waiting[: self._max_batch]
+                del self._waiting[: self._max_batch]
+                try:
+                    await self._run(batch)
+                except asyncio.CancelledError as exc:  # the process is stopping mid-batch
+                    for _, waiter in batch:
+                        _answer(waiter, exc)
+                    raise
+        finally:
+            self._worker = None
+
+    async def _run(self, batch: list[tuple[Report, _Waiter]]) -> None:
+        reports = [report for report, _ in batch]
+        try:
+            applied = await self._apply(reports)
+        except Exception as exc:
+            if len(batch) == 1:
+                _answer(batch[0][1], exc)
+                return
+            log.warning(
+                "gateway reports failed together; applying them one by one",
+                extra={"reports": len(batch)},
+            )
+            for report, waiter in batch:
+                await self._run_alone(report, waiter)
+            return
+        self._answer_all(batch, applied)
+
+    async def _run_alone(self, report: Report, waiter: _Waiter) -> None:
+        try:
+            applied = await self._apply([report])
+        except Exception as exc:
+            _answer(waiter, exc)
+        else:
+            self._answer_all([(report, waiter)], applied)
+
+    async def _apply(self, reports: list[Report]) -> Applied:
+        async with self._sessionmaker() as session:
+            applied = await apply_payment_states(session, self._deps, reports)
+        self.transactions += 1
+        self.reports += len(reports)
+        return applied
+
+    def _answer_all(self, batch: list[tuple[Report, _Waiter]], applied: Applied) -> None:
+        for index, ((_, waiter), result) in enumerate(zip(batch, applied.results, strict=True)):
+            refund_ids = applied.refunds.get(index)
+            if refund_ids is None:
+                _answer(waiter, result)
+                continue
+            # Sent apart: a slow gateway must not hold up the next reports.
+            task = asyncio.create_task(self._refund_then_answer(refund_ids, waiter, result))
+            self._refunding.add(task)
+            task.add_done_callback(self._refunding.discard)
+
+    async def _refund_then_answer(
+        self, refund_ids: list[int], waiter: _Waiter, result: Result
+    ) -> None:
+        try:
+            async with self._sessionmaker() as session:
+                await execute_refunds(session, self._deps, refund_ids)
+        except Exception:  # the refunds stay pending; the retry job sends them
+            log.exception("refunds not sent yet", extra={"refunds": refund_ids})
+        _answer(waiter, result)
+
+
+def _answer(waiter: _Waiter, result: Result | BaseException) -> None:
+    if waiter.done():  # its caller stopped waiting
+        return
+    if isinstance(result, BaseException):
+        waiter.set_exception(result)
+    else:
+        waiter.set_result(result)

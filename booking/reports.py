@@ -1,0 +1,230 @@
+"""Verified gateway reports applied to payments and bookings: once, and several at a time.
+
+Gateways deliver each report several times and sometimes out of order. A report is applied
+only if it moves the payment forward (`_MOVES`), so a repeat or a stale report changes nothing.
+
+Reports that arrive together are applied in one transaction (`apply_payment_states`): one
+read of their payments, one write per table and one commit for all of them, which is most of
+a report's cost. Each report is still judged on its own, in arrival order, on the rows as
+the reports before it left them.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from booking.config import BookingDeps
+from booking.errors import DomainError, NotFound, PaymentMismatch
+from booking.events import EventType, batched_events, record_event
+from booking.refunds import execute_refunds
+from booking.settle import is_balance, settle_payment
+from db import queries
+from db.models import Booking, Payment, Refund
+from payments.base import PaymentState, PaymentStatus
+
+log = logging.getLogger("booking.paying")
+
+# The statuses each reported status may follow; anything else is a repeat or stale.
+_MOVES: dict[PaymentStatus, frozenset[PaymentStatus]] = {
+    PaymentStatus.SUCCEEDED: frozenset(
+        {PaymentStatus.PENDING, PaymentStatus.AUTHORIZED, PaymentStatus.CANCELED}
+    ),
+    PaymentStatus.CANCELED: frozenset({PaymentStatus.PENDING, PaymentStatus.AUTHORIZED}),
+    PaymentStatus.AUTHORIZED: frozenset({PaymentStatus.PENDING}),
+    PaymentStatus.REFUNDED: frozenset({PaymentStatus.SUCCEEDED, PaymentStatus.PARTIALLY_REFUNDED}),
+    PaymentStatus.PARTIALLY_REFUNDED: frozenset(
+        {PaymentStatus.SUCCEEDED, PaymentStatus.PARTIALLY_REFUNDED}
+    ),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    """What one gateway said about one payment, already verified."""
+
+    gateway: str
+    state: PaymentState
+
+
+#: "applied", "duplicate" or "stale" for a report that was judged; the error for one refused.
+Result = str | DomainError
+
+
+@dataclass(slots=True)
+class Applied:
+    results: list[Result]
+    #: The refunds a report reserved (a payment that came too late), by the report's index;
+    #: the caller sends them to the gateway after the commit.
+    refunds: dict[int, list[int]]
+
+    @property
+    def refund_ids(self) -> list[int]:
+        return [refund_id for ids in self.refunds.values() for refund_id in ids]
+
+
+def _changes(payment: Payment, new: PaymentStatus) -> bool:
+    old = PaymentStatus(payment.status)
+    return old != new and old in _MOVES.get(new, frozenset())
+
+
+async def apply_payment_state(
+    session: AsyncSession, deps: BookingDeps, gateway: str, state: PaymentState
+) -> str:
+    """Apply one verified report and send any refund it reserved.
+
+    Returns what happened, for the log: "applied", "duplicate" or "stale"; a report that
+    names no payment of ours, or another order or amount, raises its DomainError.
+    """
+    applied = await apply_payment_states(session, deps, [Report(gateway, state)])
+    await execute_refunds(session, deps, applied.refund_ids)
+    [result] = applied.results
+    if isinstance(result, DomainError):
+        raise result
+    return result
+
+
+async def apply_payment_states(
+    session: AsyncSession, deps: BookingDeps, reports: Sequence[Report]
+) -> Applied:
+    """Apply verified reports in one transaction, in their order, and commit.
+
+    A report that does not match its payment (unknown, another order, another amount) gets
+    its error and changes nothing; the others go on. Any failure while applying raises and
+    leaves the transaction to be rolled back: nothing of any report is kept.
+
+    A report that changes nothing is settled by the unlocked read. Changes on PostgreSQL read
+    the rows again under lock first: another process may have applied the same report.
+    """
+    found = await queries.reported_payments(
+        session, [(report.gateway, report.state.gateway_payment_id) for report in reports]
+    )
+    results: list[Result | None] = [None] * len(reports)
+    matched: list[tuple[int, PaymentState, Payment, Booking | None]] = []
+    for index, report in enumerate(reports):
+        try:
+            payment, booking = await _find_payment(session, report.gateway, report.state, found)
+            _check_amount(payment, report.state)
+        except DomainError as exc:
+            results[index] = exc
+            continue
+        matched.append((index, report.state, payment, booking))
+    if queries.is_postgres(session):
+        await _lock(session, [(p, s.status) for _, s, p, _ in matched if _changes(p, s.status)])
+    refunds: dict[int, list[int]] = {}
+    async with batched_events(session):
+        for index, state, payment, booking in matched:
+            if not _changes(payment, state.status):
+                results[index] = _ignored(payment, state)
+                continue
+            reserved = await _apply(session, deps, payment, booking, state)
+            if reserved:
+                refunds[index] = [refund.id for refund in reserved]
+            results[index] = "applied"
+    await session.commit()
+    return Applied([result for result in results if result is not None], refunds)
+
+
+def _ignored(payment: Payment, state: PaymentState) -> str:
+    outcome = "duplicate" if payment.status == state.status else "stale"
+    log.info(
+        "payment report ignored",
+        extra={"payment_id": payment.id, "outcome": outcome, "reported": str(state.status)},
+    )
+    return outcome
+
+
+def _check_amount(payment: Payment, state: PaymentState) -> None:
+    if state.amount is not None and (
+        state.amount != payment.amount or state.currency.upper() != payment.currency
+    ):
+        raise PaymentMismatch(
+            "amount_mismatch",
+            f"Gateway reports {state.amount} {state.currency}, "
+            f"payment {payment.id} asked {payment.amount} {payment.currency}.",
+        )
+
+
+async def _lock(session: AsyncSession, changing: list[tuple[Payment, PaymentStatus]]) -> None:
+    """Lock the rows about to change and read them fresh, in place.
+
+    The bookings of successes are locked first, the order every use case takes the two in
+    (a refund, a cancellation, a new payment), so a report and a refund cannot deadlock;
+    each kind in id order, so two processes' batches cannot either.
+    """
+    if not changing:
+        return
+    booking_ids = {p.booking_id for p, new in changing if new == PaymentStatus.SUCCEEDED}
+    if booking_ids:
+        await queries.bookings_for_update(session, sorted(booking_ids))
+    await queries.payments_for_update(session, sorted({p.id for p, _ in changing}))
+
+
+async def _apply(
+    session: AsyncSession,
+    deps: BookingDeps,
+    payment: Payment,
+    booking: Booking | None,
+    state: PaymentState,
+) -> list[Refund]:
+    """Move the payment to the reported status; a success settles its booking."""
+    payment.status = state.status
+    payment.raw = dict(state.raw)
+    if state.status == PaymentStatus.SUCCEEDED:
+        payment.paid_at = deps.now()
+        payment.gateway_payment_id = payment.gateway_payment_id or state.gateway_payment_id
+        if booking is None:
+            booking = await queries.booking_for_update(session, payment.booking_id)
+            assert booking is not None
+        record_event(
+            session,
+            EventType.PAYMENT_SUCCEEDED,
+            booking=booking,
+            payment=payment,
+            balance=is_balance(booking, payment),
+        )
+        return await settle_payment(session, deps, booking, payment)
+    if state.status == PaymentStatus.CANCELED:
+        record_event(session, EventType.PAYMENT_CANCELED, payment=payment)
+    return []
+
+
+async def _find_payment(
+    session: AsyncSession,
+    gateway: str,
+    state: PaymentState,
+    found: dict[tuple[str, str], tuple[Payment, Booking]],
+) -> tuple[Payment, Booking | None]:
+    """The reported payment, by the gateway's id (with its booking, read for the whole
+    batch), or else by our order number or payment id for a payment whose create timed out."""
+    payment, booking = found.get((gateway, state.gateway_payment_id), (None, None))
+    if payment is None and state.order_key is not None:
+        # The gateway's order number (signed or fetched) names our payment better than an
+        # unsigned field such as T-Bank's DATA; it links a payment whose create timed out.
+        stmt = select(Payment).where(Payment.idempotency_key == state.order_key)
+        candidate = (await session.scalars(stmt)).first()
+        if (
+            candidate is not None
+            and candidate.gateway == gateway
+            and candidate.gateway_payment_id in (None, state.gateway_payment_id)
+        ):
+            payment = candidate
+    if payment is None and state.our_payment_id is not None:
+        candidate = await session.get(Payment, state.our_payment_id)
+        if (
+            candidate is not None
+            and candidate.gateway == gateway
+            and candidate.gateway_payment_id in (None, state.gateway_payment_id)
+        ):
+            payment = candidate
+    if payment is None:
+        raise NotFound("unknown_payment", "No such payment.")
+    if state.order_key is not None and state.order_key != payment.idempotency_key:
+        raise PaymentMismatch(
+            "order_mismatch", f"Gateway reports another order for payment {payment.id}."
+        )
+    return payment, booking

@@ -1,0 +1,136 @@
+"""Group commit of gateway reports: reports that arrive together share one transaction, and
+each still gets its own outcome; a report that fails does not take the others down."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import replace
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from booking import reports
+from booking.config import BookingDeps
+from booking.errors import NotFound, PaymentMismatch
+from booking.paying import start_payment
+from booking.report_queue import ReportQueue
+from db.models import Booking, Event, Payment, Refund
+from payments.base import PaymentState, PaymentStatus
+from tests.bot.booking_helpers import make_booking, msk
+
+
+async def pending_payments(
+    sessionmaker: async_sessionmaker[AsyncSession], deps: BookingDeps, count: int
+) -> list[PaymentState]:
+    """`count` held bookings with a pending mock payment each, and the success report that
+    the gateway would send for each."""
+    states = []
+    for day in range(count):
+        booking = await make_booking(sessionmaker, deps, start=msk(3 + day, 12), paid=None)
+        async with sessionmaker() as session:
+            payment = await start_payment(session, deps, booking.id, "mock")
+            assert payment.gateway_payment_id is not None
+            states.append(
+                PaymentState(
+                    gateway_payment_id=payment.gateway_payment_id,
+                    status=PaymentStatus.SUCCEEDED,
+                    amount=payment.amount,
+                    our_payment_id=payment.id,
+                )
+            )
+    return states
+
+
+async def booking_of(
+    sessionmaker: async_sessionmaker[AsyncSession], state: PaymentState
+) -> tuple[str, str, int]:
+    """(booking status, payment status, booking.confirmed events) for a report's payment."""
+    async with sessionmaker() as session:
+        payment = await session.get(Payment, state.our_payment_id)
+        assert payment is not None
+        booking = await session.get(Booking, payment.booking_id)
+        assert booking is not None
+        confirmed = await session.scalar(
+            select(func.count(Event.id)).where(
+                Event.booking_id == booking.id, Event.type == "booking.confirmed"
+            )
+        )
+        return booking.status, payment.status, int(confirmed or 0)
+
+
+async def test_reports_arriving_together_share_one_transaction(
+    sessionmaker: async_sessionmaker[AsyncSession], deps: BookingDeps
+) -> None:
+    states = await pending_payments(sessionmaker, deps, 6)
+    queue = ReportQueue(sessionmaker, deps)
+    # Every report twice, as gateways deliver them: the second of each changes nothing.
+    outcomes = await asyncio.gather(*(queue.apply("mock", s) for s in [*states, *states]))
+    assert outcomes == ["applied"] * 6 + ["duplicate"] * 6
+    assert (queue.transactions, queue.reports) == (1, 12)
+    for state in states:
+        assert await booking_of(sessionmaker, state) == ("confirmed", "succeeded", 1)
+
+
+async def test_a_refused_report_gets_its_error_and_the_others_are_applied(
+    sessionmaker: async_sessionmaker[AsyncSession], deps: BookingDeps
+) -> None:
+    first, second, third = await pending_payments(sessionmaker, deps, 3)
+    queue = ReportQueue(sessionmaker, deps)
+    unknown = replace(first, gateway_payment_id="no-such-payment", our_payment_id=None)
+    wrong_amount = replace(second, amount=(second.amount or 0) - 100)
+    results = await asyncio.gather(
+        *(queue.apply("mock", s) for s in (first, unknown, wrong_amount, third)),
+        return_exceptions=True,
+    )
+    assert results[0] == "applied" and results[3] == "applied"
+    assert isinstance(results[1], NotFound) and results[1].code == "unknown_payment"
+    assert isinstance(results[2], PaymentMismatch) and results[2].code == "amount_mismatch"
+    assert queue.transactions == 1
+    assert await booking_of(sessionmaker, first) == ("confirmed", "succeeded", 1)
+    assert await booking_of(sessionmaker, second) == ("pending_payment", "pending", 0)
+    assert await booking_of(sessionmaker, third) == ("confirmed", "succeeded", 1)
+
+
+async def test_a_failing_report_is_retried_alone_and_the_others_still_apply(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    deps: BookingDeps,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    states = await pending_payments(sessionmaker, deps, 3)
+    broken = states[1]
+    settle = reports.settle_payment
+
+    async def settle_unless_broken(
+        session: AsyncSession, deps: BookingDeps, booking: Booking, payment: Payment
+    ) -> list[Refund]:
+        if payment.id == broken.our_payment_id:
+            raise RuntimeError("settling failed")
+        return await settle(session, deps, booking, payment)
+
+    monkeypatch.setattr(reports, "settle_payment", settle_unless_broken)
+    queue = ReportQueue(sessionmaker, deps)
+    results = await asyncio.gather(
+        *(queue.apply("mock", s) for s in states), return_exceptions=True
+    )
+    assert results[0] == "applied" and results[2] == "applied"
+    assert isinstance(results[1], RuntimeError)
+    # The shared attempt failed and was undone; then each report had its own transaction.
+    assert (queue.transactions, queue.reports) == (2, 2)
+    assert await booking_of(sessionmaker, states[0]) == ("confirmed", "succeeded", 1)
+    assert await booking_of(sessionmaker, broken) == ("pending_payment", "pending", 0)
+    assert await booking_of(sessionmaker, states[2]) == ("confirmed", "succeeded", 1)
+
+
+async def test_a_report_whose_caller_stops_waiting_is_applied_all_the_same(
+    sessionmaker: async_sessionmaker[AsyncSession], deps: BookingDeps
+) -> None:
+    [state] = await pending_payments(sessionmaker, deps, 1)
+    queue = ReportQueue(sessionmaker, deps)
+    caller = asyncio.create_task(queue.apply("mock", state))
+    await asyncio.sleep(0)  # queued, not yet applied
+    caller.cancel()
+    await queue.close()
+    assert caller.cancelled()
+    assert await booking_of(sessionmaker, state) == ("confirmed", "succeeded", 1)
+    assert await queue.apply("mock", state) == "duplicate"
