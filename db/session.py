@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import orjson
 from sqlalchemy import event, make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -14,6 +15,15 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.pool import AsyncAdaptedQueuePool
 
 from db.sqlite_driver import inline_creator
+
+
+def _json_text(value: Any) -> str:
+    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
+
+
+# JSON columns (event payloads, gateways' answers) go through orjson: a tenth of the
+# standard library's time, and a state change writes several.
+_JSON = {"json_serializer": _json_text, "json_deserializer": orjson.loads}
 
 
 def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
@@ -39,11 +49,18 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
             max_overflow=0,
             pool_timeout=60,
             async_creator=inline_creator(list(args), dict(kwargs)),
+            **_JSON,
         )
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
     return create_async_engine(
-        url, echo=echo, pool_size=10, max_overflow=20, pool_pre_ping=False, pool_recycle=1800
+        url,
+        echo=echo,
+        pool_size=10,
+        max_overflow=20,
+        pool_pre_ping=False,
+        pool_recycle=1800,
+        **_JSON,
     )
 
 

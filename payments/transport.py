@@ -77,9 +77,13 @@ class GatewayHttp:
 
 
 async def within(deadline: float, call: Awaitable[T], what: str) -> T:
-    """Wait for `call` at most `deadline` seconds; a timeout is a GatewayError."""
+    """Wait for `call` at most `deadline` seconds; a timeout is a GatewayError.
+
+    A timeout scope, not `wait_for`: that wraps each call in a task of its own, and a Sber
+    webhook makes one such call (its status) on the way to being applied."""
     try:
-        return await asyncio.wait_for(call, deadline)
+        async with asyncio.timeout(deadline):
+            return await call
     except TimeoutError:
         raise GatewayError(f"{what}: no answer in {deadline:g} s") from None
 

@@ -6,11 +6,11 @@ from aiohttp import web
 
 from db import queries
 from notifications.log import queue_manual
-from webhooks.api_bookings import db
 from webhooks.auth import require_admin
 from webhooks.errors import json_response
 from webhooks.inputs import NotificationIn, query_choices, query_int, query_limit, read_json
 from webhooks.keys import DEPS
+from webhooks.middlewares import db
 from webhooks.serializers import event_json, notification_json
 
 routes = web.RouteTableDef()

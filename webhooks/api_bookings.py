@@ -6,7 +6,6 @@ from datetime import datetime, time, timedelta
 
 import orjson
 from aiohttp import web
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from booking.calendar_cache import epoch
 from booking.cancel import cancel_booking, refund_quote
@@ -30,7 +29,8 @@ from webhooks.inputs import (
     query_limit,
     read_json,
 )
-from webhooks.keys import AVAILABILITY_CACHE, DB_SESSION, DEPS, LOG_FIELDS
+from webhooks.keys import AVAILABILITY_CACHE, DEPS, LOG_FIELDS
+from webhooks.middlewares import db
 from webhooks.serializers import (
     booking_json,
     day_json,
@@ -42,11 +42,6 @@ from webhooks.serializers import (
 
 routes = web.RouteTableDef()
 BOOKING_STATUSES = frozenset(str(s) for s in BookingStatus)
-
-
-def db(request: web.Request) -> AsyncSession:
-    session: AsyncSession = request[DB_SESSION]
-    return session
 
 
 @routes.get("/api/halls")

@@ -10,11 +10,11 @@ from booking.errors import DomainError, NotFound
 from booking.paying import request_refund, start_payment
 from db.models import Booking, Payment
 from payments.base import GatewayError, WebhookRejected, WebhookRequest
-from webhooks.api_bookings import db
 from webhooks.auth import require_admin, require_owner_or_admin, require_token
 from webhooks.errors import ApiError, error_response, json_response
 from webhooks.inputs import PaymentIn, RefundIn, path_int, read_json
 from webhooks.keys import DEPS, LOG_FIELDS, REPORTS, SETTINGS
+from webhooks.middlewares import db
 from webhooks.remote import client_address
 from webhooks.serializers import parse_money, payment_json, refund_json
 

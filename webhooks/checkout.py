@@ -17,9 +17,9 @@ from db.models import Booking, Hall, Payment
 from payments.base import PaymentProvider, PaymentStatus
 from payments.mock import MockProvider
 from payments.mock_gateways import SimulatedWebhook, simulator_of
-from webhooks.api_bookings import db
 from webhooks.errors import error_response, json_response
 from webhooks.keys import DEPS, HTTP
+from webhooks.middlewares import db
 from webhooks.serializers import money
 
 log = logging.getLogger("studio.checkout")

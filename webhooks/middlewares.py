@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 from pydantic import ValidationError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from booking.errors import DomainError
 from webhooks.errors import (
@@ -46,10 +47,24 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
 
 @web.middleware
 async def session_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """One unit of work per request; use cases commit, anything left open rolls back."""
-    async with request.app[SESSIONMAKER]() as session:
-        request[DB_SESSION] = session
+    """One unit of work per request, opened by the first `db(request)`; use cases commit,
+    anything left open rolls back. Answers that need no database (health, a cached
+    calendar, a gateway webhook, whose report goes to the report queue) open none: an
+    unused session still costs about as much as a bare aiohttp answer."""
+    try:
         return await handler(request)
+    finally:
+        session = request.get(DB_SESSION)
+        if session is not None:
+            await session.close()
+
+
+def db(request: web.Request) -> AsyncSession:
+    """The request's database session, opened on first use."""
+    session = request.get(DB_SESSION)
+    if session is None:
+        session = request[DB_SESSION] = request.app[SESSIONMAKER]()
+    return session
 
 
 @web.middleware
