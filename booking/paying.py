@@ -266,10 +266,16 @@ def _cash_kind(booking: Booking, amount: int) -> PaymentKind:
 async def request_refund(
     session: AsyncSession, deps: BookingDeps, payment_id: int, amount: int | None, reason: str
 ) -> Refund:
-    """An admin's refund of a payment, full (amount None) or partial."""
-    payment = await queries.payment_for_update(session, payment_id)
-    if payment is None:
+    """An admin's refund of a payment, full (amount None) or partial.
+
+    The booking is locked before the payment, the order the other use cases and the gateway
+    reports take them in, so a refund and a report of the same payment cannot deadlock."""
+    found = await session.get(Payment, payment_id)
+    if found is None:
         raise NotFound("payment_not_found", "No such payment.")
+    booking = await queries.booking_for_update(session, found.booking_id)
+    payment = await queries.payment_for_update(session, payment_id)
+    assert booking is not None and payment is not None
     if payment.status not in (PaymentStatus.SUCCEEDED, PaymentStatus.PARTIALLY_REFUNDED):
         raise InvalidTransition(
             "not_refundable", f"A {payment.status} payment cannot be refunded."
@@ -282,8 +288,6 @@ async def request_refund(
         raise BookingRuleError(
             "refund_too_large", f"At most {left} kopecks of this payment can be refunded."
         )
-    booking = await queries.booking_for_update(session, payment.booking_id)
-    assert booking is not None
     refund = await create_refund(session, deps, booking, payment, amount, reason)
     await session.commit()
     await execute_refunds(session, deps, [refund.id])
