@@ -28,6 +28,10 @@ from payments.base import PaymentState
 log = logging.getLogger(__name__)
 
 MAX_BATCH = 64
+#: Under load (the last transaction held several reports), how long the next one waits for
+#: more to join: fewer, larger transactions (measured in docs/BENCHMARKS.md). A report that
+#: comes alone is applied at once.
+GATHER_SECONDS = 0.002
 
 _Waiter = asyncio.Future[str]
 
@@ -46,6 +50,7 @@ class ReportQueue:
         self._waiting: list[tuple[Report, _Waiter]] = []
         self._worker: asyncio.Task[None] | None = None
         self._refunding: set[asyncio.Task[None]] = set()
+        self._last_batch = 0
         #: Transactions run and reports applied through them, for the benchmarks and tests.
         self.transactions = 0
         self.reports = 0
@@ -76,9 +81,10 @@ class ReportQueue:
         try:
             while self._waiting:
                 # Let the requests that are ready to be read queue their reports first.
-                await asyncio.sleep(0)
+                await asyncio.sleep(GATHER_SECONDS if self._last_batch > 1 else 0)
                 batch = self._waiting[: self._max_batch]
                 del self._waiting[: self._max_batch]
+                self._last_batch = len(batch)
                 try:
                     await self._run(batch)
                 except asyncio.CancelledError as exc:  # the process is stopping mid-batch
