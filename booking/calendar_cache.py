@@ -82,8 +82,19 @@ def utc_days_between(first: date, last: date) -> Iterator[date]:
         day += timedelta(days=1)
 
 
+_SPAN_ATTRIBUTES = ("start_at", "blocked_until", "hall_id")
+
+
 def _booking_days(booking: Booking) -> set[tuple[int, date]]:
     state = inspect(booking)
+    if not any(name in state.committed_state for name in _SPAN_ATTRIBUTES):
+        # Hall and times as they were (a status change, a payment, a new or deleted row):
+        # the current values are all there is, without building three attribute histories.
+        if None in (booking.hall_id, booking.start_at, booking.blocked_until):
+            return set()
+        return {
+            (booking.hall_id, day) for day in utc_days(booking.start_at, booking.blocked_until)
+        }
     starts = set(state.attrs.start_at.history.sum()) | {booking.start_at}
     ends = set(state.attrs.blocked_until.history.sum()) | {booking.blocked_until}
     halls = set(state.attrs.hall_id.history.sum()) | {booking.hall_id}

@@ -172,3 +172,28 @@ async def test_month_view_is_shared_until_one_of_its_days_changes(
     assert [d.starts for d in after.days if d.day != DAY] == [
         d.starts for d in before.days if d.day != DAY
     ]
+
+
+async def test_a_booking_moved_to_another_day_shows_on_both_days_at_once(
+    sessionmaker: async_sessionmaker[AsyncSession], deps: BookingDeps
+) -> None:
+    """Moving a booking's times goes by the attributes' history: the day it left and the
+    day it came to both change; a status change alone keeps to the booking's own day."""
+    booking = await hold(sessionmaker, deps, at(DAY, 12))
+    assert at(DAY, 12) not in await starts(sessionmaker, deps, DAY)
+    assert at(OTHER_DAY, 12) in await starts(sessionmaker, deps, OTHER_DAY)
+    async with sessionmaker() as session:
+        row = await session.get(Booking, booking.id)
+        assert row is not None
+        shift = at(OTHER_DAY, 12) - at(DAY, 12)
+        row.start_at, row.end_at = row.start_at + shift, row.end_at + shift
+        row.blocked_until = row.blocked_until + shift
+        await session.commit()
+    assert at(DAY, 12) in await starts(sessionmaker, deps, DAY)
+    assert at(OTHER_DAY, 12) not in await starts(sessionmaker, deps, OTHER_DAY)
+    async with sessionmaker() as session:
+        row = await session.get(Booking, booking.id)
+        assert row is not None
+        row.status = "cancelled"
+        await session.commit()
+    assert at(OTHER_DAY, 12) in await starts(sessionmaker, deps, OTHER_DAY)
