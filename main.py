@@ -26,7 +26,7 @@ from bot.runner import BotRunner
 from db.migrate import upgrade
 from db.session import create_engine, create_sessionmaker
 from jobs.reminders import reminder_job
-from jobs.scheduler import JobContext, create_scheduler
+from jobs.scheduler import JobContext, JobSchedule
 from logconfig import setup_logging
 from notifications.delivery import Sender
 from notifications.email import EmailSender
@@ -140,8 +140,8 @@ async def run(settings: Settings) -> None:
     await runner.setup()
     site = web.TCPSite(runner, settings.server.host, settings.server.port)
     await site.start()
-    scheduler = create_scheduler(service.jobs)
-    scheduler.start()
+    schedule = JobSchedule(service.jobs)
+    schedule.start()
     if service.bot is not None:
         await service.bot.start()
     settle_heap()
@@ -161,7 +161,7 @@ async def run(settings: Settings) -> None:
     log.info("stopping: finishing requests, stopping jobs")
     if service.bot is not None:
         await service.bot.stop()  # no new updates; the ones being handled finish
-    scheduler.shutdown(wait=False)
+    await schedule.stop()  # no new runs; the ones in progress finish
     await runner.cleanup()  # stops accepting, lets in-flight requests finish
     await service.close()
     log.info("stopped")

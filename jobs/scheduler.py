@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -28,6 +30,8 @@ class JobContext:
     extra_jobs: list[tuple[str, Callable[[], Awaitable[object]], float]] = field(
         default_factory=list
     )
+    #: Set when the service stops: a delivery burst ends after its current batch.
+    stopping: bool = False
 
     async def expire(self) -> None:
         async with self.sessionmaker() as session:
@@ -42,7 +46,7 @@ class JobContext:
 
     async def deliver(self) -> None:
         # Keep going until nothing is due, so a burst (reminders) goes out at the full rate.
-        while await deliver_due(self.sessionmaker, self.deps, self.senders):
+        while not self.stopping and await deliver_due(self.sessionmaker, self.deps, self.senders):
             pass
 
     async def reconcile(self) -> None:
@@ -60,30 +64,67 @@ class JobContext:
         await self.deliver()
 
 
-def create_scheduler(ctx: JobContext) -> AsyncIOScheduler:
-    """Jobs never overlap themselves; a late run is merged, not queued."""
-    scheduler = AsyncIOScheduler(
-        job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 30}
-    )
-    jobs: list[tuple[str, Callable[[], Awaitable[object]], float]] = [
-        ("expire_holds", ctx.expire, 20),
-        ("complete_bookings", ctx.complete, 300),
-        ("relay_outbox", ctx.relay, 1),
-        ("deliver_notifications", ctx.deliver, 1),
-        ("reconcile_payments", ctx.reconcile, 60),
-        *ctx.extra_jobs,
-    ]
-    for name, func, seconds in jobs:
-        scheduler.add_job(_guarded(name, func), "interval", seconds=seconds, id=name)
-    return scheduler
+#: How long a stopping service lets the job runs in progress finish.
+STOP_SECONDS = 15.0
 
 
-def _guarded(name: str, func: Callable[[], Awaitable[object]]) -> Callable[[], Awaitable[None]]:
-    async def run() -> None:
-        try:
-            await func()
-        except Exception:  # one failing run must not kill the schedule
-            log.exception("job failed", extra={"job": name})
+class JobSchedule:
+    """The periodic jobs on APScheduler; a stop lets the runs in progress finish.
 
-    run.__name__ = name
-    return run
+    APScheduler's own shutdown cancels running jobs: a delivery cut between Telegram's answer
+    and the commit that records it would send the message again after the restart.
+    """
+
+    def __init__(self, ctx: JobContext) -> None:
+        # Jobs never overlap themselves; a late run is merged, not queued.
+        self._scheduler = AsyncIOScheduler(
+            job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 30}
+        )
+        self._running: set[asyncio.Task[Any]] = set()
+        self._ctx = ctx
+        jobs: list[tuple[str, Callable[[], Awaitable[object]], float]] = [
+            ("expire_holds", ctx.expire, 20),
+            ("complete_bookings", ctx.complete, 300),
+            ("relay_outbox", ctx.relay, 1),
+            ("deliver_notifications", ctx.deliver, 1),
+            ("reconcile_payments", ctx.reconcile, 60),
+            *ctx.extra_jobs,
+        ]
+        for name, func, seconds in jobs:
+            self._scheduler.add_job(
+                self._guarded(name, func), "interval", seconds=seconds, id=name
+            )
+
+    def start(self) -> None:
+        self._scheduler.start()
+
+    async def stop(self, grace: float = STOP_SECONDS) -> None:
+        """No new runs; wait up to `grace` seconds for the ones in progress, then cancel the
+        rest."""
+        self._scheduler.pause()
+        self._ctx.stopping = True
+        if self._running:
+            log.info("waiting for running jobs", extra={"jobs": len(self._running)})
+            await asyncio.wait(set(self._running), timeout=grace)
+        left = set(self._running)
+        self._scheduler.shutdown(wait=False)  # cancels the runs still going
+        if left:
+            log.warning("jobs cancelled at stop", extra={"jobs": len(left)})
+            await asyncio.gather(*left, return_exceptions=True)
+
+    def _guarded(
+        self, name: str, func: Callable[[], Awaitable[object]]
+    ) -> Callable[[], Awaitable[None]]:
+        async def run() -> None:
+            task = asyncio.current_task()
+            assert task is not None
+            self._running.add(task)
+            try:
+                await func()
+            except Exception:  # one failing run must not kill the schedule
+                log.exception("job failed", extra={"job": name})
+            finally:
+                self._running.discard(task)
+
+        run.__name__ = name
+        return run
