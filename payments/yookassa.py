@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal, InvalidOperation
@@ -91,6 +92,14 @@ class YooKassaApi(Protocol):
 
 
 class _TimeoutSession(requests.Session):
+    """A session with a socket timeout on every request, kept for its worker thread.
+
+    The SDK opens a session for each call and closes it afterwards, so every call to ЮKassa
+    would open a new connection with a new TLS handshake. Each worker thread keeps one session
+    instead (a `requests.Session` is not shared between threads), and the SDK's close after a
+    call leaves its connections open; `shutdown` closes them when the provider closes.
+    """
+
     """The SDK gives requests no timeout; a stuck socket must not hold a thread for ever."""
 
     def __init__(self, timeout: float) -> None:
@@ -100,6 +109,12 @@ class _TimeoutSession(requests.Session):
     def request(self, method: Any, url: Any, *args: Any, **kwargs: Any) -> Any:
         kwargs.setdefault("timeout", self._timeout)
         return super().request(method, url, *args, **kwargs)
+
+    def close(self) -> None:
+        """Called by the SDK after every call: the connections stay for the next one."""
+
+    def shutdown(self) -> None:
+        super().close()
 
 
 class _ShopClient(ApiClient):
@@ -116,17 +131,31 @@ class _ShopClient(ApiClient):
         self.max_attempts = 3
         self.user_agent = UserAgent()
         self._socket_timeout = socket_timeout
+        self._per_thread = threading.local()
+        self._sessions: list[_TimeoutSession] = []
+        self._sessions_lock = threading.Lock()
 
     def get_session(self) -> requests.Session:
-        session = _TimeoutSession(self._socket_timeout)
-        retries = Retry(
-            total=self.max_attempts,
-            backoff_factor=self.timeout / 1000,
-            allowed_methods=["POST"],
-            status_forcelist=[202],
-        )
-        session.mount("https://", HTTPAdapter(max_retries=retries))
+        session: _TimeoutSession | None = getattr(self._per_thread, "session", None)
+        if session is None:
+            session = _TimeoutSession(self._socket_timeout)
+            retries = Retry(
+                total=self.max_attempts,
+                backoff_factor=self.timeout / 1000,
+                allowed_methods=["POST"],
+                status_forcelist=[202],
+            )
+            session.mount("https://", HTTPAdapter(max_retries=retries))
+            self._per_thread.session = session
+            with self._sessions_lock:
+                self._sessions.append(session)
         return session
+
+    def close_sessions(self) -> None:
+        with self._sessions_lock:
+            sessions, self._sessions = self._sessions, []
+        for session in sessions:
+            session.shutdown()
 
     def log_request(self, *args: Any) -> None:
         """Never log: the SDK's request log would carry the Authorization header."""
@@ -151,9 +180,8 @@ class SdkYooKassaApi:
     async def _run(self, what: str, call: Callable[[], Any]) -> dict[str, Any]:
         loop = asyncio.get_running_loop()
         try:
-            answer = await asyncio.wait_for(
-                loop.run_in_executor(self._executor, call), self._timeout
-            )
+            async with asyncio.timeout(self._timeout):
+                answer = await loop.run_in_executor(self._executor, call)
         except TimeoutError:
             raise GatewayError(f"ЮKassa {what}: no answer in {self._timeout:g} s") from None
         except NotFoundError:
@@ -197,6 +225,7 @@ class SdkYooKassaApi:
 
     async def aclose(self) -> None:
         self._executor.shutdown(wait=False, cancel_futures=True)
+        self._client.close_sessions()
 
 
 def _safe_id(value: object) -> str:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
+import socket
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
@@ -28,7 +29,7 @@ from notifications.log import Channels
 from payments.base import PaymentProvider
 from payments.registry import build_providers
 from settings import ROOT, Settings
-from tests.support import Api, FakeClock, free_port
+from tests.support import Api, FakeClock
 from webhooks.app import create_app
 
 BACKEND = os.environ.get("TEST_DATABASE", "sqlite")
@@ -112,8 +113,18 @@ def clock() -> FakeClock:
 
 
 @pytest.fixture
-def port() -> int:
-    return free_port()
+def app_socket() -> Iterator[socket.socket]:
+    """The app's port, bound from the start: picking a free port and binding it later lets
+    a fake gateway or another test process take it in between."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    yield sock
+    sock.close()
+
+
+@pytest.fixture
+def port(app_socket: socket.socket) -> int:
+    return int(app_socket.getsockname()[1])
 
 
 @pytest.fixture
@@ -185,6 +196,7 @@ async def running(
     deps: BookingDeps,
     clock: FakeClock,
     port: int,
+    app_socket: socket.socket,
     channels: Channels,
     senders: dict[str, Sender],
 ) -> AsyncIterator[Running]:
@@ -192,7 +204,7 @@ async def running(
     app = create_app(settings, sessionmaker, deps)
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", port)
+    site = web.SockSite(runner, app_socket)
     await site.start()
     jobs = JobContext(sessionmaker=sessionmaker, deps=deps, channels=channels, senders=senders)
     async with ClientSession() as http:

@@ -31,6 +31,7 @@ Flow helpers that press through a whole booking are in ``tests/bot/flows.py``.
 from __future__ import annotations
 
 import os
+import socket
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
@@ -219,7 +220,11 @@ async def close_http_now(bot: Bot) -> None:
 
 @pytest.fixture
 async def studio(
-    settings: Settings, engine: AsyncEngine, clock: FakeClock, tg: FakeTelegram, port: int
+    settings: Settings,
+    engine: AsyncEngine,
+    clock: FakeClock,
+    tg: FakeTelegram,
+    app_socket: socket.socket,
 ) -> AsyncIterator[Studio]:
     """The service as `main.run` wires it, on a real port, with the bot started."""
     for admin_id in settings.bot.admin_ids:
@@ -228,7 +233,7 @@ async def studio(
     service.deps.clock = clock
     runner = web.AppRunner(service.app, access_log=None)
     await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
+    await web.SockSite(runner, app_socket).start()
     assert service.bot is not None
     polls = tg.polls_started
     await service.bot.start()

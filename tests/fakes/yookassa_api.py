@@ -78,6 +78,8 @@ class SeenRequest:
     query: dict[str, str]
     headers: dict[str, str]
     body: bytes
+    #: The client's (address, port): one connection per distinct value.
+    peer: tuple[str, int] | None = None
 
     def json(self) -> Any:
         """The body parsed as JSON (None when empty)."""
@@ -141,6 +143,11 @@ class _Invalid(Exception):
         self.parameter = parameter
         self.status = status
         self.code = code
+
+
+def _peer(request: web.Request) -> tuple[str, int] | None:
+    peer = request.transport.get_extra_info("peername") if request.transport else None
+    return (str(peer[0]), int(peer[1])) if peer else None
 
 
 def _api_path(path: str) -> str:
@@ -399,7 +406,13 @@ class FakeYooKassa(LocalServer):
             path = _api_path(request.path)
             self.requests.append(
                 SeenRequest(
-                    op, request.method, path, dict(request.query), dict(request.headers), body
+                    op,
+                    request.method,
+                    path,
+                    dict(request.query),
+                    dict(request.headers),
+                    body,
+                    _peer(request),
                 )
             )
             failure = self._take_failure(op, path)

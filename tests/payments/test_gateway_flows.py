@@ -249,3 +249,12 @@ async def test_refund_notifications_after_our_refund_change_nothing(
     assert after["status"] == "partially_refunded" and after["refunded"]["value"] == "1000.00"
     assert len(await events(api, booking, "refund.succeeded")) == 1
     assert gate.refunds_made() == 1
+
+
+async def test_yookassa_calls_one_after_another_share_a_connection(api: Api, fakes: Fakes) -> None:
+    """The SDK would open (and TLS-handshake) a new connection for every call."""
+    for day in (3, 4, 5):
+        await api.start_payment(await api.booked(day=day), "yookassa")
+    creates = fakes.yk.requests_for("payments.create")
+    assert len(creates) == 3
+    assert len({seen.peer for seen in creates}) == 1
