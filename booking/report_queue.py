@@ -69,13 +69,11 @@ class ReportQueue:
         return await waiter
 
     async def close(self) -> None:
-        """Wait for the reports queued and the refunds they started."""
+        """Wait for the reports queued and the refunds they started.
+
+        A caller that gives up waiting (a deadline on the shutdown) does not cancel them."""
         while self._worker is not None or self._refunding:
-            await asyncio.gather(
-                *([self._worker] if self._worker else []),
-                *self._refunding,
-                return_exceptions=True,
-            )
+            await asyncio.wait([*([self._worker] if self._worker else []), *self._refunding])
 
     async def _work(self) -> None:
         try:
@@ -88,7 +86,8 @@ class ReportQueue:
                 try:
                     await self._run(batch)
                 except asyncio.CancelledError as exc:  # the process is stopping mid-batch
-                    for _, waiter in batch:
+                    left, self._waiting = [*batch, *self._waiting], []
+                    for _, waiter in left:
                         _answer(waiter, exc)
                     raise
         finally:
@@ -145,7 +144,8 @@ class ReportQueue:
                 await execute_refunds(session, self._deps, refund_ids)
         except Exception:  # the refunds stay pending; the retry job sends them
             log.exception("refunds not sent yet", extra={"refunds": refund_ids})
-        _answer(waiter, result)
+        finally:  # the report itself is committed, whatever became of the refund
+            _answer(waiter, result)
 
 
 def _answer(waiter: _Waiter, result: Result | BaseException) -> None:

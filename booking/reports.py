@@ -104,7 +104,7 @@ async def apply_payment_states(
         session, [(report.gateway, report.state.gateway_payment_id) for report in reports]
     )
     results: list[Result | None] = [None] * len(reports)
-    matched: list[tuple[int, PaymentState, Payment, Booking | None]] = []
+    matched: list[tuple[int, PaymentState, Payment, Booking]] = []
     for index, report in enumerate(reports):
         try:
             payment, booking = await _find_payment(session, report.gateway, report.state, found)
@@ -112,6 +112,12 @@ async def apply_payment_states(
         except DomainError as exc:
             results[index] = exc
             continue
+        if booking is None:
+            # Read now, before any report of the batch changes it: a re-read later (one that
+            # refreshes the session's copy) would drop the unflushed changes of the reports
+            # before it, such as another payment of the same booking.
+            booking = await session.get(Booking, payment.booking_id)
+            assert booking is not None
         matched.append((index, report.state, payment, booking))
     if queries.is_postgres(session):
         await _lock(session, [(p, s.status) for _, s, p, _ in matched if _changes(p, s.status)])
@@ -168,18 +174,16 @@ async def _apply(
     session: AsyncSession,
     deps: BookingDeps,
     payment: Payment,
-    booking: Booking | None,
+    booking: Booking,
     state: PaymentState,
 ) -> list[Refund]:
-    """Move the payment to the reported status; a success settles its booking."""
+    """Move the payment to the reported status; a success settles its booking (read and, on
+    PostgreSQL, locked with the batch's other rows before any report was applied)."""
     payment.status = state.status
     payment.raw = dict(state.raw)
     if state.status == PaymentStatus.SUCCEEDED:
         payment.paid_at = deps.now()
         payment.gateway_payment_id = payment.gateway_payment_id or state.gateway_payment_id
-        if booking is None:
-            booking = await queries.booking_for_update(session, payment.booking_id)
-            assert booking is not None
         record_event(
             session,
             EventType.PAYMENT_SUCCEEDED,

@@ -173,14 +173,18 @@ async def overdue_holds_in(
     session: AsyncSession, hall_id: int, start: datetime, end: datetime, now: datetime
 ) -> Sequence[Booking]:
     """Holds past their expiry that overlap a window: they must be expired before a new hold."""
-    stmt = select(Booking).where(
-        Booking.hall_id == hall_id,
-        Booking.status == "pending_payment",
-        Booking.hold_expires_at <= now,
-        Booking.start_at > start - MAX_BLOCKED_SPAN,
-        Booking.start_at < end,
-        Booking.blocked_until > start,
-    )
+    stmt = (
+        select(Booking)
+        .where(
+            Booking.hall_id == hall_id,
+            Booking.status == "pending_payment",
+            Booking.hold_expires_at <= now,
+            Booking.start_at > start - MAX_BLOCKED_SPAN,
+            Booking.start_at < end,
+            Booking.blocked_until > start,
+        )
+        .order_by(Booking.id)
+    )  # locked in id order, as a batch of gateway reports locks them
     return (await session.scalars(locked(stmt, session))).all()
 
 

@@ -97,10 +97,9 @@ class _TimeoutSession(requests.Session):
     The SDK opens a session for each call and closes it afterwards, so every call to ЮKassa
     would open a new connection with a new TLS handshake. Each worker thread keeps one session
     instead (a `requests.Session` is not shared between threads), and the SDK's close after a
-    call leaves its connections open; `shutdown` closes them when the provider closes.
+    call leaves its connections open; `shutdown` closes them when the provider closes. The
+    SDK gives requests no timeout either: a stuck socket must not hold a thread for ever.
     """
-
-    """The SDK gives requests no timeout; a stuck socket must not hold a thread for ever."""
 
     def __init__(self, timeout: float) -> None:
         super().__init__()
@@ -139,13 +138,16 @@ class _ShopClient(ApiClient):
         session: _TimeoutSession | None = getattr(self._per_thread, "session", None)
         if session is None:
             session = _TimeoutSession(self._socket_timeout)
+            # As the SDK's own session, plus GET: a kept connection that the server closed
+            # while idle fails the next read, and a status fetch is safe to send again.
             retries = Retry(
                 total=self.max_attempts,
                 backoff_factor=self.timeout / 1000,
-                allowed_methods=["POST"],
+                allowed_methods=["POST", "GET"],
                 status_forcelist=[202],
             )
-            session.mount("https://", HTTPAdapter(max_retries=retries))
+            for scheme in ("https://", "http://"):
+                session.mount(scheme, HTTPAdapter(max_retries=retries))
             self._per_thread.session = session
             with self._sessions_lock:
                 self._sessions.append(session)

@@ -44,7 +44,7 @@ def create_app(
     app.cleanup_ctx.append(app[ACCESS_LOG].run)
     app[REPORTS] = ReportQueue(sessionmaker, deps)
     app.cleanup_ctx.append(_http_client)
-    app.on_shutdown.append(_finish_reports)
+    app.on_cleanup.append(_finish_reports)
     for table in (
         health.routes,
         openapi_routes,
@@ -58,7 +58,9 @@ def create_app(
 
 
 async def _finish_reports(app: web.Application) -> None:
-    """Reports already verified are applied (and answered) before the process stops."""
+    """Reports already verified are applied (and answered), and the refunds they started
+    sent, before the process closes the gateways and the database: after the in-flight
+    requests have finished."""
     await app[REPORTS].close()
 
 

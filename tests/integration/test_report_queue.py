@@ -4,6 +4,7 @@ each still gets its own outcome; a report that fails does not take the others do
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from dataclasses import replace
 
 import pytest
@@ -15,6 +16,7 @@ from booking.config import BookingDeps
 from booking.errors import NotFound, PaymentMismatch
 from booking.paying import start_payment
 from booking.report_queue import ReportQueue
+from db import queries
 from db.models import Booking, Event, Payment, Refund
 from payments.base import PaymentState, PaymentStatus
 from tests.bot.booking_helpers import make_booking, msk
@@ -134,3 +136,52 @@ async def test_a_report_whose_caller_stops_waiting_is_applied_all_the_same(
     assert caller.cancelled()
     assert await booking_of(sessionmaker, state) == ("confirmed", "succeeded", 1)
     assert await queue.apply("mock", state) == "duplicate"
+
+
+async def test_two_payments_of_one_booking_in_one_transaction_both_count(
+    sessionmaker: async_sessionmaker[AsyncSession], deps: BookingDeps
+) -> None:
+    """The prepayment found by the gateway's id and the balance found by our own id (its
+    create had timed out): applied together as they would be one after the other, the
+    booking is confirmed once and both payments count."""
+    booking = await make_booking(sessionmaker, deps, start=msk(3, 12), paid=None)
+    async with sessionmaker() as session:
+        first = await start_payment(session, deps, booking.id, "mock")
+        second = Payment(
+            booking_id=booking.id, gateway="mock", kind="balance", amount=first.amount
+        )
+        second.status = "pending"
+        await queries.add_with_derived_key(session, second, lambda id_: f"pay-{id_}-late")
+        await session.commit()
+    assert first.gateway_payment_id is not None
+    reports = [
+        PaymentState(first.gateway_payment_id, PaymentStatus.SUCCEEDED, first.amount),
+        PaymentState(
+            f"late-{second.id}", PaymentStatus.SUCCEEDED, second.amount, our_payment_id=second.id
+        ),
+    ]
+    queue = ReportQueue(sessionmaker, deps)
+    assert await asyncio.gather(*(queue.apply("mock", r) for r in reports)) == ["applied"] * 2
+    assert queue.transactions == 1
+    async with sessionmaker() as session:
+        row = await session.get(Booking, booking.id)
+        assert row is not None
+        assert (row.status, row.paid) == ("confirmed", row.total)
+        confirmed = await session.scalar(
+            select(func.count(Event.id)).where(
+                Event.booking_id == booking.id, Event.type == "booking.confirmed"
+            )
+        )
+        assert confirmed == 1
+
+
+async def test_a_shutdown_that_stops_waiting_leaves_no_report_unanswered(
+    sessionmaker: async_sessionmaker[AsyncSession], deps: BookingDeps
+) -> None:
+    states = await pending_payments(sessionmaker, deps, 3)
+    queue = ReportQueue(sessionmaker, deps, max_batch=1)
+    callers = [asyncio.create_task(queue.apply("mock", s)) for s in states]
+    await asyncio.sleep(0)
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(queue.close(), 0.0001)  # a shutdown step with a deadline
+    assert await asyncio.wait_for(asyncio.gather(*callers), 10) == ["applied"] * 3
