@@ -26,6 +26,26 @@ def env(tmp_path: Path, **extra: str) -> dict[str, str]:
     return base
 
 
+async def wait_ready(
+    http: aiohttp.ClientSession, proc: asyncio.subprocess.Process, port: int
+) -> None:
+    """Until /ready answers 200. A cold start (no bytecode cached yet, a slow machine) has
+    been seen to take more than 10 s; a process that exits fails at once."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + 60
+    while loop.time() < deadline:
+        if proc.returncode is not None:
+            pytest.fail(f"the service exited with {proc.returncode} while starting")
+        try:
+            async with http.get(f"http://127.0.0.1:{port}/ready") as response:
+                if response.status == 200:
+                    return
+        except aiohttp.ClientConnectionError:
+            pass
+        await asyncio.sleep(0.1)
+    pytest.fail("the service did not become ready in 60 s")
+
+
 async def test_run_serves_then_stops_gracefully_on_sigterm(tmp_path: Path) -> None:
     port = free_port()
     proc = await asyncio.create_subprocess_exec(
@@ -39,15 +59,7 @@ async def test_run_serves_then_stops_gracefully_on_sigterm(tmp_path: Path) -> No
     )
     try:
         async with aiohttp.ClientSession() as http:
-            for _ in range(100):
-                try:
-                    async with http.get(f"http://127.0.0.1:{port}/ready") as response:
-                        if response.status == 200:
-                            break
-                except aiohttp.ClientConnectionError:
-                    await asyncio.sleep(0.1)
-            else:
-                pytest.fail("the service did not become ready")
+            await wait_ready(http, proc, port)
             async with http.get(f"http://127.0.0.1:{port}/api/halls") as response:
                 halls = (await response.json())["halls"]
             auth = {"Authorization": f"Bearer {SECRET}"}
