@@ -90,6 +90,10 @@ class ReportQueue:
                     for _, waiter in left:
                         _answer(waiter, exc)
                     raise
+                except Exception as exc:  # a bug here: its callers hear of it, the queue goes on
+                    log.exception("report batch not answered", extra={"reports": len(batch)})
+                    for _, waiter in batch:
+                        _answer(waiter, exc)
         finally:
             self._worker = None
 

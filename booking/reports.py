@@ -27,7 +27,7 @@ from db import queries
 from db.models import Booking, Payment, Refund
 from payments.base import PaymentState, PaymentStatus
 
-log = logging.getLogger("booking.paying")
+log = logging.getLogger(__name__)
 
 # The statuses each reported status may follow; anything else is a repeat or stale.
 _MOVES: dict[PaymentStatus, frozenset[PaymentStatus]] = {
@@ -132,7 +132,9 @@ async def apply_payment_states(
                 refunds[index] = [refund.id for refund in reserved]
             results[index] = "applied"
     await session.commit()
-    return Applied([result for result in results if result is not None], refunds)
+    judged = [result for result in results if result is not None]
+    assert len(judged) == len(reports)  # every report matched or refused
+    return Applied(judged, refunds)
 
 
 def _ignored(payment: Payment, state: PaymentState) -> str:
