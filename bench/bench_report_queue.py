@@ -26,8 +26,9 @@ from booking.paying import start_payment
 from booking.report_queue import ReportQueue
 from logconfig import setup_logging
 from main import Service, build_service, settle_heap
-from payments.base import PaymentState, PaymentStatus
+from payments.base import PaymentState
 from settings import Settings
+from tests.bot.booking_helpers import success_report
 
 
 async def pending_reports(service: Service, url: str, count: int, skip: int) -> list[PaymentState]:
@@ -50,15 +51,7 @@ async def pending_reports(service: Service, url: str, count: int, skip: int) -> 
                 ),
             )
             payment = await start_payment(session, service.deps, booking.id, "mock")
-        assert payment.gateway_payment_id is not None
-        states.append(
-            PaymentState(
-                gateway_payment_id=payment.gateway_payment_id,
-                status=PaymentStatus.SUCCEEDED,
-                amount=payment.amount,
-                our_payment_id=payment.id,
-            )
-        )
+        states.append(success_report(payment))
     return states
 
 

@@ -16,7 +16,7 @@ from booking.config import BookingDeps
 from booking.holds import ClientInfo, HoldRequest, PaymentMode, Source, hold_booking
 from booking.paying import confirm_by_hand, start_payment
 from booking.reports import apply_payment_state
-from db.models import Base, Booking
+from db.models import Base, Booking, Payment
 from payments.base import PaymentState, PaymentStatus
 
 MSK = ZoneInfo("Europe/Moscow")
@@ -71,14 +71,19 @@ async def make_booking(
 async def pay_online(session: AsyncSession, deps: BookingDeps, booking_id: int) -> None:
     """What the mock checkout's Pay button does, without HTTP."""
     payment = await start_payment(session, deps, booking_id, "mock")
+    state = success_report(payment)
+    assert await apply_payment_state(session, deps, "mock", state) == "applied"
+
+
+def success_report(payment: Payment) -> PaymentState:
+    """What the mock gateway reports once the payment is paid."""
     assert payment.gateway_payment_id is not None
-    state = PaymentState(
+    return PaymentState(
         gateway_payment_id=payment.gateway_payment_id,
         status=PaymentStatus.SUCCEEDED,
         amount=payment.amount,
         our_payment_id=payment.id,
     )
-    assert await apply_payment_state(session, deps, "mock", state) == "applied"
 
 
 async def fetch(sessionmaker: async_sessionmaker[AsyncSession], model: type[T], id: int) -> T:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from booking.config import BookingDeps
@@ -34,23 +35,23 @@ def context_with_job(
     return ctx
 
 
-async def test_a_run_in_progress_finishes_before_the_stop_returns(
-    sessionmaker: async_sessionmaker[AsyncSession], deps: BookingDeps, channels: Channels
+@pytest.mark.parametrize(
+    ("seconds_inside", "grace", "outcome"),
+    [(0.5, 5, "finished"), (30, 0.2, "cancelled")],
+    ids=["finishes-within-the-grace", "cancelled-after-the-grace"],
+)
+async def test_the_stop_lets_a_run_finish_within_its_grace(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    deps: BookingDeps,
+    channels: Channels,
+    seconds_inside: float,
+    grace: float,
+    outcome: str,
 ) -> None:
     started, finished = asyncio.Event(), list[str]()
-    schedule = JobSchedule(context_with_job(sessionmaker, deps, channels, 0.5, started, finished))
+    ctx = context_with_job(sessionmaker, deps, channels, seconds_inside, started, finished)
+    schedule = JobSchedule(ctx)
     schedule.start()
     await asyncio.wait_for(started.wait(), 5)
-    await schedule.stop(grace=5)
-    assert finished == ["finished"]
-
-
-async def test_a_run_longer_than_the_grace_is_cancelled(
-    sessionmaker: async_sessionmaker[AsyncSession], deps: BookingDeps, channels: Channels
-) -> None:
-    started, finished = asyncio.Event(), list[str]()
-    schedule = JobSchedule(context_with_job(sessionmaker, deps, channels, 30, started, finished))
-    schedule.start()
-    await asyncio.wait_for(started.wait(), 5)
-    await schedule.stop(grace=0.2)
-    assert finished == ["cancelled"]
+    await schedule.stop(grace=grace)
+    assert finished == [outcome]  # and nothing of the job runs after the stop returns

@@ -19,7 +19,7 @@ from booking.report_queue import ReportQueue
 from db import queries
 from db.models import Booking, Event, Payment, Refund
 from payments.base import PaymentState, PaymentStatus
-from tests.bot.booking_helpers import make_booking, msk
+from tests.bot.booking_helpers import make_booking, msk, success_report
 
 
 async def pending_payments(
@@ -31,16 +31,7 @@ async def pending_payments(
     for day in range(count):
         booking = await make_booking(sessionmaker, deps, start=msk(3 + day, 12), paid=None)
         async with sessionmaker() as session:
-            payment = await start_payment(session, deps, booking.id, "mock")
-            assert payment.gateway_payment_id is not None
-            states.append(
-                PaymentState(
-                    gateway_payment_id=payment.gateway_payment_id,
-                    status=PaymentStatus.SUCCEEDED,
-                    amount=payment.amount,
-                    our_payment_id=payment.id,
-                )
-            )
+            states.append(success_report(await start_payment(session, deps, booking.id, "mock")))
     return states
 
 
