@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from booking.config import BookingDeps
 from db import queries
 from db.models import Booking, Client, Event, Hall
-from notifications.log import Channels, backoff, render_event
+from notifications.log import Channels, backoff, read_known_keys, render_event
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +32,7 @@ async def relay_events(
         try:
             # Referenced here so the session's identity map keeps them while the batch renders.
             _subjects = await _load_subjects(session, events)
+            await read_known_keys(session, ids)
             for event in events:
                 await render_event(session, deps, channels, event)
                 event.processed_at = deps.now()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -37,6 +38,19 @@ def rub(kopecks: int) -> str:
     return f"{rubles:,}".replace(",", " ") + (f",{rest:02d}" if rest else "")
 
 
+# Where a batch of events keeps the dedupe keys already queued for them (in `session.info`).
+_KNOWN_KEYS = "notifications.known_keys"
+
+
+async def read_known_keys(session: AsyncSession, event_ids: Sequence[int]) -> None:
+    """The dedupe keys already queued for these events, read in one statement, so that
+    `add_notification` checks the batch's messages in memory instead of one SELECT each."""
+    keys = await session.scalars(
+        select(Notification.dedupe_key).where(Notification.event_id.in_(event_ids))
+    )
+    session.info[_KNOWN_KEYS] = set(keys)
+
+
 async def add_notification(
     session: AsyncSession,
     *,
@@ -50,13 +64,20 @@ async def add_notification(
     extra: dict[str, Any] | None = None,
 ) -> Notification | None:
     """Queue one message unless the same key was queued before (a retried event)."""
-    exists = await session.scalar(
-        select(Notification.id).where(Notification.dedupe_key == dedupe_key)
-    )
-    if exists is not None:
-        return None
+    dedupe_key = dedupe_key[:120]
+    known: set[str] | None = session.info.get(_KNOWN_KEYS)
+    if known is not None:  # the keys of this batch's events were read together
+        if dedupe_key in known:
+            return None
+        known.add(dedupe_key)
+    else:
+        exists = await session.scalar(
+            select(Notification.id).where(Notification.dedupe_key == dedupe_key)
+        )
+        if exists is not None:
+            return None
     item = Notification(
-        dedupe_key=dedupe_key[:120],
+        dedupe_key=dedupe_key,
         channel=channel,
         recipient=recipient,
         subject=subject[:200],

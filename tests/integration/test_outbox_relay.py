@@ -47,12 +47,35 @@ async def test_each_event_relayed_once_in_one_batch(running: Running) -> None:
         relayed = await relay_events(running.sessionmaker, running.deps, ADMINS)
     finally:
         event.remove(engine, "before_cursor_execute", seen)
-    # bookings, halls and clients read once for the whole batch, not once per event
+    # bookings, clients and the messages already queued read once for the whole batch
     assert reads.count("bookings") == 1 and reads.count("clients") == 1
+    assert reads.count("notifications") == 1
     assert relayed >= 3
     assert await admin_alerts(running) == [e.id for e in events]
     assert await relay_events(running.sessionmaker, running.deps, ADMINS) == 0
     assert await admin_alerts(running) == [e.id for e in events]
+
+
+async def test_events_relayed_again_queue_no_second_message(running: Running) -> None:
+    """An event whose processed mark was lost after its messages were queued: relayed again,
+    in a batch or alone, it queues nothing twice."""
+    for day in (3, 4):
+        await running.api.booked(day=day)
+    events = await created_events(running)
+    assert await relay_events(running.sessionmaker, running.deps, ADMINS) >= 2
+    for relay in ("batch", "alone"):
+        async with running.sessionmaker() as session:
+            for row in (await session.scalars(select(Event))).all():
+                row.processed_at = None
+            await session.commit()
+        if relay == "batch":
+            await relay_events(running.sessionmaker, running.deps, ADMINS)
+        else:
+            for e in events:
+                assert await jobs.outbox._relay_one(
+                    running.sessionmaker, running.deps, ADMINS, e.id
+                )
+        assert await admin_alerts(running) == [e.id for e in events]
 
 
 async def test_a_failing_event_is_retried_alone_and_the_rest_go_through(
