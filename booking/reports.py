@@ -168,8 +168,8 @@ async def _lock(session: AsyncSession, changing: list[tuple[Payment, PaymentStat
         return
     booking_ids = {p.booking_id for p, new in changing if new == PaymentStatus.SUCCEEDED}
     if booking_ids:
-        await queries.bookings_for_update(session, sorted(booking_ids))
-    await queries.payments_for_update(session, sorted({p.id for p, _ in changing}))
+        await queries.lock_in_id_order(session, Booking, sorted(booking_ids))
+    await queries.lock_in_id_order(session, Payment, sorted({p.id for p, _ in changing}))
 
 
 async def _apply(

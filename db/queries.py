@@ -209,18 +209,12 @@ async def payment_for_update(session: AsyncSession, payment_id: int) -> Payment 
     return (await session.scalars(stmt)).first()
 
 
-async def bookings_for_update(session: AsyncSession, booking_ids: Sequence[int]) -> None:
-    """Lock the bookings in id order and refresh the session's copies of them."""
-    stmt = select(Booking).where(Booking.id.in_(booking_ids)).order_by(Booking.id)
-    stmt = locked(stmt, session).execution_options(populate_existing=True)
-    await session.scalars(stmt)
-
-
-async def payments_for_update(session: AsyncSession, payment_ids: Sequence[int]) -> None:
-    """Lock the payments in id order and refresh the session's copies of them."""
-    stmt = select(Payment).where(Payment.id.in_(payment_ids)).order_by(Payment.id)
-    stmt = locked(stmt, session).execution_options(populate_existing=True)
-    await session.scalars(stmt)
+async def lock_in_id_order(
+    session: AsyncSession, model: type[Booking] | type[Payment], ids: Sequence[int]
+) -> None:
+    """Lock these rows in id order and refresh the session's copies of them."""
+    stmt = select(model).where(model.id.in_(ids)).order_by(model.id)
+    await session.scalars(locked(stmt, session).execution_options(populate_existing=True))
 
 
 async def reported_payments(
