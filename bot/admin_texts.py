@@ -106,7 +106,7 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
         "stats.pending": " (ещё {amount} ₽ в обработке)",
         "stats.hall": "{name}: {percent}% — {booked} ч из {open} ч",
         "error.booking_not_found": "Бронь {arg} не найдена.",
-        "error.hall_not_found": "Зал {arg} не найден. Залы: /help",
+        "error.hall_not_found": "Зал {arg} не найден. Залы: /admin",
         "error.closure_not_found": "Закрытие {arg} не найдено. Список: /closures",
         "error.invalid_state": "Нельзя: {message}",
         "error.slot_taken": "Нельзя подтвердить: время уже занято другой бронью.",
@@ -212,7 +212,7 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
         "stats.pending": " ({amount} ₽ more in progress)",
         "stats.hall": "{name}: {percent}% — {booked} h of {open} h",
         "error.booking_not_found": "Booking {arg} not found.",
-        "error.hall_not_found": "Hall {arg} not found. Halls: /help",
+        "error.hall_not_found": "Hall {arg} not found. Halls: /admin",
         "error.closure_not_found": "Closure {arg} not found. List: /closures",
         "error.invalid_state": "Not possible: {message}",
         "error.slot_taken": "Cannot confirm: the time is taken by another booking.",
@@ -392,6 +392,11 @@ def period_text(start: datetime, end: datetime, tz: ZoneInfo) -> str:
 
 def target_text(lang: str, hall: Hall | None) -> str:
     return hall_name(hall, lang) if hall is not None else t(lang, "all_halls")
+
+
+def closure_conflict_text(lang: str, lines: str, command: str) -> str:
+    """The bookings in the way and the forcing command, which repeats the typed reason."""
+    return t(lang, "closure.conflict", lines=lines, command=escape(command))
 
 
 def closures_text(lang: str, items: Sequence[tuple[Closure, Hall | None]], tz: ZoneInfo) -> str:

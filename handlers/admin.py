@@ -32,6 +32,7 @@ from handlers.admin_args import (
     BadArguments,
     args_of,
     parse_date,
+    parse_id,
     parse_money,
     parse_period,
     parse_stats_range,
@@ -231,9 +232,7 @@ async def on_close(
         lines = "\n".join(tx.dated_line(lang, v, tz) for v in conflict.bookings)
         forced = f"/close {args[0]} {start.astimezone(tz):%Y-%m-%d %H:%M} "
         forced += f"{end.astimezone(tz):%Y-%m-%d %H:%M} force {reason}".rstrip()
-        await _answer(
-            message, tx.t(lang, "closure.conflict", lines=lines, command=forced), session
-        )
+        await _answer(message, tx.closure_conflict_text(lang, lines, forced), session)
         return
     log.info("admin closed", extra={"closure_id": closure.id, "admin_id": _uid(message)})
     period = tx.period_text(start, end, tz)
@@ -248,9 +247,10 @@ async def on_reopen(
     message: Message, command: CommandObject, session: AsyncSession, deps: BookingDeps
 ) -> None:
     args = args_of(command, 1)
-    if len(args) != 1 or not args[0].isdigit():
+    closure_id = parse_id(args[0]) if len(args) == 1 else None
+    if closure_id is None:
         raise BadArguments
-    closure, hall = await ops.reopen(session, int(args[0]))
+    closure, hall = await ops.reopen(session, closure_id)
     log.info("admin reopened", extra={"closure_id": closure.id, "admin_id": _uid(message)})
     lang = _lang(message)
     period = tx.period_text(closure.start_at, closure.end_at, deps.rules.tz)
@@ -290,7 +290,7 @@ def create_router() -> Router:
     # Private chats only: booking cards carry phone numbers that a staff group should not see.
     admin.message.filter(F.chat.type == ChatType.PRIVATE, IsAdmin())
     admin.message.middleware(AdminErrors())
-    admin.message.register(on_help, Command("admin", "help"))
+    admin.message.register(on_help, Command("admin"))
     admin.message.register(on_day, Command("today", "day"))
     admin.message.register(on_booking, Command("booking"))
     admin.message.register(on_confirm, Command("confirm"))

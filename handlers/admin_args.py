@@ -18,6 +18,10 @@ _DOTTED = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})$")
 _TIME = re.compile(r"^(\d{1,2}):(\d{2})$")
 _MONEY = re.compile(r"^(\d{1,9})(?:[.,](\d{1,2}))?$")
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+#: The years an admin command may name: far enough for any plan, near enough that a period
+#: and the days around it stay within what dates and the database can hold.
+YEARS = range(2000, 2200)
+_ID = re.compile(r"^[0-9]{1,18}$")
 
 
 class BadArguments(Exception):
@@ -37,6 +41,11 @@ def rest_of(command: CommandObject, skip: int) -> str:
     return parts[skip].strip() if len(parts) > skip else ""
 
 
+def parse_id(token: str) -> int | None:
+    """A row id: ASCII digits that fit the database's 64-bit integers."""
+    return int(token) if _ID.match(token) else None
+
+
 def parse_date(token: str, today: date) -> date | None:
     if token.lower() in DAY_WORDS:
         return today + timedelta(days=DAY_WORDS[token.lower()])
@@ -44,10 +53,14 @@ def parse_date(token: str, today: date) -> date | None:
     try:
         if dotted:
             day, month, year = (int(x) for x in dotted.groups())
-            return date(year, month, day)
-        return date.fromisoformat(token) if len(token) == 10 else None
+            parsed = date(year, month, day)
+        elif len(token) == 10:
+            parsed = date.fromisoformat(token)
+        else:
+            return None
     except ValueError:
         return None
+    return parsed if parsed.year in YEARS else None
 
 
 def parse_time(token: str) -> int | None:
@@ -119,5 +132,7 @@ def parse_stats_range(tokens: list[str], today: date) -> tuple[date, date]:
         )
     except ValueError:
         raise BadArguments from None
+    if first.year not in YEARS:
+        raise BadArguments
     following = (first.replace(day=28) + timedelta(days=4)).replace(day=1)
     return first, following - timedelta(days=1)

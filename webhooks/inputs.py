@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any, Literal, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
 
 import orjson
 from aiohttp import web
@@ -12,6 +12,10 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictInt
 from webhooks.errors import ApiError
 
 Model = TypeVar("Model", bound=BaseModel)
+
+#: The largest row id the databases hold (64-bit integers); a larger number names no row.
+MAX_ID = 2**63 - 1
+RowId = Annotated[StrictInt, Field(ge=1, le=MAX_ID)]
 
 
 class _In(BaseModel):
@@ -25,7 +29,7 @@ class ClientIn(_In):
 
 
 class BookingIn(_In):
-    hall_id: StrictInt
+    hall_id: RowId
     start: AwareDatetime
     end: AwareDatetime
     payment_mode: Literal["prepay", "full"] = "prepay"
@@ -33,7 +37,7 @@ class BookingIn(_In):
 
 
 class PaymentIn(_In):
-    booking_id: StrictInt
+    booking_id: RowId
     gateway: str = Field(min_length=1, max_length=16)
 
 
@@ -55,7 +59,7 @@ class NotificationIn(_In):
     text: str = Field(min_length=1, max_length=4000)
     channel: Literal["telegram", "email"] | None = None
     recipient: str | None = Field(default=None, max_length=254)
-    booking_id: StrictInt | None = None
+    booking_id: RowId | None = None
     subject: str = Field(default="", max_length=200)
 
 
@@ -91,6 +95,8 @@ def query_int(
         ) from None
     if number < minimum:
         raise ApiError(400, "invalid_input", f"Query parameter {name} must be at least {minimum}.")
+    if number > MAX_ID:
+        raise ApiError(400, "invalid_input", f"Query parameter {name} is too large.")
     return number
 
 
@@ -125,7 +131,11 @@ def query_date(request: web.Request, name: str, *, required: bool = True) -> dat
 
 
 def path_int(request: web.Request, name: str) -> int:
+    """A row id from the path; one no row can have is not found, like any other."""
     try:
-        return int(request.match_info[name])
+        number = int(request.match_info[name])
     except ValueError:
-        raise ApiError(404, "not_found", f"No such {name}.") from None
+        number = None
+    if number is None or number > MAX_ID:
+        raise ApiError(404, "not_found", f"No such {name}.")
+    return number

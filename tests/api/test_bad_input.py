@@ -41,6 +41,8 @@ def body(**overrides: Any) -> dict[str, Any]:
         ),
         ({"start": "2026-12-03T12:00:00"}, 400, "invalid_input"),
         ({"hall_id": "1"}, 400, "invalid_input"),
+        ({"hall_id": 2**63}, 400, "invalid_input"),
+        ({"hall_id": 0}, 400, "invalid_input"),
         ({"payment_mode": "later"}, 400, "invalid_input"),
         ({"client": {"name": "Анна"}}, 400, "invalid_input"),
         ({"client": {"name": "Анна", "phone": "call me"}}, 400, "bad_phone"),
@@ -106,6 +108,7 @@ async def test_oversized_body(running: Running) -> None:
         ("hall_id=1&start_date=2026-12-01", "invalid_input"),
         ("hall_id=x&start_date=2026-12-01&end_date=2026-12-02", "invalid_input"),
         ("hall_id=1&start_date=01.12.2026&end_date=2026-12-02", "invalid_input"),
+        (f"hall_id={2**64}&start_date=2026-12-01&end_date=2026-12-02", "invalid_input"),
     ],
 )
 async def test_availability_bad_ranges(running: Running, query: str, code: str) -> None:
@@ -194,3 +197,31 @@ async def test_tokens(running: Running) -> None:
     assert (await api.call("GET", "/api/integrations/events", token="nope"))[0] == 403
     assert (await api.call("GET", "/api/bookings/abc", token="x"))[0] == 404
     assert await table_counts(running.sessionmaker) == before
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        f"/api/bookings/{2**63}",
+        f"/api/payments/{10**30}",
+        f"/api/payments/{2**63}/refund",
+        f"/api/bookings/{2**63}/confirm",
+    ],
+)
+async def test_ids_no_row_can_have_are_not_found(running: Running, path: str) -> None:
+    """Numbers past the databases' 64-bit ids are answered like any unknown id, not with a
+    database error."""
+    method = "GET" if path.count("/") == 3 else "POST"
+    before = await table_counts(running.sessionmaker)
+    status, answer = await running.api.admin(method, path)
+    assert status == 404, answer
+    assert answer["error"]["code"] == "not_found"
+    assert await table_counts(running.sessionmaker) == before
+
+
+async def test_payment_for_an_impossible_booking_id(running: Running) -> None:
+    status, answer = await running.api.admin(
+        "POST", "/api/payments", json={"booking_id": 2**63, "gateway": "mock"}
+    )
+    assert status == 400, answer
+    assert answer["error"]["code"] == "invalid_input"

@@ -99,6 +99,7 @@ def test_parse_helpers() -> None:
     assert parse_date("завтра", today) == date(2026, 12, 2)
     assert parse_date("2026-13-05", today) is None
     assert parse_date("tomorrowish", today) is None
+    assert parse_date("9999-12-31", today) is None and parse_date("31.12.0001", today) is None
     assert parse_money("2500") == 250_000
     assert parse_money("2500,5") == 250_050
     assert parse_money("2500.05₽") == 250_005
@@ -106,7 +107,7 @@ def test_parse_helpers() -> None:
     assert parse_stats_range([], today) == (date(2026, 12, 1), date(2026, 12, 31))
     assert parse_stats_range(["2027-02"], today) == (date(2027, 2, 1), date(2027, 2, 28))
     assert parse_stats_range(["2026-12-05"], today) == (date(2026, 12, 5), date(2026, 12, 5))
-    for bad in (["2026-12-05", "soon"], ["2026-13"], ["a", "b", "c"]):
+    for bad in (["2026-12-05", "soon"], ["2026-13"], ["a", "b", "c"], ["9999-12"], ["0001-01"]):
         with pytest.raises(BadArguments):
             parse_stats_range(bad, today)
 
@@ -188,7 +189,7 @@ async def test_help_lists_commands_and_halls(tg: FakeTelegram, admin: FakeUser) 
     assert "/today" in text and "/stats" in text and "/close" in text
     assert "white" in text and "Белый зал" in text and "2 500 ₽/ч" in text
     english = tg.user(ADMIN_EN, first_name="Ann", language_code="en")
-    text = await ask(tg, english, "/help")
+    text = await ask(tg, english, "/admin")
     assert text.startswith("Admin commands\n/today — today's bookings")
     assert "White hall · 2 500 ₽/h" in text
     assert await ask(tg, english, "/day soon") == "Usage: /day 2026-12-05"
@@ -342,10 +343,11 @@ async def test_close_refuses_over_bookings_then_forced_then_reopened(
     sessionmaker: async_sessionmaker[AsyncSession],
 ) -> None:
     booking = await make_booking(sessionmaker, deps, start=msk(5, 12), name="Вера")
-    text = await ask(tg, admin, "/close white 2026-12-05 10:00 18:00 ремонт")
+    text = await ask(tg, admin, "/close white 2026-12-05 10:00 18:00 ремонт <срочно> & покраска")
     assert text.startswith("Период пересекается с бронями:\n05.12 12:00–14:00 · Белый зал")
     assert booking.code in text and "Вера" in text
-    forced = "/close white 2026-12-05 10:00 2026-12-05 18:00 force ремонт"
+    # The typed reason comes back in the command to copy, as typed (escaped in the HTML).
+    forced = "/close white 2026-12-05 10:00 2026-12-05 18:00 force ремонт <срочно> & покраска"
     assert text.endswith(forced)
     assert await count(sessionmaker, Closure) == 1
     # Another hall that day has no booking: closed at once.
@@ -356,18 +358,21 @@ async def test_close_refuses_over_bookings_then_forced_then_reopened(
     assert "остались" in text and booking.code in text
     closures = await rows(sessionmaker, Closure, Closure.hall_id == 1)
     assert [(c.start_at, c.end_at, c.reason) for c in closures] == [
-        (msk(5, 10), msk(5, 18), "ремонт")
+        (msk(5, 10), msk(5, 18), "ремонт <срочно> & покраска")
     ]
     assert (await fetch(sessionmaker, Booking, booking.id)).status == "confirmed"
     listed = await ask(tg, admin, "/closures")
-    assert f"{closures[0].id} · Белый зал · 05.12.2026 10:00–18:00 — ремонт" in listed
+    line = f"{closures[0].id} · Белый зал · 05.12.2026 10:00–18:00 — ремонт <срочно> & покраска"
+    assert line in listed
     assert "вся студия · 31.12.2026 18:00 – 02.01.2027 10:00" in listed
     text = await ask(tg, admin, f"/reopen {closures[0].id}")
     assert text == f"✅ Закрытие {closures[0].id} снято: Белый зал, 05.12.2026 10:00–18:00."
     assert await count(sessionmaker, Closure, Closure.hall_id == 1) == 0
     assert await ask(tg, admin, "/reopen 999") == "Закрытие 999 не найдено. Список: /closures"
     assert (await ask(tg, admin, "/close white 2026-12-05 10:00")).startswith("Формат: /close")
-    assert await ask(tg, admin, "/close attic 2026-12-05") == "Зал attic не найден. Залы: /help"
+    assert await ask(tg, admin, "/close attic 2026-12-05") == "Зал attic не найден. Залы: /admin"
+    for impossible in ("/reopen 99999999999999999999", "/reopen ١٢", "/close all 9999-12-31"):
+        assert (await ask(tg, admin, impossible)).startswith("Формат: /")
     assert await ask(tg, admin, "/close all 2026-11-20") == "Этот период уже прошёл."
 
 
@@ -492,6 +497,11 @@ async def test_in_the_real_service(studio: Studio) -> None:
     admin_menu = [c["command"] for c in tg.commands({"type": "chat", "chat_id": ADMIN})]
     assert {"start", "today", "cancel", "stats"} <= set(admin_menu)
     assert "today" not in [c["command"] for c in tg.commands()]
+    # /help is the client menu's, for admins too; the admin's errors point to /admin.
+    assert "/today" not in (await studio.send(admin, "/help")).result["text"]
+    hint = (await studio.send(admin, "/price attic 2000")).result["text"]
+    assert hint == "Зал attic не найден. Залы: /admin"
+    assert "Белый зал" in (await studio.send(admin, "/admin")).result["text"]
     booking = await make_booking(
         studio.sessionmaker, studio.deps, start=msk(1, 12), telegram_id=anna.id
     )
