@@ -24,7 +24,7 @@ from booking.errors import (
 )
 from booking.events import EventType, record_event
 from booking.holds import expire_one
-from booking.refunds import create_refund, execute_refunds
+from booking.refunds import CASH, create_refund, execute_refunds
 from booking.settle import confirm_unpaid, settle_payment
 from booking.studio import hall_copy
 from db import queries
@@ -232,7 +232,7 @@ async def confirm_by_hand(
         return booking
     payment = Payment(
         booking_id=booking.id,
-        gateway="cash",
+        gateway=CASH,
         kind=_cash_kind(booking, amount),
         amount=amount,
         status=PaymentStatus.SUCCEEDED,

@@ -25,6 +25,8 @@ from payments.base import (
 log = logging.getLogger(__name__)
 
 REFUNDABLE = (PaymentStatus.SUCCEEDED, PaymentStatus.PARTIALLY_REFUNDED)
+#: Money an admin recorded by hand; it is returned at the studio, not through a gateway.
+CASH = "cash"
 
 
 async def create_refund(
@@ -57,12 +59,12 @@ async def create_refund(
 async def refund_across_payments(
     session: AsyncSession, deps: BookingDeps, booking: Booking, amount: int, reason: str
 ) -> list[Refund]:
-    """Spread a booking's refund over its paid payments, newest first."""
+    """Spread a booking's refund over the payments counted in what it paid, newest first."""
     refunds: list[Refund] = []
     for payment in reversed(await queries.payments_of(session, booking.id)):
         if amount <= 0:
             break
-        if payment.status not in REFUNDABLE:
+        if payment.status not in REFUNDABLE or not payment.applied:
             continue
         part = min(amount, payment.amount - payment.refunded)
         if part > 0:
@@ -99,6 +101,12 @@ async def execute_refund(
     booking = await session.get(Booking, refund.booking_id)
     assert payment is not None and booking is not None
     provider = deps.provider(payment.gateway)
+    if provider is None and payment.gateway != CASH:
+        # The gateway's keys are gone (or it was switched off): nothing can be sent, and
+        # nothing may be called returned. It stays pending, retried once the gateway is back.
+        error = f"gateway {payment.gateway} is not set up"
+        await _failed(session, refund, payment, booking, error, deps.now())
+        return refund
     attempt, refunded_before, receipt = 1, 0, None
     if provider is not None:
         # Count the calls before making one: a later call knows an earlier one may have been
@@ -110,7 +118,7 @@ async def execute_refund(
         receipt = await _refund_receipt(session, deps, booking, payment)
     await session.commit()
     if provider is None:
-        # Cash and other offline payments are returned at the studio; the log records it.
+        # Cash is returned at the studio; the log records it.
         _finish(session, deps, refund, payment, booking, RefundStatus.SUCCEEDED, None)
         await session.commit()
         return refund
@@ -129,20 +137,7 @@ async def execute_refund(
     try:
         result = await provider.refund(request)
     except GatewayError as exc:
-        first_failure = refund.error is None
-        refund.error = str(exc)[:500]
-        _touch(refund, deps.now())
-        if first_failure:
-            record_event(
-                session,
-                EventType.REFUND_FAILED,
-                booking=booking,
-                payment=payment,
-                refund=refund,
-                error=refund.error,
-            )
-        log.warning("refund failed", extra={"refund_id": refund.id, "payment_id": payment.id})
-        await session.commit()
+        await _failed(session, refund, payment, booking, str(exc), deps.now())
         return refund
     booking, payment = await _locked(session, booking, payment)
     refund.gateway_refund_id = result.gateway_refund_id or refund.gateway_refund_id
@@ -153,6 +148,31 @@ async def execute_refund(
         _finish(session, deps, refund, payment, booking, result.status, None)
     await session.commit()
     return refund
+
+
+async def _failed(
+    session: AsyncSession,
+    refund: Refund,
+    payment: Payment,
+    booking: Booking,
+    error: str,
+    now: datetime,
+) -> None:
+    """The refund stays pending, to be retried; admins hear of its first failure."""
+    first_failure = refund.error is None
+    refund.error = error[:500]
+    _touch(refund, now)
+    if first_failure:
+        record_event(
+            session,
+            EventType.REFUND_FAILED,
+            booking=booking,
+            payment=payment,
+            refund=refund,
+            error=refund.error,
+        )
+    log.warning("refund failed", extra={"refund_id": refund.id, "payment_id": payment.id})
+    await session.commit()
 
 
 async def _claim(
@@ -239,7 +259,8 @@ def _finish(
     refund.error = error
     _touch(refund, deps.now())
     if status == RefundStatus.SUCCEEDED:
-        booking.refunded += refund.amount
+        if payment.applied:  # an unusable payment's money never counted in `paid`
+            booking.refunded += refund.amount
         payment.status = (
             PaymentStatus.REFUNDED
             if payment.refunded >= payment.amount

@@ -36,7 +36,7 @@ async def settle_payment(
     ):
         if status == BookingStatus.PENDING_PAYMENT or await _slot_free_again(session, booking):
             booking.status = BookingStatus.CONFIRMED
-            booking.paid += payment.amount
+            _count(booking, payment)
             booking.confirmed_at = now
             record_event(
                 session,
@@ -47,7 +47,7 @@ async def settle_payment(
             )
             return []
     elif is_balance(booking, payment):
-        booking.paid += payment.amount
+        _count(booking, payment)
         return []
     if not refund_on_conflict:
         raise SlotTakenError("slot_taken", "The slot is no longer free.")
@@ -65,10 +65,19 @@ async def settle_payment(
     return [refund]
 
 
+def _count(booking: Booking, payment: Payment) -> None:
+    """The payment's money now counts in the booking's; so will its refunds."""
+    booking.paid += payment.amount
+    payment.applied = True
+
+
 def is_balance(booking: Booking, payment: Payment) -> bool:
-    """A payment that tops up a confirmed booking without paying more than its price."""
+    """A payment that tops up a confirmed booking without paying more than its price.
+
+    A session that has just ended counts too: a client who paid the rest in its last
+    minutes must not be refunded because the completion job ran before the webhook came."""
     return (
-        booking.status == BookingStatus.CONFIRMED
+        booking.status in (BookingStatus.CONFIRMED, BookingStatus.COMPLETED)
         and booking.paid + payment.amount <= booking.total
     )
 

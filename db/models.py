@@ -21,6 +21,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -161,6 +162,11 @@ class Payment(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     paid_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    #: Its money counts in the booking's `paid` (and so its refunds in `refunded`); false for
+    #: a payment refunded because it could not be used (paid twice, too late).
+    applied: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    #: When a gateway was last asked to create it; another request waits for that answer.
+    asked_at: Mapped[datetime | None] = mapped_column(nullable=True)
 
 
 class Refund(Base):

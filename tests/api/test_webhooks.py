@@ -157,8 +157,10 @@ async def test_late_payment_with_slot_taken_is_refunded(running: Running) -> Non
     await api.checkout(payment, "succeeded")
     after = await api.booking(first)
     assert after["status"] == "expired"
-    assert after["refunded"]["value"] == "2500.00"
+    # The money never counted towards the booking: the payment alone shows it went back.
+    assert (after["paid"]["value"], after["refunded"]["value"]) == ("0.00", "0.00")
     assert after["payments"][0]["status"] == "refunded"
+    assert after["payments"][0]["refunded"]["value"] == "2500.00"
     assert len(await events_of(running, first, "payment.late_refunded")) == 1
     assert len(await events_of(running, first, "refund.succeeded")) == 1
     assert (await api.booking(second))["status"] == "pending_payment"
@@ -185,7 +187,7 @@ async def test_late_payment_losing_the_race_at_the_database_is_refunded(
     after = await api.booking(first)
     assert after["status"] == "expired"
     assert after["payments"][0]["status"] == "refunded"
-    assert after["refunded"]["value"] == "2500.00"
+    assert after["payments"][0]["refunded"]["value"] == "2500.00"
     assert len(await events_of(running, first, "payment.late_refunded")) == 1
     assert (await api.booking(second))["status"] == "pending_payment"
 
@@ -201,9 +203,37 @@ async def test_second_payment_of_a_paid_booking_is_refunded(running: Running) ->
     after = await api.booking(booking)
     assert after["status"] == "confirmed"
     assert after["paid"]["value"] == "5000.00"
-    assert after["refunded"]["value"] == "5000.00"
+    assert after["refunded"]["value"] == "0.00"  # the kept payment is all there
     statuses = sorted(p["status"] for p in after["payments"])
     assert statuses == ["refunded", "succeeded"]
+    # Cancelled in the full-refund tier: the kept payment comes back too, whole.
+    status, cancelled = await api.call(
+        "DELETE", f"/api/bookings/{booking['id']}", token=booking["access_token"]
+    )
+    assert status == 200, cancelled
+    assert cancelled["refund"]["value"] == "5000.00"
+    after = await api.booking(booking)
+    assert (after["paid"]["value"], after["refunded"]["value"]) == ("5000.00", "5000.00")
+    assert [p["status"] for p in after["payments"]] == ["refunded", "refunded"]
+
+
+async def test_balance_paid_as_the_session_ends_is_kept(running: Running) -> None:
+    """The client pays the rest in the session's last minutes; the completion job runs before
+    the webhook comes. The balance counts; nothing is refunded."""
+    api = running.api
+    booking = await api.booked(day=3, hour=12, hours=2)
+    await api.checkout(await api.start_payment(booking), "succeeded")
+    running.clock.advance(days=2, hours=4, minutes=50)  # 3 December, 13:50 in Moscow
+    balance = await api.start_payment(booking, "tinkoff")
+    running.clock.advance(minutes=11)
+    await running.jobs.complete()
+    assert (await api.booking(booking))["status"] == "completed"
+    await api.checkout(balance, "succeeded")
+    after = await api.booking(booking)
+    assert after["status"] == "completed"
+    assert (after["paid"]["value"], after["refunded"]["value"]) == ("5000.00", "0.00")
+    assert [p["status"] for p in after["payments"]] == ["succeeded", "succeeded"]
+    assert await events_of(running, booking, "payment.late_refunded") == []
 
 
 async def test_pay_the_balance(running: Running) -> None:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from db.migrate import downgrade, upgrade
 from db.models import Base
+from tests.conftest import Running
 
 
 async def table_names(engine: AsyncEngine) -> set[str]:
@@ -21,3 +22,29 @@ async def test_stairway(engine: AsyncEngine) -> None:
     assert not expected & await table_names(engine)
     await upgrade(engine)
     assert expected <= await table_names(engine)
+
+
+async def test_payments_that_count_are_marked_and_refunds_summed_again(running: Running) -> None:
+    """0003 on a database where a booking was paid twice and the second payment refunded as
+    unusable: that refund had been counted in the booking's `refunded`, which hid the kept
+    payment from a later cancellation. After the upgrade only the kept payment counts."""
+    api = running.api
+    booking = await api.booked(mode="full")
+    one = await api.start_payment(booking, "yookassa")
+    two = await api.start_payment(booking, "tinkoff")
+    await api.checkout(one, "succeeded")
+    await api.checkout(two, "succeeded")
+    engine = running.sessionmaker.kw["bind"]
+    await downgrade(engine, "0002")
+    async with engine.begin() as conn:  # as the code before 0003 left it
+        await conn.execute(text("UPDATE bookings SET refunded = paid"))
+    await upgrade(engine)
+    async with engine.connect() as conn:
+        applied = (await conn.execute(text("SELECT applied FROM payments ORDER BY id"))).all()
+        refunded = await conn.scalar(text("SELECT refunded FROM bookings"))
+    assert [bool(row.applied) for row in applied] == [True, False]
+    assert refunded == 0
+    status, cancelled = await api.call(
+        "DELETE", f"/api/bookings/{booking['id']}", token=booking["access_token"]
+    )
+    assert status == 200 and cancelled["refund"]["value"] == "5000.00", cancelled

@@ -63,3 +63,35 @@ async def test_failed_refund_is_retried_once_by_parallel_jobs(running: Running) 
     kinds = [e["type"] for e in events["events"]]
     assert kinds.count("refund.failed") == 1
     assert kinds.count("refund.succeeded") == 1
+
+
+async def test_refund_at_a_gateway_no_longer_set_up_waits_for_it(
+    running: Running, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The studio removed a gateway's keys after a client paid there. Cancelling must not
+    call the money returned: the refund waits, admins are told, and it goes out once the
+    gateway is set up again."""
+    api = running.api
+    gateway = running.deps.providers["mock"]
+    assert isinstance(gateway, FlakyRefunds)
+    gateway.failing = False
+    booking = await api.booked(mode="full")
+    await api.checkout(await api.start_payment(booking), "succeeded")
+    monkeypatch.setattr(running.deps, "providers", {})
+    status, body = await api.call(
+        "DELETE", f"/api/bookings/{booking['id']}", token=booking["access_token"]
+    )
+    assert status == 200 and body["refund"]["value"] == "5000.00"
+    assert body["refunded"]["value"] == "0.00"
+    assert (await api.booking(booking))["payments"][0]["status"] == "succeeded"
+    status, events = await api.admin("GET", f"/api/integrations/events?booking_id={booking['id']}")
+    failed = [e for e in events["events"] if e["type"] == "refund.failed"]
+    assert [e["payload"]["error"] for e in failed] == ["gateway mock is not set up"]
+
+    monkeypatch.setattr(running.deps, "providers", {"mock": gateway})
+    running.clock.advance(minutes=3)
+    await retry_refunds(running.sessionmaker, running.deps)
+    assert len(gateway.calls) == 1
+    after = await api.booking(booking)
+    assert after["refunded"]["value"] == "5000.00"
+    assert after["payments"][0]["status"] == "refunded"
