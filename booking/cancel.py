@@ -7,7 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from booking.config import BookingDeps
 from booking.domain.policy import parse_tiers, refund_amount
 from booking.domain.states import BookingStatus, check_transition
-from booking.errors import NotFound
+from booking.errors import InvalidTransition, NotFound
 from booking.events import EventType, record_event
 from booking.refunds import execute_refunds, refund_across_payments
 from db import queries
@@ -31,6 +31,10 @@ async def cancel_booking(
     if booking is None:
         raise NotFound("booking_not_found", "No such booking.")
     check_transition(BookingStatus(booking.status), BookingStatus.CANCELLED)
+    if not by_admin and booking.start_at <= deps.now():
+        # The bot offers no cancel once the session has begun; the API keeps the same rule,
+        # so the rest of a session in progress is not freed for others to book.
+        raise InvalidTransition("too_late", "The session has already begun; ask the studio.")
     amount = refund_quote(booking, deps, by_admin=by_admin)
     booking.status = BookingStatus.CANCELLED
     booking.cancelled_at = deps.now()

@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from booking.config import BookingDeps
-from booking.domain.calendar import blocked_interval, validate_booking
+from booking.domain.calendar import blocked_interval, check_bounds, validate_booking
 from booking.domain.pricing import prepayment_amount, quote
 from booking.domain.states import BookingStatus, check_transition
 from booking.errors import BookingRuleError, SlotTakenError
@@ -131,6 +131,7 @@ async def _hold(
 ) -> tuple[Booking, str]:
     now = deps.now()
     hall = await active_hall(session, request.hall_id, now, fresh=True)
+    check_bounds(request.start, request.end, deps.rules.window, now)
     blocked = blocked_interval(request.start, request.end, hall.buffer_minutes)
     schedule = await load_schedule(session, deps, hall, request.start, request.end, fresh=True)
     validate_booking(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import orjson
@@ -18,7 +19,13 @@ from db.sqlite_driver import inline_creator
 
 
 def _json_text(value: Any) -> str:
-    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
+    try:
+        return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
+    except TypeError:
+        # A lone surrogate in a gateway's payload (valid JSON, not UTF-8, and refused by
+        # PostgreSQL's json too) becomes "?"; the rest of the payload is kept.
+        text = json.dumps(value, default=str, ensure_ascii=False)
+        return text.encode("utf-8", "replace").decode()
 
 
 # JSON columns (event payloads, gateways' answers) go through orjson: a tenth of the

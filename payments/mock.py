@@ -123,7 +123,9 @@ class MockProvider:
         signature = next(
             (v for k, v in request.headers.items() if k.lower() == SIGNATURE_HEADER.lower()), ""
         )
-        if not hmac.compare_digest(signature, self.sign(request.body)):
+        if not hmac.compare_digest(
+            signature.encode("utf-8", "surrogatepass"), self.sign(request.body).encode()
+        ):
             raise WebhookRejected("bad signature")
         try:
             data: dict[str, Any] = json.loads(request.body)

@@ -66,7 +66,9 @@ def tinkoff_token(fields: Mapping[str, object], password: str) -> str:
         pairs[key] = _tinkoff_value_text(value)
     pairs["Password"] = password
     joined = "".join(pairs[key] for key in sorted(pairs))
-    return hashlib.sha256(joined.encode("utf-8")).hexdigest()
+    # A lone surrogate (JSON allows "\ud800") cannot be UTF-8; kept as its bytes, it makes a
+    # token that matches nothing instead of an error.
+    return hashlib.sha256(joined.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def verify_tinkoff_token(fields: Mapping[str, object], password: str) -> bool:
@@ -75,7 +77,9 @@ def verify_tinkoff_token(fields: Mapping[str, object], password: str) -> bool:
     if not isinstance(received, str) or not received:
         return False
     expected = tinkoff_token(fields, password)
-    return hmac.compare_digest(expected.encode("ascii"), received.lower().encode("utf-8"))
+    return hmac.compare_digest(
+        expected.encode("ascii"), received.lower().encode("utf-8", "surrogatepass")
+    )
 
 
 def _sber_signed_string(params: Mapping[str, str]) -> str:

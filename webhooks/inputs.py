@@ -16,6 +16,8 @@ Model = TypeVar("Model", bound=BaseModel)
 #: The largest row id the databases hold (64-bit integers); a larger number names no row.
 MAX_ID = 2**63 - 1
 RowId = Annotated[StrictInt, Field(ge=1, le=MAX_ID)]
+#: The years a date in a query may name; the days around them stay within what dates hold.
+YEARS = range(2000, 2200)
 
 
 class _In(BaseModel):
@@ -125,9 +127,12 @@ def query_date(request: web.Request, name: str, *, required: bool = True) -> dat
             raise ApiError(400, "invalid_input", f"Query parameter {name} is required.")
         return None
     try:
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except ValueError:
         raise ApiError(400, "invalid_input", f"{name} must be a date like 2026-12-01.") from None
+    if day.year not in YEARS:
+        raise ApiError(400, "invalid_input", f"{name} must be between {YEARS[0]} and {YEARS[-1]}.")
+    return day
 
 
 def path_int(request: web.Request, name: str) -> int:

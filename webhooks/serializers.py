@@ -11,6 +11,10 @@ from booking.domain.calendar import DayAvailability
 from booking.paying import amount_due
 from db.models import Booking, Event, Hall, Notification, Payment, Refund
 
+#: More than any studio charges: larger amounts are typing mistakes (and past Decimal's
+#: default precision, which rounding them would need).
+MAX_RUBLES = Decimal(100_000_000)
+
 
 def money(kopecks: int) -> dict[str, str]:
     return {"value": f"{kopecks // 100}.{kopecks % 100:02d}", "currency": "RUB"}
@@ -26,7 +30,11 @@ def parse_money(value: Any) -> int:
         amount = Decimal(str(value))
     except InvalidOperation:
         raise ValueError("amount must be a string like '1500.00'") from None
-    if not amount.is_finite() or amount != amount.quantize(Decimal("0.01")) or amount < 0:
+    if not amount.is_finite() or amount < 0:
+        raise ValueError("amount must be a number that is not negative")
+    if amount > MAX_RUBLES:
+        raise ValueError(f"amount must be at most {MAX_RUBLES} rubles")
+    if amount != amount.quantize(Decimal("0.01")):
         raise ValueError("amount must have at most two decimals and not be negative")
     return int(amount * 100)
 

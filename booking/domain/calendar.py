@@ -491,6 +491,24 @@ def _check_hours(start: datetime, end: datetime, hall: HallCalendar, tz: ZoneInf
         )
 
 
+#: No booking is longer: it fits one day's opening hours (25 hours on a day clocks go back).
+LONGEST_BOOKING = timedelta(hours=25)
+
+
+def check_bounds(start: datetime, end: datetime, window: BookingWindow, now: datetime) -> None:
+    """The rules that need no schedule, checked before one is read: a request for years
+    ahead or a month-long booking is refused at once instead of loading its whole span."""
+    if start.utcoffset() is None or end.utcoffset() is None:
+        raise BookingRuleError("naive_datetime", "Start and end must include a time zone.")
+    if end <= start:
+        raise BookingRuleError("end_before_start", "The end must be after the start.")
+    _check_timing(start, window, now)
+    if end - start > LONGEST_BOOKING:
+        raise BookingRuleError(
+            "outside_hours", "The booking must fit within the studio's opening hours."
+        )
+
+
 def validate_booking(
     start: datetime,
     end: datetime,

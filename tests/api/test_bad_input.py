@@ -40,6 +40,10 @@ def body(**overrides: Any) -> dict[str, Any]:
             "beyond_horizon",
         ),
         ({"start": "2026-12-03T12:00:00"}, 400, "invalid_input"),
+        # Spans no schedule need be read for: refused at once (not after reading years).
+        ({"end": "9999-12-29T12:00:00+03:00"}, 400, "outside_hours"),
+        ({"end": moscow(5, 12)}, 400, "outside_hours"),
+        ({"start": "0001-01-01T12:00:00+03:00"}, 400, "in_past"),
         ({"hall_id": "1"}, 400, "invalid_input"),
         ({"hall_id": 2**63}, 400, "invalid_input"),
         ({"hall_id": 0}, 400, "invalid_input"),
@@ -109,6 +113,8 @@ async def test_oversized_body(running: Running) -> None:
         ("hall_id=x&start_date=2026-12-01&end_date=2026-12-02", "invalid_input"),
         ("hall_id=1&start_date=01.12.2026&end_date=2026-12-02", "invalid_input"),
         (f"hall_id={2**64}&start_date=2026-12-01&end_date=2026-12-02", "invalid_input"),
+        ("hall_id=1&start_date=0001-01-01&end_date=0001-01-02", "invalid_input"),
+        ("hall_id=1&start_date=9999-12-30&end_date=9999-12-31", "invalid_input"),
     ],
 )
 async def test_availability_bad_ranges(running: Running, query: str, code: str) -> None:
@@ -225,3 +231,18 @@ async def test_payment_for_an_impossible_booking_id(running: Running) -> None:
     )
     assert status == 400, answer
     assert answer["error"]["code"] == "invalid_input"
+
+
+async def test_owner_cannot_cancel_a_session_in_progress(running: Running) -> None:
+    api = running.api
+    booking = await api.booked(day=3, hour=12, hours=2, mode="full")
+    await api.checkout(await api.start_payment(booking), "succeeded")
+    running.clock.advance(days=2, hours=3, minutes=30)  # 3 December, 12:30 in Moscow
+    before = await table_counts(running.sessionmaker)
+    path = f"/api/bookings/{booking['id']}"
+    status, answer = await api.call("DELETE", path, token=booking["access_token"])
+    assert status == 409 and answer["error"]["code"] == "too_late", answer
+    assert await table_counts(running.sessionmaker) == before
+    assert (await api.booking(booking))["status"] == "confirmed"
+    status, answer = await api.admin("DELETE", path)
+    assert status == 200 and answer["status"] == "cancelled"

@@ -108,6 +108,10 @@ async def test_forged_and_mismatched_webhooks_change_nothing(running: Running) -
         headers={SIGNATURE_HEADER: "0" * 64},
     )
     assert status == 403
+    status, answer = await api.call(  # not even ASCII
+        "POST", "/api/payments/webhook/mock", data=b"{}", headers={SIGNATURE_HEADER: "é"}
+    )
+    assert status == 403
     status, answer = await post_webhook(running, payment, PaymentStatus.SUCCEEDED, amount=100)
     assert status == 400 and answer["error"]["code"] == "amount_mismatch"
     unknown = dict(payment, id=9999, confirmation_url="http://x/mock/checkout/mock_9999_ab")

@@ -46,6 +46,7 @@ def yk_gate(fakes: Fakes, running: Running) -> Gate:
     ("overrides", "status"),
     [
         ({"Token": "0" * 64}, 403),  # not signed with our password
+        ({"Token": "\ud800"}, 403),  # a lone surrogate, valid JSON but not UTF-8
         ({"TerminalKey": "OtherTerminalDEMO"}, 403),  # signed, but another terminal
         ({"Amount": 100}, 400),  # signed, but not what we asked
         ({"OrderId": "pay-1-SOMEONE"}, 400),  # signed, but another order
@@ -59,6 +60,15 @@ async def test_tinkoff_forged(
     assert answer == status
     await _unchanged(api, booking, payment)
     assert (await tb_gate.notify(payment))[0] == 200  # the genuine one still works
+
+
+async def test_tinkoff_signed_payload_with_a_lone_surrogate_is_applied(
+    api: Api, tb_gate: Gate
+) -> None:
+    """Valid JSON that is not valid UTF-8 in a field we only store: applied, not a 500."""
+    booking, payment = await _pending_paid_at_fake(api, tb_gate)
+    assert (await tb_gate.notify(payment, Pan="\ud800"))[0] == 200
+    assert (await api.booking(booking))["status"] == "confirmed"
 
 
 async def test_tinkoff_token_from_another_password(api: Api, tb_gate: Gate, fakes: Fakes) -> None:
