@@ -167,6 +167,9 @@ class Payment(Base):
     applied: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     #: When a gateway was last asked to create it; another request waits for that answer.
     asked_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    #: When reconciliation last asked the gateway about it: the least recently asked go
+    #: first, so abandoned checkouts cannot keep a paid one from being looked at.
+    checked_at: Mapped[datetime | None] = mapped_column(nullable=True)
 
 
 class Refund(Base):

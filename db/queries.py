@@ -18,6 +18,7 @@ from sqlalchemy import (
     select,
     type_coerce,
     union_all,
+    update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -373,19 +374,33 @@ async def stale_pending_payments(
     """Payments still pending after a while: their webhook may have been lost.
 
     Links older than `newer_than` have lapsed at every gateway; asking again is pointless.
+    Each is asked about at most once per `older_than`, the least recently asked first, so
+    a crowd of abandoned checkouts takes turns with the rest instead of blocking them.
     """
+    last_asked = func.coalesce(Payment.checked_at, Payment.created_at)
     stmt = (
         select(Payment)
         .where(
             Payment.status.in_(("pending", "authorized")),
             Payment.gateway_payment_id.is_not(None),
-            Payment.created_at <= older_than,
             Payment.created_at >= newer_than,
+            last_asked <= older_than,
         )
-        .order_by(Payment.created_at)
+        .order_by(last_asked, Payment.id)
         .limit(limit)
     )
     return (await session.scalars(stmt)).all()
+
+
+async def mark_checked(session: AsyncSession, payment_ids: Sequence[int], now: datetime) -> None:
+    """Reconciliation asked the gateway about these payments now."""
+    if payment_ids:
+        await session.execute(
+            update(Payment)
+            .where(Payment.id.in_(payment_ids))
+            .values(checked_at=now)
+            .execution_options(synchronize_session=False)
+        )
 
 
 async def pending_refunds(

@@ -27,12 +27,14 @@ async def reconcile_payments(
     """Apply the gateway's word on payments pending for a while; returns how many changed."""
     now = deps.now()
     async with sessionmaker() as session:
-        stale = [
-            (p.gateway, p.gateway_payment_id)
-            for p in await queries.stale_pending_payments(
-                session, now - PAYMENT_AGE, limit, newer_than=now - PAYMENT_GIVE_UP
-            )
-        ]
+        found = await queries.stale_pending_payments(
+            session, now - PAYMENT_AGE, limit, newer_than=now - PAYMENT_GIVE_UP
+        )
+        stale = [(p.gateway, p.gateway_payment_id) for p in found]
+        # Marked before asking: a gateway that fails or hangs on one payment must not keep
+        # it at the head of the queue either.
+        await queries.mark_checked(session, [p.id for p in found], now)
+        await session.commit()
     changed = 0
     for gateway, gateway_payment_id in stale:
         provider = deps.provider(gateway)

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from db import queries
+from jobs.reconcile import reconcile_payments
 from payments.base import PaymentStatus
 from payments.mock import SIGNATURE_HEADER, MockProvider
 from tests.conftest import Running
@@ -276,6 +277,24 @@ async def test_old_payment_link_is_replaced(running: Running) -> None:
     assert (await api.start_payment(booking))["id"] == first["id"]
     running.clock.advance(minutes=31)
     assert (await api.start_payment(booking))["id"] != first["id"]
+
+
+async def test_abandoned_checkouts_do_not_starve_reconciliation(running: Running) -> None:
+    """More abandoned checkouts than one run asks about, then a payment whose webhook was
+    lost: the runs take turns through all of them, so the paid one is reached."""
+    api = running.api
+    for hour in (10, 13, 16):  # abandoned: pending at the gateway for good
+        await api.start_payment(await api.booked(day=3, hour=hour))
+    booking = await api.booked(day=4)
+    payment = await api.start_payment(booking)
+    provider = running.deps.providers["mock"]
+    assert isinstance(provider, MockProvider)
+    gateway_id = payment["confirmation_url"].rsplit("/", 1)[1]
+    provider.outcome(gateway_id, payment["id"], 250000, PaymentStatus.SUCCEEDED)  # not sent
+    running.clock.advance(minutes=4)
+    for _ in range(2):
+        await reconcile_payments(running.sessionmaker, running.deps, limit=2)
+    assert (await api.booking(booking))["status"] == "confirmed"
 
 
 async def test_lost_webhook_is_reconciled_once(running: Running) -> None:

@@ -1,5 +1,5 @@
-"""Payments say whether their money counts towards the booking, and when a gateway was last
-asked to create them.
+"""Payments say whether their money counts towards the booking, when a gateway was last
+asked to create them, and when reconciliation last asked about them.
 
 `applied`: a payment refunded because it could not be used (paid twice, too late) never
 counted in the booking's `paid`, so its refund must not count in the booking's `refunded`
@@ -9,6 +9,8 @@ refunds of payments that count.
 
 `asked_at`: while one request waits for the gateway's answer, another for the same payment
 waits for that answer instead of registering the order a second time.
+
+`checked_at`: reconciliation asks about the payments it asked least recently first.
 
 Revision ID: 0003
 Revises: 0002
@@ -37,6 +39,7 @@ def upgrade() -> None:
         "payments", sa.Column("applied", sa.Boolean(), nullable=False, server_default=sa.false())
     )
     op.add_column("payments", sa.Column("asked_at", db.types.UTCDateTime(timezone=True)))
+    op.add_column("payments", sa.Column("checked_at", db.types.UTCDateTime(timezone=True)))
     op.execute(
         sa.text(
             "UPDATE payments SET applied = :yes "
@@ -57,5 +60,6 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     # SQLite 3.35 and newer drop a column in place (Python 3.11 ships a newer one).
+    op.execute("ALTER TABLE payments DROP COLUMN checked_at")
     op.execute("ALTER TABLE payments DROP COLUMN asked_at")
     op.execute("ALTER TABLE payments DROP COLUMN applied")
