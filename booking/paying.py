@@ -7,6 +7,7 @@ stored. A retried call reuses the same row and key, so it cannot charge twice.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import uuid
 from datetime import datetime, timedelta
@@ -41,6 +42,13 @@ log = logging.getLogger(__name__)
 # A payment link is offered again (a double tap, a page reload) only while it is fresh;
 # gateways let unpaid links lapse, so an older one is replaced by a new payment.
 REUSE_PAYMENT_FOR = timedelta(minutes=30)
+#: While a gateway is being asked to create a payment (up to the longest gateway timeout,
+#: 120 s, and a margin), another request for it waits for that answer instead of asking
+#: again: a second registration of the order would cancel the first one's link.
+ASKING_FOR = timedelta(minutes=3)
+#: How long that other request waits for the link before it gives up ("try again").
+WAIT_FOR_LINK_SECONDS = 10.0
+_POLL_SECONDS = 0.1
 
 
 class PaymentKind(StrEnum):
@@ -84,9 +92,33 @@ async def start_payment(
     if payment is not None and payment.confirmation_url:
         await session.commit()
         return payment
+    if (
+        payment is not None
+        and payment.asked_at is not None
+        and payment.asked_at > now - ASKING_FOR
+    ):
+        await session.commit()  # the booking's lock, for the request that is asking
+        return await _wait_for_link(session, payment)
     if payment is None:
         payment = await _new_payment(session, booking, gateway, kind, amount, now)
     return await ask_gateway(session, deps, provider, booking, payment)
+
+
+async def _wait_for_link(session: AsyncSession, payment: Payment) -> Payment:
+    """Another request is asking the gateway for this payment: take its answer."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + WAIT_FOR_LINK_SECONDS
+    while loop.time() < deadline:
+        await asyncio.sleep(_POLL_SECONDS)
+        await session.refresh(payment)
+        await session.commit()  # no transaction (SQLite's one connection) kept while waiting
+        if payment.confirmation_url:
+            return payment
+        if payment.asked_at is None:
+            break  # that request failed; this one may ask again
+    raise GatewayUnavailable(
+        "gateway_unavailable", "The payment is still being created; please try again."
+    )
 
 
 async def payment_for_hold(
@@ -150,6 +182,7 @@ async def ask_gateway(
     """Commit the intent, then ask the gateway (no transaction is open meanwhile), then
     store its answer; a failure is stored and reported as GatewayUnavailable."""
     request = await _payment_request(session, deps, booking, payment)
+    payment.asked_at = deps.now()
     await session.commit()
     try:
         created = await provider.create_payment(request)
@@ -159,16 +192,24 @@ async def ask_gateway(
             extra={"payment_id": payment.id, "booking_id": booking.id, "gateway": payment.gateway},
         )
         payment.error = str(exc)[:500]
+        payment.asked_at = None  # a retry asks again at once
         await session.commit()
         raise GatewayUnavailable(
             "gateway_unavailable", "The payment service did not answer; please try again."
         ) from exc
-    payment.gateway_payment_id = created.gateway_payment_id
-    payment.confirmation_url = created.confirmation_url
-    payment.raw = dict(created.raw)
-    payment.error = None
     if created.status != PaymentStatus.PENDING:
         log.info("gateway created payment in status %s", created.status)
+    if not await queries.link_payment(
+        session, payment.id, created.gateway_payment_id, created.confirmation_url, created.raw
+    ):
+        # Another request asked again meanwhile (ours outlasted ASKING_FOR) and stored its
+        # order first; its link is the one handed out, and this order is never shown.
+        log.warning(
+            "payment linked by another request",
+            extra={"payment_id": payment.id, "gateway": payment.gateway},
+        )
+    await session.commit()
+    await session.refresh(payment)
     await session.commit()
     return payment
 

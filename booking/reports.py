@@ -11,9 +11,11 @@ the reports before it left them.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -49,6 +51,15 @@ class Report:
 
     gateway: str
     state: PaymentState
+
+
+#: Joins a payment's key to the digest of a sibling's gateway id (see `_sibling`).
+SIBLING_MARK = "~"
+
+
+def order_key_of(payment: Payment) -> str:
+    """The order number the gateway knows the payment by (a sibling shares its original's)."""
+    return payment.idempotency_key.partition(SIBLING_MARK)[0]
 
 
 #: "applied", "duplicate" or "stale" for a report that was judged; the error for one refused.
@@ -107,7 +118,9 @@ async def apply_payment_states(
     matched: list[tuple[int, PaymentState, Payment, Booking]] = []
     for index, report in enumerate(reports):
         try:
-            payment, booking = await _find_payment(session, report.gateway, report.state, found)
+            payment, booking = await _find_payment(
+                session, deps.now(), report.gateway, report.state, found
+            )
             _check_amount(payment, report.state)
         except DomainError as exc:
             results[index] = exc
@@ -199,26 +212,66 @@ async def _apply(
     return []
 
 
+async def _sibling(
+    session: AsyncSession, now: datetime, payment: Payment, state: PaymentState
+) -> Payment:
+    """A payment of ours for money paid on another registration of its order (`-r2`).
+
+    Two requests that registered one order twice leave the payment linked to one of the
+    gateway's payments; the payer may have paid the other. That money is real and verified:
+    it is recorded beside the payment and settled like any success (it confirms the booking,
+    or is refunded if the booking is paid already)."""
+    # Recorded by an earlier report of this batch (the session flushes it for this query).
+    stmt = select(Payment).where(
+        Payment.gateway == payment.gateway,
+        Payment.gateway_payment_id == state.gateway_payment_id,
+    )
+    earlier = (await session.scalars(stmt)).first()
+    if earlier is not None:
+        return earlier
+    digest = hashlib.sha256(state.gateway_payment_id.encode()).hexdigest()[:16]
+    sibling = Payment(
+        booking_id=payment.booking_id,
+        gateway=payment.gateway,
+        gateway_payment_id=state.gateway_payment_id,
+        kind=payment.kind,
+        amount=payment.amount,
+        currency=payment.currency,
+        status=PaymentStatus.PENDING,
+        idempotency_key=f"{payment.idempotency_key}{SIBLING_MARK}{digest}",
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(sibling)
+    log.warning(
+        "payment on another registration of an order",
+        extra={"payment_id": payment.id, "gateway_payment_id": state.gateway_payment_id},
+    )
+    return sibling
+
+
 async def _find_payment(
     session: AsyncSession,
+    deps_now: datetime,
     gateway: str,
     state: PaymentState,
     found: dict[tuple[str, str], tuple[Payment, Booking]],
 ) -> tuple[Payment, Booking | None]:
     """The reported payment, by the gateway's id (with its booking, read for the whole
-    batch), or else by our order number or payment id for a payment whose create timed out."""
+    batch), or else by our order number or payment id for a payment whose create timed out;
+    a success on another registration of our order is recorded as a payment of its own."""
     payment, booking = found.get((gateway, state.gateway_payment_id), (None, None))
     if payment is None and state.order_key is not None:
         # The gateway's order number (signed or fetched) names our payment better than an
         # unsigned field such as T-Bank's DATA; it links a payment whose create timed out.
         stmt = select(Payment).where(Payment.idempotency_key == state.order_key)
         candidate = (await session.scalars(stmt)).first()
-        if (
-            candidate is not None
-            and candidate.gateway == gateway
-            and candidate.gateway_payment_id in (None, state.gateway_payment_id)
-        ):
-            payment = candidate
+        if candidate is not None and candidate.gateway == gateway:
+            if candidate.gateway_payment_id in (None, state.gateway_payment_id):
+                payment = candidate
+            elif state.status == PaymentStatus.SUCCEEDED:
+                _check_amount(candidate, state)
+                payment = await _sibling(session, deps_now, candidate, state)
     if payment is None and state.our_payment_id is not None:
         candidate = await session.get(Payment, state.our_payment_id)
         if (
@@ -229,7 +282,7 @@ async def _find_payment(
             payment = candidate
     if payment is None:
         raise NotFound("unknown_payment", "No such payment.")
-    if state.order_key is not None and state.order_key != payment.idempotency_key:
+    if state.order_key is not None and state.order_key != order_key_of(payment):
         raise PaymentMismatch(
             "order_mismatch", f"Gateway reports another order for payment {payment.id}."
         )

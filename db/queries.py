@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
@@ -390,6 +390,35 @@ async def stale_pending_payments(
         .limit(limit)
     )
     return (await session.scalars(stmt)).all()
+
+
+async def link_payment(
+    session: AsyncSession,
+    payment_id: int,
+    gateway_payment_id: str,
+    confirmation_url: str,
+    raw: Mapping[str, Any],
+) -> bool:
+    """Store a gateway's answer to creating the payment, unless the payment is already
+    linked to another of the gateway's payments; True if stored."""
+    result = await session.execute(
+        update(Payment)
+        .where(
+            Payment.id == payment_id,
+            or_(
+                Payment.gateway_payment_id.is_(None),
+                Payment.gateway_payment_id == gateway_payment_id,
+            ),
+        )
+        .values(
+            gateway_payment_id=gateway_payment_id,
+            confirmation_url=confirmation_url,
+            raw=dict(raw),
+            error=None,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return bool(getattr(result, "rowcount", 0) == 1)
 
 
 async def mark_checked(session: AsyncSession, payment_ids: Sequence[int], now: datetime) -> None:

@@ -1,0 +1,127 @@
+"""Two requests start one booking's payment at once (a double submit, two instances behind a
+load balancer): one order is registered and paid, and money paid on any registration of our
+order is credited."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+from typing import Any
+
+import pytest
+from sqlalchemy import select, update
+
+from booking.paying import ASKING_FOR, start_payment
+from db.models import Payment
+from payments.registry import build_providers, close_providers
+from settings import Settings
+from tests.conftest import Running
+from tests.payments.conftest import LATE, Gate
+from tests.payments.helpers import events
+
+ORDER_GATEWAYS = ("tinkoff", "sberpay")  # keyed by our order number; ЮKassa by its own key
+
+
+async def _start(running: Running, booking: dict[str, Any], name: str) -> dict[str, Any]:
+    return await running.api.start_payment(booking, name)
+
+
+async def _start_elsewhere(
+    running: Running, settings: Settings, booking: dict[str, Any], name: str
+) -> Payment:
+    """The same request on another instance: the same database, its own gateway clients
+    (which remember nothing of this process's calls)."""
+    other_instance = build_providers(settings.payments, settings.server.base_url())
+    try:
+        async with running.sessionmaker() as session:
+            deps = dataclasses.replace(running.deps, providers=other_instance)
+            return await start_payment(session, deps, booking["id"], name)
+    finally:
+        await close_providers(other_instance)
+
+
+async def _payments(running: Running) -> list[Payment]:
+    async with running.sessionmaker() as session:
+        return list((await session.scalars(select(Payment).order_by(Payment.id))).all())
+
+
+@pytest.mark.parametrize("name", ORDER_GATEWAYS)
+async def test_second_request_takes_the_first_ones_link(
+    running: Running, fakes: Any, settings: Settings, name: str
+) -> None:
+    """The gateway is slow to answer the first request; the second, on another instance,
+    waits for that answer instead of registering the order again (which would cancel the
+    first link)."""
+    gate = Gate(name, fakes, running)
+    booking = await running.api.booked()
+    gate.fail_next("create", "timeout")  # performed, answered after LATE seconds
+    first = asyncio.create_task(_start(running, booking, name))
+    await asyncio.sleep(LATE / 4)
+    second = await _start_elsewhere(running, settings, booking, name)
+    assert second.confirmation_url == (await first)["confirmation_url"]
+    assert gate.payments_created() == 1
+    await gate.pay(await first)
+    assert (await gate.notify(await first))[0] == 200
+    assert (await running.api.booking(booking))["status"] == "confirmed"
+
+
+@pytest.mark.parametrize("name", ORDER_GATEWAYS)
+async def test_an_answer_later_than_the_asking_window_does_not_replace_the_link(
+    running: Running, fakes: Any, settings: Settings, name: str
+) -> None:
+    """The first request's answer outlasts ASKING_FOR, so a second request registers the
+    order again and hands out that link; the first answer, arriving last, must not put its
+    (now cancelled) order back on the payment."""
+    gate = Gate(name, fakes, running)
+    booking = await running.api.booked()
+    gate.fail_next("create", "timeout")
+    first = asyncio.create_task(_start(running, booking, name))
+    await asyncio.sleep(LATE / 4)
+    running.clock.advance(seconds=ASKING_FOR.total_seconds() + 1)
+    second = await _start_elsewhere(running, settings, booking, name)
+    assert gate.payments_created() == 2  # registered again; the first order is retired
+    late = await first
+    assert late["confirmation_url"] == second.confirmation_url
+    [row] = await _payments(running)
+    assert row.confirmation_url == second.confirmation_url
+    assert row.gateway_payment_id == second.gateway_payment_id
+    await gate.pay(late)  # the payer follows the link they were given
+    assert (await gate.notify(late))[0] == 200
+    assert (await running.api.booking(booking))["status"] == "confirmed"
+    assert len(await events(running.api, booking, "booking.confirmed")) == 1
+
+
+@pytest.mark.parametrize("name", ORDER_GATEWAYS)
+async def test_money_paid_on_another_registration_of_our_order_is_credited(
+    running: Running, fakes: Any, name: str
+) -> None:
+    """Our payment ended up linked to one registration of its order and the payer paid
+    another: the verified success is recorded beside it and confirms the booking, once."""
+    gate = Gate(name, fakes, running)
+    booking = await running.api.booked()
+    payment = await _start(running, booking, name)
+    paid_id = await gate.gateway_id(payment)
+    await gate.pay(payment)
+    async with running.sessionmaker() as session:
+        await session.execute(
+            update(Payment).where(Payment.id == payment["id"]).values(gateway_payment_id="other")
+        )
+        await session.commit()
+    if name == "tinkoff":
+        send = fakes.tb.send_notification(gate.webhook_url, paid_id)
+    else:
+        send = fakes.sb.send_callback(gate.webhook_url, paid_id, "deposited", 1)
+    assert (await send)[0] == 200
+    assert (await running.api.booking(booking))["status"] == "confirmed"
+    rows = await _payments(running)
+    assert [(r.gateway_payment_id, r.status, r.applied) for r in rows] == [
+        ("other", "pending", False),
+        (paid_id, "succeeded", True),
+    ]
+    assert rows[1].amount == rows[0].amount and rows[1].kind == rows[0].kind
+    if name == "tinkoff":  # delivered again: one effect
+        assert (await fakes.tb.send_notification(gate.webhook_url, paid_id))[0] == 200
+    else:
+        assert (await fakes.sb.send_callback(gate.webhook_url, paid_id, "deposited", 1))[0] == 200
+    assert len(await _payments(running)) == 2
+    assert len(await events(running.api, booking, "booking.confirmed")) == 1
