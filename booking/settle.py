@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -9,7 +11,7 @@ from booking.config import BookingDeps
 from booking.domain.states import BookingStatus
 from booking.errors import SlotTakenError
 from booking.events import EventType, record_event
-from booking.holds import is_overlap_violation
+from booking.holds import expire_one, is_overlap_violation
 from booking.refunds import create_refund
 from db import queries
 from db.models import Booking, Payment, Refund
@@ -34,7 +36,9 @@ async def settle_payment(
     if status == BookingStatus.PENDING_PAYMENT or (
         status == BookingStatus.EXPIRED and booking.start_at > now
     ):
-        if status == BookingStatus.PENDING_PAYMENT or await _slot_free_again(session, booking):
+        if status == BookingStatus.PENDING_PAYMENT or await _slot_free_again(
+            session, booking, now
+        ):
             booking.status = BookingStatus.CONFIRMED
             _count(booking, payment)
             booking.confirmed_at = now
@@ -85,18 +89,26 @@ def is_balance(booking: Booking, payment: Payment) -> bool:
 async def confirm_unpaid(session: AsyncSession, deps: BookingDeps, booking: Booking) -> None:
     """An admin's confirmation with nothing paid yet; an expired booking retakes its slot."""
     late = booking.status == BookingStatus.EXPIRED
-    if late and not await _slot_free_again(session, booking):
+    if late and not await _slot_free_again(session, booking, deps.now()):
         raise SlotTakenError("slot_taken", "The slot is no longer free.")
     booking.status = BookingStatus.CONFIRMED
     booking.confirmed_at = deps.now()
     record_event(session, EventType.BOOKING_CONFIRMED, booking=booking, late=late, by="admin")
 
 
-async def _slot_free_again(session: AsyncSession, booking: Booking) -> bool:
-    """Re-take an expired booking's slot if nobody and no closure took it meanwhile."""
+async def _slot_free_again(session: AsyncSession, booking: Booking, now: datetime) -> bool:
+    """Re-take an expired booking's slot if nobody and no closure took it meanwhile.
+
+    A hold that took the slot and has lapsed since, not yet swept, is expired first: the
+    slot is free, and the database's guard would still count that hold."""
     spans = await queries.closure_spans(session, booking.hall_id, booking.start_at, booking.end_at)
     if spans:
         return False
+    for lapsed in await queries.overdue_holds_in(
+        session, booking.hall_id, booking.start_at, booking.blocked_until, now
+    ):
+        expire_one(session, lapsed)
+    await session.flush()  # so that the clash check below reads them expired
     if await queries.live_clash(session, booking) is not None:
         return False
     # Written first, so that a refused attempt undoes the booking's status alone (the

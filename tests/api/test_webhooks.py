@@ -153,6 +153,24 @@ async def test_late_payment_with_free_slot_confirms(running: Running) -> None:
     assert confirmed and confirmed[0]["payload"]["late"] is True
 
 
+async def test_late_payment_confirms_over_a_lapsed_hold_not_yet_swept(running: Running) -> None:
+    """The slot was held again by someone who did not pay either; that hold has lapsed but the
+    sweep has not run: the slot is free, so the late payment confirms its booking."""
+    api = running.api
+    first = await api.booked()
+    payment = await api.start_payment(first)
+    running.clock.advance(minutes=20)
+    await running.jobs.expire()
+    second = await api.booked()
+    running.clock.advance(minutes=16)  # the second hold lapses; no sweep yet
+    await api.checkout(payment, "succeeded")
+    after = await api.booking(first)
+    assert after["status"] == "confirmed"
+    assert after["payments"][0]["status"] == "succeeded"
+    assert (await api.booking(second))["status"] == "expired"
+    assert await events_of(running, first, "payment.late_refunded") == []
+
+
 async def test_late_payment_with_slot_taken_is_refunded(running: Running) -> None:
     api = running.api
     first = await api.booked()
