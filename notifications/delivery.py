@@ -10,7 +10,7 @@ import asyncio
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -20,6 +20,7 @@ from db import queries
 from db.models import Booking, Hall, Notification
 from notifications.ics import booking_ics
 from notifications.log import backoff
+from notifications.texts import text
 
 log = logging.getLogger(__name__)
 
@@ -72,27 +73,49 @@ def _menu_button(extra: dict[str, Any]) -> tuple[str, str] | None:
     return None
 
 
-async def _ics_for(
-    session: AsyncSession, deps: BookingDeps, item: Notification
-) -> Attachment | None:
+async def _ics_for(session: AsyncSession, item: Notification) -> Attachment | None:
+    """The calendar file the message carries: the event for a confirmation, its cancellation
+    for a cancellation (only of a booking that was confirmed, so its event was sent).
+
+    It follows the message, not the booking's state now: a confirmation retried after the
+    booking was cancelled still carries the event that the cancellation then removes."""
     if not item.extra.get("ics") or item.booking_id is None:
         return None
     booking = await session.get(Booking, item.booking_id)
     if booking is None:
         return None
-    hall = await session.get(Hall, booking.hall_id)
+    cancelled = item.extra.get("kind") == "cancelled"
+    if cancelled and booking.confirmed_at is None:
+        return None  # an unpaid hold: no event was ever sent to remove
+    lang = str(item.extra.get("lang", "ru"))
+    hall = item.extra.get("hall")
+    if not isinstance(hall, str):  # messages queued before the hall was kept with them
+        row = await session.get(Hall, booking.hall_id)
+        hall = row.name if row else ""
     content = booking_ics(
         uid=f"booking-{booking.code}@studio",
-        summary=f"Фотостудия: {hall.name if hall else ''}",
-        description=f"Бронь {booking.code}",
+        summary=text(lang, "ics.summary", hall=hall),
+        description=text(lang, "ics.description", code=booking.code),
         location=str(item.extra.get("address", "")),
         start=booking.start_at,
         end=booking.end_at,
         created=booking.created_at,
-        sequence=1 if booking.status == "cancelled" else 0,
-        cancelled=booking.status == "cancelled",
+        sequence=1 if cancelled else 0,
+        cancelled=cancelled,
     )
     return Attachment(f"booking-{booking.code}.ics", content, "text/calendar")
+
+
+async def _reminder_stale(session: AsyncSession, item: Notification, now: datetime) -> str | None:
+    """Why a reminder should no longer go out (retries can hold one back for hours), if so."""
+    if item.extra.get("kind") != "reminder" or item.booking_id is None:
+        return None
+    booking = await session.get(Booking, item.booking_id)
+    if booking is None or booking.status != "confirmed":
+        return "the booking is no longer confirmed"
+    if booking.start_at <= now:
+        return "the session has begun"
+    return None
 
 
 async def claim_due(
@@ -106,10 +129,14 @@ async def claim_due(
         items = await queries.due_notifications(session, now, limit, channels)
         claimed = []
         for item in items:
+            stale = await _reminder_stale(session, item, now)
+            if stale is not None:
+                item.status, item.last_error = "skipped", stale
+                continue
             item.status = "sending"
             item.attempts += 1
             item.next_attempt_at = now + LEASE
-            ics = await _ics_for(session, deps, item)
+            ics = await _ics_for(session, item)
             claimed.append(
                 Outgoing(
                     id=item.id,

@@ -112,6 +112,12 @@ def _values(
     }
 
 
+def _hours_left(booking: Booking, now: datetime) -> int:
+    """Whole hours to the start, as a reminder says them: counted when the message is
+    written, not from the reminder's window (after downtime it is written later)."""
+    return max(1, round((booking.start_at - now) / timedelta(hours=1)))
+
+
 CLIENT_KEYS: dict[str, str] = {
     EventType.BOOKING_CREATED: "created",
     EventType.BOOKING_CONFIRMED: "confirmed",
@@ -158,7 +164,7 @@ async def render_event(
         amount=rub(int(event.payload.get("refund_amount") or event.payload.get("amount") or 0)),
         refund=rub(int(event.payload.get("refund_total", 0))),
         error=str(event.payload.get("error", "")),
-        hours=event.payload.get("hours", ""),
+        hours=_hours_left(booking, deps.now()),
     )
     out: list[Notification] = []
     if client_key is not None:
@@ -209,7 +215,13 @@ async def _to_client(
         values["refund_line"] = text(lang, "refund_line", **values) if refund > 0 else ""
     body = text(lang, key, **values)
     subject = text(lang, f"{key}.subject", **values)
-    extra = {"ics": key in ("confirmed", "cancelled"), "kind": key, "address": values["address"]}
+    extra = {
+        "ics": key in ("confirmed", "cancelled"),
+        "kind": key,
+        "address": values["address"],
+        "lang": "ru" if is_russian(lang) else "en",
+        "hall": values["hall"],
+    }
     if key == "expired":  # the chat offers the way back into booking with the notice
         extra["menu_button"] = [text(lang, "book_again"), "book"]
     out: list[Notification] = []

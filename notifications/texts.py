@@ -39,6 +39,8 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
         ),
         "reminder.subject": "Напоминание: {hall}, {when}",
         "reminder": "Напоминаем: через {hours} ч у вас съёмка — {hall}, {when}.\n{address}",
+        "ics.summary": "Фотостудия: {hall}",
+        "ics.description": "Бронь {code}",
         "admin.created": "🆕 Новая бронь {code}: {hall}, {when}, {client}. Сумма {total} ₽.",
         "admin.confirmed": (
             "💳 Оплачена бронь {code}: {hall}, {when}, {client}. Оплачено {paid} ₽."
@@ -85,6 +87,8 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
         ),
         "reminder.subject": "Reminder: {hall}, {when}",
         "reminder": "A reminder: your session is in {hours} h — {hall}, {when}.\n{address}",
+        "ics.summary": "Photo studio: {hall}",
+        "ics.description": "Booking {code}",
     },
 }
 

@@ -14,7 +14,7 @@ from webhooks.middlewares import db
 from webhooks.serializers import event_json, notification_json
 
 routes = web.RouteTableDef()
-NOTIFICATION_STATUSES = frozenset({"pending", "sending", "sent", "failed"})
+NOTIFICATION_STATUSES = frozenset({"pending", "sending", "sent", "failed", "skipped"})
 
 
 @routes.get("/api/notifications")

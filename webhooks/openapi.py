@@ -474,7 +474,10 @@ SCHEMAS: dict[str, Schema] = {
             },
             "subject": {"type": "string"},
             "text": {"type": "string"},
-            "status": {"type": "string", "enum": ["pending", "sending", "sent", "failed"]},
+            "status": {
+                "type": "string",
+                "enum": ["pending", "sending", "sent", "failed", "skipped"],
+            },
             "attempts": {"type": "integer"},
             "last_error": {"type": ["string", "null"]},
             "booking_id": {"type": ["integer", "null"]},
@@ -1100,7 +1103,10 @@ PATHS: dict[str, Any] = {
             parameters=[
                 query(
                     "status",
-                    {"type": "string", "enum": ["pending", "sending", "sent", "failed"]},
+                    {
+                        "type": "string",
+                        "enum": ["pending", "sending", "sent", "failed", "skipped"],
+                    },
                     "Only this status.",
                 ),
                 query(

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from booking.cancel import cancel_booking
 from booking.config import BookingDeps
 from booking.events import EventType
-from db.models import Booking, Event, Reminder
+from db.models import Booking, Event, Notification, Reminder
 from db.session import create_engine, create_sessionmaker
 from jobs.outbox import relay_events
 from jobs.reminders import reminder_job, reminder_windows, run_reminders
@@ -222,3 +222,58 @@ async def test_client_gets_each_reminder_once_in_telegram(
     english = [m["text"] for m in tg.messages(john.id) if "text" in m]
     assert english[0].startswith("A reminder: your session is in 24 h — Loft, 03.12.2026")
     assert tg.stats.rate_limited == 0
+
+
+async def test_after_downtime_the_reminder_says_the_time_left(
+    tg: FakeTelegram,
+    bot: Bot,
+    deps: BookingDeps,
+    clock: FakeClock,
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
+    anna = tg.user(803, first_name="Анна")
+    channels = Channels(telegram=True, studio_address="Москва")
+    senders = {"telegram": TelegramChannel(bot, sessionmaker)}
+    await make_booking(sessionmaker, deps, start=msk(3, 12), telegram_id=anna.id)
+    clock.now = msk(3, 2)  # the service was down from 24 h before until 10 h before
+    assert await run_reminders(sessionmaker, deps, HOURS) == 1
+    await relay_events(sessionmaker, deps, channels)
+    await deliver_due(sessionmaker, deps, senders)
+    texts = [m["text"] for m in tg.messages(anna.id) if "text" in m]
+    assert texts == [
+        "Напоминаем: через 10 ч у вас съёмка — Белый зал, 03.12.2026 12:00–14:00.\nМосква"
+    ]
+
+
+@pytest.mark.parametrize("what", ["cancelled", "started"])
+async def test_a_reminder_held_back_is_not_sent_once_it_is_moot(
+    tg: FakeTelegram,
+    bot: Bot,
+    deps: BookingDeps,
+    clock: FakeClock,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    what: str,
+) -> None:
+    """Written, then held back (Telegram's retries can take hours); meanwhile the booking
+    was cancelled or the session began: the reminder is dropped, not delivered late."""
+    anna = tg.user(804, first_name="Анна")
+    channels = Channels(telegram=True, studio_address="Москва")
+    senders = {"telegram": TelegramChannel(bot, sessionmaker)}
+    booking = await make_booking(sessionmaker, deps, start=msk(3, 12), telegram_id=anna.id)
+    await relay_events(sessionmaker, deps, channels)
+    await deliver_due(sessionmaker, deps, senders)  # the confirmation
+    clock.now = msk(3, 10, 30)
+    assert await run_reminders(sessionmaker, deps, HOURS) == 1
+    await relay_events(sessionmaker, deps, channels)  # written, not yet delivered
+    if what == "cancelled":
+        async with sessionmaker() as session:
+            await cancel_booking(session, deps, booking.id, by_admin=True, reason="test")
+    else:
+        clock.now = msk(3, 12, 5)
+    await deliver_due(sessionmaker, deps, senders)
+    texts = [m.get("text") or m.get("caption", "") for m in tg.messages(anna.id)]
+    assert not [t for t in texts if t.startswith("Напоминаем")]
+    [reminder] = [
+        n for n in await rows(sessionmaker, Notification) if n.extra.get("kind") == "reminder"
+    ]
+    assert reminder.status == "skipped" and reminder.last_error

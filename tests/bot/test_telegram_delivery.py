@@ -12,6 +12,7 @@ import pytest
 from aiogram import Bot
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from booking.cancel import cancel_booking
 from booking.config import BookingDeps
 from booking.events import EventType, record_event
 from db.models import Booking, Client, Notification
@@ -397,3 +398,36 @@ async def test_booking_confirmed_reaches_client_with_ics_and_admins(
     items = await rows(sessionmaker, Notification)
     assert {n.status for n in items} == {"sent"} and len(items) == 5
     assert tg.stats.rate_limited == 0
+
+
+async def test_calendar_files_follow_their_messages(
+    tg: FakeTelegram,
+    channel: TelegramChannel,
+    deps: BookingDeps,
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
+    """A confirmation sent after the booking was cancelled still carries the event (the
+    cancellation's file then removes it); an unpaid hold's cancellation carries no file;
+    the file speaks the client's language."""
+    john = tg.user(872, first_name="John", language_code="en")
+    vera = tg.user(873, first_name="Вера")
+    channels = Channels(telegram=True, studio_address="Moscow")
+    paid = await make_booking(
+        sessionmaker, deps, start=msk(3, 12), telegram_id=john.id, language="en"
+    )
+    await relay_events(sessionmaker, deps, channels)  # the confirmation, not yet sent
+    unpaid = await make_booking(
+        sessionmaker, deps, start=msk(3, 12), hall_id=2, telegram_id=vera.id, paid=None
+    )
+    async with sessionmaker() as session:
+        for booking in (paid, unpaid):
+            await cancel_booking(session, deps, booking.id, by_admin=True, reason="test")
+    await relay_events(sessionmaker, deps, channels)
+    await deliver_due(sessionmaker, deps, {"telegram": channel})
+    confirmed, cancelled = [m for m in tg.messages(john.id) if "document" in m]
+    first, second = tg.document(confirmed).data, tg.document(cancelled).data
+    assert first is not None and second is not None
+    assert b"METHOD:PUBLISH" in first and b"STATUS:CONFIRMED" in first
+    assert b"SUMMARY:Photo studio: White hall" in first and b"DESCRIPTION:Booking " in first
+    assert b"METHOD:CANCEL" in second and b"STATUS:CANCELLED" in second
+    assert [m for m in tg.messages(vera.id) if "document" in m] == []
