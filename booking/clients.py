@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from booking.cancel import cancel_booking, refund_quote
@@ -37,7 +38,7 @@ from booking.studio import (
     price_bands,
 )
 from db import queries
-from db.models import Booking, Hall, Payment
+from db.models import Booking, Client, Hall, Payment
 
 UPCOMING = (BookingStatus.PENDING_PAYMENT, BookingStatus.CONFIRMED)
 
@@ -245,3 +246,15 @@ async def cancel_own_booking(
     if view.refund_if_cancelled != shown_refund:
         raise BookingRuleError("refund_changed", "The refund for cancelling has changed.")
     return await cancel_booking(session, deps, booking_id, by_admin=False)
+
+
+async def set_bot_blocked(session: AsyncSession, telegram_id: int, blocked: bool) -> None:
+    """Telegram says the client blocked the bot, or came back (unblocked it, or pressed
+    Start): messages are queued for them in the chat again only while they can arrive."""
+    await session.execute(
+        update(Client)
+        .where(Client.telegram_id == telegram_id, Client.bot_blocked.is_not(blocked))
+        .values(bot_blocked=blocked)
+        .execution_options(synchronize_session=False)
+    )
+    await session.commit()

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from aiogram import F, Router
+from aiogram.enums import ChatMemberStatus, ChatType
 from aiogram.filters import Command, CommandObject, CommandStart
 from aiogram.fsm.context import FSMContext
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import CallbackQuery, ChatMemberUpdated, Message
 from aiogram.utils.callback_answer import CallbackAnswer
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from booking.clients import list_halls, opening_hours
+from booking.clients import list_halls, opening_hours, set_bot_blocked
 from booking.config import BookingDeps
 from booking.domain.policy import parse_tiers
 from bot import StudioInfo
@@ -47,6 +48,8 @@ async def on_start(
     command: CommandObject,
 ) -> None:
     await state.clear()
+    assert message.from_user is not None
+    await set_bot_blocked(session, message.from_user.id, False)  # Start after unblocking
     hall = find_hall(list(await list_halls(session)), command.args) if command.args else None
     if hall is not None:
         await reply(message, await views.calendar_screen(session, deps, texts, hall.id), session)
@@ -161,8 +164,15 @@ async def on_noop(
         callback_answer.text = texts(hint)
 
 
+async def on_membership(update: ChatMemberUpdated, session: AsyncSession) -> None:
+    """The client blocked the bot or unblocked it."""
+    blocked = update.new_chat_member.status == ChatMemberStatus.KICKED
+    await set_bot_blocked(session, update.from_user.id, blocked)
+
+
 def create_router() -> Router:
     router = Router(name=__name__)
+    router.my_chat_member.register(on_membership, F.chat.type == ChatType.PRIVATE)
     router.message.register(on_start, CommandStart())
     router.message.register(on_help_command, Command("help"))
     router.callback_query.register(on_home, MenuCallback.filter(F.action == "home"))

@@ -10,6 +10,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.texts import Texts
+from db.models import Client
+from tests.bot.booking_helpers import eventually, fetch, make_booking, msk
 from tests.bot.conftest import Studio
 from tests.bot.flows import (
     book,
@@ -275,3 +277,31 @@ async def test_returning_client_types_an_email_then_a_new_phone(studio: Studio) 
 
         assert await known_contacts(session, anna.id) == ("+79990001122", "anna@example.com")
     assert [c for c in studio.tg.calls() if not c.ok] == []
+
+
+async def test_blocking_and_unblocking_the_bot_is_remembered(studio: Studio) -> None:
+    """A client who blocked the bot gets nothing queued in the chat; once they unblock it
+    (or press Start), reminders for their booking reach them again."""
+    anna = studio.user(1001)
+    booking = await make_booking(
+        studio.sessionmaker, studio.deps, start=msk(3, 12), telegram_id=anna.id
+    )
+
+    async def blocked() -> bool:
+        return (await fetch(studio.sessionmaker, Client, booking.client_id)).bot_blocked
+
+    async def reachable() -> bool:
+        return not await blocked()
+
+    await anna.block()
+    await eventually(blocked)
+    await anna.unblock()
+    await eventually(reachable)
+    await anna.block()
+    await eventually(blocked)
+    await studio.send(anna, "/start")  # a client whose unblock we missed presses Start
+    assert not await blocked()
+    studio.clock.now = msk(2, 12)
+    await studio.service.jobs.run_all_once()
+    reminders = [m for m in anna.messages() if m.get("text", "").startswith("Напоминаем")]
+    assert len(reminders) == 1
