@@ -30,6 +30,8 @@ log = logging.getLogger("studio.bot")
 WEBHOOK_PATH = "/telegram/webhook"
 POLLING_TIMEOUT = 25
 STOP_TIMEOUT = 10.0
+#: The first pause before trying again (polling or setWebhook); it doubles up to a minute.
+RETRY_FIRST_SECONDS = 1.0
 
 
 def client_commands(lang: str) -> list[BotCommand]:
@@ -89,13 +91,16 @@ class BotRunner:
     async def start(self) -> None:
         await self.set_commands()
         if self.webhook:
-            await self._set_webhook()
+            if not await self._set_webhook():
+                self._task = asyncio.create_task(
+                    self._retry_set_webhook(), name="telegram-set-webhook"
+                )
             return
         with contextlib.suppress(TelegramAPIError, OSError):
             await self.bot.delete_webhook()  # getUpdates is refused while a webhook is set
         self._task = asyncio.create_task(self._poll(), name="telegram-polling")
 
-    async def _set_webhook(self) -> None:
+    async def _set_webhook(self) -> bool:
         secret = self.settings.telegram_webhook_secret
         assert secret is not None
         try:
@@ -104,13 +109,25 @@ class BotRunner:
                 secret_token=secret.get_secret_value(),
                 allowed_updates=self.dp.resolve_used_update_types(),
             )
-            log.info("telegram webhook set", extra={"url": self.webhook_url})
         except (TelegramAPIError, OSError):
-            log.exception("setWebhook failed; Telegram will not deliver updates")
+            log.exception("setWebhook failed; no updates until it succeeds")
+            return False
+        log.info("telegram webhook set", extra={"url": self.webhook_url})
+        return True
+
+    async def _retry_set_webhook(self) -> None:
+        """Until Telegram takes the webhook, with a growing pause: without it the bot hears
+        nothing, and a network error at start must not leave it so until a restart."""
+        delay = RETRY_FIRST_SECONDS
+        while not self._stopping:
+            await asyncio.sleep(delay)
+            if await self._set_webhook():
+                return
+            delay = min(delay * 2, 60.0)
 
     async def _poll(self) -> None:
         """Polling, restarted with a growing pause if it fails (e.g. Telegram unreachable)."""
-        delay = 1.0
+        delay = RETRY_FIRST_SECONDS
         while not self._stopping:
             try:
                 await self.dp.start_polling(
@@ -147,6 +164,11 @@ class BotRunner:
         """Stop polling and let the updates being handled finish (webhook updates stop
         arriving when the web server stops)."""
         self._stopping = True
+        if self._task is not None and self.webhook:  # still retrying setWebhook
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
         if self._task is not None:
             with contextlib.suppress(RuntimeError):  # not polling right now (between retries)
                 await self.dp.stop_polling()

@@ -8,6 +8,8 @@ from typing import Any
 
 import pytest
 
+from bot import runner
+from tests.bot.booking_helpers import eventually
 from tests.bot.conftest import Studio
 
 SECRET = "s3cret-Token_42"
@@ -57,3 +59,25 @@ async def test_a_wrong_or_missing_secret_is_refused(studio: Studio) -> None:
             assert response.status == 401
     await studio.settle()
     assert studio.tg.calls("sendMessage") == []
+
+
+async def test_a_failed_set_webhook_is_tried_again(
+    studio: Studio, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Telegram unreachable when the service starts: the webhook is set once it is back,
+    without a restart."""
+    monkeypatch.setattr(runner, "RETRY_FIRST_SECONDS", 0.05)
+    tg, service_bot = studio.tg, studio.service.bot
+    assert service_bot is not None
+    await service_bot.bot.delete_webhook()
+    tg.fail_next("setWebhook", 502, times=2)
+    calls = len(tg.calls("setWebhook"))
+    await service_bot.start()
+    await eventually(lambda: _webhook_set(studio))
+    assert len(tg.calls("setWebhook")) == calls + 3
+    anna = studio.user()
+    assert (await studio.send(anna, "/start")).result["text"].startswith("Здравствуйте")
+
+
+async def _webhook_set(studio: Studio) -> bool:
+    return bool(studio.tg.webhook_info()["url"])
