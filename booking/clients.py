@@ -194,7 +194,12 @@ async def client_bookings(
     client = await queries.client_by_telegram(session, telegram_id)
     if client is None:
         return []
-    rows = await queries.list_bookings(session, client_id=client.id, newest_first=past, limit=200)
+    if past:
+        rows = await queries.list_bookings(session, client_id=client.id, newest_first=True)
+    else:  # read by what makes them upcoming: a client's long history cannot crowd them out
+        rows = await queries.list_bookings(
+            session, client_id=client.id, start=deps.now(), statuses=tuple(UPCOMING)
+        )
     out: list[ClientBooking] = []
     for booking in rows:
         hall = await session.get(Hall, booking.hall_id)

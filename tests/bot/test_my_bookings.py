@@ -3,11 +3,17 @@ the balance; another client's booking stays out of reach."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from datetime import timedelta
 
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from booking.clients import client_bookings
+from booking.config import BookingDeps
 from bot.texts import Texts
-from db.models import Refund
+from db.models import Booking, Refund
 from keyboards.callbacks import BookingCallback, CancelCallback
+from tests.bot.booking_helpers import make_booking, msk
 from tests.bot.conftest import Studio
 from tests.bot.flows import book, book_and_pay, button, url_of
 
@@ -107,3 +113,34 @@ async def test_another_clients_booking_is_out_of_reach(studio: Studio) -> None:
     assert "Оплаты не было — возвращать нечего." in anna.last_message()["text"]  # type: ignore[index]
     await studio.press(anna, "Да, отменить")
     assert (await studio.bookings())[0].status == "cancelled"
+
+
+async def test_a_long_history_does_not_hide_an_upcoming_booking(
+    sessionmaker: async_sessionmaker[AsyncSession], deps: BookingDeps
+) -> None:
+    upcoming = await make_booking(sessionmaker, deps, start=msk(3, 12), telegram_id=1234)
+    async with sessionmaker() as session:
+        for n in range(250):  # years of sessions, all before the upcoming one
+            start = upcoming.start_at - timedelta(days=3 + n)
+            session.add(
+                Booking(
+                    **{
+                        column: getattr(upcoming, column)
+                        for column in (
+                            *("hall_id", "client_id", "payment_mode", "total"),
+                            *("prepay_amount", "source", "refund_tiers", "access_token_hash"),
+                        )
+                    },
+                    code=f"PAST{n:04d}",
+                    start_at=start,
+                    end_at=start + timedelta(hours=2),
+                    blocked_until=start + timedelta(hours=2),
+                    status="completed",
+                )
+            )
+        await session.commit()
+    async with sessionmaker() as session:
+        shown = await client_bookings(session, deps, 1234, past=False)
+        history = await client_bookings(session, deps, 1234, past=True)
+    assert [view.booking.code for view in shown] == [upcoming.code]
+    assert [view.booking.code for view in history][:2] == ["PAST0000", "PAST0001"]
