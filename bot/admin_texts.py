@@ -15,6 +15,7 @@ from booking.admin_ops import BookingCard, BookingView
 from booking.stats import PeriodStats
 from db.models import Closure, Hall
 from notifications.log import rub
+from notifications.telegram import split_utf16, utf16_length
 
 TEXTS: Final[dict[str, dict[str, str]]] = {
     "ru": {
@@ -458,14 +459,14 @@ def chunks(text: str, limit: int = 4000) -> list[str]:
     out: list[str] = []
     current = ""
     for block in text.split("\n\n"):
-        for piece in [block] if len(block) <= limit else block.split("\n"):
+        for piece in [block] if utf16_length(block) <= limit else block.split("\n"):
             candidate = f"{current}\n\n{piece}" if current else piece
-            if len(candidate) <= limit:
+            if utf16_length(candidate) <= limit:
                 current = candidate
             else:
                 if current:
                     out.append(current)
-                current = piece[:limit]
+                current = split_utf16(piece, limit)[0]
     if current:
         out.append(current)
     return out

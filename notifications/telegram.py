@@ -37,8 +37,28 @@ from notifications.shared_pacing import SharedLimits
 
 log = logging.getLogger(__name__)
 
-MAX_TEXT = 4096
+MAX_TEXT = 4096  # UTF-16 code units, as Telegram counts them (an emoji such as 📸 is two)
 MAX_CAPTION = 1024
+
+
+def utf16_length(text: str) -> int:
+    """The length Telegram's limits are counted in."""
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2
+
+
+def split_utf16(text: str, limit: int) -> list[str]:
+    """Pieces of at most `limit` UTF-16 code units, never splitting a character."""
+    pieces: list[str] = []
+    start = units = 0
+    for index, char in enumerate(text):
+        width = 2 if ord(char) > 0xFFFF else 1
+        if units + width > limit:
+            pieces.append(text[start:index])
+            start, units = index, 0
+        units += width
+    pieces.append(text[start:])
+    return pieces
+
 
 Clock = Callable[[], float]
 Sleep = Callable[[float], Awaitable[object]]
@@ -297,9 +317,9 @@ class TelegramChannel:
         text = message.text or message.subject or "—"
         files = [BufferedInputFile(a.content, filename=a.filename) for a in message.attachments]
         caption: str | None = None
-        if files and len(text) <= MAX_CAPTION:
+        if files and utf16_length(text) <= MAX_CAPTION:
             caption, text = text, ""
-        pieces = [text[i : i + MAX_TEXT] for i in range(0, len(text), MAX_TEXT)]
+        pieces = split_utf16(text, MAX_TEXT) if text else []
         button = message.menu_button
         markup = None if button is None else menu_keyboard(*button)
         steps: list[Step] = [

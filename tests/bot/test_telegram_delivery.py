@@ -193,6 +193,9 @@ async def test_text_splits_and_attachment_as_captioned_document(
     assert messages[0]["caption"] == "Бронь <b>X</b>"  # plain text, not parsed as HTML
     assert tg.document(messages[0]).data == ics.content
     assert [len(m.get("text", "")) for m in messages[1:]] == [4096, 904]
+    # Telegram counts UTF-16 code units: an emoji such as 📸 is two.
+    await channel.deliver(Outgoing(4, "telegram", str(anna.id), "", "📸" * 3000, None))
+    assert [len(m.get("text", "")) for m in tg.messages(anna.id)[3:]] == [2048, 952]
     with pytest.raises(DeliveryError) as bad:
         await channel.deliver(Outgoing(3, "telegram", "anna@example.com", "", "hi", None))
     assert bad.value.permanent

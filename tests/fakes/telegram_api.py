@@ -1585,7 +1585,7 @@ class FakeTelegram:
         )
         if not text.strip():
             raise _bad("message text is empty")
-        if len(text) > MAX_TEXT:
+        if _utf16_len(text) > MAX_TEXT:  # the safe reading: counted as entity offsets are
             raise _bad("message is too long")
         return text, entities
 
@@ -1593,7 +1593,7 @@ class FakeTelegram:
         caption, entities = self._render(
             params.get("caption"), params.get("parse_mode"), params.get("caption_entities")
         )
-        if len(caption) > MAX_CAPTION:
+        if _utf16_len(caption) > MAX_CAPTION:
             raise _bad("message caption is too long")
         return caption, entities
 
