@@ -170,7 +170,8 @@ async def render_event(
     if client_key is not None:
         out += await _to_client(session, channels, event, booking, client, client_key, values)
     if admin_key is not None:
-        body = text("ru", admin_key, **values)
+        # The studio's staff read Russian; the hall's Russian name, whatever the client's.
+        body = text("ru", admin_key, **{**values, "hall": hall.name})
         for admin_id in channels.admin_telegram_ids if channels.telegram else ():
             item = await add_notification(
                 session,

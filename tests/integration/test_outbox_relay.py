@@ -13,6 +13,7 @@ import jobs.outbox
 from db.models import Event, Notification
 from jobs.outbox import relay_events
 from notifications.log import Channels, render_event
+from tests.bot.booking_helpers import make_booking, msk
 from tests.conftest import Running
 
 ADMINS = Channels(telegram=True, admin_telegram_ids=(4242,))
@@ -103,3 +104,17 @@ async def test_a_failing_event_is_retried_alone_and_the_rest_go_through(
     running.clock.advance(minutes=10)  # past the retry's back-off
     await relay_events(running.sessionmaker, running.deps, ADMINS)
     assert await admin_alerts(running) == [e.id for e in events]
+
+
+async def test_admins_read_russian_whatever_the_clients_language(running: Running) -> None:
+    booking = await make_booking(
+        running.sessionmaker, running.deps, start=msk(3, 12), telegram_id=777, language="en"
+    )
+    await relay_events(running.sessionmaker, running.deps, ADMINS)
+    async with running.sessionmaker() as session:
+        stmt = select(Notification).where(Notification.booking_id == booking.id)
+        sent = [(n.recipient, n.text) for n in (await session.scalars(stmt)).all()]
+    [client] = [body for to, body in sent if to == "777"]
+    assert client.startswith(f"Booking {booking.code} is confirmed ✅\nWhite hall")
+    notices = [body for to, body in sent if to == "4242"]
+    assert [body.split(": ")[1].split(",")[0] for body in notices] == ["Белый зал"] * 2
