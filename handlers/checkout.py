@@ -315,7 +315,11 @@ def create_router() -> Router:
     )
     router.callback_query.register(on_saved_phone, ContactCallback.filter(F.action == "phone"))
     router.message.register(on_email_text, StateFilter(BookingForm.email), F.text, NOT_A_COMMAND)
-    router.message.register(on_phone_message, StateFilter(BookingForm.phone), F.contact)
+    # A contact shared at the e-mail step (its keyboard outlived a Back from the phone
+    # step): the client skipped the e-mail and gave the phone.
+    router.message.register(
+        on_phone_message, StateFilter(BookingForm.email, BookingForm.phone), F.contact
+    )
     router.message.register(
         on_phone_message, StateFilter(BookingForm.phone), F.text, NOT_A_COMMAND
     )

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from db.models import Client
 from keyboards.callbacks import MonthCallback
 from tests.bot.conftest import Studio
 from tests.bot.flows import book, book_and_pay, is_hold, share_phone, to_gateway, to_phone
@@ -179,3 +180,18 @@ async def test_hold_expired_before_paying_from_my_bookings(studio: Studio) -> No
     assert "⌛ не оплачена вовремя" in anna.last_message()["text"]  # type: ignore[index]
     assert (await studio.bookings())[0].status == "expired"
     assert hold["message_id"] != anna.last_message()["message_id"]  # type: ignore[index]
+
+
+async def test_a_contact_shared_at_the_email_step_skips_the_email(studio: Studio) -> None:
+    """The phone step's "share" keyboard can still be up at the e-mail step (after Back):
+    sharing the contact there books with that phone and no e-mail, not a dead end."""
+    anna = studio.user()
+    await to_gateway(studio, anna)
+    await studio.press(anna, "ЮKassa")  # the e-mail step
+    call = await share_phone(studio, anna)
+    assert call.ok
+    [booking] = await studio.bookings()
+    assert booking.status == "pending_payment"
+    async with studio.sessionmaker() as session:
+        client = await session.get(Client, booking.client_id)
+    assert client is not None and client.phone == "+79991234567" and client.email is None
