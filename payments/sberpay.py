@@ -271,6 +271,10 @@ class SberProvider:
         if request.attempt > 1:
             if status == 3:
                 return RefundResult(None, RefundStatus.SUCCEEDED, {"orderStatus": 3})
+            if status == 4 and refunded is None:
+                # Something was refunded, and the answer does not say how much: sending
+                # again could pay twice. The refund waits (admins are told) until it can tell.
+                raise GatewayError("Sber does not say what was refunded; not sending again")
             done = min(max((refunded or 0) - request.refunded_before, 0), amount)
             amount -= done
             if amount == 0:

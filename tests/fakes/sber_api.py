@@ -126,6 +126,8 @@ class FakeSber(LocalServer):
         super().__init__(host)
         #: Legacy style: success answers without ``errorCode`` when True.
         self.omit_success_error_code = False
+        #: Answer getOrderStatusExtended.do without paymentAmountInfo (older gateway setups).
+        self.omit_amount_info = False
         #: Every request received, oldest first (including rejected and failed ones).
         self.requests: list[SeenRequest] = []
         #: Orders registered and refunds performed (each refund.do that succeeded).
@@ -361,6 +363,8 @@ class FakeSber(LocalServer):
                 "refundedAmount": order.refunded,
             },
         }
+        if self.omit_amount_info:
+            del out["paymentAmountInfo"]
         if order.deposited_at is not None:
             out["depositedDate"] = int(order.deposited_at.timestamp() * 1000)
         if order.status in (*paid_states, 3):

@@ -9,7 +9,7 @@ import pytest
 
 from db.models import Refund
 from jobs.reconcile import REFUND_AGE, retry_refunds
-from payments.base import RefundRequest, RefundStatus
+from payments.base import GatewayError, RefundRequest, RefundStatus
 from tests.conftest import Running
 from tests.payments.conftest import Gate
 from tests.payments.helpers import confirmed_payment, events, payment_of, refund
@@ -127,6 +127,29 @@ async def test_same_refund_request_twice_refunds_once(running: Running, gate: Ga
     first = await provider.refund(request)
     second = await provider.refund(dataclasses.replace(request, attempt=2))
     assert first.status == second.status == RefundStatus.SUCCEEDED
+    assert gate.refunds_made() == 1
+
+
+async def test_sber_repeat_refund_without_the_refunded_amount_is_not_sent_again(
+    running: Running, fakes: Any
+) -> None:
+    """The order says something was refunded but not how much: a repeated refund could pay
+    twice, so it is refused (and stays pending) rather than sent."""
+    gate = Gate("sberpay", fakes, running)
+    _, payment = await confirmed_payment(running.api, gate)
+    provider = running.deps.providers["sberpay"]
+    request = RefundRequest(
+        refund_id=998,
+        gateway_payment_id=await gate.gateway_id(payment),
+        amount=50000,
+        payment_amount=250000,
+        reason="repeat",
+        idempotency_key=f"refund-998-{payment['id']}",
+    )
+    await provider.refund(request)
+    fakes.sb.omit_amount_info = True
+    with pytest.raises(GatewayError):
+        await provider.refund(dataclasses.replace(request, attempt=2))
     assert gate.refunds_made() == 1
 
 
