@@ -243,6 +243,7 @@ async def _sibling(
         updated_at=now,
     )
     session.add(sibling)
+    await session.flush()  # its id, for the batch's locks and events
     log.warning(
         "payment on another registration of an order",
         extra={"payment_id": payment.id, "gateway_payment_id": state.gateway_payment_id},
