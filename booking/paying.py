@@ -71,7 +71,12 @@ def amount_due(booking: Booking, now: datetime) -> tuple[int, PaymentKind | None
 
 
 async def start_payment(
-    session: AsyncSession, deps: BookingDeps, booking_id: int, gateway: str
+    session: AsyncSession,
+    deps: BookingDeps,
+    booking_id: int,
+    gateway: str,
+    *,
+    may_wait: bool = True,
 ) -> Payment:
     """Create (or reuse) the payment for what is due now and get its confirmation URL."""
     provider = _provider_for(deps, gateway)
@@ -98,14 +103,21 @@ async def start_payment(
         and payment.asked_at > now - ASKING_FOR
     ):
         await session.commit()  # the booking's lock, for the request that is asking
-        return await _wait_for_link(session, payment)
+        if may_wait and await _wait_for_link(session, payment):
+            return payment
+        if may_wait:  # that request failed: this one asks, from the start (and the lock)
+            return await start_payment(session, deps, booking_id, gateway, may_wait=False)
+        raise GatewayUnavailable(
+            "gateway_unavailable", "The payment is still being created; please try again."
+        )
     if payment is None:
         payment = await _new_payment(session, booking, gateway, kind, amount, now)
     return await ask_gateway(session, deps, provider, booking, payment)
 
 
-async def _wait_for_link(session: AsyncSession, payment: Payment) -> Payment:
-    """Another request is asking the gateway for this payment: take its answer."""
+async def _wait_for_link(session: AsyncSession, payment: Payment) -> bool:
+    """Another request is asking the gateway for this payment: wait for its answer. True
+    once the link is stored; False as soon as that request failed (it clears `asked_at`)."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + WAIT_FOR_LINK_SECONDS
     while loop.time() < deadline:
@@ -113,9 +125,9 @@ async def _wait_for_link(session: AsyncSession, payment: Payment) -> Payment:
         await session.refresh(payment)
         await session.commit()  # no transaction (SQLite's one connection) kept while waiting
         if payment.confirmation_url:
-            return payment
+            return True
         if payment.asked_at is None:
-            break  # that request failed; this one may ask again
+            return False
     raise GatewayUnavailable(
         "gateway_unavailable", "The payment is still being created; please try again."
     )

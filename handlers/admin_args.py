@@ -21,7 +21,8 @@ _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 #: The years an admin command may name: far enough for any plan, near enough that a period
 #: and the days around it stay within what dates and the database can hold.
 YEARS = range(2000, 2200)
-_ID = re.compile(r"^[0-9]{1,18}$")
+_ID = re.compile(r"^[0-9]{1,10}$")
+MAX_ID = 2**31 - 1  # row ids are 32-bit integers on PostgreSQL
 
 
 class BadArguments(Exception):
@@ -42,8 +43,8 @@ def rest_of(command: CommandObject, skip: int) -> str:
 
 
 def parse_id(token: str) -> int | None:
-    """A row id: ASCII digits that fit the database's 64-bit integers."""
-    return int(token) if _ID.match(token) else None
+    """A row id: ASCII digits that fit the database's integer columns."""
+    return int(token) if _ID.match(token) and int(token) <= MAX_ID else None
 
 
 def parse_date(token: str, today: date) -> date | None:

@@ -13,8 +13,9 @@ from webhooks.errors import ApiError
 
 Model = TypeVar("Model", bound=BaseModel)
 
-#: The largest row id the databases hold (64-bit integers); a larger number names no row.
-MAX_ID = 2**63 - 1
+#: The largest row id the databases hold (32-bit integer columns on PostgreSQL); a larger
+#: number names no row.
+MAX_ID = 2**31 - 1
 RowId = Annotated[StrictInt, Field(ge=1, le=MAX_ID)]
 #: The years a date in a query may name; the days around them stay within what dates hold.
 YEARS = range(2000, 2200)

@@ -860,8 +860,10 @@ PATHS: dict[str, Any] = {
                 "403": shared("Forbidden"),
                 "404": error("No such booking.", "booking_not_found", "not_found"),
                 "409": error(
-                    "Only pending_payment and confirmed bookings can be cancelled.",
+                    "Only pending_payment and confirmed bookings can be cancelled, and only by an"
+                    " admin once the session has begun.",
                     "invalid_state",
+                    "too_late",
                 ),
                 "413": shared("TooLarge"),
             },

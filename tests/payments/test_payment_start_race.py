@@ -16,7 +16,7 @@ from db.models import Payment
 from payments.registry import build_providers, close_providers
 from settings import Settings
 from tests.conftest import Running
-from tests.payments.conftest import LATE, Gate
+from tests.payments.conftest import LATE, SHORT_TIMEOUT, Gate
 from tests.payments.helpers import events
 
 ORDER_GATEWAYS = ("tinkoff", "sberpay")  # keyed by our order number; ЮKassa by its own key
@@ -125,3 +125,32 @@ async def test_money_paid_on_another_registration_of_our_order_is_credited(
         assert (await fakes.sb.send_callback(gate.webhook_url, paid_id, "deposited", 1))[0] == 200
     assert len(await _payments(running)) == 2
     assert len(await events(running.api, booking, "booking.confirmed")) == 1
+
+
+@pytest.mark.short_gateway_timeout
+@pytest.mark.parametrize("name", ORDER_GATEWAYS)
+async def test_when_the_first_request_fails_the_waiting_one_asks_itself(
+    running: Running, fakes: Any, settings: Settings, name: str
+) -> None:
+    """The request being waited for gives up on the gateway (a timeout): the one waiting
+    does not give up too, but asks for the payment itself."""
+    gate = Gate(name, fakes, running)
+    booking = await running.api.booked()
+    gate.fail_next("create", "timeout")  # answered after the app's deadline
+    first = asyncio.create_task(
+        running.api.call(
+            "POST",
+            "/api/payments",
+            json={"booking_id": booking["id"], "gateway": name},
+            token=booking["access_token"],
+        )
+    )
+    await asyncio.sleep(SHORT_TIMEOUT / 4)
+    second = await _start_elsewhere(running, settings, booking, name)
+    status, _ = await first
+    assert status == 502
+    assert second.confirmation_url
+    paid = {"id": second.id}
+    await gate.pay(paid)
+    assert (await gate.notify(paid))[0] == 200
+    assert (await running.api.booking(booking))["status"] == "confirmed"
