@@ -8,8 +8,11 @@ stored. A retried call reuses the same row and key, so it cannot charge twice.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 from enum import StrEnum
 
@@ -42,10 +45,12 @@ log = logging.getLogger(__name__)
 # A payment link is offered again (a double tap, a page reload) only while it is fresh;
 # gateways let unpaid links lapse, so an older one is replaced by a new payment.
 REUSE_PAYMENT_FOR = timedelta(minutes=30)
-#: While a gateway is being asked to create a payment (up to the longest gateway timeout,
-#: 120 s, and a margin), another request for it waits for that answer instead of asking
-#: again: a second registration of the order would cancel the first one's link.
-ASKING_FOR = timedelta(minutes=3)
+#: While a gateway is being asked to create a payment, another request for it waits for that
+#: answer instead of asking again: a second registration of the order would cancel the first
+#: one's link. The asking request renews its mark every ASKING_RENEW_SECONDS for as long as
+#: the gateway takes; a mark older than ASKING_FOR is one whose process died.
+ASKING_FOR = timedelta(minutes=1)
+ASKING_RENEW_SECONDS = 20.0
 #: How long that other request waits for the link before it gives up ("try again").
 WAIT_FOR_LINK_SECONDS = 10.0
 _POLL_SECONDS = 0.1
@@ -197,7 +202,8 @@ async def ask_gateway(
     payment.asked_at = deps.now()
     await session.commit()
     try:
-        created = await provider.create_payment(request)
+        async with _renewing_mark(session, deps, payment.id):
+            created = await provider.create_payment(request)
     except GatewayError as exc:
         log.warning(
             "payment create failed",
@@ -214,8 +220,8 @@ async def ask_gateway(
     if not await queries.link_payment(
         session, payment.id, created.gateway_payment_id, created.confirmation_url, created.raw
     ):
-        # Another request asked again meanwhile (ours outlasted ASKING_FOR) and stored its
-        # order first; its link is the one handed out, and this order is never shown.
+        # Another request asked again meanwhile (this process stalled past ASKING_FOR) and
+        # stored its order first; its link is the one handed out, this order never shown.
         log.warning(
             "payment linked by another request",
             extra={"payment_id": payment.id, "gateway": payment.gateway},
@@ -224,6 +230,29 @@ async def ask_gateway(
     await session.refresh(payment)
     await session.commit()
     return payment
+
+
+@asynccontextmanager
+async def _renewing_mark(
+    session: AsyncSession, deps: BookingDeps, payment_id: int
+) -> AsyncIterator[None]:
+    """Keep the payment's `asked_at` fresh while its gateway call lasts, in a session of its
+    own (the caller's holds no transaction meanwhile)."""
+
+    async def renew() -> None:
+        while True:
+            await asyncio.sleep(ASKING_RENEW_SECONDS)
+            async with AsyncSession(session.bind) as own:
+                await queries.mark_asked(own, payment_id, deps.now())
+                await own.commit()
+
+    task = asyncio.create_task(renew())
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
 
 
 async def _payment_request(

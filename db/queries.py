@@ -421,6 +421,16 @@ async def link_payment(
     return bool(getattr(result, "rowcount", 0) == 1)
 
 
+async def mark_asked(session: AsyncSession, payment_id: int, now: datetime) -> None:
+    """The gateway is still being asked to create the payment (unless it has answered)."""
+    await session.execute(
+        update(Payment)
+        .where(Payment.id == payment_id, Payment.asked_at.is_not(None))
+        .values(asked_at=now)
+        .execution_options(synchronize_session=False)
+    )
+
+
 async def mark_checked(session: AsyncSession, payment_ids: Sequence[int], now: datetime) -> None:
     """Reconciliation asked the gateway about these payments now."""
     if payment_ids:

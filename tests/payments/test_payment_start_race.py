@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from sqlalchemy import select, update
 
+from booking import paying
 from booking.paying import ASKING_FOR, start_payment
 from db.models import Payment
 from payments.registry import build_providers, close_providers
@@ -153,4 +155,53 @@ async def test_when_the_first_request_fails_the_waiting_one_asks_itself(
     paid = {"id": second.id}
     await gate.pay(paid)
     assert (await gate.notify(paid))[0] == 200
+    assert (await running.api.booking(booking))["status"] == "confirmed"
+
+
+@pytest.mark.parametrize("name", ORDER_GATEWAYS)
+async def test_a_slow_gateway_keeps_the_second_request_waiting(
+    running: Running,
+    fakes: Any,
+    settings: Settings,
+    name: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The gateway takes longer than ASKING_FOR: the asking request renews its mark, so a
+    second request still waits for its link rather than registering the order again."""
+    monkeypatch.setattr(paying, "ASKING_RENEW_SECONDS", LATE / 8)
+    gate = Gate(name, fakes, running)
+    booking = await running.api.booked()
+    gate.fail_next("create", "timeout")
+    first = asyncio.create_task(_start(running, booking, name))
+    await asyncio.sleep(LATE / 4)
+    running.clock.advance(minutes=5)  # far past ASKING_FOR
+    await asyncio.sleep(LATE / 4)  # a renewal comes meanwhile
+    second = await _start_elsewhere(running, settings, booking, name)
+    assert second.confirmation_url == (await first)["confirmation_url"]
+    assert gate.payments_created() == 1
+
+
+@pytest.mark.parametrize("name", ORDER_GATEWAYS)
+async def test_a_mark_left_by_a_dead_process_does_not_block_the_payment(
+    running: Running, fakes: Any, name: str
+) -> None:
+    """The process asking the gateway died (its mark is no longer renewed): a minute later
+    the next request asks at once instead of waiting for an answer that cannot come."""
+    gate = Gate(name, fakes, running)
+    booking = await running.api.booked()
+    gate.fail_next("create", 500)
+    status, _ = await running.api.call(
+        "POST",
+        "/api/payments",
+        json={"booking_id": booking["id"], "gateway": name},
+        token=booking["access_token"],
+    )
+    assert status == 502
+    async with running.sessionmaker() as session:  # as if that process had died mid-call
+        marked = running.clock.now - timedelta(minutes=1, seconds=1)
+        await session.execute(update(Payment).values(asked_at=marked))
+        await session.commit()
+    payment = await _start(running, booking, name)
+    await gate.pay(payment)
+    assert (await gate.notify(payment))[0] == 200
     assert (await running.api.booking(booking))["status"] == "confirmed"
