@@ -163,14 +163,7 @@ async def _failed(
     refund.error = error[:500]
     _touch(refund, now)
     if first_failure:
-        record_event(
-            session,
-            EventType.REFUND_FAILED,
-            booking=booking,
-            payment=payment,
-            refund=refund,
-            error=refund.error,
-        )
+        _failure_event(session, refund, payment, booking, refund.error)
     log.warning("refund failed", extra={"refund_id": refund.id, "payment_id": payment.id})
     await session.commit()
 
@@ -271,11 +264,17 @@ def _finish(
         )
     else:
         payment.refunded -= refund.amount
-        record_event(
-            session,
-            EventType.REFUND_FAILED,
-            booking=booking,
-            payment=payment,
-            refund=refund,
-            error="canceled by the gateway",
-        )
+        _failure_event(session, refund, payment, booking, "canceled by the gateway")
+
+
+def _failure_event(
+    session: AsyncSession, refund: Refund, payment: Payment, booking: Booking, error: str
+) -> None:
+    record_event(
+        session,
+        EventType.REFUND_FAILED,
+        booking=booking,
+        payment=payment,
+        refund=refund,
+        error=error,
+    )

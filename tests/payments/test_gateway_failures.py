@@ -112,18 +112,23 @@ async def test_refund_fails_then_reconciliation_completes_it_once(
     assert gate.refunds_made() == 2
 
 
-async def test_same_refund_request_twice_refunds_once(running: Running, gate: Gate) -> None:
-    """The provider contract: the same refund key (a repeat is a later attempt) pays once."""
+async def _refund_of_a_paid_payment(running: Running, gate: Gate, refund_id: int) -> RefundRequest:
+    """A refund of 500 rubles of a fresh 2,500-ruble payment at the gateway, first attempt."""
     _, payment = await confirmed_payment(running.api, gate)
-    provider = running.deps.providers[gate.name]
-    request = RefundRequest(
-        refund_id=999,
+    return RefundRequest(
+        refund_id=refund_id,
         gateway_payment_id=await gate.gateway_id(payment),
         amount=50000,
         payment_amount=250000,
         reason="repeat",
-        idempotency_key=f"refund-999-{payment['id']}",
+        idempotency_key=f"refund-{refund_id}-{payment['id']}",
     )
+
+
+async def test_same_refund_request_twice_refunds_once(running: Running, gate: Gate) -> None:
+    """The provider contract: the same refund key (a repeat is a later attempt) pays once."""
+    provider = running.deps.providers[gate.name]
+    request = await _refund_of_a_paid_payment(running, gate, 999)
     first = await provider.refund(request)
     second = await provider.refund(dataclasses.replace(request, attempt=2))
     assert first.status == second.status == RefundStatus.SUCCEEDED
@@ -136,16 +141,8 @@ async def test_sber_repeat_refund_without_the_refunded_amount_is_not_sent_again(
     """The order says something was refunded but not how much: a repeated refund could pay
     twice, so it is refused (and stays pending) rather than sent."""
     gate = Gate("sberpay", fakes, running)
-    _, payment = await confirmed_payment(running.api, gate)
     provider = running.deps.providers["sberpay"]
-    request = RefundRequest(
-        refund_id=998,
-        gateway_payment_id=await gate.gateway_id(payment),
-        amount=50000,
-        payment_amount=250000,
-        reason="repeat",
-        idempotency_key=f"refund-998-{payment['id']}",
-    )
+    request = await _refund_of_a_paid_payment(running, gate, 998)
     await provider.refund(request)
     fakes.sb.omit_amount_info = True
     with pytest.raises(GatewayError):
