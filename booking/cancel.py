@@ -16,11 +16,13 @@ from db.models import Booking
 
 def refund_quote(booking: Booking, deps: BookingDeps, *, by_admin: bool) -> int:
     """What cancelling now would return: shown to the client before they agree."""
-    refundable = booking.paid - booking.refunded
+    refundable = max(booking.paid - booking.refunded, 0)
     if by_admin or booking.status == BookingStatus.PENDING_PAYMENT:
         return refundable
     tiers = parse_tiers(booking.refund_tiers)
-    return min(refundable, refund_amount(booking.paid, tiers, booking.start_at, deps.now()))
+    # The tier's share of what the client still has with the studio: money an admin has
+    # already given back (a goodwill partial refund) is not refunded a second time.
+    return refund_amount(refundable, tiers, booking.start_at, deps.now())
 
 
 async def cancel_booking(

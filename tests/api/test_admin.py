@@ -236,3 +236,24 @@ async def test_no_token_learns_nothing_about_ids(running: Running) -> None:
             "POST", "/api/payments", json={"booking_id": booking_id, "gateway": "mock"}
         )
         assert status == 401
+
+
+async def test_cancellation_tier_applies_to_what_was_not_given_back(running: Running) -> None:
+    """An admin gave half back as a goodwill gesture; the client then cancels in the 50 %
+    tier: half of what the client still has with the studio comes back, not everything."""
+    api = running.api
+    booking = await api.booked(day=3, hour=12, hours=2, mode="full")
+    payment = await api.start_payment(booking)
+    await api.checkout(payment, "succeeded")
+    status, _ = await api.admin(
+        "POST", f"/api/payments/{payment['id']}/refund", json={"amount": "2500.00"}
+    )
+    assert status == 201
+    running.clock.advance(hours=10)  # 41 hours before the start: the 50 % tier
+    status, cancelled = await api.call(
+        "DELETE", f"/api/bookings/{booking['id']}", token=booking["access_token"]
+    )
+    assert status == 200, cancelled
+    assert cancelled["refund"]["value"] == "1250.00"
+    after = await api.booking(booking)
+    assert (after["paid"]["value"], after["refunded"]["value"]) == ("5000.00", "3750.00")
