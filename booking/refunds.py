@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -27,6 +27,15 @@ log = logging.getLogger(__name__)
 REFUNDABLE = (PaymentStatus.SUCCEEDED, PaymentStatus.PARTIALLY_REFUNDED)
 #: Money an admin recorded by hand; it is returned at the studio, not through a gateway.
 CASH = "cash"
+#: After a failed attempt a refund waits FIRST_PAUSE, doubled with each attempt up to
+#: LONGEST_PAUSE: a gateway that keeps refusing is not asked every two minutes for good.
+FIRST_PAUSE = timedelta(minutes=2)
+LONGEST_PAUSE = timedelta(hours=1)
+
+
+def retry_pause(attempts: int) -> timedelta:
+    """The wait before the next attempt, after `attempts` attempts (1, 2, ...)."""
+    return min(FIRST_PAUSE * 2 ** min(max(attempts - 1, 0), 10), LONGEST_PAUSE)
 
 
 async def create_refund(
@@ -162,6 +171,7 @@ async def _failed(
     first_failure = refund.error is None
     refund.error = error[:500]
     _touch(refund, now)
+    refund.retry_at = now + retry_pause(int((refund.raw or {}).get("attempts", 1)))
     if first_failure:
         _failure_event(session, refund, payment, booking, refund.error)
     log.warning("refund failed", extra={"refund_id": refund.id, "payment_id": payment.id})

@@ -187,6 +187,8 @@ class Refund(Base):
     error: Mapped[str | None] = mapped_column(String(500), nullable=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    #: A failed refund is not tried again before this (the pause grows with each failure).
+    retry_at: Mapped[datetime | None] = mapped_column(nullable=True)
 
 
 class Event(Base):

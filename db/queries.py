@@ -443,11 +443,16 @@ async def mark_checked(session: AsyncSession, payment_ids: Sequence[int], now: d
 
 
 async def pending_refunds(
-    session: AsyncSession, older_than: datetime, limit: int
+    session: AsyncSession, older_than: datetime, limit: int, now: datetime
 ) -> Sequence[Refund]:
+    """Refunds still pending, untouched since `older_than` and past their pause."""
     stmt = (
         select(Refund)
-        .where(Refund.status == "pending", Refund.updated_at <= older_than)
+        .where(
+            Refund.status == "pending",
+            Refund.updated_at <= older_than,
+            or_(Refund.retry_at.is_(None), Refund.retry_at <= now),
+        )
         .order_by(Refund.id)
         .limit(limit)
     )

@@ -67,9 +67,10 @@ async def retry_refunds(
     sessionmaker: async_sessionmaker[AsyncSession], deps: BookingDeps, limit: int = 50
 ) -> int:
     """Send again the refunds a gateway failed or has not finished (same idempotency key)."""
-    stale_before = deps.now() - REFUND_AGE
+    now = deps.now()
+    stale_before = now - REFUND_AGE
     async with sessionmaker() as session:
-        ids = [r.id for r in await queries.pending_refunds(session, stale_before, limit)]
+        ids = [r.id for r in await queries.pending_refunds(session, stale_before, limit, now)]
     sent = 0
     for refund_id in ids:
         async with sessionmaker() as session:

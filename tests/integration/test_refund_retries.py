@@ -95,3 +95,27 @@ async def test_refund_at_a_gateway_no_longer_set_up_waits_for_it(
     after = await api.booking(booking)
     assert after["refunded"]["value"] == "5000.00"
     assert after["payments"][0]["status"] == "refunded"
+
+
+async def test_a_refund_the_gateway_keeps_refusing_is_tried_less_and_less_often(
+    running: Running,
+) -> None:
+    api = running.api
+    gateway = running.deps.providers["mock"]
+    assert isinstance(gateway, FlakyRefunds)
+    booking = await api.booked(mode="full")
+    await api.checkout(await api.start_payment(booking), "succeeded")
+    await api.call("DELETE", f"/api/bookings/{booking['id']}", token=booking["access_token"])
+    moments = []  # minutes after the cancellation at which an attempt was made
+    for minute in range(1, 61):
+        running.clock.advance(minutes=1)
+        before = len(gateway.calls)
+        await retry_refunds(running.sessionmaker, running.deps)
+        if len(gateway.calls) > before:
+            moments.append(minute)
+    # 2, then 4, 8, 16, 32 minutes after each failed attempt (never sooner than 2).
+    assert moments == [2, 6, 14, 30]
+    gateway.failing = False
+    running.clock.advance(minutes=32)
+    await retry_refunds(running.sessionmaker, running.deps)
+    assert (await api.booking(booking))["refunded"]["value"] == "5000.00"
