@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from booking.config import BookingDeps
@@ -31,10 +31,10 @@ async def relay_events(
         ids = [event.id for event in events]
         try:
             # Referenced here so the session's identity map keeps them while the batch renders.
-            _subjects = await _load_subjects(session, events)
+            _subjects, languages = await _load_subjects(session, channels, events)
             await read_known_keys(session, ids)
             for event in events:
-                await render_event(session, deps, channels, event)
+                await render_event(session, deps, channels, event, languages)
                 event.processed_at = deps.now()
             await session.commit()
             return len(ids)
@@ -48,18 +48,24 @@ async def relay_events(
     return done
 
 
-async def _load_subjects(session: AsyncSession, events: Sequence[Event]) -> list[object]:
+async def _load_subjects(
+    session: AsyncSession, channels: Channels, events: Sequence[Event]
+) -> tuple[list[object], dict[int, str]]:
     """The batch's bookings, their halls and clients in three statements, so that
-    render_event finds them in the session instead of reading each one by one."""
+    render_event finds them in the session instead of reading each one by one; and the
+    admins' languages, read with the clients."""
     booking_ids = {event.booking_id for event in events if event.booking_id is not None}
     if not booking_ids:
-        return []
+        return [], {}
     bookings = (await session.scalars(select(Booking).where(Booking.id.in_(booking_ids)))).all()
     hall_ids = {booking.hall_id for booking in bookings}
     client_ids = {booking.client_id for booking in bookings}
+    admins = channels.admin_telegram_ids if channels.telegram else ()
     halls = (await session.scalars(select(Hall).where(Hall.id.in_(hall_ids)))).all()
-    clients = (await session.scalars(select(Client).where(Client.id.in_(client_ids)))).all()
-    return [*bookings, *halls, *clients]
+    stmt = select(Client).where(or_(Client.id.in_(client_ids), Client.telegram_id.in_(admins)))
+    clients = (await session.scalars(stmt)).all()
+    languages = {c.telegram_id: c.language for c in clients if c.telegram_id in admins}
+    return [*bookings, *halls, *clients], languages
 
 
 async def _relay_one(

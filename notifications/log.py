@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -144,10 +144,26 @@ def _keys_for(event: Event) -> tuple[str | None, str | None]:
     return client_key, admin_key
 
 
+async def admin_languages(session: AsyncSession, channels: Channels) -> dict[int, str]:
+    """Each admin's language, from the client row their use of the bot left (else none)."""
+    if not channels.telegram or not channels.admin_telegram_ids:
+        return {}
+    stmt = select(Client.telegram_id, Client.language).where(
+        Client.telegram_id.in_(channels.admin_telegram_ids)
+    )
+    return {row.telegram_id: row.language for row in await session.execute(stmt)}
+
+
 async def render_event(
-    session: AsyncSession, deps: BookingDeps, channels: Channels, event: Event
+    session: AsyncSession,
+    deps: BookingDeps,
+    channels: Channels,
+    event: Event,
+    languages: Mapping[int, str] | None = None,
 ) -> list[Notification]:
-    """Turn one event into the messages it calls for (client and admins)."""
+    """Turn one event into the messages it calls for (client and admins).
+
+    `languages`: the admins' languages (`admin_languages`), read here if not given."""
     client_key, admin_key = _keys_for(event)
     if (client_key is None and admin_key is None) or event.booking_id is None:
         return []
@@ -170,15 +186,24 @@ async def render_event(
     if client_key is not None:
         out += await _to_client(session, channels, event, booking, client, client_key, values)
     if admin_key is not None:
-        # The studio's staff read Russian; the hall's Russian name, whatever the client's.
-        body = text("ru", admin_key, **{**values, "hall": hall.name})
+        # In each admin's own language (Russian unless their Telegram says otherwise), with
+        # the hall named in it, whatever the client's language.
+        if languages is None:
+            languages = await admin_languages(session, channels)
+        hall_names = {"ru": hall.name, "en": hall.name_en or hall.name}
+
+        def admin_text(language: str | None) -> str:
+            lang = "ru" if is_russian(language) else "en"
+            return text(lang, admin_key, **{**values, "hall": hall_names[lang]})
+
+        body = admin_text("ru")
         for admin_id in channels.admin_telegram_ids if channels.telegram else ():
             item = await add_notification(
                 session,
                 dedupe_key=f"ev{event.id}:admin:tg:{admin_id}",
                 channel="telegram",
                 recipient=str(admin_id),
-                body=body,
+                body=admin_text(languages.get(admin_id)),
                 booking_id=booking.id,
                 event_id=event.id,
             )

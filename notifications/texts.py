@@ -89,6 +89,18 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
         "reminder": "A reminder: your session is in {hours} h — {hall}, {when}.\n{address}",
         "ics.summary": "Photo studio: {hall}",
         "ics.description": "Booking {code}",
+        "admin.created": "🆕 New booking {code}: {hall}, {when}, {client}. Total {total} ₽.",
+        "admin.confirmed": "💳 Booking {code} paid: {hall}, {when}, {client}. Paid {paid} ₽.",
+        "admin.balance_paid": "💳 Balance of {amount} ₽ paid for booking {code}.",
+        "admin.cancelled": "❌ Booking {code} cancelled: {hall}, {when}. Refund {refund} ₽.",
+        "admin.late_refunded": (
+            "⚠️ A payment of {amount} ₽ for booking {code} came late (the time was taken); "
+            "it is being refunded."
+        ),
+        "admin.refund_failed": (
+            "⚠️ A refund of {amount} ₽ for booking {code} failed: {error}. "
+            "It will be retried automatically."
+        ),
     },
 }
 

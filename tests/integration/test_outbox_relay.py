@@ -106,15 +106,37 @@ async def test_a_failing_event_is_retried_alone_and_the_rest_go_through(
     assert await admin_alerts(running) == [e.id for e in events]
 
 
-async def test_admins_read_russian_whatever_the_clients_language(running: Running) -> None:
+async def test_each_admin_reads_their_own_language(running: Running) -> None:
+    """Notices follow each admin's Telegram language (Russian when the bot has not met
+    them), and name the hall in it, whatever the client's language."""
+    # The English-speaking admin booked once, so the bot knows their language.
+    await make_booking(
+        running.sessionmaker, running.deps, start=msk(4, 12), telegram_id=4243, language="en"
+    )
+    channels = Channels(telegram=True, admin_telegram_ids=(4242, 4243))
+    await relay_events(running.sessionmaker, running.deps, channels)
     booking = await make_booking(
         running.sessionmaker, running.deps, start=msk(3, 12), telegram_id=777, language="en"
     )
-    await relay_events(running.sessionmaker, running.deps, ADMINS)
-    async with running.sessionmaker() as session:
-        stmt = select(Notification).where(Notification.booking_id == booking.id)
-        sent = [(n.recipient, n.text) for n in (await session.scalars(stmt)).all()]
-    [client] = [body for to, body in sent if to == "777"]
-    assert client.startswith(f"Booking {booking.code} is confirmed ✅\nWhite hall")
-    notices = [body for to, body in sent if to == "4242"]
-    assert [body.split(": ")[1].split(",")[0] for body in notices] == ["Белый зал"] * 2
+    for relay in ("batch", "alone"):
+        if relay == "alone":  # the one-by-one path reads the languages itself
+            booking = await make_booking(
+                running.sessionmaker, running.deps, start=msk(5, 12), telegram_id=778
+            )
+            async with running.sessionmaker() as session:
+                stmt = select(Event).where(Event.booking_id == booking.id)
+                for pending in (await session.scalars(stmt)).all():
+                    await render_event(session, running.deps, channels, pending)
+                    pending.processed_at = running.deps.now()
+                await session.commit()
+        else:
+            await relay_events(running.sessionmaker, running.deps, channels)
+        async with running.sessionmaker() as session:
+            stmt = select(Notification).where(Notification.booking_id == booking.id)
+            sent = [(n.recipient, n.text) for n in (await session.scalars(stmt)).all()]
+        russian = [body for to, body in sent if to == "4242"]
+        english = [body for to, body in sent if to == "4243"]
+        assert [body.split(" ")[1] for body in russian] == ["Новая", "Оплачена"], relay
+        assert [body.split(": ")[1].split(",")[0] for body in russian] == ["Белый зал"] * 2
+        assert [body.split(" ")[1] for body in english] == ["New", "Booking"], relay
+        assert [body.split(": ")[1].split(",")[0] for body in english] == ["White hall"] * 2
