@@ -124,16 +124,16 @@ async def test_each_admin_reads_their_own_language(running: Running) -> None:
                 running.sessionmaker, running.deps, start=msk(5, 12), telegram_id=778
             )
             async with running.sessionmaker() as session:
-                stmt = select(Event).where(Event.booking_id == booking.id)
-                for pending in (await session.scalars(stmt)).all():
+                of_booking = select(Event).where(Event.booking_id == booking.id)
+                for pending in (await session.scalars(of_booking)).all():
                     await render_event(session, running.deps, channels, pending)
                     pending.processed_at = running.deps.now()
                 await session.commit()
         else:
             await relay_events(running.sessionmaker, running.deps, channels)
         async with running.sessionmaker() as session:
-            stmt = select(Notification).where(Notification.booking_id == booking.id)
-            sent = [(n.recipient, n.text) for n in (await session.scalars(stmt)).all()]
+            queued = select(Notification).where(Notification.booking_id == booking.id)
+            sent = [(n.recipient, n.text) for n in (await session.scalars(queued)).all()]
         russian = [body for to, body in sent if to == "4242"]
         english = [body for to, body in sent if to == "4243"]
         assert [body.split(" ")[1] for body in russian] == ["Новая", "Оплачена"], relay
