@@ -131,6 +131,21 @@ class Api:
         assert status == 200, body
         return dict(body)
 
+    async def cancel(self, booking: dict[str, Any]) -> dict[str, Any]:
+        """The owner cancels; returns the cancelled booking with its `refund`."""
+        status, body = await self.call(
+            "DELETE", f"/api/bookings/{booking['id']}", token=booking["access_token"]
+        )
+        assert status == 200, body
+        return dict(body)
+
+    async def paid_twice(self, booking: dict[str, Any]) -> None:
+        """Paid through two gateways at once (both opened before either was paid)."""
+        one = await self.start_payment(booking, "yookassa")
+        two = await self.start_payment(booking, "tinkoff")
+        await self.checkout(one, "succeeded")
+        await self.checkout(two, "succeeded")
+
 
 async def table_counts(sessionmaker: Any) -> dict[str, int]:
     """Row counts of the tables a request could change: 'changes nothing' checks use it."""

@@ -153,15 +153,23 @@ async def test_late_payment_with_free_slot_confirms(running: Running) -> None:
     assert confirmed and confirmed[0]["payload"]["late"] is True
 
 
+async def _expired_then_held_again(
+    running: Running,
+) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+    """A hold with an unpaid payment, expired and swept; then the same slot held by another:
+    (the first booking, its payment, the second booking)."""
+    first = await running.api.booked()
+    payment = await running.api.start_payment(first)
+    running.clock.advance(minutes=20)
+    await running.jobs.expire()
+    return first, payment, await running.api.booked()
+
+
 async def test_late_payment_confirms_over_a_lapsed_hold_not_yet_swept(running: Running) -> None:
     """The slot was held again by someone who did not pay either; that hold has lapsed but the
     sweep has not run: the slot is free, so the late payment confirms its booking."""
     api = running.api
-    first = await api.booked()
-    payment = await api.start_payment(first)
-    running.clock.advance(minutes=20)
-    await running.jobs.expire()
-    second = await api.booked()
+    first, payment, second = await _expired_then_held_again(running)
     running.clock.advance(minutes=16)  # the second hold lapses; no sweep yet
     await api.checkout(payment, "succeeded")
     after = await api.booking(first)
@@ -196,11 +204,7 @@ async def test_late_payment_losing_the_race_at_the_database_is_refunded(
     no-overlap guard refuses the confirmation, and the payment is refunded as if the check
     had seen it (not a 500 that leaves the payment pending)."""
     api = running.api
-    first = await api.booked()
-    payment = await api.start_payment(first)
-    running.clock.advance(minutes=20)
-    await running.jobs.expire()
-    second = await api.booked()
+    first, payment, second = await _expired_then_held_again(running)
 
     async def sees_nothing(_session: object, _booking: object) -> None:
         return None  # the check ran before the other booking was committed
@@ -219,10 +223,7 @@ async def test_second_payment_of_a_paid_booking_is_refunded(running: Running) ->
     """Paid twice through two gateways: the booking keeps one, the other goes back."""
     api = running.api
     booking = await api.booked(mode="full")
-    one = await api.start_payment(booking, "yookassa")
-    two = await api.start_payment(booking, "tinkoff")
-    await api.checkout(one, "succeeded")
-    await api.checkout(two, "succeeded")
+    await api.paid_twice(booking)
     after = await api.booking(booking)
     assert after["status"] == "confirmed"
     assert after["paid"]["value"] == "5000.00"
@@ -230,11 +231,7 @@ async def test_second_payment_of_a_paid_booking_is_refunded(running: Running) ->
     statuses = sorted(p["status"] for p in after["payments"])
     assert statuses == ["refunded", "succeeded"]
     # Cancelled in the full-refund tier: the kept payment comes back too, whole.
-    status, cancelled = await api.call(
-        "DELETE", f"/api/bookings/{booking['id']}", token=booking["access_token"]
-    )
-    assert status == 200, cancelled
-    assert cancelled["refund"]["value"] == "5000.00"
+    assert (await api.cancel(booking))["refund"]["value"] == "5000.00"
     after = await api.booking(booking)
     assert (after["paid"]["value"], after["refunded"]["value"]) == ("5000.00", "5000.00")
     assert [p["status"] for p in after["payments"]] == ["refunded", "refunded"]
