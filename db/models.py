@@ -36,6 +36,11 @@ NAMING = {
 }
 
 
+#: The largest row id: ids are `Integer` columns, 32-bit on PostgreSQL. A larger number
+#: names no row, and the database refuses to compare with it.
+MAX_ROW_ID = 2**31 - 1
+
+
 def utcnow() -> datetime:
     """Column default evaluated per row, never at import."""
     return datetime.now(UTC)

@@ -13,16 +13,15 @@ from zoneinfo import ZoneInfo
 
 from aiogram.filters import CommandObject
 
+from booking.domain.calendar import SUPPORTED_YEARS
+from db.models import MAX_ROW_ID
+
 DAY_WORDS = {"сегодня": 0, "today": 0, "завтра": 1, "tomorrow": 1, "вчера": -1, "yesterday": -1}
 _DOTTED = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})$")
 _TIME = re.compile(r"^(\d{1,2}):(\d{2})$")
 _MONEY = re.compile(r"^(\d{1,9})(?:[.,](\d{1,2}))?$")
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
-#: The years an admin command may name: far enough for any plan, near enough that a period
-#: and the days around it stay within what dates and the database can hold.
-YEARS = range(2000, 2200)
 _ID = re.compile(r"^[0-9]{1,10}$")
-MAX_ID = 2**31 - 1  # row ids are 32-bit integers on PostgreSQL
 
 
 class BadArguments(Exception):
@@ -44,7 +43,7 @@ def rest_of(command: CommandObject, skip: int) -> str:
 
 def parse_id(token: str) -> int | None:
     """A row id: ASCII digits that fit the database's integer columns."""
-    return int(token) if _ID.match(token) and int(token) <= MAX_ID else None
+    return int(token) if _ID.match(token) and int(token) <= MAX_ROW_ID else None
 
 
 def parse_date(token: str, today: date) -> date | None:
@@ -61,7 +60,7 @@ def parse_date(token: str, today: date) -> date | None:
             return None
     except ValueError:
         return None
-    return parsed if parsed.year in YEARS else None
+    return parsed if parsed.year in SUPPORTED_YEARS else None
 
 
 def parse_time(token: str) -> int | None:
@@ -133,7 +132,7 @@ def parse_stats_range(tokens: list[str], today: date) -> tuple[date, date]:
         )
     except ValueError:
         raise BadArguments from None
-    if first.year not in YEARS:
+    if first.year not in SUPPORTED_YEARS:
         raise BadArguments
     following = (first.replace(day=28) + timedelta(days=4)).replace(day=1)
     return first, following - timedelta(days=1)

@@ -9,16 +9,13 @@ import orjson
 from aiohttp import web
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictInt
 
+from booking.domain.calendar import SUPPORTED_YEARS
+from db.models import MAX_ROW_ID
 from webhooks.errors import ApiError
 
 Model = TypeVar("Model", bound=BaseModel)
 
-#: The largest row id the databases hold (32-bit integer columns on PostgreSQL); a larger
-#: number names no row.
-MAX_ID = 2**31 - 1
-RowId = Annotated[StrictInt, Field(ge=1, le=MAX_ID)]
-#: The years a date in a query may name; the days around them stay within what dates hold.
-YEARS = range(2000, 2200)
+RowId = Annotated[StrictInt, Field(ge=1, le=MAX_ROW_ID)]
 
 
 class _In(BaseModel):
@@ -98,7 +95,7 @@ def query_int(
         ) from None
     if number < minimum:
         raise ApiError(400, "invalid_input", f"Query parameter {name} must be at least {minimum}.")
-    if number > MAX_ID:
+    if number > MAX_ROW_ID:
         raise ApiError(400, "invalid_input", f"Query parameter {name} is too large.")
     return number
 
@@ -131,8 +128,12 @@ def query_date(request: web.Request, name: str, *, required: bool = True) -> dat
         day = date.fromisoformat(value)
     except ValueError:
         raise ApiError(400, "invalid_input", f"{name} must be a date like 2026-12-01.") from None
-    if day.year not in YEARS:
-        raise ApiError(400, "invalid_input", f"{name} must be between {YEARS[0]} and {YEARS[-1]}.")
+    if day.year not in SUPPORTED_YEARS:
+        raise ApiError(
+            400,
+            "invalid_input",
+            f"{name} must be between {SUPPORTED_YEARS[0]} and {SUPPORTED_YEARS[-1]}.",
+        )
     return day
 
 
@@ -142,6 +143,6 @@ def path_int(request: web.Request, name: str) -> int:
         number = int(request.match_info[name])
     except ValueError:
         number = None
-    if number is None or number > MAX_ID:
+    if number is None or number > MAX_ROW_ID:
         raise ApiError(404, "not_found", f"No such {name}.")
     return number

@@ -444,14 +444,18 @@ def _describe_minutes(minutes: int) -> str:
     return _count(minutes // 60, "hour") if minutes % 60 == 0 else _count(minutes, "minute")
 
 
-def _check_shape(
-    start: datetime, end: datetime, hall: HallCalendar, window: BookingWindow
-) -> None:
-    """Rules about the booking alone: zone-aware, ordered, on the grid, a proper length."""
+def _check_aware_and_ordered(start: datetime, end: datetime) -> None:
     if start.utcoffset() is None or end.utcoffset() is None:
         raise BookingRuleError("naive_datetime", "Start and end must include a time zone.")
     if end <= start:
         raise BookingRuleError("end_before_start", "The end must be after the start.")
+
+
+def _check_shape(
+    start: datetime, end: datetime, hall: HallCalendar, window: BookingWindow
+) -> None:
+    """Rules about the booking alone: zone-aware, ordered, on the grid, a proper length."""
+    _check_aware_and_ordered(start, end)
     step = window.step_minutes
     if not is_on_grid(start, window.tz, step):
         raise BookingRuleError(
@@ -493,15 +497,15 @@ def _check_hours(start: datetime, end: datetime, hall: HallCalendar, tz: ZoneInf
 
 #: No booking is longer: it fits one day's opening hours (25 hours on a day clocks go back).
 LONGEST_BOOKING = timedelta(hours=25)
+#: The years a date from outside may name: far enough for any plan, near enough that a
+#: period and the days around it stay within what dates and the database hold.
+SUPPORTED_YEARS = range(2000, 2200)
 
 
 def check_bounds(start: datetime, end: datetime, window: BookingWindow, now: datetime) -> None:
     """The rules that need no schedule, checked before one is read: a request for years
     ahead or a month-long booking is refused at once instead of loading its whole span."""
-    if start.utcoffset() is None or end.utcoffset() is None:
-        raise BookingRuleError("naive_datetime", "Start and end must include a time zone.")
-    if end <= start:
-        raise BookingRuleError("end_before_start", "The end must be after the start.")
+    _check_aware_and_ordered(start, end)
     _check_timing(start, window, now)
     if end - start > LONGEST_BOOKING:
         raise BookingRuleError(
