@@ -102,22 +102,28 @@ async def start_payment(
     if payment is not None and payment.confirmation_url:
         await session.commit()
         return payment
-    if (
-        payment is not None
-        and payment.asked_at is not None
-        and payment.asked_at > now - ASKING_FOR
-    ):
+    if payment is not None and _being_asked(payment, now):
         await session.commit()  # the booking's lock, for the request that is asking
-        if may_wait and await _wait_for_link(session, payment):
+        if not may_wait:
+            raise _still_being_created()
+        if await _wait_for_link(session, payment):
             return payment
-        if may_wait:  # that request failed: this one asks, from the start (and the lock)
-            return await start_payment(session, deps, booking_id, gateway, may_wait=False)
-        raise GatewayUnavailable(
-            "gateway_unavailable", "The payment is still being created; please try again."
-        )
+        # That request failed: this one asks, from the start (and the lock).
+        return await start_payment(session, deps, booking_id, gateway, may_wait=False)
     if payment is None:
         payment = await _new_payment(session, booking, gateway, kind, amount, now)
     return await ask_gateway(session, deps, provider, booking, payment)
+
+
+def _being_asked(payment: Payment, now: datetime) -> bool:
+    """Another request is asking the gateway to create this payment (its mark is fresh)."""
+    return payment.asked_at is not None and payment.asked_at > now - ASKING_FOR
+
+
+def _still_being_created() -> GatewayUnavailable:
+    return GatewayUnavailable(
+        "gateway_unavailable", "The payment is still being created; please try again."
+    )
 
 
 async def _wait_for_link(session: AsyncSession, payment: Payment) -> bool:
@@ -133,9 +139,7 @@ async def _wait_for_link(session: AsyncSession, payment: Payment) -> bool:
             return True
         if payment.asked_at is None:
             return False
-    raise GatewayUnavailable(
-        "gateway_unavailable", "The payment is still being created; please try again."
-    )
+    raise _still_being_created()
 
 
 async def payment_for_hold(
@@ -226,8 +230,7 @@ async def ask_gateway(
             "payment linked by another request",
             extra={"payment_id": payment.id, "gateway": payment.gateway},
         )
-    await session.commit()
-    await session.refresh(payment)
+    await session.refresh(payment)  # what is stored, this answer or the other request's
     await session.commit()
     return payment
 

@@ -109,18 +109,10 @@ class ReportQueue:
                 "gateway reports failed together; applying them one by one",
                 extra={"reports": len(batch)},
             )
-            for report, waiter in batch:
-                await self._run_alone(report, waiter)
+            for item in batch:
+                await self._run([item])
             return
         self._answer_all(batch, applied)
-
-    async def _run_alone(self, report: Report, waiter: _Waiter) -> None:
-        try:
-            applied = await self._apply([report])
-        except Exception as exc:
-            _answer(waiter, exc)
-        else:
-            self._answer_all([(report, waiter)], applied)
 
     async def _apply(self, reports: list[Report]) -> Applied:
         async with self._sessionmaker() as session:

@@ -119,7 +119,7 @@ async def apply_payment_states(
     for index, report in enumerate(reports):
         try:
             payment, booking = await _find_payment(
-                session, deps.now(), report.gateway, report.state, found
+                session, report.gateway, report.state, found, deps.now()
             )
             _check_amount(payment, report.state)
         except DomainError as exc:
@@ -253,10 +253,10 @@ async def _sibling(
 
 async def _find_payment(
     session: AsyncSession,
-    deps_now: datetime,
     gateway: str,
     state: PaymentState,
     found: dict[tuple[str, str], tuple[Payment, Booking]],
+    now: datetime,
 ) -> tuple[Payment, Booking | None]:
     """The reported payment, by the gateway's id (with its booking, read for the whole
     batch), or else by our order number or payment id for a payment whose create timed out;
@@ -272,7 +272,7 @@ async def _find_payment(
                 payment = candidate
             elif state.status == PaymentStatus.SUCCEEDED:
                 _check_amount(candidate, state)
-                payment = await _sibling(session, deps_now, candidate, state)
+                payment = await _sibling(session, now, candidate, state)
     if payment is None and state.our_payment_id is not None:
         candidate = await session.get(Payment, state.our_payment_id)
         if (

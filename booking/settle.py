@@ -104,11 +104,13 @@ async def _slot_free_again(session: AsyncSession, booking: Booking, now: datetim
     spans = await queries.closure_spans(session, booking.hall_id, booking.start_at, booking.end_at)
     if spans:
         return False
-    for lapsed in await queries.overdue_holds_in(
+    lapsed = await queries.overdue_holds_in(
         session, booking.hall_id, booking.start_at, booking.blocked_until, now
-    ):
-        expire_one(session, lapsed)
-    await session.flush()  # so that the clash check below reads them expired
+    )
+    for hold in lapsed:
+        expire_one(session, hold)
+    if lapsed:
+        await session.flush()  # so that the clash check below reads them expired
     if await queries.live_clash(session, booking) is not None:
         return False
     # Written first, so that a refused attempt undoes the booking's status alone (the
