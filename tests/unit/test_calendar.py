@@ -28,6 +28,7 @@ from booking.domain import (
     opening_interval,
     validate_booking,
 )
+from booking.domain.calendar import check_bounds
 
 MSK = ZoneInfo("Europe/Moscow")
 NY = ZoneInfo("America/New_York")
@@ -818,3 +819,21 @@ def test_a_range_matches_its_days(scenario: Scenario) -> None:
     days = availability(first, last, *scenario.args())
     assert [d.day for d in days] == [first + timedelta(days=i) for i in range(5)]
     assert days == [day_availability(d.day, *scenario.args()) for d in days]
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "code"),
+    [
+        (at(SATURDAY, "12:00"), datetime(9999, 12, 29, 12, tzinfo=MSK), "outside_hours"),
+        (datetime(1, 1, 1, 12, tzinfo=UTC), at(SATURDAY, "12:00"), "in_past"),
+        (at(date(2027, 6, 1), "12:00"), at(date(2027, 6, 1), "14:00"), "beyond_horizon"),
+        (at(SATURDAY, "14:00"), at(SATURDAY, "12:00"), "end_before_start"),
+    ],
+)
+def test_bounds_are_decided_without_a_schedule(start: datetime, end: datetime, code: str) -> None:
+    """What check_bounds refuses needs no hall or calendar: a request spanning years is
+    refused before anything is read for it."""
+    with pytest.raises(BookingRuleError) as refused:
+        check_bounds(start, end, WINDOW, NOW)
+    assert refused.value.code == code
+    check_bounds(at(SATURDAY, "12:00"), at(SATURDAY, "14:00"), WINDOW, NOW)  # a fine one passes
