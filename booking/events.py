@@ -6,7 +6,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from enum import StrEnum
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -49,27 +49,58 @@ def record_event(
 
     Inside `batched_events` the row waits for the block's one INSERT instead.
     """
-    row = _event_row(event_type, booking, payment, refund, payload)
+    row = event_row(event_type, booking, payment, refund, payload)
     batch: list[dict[str, Any]] | None = session.info.get(_BATCH)
     if batch is not None:
         batch.append(row)
     else:
         session.add(Event(**row))
+    log_event(row, refund.id if refund is not None else None)
+
+
+def log_event(row: dict[str, Any], refund_id: int | None = None) -> None:
+    """The log line of an event row being written."""
     log.info(
-        str(event_type),
+        row["type"],
         extra={
             "booking_id": row["booking_id"],
             "payment_id": row["payment_id"],
-            "refund_id": refund.id if refund is not None else None,
+            "refund_id": refund_id,
             "status": row["payload"].get("status"),
         },
     )
 
 
-def _event_row(
+class EventBooking(Protocol):
+    """What an event reads of its booking: an ORM row or a plain one."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def code(self) -> str: ...
+    @property
+    def status(self) -> str: ...
+
+
+class EventPayment(Protocol):
+    """What an event reads of its payment: an ORM row or a plain one."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def booking_id(self) -> int: ...
+    @property
+    def gateway(self) -> str: ...
+    @property
+    def amount(self) -> int: ...
+    @property
+    def kind(self) -> str: ...
+
+
+def event_row(
     event_type: EventType,
-    booking: Booking | None,
-    payment: Payment | None,
+    booking: EventBooking | None,
+    payment: EventPayment | None,
     refund: Refund | None,
     payload: dict[str, Any],
 ) -> dict[str, Any]:

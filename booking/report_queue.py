@@ -22,7 +22,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from booking.config import BookingDeps
 from booking.refunds import execute_refunds
-from booking.reports import Applied, Report, Result, apply_payment_states
+from booking.report_rules import Applied, Report, Result
+from booking.reports import apply_payment_states
 from payments.base import PaymentState
 
 log = logging.getLogger(__name__)

@@ -1,7 +1,8 @@
 """Verified gateway reports applied to payments and bookings: once, and several at a time.
 
 Gateways deliver each report several times and sometimes out of order. A report is applied
-only if it moves the payment forward (`_MOVES`), so a repeat or a stale report changes nothing.
+only if it moves the payment forward (`booking.report_rules.MOVES`), so a repeat or a stale
+report changes nothing.
 
 Reports that arrive together are applied in one transaction (`apply_payment_states`): one
 read of their payments, one write per table and one commit for all of them, which is most of
@@ -14,73 +15,32 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from booking.config import BookingDeps
-from booking.errors import DomainError, NotFound, PaymentMismatch
+from booking.errors import DomainError, NotFound
 from booking.events import EventType, batched_events, record_event
+from booking.plain_reports import apply_plain_reports
 from booking.refunds import execute_refunds
+from booking.report_rules import (
+    SIBLING_MARK,
+    Applied,
+    Report,
+    Result,
+    changes,
+    check_amount,
+    check_order,
+    ignored,
+)
 from booking.settle import is_balance, settle_payment
 from db import queries
 from db.models import Booking, Payment, Refund
 from payments.base import PaymentState, PaymentStatus
 
 log = logging.getLogger(__name__)
-
-# The statuses each reported status may follow; anything else is a repeat or stale.
-_MOVES: dict[PaymentStatus, frozenset[PaymentStatus]] = {
-    PaymentStatus.SUCCEEDED: frozenset(
-        {PaymentStatus.PENDING, PaymentStatus.AUTHORIZED, PaymentStatus.CANCELED}
-    ),
-    PaymentStatus.CANCELED: frozenset({PaymentStatus.PENDING, PaymentStatus.AUTHORIZED}),
-    PaymentStatus.AUTHORIZED: frozenset({PaymentStatus.PENDING}),
-    PaymentStatus.REFUNDED: frozenset({PaymentStatus.SUCCEEDED, PaymentStatus.PARTIALLY_REFUNDED}),
-    PaymentStatus.PARTIALLY_REFUNDED: frozenset(
-        {PaymentStatus.SUCCEEDED, PaymentStatus.PARTIALLY_REFUNDED}
-    ),
-}
-
-
-@dataclass(frozen=True, slots=True)
-class Report:
-    """What one gateway said about one payment, already verified."""
-
-    gateway: str
-    state: PaymentState
-
-
-#: Joins a payment's key to the digest of a sibling's gateway id (see `_sibling`).
-SIBLING_MARK = "~"
-
-
-def order_key_of(payment: Payment) -> str:
-    """The order number the gateway knows the payment by (a sibling shares its original's)."""
-    return payment.idempotency_key.partition(SIBLING_MARK)[0]
-
-
-#: "applied", "duplicate" or "stale" for a report that was judged; the error for one refused.
-Result = str | DomainError
-
-
-@dataclass(slots=True)
-class Applied:
-    results: list[Result]
-    #: The refunds a report reserved (a payment that came too late), by the report's index;
-    #: the caller sends them to the gateway after the commit.
-    refunds: dict[int, list[int]]
-
-    @property
-    def refund_ids(self) -> list[int]:
-        return [refund_id for ids in self.refunds.values() for refund_id in ids]
-
-
-def _changes(payment: Payment, new: PaymentStatus) -> bool:
-    old = PaymentStatus(payment.status)
-    return old != new and old in _MOVES.get(new, frozenset())
 
 
 async def apply_payment_state(
@@ -102,7 +62,18 @@ async def apply_payment_state(
 async def apply_payment_states(
     session: AsyncSession, deps: BookingDeps, reports: Sequence[Report]
 ) -> Applied:
-    """Apply verified reports in one transaction, in their order, and commit.
+    """Apply verified reports in one transaction, in their order, and commit: the commonest
+    ones without the ORM (`booking.plain_reports`), any other batch by `apply_any_reports`."""
+    applied = await apply_plain_reports(session, deps, reports)
+    if applied is None:
+        applied = await apply_any_reports(session, deps, reports)
+    return applied
+
+
+async def apply_any_reports(
+    session: AsyncSession, deps: BookingDeps, reports: Sequence[Report]
+) -> Applied:
+    """Apply verified reports of any kind in one transaction, in their order, and commit.
 
     A report that does not match its payment (unknown, another order, another amount) gets
     its error and changes nothing; the others go on. Any failure while applying raises and
@@ -121,7 +92,7 @@ async def apply_payment_states(
             payment, booking = await _find_payment(
                 session, report.gateway, report.state, found, deps.now()
             )
-            _check_amount(payment, report.state)
+            check_amount(payment, report.state)
         except DomainError as exc:
             results[index] = exc
             continue
@@ -133,12 +104,12 @@ async def apply_payment_states(
             assert booking is not None
         matched.append((index, report.state, payment, booking))
     if queries.is_postgres(session):
-        await _lock(session, [(p, s.status) for _, s, p, _ in matched if _changes(p, s.status)])
+        await _lock(session, [(p, s.status) for _, s, p, _ in matched if changes(p, s.status)])
     refunds: dict[int, list[int]] = {}
     async with batched_events(session):
         for index, state, payment, booking in matched:
-            if not _changes(payment, state.status):
-                results[index] = _ignored(payment, state)
+            if not changes(payment, state.status):
+                results[index] = ignored(payment, state)
                 continue
             reserved = await _apply(session, deps, payment, booking, state)
             if reserved:
@@ -148,26 +119,6 @@ async def apply_payment_states(
     judged = [result for result in results if result is not None]
     assert len(judged) == len(reports)  # every report matched or refused
     return Applied(judged, refunds)
-
-
-def _ignored(payment: Payment, state: PaymentState) -> str:
-    outcome = "duplicate" if payment.status == state.status else "stale"
-    log.info(
-        "payment report ignored",
-        extra={"payment_id": payment.id, "outcome": outcome, "reported": str(state.status)},
-    )
-    return outcome
-
-
-def _check_amount(payment: Payment, state: PaymentState) -> None:
-    if state.amount is not None and (
-        state.amount != payment.amount or state.currency.upper() != payment.currency
-    ):
-        raise PaymentMismatch(
-            "amount_mismatch",
-            f"Gateway reports {state.amount} {state.currency}, "
-            f"payment {payment.id} asked {payment.amount} {payment.currency}.",
-        )
 
 
 async def _lock(session: AsyncSession, changing: list[tuple[Payment, PaymentStatus]]) -> None:
@@ -271,7 +222,7 @@ async def _find_payment(
             if candidate.gateway_payment_id in (None, state.gateway_payment_id):
                 payment = candidate
             elif state.status == PaymentStatus.SUCCEEDED:
-                _check_amount(candidate, state)
+                check_amount(candidate, state)
                 payment = await _sibling(session, now, candidate, state)
     if payment is None and state.our_payment_id is not None:
         candidate = await session.get(Payment, state.our_payment_id)
@@ -283,8 +234,5 @@ async def _find_payment(
             payment = candidate
     if payment is None:
         raise NotFound("unknown_payment", "No such payment.")
-    if state.order_key is not None and state.order_key != order_key_of(payment):
-        raise PaymentMismatch(
-            "order_mismatch", f"Gateway reports another order for payment {payment.id}."
-        )
+    check_order(payment, state)
     return payment, booking

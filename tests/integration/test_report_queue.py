@@ -5,19 +5,21 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Sequence
 from dataclasses import replace
 
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from booking import reports
+from booking import report_queue
 from booking.config import BookingDeps
 from booking.errors import NotFound, PaymentMismatch
 from booking.paying import start_payment
 from booking.report_queue import ReportQueue
+from booking.report_rules import Applied, Report
 from db import queries
-from db.models import Booking, Event, Payment, Refund
+from db.models import Booking, Event, Payment
 from payments.base import PaymentState, PaymentStatus
 from tests.bot.booking_helpers import make_booking, msk, success_report
 
@@ -92,16 +94,16 @@ async def test_a_failing_report_is_retried_alone_and_the_others_still_apply(
 ) -> None:
     states = await pending_payments(sessionmaker, deps, 3)
     broken = states[1]
-    settle = reports.settle_payment
+    apply = report_queue.apply_payment_states
 
-    async def settle_unless_broken(
-        session: AsyncSession, deps: BookingDeps, booking: Booking, payment: Payment
-    ) -> list[Refund]:
-        if payment.id == broken.our_payment_id:
-            raise RuntimeError("settling failed")
-        return await settle(session, deps, booking, payment)
+    async def apply_unless_broken(
+        session: AsyncSession, deps: BookingDeps, batch: Sequence[Report]
+    ) -> Applied:
+        if any(report.state is broken for report in batch):
+            raise RuntimeError("applying failed")
+        return await apply(session, deps, batch)
 
-    monkeypatch.setattr(reports, "settle_payment", settle_unless_broken)
+    monkeypatch.setattr(report_queue, "apply_payment_states", apply_unless_broken)
     queue = ReportQueue(sessionmaker, deps)
     results = await asyncio.gather(
         *(queue.apply("mock", s) for s in states), return_exceptions=True

@@ -1,0 +1,297 @@
+"""The commonest gateway reports, applied with plain statements instead of the ORM.
+
+Nearly every webhook says one of three things: a payment of a held booking succeeded (the
+booking is confirmed), a pending payment was declined, or something already applied (a
+repeat, or a stale report out of order). Under load the ORM's loading, change tracking and
+flush cost more than everything else a webhook does together (docs/BENCHMARKS.md,
+"Webhooks"), so this lane reads the rows it needs with one select, judges each report with
+the rules `booking.reports` judges by (`booking.report_rules`), and writes one UPDATE per
+table and one INSERT of events.
+
+It takes a batch only when every report in it is one of those three cases. Anything else (a
+payment found only by our order number, another amount or order, a booking no longer held,
+a second payment of a booking, a refund) leaves the whole batch to `booking.reports`, which
+decides every case; nothing has been written or logged by then. Both write the same rows,
+events and log lines: tests/integration/test_plain_reports.py applies the same batches through
+each and compares the databases.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Table, and_, bindparam, insert, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+
+from booking import calendar_cache
+from booking.config import BookingDeps
+from booking.domain.states import BookingStatus
+from booking.errors import DomainError
+from booking.events import EventType, event_row, log_event
+from booking.report_rules import (
+    Applied,
+    Report,
+    Result,
+    changes,
+    check_amount,
+    check_order,
+    ignored_outcome,
+    log_ignored,
+)
+from db import queries
+from db.models import Booking, Event, Payment, utcnow
+from payments.base import PaymentState, PaymentStatus
+
+_PAYMENTS: Table = Payment.__table__  # type: ignore[assignment]
+_BOOKINGS: Table = Booking.__table__  # type: ignore[assignment]
+_EVENTS: Table = Event.__table__  # type: ignore[assignment]
+
+
+@dataclass(slots=True)
+class _Payment:
+    id: int
+    booking_id: int
+    gateway: str
+    idempotency_key: str
+    kind: str
+    amount: int
+    currency: str
+    status: str
+
+
+@dataclass(slots=True)
+class _Booking:
+    id: int
+    code: str
+    hall_id: int
+    start_at: datetime
+    blocked_until: datetime
+    status: str
+    paid: int
+
+
+_Found = dict[tuple[str, str], tuple[_Payment, _Booking]]
+
+
+@dataclass
+class _Plan:
+    """What the batch does, decided before anything is written or logged."""
+
+    now: datetime
+    #: Per report: its outcome, and what its log lines need (the ignored payment and its
+    #: report, or the events it recorded).
+    outcomes: list[tuple[str, tuple[_Payment, PaymentState] | list[dict[str, Any]]]] = field(
+        default_factory=list
+    )
+    paid: list[tuple[_Payment, PaymentState]] = field(default_factory=list)
+    declined: list[tuple[_Payment, PaymentState]] = field(default_factory=list)
+    confirmed: list[_Booking] = field(default_factory=list)
+    events: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def payment_ids(self) -> set[int]:
+        return {payment.id for payment, _ in (*self.paid, *self.declined)}
+
+
+async def apply_plain_reports(
+    session: AsyncSession, deps: BookingDeps, reports: Sequence[Report]
+) -> Applied | None:
+    """Apply the batch and commit if every report in it is a plain one; None (nothing
+    written, nothing logged) if not."""
+    connection = await session.connection()
+    plan = _judge(reports, await _read(connection, reports), deps.now())
+    if plan is None:
+        return None
+    if queries.is_postgres(session) and plan.payment_ids:
+        # Another process may have applied the same reports: lock the rows about to change
+        # (bookings first, as every use case takes them) and judge again on fresh values.
+        changing = plan.payment_ids
+        await _lock(connection, _BOOKINGS, {booking.id for booking in plan.confirmed})
+        await _lock(connection, _PAYMENTS, changing)
+        plan = _judge(reports, await _read(connection, reports), deps.now())
+        if plan is None or not plan.payment_ids <= changing:
+            await session.rollback()
+            return None
+    results = _log(plan)
+    await _write(connection, plan)
+    days = _days(plan.confirmed)
+    calendar_cache.days_changed(days)  # as the ORM's flush would: no answer cached meanwhile
+    await session.commit()
+    calendar_cache.days_changed(days)
+    return Applied(results, {})
+
+
+def _judge(reports: Sequence[Report], found: _Found, now: datetime) -> _Plan | None:
+    """Each report in order, on the rows as the reports before it left them."""
+    plan = _Plan(now)
+    for report in reports:
+        state = report.state
+        pair = found.get((report.gateway, state.gateway_payment_id))
+        if pair is None:
+            return None
+        payment, booking = pair
+        try:
+            check_amount(payment, state)
+            check_order(payment, state)
+        except DomainError:
+            return None
+        if not changes(payment, state.status):
+            plan.outcomes.append((ignored_outcome(payment, state), (payment, state)))
+        elif state.status == PaymentStatus.SUCCEEDED and (
+            booking.status == BookingStatus.PENDING_PAYMENT
+        ):
+            _confirm(plan, payment, booking, state)
+        elif state.status == PaymentStatus.CANCELED:
+            payment.status = PaymentStatus.CANCELED
+            plan.declined.append((payment, state))
+            _record(plan, [event_row(EventType.PAYMENT_CANCELED, None, payment, None, {})])
+        else:
+            return None
+    return plan
+
+
+def _confirm(plan: _Plan, payment: _Payment, booking: _Booking, state: PaymentState) -> None:
+    """A held booking's payment succeeded: the booking is confirmed and the money counts."""
+    payment.status = PaymentStatus.SUCCEEDED
+    # A held booking has nothing paid towards it that this payment could top up.
+    succeeded = event_row(EventType.PAYMENT_SUCCEEDED, booking, payment, None, {"balance": False})
+    booking.status = BookingStatus.CONFIRMED
+    booking.paid += payment.amount
+    confirmed = event_row(EventType.BOOKING_CONFIRMED, booking, payment, None, {"late": False})
+    plan.paid.append((payment, state))
+    plan.confirmed.append(booking)
+    _record(plan, [succeeded, confirmed])
+
+
+def _record(plan: _Plan, events: list[dict[str, Any]]) -> None:
+    plan.events.extend(events)
+    plan.outcomes.append(("applied", events))
+
+
+def _log(plan: _Plan) -> list[Result]:
+    """The log lines the ORM lane writes for the same reports; the reports' outcomes."""
+    results: list[Result] = []
+    for outcome, logged in plan.outcomes:
+        if isinstance(logged, tuple):
+            log_ignored(logged[0].id, outcome, logged[1])
+        else:
+            for row in logged:
+                log_event(row)
+        results.append(outcome)
+    return results
+
+
+async def _read(connection: AsyncConnection, reports: Sequence[Report]) -> _Found:
+    """The reported payments and their bookings, by (gateway, the gateway's payment id)."""
+    by_gateway: dict[str, set[str]] = {}
+    for report in reports:
+        by_gateway.setdefault(report.gateway, set()).add(report.state.gateway_payment_id)
+    p, b = _PAYMENTS.c, _BOOKINGS.c
+    stmt = (
+        select(
+            p.id,
+            p.booking_id,
+            p.gateway,
+            p.idempotency_key,
+            p.kind,
+            p.amount,
+            p.currency,
+            p.status,
+            p.gateway_payment_id,
+            b.code,
+            b.hall_id,
+            b.start_at,
+            b.blocked_until,
+            b.status,
+            b.paid,
+        )
+        .join_from(_PAYMENTS, _BOOKINGS, b.id == p.booking_id)
+        .where(
+            or_(
+                *(
+                    and_(p.gateway == gateway, p.gateway_payment_id.in_(sorted(ids)))
+                    for gateway, ids in by_gateway.items()
+                )
+            )
+        )
+    )
+    found: _Found = {}
+    bookings: dict[int, _Booking] = {}
+    for row in await connection.execute(stmt):
+        booking = bookings.get(row[1])
+        if booking is None:
+            booking = bookings[row[1]] = _Booking(
+                row[1], row[9], row[10], row[11], row[12], row[13], row[14]
+            )
+        payment = _Payment(row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7])
+        found[(payment.gateway, row[8])] = (payment, booking)
+    return found
+
+
+async def _lock(connection: AsyncConnection, table: Table, ids: set[int]) -> None:
+    if ids:
+        stmt = select(table.c.id).where(table.c.id.in_(sorted(ids))).order_by(table.c.id)
+        await connection.execute(stmt.with_for_update())
+
+
+def _update(table: Table, **values: Any) -> Any:
+    """UPDATE one row by id (`row_id`), the values named by the parameters given."""
+    return update(table).where(table.c.id == bindparam("row_id")).values(**values)
+
+
+_PAY = _update(
+    _PAYMENTS,
+    status=bindparam("new_status"),
+    raw=bindparam("new_raw"),
+    paid_at=bindparam("now"),
+    applied=True,
+    updated_at=bindparam("stamp"),
+)
+_DECLINE = _update(
+    _PAYMENTS,
+    status=bindparam("new_status"),
+    raw=bindparam("new_raw"),
+    updated_at=bindparam("stamp"),
+)
+_CONFIRM = _update(
+    _BOOKINGS,
+    status=bindparam("new_status"),
+    paid=bindparam("new_paid"),
+    confirmed_at=bindparam("now"),
+    updated_at=bindparam("stamp"),
+)
+
+
+async def _write(connection: AsyncConnection, plan: _Plan) -> None:
+    """Bookings before payments, the order the ORM lane writes (and locks) them in."""
+    times = {"now": plan.now, "stamp": utcnow()}
+    if plan.confirmed:
+        await connection.execute(
+            _CONFIRM,
+            [
+                {"row_id": b.id, "new_status": b.status, "new_paid": b.paid, **times}
+                for b in plan.confirmed
+            ],
+        )
+    for stmt, rows in ((_PAY, plan.paid), (_DECLINE, plan.declined)):
+        if rows:
+            await connection.execute(
+                stmt,
+                [
+                    {"row_id": p.id, "new_status": p.status, "new_raw": dict(s.raw), **times}
+                    for p, s in rows
+                ],
+            )
+    if plan.events:
+        await connection.execute(insert(_EVENTS), plan.events)
+
+
+def _days(bookings: list[_Booking]) -> set[tuple[int, date]]:
+    return {
+        (booking.hall_id, day)
+        for booking in bookings
+        for day in calendar_cache.utc_days(booking.start_at, booking.blocked_until)
+    }
