@@ -18,12 +18,13 @@ each and compares the databases.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Table, and_, bindparam, insert, or_, select, update
+from sqlalchemy import Select, Table, and_, bindparam, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from booking import calendar_cache
@@ -189,8 +190,30 @@ async def _read(connection: AsyncConnection, reports: Sequence[Report]) -> _Foun
     by_gateway: dict[str, set[str]] = {}
     for report in reports:
         by_gateway.setdefault(report.gateway, set()).add(report.state.gateway_payment_id)
+    values: dict[str, Any] = {}
+    for index, (gateway, ids) in enumerate(by_gateway.items()):
+        values[f"gateway_{index}"] = gateway
+        values[f"ids_{index}"] = sorted(ids)
+    rows = await connection.execute(_reading(len(by_gateway)), values)
+    found: _Found = {}
+    bookings: dict[int, _Booking] = {}
+    for row in rows:
+        booking = bookings.get(row[1])
+        if booking is None:
+            booking = bookings[row[1]] = _Booking(
+                row[1], row[9], row[10], row[11], row[12], row[13], row[14]
+            )
+        payment = _Payment(row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7])
+        found[(payment.gateway, row[8])] = (payment, booking)
+    return found
+
+
+@functools.cache
+def _reading(gateways: int) -> Select[Any]:
+    """The read of `_read` for a batch from this many gateways, built once: building it
+    costs more than running it."""
     p, b = _PAYMENTS.c, _BOOKINGS.c
-    stmt = (
+    return (
         select(
             p.id,
             p.booking_id,
@@ -212,29 +235,27 @@ async def _read(connection: AsyncConnection, reports: Sequence[Report]) -> _Foun
         .where(
             or_(
                 *(
-                    and_(p.gateway == gateway, p.gateway_payment_id.in_(sorted(ids)))
-                    for gateway, ids in by_gateway.items()
+                    and_(
+                        p.gateway == bindparam(f"gateway_{index}"),
+                        p.gateway_payment_id.in_(bindparam(f"ids_{index}", expanding=True)),
+                    )
+                    for index in range(gateways)
                 )
             )
         )
     )
-    found: _Found = {}
-    bookings: dict[int, _Booking] = {}
-    for row in await connection.execute(stmt):
-        booking = bookings.get(row[1])
-        if booking is None:
-            booking = bookings[row[1]] = _Booking(
-                row[1], row[9], row[10], row[11], row[12], row[13], row[14]
-            )
-        payment = _Payment(row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7])
-        found[(payment.gateway, row[8])] = (payment, booking)
-    return found
 
 
 async def _lock(connection: AsyncConnection, table: Table, ids: set[int]) -> None:
     if ids:
-        stmt = select(table.c.id).where(table.c.id.in_(sorted(ids))).order_by(table.c.id)
-        await connection.execute(stmt.with_for_update())
+        await connection.execute(_locking(table), {"ids": sorted(ids)})
+
+
+@functools.cache
+def _locking(table: Table) -> Select[Any]:
+    column = table.c.id
+    stmt = select(column).where(column.in_(bindparam("ids", expanding=True))).order_by(column)
+    return stmt.with_for_update()
 
 
 def _update(table: Table, **values: Any) -> Any:
@@ -265,6 +286,9 @@ _CONFIRM = _update(
 )
 
 
+_RECORD = insert(_EVENTS)
+
+
 async def _write(connection: AsyncConnection, plan: _Plan) -> None:
     """Bookings before payments, the order the ORM lane writes (and locks) them in."""
     times = {"now": plan.now, "stamp": utcnow()}
@@ -286,7 +310,7 @@ async def _write(connection: AsyncConnection, plan: _Plan) -> None:
                 ],
             )
     if plan.events:
-        await connection.execute(insert(_EVENTS), plan.events)
+        await connection.execute(_RECORD, plan.events)
 
 
 def _days(bookings: list[_Booking]) -> set[tuple[int, date]]:
