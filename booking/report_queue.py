@@ -29,9 +29,9 @@ from payments.base import PaymentState
 log = logging.getLogger(__name__)
 
 MAX_BATCH = 64
-#: Under load (the last transaction held several reports), how long the next one waits for
-#: more to join: fewer, larger transactions (measured in docs/BENCHMARKS.md). A report that
-#: comes alone is applied at once.
+#: How long the next transaction waits at most for reports announced as on their way (their
+#: webhooks are being verified): fewer, larger transactions (docs/BENCHMARKS.md). With none
+#: on the way it waits for nothing, so a report that comes alone is applied at once.
 GATHER_SECONDS = 0.002
 
 _Waiter = asyncio.Future[str]
@@ -51,23 +51,53 @@ class ReportQueue:
         self._waiting: list[tuple[Report, _Waiter]] = []
         self._worker: asyncio.Task[None] | None = None
         self._refunding: set[asyncio.Task[None]] = set()
-        self._last_batch = 0
+        self._on_the_way = 0
+        self._gathering: asyncio.Future[None] | None = None
         #: Transactions run and reports applied through them, for the benchmarks and tests.
         self.transactions = 0
         self.reports = 0
 
-    async def apply(self, gateway: str, state: PaymentState) -> str:
+    def coming(self) -> Coming:
+        """Announce a report on its way: its webhook is being verified. Until it is applied
+        or the context is left (the webhook was refused), the next transaction may wait for
+        it."""
+        self._on_the_way += 1
+        return Coming(self)
+
+    async def apply(self, gateway: str, state: PaymentState, coming: Coming | None = None) -> str:
         """The report's outcome once its transaction is committed ("applied", "duplicate" or
-        "stale"); a refused report raises its DomainError.
+        "stale"); a refused report raises its DomainError. `coming` is its announcement.
 
         A caller that stops waiting does not withdraw the report: it is applied all the same.
         """
         loop = asyncio.get_running_loop()
         waiter: _Waiter = loop.create_future()
         self._waiting.append((Report(gateway, state), waiter))
+        if coming is not None:
+            coming.arrived()
         if self._worker is None:
             self._worker = loop.create_task(self._work())
         return await waiter
+
+    def _arrived(self) -> None:
+        self._on_the_way -= 1
+        gathering = self._gathering
+        if gathering is not None and not self._worth_waiting():
+            _wake(gathering)
+
+    def _worth_waiting(self) -> bool:
+        return self._on_the_way > 0 and len(self._waiting) < self._max_batch
+
+    async def _gather(self) -> None:
+        """Until the reports on their way are here, the batch is full, or GATHER_SECONDS."""
+        loop = asyncio.get_running_loop()
+        self._gathering = gathering = loop.create_future()
+        timer = loop.call_later(GATHER_SECONDS, _wake, gathering)
+        try:
+            await gathering
+        finally:
+            timer.cancel()
+            self._gathering = None
 
     async def close(self) -> None:
         """Wait for the reports queued and the refunds they started.
@@ -79,11 +109,12 @@ class ReportQueue:
     async def _work(self) -> None:
         try:
             while self._waiting:
-                # Let the requests that are ready to be read queue their reports first.
-                await asyncio.sleep(GATHER_SECONDS if self._last_batch > 1 else 0)
+                # Let the requests that are ready to be read queue or announce their reports.
+                await asyncio.sleep(0)
+                if self._worth_waiting():
+                    await self._gather()
                 batch = self._waiting[: self._max_batch]
                 del self._waiting[: self._max_batch]
-                self._last_batch = len(batch)
                 try:
                     await self._run(batch)
                 except asyncio.CancelledError as exc:  # the process is stopping mid-batch
@@ -143,6 +174,30 @@ class ReportQueue:
             log.exception("refunds not sent yet", extra={"refunds": refund_ids})
         finally:  # the report itself is committed, whatever became of the refund
             _answer(waiter, result)
+
+
+class Coming:
+    """A report announced to the queue (`ReportQueue.coming`); it arrives once."""
+
+    def __init__(self, queue: ReportQueue) -> None:
+        self._queue: ReportQueue | None = queue
+
+    def __enter__(self) -> Coming:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.arrived()
+
+    def arrived(self) -> None:
+        """The report is queued, or will not come."""
+        if self._queue is not None:
+            queue, self._queue = self._queue, None
+            queue._arrived()
+
+
+def _wake(future: asyncio.Future[None]) -> None:
+    if not future.done():
+        future.set_result(None)
 
 
 def _answer(waiter: _Waiter, result: Result | BaseException) -> None:

@@ -178,3 +178,44 @@ async def test_a_shutdown_that_stops_waiting_leaves_no_report_unanswered(
     with contextlib.suppress(TimeoutError):
         await asyncio.wait_for(queue.close(), 0.0001)  # a shutdown step with a deadline
     assert await asyncio.wait_for(asyncio.gather(*callers), 10) == ["applied"] * 3
+
+
+async def test_reports_on_their_way_join_the_transaction_and_a_refused_one_holds_nobody(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    deps: BookingDeps,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Webhooks being verified announce their reports; the transaction waits for those,
+    and only for those: a webhook refused meanwhile, or no webhook at all, is not waited
+    for. (The wait is made long here, so that waiting for nothing would show.)"""
+    monkeypatch.setattr(report_queue, "GATHER_SECONDS", 30.0)
+    first, second, third, fourth = await pending_payments(sessionmaker, deps, 4)
+    queue = ReportQueue(sessionmaker, deps)
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+
+    alone = await asyncio.wait_for(queue.apply("mock", first), 5)
+    assert alone == "applied" and queue.transactions == 1
+
+    coming_second, coming_third, refused = queue.coming(), queue.coming(), queue.coming()
+    applying = asyncio.ensure_future(queue.apply("mock", second, coming_second))
+    await asyncio.sleep(0.05)
+    assert not applying.done()  # waits for the reports still on their way
+    with refused:
+        pass  # its webhook failed verification
+    await asyncio.sleep(0.05)
+    assert not applying.done()
+    together = await asyncio.wait_for(
+        asyncio.gather(applying, queue.apply("mock", third, coming_third)), 5
+    )
+    assert together == ["applied", "applied"]
+    assert (queue.transactions, queue.reports) == (2, 3)
+
+    coming_fourth, refused_last = queue.coming(), queue.coming()
+    applying = asyncio.ensure_future(queue.apply("mock", fourth, coming_fourth))
+    await asyncio.sleep(0.05)
+    assert not applying.done()
+    refused_last.arrived()  # the last one on its way is refused: nothing left to wait for
+    assert await asyncio.wait_for(applying, 5) == "applied"
+    assert (queue.transactions, queue.reports) == (3, 4)
+    assert loop.time() - started < 10
