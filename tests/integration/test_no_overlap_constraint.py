@@ -97,3 +97,35 @@ async def test_overlap_found_across_midnight_and_deep_history(
         await insert(
             sessionmaker, row(client_id, late + timedelta(minutes=90), 60, "pending_payment", "N2")
         )
+
+
+async def test_a_live_booking_moved_or_stretched_over_another_is_refused(
+    sessionmaker: async_sessionmaker[AsyncSession], client_id: int
+) -> None:
+    """Staying live where it is needs no search (held → confirmed → completed); a move, a
+    longer span or another hall is checked again."""
+    await insert(sessionmaker, row(client_id, T0, 60, "confirmed", "M1"))
+    await insert(
+        sessionmaker, row(client_id, T0 + timedelta(hours=3), 60, "pending_payment", "M2")
+    )
+    second = row(client_id, T0, 60, "confirmed", "M3")
+    second.hall_id = 2
+    await insert(sessionmaker, second)
+    async with sessionmaker() as session:
+        held = await session.get(Booking, 2)
+        assert held is not None
+        held.status = "confirmed"  # stays where it is: allowed
+        await session.commit()
+        held.status = "completed"
+        await session.commit()
+    for booking_id, field, value in (
+        (2, "start_at", T0 + timedelta(minutes=30)),
+        (1, "blocked_until", T0 + timedelta(hours=3, minutes=30)),
+        (3, "hall_id", 1),
+    ):
+        async with sessionmaker() as session:
+            booking = await session.get(Booking, booking_id)
+            assert booking is not None
+            setattr(booking, field, value)
+            with pytest.raises(IntegrityError):
+                await session.commit()
