@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.util import await_only
 
 from booking import plain_reports, reports
 from booking.config import BookingDeps
@@ -290,11 +291,11 @@ async def test_two_processes_applying_the_same_reports_confirm_each_booking_once
     read = plain_reports._read
     first_reads: set[int] = set()
 
-    async def read_then_wait(connection: Any, batch: Any) -> Any:
-        found = await read(connection, batch)
+    def read_then_wait(connection: Any, batch: Any) -> Any:
+        found = read(connection, batch)
         if id(connection) not in first_reads:  # the unlocked read, not the locked one
             first_reads.add(id(connection))
-            await both_read.wait()
+            await_only(both_read.wait())  # the lane runs in SQLAlchemy's greenlet
         return found
 
     monkeypatch.setattr(plain_reports, "_read", read_then_wait)
