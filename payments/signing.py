@@ -61,9 +61,12 @@ def tinkoff_token(fields: Mapping[str, object], password: str) -> str:
     """
     pairs: dict[str, str] = {}
     for key, value in fields.items():
-        if key == "Token" or value is None or isinstance(value, Mapping | list | tuple):
+        if key == "Token" or value is None:
             continue
-        pairs[key] = _tinkoff_value_text(value)
+        # What JSON gives first (bool is an int): the check against the Mapping ABC is
+        # slower than the rest of a scalar's work.
+        if isinstance(value, str | int | float) or not isinstance(value, Mapping | list | tuple):
+            pairs[key] = _tinkoff_value_text(value)
     pairs["Password"] = password
     joined = "".join(pairs[key] for key in sorted(pairs))
     # A lone surrogate (JSON allows "\ud800") cannot be UTF-8; kept as its bytes, it makes a
