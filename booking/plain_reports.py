@@ -317,7 +317,10 @@ def _write(connection: Connection, plan: _Plan) -> None:
                 ],
             )
     if plan.events:
-        connection.execute(_RECORD, plan.events)
+        # One time for the batch's events, as for its rows, rather than a default per row.
+        connection.execute(
+            _RECORD, [{**event, "created_at": times["stamp"]} for event in plan.events]
+        )
 
 
 def _days(bookings: list[_Booking]) -> set[tuple[int, date]]:
