@@ -15,7 +15,11 @@ the same sender with the same concurrency. Then the storm: one payment's webhook
 once; one effect is checked and the time until all ten are answered is printed.
 
     .venv/bin/python -m bench.bench_webhooks [--count 200] [--backend sqlite|postgres|both]
-        [--gateway tinkoff|sberpay|yookassa ...]
+        [--gateway tinkoff|sberpay|yookassa ...] [--rounds 1]
+
+With several rounds (each a new database and service, its own baseline measured first) the
+median ratio is the verdict, as in `bench.bench_bot_flow`: on a shared machine the bare
+handler's rate alone scatters by ±10 % from one run to the next.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import statistics
 import tempfile
 import time
 from collections.abc import Sequence
@@ -251,7 +256,8 @@ class Row:
 
 async def run_backend(
     backend: str, count: int, logdir: Path, gateways: Sequence[str] = GATEWAYS
-) -> None:
+) -> dict[str, float]:
+    """One round; the fresh rows' ratios by gateway."""
     header(f"webhooks: {backend}, {count} payments per gateway, {CONNECTIONS} at a time")
     database: Database = await create_database(backend, "webhooks")
     async with contextlib.AsyncExitStack() as stack:
@@ -305,6 +311,25 @@ async def run_backend(
             for index, gateway in enumerate(gateways)
         ]
     report(rows, storms)
+    return {
+        gateway: row.rate / rows[0].rate
+        for gateway in gateways
+        for row in rows
+        if row.name == LABELS[gateway]
+    }
+
+
+def summary(rounds: list[dict[str, float]]) -> None:
+    """The median of the rounds' ratios, with their spread; the verdict on the median."""
+    print(f"   {len(rounds)} rounds, fresh webhooks against the bare handler:")
+    for gateway in rounds[0]:
+        ratios = [ratios[gateway] for ratios in rounds]
+        median = statistics.median(ratios)
+        verdict = "meets" if median >= GOAL else "is below"
+        print(
+            f"     {LABELS[gateway]}: median {median:.2f} (min {min(ratios):.2f}, "
+            f"max {max(ratios):.2f}) {verdict} the goal of {GOAL}"
+        )
 
 
 def report(rows: list[Row], storms: list[tuple[str, str, str, str]]) -> None:
@@ -445,6 +470,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="bench.bench_webhooks", description=__doc__)
     parser.add_argument("--count", type=int, default=200, help="payments per gateway")
     parser.add_argument("--backend", choices=("sqlite", "postgres", "both"), default="sqlite")
+    parser.add_argument("--rounds", type=int, default=1, help="the verdict is their median")
     parser.add_argument(
         "--gateway",
         action="append",
@@ -459,8 +485,18 @@ def main(argv: list[str] | None = None) -> None:
             if backend == "postgres" and not await postgres_available():
                 print("\n== webhooks: postgres skipped (not reachable)")
                 continue
-            with tempfile.TemporaryDirectory(prefix="bench_webhooks_") as logdir:
-                await run_backend(backend, args.count, Path(logdir), args.gateway or GATEWAYS)
+            rounds = []
+            for round_no in range(args.rounds):
+                if args.rounds > 1:
+                    print(f"\n   round {round_no + 1} of {args.rounds}")
+                with tempfile.TemporaryDirectory(prefix="bench_webhooks_") as logdir:
+                    rounds.append(
+                        await run_backend(
+                            backend, args.count, Path(logdir), args.gateway or GATEWAYS
+                        )
+                    )
+            if args.rounds > 1:
+                summary(rounds)
 
     started = datetime.now(UTC)
     asyncio.run(run())
