@@ -13,6 +13,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, TypeVar
+from urllib.parse import urlencode
 
 from aiohttp import ClientError, ClientSession, ClientTimeout, ContentTypeError
 
@@ -21,6 +22,7 @@ from payments.base import GatewayError
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
+_FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 
 #: A late answer is still collected this many times the caller's deadline, then dropped.
 LATE_FACTOR = 4
@@ -50,7 +52,10 @@ class GatewayHttp:
         return await self._post(url, json=dict(payload))
 
     async def post_form(self, url: str, params: Mapping[str, str]) -> dict[str, Any]:
-        return await self._post(url, data=dict(params))
+        # Encoded here rather than by aiohttp's FormData, which costs a fifth of the call
+        # (Sber confirms every callback with one); the same urlencoded body.
+        body = urlencode(params).encode()
+        return await self._post(url, data=body, headers=_FORM)
 
     async def _post(self, url: str, **kwargs: Any) -> dict[str, Any]:
         """One call with no deadline of its own (callers add one); errors → GatewayError."""
