@@ -322,9 +322,17 @@ class YooKassaProvider:
         return PaymentStatus.PENDING
 
     async def refund(self, request: RefundRequest) -> RefundResult:
-        """One refund per idempotency key; a refund ЮKassa already knows is only read."""
+        """One refund per idempotency key; a refund ЮKassa already knows is only read.
+
+        ЮKassa honours a key for 24 hours. A repeated attempt therefore first reads the
+        payment: if its refunded amount, less what our other refunds of it returned, covers
+        this refund, an earlier attempt went through (its answer was lost) and nothing is
+        sent again; if it covers a part, sending again could pay twice, so the refund waits
+        for an admin."""
         if request.gateway_refund_id:
             answer = await self._api.get_refund(request.gateway_refund_id)
+        elif request.attempt > 1 and (done := await self._refunded_by_us(request)) is not None:
+            return done
         else:
             params: dict[str, Any] = {
                 "payment_id": request.gateway_payment_id,
@@ -341,6 +349,22 @@ class YooKassaProvider:
         if kopecks(answer.get("amount")) not in (None, (request.amount, "RUB")):
             raise GatewayError("ЮKassa refunded another amount")
         return RefundResult(str(answer["id"]), status, answer)
+
+    async def _refunded_by_us(self, request: RefundRequest) -> RefundResult | None:
+        """This refund's result if the payment shows it made already; None if it shows none
+        of it."""
+        state = await self.fetch_payment(request.gateway_payment_id)
+        done = state.refunded_amount - request.refunded_before
+        if done <= 0:
+            return None
+        if done < request.amount:
+            raise GatewayError("ЮKassa shows a part of this refund made; not sending again")
+        log.info("ЮKassa refund was already made", extra={"refund_id": request.refund_id})
+        return RefundResult(
+            None,
+            RefundStatus.SUCCEEDED,
+            {"refunded_amount": state.refunded_amount, "repeat": True},
+        )
 
     async def parse_webhook(self, request: WebhookRequest) -> PaymentState:
         """Sender address, then the API's own word; the body only names the payment."""

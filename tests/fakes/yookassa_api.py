@@ -309,6 +309,10 @@ class FakeYooKassa(LocalServer):
         for _ in range(times):
             self._failures.append(_Failure(path_or_op, status, garbage_status))
 
+    def expire_idempotency_keys(self) -> None:
+        """As 24 hours later: ЮKassa honours an Idempotence-Key for 24 h after its first use."""
+        self._idempotency.clear()
+
     @property
     def last_request(self) -> SeenRequest:
         """The most recent request (IndexError when there is none)."""

@@ -150,6 +150,27 @@ async def test_sber_repeat_refund_without_the_refunded_amount_is_not_sent_again(
     assert gate.refunds_made() == 1
 
 
+async def test_yookassa_refund_repeated_after_its_key_expired_is_not_sent_again(
+    running: Running, fakes: Any
+) -> None:
+    """ЮKassa honours a refund's key for 24 h. A refund whose answer was lost and that is
+    tried again later reads the payment first, and finds itself made."""
+    gate = Gate("yookassa", fakes, running)
+    provider = running.deps.providers["yookassa"]
+    request = await _refund_of_a_paid_payment(running, gate, 997)
+    await provider.refund(request)  # made; say its answer never came back
+    fakes.yk.expire_idempotency_keys()
+    again = await provider.refund(dataclasses.replace(request, attempt=2))
+    assert again.status == RefundStatus.SUCCEEDED
+    assert gate.refunds_made() == 1
+    # Another refund of the same payment is still sent: the payment shows only the first.
+    other = dataclasses.replace(
+        request, refund_id=996, idempotency_key="refund-996", attempt=2, refunded_before=50000
+    )
+    assert (await provider.refund(other)).status == RefundStatus.SUCCEEDED
+    assert gate.refunds_made() == 2
+
+
 @pytest.mark.parametrize("name", ["yookassa", "sberpay"])
 async def test_verification_fetch_fails_then_redelivery_applies(
     running: Running, fakes: Any, name: str
