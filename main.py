@@ -14,6 +14,7 @@ import signal
 import sys
 from dataclasses import dataclass
 from datetime import timedelta
+from email.utils import parseaddr
 
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -104,6 +105,7 @@ async def build_service(settings: Settings) -> Service:
         admin_telegram_ids=tuple(settings.bot.admin_ids),
         admin_emails=tuple(settings.smtp.admin_emails),
         studio_address=str(studio.get("address", "")),
+        studio_email=parseaddr(settings.smtp.smtp_from)[1] if settings.smtp.enabled else None,
     )
     if settings.smtp.enabled:
         senders["email"] = EmailChannel(EmailSender(settings.smtp))

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from booking.config import BookingDeps
 from db import queries
 from db.models import Booking, Hall, Notification
-from notifications.ics import booking_ics
+from notifications.ics import booking_ics, is_address
 from notifications.log import backoff
 from notifications.texts import text
 
@@ -102,8 +102,17 @@ async def _ics_for(session: AsyncSession, item: Notification) -> Attachment | No
         created=booking.created_at,
         sequence=1 if cancelled else 0,
         cancelled=cancelled,
+        organizer_email=_organizer(item.extra.get("organizer")),
     )
     return Attachment(f"booking-{booking.code}.ics", content, "text/calendar")
+
+
+def _organizer(value: object) -> str | None:
+    """The studio's address as the message kept it; None for none, or for one that is not
+    shaped like an address (the file then goes without an ORGANIZER rather than not at all)."""
+    if isinstance(value, str) and is_address(value):
+        return value
+    return None
 
 
 async def _reminder_stale(session: AsyncSession, item: Notification, now: datetime) -> str | None:

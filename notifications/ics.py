@@ -77,7 +77,7 @@ def booking_ics(
     event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
     event.add("transp", "OPAQUE")
     if organizer_email is not None:
-        if not _EMAIL_SHAPE.fullmatch(organizer_email):
+        if not is_address(organizer_email):
             raise ValueError(f"organizer_email is not an e-mail address: {organizer_email!r}")
         event.add("organizer", vCalAddress(f"mailto:{organizer_email}"))
 
@@ -90,6 +90,11 @@ def booking_ics(
 
     calendar.add_component(event)
     return calendar.to_ical()
+
+
+def is_address(value: str) -> bool:
+    """Shaped like an e-mail address, with nothing that could break out of the property."""
+    return _EMAIL_SHAPE.fullmatch(value) is not None
 
 
 def _utc(name: str, value: datetime) -> datetime:

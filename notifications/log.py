@@ -28,6 +28,9 @@ class Channels:
     admin_telegram_ids: tuple[int, ...] = ()
     admin_emails: tuple[str, ...] = ()
     studio_address: str = ""
+    #: The address the studio's e-mails come from: the calendar files' ORGANIZER, which a
+    #: cancellation needs for calendar apps to honour it (RFC 5546).
+    studio_email: str | None = None
 
     def names(self) -> list[str]:
         return [name for name, on in (("telegram", self.telegram), ("email", self.email)) if on]
@@ -245,6 +248,7 @@ async def _to_client(
         "ics": key in ("confirmed", "cancelled"),
         "kind": key,
         "address": values["address"],
+        "organizer": channels.studio_email,
         "lang": "ru" if is_russian(lang) else "en",
         "hall": values["hall"],
     }

@@ -23,7 +23,12 @@ async def smtp() -> AsyncIterator[FakeSmtpServer]:
 
 @pytest.fixture
 def channels() -> Channels:
-    return Channels(email=True, admin_emails=("owner@studio.test",), studio_address="Москва")
+    return Channels(
+        email=True,
+        admin_emails=("owner@studio.test",),
+        studio_address="Москва",
+        studio_email="studio@test",
+    )
 
 
 @pytest.fixture
@@ -63,6 +68,7 @@ async def test_confirmation_email_with_calendar_file(
     assert len(calendars) == 1
     ics = calendars[0].get_payload(decode=True)
     assert b"DTSTART:20261203T090000Z" in ics
+    assert b"ORGANIZER:mailto:studio@test" in ics
     assert any(m.rcpt_tos == ("owner@studio.test",) for m in smtp.messages)
     log = await notifications(running)
     assert {n["status"] for n in log} == {"sent"}
@@ -71,6 +77,33 @@ async def test_confirmation_email_with_calendar_file(
     await running.jobs.relay()
     await running.jobs.deliver()
     assert len(smtp.messages) == count
+
+
+async def test_cancellation_email_removes_the_event_with_its_organizer(
+    running: Running, smtp: FakeSmtpServer
+) -> None:
+    """Calendar apps honour a CANCEL only from the event's organizer (RFC 5546): the file
+    names the studio's address, as the confirmation's did."""
+    api = running.api
+    booking = await api.booked(email="anna@example.com")
+    await api.checkout(await api.start_payment(booking), "succeeded")
+    await api.cancel(booking)
+    await running.jobs.relay()
+    await running.jobs.deliver()
+    to_client = [m.message for m in smtp.messages if m.rcpt_tos == ("anna@example.com",)]
+    files = [
+        part.get_payload(decode=True)
+        for message in to_client
+        for part in message.iter_attachments()
+        if part.get_content_type() == "text/calendar"
+    ]
+    assert len(files) == 2
+    published, cancelled = files
+    assert b"METHOD:PUBLISH" in published and b"METHOD:CANCEL" in cancelled
+    assert b"STATUS:CANCELLED" in cancelled and b"SEQUENCE:1" in cancelled
+    assert all(b"ORGANIZER:mailto:studio@test" in ics for ics in files)
+    uids = {line for ics in files for line in ics.splitlines() if line.startswith(b"UID:")}
+    assert len(uids) == 1  # the same event
 
 
 async def test_temporary_failure_is_retried_with_backoff(
