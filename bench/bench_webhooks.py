@@ -374,8 +374,10 @@ def report(rows: list[Row], storms: list[tuple[str, str, str, str]]) -> None:
     print(
         "   srv CPU ms: the service process's CPU per webhook over the batch (its jobs\n"
         "   included); CPU ratio = the bare handler's CPU per request over it, steadier than\n"
-        "   req/s when other processes share the cores. Both are limited by the state change\n"
-        "   (the booking's transaction and events), not by the verification (bad-signature rows)."
+        "   req/s when other processes share the cores. T-Bank is limited by the state change\n"
+        "   (the transaction the reports arriving together share, and their events), not by\n"
+        "   the Token (bad-signature rows); Sber as much by its status call, an HTTP round trip\n"
+        "   from the service for every callback."
     )
     print("   storm (one payment's webhook 10 times at once):")
     print(
