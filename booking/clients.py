@@ -188,9 +188,16 @@ def _view(booking: Booking, hall: Hall, deps: BookingDeps) -> ClientBooking:
 
 
 async def client_bookings(
-    session: AsyncSession, deps: BookingDeps, telegram_id: int, *, past: bool, limit: int = 10
+    session: AsyncSession,
+    deps: BookingDeps,
+    telegram_id: int,
+    *,
+    past: bool,
+    limit: int = 10,
+    offset: int = 0,
 ) -> list[ClientBooking]:
-    """The client's upcoming bookings (soonest first) or past ones (newest first)."""
+    """The client's upcoming bookings (soonest first) or past ones (newest first), `limit`
+    of them after the first `offset`."""
     client = await queries.client_by_telegram(session, telegram_id)
     if client is None:
         return []
@@ -201,12 +208,17 @@ async def client_bookings(
             session, client_id=client.id, start=deps.now(), statuses=tuple(UPCOMING)
         )
     out: list[ClientBooking] = []
+    skipped = 0
     for booking in rows:
         hall = await session.get(Hall, booking.hall_id)
         assert hall is not None
         view = _view(booking, hall, deps)
-        if view.upcoming != past:
-            out.append(view)
+        if view.upcoming == past:
+            continue
+        if skipped < offset:
+            skipped += 1
+            continue
+        out.append(view)
         if len(out) >= limit:
             break
     return out

@@ -52,7 +52,10 @@ async def on_list(
 ) -> None:
     await state.clear()
     past = isinstance(callback_data, MyListCallback) and callback_data.past
-    screen = await bookings_screen(session, deps, texts, callback.from_user.id, past=past)
+    page = callback_data.page if isinstance(callback_data, MyListCallback) else 0
+    screen = await bookings_screen(
+        session, deps, texts, callback.from_user.id, past=past, page=page
+    )
     await show(callback, screen, session)
 
 

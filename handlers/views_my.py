@@ -40,10 +40,27 @@ def _when(t: Texts, view: ClientBooking, deps: BookingDeps) -> dict[str, str]:
     }
 
 
+#: Bookings a page of "my bookings" lists.
+PAGE = 10
+
+
 async def bookings_screen(
-    session: AsyncSession, deps: BookingDeps, t: Texts, telegram_id: int, *, past: bool
+    session: AsyncSession,
+    deps: BookingDeps,
+    t: Texts,
+    telegram_id: int,
+    *,
+    past: bool,
+    page: int = 0,
 ) -> Screen:
-    views = await client_bookings(session, deps, telegram_id, past=past)
+    """A page of the client's bookings; a page gone meanwhile (bookings moved from upcoming
+    to past) shows the first."""
+    views = await client_bookings(
+        session, deps, telegram_id, past=past, limit=PAGE + 1, offset=page * PAGE
+    )
+    if not views and page > 0:
+        return await bookings_screen(session, deps, t, telegram_id, past=past)
+    more, views = len(views) > PAGE, views[:PAGE]
     tz = deps.rules.tz
     items = []
     for view in views:
@@ -59,7 +76,15 @@ async def bookings_screen(
     key = "my.past" if past else "my.upcoming"
     title = t(key) if items else t(f"{key}_none")
     switch = t("my.to_upcoming") if past else t("my.to_past")
-    markup = bookings_keyboard(items, past=past, switch=switch, menu=t("menu.home"))
+    markup = bookings_keyboard(
+        items,
+        past=past,
+        switch=switch,
+        menu=t("menu.home"),
+        page=page,
+        previous=t("my.previous") if page > 0 else None,
+        following=t("my.next") if more else None,
+    )
     return Screen(title, markup)
 
 

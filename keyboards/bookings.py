@@ -17,18 +17,31 @@ from keyboards.rows import button, column, markup
 
 
 def bookings_keyboard(
-    items: Sequence[tuple[int, str]], *, past: bool, switch: str, menu: str
+    items: Sequence[tuple[int, str]],
+    *,
+    past: bool,
+    switch: str,
+    menu: str,
+    page: int = 0,
+    previous: str | None = None,
+    following: str | None = None,
 ) -> InlineKeyboardMarkup:
-    """One booking per row; then upcoming <-> past, and the menu."""
+    """One booking per row; the neighbouring pages, if any; then upcoming <-> past, and the
+    menu."""
     rows = column(
         button(label, BookingCallback(action="show", booking_id=booking_id))
         for booking_id, label in items
     )
+    pages = []
+    if previous is not None:
+        pages.append(button(previous, MyListCallback(past=past, page=page - 1)))
+    if following is not None:
+        pages.append(button(following, MyListCallback(past=past, page=page + 1)))
     last = [
         button(switch, MyListCallback(past=not past)),
         button(menu, MenuCallback(action="home")),
     ]
-    return markup(*rows, last)
+    return markup(*rows, *([pages] if pages else []), last)
 
 
 def booking_keyboard(

@@ -116,6 +116,7 @@ class PayCallback(CallbackData, prefix="bp"):
 
 class MyListCallback(CallbackData, prefix="my"):
     past: bool = False
+    page: int = 0
 
 
 class Pick:

@@ -115,17 +115,17 @@ async def test_another_clients_booking_is_out_of_reach(studio: Studio) -> None:
     assert (await studio.bookings())[0].status == "cancelled"
 
 
-async def test_a_long_history_does_not_hide_an_upcoming_booking(
-    sessionmaker: async_sessionmaker[AsyncSession], deps: BookingDeps
+async def past_sessions(
+    sessionmaker: async_sessionmaker[AsyncSession], like: Booking, count: int
 ) -> None:
-    upcoming = await make_booking(sessionmaker, deps, start=msk(3, 12), telegram_id=1234)
+    """`count` completed sessions of the same client and hall, a day apart before `like`."""
     async with sessionmaker() as session:
-        for n in range(250):  # years of sessions, all before the upcoming one
-            start = upcoming.start_at - timedelta(days=3 + n)
+        for n in range(count):
+            start = like.start_at - timedelta(days=3 + n)
             session.add(
                 Booking(
                     **{
-                        column: getattr(upcoming, column)
+                        column: getattr(like, column)
                         for column in (
                             *("hall_id", "client_id", "payment_mode", "total"),
                             *("prepay_amount", "source", "refund_tiers", "access_token_hash"),
@@ -139,6 +139,36 @@ async def test_a_long_history_does_not_hide_an_upcoming_booking(
                 )
             )
         await session.commit()
+
+
+async def test_a_long_history_is_shown_a_page_at_a_time(studio: Studio) -> None:
+    anna = studio.user()
+    upcoming = await make_booking(
+        studio.sessionmaker, studio.deps, start=msk(3, 12), telegram_id=1001
+    )
+    await past_sessions(studio.sessionmaker, upcoming, 12)
+    await studio.send(anna, "/my")
+    await studio.press(anna, "🕘 Прошедшие")
+    first = anna.buttons()
+    assert len(first) == 12  # ten sessions, the page row, the switch and menu row
+    assert first[0] == ["30.11 12:00 · Белый зал · ☑️ состоялась"]  # the newest first
+    assert first[10] == ["Следующие ➡️"]
+    await studio.press(anna, "Следующие ➡️")
+    second = anna.buttons()
+    assert [row[0] for row in second[:2]] == [
+        "20.11 12:00 · Белый зал · ☑️ состоялась",
+        "19.11 12:00 · Белый зал · ☑️ состоялась",
+    ]
+    assert second[2] == ["⬅️ Предыдущие"] and len(second) == 4
+    await studio.press(anna, "⬅️ Предыдущие")
+    assert anna.buttons() == first
+
+
+async def test_a_long_history_does_not_hide_an_upcoming_booking(
+    sessionmaker: async_sessionmaker[AsyncSession], deps: BookingDeps
+) -> None:
+    upcoming = await make_booking(sessionmaker, deps, start=msk(3, 12), telegram_id=1234)
+    await past_sessions(sessionmaker, upcoming, 250)  # years of sessions, all before it
     async with sessionmaker() as session:
         shown = await client_bookings(session, deps, 1234, past=False)
         history = await client_bookings(session, deps, 1234, past=True)
