@@ -97,6 +97,10 @@ class _Plan:
     def payment_ids(self) -> set[int]:
         return {payment.id for payment, _ in (*self.paid, *self.declined)}
 
+    @property
+    def booking_ids(self) -> set[int]:
+        return {payment.booking_id for payment, _ in (*self.paid, *self.declined)}
+
 
 async def apply_plain_reports(
     session: AsyncSession, deps: BookingDeps, reports: Sequence[Report]
@@ -115,9 +119,10 @@ def _apply(session: Session, now: datetime, reports: Sequence[Report]) -> Applie
         return None
     if connection.dialect.name == "postgresql" and plan.payment_ids:
         # Another process may have applied the same reports: lock the rows about to change
-        # (bookings first, as every use case takes them) and judge again on fresh values.
+        # (bookings first, as every use case takes them, those of declines too: their events
+        # reference the booking) and judge again on fresh values.
         changing = plan.payment_ids
-        _lock(connection, _BOOKINGS, {booking.id for booking in plan.confirmed})
+        _lock(connection, _BOOKINGS, plan.booking_ids)
         _lock(connection, _PAYMENTS, changing)
         plan = _judge(reports, _read(connection, reports), now)
         if plan is None or not plan.payment_ids <= changing:
@@ -148,6 +153,8 @@ def _judge(reports: Sequence[Report], found: _Found, now: datetime) -> _Plan | N
             return None
         if not changes(payment, state.status):
             plan.outcomes.append((ignored_outcome(payment, state), (payment, state)))
+        elif payment.id in plan.payment_ids:
+            return None  # declined and then paid in one batch: each row is written once here
         elif state.status == PaymentStatus.SUCCEEDED and (
             booking.status == BookingStatus.PENDING_PAYMENT
         ):

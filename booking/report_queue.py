@@ -107,6 +107,7 @@ class ReportQueue:
             await asyncio.wait([*([self._worker] if self._worker else []), *self._refunding])
 
     async def _work(self) -> None:
+        batch: list[tuple[Report, _Waiter]] = []
         try:
             while self._waiting:
                 # Let the requests that are ready to be read queue or announce their reports.
@@ -117,15 +118,16 @@ class ReportQueue:
                 del self._waiting[: self._max_batch]
                 try:
                     await self._run(batch)
-                except asyncio.CancelledError as exc:  # the process is stopping mid-batch
-                    left, self._waiting = [*batch, *self._waiting], []
-                    for _, waiter in left:
-                        _answer(waiter, exc)
-                    raise
                 except Exception as exc:  # a bug here: its callers hear of it, the queue goes on
                     log.exception("report batch not answered", extra={"reports": len(batch)})
                     for _, waiter in batch:
                         _answer(waiter, exc)
+                batch = []
+        except asyncio.CancelledError as exc:  # the process is stopping, mid-batch or between
+            left, self._waiting = [*batch, *self._waiting], []
+            for _, waiter in left:
+                _answer(waiter, exc)
+            raise
         finally:
             self._worker = None
 

@@ -124,15 +124,16 @@ async def apply_any_reports(
 async def _lock(session: AsyncSession, changing: list[tuple[Payment, PaymentStatus]]) -> None:
     """Lock the rows about to change and read them fresh, in place.
 
-    The bookings of successes are locked first, the order every use case takes the two in
-    (a refund, a cancellation, a new payment), so a report and a refund cannot deadlock;
-    each kind in id order, so two processes' batches cannot either.
+    The bookings are locked first, the order every use case takes the two in (a refund, a
+    cancellation, a new payment), so a report and a refund cannot deadlock; those of other
+    changes than successes too, since their events reference the booking (the foreign key
+    takes a share lock on it). Each kind in id order, so two processes' batches cannot
+    deadlock either.
     """
     if not changing:
         return
-    booking_ids = {p.booking_id for p, new in changing if new == PaymentStatus.SUCCEEDED}
-    if booking_ids:
-        await queries.lock_in_id_order(session, Booking, sorted(booking_ids))
+    booking_ids = {p.booking_id for p, _ in changing}
+    await queries.lock_in_id_order(session, Booking, sorted(booking_ids))
     await queries.lock_in_id_order(session, Payment, sorted({p.id for p, _ in changing}))
 
 

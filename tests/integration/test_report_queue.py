@@ -219,3 +219,24 @@ async def test_reports_on_their_way_join_the_transaction_and_a_refused_one_holds
     assert await asyncio.wait_for(applying, 5) == "applied"
     assert (queue.transactions, queue.reports) == (3, 4)
     assert loop.time() - started < 10
+
+
+async def test_a_stopping_process_answers_the_reports_waiting_for_their_batch(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    deps: BookingDeps,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Stopped while it waits for a report on its way, the queue tells its callers at once
+    rather than leaving them waiting for an answer that will never come."""
+    monkeypatch.setattr(report_queue, "GATHER_SECONDS", 30.0)
+    [state] = await pending_payments(sessionmaker, deps, 1)
+    queue = ReportQueue(sessionmaker, deps)
+    coming, _still_coming = queue.coming(), queue.coming()
+    applying = asyncio.ensure_future(queue.apply("mock", state, coming))
+    await asyncio.sleep(0.05)
+    worker = queue._worker
+    assert worker is not None and not applying.done()
+    worker.cancel()  # as the loop's shutdown does
+    with pytest.raises(asyncio.CancelledError):
+        await asyncio.wait_for(applying, 5)
+    assert await booking_of(sessionmaker, state) == ("pending_payment", "pending", 0)
