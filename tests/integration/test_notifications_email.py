@@ -91,8 +91,8 @@ async def test_cancellation_email_removes_the_event_with_its_organizer(
     await running.jobs.relay()
     await running.jobs.deliver()
     to_client = [m.message for m in smtp.messages if m.rcpt_tos == ("anna@example.com",)]
-    files = [
-        part.get_payload(decode=True)
+    files: list[bytes] = [
+        bytes(part.get_payload(decode=True))
         for message in to_client
         for part in message.iter_attachments()
         if part.get_content_type() == "text/calendar"
