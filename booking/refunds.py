@@ -6,7 +6,7 @@ import logging
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import flag_modified
 
@@ -116,14 +116,14 @@ async def execute_refund(
         error = f"gateway {payment.gateway} is not set up"
         await _failed(session, refund, payment, booking, error, deps.now())
         return refund
-    attempt, refunded_before, receipt = 1, 0, None
+    attempt, refunded_before, in_doubt_before, receipt = 1, 0, 0, None
     if provider is not None:
         # Count the calls before making one: a later call knows an earlier one may have been
         # performed (a gateway without refund idempotency checks before refunding again).
         attempt = int((refund.raw or {}).get("attempts", 0)) + 1
         refund.raw = {**(refund.raw or {}), "attempts": attempt}
         _touch(refund, deps.now())
-        refunded_before = await _refunded_before(session, refund)
+        refunded_before, in_doubt_before = await _others(session, refund)
         receipt = await _refund_receipt(session, deps, booking, payment)
     await session.commit()
     if provider is None:
@@ -141,7 +141,9 @@ async def execute_refund(
         receipt=receipt,
         attempt=attempt,
         refunded_before=refunded_before,
+        in_doubt_before=in_doubt_before,
         gateway_refund_id=refund.gateway_refund_id,
+        asked_ago=deps.now() - refund.created_at,
     )
     try:
         result = await provider.refund(request)
@@ -212,16 +214,23 @@ async def _locked(
     return fresh_booking, fresh_payment
 
 
-async def _refunded_before(session: AsyncSession, refund: Refund) -> int:
-    """What the payment's other refunds have returned, by our records."""
-    total = await session.scalar(
-        select(func.coalesce(func.sum(Refund.amount), 0)).where(
+async def _others(session: AsyncSession, refund: Refund) -> tuple[int, int]:
+    """What the payment's other refunds have returned, by our records, and what those still
+    pending would return that were sent at least once (made, for all we know)."""
+    others = await session.scalars(
+        select(Refund).where(
             Refund.payment_id == refund.payment_id,
             Refund.id != refund.id,
-            Refund.status == RefundStatus.SUCCEEDED,
+            Refund.status.in_((RefundStatus.SUCCEEDED, RefundStatus.PENDING)),
         )
     )
-    return int(total or 0)
+    returned = in_doubt = 0
+    for other in others:
+        if other.status == RefundStatus.SUCCEEDED:
+            returned += other.amount
+        elif other.gateway_refund_id or int((other.raw or {}).get("attempts", 0)) > 0:
+            in_doubt += other.amount
+    return returned, in_doubt
 
 
 _RECEIPT_MODES = {

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
 from enum import StrEnum
 from typing import Any, Protocol
 
@@ -105,8 +106,34 @@ class RefundRequest:
     attempt: int = 1
     #: What this payment's other refunds have returned, by our records (kopecks).
     refunded_before: int = 0
+    #: What this payment's other refunds still pending would return: sent at least once,
+    #: they may have been made without our knowing yet (kopecks).
+    in_doubt_before: int = 0
     #: The gateway's id of this refund, when an earlier call got one.
     gateway_refund_id: str | None = None
+    #: How long ago this refund was first asked for (for keys a gateway honours a while).
+    asked_ago: timedelta = timedelta(0)
+
+
+def made_already(refunded_total: int, request: RefundRequest) -> int:
+    """How much of this refund earlier calls made, judged by what the gateway shows refunded
+    on the payment in all (for a repeated call whose answer was lost).
+
+    What our records do not explain is this refund's, unless other refunds of the payment
+    are in doubt too: then only "all of them made" can be told apart, and anything else
+    raises GatewayError, since sending again could pay twice and calling it made could pay
+    nothing. The refund then waits, and admins were told of its failure.
+    """
+    unexplained = refunded_total - request.refunded_before
+    if unexplained <= 0:
+        return 0
+    if request.in_doubt_before == 0:
+        return min(unexplained, request.amount)
+    if unexplained == request.amount + request.in_doubt_before:
+        return request.amount
+    raise GatewayError(
+        "the payment shows refunds made that cannot be told apart; not sending again"
+    )
 
 
 @dataclass(frozen=True, slots=True)

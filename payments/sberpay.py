@@ -28,6 +28,7 @@ from payments.base import (
     WebhookRejected,
     WebhookReply,
     WebhookRequest,
+    made_already,
 )
 from payments.orders import MAX_ATTEMPTS, int_or_none, order_key, order_ref
 from payments.receipts import sber_order_bundle, sber_refund_items, sber_tax_system
@@ -260,7 +261,7 @@ class SberProvider:
 
         refund.do has no idempotency key. On a repeated call the order's refundedAmount,
         less what our other refunds of the payment returned, is what an earlier call of
-        this refund already gave back; only the rest is sent.
+        this refund already gave back (`made_already`); only the rest is sent.
         """
         order_id = request.gateway_payment_id
         order = await self._order(order_id)
@@ -275,8 +276,7 @@ class SberProvider:
                 # Something was refunded, and the answer does not say how much: sending
                 # again could pay twice. The refund waits (admins are told) until it can tell.
                 raise GatewayError("Sber does not say what was refunded; not sending again")
-            done = min(max((refunded or 0) - request.refunded_before, 0), amount)
-            amount -= done
+            amount -= made_already(refunded or 0, request)
             if amount == 0:
                 log.info("Sber refund was already made", extra={"refund_id": request.refund_id})
                 return RefundResult(

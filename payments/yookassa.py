@@ -15,6 +15,7 @@ import logging
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 from types import SimpleNamespace
 from typing import Any, Protocol
@@ -42,6 +43,7 @@ from payments.base import (
     WebhookRejected,
     WebhookReply,
     WebhookRequest,
+    made_already,
 )
 from payments.orders import int_or_none
 from payments.receipts import rubles, yookassa_receipt
@@ -238,6 +240,15 @@ def _safe_id(value: object) -> str:
     return text
 
 
+#: How long ЮKassa honours an Idempotence-Key (24 h), less a margin for clocks.
+KEY_LIFETIME = timedelta(hours=23)
+
+
+def _key_may_have_expired(request: RefundRequest) -> bool:
+    """A repeated attempt whose first call may lie beyond the key's lifetime."""
+    return request.attempt > 1 and request.asked_ago >= KEY_LIFETIME
+
+
 class YooKassaProvider:
     """One ЮKassa shop: one-stage payments with a redirect to ЮKassa's page."""
 
@@ -324,14 +335,14 @@ class YooKassaProvider:
     async def refund(self, request: RefundRequest) -> RefundResult:
         """One refund per idempotency key; a refund ЮKassa already knows is only read.
 
-        ЮKassa honours a key for 24 hours. A repeated attempt therefore first reads the
-        payment: if its refunded amount, less what our other refunds of it returned, covers
-        this refund, an earlier attempt went through (its answer was lost) and nothing is
-        sent again; if it covers a part, sending again could pay twice, so the refund waits
-        for an admin."""
+        ЮKassa honours a key for 24 hours: within them a repeated attempt is sent again with
+        the same key, and ЮKassa answers with the refund it made. Later, it first reads the
+        payment: if its refunded amount shows this refund made (`made_already`), an earlier
+        attempt went through (its answer was lost) and nothing is sent again; if it shows a
+        part, or cannot tell, sending again could pay twice, so the refund waits."""
         if request.gateway_refund_id:
             answer = await self._api.get_refund(request.gateway_refund_id)
-        elif request.attempt > 1 and (done := await self._refunded_by_us(request)) is not None:
+        elif _key_may_have_expired(request) and (done := await self._made(request)):
             return done
         else:
             params: dict[str, Any] = {
@@ -350,12 +361,12 @@ class YooKassaProvider:
             raise GatewayError("ЮKassa refunded another amount")
         return RefundResult(str(answer["id"]), status, answer)
 
-    async def _refunded_by_us(self, request: RefundRequest) -> RefundResult | None:
+    async def _made(self, request: RefundRequest) -> RefundResult | None:
         """This refund's result if the payment shows it made already; None if it shows none
         of it."""
         state = await self.fetch_payment(request.gateway_payment_id)
-        done = state.refunded_amount - request.refunded_before
-        if done <= 0:
+        done = made_already(state.refunded_amount, request)
+        if done == 0:
             return None
         if done < request.amount:
             raise GatewayError("ЮKassa shows a part of this refund made; not sending again")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -112,6 +113,33 @@ async def test_refund_fails_then_reconciliation_completes_it_once(
     assert gate.refunds_made() == 2
 
 
+@pytest.mark.short_gateway_timeout
+@pytest.mark.parametrize("name", ["yookassa", "sberpay"])
+async def test_two_refunds_with_lost_answers_are_completed_once_each(
+    running: Running, fakes: Any, name: str
+) -> None:
+    """Two refunds of one payment, both made at the gateway and both answers lost: the
+    retries find the payment's refunded total covering both, and record each as made,
+    without sending either again."""
+    gate = Gate(name, fakes, running)
+    api = running.api
+    booking, payment = await confirmed_payment(api, gate)
+    for amount in ("500.00", "700.00"):
+        gate.fail_next("refund", "timeout")  # performed at the gateway, answered too late
+        status, body = await refund(api, payment, amount)
+        assert status == 201 and body["status"] == "pending", body
+    assert gate.refunds_made() == 2
+    if name == "yookassa":
+        fakes.yk.expire_idempotency_keys()
+        running.clock.advance(hours=25)  # the keys have expired
+    running.clock.advance(seconds=REFUND_AGE.total_seconds() + 1)
+    assert await retry_refunds(running.sessionmaker, running.deps) == 2
+    assert gate.refunds_made() == 2
+    after = await payment_of(api, payment)
+    assert after["status"] == "partially_refunded" and after["refunded"]["value"] == "1200.00"
+    assert (await api.booking(booking))["refunded"]["value"] == "1200.00"
+
+
 async def _refund_of_a_paid_payment(running: Running, gate: Gate, refund_id: int) -> RefundRequest:
     """A refund of 500 rubles of a fresh 2,500-ruble payment at the gateway, first attempt."""
     _, payment = await confirmed_payment(running.api, gate)
@@ -160,15 +188,63 @@ async def test_yookassa_refund_repeated_after_its_key_expired_is_not_sent_again(
     request = await _refund_of_a_paid_payment(running, gate, 997)
     await provider.refund(request)  # made; say its answer never came back
     fakes.yk.expire_idempotency_keys()
-    again = await provider.refund(dataclasses.replace(request, attempt=2))
+    a_day_ago = timedelta(hours=25)
+    again = await provider.refund(dataclasses.replace(request, attempt=2, asked_ago=a_day_ago))
     assert again.status == RefundStatus.SUCCEEDED
     assert gate.refunds_made() == 1
     # Another refund of the same payment is still sent: the payment shows only the first.
     other = dataclasses.replace(
-        request, refund_id=996, idempotency_key="refund-996", attempt=2, refunded_before=50000
+        request,
+        refund_id=996,
+        idempotency_key="refund-996",
+        attempt=2,
+        refunded_before=50000,
+        asked_ago=a_day_ago,
     )
     assert (await provider.refund(other)).status == RefundStatus.SUCCEEDED
     assert gate.refunds_made() == 2
+
+
+@pytest.mark.parametrize("name", ["yookassa", "sberpay"])
+async def test_two_refunds_in_doubt_are_neither_sent_again_nor_called_made(
+    running: Running, fakes: Any, name: str
+) -> None:
+    """Two refunds of one payment, both sent with their answers lost, one of them made: the
+    payment's refunded total cannot tell which, so neither is sent again (that could pay
+    twice) nor recorded as made (that could pay nothing). They wait for an admin."""
+    gate = Gate(name, fakes, running)
+    provider = running.deps.providers[name]
+    first = await _refund_of_a_paid_payment(running, gate, 995)
+    await provider.refund(first)  # made at the gateway; its answer lost
+    second = dataclasses.replace(first, refund_id=994, idempotency_key="refund-994")
+    if name == "yookassa":
+        fakes.yk.expire_idempotency_keys()
+    a_day_ago = timedelta(hours=25)
+    for mine, other in ((second, first), (first, second)):
+        retry = dataclasses.replace(
+            mine, attempt=2, in_doubt_before=other.amount, asked_ago=a_day_ago
+        )
+        with pytest.raises(GatewayError, match="cannot be told apart"):
+            await provider.refund(retry)
+    assert gate.refunds_made() == 1
+
+
+async def test_yookassa_refund_repeated_within_a_day_is_sent_again_with_its_key(
+    running: Running, fakes: Any
+) -> None:
+    """Within the key's 24 h ЮKassa answers a repeated key with the refund it made: the
+    retry needs no reading of the payment, even with another refund in doubt."""
+    gate = Gate("yookassa", fakes, running)
+    provider = running.deps.providers["yookassa"]
+    request = await _refund_of_a_paid_payment(running, gate, 993)
+    made = await provider.refund(request)
+    again = await provider.refund(
+        dataclasses.replace(
+            request, attempt=2, in_doubt_before=10000, asked_ago=timedelta(minutes=5)
+        )
+    )
+    assert again.gateway_refund_id == made.gateway_refund_id
+    assert again.status == RefundStatus.SUCCEEDED and gate.refunds_made() == 1
 
 
 @pytest.mark.parametrize("name", ["yookassa", "sberpay"])
