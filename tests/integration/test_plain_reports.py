@@ -329,3 +329,41 @@ async def test_two_processes_applying_the_same_reports_confirm_each_booking_once
     assert [b[:2] for b in state["bookings"]] == [("confirmed", p.amount) for p in side.payments]
     confirmations = [e for e in state["events"] if e[0] == "booking.confirmed"]
     assert len(confirmations) == 3
+
+
+@pytest.mark.postgres_only
+async def test_a_booking_changed_before_the_lock_leaves_the_batch_to_the_orm_lane(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    deps: BookingDeps,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The unlocked read sees a held booking; by the locked read it has been cancelled. The
+    lane judges again, rolls back and declines the batch: nothing written, nothing logged."""
+    side = await make_side(sessionmaker, deps, 3, 2, ())
+    batch = [Report("mock", state_for(payment, "paid")) for payment in side.payments]
+    read = plain_reports._read
+    reads = 0
+
+    async def cancel_first_booking() -> None:
+        async with sessionmaker() as other:
+            await other.execute(
+                update(Booking).where(Booking.id == side.bookings[0]).values(status="cancelled")
+            )
+            await other.commit()
+
+    def read_then_cancel(connection: Any, batch: Any) -> Any:
+        nonlocal reads
+        found = read(connection, batch)
+        reads += 1
+        if reads == 1:  # between the unlocked read and the lock
+            await_only(cancel_first_booking())
+        return found
+
+    monkeypatch.setattr(plain_reports, "_read", read_then_cancel)
+    async with sessionmaker() as session:
+        assert await plain_reports.apply_plain_reports(session, deps, batch) is None
+    assert reads == 2
+    state = await snapshot(sessionmaker, side, 0)
+    assert [p[1] for p in state["payments"]] == ["pending", "pending"]
+    assert [b[0] for b in state["bookings"]] == ["cancelled", "pending_payment"]
+    assert not [e for e in state["events"] if e[0] in ("payment.succeeded", "booking.confirmed")]
