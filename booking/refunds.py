@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
@@ -16,8 +17,10 @@ from db import queries
 from db.models import Booking, Client, Hall, Payment, Refund
 from payments.base import (
     GatewayError,
+    GatewayRefused,
     PaymentStatus,
     ReceiptInfo,
+    RefundInDoubt,
     RefundRequest,
     RefundStatus,
 )
@@ -31,6 +34,12 @@ CASH = "cash"
 #: LONGEST_PAUSE: a gateway that keeps refusing is not asked every two minutes for good.
 FIRST_PAUSE = timedelta(minutes=2)
 LONGEST_PAUSE = timedelta(hours=1)
+
+
+#: In a refund's `raw`: its last call was refused (not performed), so it is not in doubt.
+REFUSED = "refused"
+#: In a refund's `raw`: admins were told it cannot tell whether it was made.
+ADMIN_TOLD = "admins_told_in_doubt"
 
 
 def retry_pause(attempts: int) -> timedelta:
@@ -116,14 +125,15 @@ async def execute_refund(
         error = f"gateway {payment.gateway} is not set up"
         await _failed(session, refund, payment, booking, error, deps.now())
         return refund
-    attempt, refunded_before, in_doubt_before, receipt = 1, 0, 0, None
+    attempt, others, receipt = 1, _Others(0, 0, frozenset()), None
     if provider is not None:
         # Count the calls before making one: a later call knows an earlier one may have been
         # performed (a gateway without refund idempotency checks before refunding again).
         attempt = int((refund.raw or {}).get("attempts", 0)) + 1
-        refund.raw = {**(refund.raw or {}), "attempts": attempt}
+        earlier = {k: v for k, v in (refund.raw or {}).items() if k != REFUSED}
+        refund.raw = {**earlier, "attempts": attempt}
         _touch(refund, deps.now())
-        refunded_before, in_doubt_before = await _others(session, refund)
+        others = await _others(session, refund)
         receipt = await _refund_receipt(session, deps, booking, payment)
     await session.commit()
     if provider is None:
@@ -140,15 +150,22 @@ async def execute_refund(
         idempotency_key=refund.idempotency_key,
         receipt=receipt,
         attempt=attempt,
-        refunded_before=refunded_before,
-        in_doubt_before=in_doubt_before,
+        refunded_before=others.returned,
+        in_doubt_before=others.in_doubt,
         gateway_refund_id=refund.gateway_refund_id,
         asked_ago=deps.now() - refund.created_at,
     )
     try:
         result = await provider.refund(request)
+        if result.judged_by_total and await _others(session, refund) != others:
+            # Made, judged by the payment's refunded total: true only of the other refunds
+            # as they were; one sent or settled meanwhile may be what the total shows.
+            raise GatewayError("other refunds of the payment moved while this one was checked")
     except GatewayError as exc:
-        await _failed(session, refund, payment, booking, str(exc), deps.now())
+        if isinstance(exc, GatewayRefused):  # not performed: not in doubt for the others
+            refund.raw = {**(refund.raw or {}), REFUSED: True}
+        needs_admin = isinstance(exc, RefundInDoubt)
+        await _failed(session, refund, payment, booking, str(exc), deps.now(), needs_admin)
         return refund
     booking, payment = await _locked(session, booking, payment)
     refund.gateway_refund_id = result.gateway_refund_id or refund.gateway_refund_id
@@ -168,9 +185,14 @@ async def _failed(
     booking: Booking,
     error: str,
     now: datetime,
+    needs_admin: bool = False,
 ) -> None:
-    """The refund stays pending, to be retried; admins hear of its first failure."""
+    """The refund stays pending, to be retried; admins hear of its first failure, and once
+    more when it cannot tell whether it was made (they may settle it in the cabinet)."""
     first_failure = refund.error is None
+    if needs_admin and not (refund.raw or {}).get(ADMIN_TOLD):
+        refund.raw = {**(refund.raw or {}), ADMIN_TOLD: True}
+        first_failure = True
     refund.error = error[:500]
     _touch(refund, now)
     refund.retry_at = now + retry_pause(int((refund.raw or {}).get("attempts", 1)))
@@ -214,23 +236,44 @@ async def _locked(
     return fresh_booking, fresh_payment
 
 
-async def _others(session: AsyncSession, refund: Refund) -> tuple[int, int]:
-    """What the payment's other refunds have returned, by our records, and what those still
-    pending would return that were sent at least once (made, for all we know)."""
+@dataclass(frozen=True)
+class _Others:
+    """The payment's other refunds, as a retry judges by them."""
+
+    #: What they have returned, by our records.
+    returned: int
+    #: What those still pending would return that were sent and not refused: made, for
+    #: all we know.
+    in_doubt: int
+    #: Each one's state, to see whether any moved meanwhile.
+    states: frozenset[tuple[int, str, int, bool, str | None]]
+
+
+async def _others(session: AsyncSession, refund: Refund) -> _Others:
+    """The payment's other refunds: returned, in doubt, and their states."""
     others = await session.scalars(
-        select(Refund).where(
+        select(Refund)
+        .where(
             Refund.payment_id == refund.payment_id,
             Refund.id != refund.id,
             Refund.status.in_((RefundStatus.SUCCEEDED, RefundStatus.PENDING)),
         )
+        # Fresh, not the session's copies: the second look must see what moved.
+        .execution_options(populate_existing=True)
     )
     returned = in_doubt = 0
+    states = set()
     for other in others:
+        raw = other.raw or {}
+        sent, refused = int(raw.get("attempts", 0)) > 0, bool(raw.get(REFUSED))
+        states.add(
+            (other.id, other.status, int(raw.get("attempts", 0)), refused, other.gateway_refund_id)
+        )
         if other.status == RefundStatus.SUCCEEDED:
             returned += other.amount
-        elif other.gateway_refund_id or int((other.raw or {}).get("attempts", 0)) > 0:
+        elif (other.gateway_refund_id or sent) and not refused:
             in_doubt += other.amount
-    return returned, in_doubt
+    return _Others(returned, in_doubt, frozenset(states))
 
 
 _RECEIPT_MODES = {

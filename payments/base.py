@@ -39,6 +39,15 @@ class GatewayError(Exception):
     """The gateway failed or answered nonsense; the outcome of the call is unknown."""
 
 
+class GatewayRefused(GatewayError):
+    """The gateway answered, and refused: the call was not performed."""
+
+
+class RefundInDoubt(GatewayError):
+    """A repeated refund cannot tell whether an earlier call of it was made; sending again
+    could pay twice and calling it made could pay nothing, so it waits for an admin."""
+
+
 class WebhookRejected(Exception):
     """A webhook that failed verification; nothing may change because of it."""
 
@@ -119,20 +128,19 @@ def made_already(refunded_total: int, request: RefundRequest) -> int:
     """How much of this refund earlier calls made, judged by what the gateway shows refunded
     on the payment in all (for a repeated call whose answer was lost).
 
-    What our records do not explain is this refund's, unless other refunds of the payment
-    are in doubt too: then only "all of them made" can be told apart, and anything else
-    raises GatewayError, since sending again could pay twice and calling it made could pay
-    nothing. The refund then waits, and admins were told of its failure.
+    Only exact answers count: nothing unexplained by our records (not made), exactly this
+    refund (made), or, with other refunds of the payment in doubt too, exactly all of them
+    (all made). Anything else (a refund made by hand in the gateway's cabinet, two in doubt
+    of which one was made) raises RefundInDoubt.
     """
     unexplained = refunded_total - request.refunded_before
     if unexplained <= 0:
         return 0
-    if request.in_doubt_before == 0:
-        return min(unexplained, request.amount)
     if unexplained == request.amount + request.in_doubt_before:
         return request.amount
-    raise GatewayError(
-        "the payment shows refunds made that cannot be told apart; not sending again"
+    raise RefundInDoubt(
+        "the payment shows refunds made that our records cannot tell apart; "
+        "check the gateway's cabinet"
     )
 
 
@@ -141,6 +149,10 @@ class RefundResult:
     gateway_refund_id: str | None
     status: RefundStatus
     raw: Mapping[str, Any] = field(default_factory=dict)
+    #: Made by an earlier call, judged from what the payment shows refunded in all rather
+    #: than from an answer about this refund: true only while our other refunds of the
+    #: payment are as they were when that was judged (`booking.refunds` checks).
+    judged_by_total: bool = False
 
 
 @dataclass(frozen=True, slots=True)

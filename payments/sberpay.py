@@ -19,6 +19,7 @@ from pydantic import SecretStr
 from payments.base import (
     CreatedPayment,
     GatewayError,
+    GatewayRefused,
     PaymentRequest,
     PaymentState,
     PaymentStatus,
@@ -271,7 +272,9 @@ class SberProvider:
         amount = request.amount
         if request.attempt > 1:
             if status == 3:
-                return RefundResult(None, RefundStatus.SUCCEEDED, {"orderStatus": 3})
+                return RefundResult(
+                    None, RefundStatus.SUCCEEDED, {"orderStatus": 3}, judged_by_total=True
+                )
             if status == 4 and refunded is None:
                 # Something was refunded, and the answer does not say how much: sending
                 # again could pay twice. The refund waits (admins are told) until it can tell.
@@ -280,7 +283,10 @@ class SberProvider:
             if amount == 0:
                 log.info("Sber refund was already made", extra={"refund_id": request.refund_id})
                 return RefundResult(
-                    None, RefundStatus.SUCCEEDED, {"refundedAmount": refunded, "repeat": True}
+                    None,
+                    RefundStatus.SUCCEEDED,
+                    {"refundedAmount": refunded, "repeat": True},
+                    judged_by_total=True,
                 )
         if status == 1:
             if amount != request.payment_amount:
@@ -296,7 +302,7 @@ class SberProvider:
         else:
             raise GatewayError(f"Sber order in orderStatus {status} cannot be refunded")
         if _code(answer) != "0":
-            raise GatewayError(_refusal(method, answer))
+            raise GatewayRefused(_refusal(method, answer))
         return RefundResult(None, RefundStatus.SUCCEEDED, {**answer, "amount": amount})
 
     # --- callbacks ------------------------------------------------------------------------

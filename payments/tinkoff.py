@@ -18,6 +18,7 @@ from pydantic import SecretStr
 from payments.base import (
     CreatedPayment,
     GatewayError,
+    GatewayRefused,
     PaymentRequest,
     PaymentState,
     PaymentStatus,
@@ -258,7 +259,7 @@ class TinkoffProvider:
             fields["Receipt"] = tinkoff_receipt(request.receipt, request.amount)
         answer = await self._call("Cancel", fields)
         if not _ok(answer):
-            raise GatewayError(_refusal("Cancel", answer))
+            raise GatewayRefused(_refusal("Cancel", answer))
         status = str(answer.get("Status", ""))
         raw = {k: v for k, v in answer.items() if k != "Token"}
         refund_id = f"{request.gateway_payment_id}/{request.idempotency_key}"[:64]

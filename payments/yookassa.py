@@ -26,7 +26,14 @@ from requests.adapters import HTTPAdapter
 from urllib3 import Retry
 from yookassa.client import ApiClient
 from yookassa.domain.common import HttpVerb, UserAgent
-from yookassa.domain.exceptions import ApiError, NotFoundError
+from yookassa.domain.exceptions import (
+    ApiError,
+    BadRequestError,
+    ForbiddenError,
+    NotFoundError,
+    TooManyRequestsError,
+    UnauthorizedError,
+)
 from yookassa.domain.notification import WebhookNotificationFactory
 from yookassa.domain.request import PaymentRequest as SdkPaymentRequest
 from yookassa.domain.request import RefundRequest as SdkRefundRequest
@@ -34,6 +41,7 @@ from yookassa.domain.request import RefundRequest as SdkRefundRequest
 from payments.base import (
     CreatedPayment,
     GatewayError,
+    GatewayRefused,
     PaymentRequest,
     PaymentState,
     PaymentStatus,
@@ -190,6 +198,9 @@ class SdkYooKassaApi:
             raise GatewayError(f"ЮKassa {what}: no answer in {self._timeout:g} s") from None
         except NotFoundError:
             raise UnknownAtGateway(f"ЮKassa {what}: not found") from None
+        except (BadRequestError, UnauthorizedError, ForbiddenError, TooManyRequestsError) as exc:
+            # Answered and not performed (ЮKassa's 400, 401, 403 and 429).
+            raise _Refused(f"ЮKassa {what}: {type(exc).__name__} {str(exc)[:200]}") from None
         except ApiError as exc:
             raise GatewayError(f"ЮKassa {what}: {type(exc).__name__} {str(exc)[:200]}") from None
         except Exception as exc:  # the SDK's AttributeError, ValueError, requests errors
@@ -238,6 +249,10 @@ def _safe_id(value: object) -> str:
     if not text or len(text) > 64 or not all(ch.isalnum() or ch in "-_" for ch in text):
         raise WebhookRejected("malformed object id")
     return text
+
+
+class _Refused(GatewayError):
+    """ЮKassa answered a call with an error that means it was not performed."""
 
 
 #: How long ЮKassa honours an Idempotence-Key (24 h), less a margin for clocks.
@@ -353,7 +368,10 @@ class YooKassaProvider:
             }
             if request.receipt is not None:
                 params["receipt"] = yookassa_receipt(request.receipt, request.amount)
-            answer = await self._api.create_refund(params, request.idempotency_key)
+            try:
+                answer = await self._api.create_refund(params, request.idempotency_key)
+            except _Refused as exc:
+                raise GatewayRefused(str(exc)) from None
         status = _REFUND_STATUSES.get(str(answer.get("status")))
         if status is None or not answer.get("id"):
             raise GatewayError("ЮKassa answered a refund without id or known status")
@@ -365,16 +383,14 @@ class YooKassaProvider:
         """This refund's result if the payment shows it made already; None if it shows none
         of it."""
         state = await self.fetch_payment(request.gateway_payment_id)
-        done = made_already(state.refunded_amount, request)
-        if done == 0:
+        if made_already(state.refunded_amount, request) == 0:
             return None
-        if done < request.amount:
-            raise GatewayError("ЮKassa shows a part of this refund made; not sending again")
         log.info("ЮKassa refund was already made", extra={"refund_id": request.refund_id})
         return RefundResult(
             None,
             RefundStatus.SUCCEEDED,
             {"refunded_amount": state.refunded_amount, "repeat": True},
+            judged_by_total=True,
         )
 
     async def parse_webhook(self, request: WebhookRequest) -> PaymentState:

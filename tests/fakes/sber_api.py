@@ -203,6 +203,13 @@ class FakeSber(LocalServer):
         order.deposited_at = deposited_at or datetime.now(MOSCOW)
         return self.order(order_id)
 
+    def refund_in_cabinet(self, order_id: str, amount: int) -> JSON:
+        """A refund made by hand in the merchant's cabinet, unknown to the shop's records."""
+        order = self._get(order_id)
+        order.refunded += amount
+        order.status = 4
+        return self.order(order_id)
+
     def decline(self, order_id: str, action_code: int = 116) -> JSON:
         """The payment is declined: orderStatus 0 → 6 with ``actionCode`` (116: no funds)."""
         order = self._get(order_id)

@@ -10,7 +10,13 @@ import pytest
 
 from db.models import Refund
 from jobs.reconcile import REFUND_AGE, retry_refunds
-from payments.base import GatewayError, RefundRequest, RefundStatus
+from payments.base import (
+    GatewayError,
+    RefundInDoubt,
+    RefundRequest,
+    RefundStatus,
+    made_already,
+)
 from tests.conftest import Running
 from tests.payments.conftest import Gate
 from tests.payments.helpers import confirmed_payment, events, payment_of, refund
@@ -140,6 +146,111 @@ async def test_two_refunds_with_lost_answers_are_completed_once_each(
     assert (await api.booking(booking))["refunded"]["value"] == "1200.00"
 
 
+@pytest.mark.parametrize(
+    ("total", "before", "in_doubt", "made"),
+    [
+        (0, 0, 0, 0),  # nothing shown: not made
+        (50000, 50000, 0, 0),  # all explained by our other refunds
+        (50000, 0, 0, 50000),  # exactly this one
+        (80000, 0, 30000, 50000),  # exactly this one and the one in doubt
+        (30000, 0, 30000, None),  # the other, or this one? cannot tell
+        (70000, 0, 0, None),  # more than ours: a refund by hand in the cabinet
+        (20000, 0, 0, None),  # less than this one
+    ],
+)
+def test_made_already_counts_only_exact_answers(
+    total: int, before: int, in_doubt: int, made: int | None
+) -> None:
+    request = RefundRequest(
+        refund_id=1,
+        gateway_payment_id="p",
+        amount=50000,
+        payment_amount=250000,
+        reason="",
+        refunded_before=before,
+        in_doubt_before=in_doubt,
+    )
+    if made is None:
+        with pytest.raises(RefundInDoubt):
+            made_already(total, request)
+    else:
+        assert made_already(total, request) == made
+
+
+@pytest.mark.short_gateway_timeout
+async def test_sber_refund_refused_is_not_in_doubt_and_a_cabinet_refund_calls_an_admin(
+    running: Running, fakes: Any
+) -> None:
+    """R1 is made with its answer lost; someone refunds the rest by hand in Sber's cabinet;
+    R2 is then refused by Sber (nothing left), so it is not in doubt. The retries see more
+    refunded than our records explain: nothing is sent again or called made, and the
+    admins are told once more of each refund, now that it needs them."""
+    gate = Gate("sberpay", fakes, running)
+    api = running.api
+    booking, payment = await confirmed_payment(api, gate)
+    gate.fail_next("refund", "timeout")
+    status, first = await refund(api, payment, "500.00")
+    assert status == 201 and first["status"] == "pending"
+    fakes.sb.refund_in_cabinet(await gate.gateway_id(payment), 200000)
+    status, second = await refund(api, payment, "300.00")
+    assert status == 201 and second["status"] == "pending", second
+    async with running.sessionmaker() as session:
+        refused = await session.get(Refund, second["id"])
+        assert refused is not None and (refused.raw or {}).get("refused") is True
+    assert len(await events(api, booking, "refund.failed")) == 2
+    running.clock.advance(seconds=REFUND_AGE.total_seconds() + 1)
+    await retry_refunds(running.sessionmaker, running.deps)
+    row = await _refund_row(running, first["id"])
+    assert row.status == RefundStatus.PENDING and "cannot tell apart" in (row.error or "")
+    assert gate.refunds_made() == 1  # R1 only; R2 refused, nothing sent twice
+    # Each once more, now that they need an admin (R2 cannot tell either), and only once.
+    assert len(await events(api, booking, "refund.failed")) == 4
+    running.clock.advance(hours=2)
+    await retry_refunds(running.sessionmaker, running.deps)
+    assert len(await events(api, booking, "refund.failed")) == 4
+    assert gate.refunds_made() == 1
+
+
+async def test_a_refund_judged_made_while_another_moved_is_checked_again(
+    running: Running, fakes: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Made, judged by the payment's refunded total, holds only of the other refunds as
+    they were: one sent meanwhile may be what the total shows. The retry is not recorded."""
+    gate = Gate("sberpay", fakes, running)
+    provider = running.deps.providers["sberpay"]
+    api = running.api
+    _, payment = await confirmed_payment(api, gate)
+    gate.fail_next("refund", 500)  # not made; pending
+    status, first = await refund(api, payment, "500.00")
+    assert status == 201 and first["status"] == "pending"
+    gate.fail_next("refund", 500)
+    status, second = await refund(api, payment, "500.00")
+    assert status == 201 and second["status"] == "pending"
+    async with running.sessionmaker() as session:  # say Sber refused it: not in doubt
+        row = await session.get(Refund, second["id"])
+        assert row is not None
+        row.raw = {**(row.raw or {}), "refused": True}
+        await session.commit()
+    call = provider.refund
+
+    async def another_sends_meanwhile(request: RefundRequest) -> Any:
+        if request.refund_id == first["id"]:
+            async with running.sessionmaker() as session:  # the other is sent and made
+                other = await session.get(Refund, second["id"])
+                assert other is not None
+                other.raw = {"attempts": 2}  # sent again by another process
+                await session.commit()
+            fakes.sb.refund_in_cabinet(await gate.gateway_id(payment), 50000)
+        return await call(request)
+
+    monkeypatch.setattr(provider, "refund", another_sends_meanwhile)
+    running.clock.advance(seconds=REFUND_AGE.total_seconds() + 1)
+    await retry_refunds(running.sessionmaker, running.deps)
+    row = await _refund_row(running, first["id"])
+    assert row.status == RefundStatus.PENDING, "the other refund's money is not this one's"
+    assert "moved" in (row.error or "")
+
+
 async def _refund_of_a_paid_payment(running: Running, gate: Gate, refund_id: int) -> RefundRequest:
     """A refund of 500 rubles of a fresh 2,500-ruble payment at the gateway, first attempt."""
     _, payment = await confirmed_payment(running.api, gate)
@@ -224,7 +335,7 @@ async def test_two_refunds_in_doubt_are_neither_sent_again_nor_called_made(
         retry = dataclasses.replace(
             mine, attempt=2, in_doubt_before=other.amount, asked_ago=a_day_ago
         )
-        with pytest.raises(GatewayError, match="cannot be told apart"):
+        with pytest.raises(GatewayError, match="cannot tell apart"):
             await provider.refund(retry)
     assert gate.refunds_made() == 1
 
