@@ -201,6 +201,12 @@ async def booking_by_code(session: AsyncSession, code: str) -> Booking | None:
     return (await session.scalars(select(Booking).where(Booking.code == code.upper()))).first()
 
 
+async def refund_for_update(session: AsyncSession, refund_id: int) -> Refund | None:
+    """The refund, locked, with fresh values even if the session already held it."""
+    stmt = select(Refund).where(Refund.id == refund_id).execution_options(populate_existing=True)
+    return (await session.scalars(locked(stmt, session))).first()
+
+
 async def payment_for_update(session: AsyncSession, payment_id: int) -> Payment | None:
     """The payment, locked, with fresh values even if the session already held it."""
     stmt = (

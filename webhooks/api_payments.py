@@ -8,11 +8,12 @@ from aiohttp import web
 
 from booking.errors import DomainError, NotFound
 from booking.paying import request_refund, start_payment
+from booking.refunds import settle_by_hand
 from db.models import Booking, Payment
 from payments.base import GatewayError, WebhookRejected, WebhookRequest
 from webhooks.auth import require_admin, require_owner_or_admin, require_token
 from webhooks.errors import ApiError, error_response, json_response
-from webhooks.inputs import PaymentIn, RefundIn, path_int, read_json
+from webhooks.inputs import PaymentIn, RefundIn, SettleIn, path_int, read_json
 from webhooks.keys import DEPS, LOG_FIELDS, REPORTS, SETTINGS
 from webhooks.middlewares import db
 from webhooks.remote import client_address
@@ -66,6 +67,18 @@ async def refund_payment(request: web.Request) -> web.Response:
     refund = await request_refund(db(request), deps, payment.id, amount, body.reason)
     request[LOG_FIELDS] = {"payment_id": payment.id, "refund_id": refund.id}
     return json_response(refund_json(refund, deps.rules.tz), 201)
+
+
+@routes.post("/api/refunds/{refund_id:\\d+}/settle")
+async def settle_refund(request: web.Request) -> web.Response:
+    """A pending refund the service cannot settle, settled by an admin from the cabinet."""
+    require_admin(request)
+    deps = request.app[DEPS]
+    refund_id = path_int(request, "refund_id")
+    body = await read_json(request, SettleIn)
+    refund = await settle_by_hand(db(request), deps, refund_id, made=body.made, note=body.note)
+    request[LOG_FIELDS] = {"refund_id": refund.id, "made": body.made}
+    return json_response(refund_json(refund, deps.rules.tz))
 
 
 @routes.route("*", "/api/payments/webhook/{gateway}")

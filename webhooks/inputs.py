@@ -55,6 +55,11 @@ class RefundIn(_In):
     reason: str = Field(default="", max_length=500)
 
 
+class SettleIn(_In):
+    made: bool
+    note: str = Field(min_length=1, max_length=400)
+
+
 class NotificationIn(_In):
     text: str = Field(min_length=1, max_length=4000)
     channel: Literal["telegram", "email"] | None = None

@@ -593,6 +593,13 @@ SCHEMAS: dict[str, Schema] = {
             "reason": {"type": "string", "maxLength": 500, "default": ""},
         },
     ),
+    "RefundSettle": obj(
+        ["made", "note"],
+        {
+            "made": {"type": "boolean"},
+            "note": {"type": "string", "minLength": 1, "maxLength": 400},
+        },
+    ),
     "NotificationSend": obj(
         ["text"],
         {
@@ -651,6 +658,13 @@ PARAMETERS: dict[str, Schema] = {
         "in": "path",
         "required": True,
         "description": "The payment's id; digits only, anything else is 404 `not_found`.",
+        "schema": {"type": "integer", "minimum": 0},
+    },
+    "RefundId": {
+        "name": "refund_id",
+        "in": "path",
+        "required": True,
+        "description": "The refund's id; digits only, anything else is 404 `not_found`.",
         "schema": {"type": "integer", "minimum": 0},
     },
     "Offset": query("offset", {"type": "integer", "default": 0}, "Rows to skip."),
@@ -994,6 +1008,36 @@ PATHS: dict[str, Any] = {
             description="The booking's status does not change; cancel it to free the slot.",
             body=ref("RefundRequest"),
             body_required=False,
+        ),
+    },
+    "/api/refunds/{refund_id}/settle": {
+        "parameters": [param("RefundId")],
+        "post": _operation(
+            "settleRefund",
+            "Settle by hand a pending refund the service cannot tell about (admin)",
+            "Payments",
+            {
+                "200": ok("The refund, now succeeded or canceled.", ref("Refund")),
+                "400": error("The body is malformed.", *BODY_400),
+                "401": shared("Unauthorized"),
+                "403": shared("AdminOnly"),
+                "404": error("No such refund.", "refund_not_found", "not_found"),
+                "409": error(
+                    "Only a pending refund can be settled, and not in the minute after a call "
+                    "about it (one may still be under way).",
+                    "not_pending",
+                    "refund_in_flight",
+                ),
+                "413": shared("TooLarge"),
+            },
+            security=ADMIN,
+            description=(
+                "For a refund waiting on an admin (its `error` says it cannot tell whether it "
+                "was made): `made: true` when the gateway's cabinet shows it, which records "
+                "it succeeded; `made: false` when it does not, which cancels it and frees its "
+                "amount. A retry answered after this leaves the refund as settled."
+            ),
+            body=ref("RefundSettle"),
         ),
     },
     "/api/payments/webhook/{gateway}": {

@@ -256,6 +256,7 @@ def test_request_bodies_are_attached() -> None:
         ("/api/bookings/{booking_id}/confirm", "post"): "ConfirmRequest",
         ("/api/payments", "post"): "PaymentCreate",
         ("/api/payments/{payment_id}/refund", "post"): "RefundRequest",
+        ("/api/refunds/{refund_id}/settle", "post"): "RefundSettle",
         ("/api/notifications/send", "post"): "NotificationSend",
     }
     for (path, method), name in wanted.items():
@@ -312,6 +313,9 @@ class Checker:
 
     async def admin(self, method: str, template: str, status: int, **kw: Any) -> Any:
         return await self.call(method, template, status, token=self.api.admin_token, **kw)
+
+
+SETTLED = {"made": True, "note": "seen in the cabinet"}
 
 
 async def test_real_answers_fit_the_schemas(running: Running) -> None:
@@ -384,7 +388,13 @@ async def test_real_answers_fit_the_schemas(running: Running) -> None:
     refund_path = f"/api/payments/{payment['id']}/refund"
     await c.call("post", refund, 403, path=refund_path, token=token)
     await c.admin("post", refund, 400, path=refund_path, json={"amount": "99999.00"})
-    await c.admin("post", refund, 201, path=refund_path, json={"amount": "100.00"})
+    made = await c.admin("post", refund, 201, path=refund_path, json={"amount": "100.00"})
+    settle = "/api/refunds/{refund_id}/settle"
+    settle_path = f"/api/refunds/{made['id']}/settle"
+    await c.call("post", settle, 403, path=settle_path, token=token, json={"made": True})
+    await c.admin("post", settle, 400, path=settle_path, json={"made": "perhaps"})
+    await c.admin("post", settle, 404, path="/api/refunds/999999/settle", json=SETTLED)
+    await c.admin("post", settle, 409, path=settle_path, json=SETTLED)  # succeeded already
     await c.call(
         "post", payments, 201, token=token, json={"booking_id": booking["id"], "gateway": "mock"}
     )

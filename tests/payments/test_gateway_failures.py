@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from booking import refunds
 from db.models import Refund
 from jobs.reconcile import REFUND_AGE, retry_refunds
 from payments.base import (
@@ -210,6 +211,26 @@ async def test_sber_refund_refused_is_not_in_doubt_and_a_cabinet_refund_calls_an
     assert len(await events(api, booking, "refund.failed")) == 4
     assert gate.refunds_made() == 1
 
+    # An admin looks in the cabinet: R1 was made; R2 was not (the money went back by hand).
+    settle = f"/api/refunds/{first['id']}/settle"
+    status, body = await api.admin("POST", settle, json={"made": True, "note": "в кабинете"})
+    assert status == 409 and body["error"]["code"] == "refund_in_flight"  # just retried
+    running.clock.advance(minutes=2)
+    status, body = await api.admin("POST", settle, json={"made": True, "note": "в кабинете"})
+    assert status == 200 and body["status"] == "succeeded", body
+    status, body = await api.admin(
+        "POST", f"/api/refunds/{second['id']}/settle", json={"made": False, "note": "вручную"}
+    )
+    assert status == 200 and body["status"] == "canceled", body
+    status, body = await api.admin("POST", settle, json={"made": False, "note": "передумал"})
+    assert status == 409 and body["error"]["code"] == "not_pending"
+    after = await payment_of(api, payment)
+    assert after["refunded"]["value"] == "500.00"  # R1; R2's amount is free again
+    assert (await api.booking(booking))["refunded"]["value"] == "500.00"
+    running.clock.advance(hours=2)
+    assert await retry_refunds(running.sessionmaker, running.deps) == 0
+    assert gate.refunds_made() == 1
+
 
 async def test_a_refund_judged_made_while_another_moved_is_checked_again(
     running: Running, fakes: Any, monkeypatch: pytest.MonkeyPatch
@@ -376,3 +397,34 @@ async def test_verification_fetch_fails_then_redelivery_applies(
     assert (await running.api.booking(booking))["status"] == "pending_payment"
     assert (await gate.notify(payment))[0] == 200
     assert (await running.api.booking(booking))["status"] == "confirmed"
+
+
+async def test_a_refund_settled_by_an_admin_meanwhile_is_left_as_settled(
+    running: Running, fakes: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A late answer to a retry that was under way when an admin settled the refund does not
+    undo the admin's record (nor count the refund twice)."""
+    gate = Gate("sberpay", fakes, running)
+    provider = running.deps.providers["sberpay"]
+    api = running.api
+    booking, payment = await confirmed_payment(api, gate)
+    gate.fail_next("refund", 500)  # not made; pending
+    status, pending = await refund(api, payment, "500.00")
+    assert status == 201 and pending["status"] == "pending"
+    monkeypatch.setattr(refunds, "IN_FLIGHT", timedelta(0))  # say the late window has passed
+    call = provider.refund
+
+    async def settled_during_the_call(request: RefundRequest) -> Any:
+        status, body = await api.admin(
+            "POST", f"/api/refunds/{pending['id']}/settle", json={"made": True, "note": "x"}
+        )
+        assert status == 200, body
+        return await call(request)  # and the gateway makes it too
+
+    monkeypatch.setattr(provider, "refund", settled_during_the_call)
+    running.clock.advance(seconds=REFUND_AGE.total_seconds() + 1)
+    await retry_refunds(running.sessionmaker, running.deps)
+    row = await _refund_row(running, pending["id"])
+    assert row.status == RefundStatus.SUCCEEDED and (row.raw or {}).get("settled_by_admin")
+    assert (await api.booking(booking))["refunded"]["value"] == "500.00"  # counted once
+    assert len(await events(api, booking, "refund.succeeded")) == 1
