@@ -166,10 +166,16 @@ async def execute_refund(
             # as they were; one sent or settled meanwhile may be what the total shows.
             raise GatewayError("other refunds of the payment moved while this one was checked")
     except GatewayError as exc:
-        if isinstance(exc, GatewayRefused):  # not performed: not in doubt for the others
-            refund.raw = {**(refund.raw or {}), REFUSED: True}
-        needs_admin = isinstance(exc, RefundInDoubt)
-        await _failed(session, refund, payment, booking, str(exc), deps.now(), needs_admin)
+        await _failed(
+            session,
+            refund,
+            payment,
+            booking,
+            str(exc),
+            deps.now(),
+            needs_admin=isinstance(exc, RefundInDoubt),
+            refused=isinstance(exc, GatewayRefused),
+        )
         return refund
     booking, payment = await _locked(session, booking, payment)
     if await _settled_meanwhile(session, refund):
@@ -232,10 +238,17 @@ async def _failed(
     booking: Booking,
     error: str,
     now: datetime,
+    *,
     needs_admin: bool = False,
+    refused: bool = False,
 ) -> None:
     """The refund stays pending, to be retried; admins hear of its first failure, and once
-    more when it cannot tell whether it was made (they may settle it in the cabinet)."""
+    more when it cannot tell whether it was made (they may settle it in the cabinet). A
+    refusal (not performed) marks it as not in doubt for the payment's other refunds."""
+    if await _settled_meanwhile(session, refund):
+        return
+    if refused:
+        refund.raw = {**(refund.raw or {}), REFUSED: True}
     first_failure = refund.error is None
     if needs_admin and not (refund.raw or {}).get(ADMIN_TOLD):
         refund.raw = {**(refund.raw or {}), ADMIN_TOLD: True}

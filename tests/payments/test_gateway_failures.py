@@ -399,11 +399,13 @@ async def test_verification_fetch_fails_then_redelivery_applies(
     assert (await running.api.booking(booking))["status"] == "confirmed"
 
 
+@pytest.mark.parametrize("retry_fails", [False, True])
 async def test_a_refund_settled_by_an_admin_meanwhile_is_left_as_settled(
-    running: Running, fakes: Any, monkeypatch: pytest.MonkeyPatch
+    running: Running, fakes: Any, monkeypatch: pytest.MonkeyPatch, retry_fails: bool
 ) -> None:
-    """A late answer to a retry that was under way when an admin settled the refund does not
-    undo the admin's record (nor count the refund twice)."""
+    """A late answer to a retry that was under way when an admin settled the refund, made
+    or failed, does not undo the admin's record, count the refund twice, or report it
+    failed."""
     gate = Gate("sberpay", fakes, running)
     provider = running.deps.providers["sberpay"]
     api = running.api
@@ -419,7 +421,9 @@ async def test_a_refund_settled_by_an_admin_meanwhile_is_left_as_settled(
             "POST", f"/api/refunds/{pending['id']}/settle", json={"made": True, "note": "x"}
         )
         assert status == 200, body
-        return await call(request)  # and the gateway makes it too
+        if retry_fails:
+            gate.fail_next("refund", 500)
+        return await call(request)  # and the gateway makes it, or fails
 
     monkeypatch.setattr(provider, "refund", settled_during_the_call)
     running.clock.advance(seconds=REFUND_AGE.total_seconds() + 1)
@@ -428,3 +432,5 @@ async def test_a_refund_settled_by_an_admin_meanwhile_is_left_as_settled(
     assert row.status == RefundStatus.SUCCEEDED and (row.raw or {}).get("settled_by_admin")
     assert (await api.booking(booking))["refunded"]["value"] == "500.00"  # counted once
     assert len(await events(api, booking, "refund.succeeded")) == 1
+    assert len(await events(api, booking, "refund.failed")) == 1  # the first failure only
+    assert row.error is None
