@@ -77,6 +77,7 @@ def test_receipts_for_tinkoff_need_a_tax_system_and_a_known_vat_code() -> None:
 def test_bad_networks_and_urls_are_refused() -> None:
     assert "YOOKASSA_WEBHOOK_NETWORKS" in _error(yookassa_webhook_networks="10.0.0.0/33")
     assert "TINKOFF_API_URL" in _error(tinkoff_api_url="ftp://x")
+    assert "TRUSTED_PROXIES" in _error(trusted_proxies="10.0.0.1, nginx")
     settings = PaymentSettings(yookassa_webhook_networks="127.0.0.1/32, ::1")
     assert settings.yookassa_webhook_networks == ["127.0.0.1/32", "::1"]
     assert PaymentSettings().yookassa_webhook_networks[0] == "185.71.76.0/27"
