@@ -250,14 +250,15 @@ async def _failed(
     if refused:
         refund.raw = {**(refund.raw or {}), REFUSED: True}
     first_failure = refund.error is None
-    if needs_admin and not (refund.raw or {}).get(ADMIN_TOLD):
+    tell_needs_admin = needs_admin and not (refund.raw or {}).get(ADMIN_TOLD)
+    if tell_needs_admin:
         refund.raw = {**(refund.raw or {}), ADMIN_TOLD: True}
-        first_failure = True
     refund.error = error[:500]
     _touch(refund, now)
     refund.retry_at = now + retry_pause(int((refund.raw or {}).get("attempts", 1)))
-    if first_failure:
-        _failure_event(session, refund, payment, booking, refund.error)
+    if first_failure or tell_needs_admin:
+        flags = {"needs_admin": True} if tell_needs_admin else {}
+        _failure_event(session, refund, payment, booking, refund.error, **flags)
     log.warning("refund failed", extra={"refund_id": refund.id, "payment_id": payment.id})
     await session.commit()
 
@@ -386,12 +387,19 @@ def _finish(
         )
     else:
         payment.refunded -= refund.amount
-        _failure_event(session, refund, payment, booking, error or "canceled by the gateway")
+        error = error or "canceled by the gateway"
+        _failure_event(session, refund, payment, booking, error, final=True)
 
 
 def _failure_event(
-    session: AsyncSession, refund: Refund, payment: Payment, booking: Booking, error: str
+    session: AsyncSession,
+    refund: Refund,
+    payment: Payment,
+    booking: Booking,
+    error: str,
+    **flags: bool,
 ) -> None:
+    """`final`: the refund will not be retried; `needs_admin`: it waits for an admin."""
     record_event(
         session,
         EventType.REFUND_FAILED,
@@ -399,4 +407,5 @@ def _failure_event(
         payment=payment,
         refund=refund,
         error=error,
+        **flags,
     )

@@ -144,6 +144,10 @@ def _keys_for(event: Event) -> tuple[str | None, str | None]:
     admin_key = ADMIN_KEYS.get(event.type)
     if event.type == EventType.PAYMENT_SUCCEEDED and event.payload.get("balance"):
         client_key, admin_key = "balance_paid", "admin.balance_paid"
+    if event.type == EventType.REFUND_FAILED and event.payload.get("needs_admin"):
+        admin_key = "admin.refund_in_doubt"
+    elif event.type == EventType.REFUND_FAILED and event.payload.get("final"):
+        admin_key = "admin.refund_canceled"
     return client_key, admin_key
 
 
@@ -183,6 +187,7 @@ async def render_event(
         amount=rub(int(event.payload.get("refund_amount") or event.payload.get("amount") or 0)),
         refund=rub(int(event.payload.get("refund_total", 0))),
         error=str(event.payload.get("error", "")),
+        refund_id=event.payload.get("refund_id", ""),
         hours=_hours_left(booking, deps.now()),
     )
     out: list[Notification] = []

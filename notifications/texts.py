@@ -54,6 +54,14 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
         "admin.refund_failed": (
             "⚠️ Не удался возврат {amount} ₽ по брони {code}: {error}. Повтор будет автоматически."
         ),
+        "admin.refund_canceled": (
+            "⚠️ Возврат {amount} ₽ по брони {code} не выполнен: {error}. Повторов не будет."
+        ),
+        "admin.refund_in_doubt": (
+            "⚠️ Возврат {amount} ₽ по брони {code} (№ {refund_id}) ждёт проверки: {error}. "
+            "Посмотрите платёж в кабинете и отметьте возврат: "
+            "POST /api/refunds/{refund_id}/settle."
+        ),
     },
     "en": {
         "created.subject": "Booking {code}: awaiting payment",
@@ -100,6 +108,15 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
         "admin.refund_failed": (
             "⚠️ A refund of {amount} ₽ for booking {code} failed: {error}. "
             "It will be retried automatically."
+        ),
+        "admin.refund_canceled": (
+            "⚠️ A refund of {amount} ₽ for booking {code} was not made: {error}. "
+            "It will not be retried."
+        ),
+        "admin.refund_in_doubt": (
+            "⚠️ A refund of {amount} ₽ for booking {code} (no. {refund_id}) needs checking: "
+            "{error}. Look the payment up in the gateway's cabinet and settle the refund: "
+            "POST /api/refunds/{refund_id}/settle."
         ),
     },
 }

@@ -6,6 +6,8 @@ from collections.abc import AsyncIterator
 
 import pytest
 
+from booking.events import EventType, record_event
+from db.models import Booking, Payment, Refund
 from notifications.delivery import MAX_ATTEMPTS, Sender
 from notifications.email import EmailSender
 from notifications.email_channel import EmailChannel
@@ -171,3 +173,44 @@ async def test_expiry_and_cancellation_mails(running: Running, smtp: FakeSmtpSer
     assert ("a@example.com", f"Бронь {held['code']} снята") in subjects
     assert ("b@example.com", f"Бронь {paid['code']} отменена") in subjects
     assert ("b@example.com", f"Возврат по брони {paid['code']}") in subjects
+
+
+async def test_admins_hear_how_to_settle_a_refund_in_doubt(
+    running: Running, smtp: FakeSmtpServer
+) -> None:
+    """A refund that cannot tell whether it was made reaches the admins with its number and
+    the route that settles it, not with "it will be retried"."""
+    api = running.api
+    booking = await api.booked(email="anna@example.com")
+    payment = await api.start_payment(booking)
+    await api.checkout(payment, "succeeded")
+    status, refund = await api.admin(
+        "POST", f"/api/payments/{payment['id']}/refund", json={"amount": "100.00"}
+    )
+    assert status == 201
+    async with running.sessionmaker() as session:
+        row = await session.get(Refund, refund["id"])
+        paid = await session.get(Payment, payment["id"])
+        held = await session.get(Booking, booking["id"])
+        assert row is not None and paid is not None and held is not None
+        record_event(
+            session,
+            EventType.REFUND_FAILED,
+            booking=held,
+            payment=paid,
+            refund=row,
+            error="the records cannot tell apart",
+            needs_admin=True,
+        )
+        await session.commit()
+    await running.jobs.relay()
+    await running.jobs.deliver()
+    to_admin = [m.message for m in smtp.messages if m.rcpt_tos == ("owner@studio.test",)]
+    bodies = []
+    for message in to_admin:
+        plain = message.get_body(preferencelist=("plain",))
+        assert plain is not None
+        bodies.append(plain.get_content())
+    [notice] = [b for b in bodies if "ждёт проверки" in b]
+    assert f"POST /api/refunds/{refund['id']}/settle" in notice
+    assert "Повтор будет автоматически" not in notice

@@ -11,6 +11,7 @@ import pytest
 from booking import refunds
 from db.models import Refund
 from jobs.reconcile import REFUND_AGE, retry_refunds
+from notifications.texts import text as admin_text
 from payments.base import (
     GatewayError,
     RefundInDoubt,
@@ -205,7 +206,23 @@ async def test_sber_refund_refused_is_not_in_doubt_and_a_cabinet_refund_calls_an
     assert row.status == RefundStatus.PENDING and "cannot tell apart" in (row.error or "")
     assert gate.refunds_made() == 1  # R1 only; R2 refused, nothing sent twice
     # Each once more, now that they need an admin (R2 cannot tell either), and only once.
-    assert len(await events(api, booking, "refund.failed")) == 4
+    failures = await events(api, booking, "refund.failed")
+    assert len(failures) == 4
+    assert [e["payload"].get("needs_admin", False) for e in failures] == [
+        False,
+        False,
+        True,
+        True,
+    ]
+    notice = admin_text(
+        "ru",
+        "admin.refund_in_doubt",
+        amount="500",
+        code=booking["code"],
+        refund_id=first["id"],
+        error=failures[2]["payload"]["error"],
+    )
+    assert f"POST /api/refunds/{first['id']}/settle" in notice and "кабинете" in notice
     running.clock.advance(hours=2)
     await retry_refunds(running.sessionmaker, running.deps)
     assert len(await events(api, booking, "refund.failed")) == 4
@@ -226,6 +243,8 @@ async def test_sber_refund_refused_is_not_in_doubt_and_a_cabinet_refund_calls_an
     assert status == 409 and body["error"]["code"] == "not_pending"
     after = await payment_of(api, payment)
     assert after["refunded"]["value"] == "500.00"  # R1; R2's amount is free again
+    settled_not_made = (await events(api, booking, "refund.failed"))[-1]["payload"]
+    assert settled_not_made["final"] is True and "вручную" in settled_not_made["error"]
     assert (await api.booking(booking))["refunded"]["value"] == "500.00"
     running.clock.advance(hours=2)
     assert await retry_refunds(running.sessionmaker, running.deps) == 0
