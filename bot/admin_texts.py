@@ -27,6 +27,8 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
             "/confirm КОД [сумма] — оплата наличными (предоплата, затем остаток; 0 — без оплаты)\n"
             "/cancel КОД причина — отменить с полным возвратом\n"
             "/refund КОД сумма|all [причина] — вернуть сумму\n"
+            "/settle ID да|нет [примечание] — отметить возврат, о котором сервис не знает,\n"
+            "   сделан ли он (ID из /booking; сначала проверьте платёж в кабинете)\n"
             "/close all|зал 2026-12-05 10:00 18:00 [force] [причина] — закрыть зал или студию\n"
             "   (период: дата [время] [дата] [время]; дата без времени — весь день)\n"
             "/reopen ID — снять закрытие\n"
@@ -48,6 +50,7 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
         "usage.reopen": "/reopen ID",
         "usage.price": "/price зал 2800",
         "usage.stats": "/stats 2026-12-01 2026-12-31",
+        "usage.settle": "/settle ID да|нет [примечание]",
         "day.title": "<b>Брони на {date}</b> ({count})",
         "day.empty": "На {date} броней нет.",
         "line": "{start}–{end} · {hall} · <code>{code}</code> · {client}\n   {status} · {money}",
@@ -117,6 +120,13 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
         "error.refund_too_large": "Слишком большая сумма: {message}",
         "error.nothing_to_refund": "По этой брони нечего возвращать.",
         "error.not_refundable": "Этот платёж нельзя вернуть: {message}",
+        "error.refund_not_found": "Возврата #{arg} нет.",
+        "error.not_pending": "Возврат #{arg} уже завершён.",
+        "error.refund_in_flight": (
+            "По возврату #{arg} ещё может идти запрос; повторите через минуту."
+        ),
+        "settled.made": "☑️ Возврат #{id} на {amount} ₽ отмечен как сделанный.",
+        "settled.not_made": "☑️ Возврат #{id} на {amount} ₽ отменён: сумму можно вернуть снова.",
         "error.bad_range": "Неверный период: конец раньше начала.",
         "error.range_too_long": "Слишком длинный период: не больше года.",
         "error.in_past": "Этот период уже прошёл.",
@@ -133,6 +143,8 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
             "/confirm CODE [amount] — paid in cash (prepayment, then the balance; 0: unpaid)\n"
             "/cancel CODE reason — cancel with a full refund\n"
             "/refund CODE amount|all [reason] — refund an amount\n"
+            "/settle ID yes|no [note] — settle a refund the service cannot tell was made\n"
+            "   (ID from /booking; check the payment in the gateway's cabinet first)\n"
             "/close all|hall 2026-12-05 10:00 18:00 [force] [reason] — close a hall/studio\n"
             "   (period: date [time] [date] [time]; a date without a time is the whole day)\n"
             "/reopen ID — remove a closure\n"
@@ -154,6 +166,7 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
         "usage.reopen": "/reopen ID",
         "usage.price": "/price hall 2800",
         "usage.stats": "/stats 2026-12-01 2026-12-31",
+        "usage.settle": "/settle ID yes|no [note]",
         "day.title": "<b>Bookings of {date}</b> ({count})",
         "day.empty": "No bookings on {date}.",
         "line": "{start}–{end} · {hall} · <code>{code}</code> · {client}\n   {status} · {money}",
@@ -223,6 +236,14 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
         "error.refund_too_large": "Amount too large: {message}",
         "error.nothing_to_refund": "Nothing to refund for this booking.",
         "error.not_refundable": "This payment cannot be refunded: {message}",
+        "error.refund_not_found": "There is no refund #{arg}.",
+        "error.not_pending": "Refund #{arg} is finished already.",
+        "error.refund_in_flight": "A call about refund #{arg} may still be under way; "
+        "try again in a minute.",
+        "settled.made": "☑️ Refund #{id} of {amount} ₽ recorded as made.",
+        "settled.not_made": (
+            "☑️ Refund #{id} of {amount} ₽ cancelled; the amount can be refunded again."
+        ),
         "error.bad_range": "Wrong period: the end is before the start.",
         "error.range_too_long": "The period is too long: a year at most.",
         "error.in_past": "That period is already over.",

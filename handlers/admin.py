@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from booking import admin_ops as ops
 from booking.config import BookingDeps
 from booking.errors import DomainError
+from booking.refunds import settle_by_hand
 from booking.stats import period_stats
 from bot import admin_texts as tx
 from bot.filters import IsAdmin
@@ -49,6 +50,7 @@ ADMIN_COMMANDS: Final[list[tuple[str, str, str]]] = [
     ("confirm", "Оплачено наличными: /confirm КОД [сумма]", "Paid in cash: /confirm CODE"),
     ("cancel", "Отменить с возвратом: /cancel КОД причина", "Cancel, full refund"),
     ("refund", "Вернуть сумму: /refund КОД сумма", "Refund: /refund CODE amount"),
+    ("settle", "Отметить возврат: /settle ID да|нет", "Settle a refund: /settle ID yes|no"),
     ("close", "Закрыть зал или студию на период", "Close a hall or the studio"),
     ("reopen", "Снять закрытие: /reopen ID", "Remove a closure: /reopen ID"),
     ("closures", "Закрытия залов и студии", "Closures"),
@@ -215,6 +217,37 @@ async def on_refund(
     )
 
 
+MADE = {
+    "да": True,
+    "yes": True,
+    "сделан": True,
+    "made": True,
+    "нет": False,
+    "no": False,
+    "не": False,
+    "not": False,
+}
+
+
+async def on_settle(
+    message: Message, command: CommandObject, session: AsyncSession, deps: BookingDeps
+) -> None:
+    """A refund the service cannot tell was made, settled from the gateway's cabinet."""
+    args = args_of(command, 2)
+    refund_id, made = parse_id(args[0]), MADE.get(args[1].lower())
+    if refund_id is None or made is None:
+        raise BadArguments
+    note = rest_of(command, 2) or f"settled in Telegram by admin {_uid(message)}"
+    refund = await settle_by_hand(session, deps, refund_id, made=made, note=note)
+    log.info(
+        "admin settled a refund",
+        extra={"refund_id": refund.id, "made": made, "admin_id": _uid(message)},
+    )
+    key = "settled.made" if made else "settled.not_made"
+    text = tx.t(_lang(message), key, id=refund.id, amount=tx.rub(refund.amount))
+    await _answer(message, text, session)
+
+
 async def on_close(
     message: Message, command: CommandObject, session: AsyncSession, deps: BookingDeps
 ) -> None:
@@ -296,6 +329,7 @@ def create_router() -> Router:
     admin.message.register(on_confirm, Command("confirm"))
     admin.message.register(on_cancel, Command("cancel"))
     admin.message.register(on_refund, Command("refund"))
+    admin.message.register(on_settle, Command("settle"))
     admin.message.register(on_close, Command("close"))
     admin.message.register(on_reopen, Command("reopen"))
     admin.message.register(on_closures, Command("closures"))

@@ -16,6 +16,7 @@ from booking.config import BookingDeps
 from booking.domain.calendar import Interval
 from booking.errors import BookingRuleError, SlotTakenError
 from booking.holds import PaymentMode
+from booking.refunds import create_refund
 from booking.stats import open_minutes_outside, period_stats
 from bot.middlewares import InFlight, UpdateContextMiddleware
 from db.models import Booking, Closure, Hall, Payment, Refund
@@ -330,6 +331,51 @@ async def test_refund_an_amount(
     assert await ask(tg, admin, f"/refund {booking.code} all") == (
         "По этой брони нечего возвращать."
     )
+
+
+@pytest.mark.usefixtures("polling")
+async def test_settle_a_refund_in_doubt(
+    tg: FakeTelegram,
+    admin: FakeUser,
+    deps: BookingDeps,
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
+    """A refund the service cannot tell was made, settled from the cabinet by command."""
+    booking = await make_booking(sessionmaker, deps, start=msk(3, 12), paid=None)
+    async with sessionmaker() as session:
+        await pay_online(session, deps, booking.id)
+    [payment] = await rows(sessionmaker, Payment, Payment.booking_id == booking.id)
+    async with sessionmaker() as session:
+        held = await session.get(Booking, booking.id)
+        paid = await session.get(Payment, payment.id)
+        assert held is not None and paid is not None
+        first = await create_refund(session, deps, held, paid, 100_000, "in doubt")
+        second = await create_refund(session, deps, held, paid, 50_000, "in doubt too")
+        for refund in (first, second):  # as an attempt stamps it, on the service's clock
+            refund.updated_at = deps.now()
+        await session.commit()
+    for bad in ("/settle", "/settle x да", f"/settle {first.id} может"):
+        assert await ask(tg, admin, bad) == "Формат: /settle ID да|нет [примечание]"
+    assert await ask(tg, admin, f"/settle {first.id} да") == (
+        f"По возврату #{first.id} ещё может идти запрос; повторите через минуту."
+    )
+    deps.clock.advance(minutes=2)  # type: ignore[attr-defined]
+    assert await ask(tg, admin, "/settle 999999 да") == "Возврата #999999 нет."
+    assert await ask(tg, admin, f"/settle {first.id} да в кабинете") == (
+        f"☑️ Возврат #{first.id} на 1 000 ₽ отмечен как сделанный."
+    )
+    assert await ask(tg, admin, f"/settle {second.id} нет") == (
+        f"☑️ Возврат #{second.id} на 500 ₽ отменён: сумму можно вернуть снова."
+    )
+    assert await ask(tg, admin, f"/settle {first.id} нет") == (
+        f"Возврат #{first.id} уже завершён."
+    )
+    after = await fetch(sessionmaker, Booking, booking.id)
+    assert after.refunded == 100_000
+    settled = await fetch(sessionmaker, Refund, first.id)
+    assert (settled.status, (settled.raw or {}).get("note")) == ("succeeded", "в кабинете")
+    freed = await fetch(sessionmaker, Payment, payment.id)
+    assert freed.refunded == 100_000  # the cancelled one's 500 ₽ is free again
 
 
 # ------------------------------------------------------------------------------ closures
