@@ -59,8 +59,8 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
         ),
         "admin.refund_in_doubt": (
             "⚠️ Возврат {amount} ₽ по брони {code} (№ {refund_id}) ждёт проверки: {error}. "
-            "Посмотрите платёж в кабинете и отметьте возврат: "
-            "POST /api/refunds/{refund_id}/settle."
+            "Посмотрите платёж в кабинете и отметьте возврат: /settle {refund_id} да|нет "
+            "в боте или POST /api/refunds/{refund_id}/settle."
         ),
     },
     "en": {
@@ -116,7 +116,7 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
         "admin.refund_in_doubt": (
             "⚠️ A refund of {amount} ₽ for booking {code} (no. {refund_id}) needs checking: "
             "{error}. Look the payment up in the gateway's cabinet and settle the refund: "
-            "POST /api/refunds/{refund_id}/settle."
+            "/settle {refund_id} yes|no in the bot, or POST /api/refunds/{refund_id}/settle."
         ),
     },
 }

@@ -213,4 +213,5 @@ async def test_admins_hear_how_to_settle_a_refund_in_doubt(
         bodies.append(plain.get_content())
     [notice] = [b for b in bodies if "ждёт проверки" in b]
     assert f"POST /api/refunds/{refund['id']}/settle" in notice
+    assert f"/settle {refund['id']} да|нет" in notice
     assert "Повтор будет автоматически" not in notice
