@@ -371,6 +371,8 @@ class YooKassaProvider:
             try:
                 answer = await self._api.create_refund(params, request.idempotency_key)
             except _Refused as exc:
+                # Only the refund call's own refusal says this refund was not made; a refused
+                # status fetch (in `_made`) says nothing about it and stays a GatewayError.
                 raise GatewayRefused(str(exc)) from None
         status = _REFUND_STATUSES.get(str(answer.get("status")))
         if status is None or not answer.get("id"):
