@@ -24,6 +24,7 @@ from booking.studio_file import read_studio_file, seed_if_empty
 from bot import StudioInfo
 from bot.factory import create_bot, create_dispatcher
 from bot.runner import BotRunner
+from db.clock import system_clock
 from db.migrate import upgrade
 from db.session import create_engine, create_sessionmaker
 from jobs.reminders import reminder_job
@@ -78,7 +79,8 @@ async def build_service(settings: Settings) -> Service:
     """Everything the process runs, wired once: database, use cases, web app, jobs."""
     engine = create_engine(settings.db.database_url, echo=settings.db.database_echo)
     await upgrade(engine)
-    sessionmaker = create_sessionmaker(engine)
+    clock = system_clock
+    sessionmaker = create_sessionmaker(engine, clock)
     async with sessionmaker() as session:
         added = await seed_if_empty(session, settings.studio.studio_file, settings.studio.tz)
     if added:
@@ -88,6 +90,7 @@ async def build_service(settings: Settings) -> Service:
         rules=booking_rules(settings),
         providers=build_providers(settings.payments, base_url),
         base_url=base_url,
+        clock=clock,
         receipts=ReceiptRules(
             settings.payments.receipt_tax_system, settings.payments.receipt_vat_code
         ),

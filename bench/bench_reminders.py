@@ -30,6 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bench.common import BACKENDS, STUDIO_FILE, create_database, header, table
 from booking.config import BookingDeps
 from booking.events import EventType
+from db.clock import system_clock
 from db.models import Booking, Client, Event, Hall, Notification
 from db.session import create_engine, create_sessionmaker
 from jobs.outbox import relay_events
@@ -125,8 +126,13 @@ async def run(backend: str, users: int) -> bool:
     database = await create_database(backend, "reminders")
     settings = Settings(database_url=database.url, studio_file=STUDIO_FILE)
     engine = create_engine(database.url)
-    sessionmaker = create_sessionmaker(engine)
-    deps = BookingDeps(rules=booking_rules(settings), providers={}, base_url="http://127.0.0.1")
+    sessionmaker = create_sessionmaker(engine, system_clock)
+    deps = BookingDeps(
+        rules=booking_rules(settings),
+        providers={},
+        base_url="http://127.0.0.1",
+        clock=system_clock,
+    )
     channels = Channels(telegram=True, studio_address="Москва, ул. Примерная, 1")
     try:
         await populate(database.url, users, deps.now())

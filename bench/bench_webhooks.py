@@ -53,6 +53,7 @@ from bench.common import (
     start_service,
     table,
 )
+from db.clock import system_clock
 from db.models import Event, Payment
 from db.session import create_engine, create_sessionmaker
 from tests.fakes.sber_api import FakeSber
@@ -184,7 +185,7 @@ async def make_payments(
 async def gateway_ids(database_url: str, payment_ids: list[int]) -> dict[int, str]:
     engine = create_engine(database_url)
     try:
-        async with create_sessionmaker(engine)() as session:
+        async with create_sessionmaker(engine, system_clock)() as session:
             rows = await session.execute(
                 select(Payment.id, Payment.gateway_payment_id).where(Payment.id.in_(payment_ids))
             )
@@ -196,7 +197,7 @@ async def gateway_ids(database_url: str, payment_ids: list[int]) -> dict[int, st
 async def confirmed_events(database_url: str, booking_ids: list[int]) -> int:
     engine = create_engine(database_url)
     try:
-        async with create_sessionmaker(engine)() as session:
+        async with create_sessionmaker(engine, system_clock)() as session:
             total = await session.scalar(
                 select(func.count(Event.id)).where(
                     Event.type == "booking.confirmed", Event.booking_id.in_(booking_ids)

@@ -170,6 +170,7 @@ async def postgres_available() -> bool:
 async def create_database(backend: str, label: str, *, seed: bool = True) -> Database:
     """A scratch database with the schema and (by default) the example studio's halls."""
     from booking.studio_file import seed_if_empty
+    from db.clock import system_clock
     from db.migrate import upgrade
     from db.session import create_engine, create_sessionmaker
 
@@ -189,7 +190,7 @@ async def create_database(backend: str, label: str, *, seed: bool = True) -> Dat
     engine = create_engine(database.url)
     try:
         await upgrade(engine)
-        async with create_sessionmaker(engine)() as session:
+        async with create_sessionmaker(engine, system_clock)() as session:
             await seed_if_empty(session, STUDIO_FILE, TZ)
     finally:
         await engine.dispose()

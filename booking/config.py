@@ -2,19 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from booking.domain.calendar import BookingWindow
+from db.clock import Clock
 from payments.base import PaymentProvider, ReceiptInfo
-
-Clock = Callable[[], datetime]
-
-
-def system_clock() -> datetime:
-    return datetime.now(UTC)
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,7 +55,7 @@ class BookingDeps:
     rules: BookingRules
     providers: Mapping[str, PaymentProvider]
     base_url: str
-    clock: Clock = system_clock
+    clock: Clock
     receipts: ReceiptRules = field(default_factory=ReceiptRules)
     return_url: str | None = None
 

@@ -11,6 +11,7 @@ from typing import Any, Protocol
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from db.clock import session_clock
 from db.models import Booking, Event, Payment, Refund
 
 log = logging.getLogger("studio.state")
@@ -52,7 +53,7 @@ def record_event(
     row = event_row(event_type, booking, payment, refund, payload)
     batch: list[dict[str, Any]] | None = session.info.get(_BATCH)
     if batch is not None:
-        batch.append(row)
+        batch.append({**row, "created_at": session_clock(session)()})
     else:
         session.add(Event(**row))
     log_event(row, refund.id if refund is not None else None)

@@ -222,7 +222,12 @@ async def ask_gateway(
     if created.status != PaymentStatus.PENDING:
         log.info("gateway created payment in status %s", created.status)
     if not await queries.link_payment(
-        session, payment.id, created.gateway_payment_id, created.confirmation_url, created.raw
+        session,
+        payment.id,
+        created.gateway_payment_id,
+        created.confirmation_url,
+        created.raw,
+        deps.now(),
     ):
         # Another request asked again meanwhile (this process stalled past ASKING_FOR) and
         # stored its order first; its link is the one handed out, this order never shown.

@@ -44,7 +44,7 @@ from booking.report_rules import (
     ignored_outcome,
     log_ignored,
 )
-from db.models import Booking, Event, Payment, utcnow
+from db.models import Booking, Event, Payment
 from payments.base import PaymentState, PaymentStatus
 
 _PAYMENTS: Table = Payment.__table__  # type: ignore[assignment]
@@ -305,7 +305,7 @@ _RECORD = insert(_EVENTS)
 
 def _write(connection: Connection, plan: _Plan) -> None:
     """Bookings before payments, the order the ORM lane writes (and locks) them in."""
-    times = {"now": plan.now, "stamp": utcnow()}
+    times = {"now": plan.now, "stamp": plan.now}
     if plan.confirmed:
         connection.execute(
             _CONFIRM,

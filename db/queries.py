@@ -23,6 +23,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from db.clock import session_clock
 from db.models import (
     Booking,
     Client,
@@ -313,7 +314,15 @@ async def upsert_telegram_client(
     insert_into = postgresql.insert if is_postgres(session) else sqlite.insert
     stmt = (
         insert_into(Client)
-        .values({"name": "", "language": "ru", **changes, "telegram_id": telegram_id})
+        .values(
+            {
+                "name": "",
+                "language": "ru",
+                **changes,
+                "telegram_id": telegram_id,
+                "created_at": session_clock(session)(),
+            }
+        )
         .on_conflict_do_update(
             index_elements=[Client.telegram_id], set_={"bot_blocked": False, **changes}
         )
@@ -404,6 +413,7 @@ async def link_payment(
     gateway_payment_id: str,
     confirmation_url: str,
     raw: Mapping[str, Any],
+    now: datetime,
 ) -> bool:
     """Store a gateway's answer to creating the payment, unless the payment is already
     linked to another of the gateway's payments; True if stored."""
@@ -421,6 +431,7 @@ async def link_payment(
             confirmation_url=confirmation_url,
             raw=dict(raw),
             error=None,
+            updated_at=now,
         )
         .execution_options(synchronize_session=False)
     )
@@ -432,7 +443,7 @@ async def mark_asked(session: AsyncSession, payment_id: int, now: datetime) -> N
     await session.execute(
         update(Payment)
         .where(Payment.id == payment_id, Payment.asked_at.is_not(None))
-        .values(asked_at=now)
+        .values(asked_at=now, updated_at=now)
         .execution_options(synchronize_session=False)
     )
 
@@ -443,7 +454,7 @@ async def mark_checked(session: AsyncSession, payment_ids: Sequence[int], now: d
         await session.execute(
             update(Payment)
             .where(Payment.id.in_(payment_ids))
-            .values(checked_at=now)
+            .values(checked_at=now, updated_at=now)
             .execution_options(synchronize_session=False)
         )
 

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.pool import AsyncAdaptedQueuePool
 
+from db.clock import CLOCK_KEY, Clock
 from db.sqlite_driver import inline_creator
 
 
@@ -80,5 +81,8 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+def create_sessionmaker(engine: AsyncEngine, clock: Clock) -> async_sessionmaker[AsyncSession]:
+    """Sessions that stamp the rows they write with the service's clock (db.clock)."""
+    return async_sessionmaker(
+        engine, expire_on_commit=False, autoflush=False, info={CLOCK_KEY: clock}
+    )

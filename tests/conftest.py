@@ -103,8 +103,8 @@ async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
 
 
 @pytest.fixture
-def sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    return create_sessionmaker(engine)
+def sessionmaker(engine: AsyncEngine, clock: FakeClock) -> async_sessionmaker[AsyncSession]:
+    return create_sessionmaker(engine, clock)
 
 
 @pytest.fixture

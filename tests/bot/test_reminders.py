@@ -155,7 +155,7 @@ async def test_two_processes_queue_each_reminder_once(
     ]
     other_engine = create_engine(database_url)  # a second process's connection pool
     try:
-        other = create_sessionmaker(other_engine)
+        other = create_sessionmaker(other_engine, deps.clock)
         clock.now = msk(2, 20)
         runs = [run_reminders(sm, deps, HOURS) for sm in (sessionmaker, other) for _ in (0, 1)]
         results = await asyncio.gather(*runs)
