@@ -19,7 +19,8 @@ from email.utils import parseaddr
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from booking.config import BookingDeps, BookingRules, ReceiptRules
+from api.app import create_app
+from booking.deps import BookingDeps, BookingRules, ReceiptRules
 from booking.studio_file import read_studio_file, seed_if_empty
 from bot import StudioInfo
 from bot.factory import create_bot, create_dispatcher
@@ -33,11 +34,10 @@ from logconfig import setup_logging
 from notifications.delivery import Sender
 from notifications.email import EmailSender
 from notifications.email_channel import EmailChannel
-from notifications.log import Channels
+from notifications.outbox import Channels
 from notifications.telegram import TelegramChannel, paced_for
 from payments.registry import build_providers, close_providers
 from settings import Settings, SettingsError, load_settings
-from webhooks.app import create_app
 
 log = logging.getLogger("studio")
 

@@ -28,7 +28,7 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bench.common import BACKENDS, STUDIO_FILE, create_database, header, table
-from booking.config import BookingDeps
+from booking.deps import BookingDeps
 from booking.events import EventType
 from db.clock import system_clock
 from db.models import Booking, Client, Event, Hall, Notification
@@ -37,7 +37,7 @@ from jobs.outbox import relay_events
 from jobs.reminders import run_reminders
 from main import booking_rules
 from notifications.delivery import deliver_due
-from notifications.log import Channels
+from notifications.outbox import Channels
 from notifications.telegram import TelegramChannel
 from settings import Settings
 from tests.fakes.telegram_api import FakeTelegram

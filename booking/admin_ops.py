@@ -12,13 +12,13 @@ from datetime import date, datetime
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from booking.availability import day_bounds
 from booking.cancel import cancel_booking
-from booking.config import BookingDeps
+from booking.deps import BookingDeps
 from booking.domain.states import BookingStatus
 from booking.errors import BookingRuleError, DomainError, NotFound
 from booking.paying import confirm_by_hand, request_refund
 from booking.refunds import REFUNDABLE
-from booking.studio import day_bounds
 from db import queries
 from db.models import Booking, Client, Closure, Hall, Payment, Refund
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from booking.config import BookingDeps
+from booking.deps import BookingDeps
 from booking.domain.policy import parse_tiers, refund_amount
 from booking.domain.states import BookingStatus, check_transition
 from booking.errors import InvalidTransition, NotFound

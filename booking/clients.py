@@ -9,8 +9,15 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from booking.availability import (
+    active_hall,
+    bookable_halls,
+    durations_at,
+    hall_availability,
+    price_bands,
+)
 from booking.cancel import cancel_booking, refund_quote
-from booking.config import BookingDeps
+from booking.deps import BookingDeps
 from booking.domain.calendar import DayHours
 from booking.domain.pricing import prepayment_amount, quote
 from booking.domain.states import BookingStatus, can_transition
@@ -29,13 +36,6 @@ from booking.paying import (
     ask_gateway,
     payment_for_hold,
     start_payment,
-)
-from booking.studio import (
-    active_hall,
-    bookable_halls,
-    durations_at,
-    hall_availability,
-    price_bands,
 )
 from db import queries
 from db.models import Booking, Client, Hall, Payment

@@ -10,13 +10,13 @@ from enum import StrEnum
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from booking.config import BookingDeps
+from booking.availability import active_hall, load_schedule, price_bands
+from booking.deps import BookingDeps
 from booking.domain.calendar import blocked_interval, check_bounds, validate_booking
 from booking.domain.pricing import prepayment_amount, quote
 from booking.domain.states import BookingStatus, check_transition
 from booking.errors import BookingRuleError, SlotTakenError
 from booking.events import EventType, discard_batched_events, record_event
-from booking.studio import active_hall, load_schedule, price_bands
 from booking.tokens import hash_token, new_access_token, new_booking_code
 from db import queries
 from db.models import Booking, Client

@@ -18,7 +18,8 @@ from enum import StrEnum
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from booking.config import BookingDeps
+from booking.availability import hall_copy
+from booking.deps import BookingDeps
 from booking.domain.states import BookingStatus, check_transition
 from booking.errors import (
     BookingRuleError,
@@ -30,7 +31,6 @@ from booking.events import EventType, record_event
 from booking.holds import expire_one
 from booking.refunds import CASH, create_refund, execute_refunds
 from booking.settle import confirm_unpaid, settle_payment
-from booking.studio import hall_copy
 from db import queries
 from db.models import Booking, Client, Payment, Refund
 from payments.base import (

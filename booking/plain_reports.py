@@ -30,7 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
 from booking import calendar_cache
-from booking.config import BookingDeps
+from booking.deps import BookingDeps
 from booking.domain.states import BookingStatus
 from booking.errors import DomainError
 from booking.events import EventType, event_row, log_event

@@ -11,7 +11,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import flag_modified
 
-from booking.config import BookingDeps
+from booking.deps import BookingDeps
 from booking.errors import InvalidTransition, NotFound
 from booking.events import EventType, record_event
 from db import queries

@@ -20,7 +20,7 @@ import logging
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from booking.config import BookingDeps
+from booking.deps import BookingDeps
 from booking.refunds import execute_refunds
 from booking.report_rules import Applied, Report, Result
 from booking.reports import apply_payment_states

@@ -20,7 +20,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from booking.config import BookingDeps
+from booking.deps import BookingDeps
 from booking.errors import DomainError, NotFound
 from booking.events import EventType, batched_events, record_event
 from booking.plain_reports import apply_plain_reports

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from booking.config import BookingDeps
+from booking.deps import BookingDeps
 from booking.domain.states import BookingStatus
 from booking.errors import SlotTakenError
 from booking.events import EventType, record_event

@@ -10,11 +10,11 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from booking.config import BookingDeps
+from booking.availability import day_bounds, hall_calendar
+from booking.deps import BookingDeps
 from booking.domain.calendar import Interval, opening_interval
 from booking.domain.states import BookingStatus
 from booking.errors import BookingRuleError
-from booking.studio import day_bounds, hall_calendar
 from db import queries
 from db.models import Booking, Hall, Payment, Refund
 from payments.base import PaymentStatus, RefundStatus

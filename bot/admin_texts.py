@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from booking.admin_ops import BookingCard, BookingView
 from booking.stats import PeriodStats
 from db.models import Closure, Hall
-from notifications.log import rub
+from notifications.outbox import rub
 from notifications.telegram import split_utf16, utf16_length
 
 TEXTS: Final[dict[str, dict[str, str]]] = {

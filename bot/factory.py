@@ -12,7 +12,7 @@ from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage, DefaultKey
 from aiogram.fsm.storage.memory import MemoryStorage, SimpleEventIsolation
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from booking.config import BookingDeps
+from booking.deps import BookingDeps
 from bot import StudioInfo
 from bot.json_session import JsonBodySession, load_api_json
 from bot.middlewares import AnswerCallbacks, InFlight, UpdateContextMiddleware

@@ -22,7 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from booking import admin_ops as ops
-from booking.config import BookingDeps
+from booking.deps import BookingDeps
 from booking.errors import DomainError
 from booking.refunds import settle_by_hand
 from booking.stats import period_stats

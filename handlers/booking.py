@@ -14,7 +14,7 @@ from aiogram.utils.callback_answer import CallbackAnswer
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from booking.clients import Offer
-from booking.config import BookingDeps
+from booking.deps import BookingDeps
 from booking.errors import NotFound
 from bot.texts import Texts
 from handlers import views

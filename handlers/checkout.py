@@ -17,8 +17,9 @@ from aiogram.types import CallbackQuery, Message, User
 from aiogram.utils.callback_answer import CallbackAnswer
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from booking.availability import active_hall
 from booking.clients import Offer, hold_and_start_payment, known_contacts
-from booking.config import BookingDeps
+from booking.deps import BookingDeps
 from booking.errors import BookingRuleError, DomainError, NotFound
 from booking.holds import (
     ClientInfo,
@@ -28,7 +29,6 @@ from booking.holds import (
     check_email,
     normalize_phone,
 )
-from booking.studio import active_hall
 from bot.states import BookingForm
 from bot.texts import Texts
 from handlers import views

@@ -11,7 +11,7 @@ from aiogram.utils.callback_answer import CallbackAnswer
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from booking.clients import cancel_own_booking, client_booking, pay_own_booking
-from booking.config import BookingDeps
+from booking.deps import BookingDeps
 from booking.errors import BookingRuleError, DomainError, GatewayUnavailable, NotFound
 from bot.texts import Texts
 from handlers.common import Screen, reply, show

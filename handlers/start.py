@@ -11,7 +11,7 @@ from aiogram.utils.callback_answer import CallbackAnswer
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from booking.clients import list_halls, opening_hours, set_bot_blocked
-from booking.config import BookingDeps
+from booking.deps import BookingDeps
 from booking.domain.policy import parse_tiers
 from bot import StudioInfo
 from bot.texts import Texts

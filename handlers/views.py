@@ -8,11 +8,11 @@ from datetime import date, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from booking.availability import active_hall, durations_at
 from booking.clients import Offer, day_starts, list_halls, make_offer, month_view
-from booking.config import BookingDeps
+from booking.deps import BookingDeps
 from booking.errors import DomainError, NotFound
 from booking.paying import amount_due
-from booking.studio import active_hall, durations_at
 from bot.texts import Texts
 from db.models import Booking, Hall, Payment
 from handlers.common import Screen

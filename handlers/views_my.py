@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from booking.clients import ClientBooking, client_bookings
-from booking.config import BookingDeps
+from booking.deps import BookingDeps
 from bot.texts import Texts
 from db.models import Payment
 from handlers.common import Screen

@@ -8,10 +8,10 @@ from collections.abc import Sequence
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from booking.config import BookingDeps
+from booking.deps import BookingDeps
 from db import queries
 from db.models import Booking, Client, Event, Hall
-from notifications.log import Channels, backoff, read_known_keys, render_event
+from notifications.outbox import Channels, backoff, read_known_keys, render_event
 
 log = logging.getLogger(__name__)
 

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from booking.config import BookingDeps
+from booking.deps import BookingDeps
 from booking.errors import DomainError
 from booking.refunds import execute_refund
 from booking.reports import apply_payment_state

@@ -21,7 +21,7 @@ from sqlalchemy import exists, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from booking.config import BookingDeps
+from booking.deps import BookingDeps
 from booking.domain.states import BookingStatus
 from booking.events import EventType, record_event
 from db.models import Booking, Reminder

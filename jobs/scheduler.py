@@ -11,12 +11,12 @@ from typing import Any
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from booking.config import BookingDeps
+from booking.deps import BookingDeps
 from booking.holds import complete_finished, expire_holds
 from jobs.outbox import relay_events
 from jobs.reconcile import reconcile_payments, retry_refunds
 from notifications.delivery import Sender, deliver_due
-from notifications.log import Channels
+from notifications.outbox import Channels
 
 log = logging.getLogger(__name__)
 

@@ -15,11 +15,11 @@ from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from booking.config import BookingDeps
+from booking.deps import BookingDeps
 from db import queries
 from db.models import Booking, Hall, Notification
 from notifications.ics import booking_ics, is_address
-from notifications.log import backoff
+from notifications.outbox import backoff
 from notifications.texts import text
 
 log = logging.getLogger(__name__)

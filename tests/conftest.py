@@ -17,7 +17,8 @@ from aiohttp import ClientSession, web
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from booking.config import BookingDeps, ReceiptRules
+from api.app import create_app
+from booking.deps import BookingDeps, ReceiptRules
 from booking.studio_file import seed_if_empty
 from db.migrate import upgrade
 from db.models import Base
@@ -25,12 +26,11 @@ from db.session import create_engine, create_sessionmaker
 from jobs.scheduler import JobContext
 from main import booking_rules
 from notifications.delivery import Sender
-from notifications.log import Channels
+from notifications.outbox import Channels
 from payments.base import PaymentProvider
 from payments.registry import build_providers
 from settings import ROOT, Settings
 from tests.support import Api, FakeClock
-from webhooks.app import create_app
 
 BACKEND = os.environ.get("TEST_DATABASE", "sqlite")
 PG_ADMIN_URL = os.environ.get(

@@ -13,14 +13,14 @@ import logging
 from aiohttp import ClientError, web
 from sqlalchemy import select
 
+from api.errors import error_response, json_response
+from api.keys import DEPS, HTTP
+from api.middlewares import db
+from api.serializers import money
 from db.models import Booking, Hall, Payment
 from payments.base import PaymentProvider, PaymentStatus
 from payments.mock import MockProvider
 from payments.mock_gateways import SimulatedWebhook, simulator_of
-from webhooks.errors import error_response, json_response
-from webhooks.keys import DEPS, HTTP
-from webhooks.middlewares import db
-from webhooks.serializers import money
 
 log = logging.getLogger("studio.checkout")
 routes = web.RouteTableDef()

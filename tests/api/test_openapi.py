@@ -13,8 +13,7 @@ from typing import Any
 import pytest
 from pydantic import BaseModel
 
-from tests.conftest import Running
-from webhooks.inputs import (
+from api.inputs import (
     BookingIn,
     CancelIn,
     ClientIn,
@@ -23,7 +22,8 @@ from webhooks.inputs import (
     PaymentIn,
     RefundIn,
 )
-from webhooks.openapi import DOCUMENT
+from api.openapi import DOCUMENT
+from tests.conftest import Running
 
 METHODS = ("get", "post", "put", "patch", "delete")
 SKIPPED_METHODS = {"HEAD", "OPTIONS"}

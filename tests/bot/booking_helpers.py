@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from booking.config import BookingDeps
+from booking.deps import BookingDeps
 from booking.holds import ClientInfo, HoldRequest, PaymentMode, Source, hold_booking
 from booking.paying import confirm_by_hand, start_payment
 from booking.reports import apply_payment_state

@@ -12,7 +12,7 @@ from aiogram.types import BotCommand, BotCommandScopeChat, Message
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from booking import admin_ops as ops
-from booking.config import BookingDeps
+from booking.deps import BookingDeps
 from booking.domain.calendar import Interval
 from booking.errors import BookingRuleError, SlotTakenError
 from booking.holds import PaymentMode

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from booking.clients import client_bookings
-from booking.config import BookingDeps
+from booking.deps import BookingDeps
 from bot.texts import Texts
 from db.models import Booking, Refund
 from keyboards.callbacks import BookingCallback, CancelCallback

@@ -12,14 +12,14 @@ from aiogram import Bot
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from booking.cancel import cancel_booking
-from booking.config import BookingDeps
+from booking.deps import BookingDeps
 from booking.events import EventType
 from db.models import Booking, Event, Notification, Reminder
 from db.session import create_engine, create_sessionmaker
 from jobs.outbox import relay_events
 from jobs.reminders import reminder_job, reminder_windows, run_reminders
 from notifications.delivery import deliver_due
-from notifications.log import Channels
+from notifications.outbox import Channels
 from notifications.telegram import TelegramChannel
 from tests.bot.booking_helpers import count, make_booking, msk, rows
 from tests.fakes.telegram_api import FakeTelegram

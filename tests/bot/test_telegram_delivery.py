@@ -13,12 +13,12 @@ from aiogram import Bot
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from booking.cancel import cancel_booking
-from booking.config import BookingDeps
+from booking.deps import BookingDeps
 from booking.events import EventType, record_event
 from db.models import Booking, Client, Notification
 from jobs.outbox import relay_events
 from notifications.delivery import LEASE, Attachment, DeliveryError, Outgoing, deliver_due
-from notifications.log import Channels, add_notification
+from notifications.outbox import Channels, add_notification
 from notifications.telegram import Pacer, TelegramChannel, Throttled
 from tests.bot.booking_helpers import count, eventually, fetch, make_booking, msk, rows
 from tests.fakes.telegram_api import FakeTelegram

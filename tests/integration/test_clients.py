@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from booking.config import BookingDeps
+from booking.deps import BookingDeps
 from booking.errors import BookingRuleError
 from booking.holds import ClientInfo, HoldRequest, PaymentMode, Source, hold_booking
 from db.models import Booking, Client

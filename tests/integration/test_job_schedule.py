@@ -8,9 +8,9 @@ import asyncio
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from booking.config import BookingDeps
+from booking.deps import BookingDeps
 from jobs.scheduler import JobContext, JobSchedule
-from notifications.log import Channels
+from notifications.outbox import Channels
 
 
 def context_with_job(

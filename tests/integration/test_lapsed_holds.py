@@ -13,12 +13,12 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from booking import holds
-from booking.config import BookingDeps
+from booking.availability import HallSchedule
 from booking.demo import create_demo_bookings
+from booking.deps import BookingDeps
 from booking.domain.calendar import Interval
 from booking.errors import SlotTakenError
 from booking.holds import ClientInfo, HoldRequest, PaymentMode, Source, hold_booking
-from booking.studio import HallSchedule
 from db.models import Booking, Event
 from tests.support import FakeClock
 

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from booking.config import BookingDeps
+from booking.deps import BookingDeps
 from db.models import Booking, Client
 
 T0 = datetime(2026, 12, 3, 9, 0, tzinfo=UTC)

@@ -11,7 +11,7 @@ from db.models import Booking, Payment, Refund
 from notifications.delivery import MAX_ATTEMPTS, Sender
 from notifications.email import EmailSender
 from notifications.email_channel import EmailChannel
-from notifications.log import Channels
+from notifications.outbox import Channels
 from settings import SmtpSettings
 from tests.conftest import Running
 from tests.fakes.smtp_server import FakeSmtpServer

@@ -12,7 +12,7 @@ from sqlalchemy import event, select
 import jobs.outbox
 from db.models import Event, Notification
 from jobs.outbox import relay_events
-from notifications.log import Channels, render_event
+from notifications.outbox import Channels, render_event
 from tests.bot.booking_helpers import make_booking, msk
 from tests.conftest import Running
 

@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.util import await_only
 
 from booking import plain_reports, reports
-from booking.config import BookingDeps
+from booking.deps import BookingDeps
 from booking.paying import start_payment
 from booking.report_rules import Report, Result
 from db.models import Booking, Event, Payment

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from booking import report_queue
-from booking.config import BookingDeps
+from booking.deps import BookingDeps
 from booking.errors import NotFound, PaymentMismatch
 from booking.paying import start_payment
 from booking.report_queue import ReportQueue

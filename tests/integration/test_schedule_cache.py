@@ -13,10 +13,10 @@ import pytest
 from sqlalchemy import event, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from booking.availability import AvailabilityView, active_hall, availability_view
 from booking.clients import day_starts
-from booking.config import BookingDeps
+from booking.deps import BookingDeps
 from booking.holds import ClientInfo, HoldRequest, PaymentMode, Source, hold_booking
-from booking.studio import AvailabilityView, active_hall, availability_view
 from db.models import Booking, Closure, Hall
 from tests.support import FakeClock
 

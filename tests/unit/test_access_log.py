@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import json
 
-from webhooks.access_log import AccessLog
+from api.access_log import AccessLog
 
 
 async def test_lines_are_written_in_order_at_the_end() -> None:

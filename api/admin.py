@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from api.auth import require_admin
+from api.errors import json_response
+from api.inputs import NotificationIn, query_choices, query_int, query_limit, read_json
+from api.keys import DEPS
+from api.middlewares import db
+from api.serializers import event_json, notification_json
 from db import queries
-from notifications.log import queue_manual
-from webhooks.auth import require_admin
-from webhooks.errors import json_response
-from webhooks.inputs import NotificationIn, query_choices, query_int, query_limit, read_json
-from webhooks.keys import DEPS
-from webhooks.middlewares import db
-from webhooks.serializers import event_json, notification_json
+from notifications.outbox import queue_manual
 
 routes = web.RouteTableDef()
 NOTIFICATION_STATUSES = frozenset({"pending", "sending", "sent", "failed", "skipped"})

@@ -1,7 +1,7 @@
 """The OpenAPI 3.1 document of the HTTP API, served at /api/openapi.json.
 
-Written by hand from the handlers in `webhooks/`, their request models (`webhooks/inputs.py`)
-and their answers (`webhooks/serializers.py`). `tests/api/test_openapi.py` checks that every
+Written by hand from the handlers in `webhooks/`, their request models (`api/inputs.py`)
+and their answers (`api/serializers.py`). `tests/api/test_openapi.py` checks that every
 route of the app is described, that every `$ref` resolves, that the request bodies list the
 same fields as the models, and that real answers fit the schemas.
 """
@@ -12,7 +12,7 @@ from typing import Any
 
 from aiohttp import web
 
-from webhooks.errors import json_response
+from api.errors import json_response
 
 routes = web.RouteTableDef()
 

@@ -6,10 +6,10 @@ import hmac
 
 from aiohttp import web
 
+from api.errors import ApiError
+from api.keys import SETTINGS
 from booking.tokens import token_matches
 from db.models import Booking
-from webhooks.errors import ApiError
-from webhooks.keys import SETTINGS
 
 
 def bearer(request: web.Request) -> str | None:

@@ -7,18 +7,9 @@ from datetime import datetime, time, timedelta
 import orjson
 from aiohttp import web
 
-from booking.calendar_cache import epoch
-from booking.cancel import cancel_booking, refund_quote
-from booking.domain.states import BookingStatus
-from booking.errors import NotFound
-from booking.holds import ClientInfo, HoldRequest, PaymentMode, Source, hold_booking
-from booking.paying import confirm_by_hand
-from booking.studio import availability_marks, availability_view
-from db import queries
-from db.models import Booking
-from webhooks.auth import is_admin, require_admin, require_owner_or_admin, require_token
-from webhooks.errors import ApiError, json_response
-from webhooks.inputs import (
+from api.auth import is_admin, require_admin, require_owner_or_admin, require_token
+from api.errors import ApiError, json_response
+from api.inputs import (
     BookingIn,
     CancelIn,
     ConfirmIn,
@@ -29,9 +20,9 @@ from webhooks.inputs import (
     query_limit,
     read_json,
 )
-from webhooks.keys import AVAILABILITY_CACHE, DEPS, LOG_FIELDS
-from webhooks.middlewares import db
-from webhooks.serializers import (
+from api.keys import AVAILABILITY_CACHE, DEPS, LOG_FIELDS
+from api.middlewares import db
+from api.serializers import (
     booking_json,
     day_json,
     hall_json,
@@ -39,6 +30,15 @@ from webhooks.serializers import (
     parse_money,
     payment_json,
 )
+from booking.availability import availability_marks, availability_view
+from booking.calendar_cache import epoch
+from booking.cancel import cancel_booking, refund_quote
+from booking.domain.states import BookingStatus
+from booking.errors import NotFound
+from booking.holds import ClientInfo, HoldRequest, PaymentMode, Source, hold_booking
+from booking.paying import confirm_by_hand
+from db import queries
+from db.models import Booking
 
 routes = web.RouteTableDef()
 BOOKING_STATUSES = frozenset(str(s) for s in BookingStatus)

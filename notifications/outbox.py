@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from booking.config import BookingDeps
+from booking.deps import BookingDeps
 from booking.errors import BookingRuleError, NotFound
 from booking.events import EventType
 from db.models import Booking, Client, Event, Hall, Notification

@@ -5,8 +5,8 @@ from __future__ import annotations
 from aiohttp import web
 from sqlalchemy import text
 
-from webhooks.errors import error_response, json_response
-from webhooks.keys import SESSIONMAKER
+from api.errors import error_response, json_response
+from api.keys import SESSIONMAKER
 
 routes = web.RouteTableDef()
 

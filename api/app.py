@@ -8,13 +8,9 @@ from collections.abc import AsyncIterator
 from aiohttp import ClientSession, ClientTimeout, web
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from booking.calendar_cache import SingleFlight, WindowCache
-from booking.config import BookingDeps
-from booking.report_queue import ReportQueue
-from settings import Settings
-from webhooks import api_admin, api_bookings, api_payments, checkout, health
-from webhooks.access_log import AccessLog
-from webhooks.keys import (
+from api import admin, bookings, health, payments
+from api.access_log import AccessLog
+from api.keys import (
     ACCESS_LOG,
     AVAILABILITY_CACHE,
     DEPS,
@@ -23,8 +19,13 @@ from webhooks.keys import (
     SESSIONMAKER,
     SETTINGS,
 )
-from webhooks.middlewares import access_log_middleware, error_middleware, session_middleware
-from webhooks.openapi import routes as openapi_routes
+from api.middlewares import access_log_middleware, error_middleware, session_middleware
+from api.openapi import routes as openapi_routes
+from booking.calendar_cache import SingleFlight, WindowCache
+from booking.deps import BookingDeps
+from booking.report_queue import ReportQueue
+from settings import Settings
+from webhooks import checkout, gateways
 
 
 def create_app(
@@ -48,9 +49,10 @@ def create_app(
     for table in (
         health.routes,
         openapi_routes,
-        api_bookings.routes,
-        api_payments.routes,
-        api_admin.routes,
+        bookings.routes,
+        payments.routes,
+        admin.routes,
+        gateways.routes,
         checkout.routes,
     ):
         app.add_routes(table)

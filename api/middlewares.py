@@ -10,14 +10,14 @@ from aiohttp import web
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from booking.errors import DomainError
-from webhooks.errors import (
+from api.errors import (
     ApiError,
     domain_error_response,
     error_response,
     validation_error_response,
 )
-from webhooks.keys import ACCESS_LOG, DB_SESSION, LOG_FIELDS, SESSIONMAKER
+from api.keys import ACCESS_LOG, DB_SESSION, LOG_FIELDS, SESSIONMAKER
+from booking.errors import DomainError
 
 log = logging.getLogger("studio.http")
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]

@@ -9,9 +9,9 @@ import orjson
 from aiohttp import web
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictInt
 
+from api.errors import ApiError
 from booking.domain.calendar import SUPPORTED_YEARS
 from db.models import MAX_ROW_ID
-from webhooks.errors import ApiError
 
 Model = TypeVar("Model", bound=BaseModel)
 

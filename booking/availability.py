@@ -22,7 +22,7 @@ from booking.calendar_cache import (
     utc_days,
     window_marks,
 )
-from booking.config import BookingDeps
+from booking.deps import BookingDeps
 from booking.domain.calendar import (
     STEP_MINUTES,
     DayAvailability,

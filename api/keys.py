@@ -7,11 +7,11 @@ from typing import Any
 from aiohttp import ClientSession, web
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from api.access_log import AccessLog
 from booking.calendar_cache import SingleFlight, WindowCache
-from booking.config import BookingDeps
+from booking.deps import BookingDeps
 from booking.report_queue import ReportQueue
 from settings import Settings
-from webhooks.access_log import AccessLog
 
 SETTINGS = web.AppKey("settings", Settings)
 SESSIONMAKER: web.AppKey[async_sessionmaker[AsyncSession]] = web.AppKey("sessionmaker")
