@@ -25,7 +25,7 @@ from booking.studio_file import read_studio_file, seed_if_empty
 from bot import StudioInfo
 from bot.factory import create_bot, create_dispatcher
 from bot.runner import BotRunner
-from db.clock import system_clock
+from db.clock import Clock, system_clock
 from db.migrate import upgrade
 from db.session import create_engine, create_sessionmaker
 from jobs.reminders import reminder_job
@@ -75,11 +75,11 @@ def booking_rules(settings: Settings) -> BookingRules:
     )
 
 
-async def build_service(settings: Settings) -> Service:
-    """Everything the process runs, wired once: database, use cases, web app, jobs."""
+async def build_service(settings: Settings, clock: Clock = system_clock) -> Service:
+    """Everything the process runs, wired once: database, use cases, web app, jobs; every
+    part reads the one `clock` (tests pass theirs)."""
     engine = create_engine(settings.db.database_url, echo=settings.db.database_echo)
     await upgrade(engine)
-    clock = system_clock
     sessionmaker = create_sessionmaker(engine, clock)
     async with sessionmaker() as session:
         added = await seed_if_empty(session, settings.studio.studio_file, settings.studio.tz)

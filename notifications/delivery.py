@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from booking.deps import BookingDeps
 from db import queries
+from db.clock import session_clock
 from db.models import Booking, Hall, Notification
 from notifications.ics import booking_ics, is_address
 from notifications.outbox import backoff
@@ -100,6 +101,7 @@ async def _ics_for(session: AsyncSession, item: Notification) -> Attachment | No
         start=booking.start_at,
         end=booking.end_at,
         created=booking.created_at,
+        stamp=session_clock(session)(),
         sequence=1 if cancelled else 0,
         cancelled=cancelled,
         organizer_email=_organizer(item.extra.get("organizer")),

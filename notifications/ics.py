@@ -28,15 +28,16 @@ def booking_ics(
     start: datetime,
     end: datetime,
     created: datetime,
+    stamp: datetime,
     organizer_email: str | None = None,
     sequence: int = 0,
     cancelled: bool = False,
-    stamp: datetime | None = None,
 ) -> bytes:
     """Serialize one booking as an .ics file (UTF-8, CRLF lines folded at 75 octets).
 
-    `start`, `end`, `created` (and `stamp`, the DTSTAMP, which defaults to the current
-    time) must be timezone-aware; they are converted to UTC and truncated to whole seconds.
+    `start`, `end`, `created` and `stamp` (the DTSTAMP: when the file was made, on the
+    service's clock) must be timezone-aware; they are converted to UTC and truncated to
+    whole seconds.
     A published event carries STATUS:CONFIRMED and a DISPLAY alarm 2 hours before the
     start; a cancelled one carries STATUS:CANCELLED and no alarm.
 
@@ -54,7 +55,7 @@ def booking_ics(
     if end_utc <= start_utc:
         raise ValueError("end must be after start")
     created_utc = _utc("created", created)
-    stamp_utc = _utc("stamp", stamp) if stamp is not None else _utc("stamp", datetime.now(UTC))
+    stamp_utc = _utc("stamp", stamp)
 
     calendar = Calendar()
     calendar.add("prodid", PRODID)

@@ -229,8 +229,7 @@ async def studio(
     """The service as `main.run` wires it, on a real port, with the bot started."""
     for admin_id in settings.bot.admin_ids:
         tg.user(admin_id, "Admin")
-    service = await build_service(settings)
-    service.deps.clock = clock
+    service = await build_service(settings, clock)
     runner = web.AppRunner(service.app, access_log=None)
     await runner.setup()
     await web.SockSite(runner, app_socket).start()

@@ -4,6 +4,7 @@ checkout to the confirmation; the picker, Back, the calendar's limits, English, 
 from __future__ import annotations
 
 import importlib.util
+from datetime import UTC
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -127,6 +128,8 @@ async def confirmation_reaches_the_chat(
     document = studio.tg.document((await studio.tg.wait_until(ics))[0])
     assert document.data is not None and b"BEGIN:VCALENDAR" in document.data
     assert code.encode() in document.data
+    stamp = studio.deps.now().astimezone(UTC)  # made on the service's clock
+    assert f"DTSTAMP:{stamp:%Y%m%dT%H%M%SZ}".encode() in document.data
     assert hold["message_id"] < messages[0]["message_id"]
 
 

@@ -148,13 +148,6 @@ def test_deterministic_with_explicit_stamp() -> None:
     assert make() == make()
 
 
-def test_stamp_defaults_to_now() -> None:
-    before = datetime.now(UTC).replace(microsecond=0)
-    event = only_event(parse(make(stamp=None)))
-    after = datetime.now(UTC)
-    assert before <= event["DTSTAMP"].dt <= after
-
-
 @pytest.mark.parametrize("field", ["start", "end", "created", "stamp"])
 def test_naive_datetimes_rejected(field: str) -> None:
     naive = {
