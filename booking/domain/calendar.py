@@ -479,7 +479,10 @@ def _check_timing(start: datetime, window: BookingWindow, now: datetime) -> None
         notice = _describe_minutes(window.min_notice // _MINUTE)
         raise BookingRuleError("too_soon", f"Bookings must be made at least {notice} in advance.")
     today = now.astimezone(window.tz).date()
-    if start.astimezone(window.tz).date() > today + timedelta(days=window.horizon_days):
+    # Instants first: a start years ahead is refused before its local date is computed
+    # (which overflows for the last days of year 9999).
+    far = start - now > timedelta(days=window.horizon_days + 2)
+    if far or start.astimezone(window.tz).date() > today + timedelta(days=window.horizon_days):
         raise BookingRuleError(
             "beyond_horizon",
             f"Bookings can be made at most {_count(window.horizon_days, 'day')} ahead.",

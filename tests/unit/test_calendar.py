@@ -827,6 +827,11 @@ def test_a_range_matches_its_days(scenario: Scenario) -> None:
         (at(SATURDAY, "12:00"), datetime(9999, 12, 29, 12, tzinfo=MSK), "outside_hours"),
         (datetime(1, 1, 1, 12, tzinfo=UTC), at(SATURDAY, "12:00"), "in_past"),
         (at(date(2027, 6, 1), "12:00"), at(date(2027, 6, 1), "14:00"), "beyond_horizon"),
+        (  # its local date would overflow: refused as too far ahead, not a crash
+            datetime.fromisoformat("9999-12-31T22:00:00-03:00"),
+            datetime.fromisoformat("9999-12-31T23:00:00-03:00"),
+            "beyond_horizon",
+        ),
         (at(SATURDAY, "14:00"), at(SATURDAY, "12:00"), "end_before_start"),
     ],
 )
