@@ -186,7 +186,7 @@ async def overdue_holds_in(
             Booking.blocked_until > start,
         )
         .order_by(Booking.id)
-    )  # locked in id order, as a batch of gateway reports locks them
+    )  # locked in id order, so that two callers cannot deadlock
     return (await session.scalars(locked(stmt, session))).all()
 
 
