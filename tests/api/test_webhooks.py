@@ -128,6 +128,26 @@ async def test_success_after_a_decline_report_still_confirms(running: Running) -
     assert (await api.booking(booking))["status"] == "confirmed"
 
 
+async def test_held_then_captured_then_refunded_in_the_cabinet(running: Running) -> None:
+    """A payment held (authorized) confirms nothing; captured, it confirms once, and a late
+    report of the hold changes nothing; a refund made in the gateway's cabinet and reported
+    marks the payment refunded."""
+    api = running.api
+    booking = await api.booked()
+    payment = await api.start_payment(booking)
+    assert (await post_webhook(running, payment, PaymentStatus.AUTHORIZED))[0] == 200
+    after = await api.booking(booking)
+    assert (after["status"], after["payments"][0]["status"]) == ("pending_payment", "authorized")
+    for status in (PaymentStatus.SUCCEEDED, PaymentStatus.AUTHORIZED):
+        assert (await post_webhook(running, payment, status))[0] == 200
+    after = await api.booking(booking)
+    assert (after["status"], after["payments"][0]["status"]) == ("confirmed", "succeeded")
+    assert (await post_webhook(running, payment, PaymentStatus.REFUNDED))[0] == 200
+    after = await api.booking(booking)
+    assert after["payments"][0]["status"] == "refunded"
+    assert len(await events_of(running, booking, "booking.confirmed")) == 1
+
+
 async def test_forged_and_mismatched_webhooks_change_nothing(running: Running) -> None:
     api = running.api
     booking = await api.booked()
