@@ -15,7 +15,6 @@ from api.keys import (
     AVAILABILITY_CACHE,
     DEPS,
     HTTP,
-    REPORTS,
     SESSIONMAKER,
     SETTINGS,
 )
@@ -23,7 +22,6 @@ from api.middlewares import access_log_middleware, error_middleware, session_mid
 from api.openapi import routes as openapi_routes
 from booking.calendar_cache import SingleFlight, WindowCache
 from booking.deps import BookingDeps
-from booking.report_queue import ReportQueue
 from settings import Settings
 from webhooks import checkout, gateways
 
@@ -43,9 +41,7 @@ def create_app(
     app[AVAILABILITY_CACHE] = (WindowCache(), SingleFlight())
     app[ACCESS_LOG] = AccessLog(logging.getLogger("studio.http").isEnabledFor(logging.INFO))
     app.cleanup_ctx.append(app[ACCESS_LOG].run)
-    app[REPORTS] = ReportQueue(sessionmaker, deps)
     app.cleanup_ctx.append(_http_client)
-    app.on_cleanup.append(_finish_reports)
     for table in (
         health.routes,
         openapi_routes,
@@ -57,13 +53,6 @@ def create_app(
     ):
         app.add_routes(table)
     return app
-
-
-async def _finish_reports(app: web.Application) -> None:
-    """Reports already verified are applied (and answered), and the refunds they started
-    sent, before the process closes the gateways and the database: after the in-flight
-    requests have finished."""
-    await app[REPORTS].close()
 
 
 async def _http_client(app: web.Application) -> AsyncIterator[None]:

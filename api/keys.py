@@ -10,15 +10,12 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from api.access_log import AccessLog
 from booking.calendar_cache import SingleFlight, WindowCache
 from booking.deps import BookingDeps
-from booking.report_queue import ReportQueue
 from settings import Settings
 
 SETTINGS = web.AppKey("settings", Settings)
 SESSIONMAKER: web.AppKey[async_sessionmaker[AsyncSession]] = web.AppKey("sessionmaker")
 DEPS = web.AppKey("deps", BookingDeps)
 HTTP = web.AppKey("http", ClientSession)
-#: Gateway reports wait here to be applied together (group commit).
-REPORTS = web.AppKey("reports", ReportQueue)
 
 DB_SESSION = web.RequestKey("db", AsyncSession)
 LOG_FIELDS: web.RequestKey[dict[str, Any]] = web.RequestKey("log_fields")

@@ -49,8 +49,8 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
 async def session_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     """One unit of work per request, opened by the first `db(request)`; use cases commit,
     anything left open rolls back. Answers that need no database (health, a cached
-    calendar, a gateway webhook, whose report goes to the report queue) open none: an
-    unused session still costs about as much as a bare aiohttp answer."""
+    calendar, a gateway webhook refused before it is applied) open none: an unused session
+    still costs about as much as a bare aiohttp answer."""
     try:
         return await handler(request)
     finally:

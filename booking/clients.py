@@ -28,7 +28,6 @@ from booking.errors import (
     NotFound,
     SlotTakenError,
 )
-from booking.events import batched_events
 from booking.holds import HoldRequest, hold_booking
 from booking.paying import (
     PaymentKind,
@@ -155,9 +154,8 @@ async def hold_and_start_payment(
     """Hold the slot and open its payment, committed together before the gateway is asked;
     the payment is None when the gateway failed (the hold stays, and the client can try
     again from their bookings)."""
-    async with batched_events(session):  # the hold's event and the payment's: one INSERT
-        booking, _token = await hold_booking(session, deps, request, commit=False)
-        provider, intent = await payment_for_hold(session, deps, booking, gateway)
+    booking, _token = await hold_booking(session, deps, request, commit=False)
+    provider, intent = await payment_for_hold(session, deps, booking, gateway)
     try:
         payment: Payment | None = await ask_gateway(session, deps, provider, booking, intent)
     except GatewayUnavailable:

@@ -16,7 +16,7 @@ from booking.domain.calendar import blocked_interval, check_bounds, validate_boo
 from booking.domain.pricing import prepayment_amount, quote
 from booking.domain.states import BookingStatus, check_transition
 from booking.errors import BookingRuleError, SlotTakenError
-from booking.events import EventType, discard_batched_events, record_event
+from booking.events import EventType, record_event
 from booking.tokens import hash_token, new_access_token, new_booking_code
 from db import queries
 from db.models import Booking, Client
@@ -184,7 +184,6 @@ async def _hold(
         await session.flush()
     except IntegrityError as exc:
         await session.rollback()
-        discard_batched_events(session)  # what they would report was rolled back
         if not is_overlap_violation(exc):
             raise
         if not expire_lapsed:
@@ -197,6 +196,37 @@ async def _hold(
 def is_overlap_violation(exc: IntegrityError) -> bool:
     text = str(exc.orig)
     return "booking_overlap" in text or "ex_bookings_no_overlap" in text
+
+
+async def retake_slot(session: AsyncSession, booking: Booking, now: datetime) -> bool:
+    """Give an expired booking its slot back if nobody and no closure took it meanwhile.
+
+    A hold that took the slot and has lapsed since, not yet swept, is expired first: the
+    slot is free, and the database's guard would still count that hold."""
+    if await queries.closure_spans(session, booking.hall_id, booking.start_at, booking.end_at):
+        return False
+    lapsed = await queries.overdue_holds_in(
+        session, booking.hall_id, booking.start_at, booking.blocked_until, now
+    )
+    for hold in lapsed:
+        expire_one(session, hold)
+    if lapsed:
+        await session.flush()  # so that the clash check below reads them expired
+    if await queries.live_clash(session, booking) is not None:
+        return False
+    # Written first, so that a refused attempt undoes the booking's status alone (the
+    # payment's new state stays), and the database's guard decides a race lost meanwhile.
+    await session.flush()
+    try:
+        async with session.begin_nested():
+            booking.status = BookingStatus.CONFIRMED
+            await session.flush()
+    except IntegrityError as exc:
+        if not is_overlap_violation(exc):
+            raise
+        await session.refresh(booking)  # the rolled-back attempt left it expired in memory
+        return False
+    return True
 
 
 def expire_one(session: AsyncSession, booking: Booking) -> None:

@@ -1,4 +1,6 @@
-"""Payments of a booking: starting one at a gateway and applying what a gateway verified.
+"""Payments of a booking: starting one at a gateway, money an admin records, a refund asked.
+
+What a gateway reports is applied by `booking.payment_reports`.
 
 Transactions are never held open across a gateway call: the payment row is committed first
 (with an idempotency key derived from its id), then the gateway is asked, then the answer is
@@ -26,11 +28,12 @@ from booking.errors import (
     GatewayUnavailable,
     InvalidTransition,
     NotFound,
+    SlotTakenError,
 )
 from booking.events import EventType, record_event
-from booking.holds import expire_one
+from booking.holds import expire_one, retake_slot
+from booking.payment_reports import apply_success
 from booking.refunds import CASH, create_refund, execute_refunds
-from booking.settle import confirm_unpaid, settle_payment
 from db import queries
 from db.models import Booking, Client, Payment, Refund
 from payments.base import (
@@ -316,8 +319,13 @@ async def confirm_by_hand(
         amount = booking.prepay_amount if status != BookingStatus.CONFIRMED else due
     if amount < 0 or amount > due or (amount == 0 and status == BookingStatus.CONFIRMED):
         raise BookingRuleError("bad_amount", f"The amount must be between 0 and {due} kopecks.")
-    if amount == 0:
-        await confirm_unpaid(session, deps, booking)
+    if amount == 0:  # an expired booking retakes its slot
+        late = status == BookingStatus.EXPIRED
+        if late and not await retake_slot(session, booking, now):
+            raise SlotTakenError("slot_taken", "The slot is no longer free.")
+        booking.status = BookingStatus.CONFIRMED
+        booking.confirmed_at = now
+        record_event(session, EventType.BOOKING_CONFIRMED, booking=booking, late=late, by="admin")
         await session.commit()
         return booking
     payment = Payment(
@@ -342,7 +350,7 @@ async def confirm_by_hand(
         by="admin",
         balance=status == BookingStatus.CONFIRMED,
     )
-    await settle_payment(session, deps, booking, payment, refund_on_conflict=False)
+    await apply_success(session, deps, booking, payment, refund_on_conflict=False)
     await session.commit()
     return booking
 

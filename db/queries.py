@@ -186,7 +186,7 @@ async def overdue_holds_in(
             Booking.blocked_until > start,
         )
         .order_by(Booking.id)
-    )  # locked in id order, as a batch of gateway reports locks them
+    )  # locked in id order, so that two callers cannot deadlock
     return (await session.scalars(locked(stmt, session))).all()
 
 
@@ -215,44 +215,6 @@ async def payment_for_update(session: AsyncSession, payment_id: int) -> Payment 
     )
     stmt = locked(stmt, session)
     return (await session.scalars(stmt)).first()
-
-
-async def lock_in_id_order(
-    session: AsyncSession, model: type[Booking] | type[Payment], ids: Sequence[int]
-) -> None:
-    """Lock these rows in id order and refresh the session's copies of them."""
-    stmt = select(model).where(model.id.in_(ids)).order_by(model.id)
-    await session.scalars(locked(stmt, session).execution_options(populate_existing=True))
-
-
-async def reported_payments(
-    session: AsyncSession, reported: Sequence[tuple[str, str]]
-) -> dict[tuple[str, str], tuple[Payment, Booking]]:
-    """Gateways' payments with their bookings, fresh, in one unlocked read, by (gateway,
-    the gateway's payment id).
-
-    Enough to see that a report changes nothing; a change on PostgreSQL re-reads them locked.
-    """
-    by_gateway: dict[str, set[str]] = {}
-    for gateway, gateway_payment_id in reported:
-        by_gateway.setdefault(gateway, set()).add(gateway_payment_id)
-    stmt = (
-        select(Payment, Booking)
-        .join(Booking, Booking.id == Payment.booking_id)
-        .where(
-            or_(
-                *(
-                    and_(Payment.gateway == gateway, Payment.gateway_payment_id.in_(sorted(ids)))
-                    for gateway, ids in by_gateway.items()
-                )
-            )
-        )
-        .execution_options(populate_existing=True)
-    )
-    return {
-        (payment.gateway, str(payment.gateway_payment_id)): (payment, booking)
-        for payment, booking in await session.execute(stmt)
-    }
 
 
 async def open_payment(

@@ -9,8 +9,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from booking.deps import BookingDeps
 from booking.errors import DomainError
+from booking.payment_reports import apply_payment_report
 from booking.refunds import execute_refund
-from booking.reports import apply_payment_state
 from db import queries
 from payments.base import GatewayError
 
@@ -49,7 +49,7 @@ async def reconcile_payments(
             continue
         async with sessionmaker() as session:
             try:
-                if await apply_payment_state(session, deps, gateway, state) == "applied":
+                if await apply_payment_report(session, deps, gateway, state) == "applied":
                     changed += 1
             except DomainError as exc:
                 log.warning(

@@ -7,8 +7,10 @@ import json
 from typing import Any
 
 import pytest
+from sqlalchemy import func, select, text, update
 
 from db import queries
+from db.models import Booking, Event, Payment
 from jobs.reconcile import reconcile_payments
 from payments.base import PaymentStatus
 from payments.mock import SIGNATURE_HEADER, MockProvider
@@ -73,6 +75,37 @@ async def test_webhook_storm_at_once(running: Running) -> None:
     assert len(await events_of(running, booking, "booking.confirmed")) == 1
 
 
+async def test_fifty_webhooks_for_fifty_bookings_at_once_each_answered_after_its_commit(
+    running: Running,
+) -> None:
+    """Every webhook is applied in its own transaction and answered only once that has
+    committed: read from a fresh session the moment its 200 arrives, its booking is
+    already confirmed."""
+    api = running.api
+    paid = []
+    for day in range(3, 28):
+        for hour in (10, 14):
+            booking = await api.booked(day=day, hour=hour)
+            paid.append((booking["id"], await api.start_payment(booking)))
+
+    async def notify_then_read(booking_id: int, payment: dict[str, Any]) -> tuple[int, str]:
+        status, _ = await post_webhook(running, payment, PaymentStatus.SUCCEEDED)
+        async with running.sessionmaker() as fresh:
+            row = await fresh.get(Booking, booking_id)
+            assert row is not None
+            return status, row.status
+
+    answers = await asyncio.gather(*(notify_then_read(b, p) for b, p in paid))
+    assert answers == [(200, "confirmed")] * 50
+    async with running.sessionmaker() as session:
+        confirmations = await session.execute(
+            select(Event.booking_id, func.count())
+            .where(Event.type == "booking.confirmed")
+            .group_by(Event.booking_id)
+        )
+        assert sorted((b, n) for b, n in confirmations) == [(b, 1) for b, _ in paid]
+
+
 async def test_out_of_order_pending_after_success_is_ignored(running: Running) -> None:
     api = running.api
     booking = await api.booked()
@@ -93,6 +126,26 @@ async def test_success_after_a_decline_report_still_confirms(running: Running) -
     await post_webhook(running, payment, PaymentStatus.CANCELED)
     await post_webhook(running, payment, PaymentStatus.SUCCEEDED)
     assert (await api.booking(booking))["status"] == "confirmed"
+
+
+async def test_held_then_captured_then_refunded_in_the_cabinet(running: Running) -> None:
+    """A payment held (authorized) confirms nothing; captured, it confirms once, and a late
+    report of the hold changes nothing; a refund made in the gateway's cabinet and reported
+    marks the payment refunded."""
+    api = running.api
+    booking = await api.booked()
+    payment = await api.start_payment(booking)
+    assert (await post_webhook(running, payment, PaymentStatus.AUTHORIZED))[0] == 200
+    after = await api.booking(booking)
+    assert (after["status"], after["payments"][0]["status"]) == ("pending_payment", "authorized")
+    for status in (PaymentStatus.SUCCEEDED, PaymentStatus.AUTHORIZED):
+        assert (await post_webhook(running, payment, status))[0] == 200
+    after = await api.booking(booking)
+    assert (after["status"], after["payments"][0]["status"]) == ("confirmed", "succeeded")
+    assert (await post_webhook(running, payment, PaymentStatus.REFUNDED))[0] == 200
+    after = await api.booking(booking)
+    assert after["payments"][0]["status"] == "refunded"
+    assert len(await events_of(running, booking, "booking.confirmed")) == 1
 
 
 async def test_forged_and_mismatched_webhooks_change_nothing(running: Running) -> None:
@@ -217,6 +270,81 @@ async def test_late_payment_losing_the_race_at_the_database_is_refunded(
     assert after["payments"][0]["refunded"]["value"] == "2500.00"
     assert len(await events_of(running, first, "payment.late_refunded")) == 1
     assert (await api.booking(second))["status"] == "pending_payment"
+
+
+async def test_payment_for_a_booking_cancelled_meanwhile_is_refunded_once(
+    running: Running,
+) -> None:
+    """The client paid on the gateway's page but cancelled before the webhook came: the
+    booking stays cancelled and the money goes back whole, once, however often it is told."""
+    api = running.api
+    booking = await api.booked()
+    payment = await api.start_payment(booking)
+    await api.cancel(booking)
+    answers = await asyncio.gather(
+        *(post_webhook(running, payment, PaymentStatus.SUCCEEDED) for _ in range(3))
+    )
+    assert [status for status, _ in answers] == [200] * 3
+    after = await api.booking(booking)
+    assert after["status"] == "cancelled"
+    assert (after["paid"]["value"], after["refunded"]["value"]) == ("0.00", "0.00")
+    assert after["payments"][0]["status"] == "refunded"
+    assert after["payments"][0]["refunded"]["value"] == "2500.00"
+    assert len(await events_of(running, booking, "payment.late_refunded")) == 1
+    assert len(await events_of(running, booking, "refund.succeeded")) == 1
+
+
+async def _lock_waits(running: Running) -> int:
+    async with running.sessionmaker() as session:
+        return int(await session.scalar(text("SELECT count(*) FROM pg_locks WHERE NOT granted")))
+
+
+@pytest.mark.postgres_only
+async def test_a_report_waits_for_a_cancellation_holding_the_booking(running: Running) -> None:
+    """Another transaction is cancelling the booking, its row locked, when the success comes:
+    the report waits for it and judges the booking as it left it, so the money goes back
+    instead of a cancelled booking being confirmed."""
+    api = running.api
+    booking = await api.booked()
+    payment = await api.start_payment(booking)
+    async with running.sessionmaker() as other:
+        row = await queries.booking_for_update(other, booking["id"])
+        assert row is not None
+        row.status = "cancelled"
+        await other.flush()
+        webhook = asyncio.ensure_future(post_webhook(running, payment, PaymentStatus.SUCCEEDED))
+        while not await _lock_waits(running):  # the report is queued behind the lock
+            assert not webhook.done()
+            await asyncio.sleep(0.01)
+        await other.commit()
+    assert (await asyncio.wait_for(webhook, 10))[0] == 200
+    after = await api.booking(booking)
+    assert after["status"] == "cancelled"
+    assert after["payments"][0]["status"] == "refunded"
+    assert len(await events_of(running, booking, "payment.late_refunded")) == 1
+    assert await events_of(running, booking, "booking.confirmed") == []
+
+
+async def test_a_payment_whose_create_timed_out_is_found_by_our_id(running: Running) -> None:
+    """The gateway's answer to the create was lost, so the payment has no gateway id yet;
+    its report names our payment id: it is linked and counts, once."""
+    api = running.api
+    booking = await api.booked()
+    payment = await api.start_payment(booking)
+    async with running.sessionmaker() as session:
+        await session.execute(
+            update(Payment).where(Payment.id == payment["id"]).values(gateway_payment_id=None)
+        )
+        await session.commit()
+    reported = dict(payment, confirmation_url="http://x/mock/checkout/mock_late_1")
+    for _ in range(2):
+        assert (await post_webhook(running, reported, PaymentStatus.SUCCEEDED))[0] == 200
+    after = await api.booking(booking)
+    assert (after["status"], after["paid"]["value"]) == ("confirmed", "2500.00")
+    async with running.sessionmaker() as session:
+        row = await session.get(Payment, payment["id"])
+        assert row is not None and row.gateway_payment_id == "mock_late_1"
+    assert len(await events_of(running, booking, "booking.confirmed")) == 1
 
 
 async def test_second_payment_of_a_paid_booking_is_refunded(running: Running) -> None:

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from booking.deps import BookingDeps
 from booking.holds import ClientInfo, HoldRequest, PaymentMode, Source, hold_booking
 from booking.paying import confirm_by_hand, start_payment
-from booking.reports import apply_payment_state
+from booking.payment_reports import apply_payment_report
 from db.models import Base, Booking, Payment
 from payments.base import PaymentState, PaymentStatus
 
@@ -72,7 +72,7 @@ async def pay_online(session: AsyncSession, deps: BookingDeps, booking_id: int) 
     """What the mock checkout's Pay button does, without HTTP."""
     payment = await start_payment(session, deps, booking_id, "mock")
     state = success_report(payment)
-    assert await apply_payment_state(session, deps, "mock", state) == "applied"
+    assert await apply_payment_report(session, deps, "mock", state) == "applied"
 
 
 def success_report(payment: Payment) -> PaymentState:

@@ -1,0 +1,262 @@
+"""A gateway's verified report applied to its payment and booking: once, in its own transaction.
+
+The webhook handler (`webhooks.gateways`) and the reconciliation job (`jobs.reconcile`) both
+call `apply_payment_report`; it returns only after the change is committed, so a gateway
+that hears 200 can rely on it.
+
+Gateways deliver a report several times and sometimes out of order. A report is applied only
+if it moves the payment forward (`MOVES`): a repeat or a stale one changes nothing. The
+booking and then the payment are read locked on PostgreSQL, the order every use case takes
+them in, so two deliveries of one report, or a report and a cancellation, wait for each
+other and the second judges the rows the first left; SQLite's single writer does the same.
+
+A succeeded payment confirms its booking or tops it up (`apply_success`, also used for money
+an admin records by hand); money the booking cannot use is refunded whole.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from booking.deps import BookingDeps
+from booking.domain.states import BookingStatus
+from booking.errors import NotFound, PaymentMismatch, SlotTakenError
+from booking.events import EventType, record_event
+from booking.holds import retake_slot
+from booking.refunds import create_refund, execute_refunds
+from db import queries
+from db.models import Booking, Payment, Refund
+from payments.base import PaymentState, PaymentStatus
+
+log = logging.getLogger(__name__)
+
+# The statuses each reported status may follow; anything else is a repeat or stale.
+MOVES: dict[PaymentStatus, frozenset[PaymentStatus]] = {
+    PaymentStatus.SUCCEEDED: frozenset(
+        {PaymentStatus.PENDING, PaymentStatus.AUTHORIZED, PaymentStatus.CANCELED}
+    ),
+    PaymentStatus.CANCELED: frozenset({PaymentStatus.PENDING, PaymentStatus.AUTHORIZED}),
+    PaymentStatus.AUTHORIZED: frozenset({PaymentStatus.PENDING}),
+    PaymentStatus.REFUNDED: frozenset({PaymentStatus.SUCCEEDED, PaymentStatus.PARTIALLY_REFUNDED}),
+    PaymentStatus.PARTIALLY_REFUNDED: frozenset(
+        {PaymentStatus.SUCCEEDED, PaymentStatus.PARTIALLY_REFUNDED}
+    ),
+}
+
+#: Joins a payment's key to the digest of a sibling's gateway id (see `_sibling`).
+SIBLING_MARK = "~"
+
+
+async def apply_payment_report(
+    session: AsyncSession, deps: BookingDeps, gateway: str, state: PaymentState
+) -> str:
+    """Apply one verified report, commit, then send any refund it reserved.
+
+    Returns what happened, for the log: "applied", "duplicate" or "stale". A report that
+    names no payment of ours, or another order or amount, raises its DomainError and
+    changes nothing.
+    """
+    found = await _find_payment(session, gateway, state)
+    booking = await queries.booking_for_update(session, found.booking_id)
+    payment = await queries.payment_for_update(session, found.id)
+    assert booking is not None and payment is not None
+    refunds: list[Refund] = []
+    old = PaymentStatus(payment.status)
+    if old != state.status and old in MOVES.get(state.status, frozenset()):
+        refunds = await _apply(session, deps, booking, payment, state)
+        outcome = "applied"
+    else:
+        outcome = "duplicate" if old == state.status else "stale"
+        log.info(
+            "payment report ignored",
+            extra={"payment_id": payment.id, "outcome": outcome, "reported": str(state.status)},
+        )
+    await session.commit()
+    await execute_refunds(session, deps, [refund.id for refund in refunds])
+    return outcome
+
+
+async def _apply(
+    session: AsyncSession,
+    deps: BookingDeps,
+    booking: Booking,
+    payment: Payment,
+    state: PaymentState,
+) -> list[Refund]:
+    """Move the payment to the reported status; a success acts on its booking."""
+    payment.status = state.status
+    payment.raw = dict(state.raw)
+    if state.status == PaymentStatus.SUCCEEDED:
+        payment.paid_at = deps.now()
+        payment.gateway_payment_id = payment.gateway_payment_id or state.gateway_payment_id
+        record_event(
+            session,
+            EventType.PAYMENT_SUCCEEDED,
+            booking=booking,
+            payment=payment,
+            balance=is_balance(booking, payment),
+        )
+        return await apply_success(session, deps, booking, payment)
+    if state.status == PaymentStatus.CANCELED:
+        record_event(session, EventType.PAYMENT_CANCELED, payment=payment)
+    return []
+
+
+async def apply_success(
+    session: AsyncSession,
+    deps: BookingDeps,
+    booking: Booking,
+    payment: Payment,
+    *,
+    refund_on_conflict: bool = True,
+) -> list[Refund]:
+    """What a succeeded payment does to its booking: confirm it or top it up, or else refund
+    the payment whole (reserved here; the caller sends it after committing).
+
+    A payment after the hold expired confirms the booking if its slot is still free;
+    otherwise (slot taken, closed meanwhile, booking cancelled or over, or paid twice) the
+    payment is refunded and the event tells client and admins. Without `refund_on_conflict`
+    (money an admin records by hand) a booking that cannot take it raises SlotTakenError.
+    """
+    status = BookingStatus(booking.status)
+    now = deps.now()
+    late = status == BookingStatus.EXPIRED and booking.start_at > now
+    if status == BookingStatus.PENDING_PAYMENT or (
+        late and await retake_slot(session, booking, now)
+    ):
+        booking.status = BookingStatus.CONFIRMED
+        _count(booking, payment)
+        booking.confirmed_at = now
+        record_event(
+            session, EventType.BOOKING_CONFIRMED, booking=booking, payment=payment, late=late
+        )
+        return []
+    if is_balance(booking, payment):
+        _count(booking, payment)
+        return []
+    if not refund_on_conflict:
+        raise SlotTakenError("slot_taken", "The slot is no longer free.")
+    refund = await create_refund(
+        session,
+        deps,
+        booking,
+        payment,
+        payment.amount - payment.refunded,
+        reason=f"payment could not be used: booking {booking.status}",
+    )
+    record_event(
+        session, EventType.PAYMENT_LATE_REFUNDED, booking=booking, payment=payment, refund=refund
+    )
+    return [refund]
+
+
+def _count(booking: Booking, payment: Payment) -> None:
+    """The payment's money now counts in the booking's; so will its refunds."""
+    booking.paid += payment.amount
+    payment.applied = True
+
+
+def is_balance(booking: Booking, payment: Payment) -> bool:
+    """A payment that tops up a confirmed booking without paying more than its price.
+
+    A session that has just ended counts too: a client who paid the rest in its last
+    minutes must not be refunded because the completion job ran before the webhook came."""
+    return (
+        booking.status in (BookingStatus.CONFIRMED, BookingStatus.COMPLETED)
+        and booking.paid + payment.amount <= booking.total
+    )
+
+
+async def _find_payment(session: AsyncSession, gateway: str, state: PaymentState) -> Payment:
+    """The reported payment: by the gateway's id, or else by our order number or payment id
+    for a payment whose create timed out; a success on another registration of our order
+    is recorded as a payment of its own. Its order and amount must be the reported ones."""
+    payment = await _by_gateway_id(session, gateway, state)
+    if payment is None and state.order_key is not None:
+        # The gateway's order number (signed or fetched) names our payment better than an
+        # unsigned field such as T-Bank's DATA; it links a payment whose create timed out.
+        stmt = select(Payment).where(Payment.idempotency_key == state.order_key)
+        candidate = (await session.scalars(stmt)).first()
+        if candidate is not None and candidate.gateway == gateway:
+            if candidate.gateway_payment_id in (None, state.gateway_payment_id):
+                payment = candidate
+            elif state.status == PaymentStatus.SUCCEEDED:
+                _check_amount(candidate, state)
+                payment = await _sibling(session, candidate, state)
+    if payment is None and state.our_payment_id is not None:
+        candidate = await session.get(Payment, state.our_payment_id)
+        if (
+            candidate is not None
+            and candidate.gateway == gateway
+            and candidate.gateway_payment_id in (None, state.gateway_payment_id)
+        ):
+            payment = candidate
+    if payment is None:
+        raise NotFound("unknown_payment", "No such payment.")
+    if state.order_key is not None and state.order_key != _order_key_of(payment):
+        raise PaymentMismatch(
+            "order_mismatch", f"Gateway reports another order for payment {payment.id}."
+        )
+    _check_amount(payment, state)
+    return payment
+
+
+async def _by_gateway_id(
+    session: AsyncSession, gateway: str, state: PaymentState
+) -> Payment | None:
+    stmt = select(Payment).where(
+        Payment.gateway == gateway, Payment.gateway_payment_id == state.gateway_payment_id
+    )
+    return (await session.scalars(stmt)).first()
+
+
+async def _sibling(session: AsyncSession, payment: Payment, state: PaymentState) -> Payment:
+    """A payment of ours for money paid on another registration of its order (`-r2`).
+
+    Two requests that registered one order twice leave the payment linked to one of the
+    gateway's payments; the payer may have paid the other. That money is real and verified:
+    it is recorded beside the payment and applied like any success (it confirms the booking,
+    or is refunded if the booking is paid already)."""
+    # With the booking locked, another delivery of this report cannot record it meanwhile.
+    await queries.booking_for_update(session, payment.booking_id)
+    recorded = await _by_gateway_id(session, payment.gateway, state)
+    if recorded is not None:
+        return recorded
+    digest = hashlib.sha256(state.gateway_payment_id.encode()).hexdigest()[:16]
+    sibling = Payment(
+        booking_id=payment.booking_id,
+        gateway=payment.gateway,
+        gateway_payment_id=state.gateway_payment_id,
+        kind=payment.kind,
+        amount=payment.amount,
+        currency=payment.currency,
+        status=PaymentStatus.PENDING,
+        idempotency_key=f"{payment.idempotency_key}{SIBLING_MARK}{digest}",
+    )
+    session.add(sibling)
+    await session.flush()  # its id, to lock and to name in its events
+    log.warning(
+        "payment on another registration of an order",
+        extra={"payment_id": payment.id, "gateway_payment_id": state.gateway_payment_id},
+    )
+    return sibling
+
+
+def _order_key_of(payment: Payment) -> str:
+    """The order number the gateway knows the payment by (a sibling shares its original's)."""
+    return payment.idempotency_key.partition(SIBLING_MARK)[0]
+
+
+def _check_amount(payment: Payment, state: PaymentState) -> None:
+    if state.amount is not None and (
+        state.amount != payment.amount or state.currency.upper() != payment.currency
+    ):
+        raise PaymentMismatch(
+            "amount_mismatch",
+            f"Gateway reports {state.amount} {state.currency}, "
+            f"payment {payment.id} asked {payment.amount} {payment.currency}.",
+        )
