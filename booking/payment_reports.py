@@ -201,6 +201,12 @@ async def _find_payment(session: AsyncSession, gateway: str, state: PaymentState
         raise PaymentMismatch(
             "order_mismatch", f"Gateway reports another order for payment {payment.id}."
         )
+    if state.our_payment_id is not None and state.our_payment_id != payment.id:
+        named = await session.get(Payment, state.our_payment_id)
+        if named is None or named.idempotency_key != _order_key_of(payment):  # not its sibling
+            raise PaymentMismatch(
+                "order_mismatch", f"Gateway names another payment than {payment.id}."
+            )
     _check_amount(payment, state)
     return payment
 

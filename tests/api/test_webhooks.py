@@ -457,3 +457,23 @@ async def test_lost_webhook_is_reconciled_once(running: Running) -> None:
     after = await api.booking(booking)
     assert after["status"] == "confirmed"
     assert len(await events_of(running, booking, "booking.confirmed")) == 1
+
+
+async def test_mock_webhook_naming_another_payment_of_ours_is_refused(running: Running) -> None:
+    """A signed mock notice for A's gateway payment that names B's payment confirms
+    neither: the order checks are the real gateways'."""
+    api = running.api
+    first, second = await api.booked(hour=12), await api.booked(hour=16)
+    paying_a, paying_b = await api.start_payment(first), await api.start_payment(second)
+    provider = running.deps.providers["mock"]
+    assert isinstance(provider, MockProvider)
+    gateway_id = paying_a["confirmation_url"].rsplit("/", 1)[1]
+    before = await table_counts(running.sessionmaker)
+    body, headers = provider.outcome(gateway_id, paying_b["id"], 250000, PaymentStatus.SUCCEEDED)
+    status, answer = await api.call(
+        "POST", "/api/payments/webhook/mock", data=body, headers=headers
+    )
+    assert status == 400 and answer["error"]["code"] == "order_mismatch"
+    assert await table_counts(running.sessionmaker) == before
+    assert (await api.booking(first))["status"] == "pending_payment"
+    assert (await api.booking(second))["status"] == "pending_payment"
