@@ -164,9 +164,7 @@ class Payment(Answer):
 class BookingDetail(Booking):
     payments: list[Payment]
     refund_if_cancelled_now: Money | None = Field(
-        default=None,
-        exclude_if=lambda value: value is None,
-        description="What the client's cancellation refunds now; while it can cancel.",
+        default=None, description="What the client's cancellation refunds now; absent after."
     )
 
 

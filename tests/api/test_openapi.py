@@ -17,8 +17,9 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
 from api import serializers
-from api.inputs import IN_SUPPORTED_YEARS
+from api.inputs import IN_SUPPORTED_YEARS, RUBLES
 from api.openapi import DOCUMENT
+from api.serializers import parse_money
 from booking.domain.calendar import SUPPORTED_YEARS
 from tests.conftest import Running
 
@@ -87,6 +88,22 @@ def test_year_pattern_is_the_supported_years() -> None:
     for year in range(SUPPORTED_YEARS[0] - 5, SUPPORTED_YEARS[-1] + 5):
         fits = re.search(IN_SUPPORTED_YEARS, f"{year:04d}-01-01") is not None
         assert fits == (year in SUPPORTED_YEARS), year
+
+
+@pytest.mark.parametrize(
+    "amount",
+    ["0", "7", "1500.5", "1500.00", "99999999.99", "100000000", "100000000.00",
+     "100000000.01", "100000001", "1.234", "-1", "1e3", "", " 5", "12.", ".5"],
+)  # fmt: skip
+def test_amount_pattern_is_what_parse_money_takes(amount: str) -> None:
+    try:
+        parse_money(amount)
+        taken = True
+    except ValueError:
+        taken = False
+    fits = re.search(RUBLES["pattern"], amount) is not None
+    # The schema may be stricter (" 5", "12.", ".5"), never looser.
+    assert fits <= taken and (fits == taken or amount in (" 5", "12.", ".5", "1e3")), amount
 
 
 async def test_document_is_served(running: Running) -> None:
