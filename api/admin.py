@@ -6,7 +6,14 @@ from aiohttp import web
 
 from api.auth import require_admin
 from api.errors import json_response
-from api.inputs import NotificationIn, query_choices, query_int, query_limit, read_json
+from api.inputs import (
+    NOTIFICATION_STATUSES,
+    NotificationIn,
+    query_choices,
+    query_int,
+    query_limit,
+    read_json,
+)
 from api.keys import DEPS
 from api.middlewares import db
 from api.serializers import event_json, notification_json
@@ -14,7 +21,6 @@ from db import queries
 from notifications.outbox import queue_manual
 
 routes = web.RouteTableDef()
-NOTIFICATION_STATUSES = frozenset({"pending", "sending", "sent", "failed", "skipped"})
 
 
 @routes.get("/api/notifications")
@@ -24,7 +30,7 @@ async def list_notifications(request: web.Request) -> web.Response:
         db(request),
         statuses=query_choices(request, "status", NOTIFICATION_STATUSES),
         limit=query_limit(request),
-        offset=query_int(request, "offset", default=0),
+        offset=query_int(request, "offset", default=0, minimum=0),
     )
     tz = request.app[DEPS].rules.tz
     return json_response({"notifications": [notification_json(n, tz) for n in items]})
@@ -52,7 +58,7 @@ async def list_events(request: web.Request) -> web.Response:
     require_admin(request)
     events = await queries.list_events(
         db(request),
-        after_id=query_int(request, "after_id", default=0),
+        after_id=query_int(request, "after_id", default=0, minimum=0),
         booking_id=query_int(request, "booking_id", default=0) or None,
         limit=query_limit(request, maximum=1000),
     )
@@ -62,6 +68,6 @@ async def list_events(request: web.Request) -> web.Response:
             "events": [event_json(e, tz) for e in events],
             "next_after_id": events[-1].id
             if events
-            else query_int(request, "after_id", default=0),
+            else query_int(request, "after_id", default=0, minimum=0),
         }
     )

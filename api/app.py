@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 from aiohttp import ClientSession, ClientTimeout, web
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from api import admin, bookings, health, payments
+from api import admin, bookings, docs, health, payments
 from api.access_log import AccessLog
 from api.keys import (
     ACCESS_LOG,
@@ -45,6 +45,7 @@ def create_app(
     for table in (
         health.routes,
         openapi_routes,
+        docs.routes,
         bookings.routes,
         payments.routes,
         admin.routes,

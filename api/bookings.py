@@ -143,7 +143,7 @@ async def list_bookings(request: web.Request) -> web.Response:
         hall_id=query_int(request, "hall_id", default=0) or None,
         statuses=statuses,
         limit=query_limit(request),
-        offset=query_int(request, "offset", default=0),
+        offset=query_int(request, "offset", default=0, minimum=0),
     )
     return json_response({"bookings": [booking_json(b, tz, deps.now()) for b in bookings]})
 

@@ -8,6 +8,7 @@ import orjson
 from aiohttp import web
 from pydantic import ValidationError
 
+from api.outputs import Error, ErrorDetail
 from booking.errors import (
     BookingRuleError,
     DomainError,
@@ -33,7 +34,8 @@ def json_response(data: Any, status: int = 200) -> web.Response:
 
 
 def error_response(status: int, code: str, message: str) -> web.Response:
-    return json_response({"error": {"code": code, "message": message}}, status)
+    body = Error(error=ErrorDetail(code=code, message=message))
+    return json_response(body.model_dump(mode="json"), status)
 
 
 class ApiError(Exception):

@@ -1,21 +1,47 @@
-"""Request bodies and query parameters, validated before any use case runs."""
+"""Request bodies and query parameters, validated before any use case runs.
+
+The models are also the OpenAPI document's request schemas; the query models declare the
+bounds that `query_int`, `query_limit` and `query_date` enforce.
+"""
 
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any, Literal, TypeVar
+from typing import Annotated, Any, Literal, TypeVar, get_args
 
 import orjson
 from aiohttp import web
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictInt
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    JsonValue,
+    StrictInt,
+    WithJsonSchema,
+)
 
 from api.errors import ApiError
+from api.outputs import NotificationStatus
 from booking.domain.calendar import SUPPORTED_YEARS
+from booking.domain.states import BookingStatus
 from db.models import MAX_ROW_ID
 
 Model = TypeVar("Model", bound=BaseModel)
 
 RowId = Annotated[StrictInt, Field(ge=1, le=MAX_ROW_ID)]
+#: The years of SUPPORTED_YEARS, for the schema of dates and times (a test keeps them equal).
+IN_SUPPORTED_YEARS = "^2[01][0-9]{2}-"
+Moment = Annotated[AwareDatetime, Field(json_schema_extra={"pattern": IN_SUPPORTED_YEARS})]
+Day = Annotated[date, Field(json_schema_extra={"pattern": IN_SUPPORTED_YEARS})]
+GATEWAYS: list[JsonValue] = ["yookassa", "tinkoff", "sberpay", "mock"]
+NOTIFICATION_STATUSES = frozenset(get_args(NotificationStatus))
+#: What `parse_money` reads: rubles with at most two decimals, at most MAX_RUBLES.
+RUBLES = {"type": "string", "pattern": r"^(100000000(\.0{1,2})?|[0-9]{1,8}(\.[0-9]{1,2})?)$"}
+Amount = Annotated[Any, WithJsonSchema({"description": "Rubles, or a Money object.", "anyOf": [
+    {**RUBLES, "examples": ["1500.00"]}, {"type": "integer", "minimum": 0, "maximum": 10**8},
+    {"type": "object", "required": ["value"], "properties": {"value": RUBLES}}, {"type": "null"},
+]})]  # fmt: skip
 
 
 class _In(BaseModel):
@@ -30,15 +56,15 @@ class ClientIn(_In):
 
 class BookingIn(_In):
     hall_id: RowId
-    start: AwareDatetime
-    end: AwareDatetime
+    start: Moment
+    end: Moment
     payment_mode: Literal["prepay", "full"] = "prepay"
     client: ClientIn
 
 
 class PaymentIn(_In):
     booking_id: RowId
-    gateway: str = Field(min_length=1, max_length=16)
+    gateway: str = Field(min_length=1, max_length=16, json_schema_extra={"enum": GATEWAYS})
 
 
 class CancelIn(_In):
@@ -46,12 +72,12 @@ class CancelIn(_In):
 
 
 class ConfirmIn(_In):
-    amount: Any = None
+    amount: Amount = Field(None, description="Default: the prepayment, else the balance.")
     note: str = Field(default="", max_length=200)
 
 
 class RefundIn(_In):
-    amount: Any = None
+    amount: Amount = Field(None, description="Default: all that is not refunded yet.")
     reason: str = Field(default="", max_length=500)
 
 
@@ -66,6 +92,48 @@ class NotificationIn(_In):
     recipient: str | None = Field(default=None, max_length=254)
     booking_id: RowId | None = None
     subject: str = Field(default="", max_length=200)
+
+
+def choices(values: Any) -> str:
+    """The pattern of a comma-separated filter of known values, as `query_choices` reads it."""
+    one = "|".join(str(value) for value in values)
+    return f"^(({one})?,)*({one})?$"
+
+
+Limit = Field(100, ge=1, le=MAX_ROW_ID, description="Page size; at most 500 come back.")
+Offset = Field(0, ge=0, le=MAX_ROW_ID)
+
+
+class AvailabilityQuery(BaseModel):
+    hall_id: RowId
+    start_date: Day
+    end_date: Day = Field(description="Not before start_date, at most 62 days after it.")
+
+
+class BookingsQuery(BaseModel):
+    date_from: Day | None = None
+    date_to: Day | None = None
+    hall_id: RowId | None = None
+    status: str = Field("", pattern=choices(BookingStatus), examples=["confirmed"])
+    limit: int = Limit
+    offset: int = Offset
+
+
+class NotificationsQuery(BaseModel):
+    status: str = Field("", pattern=choices(sorted(NOTIFICATION_STATUSES)), examples=["failed"])
+    limit: int = Limit
+    offset: int = Offset
+
+
+class EventsQuery(BaseModel):
+    after_id: int = Field(0, ge=0, le=MAX_ROW_ID, description="Only events after this one.")
+    booking_id: RowId | None = None
+    limit: int = Field(100, ge=1, le=MAX_ROW_ID, description="At most 1000 come back.")
+
+
+class MockCheckoutForm(BaseModel):
+    outcome: Literal["succeeded", "canceled"]
+    repeat: int = Field(1, description="Send the webhook this many times (1 to 10).")
 
 
 async def read_json(request: web.Request, model: type[Model], *, optional: bool = False) -> Model:
@@ -85,8 +153,9 @@ async def read_json(request: web.Request, model: type[Model], *, optional: bool 
 
 
 def query_int(
-    request: web.Request, name: str, *, default: int | None = None, minimum: int = 0
+    request: web.Request, name: str, *, default: int | None = None, minimum: int = 1
 ) -> int:
+    """A whole number given, or the default when absent; ids start at 1."""
     value = request.query.get(name)
     if value is None or value == "":
         if default is None:

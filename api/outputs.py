@@ -1,0 +1,227 @@
+"""The JSON answers as pydantic models. `api/serializers.py` validates every row it sends
+through them, the OpenAPI document (`api/openapi.py`) is generated from them, and the tests
+check whole answers against that document: a field cannot go out undeclared."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from booking.domain.states import BookingStatus
+from booking.holds import PaymentMode, Source
+from booking.paying import PaymentKind
+from payments.base import PaymentStatus, RefundStatus
+
+DateTime = Annotated[
+    str,
+    Field(
+        json_schema_extra={"format": "date-time"},
+        description="ISO 8601 with the studio's UTC offset.",
+        examples=["2026-12-03T12:00:00+03:00"],
+    ),
+]
+Clock = Annotated[
+    str,
+    Field(
+        pattern=r"^([01][0-9]|2[0-4]):[0-5][0-9]$",
+        description="Local wall time HH:MM in the studio's zone; 24:00 is the day's end.",
+        examples=["10:15"],
+    ),
+]
+
+
+NotificationStatus = Literal["pending", "sending", "sent", "failed", "skipped"]
+
+
+class Answer(BaseModel):
+    """A field an answer does not declare fails when it is built instead of going out."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Money(Answer):
+    """Rubles with two decimals as a string (integer kopecks inside)."""
+
+    value: str = Field(pattern=r"^[0-9]+\.[0-9]{2}$", examples=["1500.00"])
+    currency: Literal["RUB"] = "RUB"
+
+
+class ErrorDetail(Answer):
+    code: str = Field(description="Stable machine code, listed on each answer.")
+    message: str = Field(description="An English sentence that can be shown as is.")
+
+
+class Error(Answer):
+    """Every failure has this shape, with the fitting HTTP status."""
+
+    error: ErrorDetail
+
+
+class Health(Answer):
+    status: Literal["ok"]
+
+
+class Ready(Answer):
+    status: Literal["ready"]
+
+
+class PriceRule(Answer):
+    """A dearer (or cheaper) hourly rate for part of some weekdays."""
+
+    weekdays: list[Annotated[int, Field(ge=0, le=6)]] = Field(description="0 is Monday.")
+    start: Clock
+    end: Clock
+    hourly_price: Money
+
+
+class Hall(Answer):
+    id: int
+    slug: str = Field(examples=["white"])
+    name: str
+    name_en: str
+    description: str
+    description_en: str
+    hourly_price: Money
+    min_minutes: int = Field(description="Shortest booking, a multiple of 15.")
+    buffer_minutes: int = Field(description="Cleaning time blocked after each booking.")
+    step_minutes: Literal[15]
+    price_rules: list[PriceRule]
+    timezone: str = Field(examples=["Europe/Moscow"])
+
+
+class HallList(Answer):
+    halls: list[Hall]
+
+
+class Interval(Answer):
+    start: DateTime
+    end: DateTime
+
+
+class Day(Answer):
+    date: str = Field(json_schema_extra={"format": "date"}, examples=["2026-12-03"])
+    open: DateTime | None = Field(description="Opening time; null when closed.")
+    close: DateTime | None = Field(description="Closing time; null when closed.")
+    starts: list[Clock] = Field(
+        description="Where a booking of the hall's minimum length (and its buffer) can begin."
+    )
+    free: list[Interval] = Field(description="Free time, booked time and buffers left out.")
+
+
+class Availability(Answer):
+    hall_id: int
+    timezone: str
+    step_minutes: Literal[15]
+    min_minutes: int
+    days: list[Day]
+
+
+class Booking(Answer):
+    id: int
+    code: str = Field(description="Public code, 8 characters.", examples=["K7M2Q9XD"])
+    hall_id: int
+    start: DateTime
+    end: DateTime
+    status: BookingStatus
+    payment_mode: PaymentMode
+    total: Money
+    prepayment: Money = Field(description="What confirms the booking.")
+    paid: Money
+    refunded: Money
+    due_now: Money = Field(description="What POST /api/payments would charge now.")
+    due_kind: PaymentKind | None = Field(description="Null when nothing is due.")
+    hold_expires_at: DateTime | None = Field(description="Null unless pending_payment.")
+    source: Source
+    refund_policy: str = Field(
+        description="Tiers frozen at booking time: cancelled at least HOURS before the start, "
+        "PERCENT of what was paid comes back.",
+        examples=["48:100,24:50,0:0"],
+    )
+    cancel_reason: str | None
+    created_at: DateTime
+
+
+class BookingCreated(Booking):
+    access_token: str = Field(
+        description="Shown once: `Authorization: Bearer` it to read, pay for or cancel."
+    )
+
+
+class Payment(Answer):
+    id: int
+    booking_id: int
+    gateway: str = Field(examples=["yookassa", "tinkoff", "sberpay", "mock", "cash"])
+    kind: PaymentKind
+    amount: Money
+    refunded: Money
+    status: PaymentStatus
+    confirmation_url: str | None = Field(description="The gateway's payment page.")
+    created_at: DateTime
+    paid_at: DateTime | None
+
+
+class BookingDetail(Booking):
+    payments: list[Payment]
+    refund_if_cancelled_now: Money | None = Field(
+        default=None, description="What the client's cancellation refunds now; absent after."
+    )
+
+
+class BookingCancelled(Booking):
+    refund: Money = Field(description="What this cancellation refunds.")
+
+
+class BookingList(Answer):
+    bookings: list[Booking]
+
+
+class Refund(Answer):
+    id: int
+    payment_id: int
+    booking_id: int
+    amount: Money
+    status: RefundStatus
+    reason: str
+    error: str | None
+    created_at: DateTime
+
+
+class Event(Answer):
+    id: int
+    type: str = Field(examples=["booking.confirmed", "payment.succeeded"])
+    booking_id: int | None
+    payment_id: int | None
+    payload: dict[str, Any]
+    created_at: DateTime
+    processed_at: DateTime | None
+
+
+class EventPage(Answer):
+    events: list[Event]
+    next_after_id: int = Field(description="Pass as `after_id` to read on.")
+
+
+class Notification(Answer):
+    id: int
+    channel: Literal["telegram", "email"]
+    recipient: str
+    subject: str
+    text: str
+    status: NotificationStatus
+    attempts: int
+    last_error: str | None
+    booking_id: int | None
+    event_id: int | None
+    created_at: DateTime
+    sent_at: DateTime | None
+
+
+class NotificationList(Answer):
+    notifications: list[Notification]
+
+
+class MockCheckoutResult(Answer):
+    payment_id: int
+    outcome: Literal["succeeded", "canceled"]
+    webhook_statuses: list[int] = Field(description="Status of each delivery; 0: no answer.")

@@ -1,0 +1,114 @@
+"""What each route takes and answers, for the OpenAPI document: the schemas come from the
+models, this table adds what no model says (who may call, which error codes come back)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Final, Literal
+
+from pydantic import BaseModel
+
+from api import inputs as i
+from api import outputs as o
+from api.docs import ASSETS
+
+#: A success answer: a model (JSON), or media types with no schema (pages, gateway replies).
+Answer = type[BaseModel] | tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str
+    path: str
+    summary: str
+    tag: str
+    answer: Answer | None = None
+    status: int = 200
+    auth: Literal["public", "owner", "admin"] = "public"
+    body: type[BaseModel] | None = None
+    body_optional: bool = False
+    query: type[BaseModel] | None = None
+    #: the body is a form, and the answer a page unless the caller accepts JSON
+    form: bool = False
+    #: status -> the `error.code`s it carries, space-separated
+    errors: dict[int, str] = field(default_factory=dict)
+
+
+PATH_PARAMETERS: dict[str, Any] = {
+    "booking_id": i.RowId, "payment_id": i.RowId, "refund_id": i.RowId,
+    "gateway": Literal[tuple(i.GATEWAYS)], "gateway_payment_id": str, "code": str,
+    "asset": Literal[tuple(ASSETS)],
+}  # fmt: skip
+HTML = ("text/html",)
+BODY = "malformed_json invalid_input"
+BOOKING, PAYMENT = "/api/bookings/{booking_id}", "/api/payments/{payment_id}"
+HOOK, CHECKOUT = "/api/payments/webhook/{gateway}", "/mock/checkout/{gateway_payment_id}"
+HOOK_ERRORS = {400: "amount_mismatch order_mismatch", 403: "webhook_rejected",
+               404: "unknown_gateway unknown_payment", 503: "gateway_unavailable"}  # fmt: skip
+ADMIN: Final = "admin"
+OWNER: Final = "owner"
+
+# fmt: off
+ROUTES = (
+    Route("get", "/health", "Liveness: the process answers", "Health", o.Health),
+    Route("get", "/ready", "Readiness: the database answers too", "Health", o.Ready,
+          errors={503: "database_unavailable"}),
+    Route("get", "/api/openapi.json", "This document", "Health", ("application/json",)),
+    Route("get", "/api/docs", "This document as a page", "Health", HTML),
+    Route("get", "/api/docs/{asset}", "The page's script, style and icon", "Health",
+          ("text/javascript", "text/css", "image/png")),
+    Route("get", "/api/halls", "Active halls with prices and rules", "Halls", o.HallList),
+    Route("get", "/api/bookings/availability", "Free 15-minute starts and free time per day",
+          "Bookings", o.Availability, query=i.AvailabilityQuery,
+          errors={400: "invalid_input bad_range range_too_long", 404: "hall_not_found"}),
+    Route("post", "/api/bookings", "Hold a slot: a new booking in pending_payment", "Bookings",
+          o.BookingCreated, 201, body=i.BookingIn,
+          errors={400: f"{BODY} naive_datetime end_before_start off_grid bad_length too_short"
+                       " in_past too_soon beyond_horizon outside_hours closed bad_phone"
+                       " bad_email", 404: "hall_not_found", 409: "slot_taken"}),
+    Route("get", "/api/bookings", "List bookings by start", "Bookings", o.BookingList,
+          auth=ADMIN, query=i.BookingsQuery, errors={400: "invalid_input"}),
+    Route("get", BOOKING, "One booking with its payments", "Bookings", o.BookingDetail,
+          auth=OWNER, errors={404: "booking_not_found not_found"}),
+    Route("delete", BOOKING, "Cancel: by policy for the owner, in full for the admin",
+          "Bookings", o.BookingCancelled, auth=OWNER, body=i.CancelIn, body_optional=True,
+          errors={400: BODY, 404: "booking_not_found not_found",
+                  409: "invalid_state too_late"}),
+    Route("post", f"{BOOKING}/confirm", "Confirm by hand, e.g. paid in cash", "Bookings",
+          o.Booking, auth=ADMIN, body=i.ConfirmIn, body_optional=True,
+          errors={400: f"{BODY} bad_amount", 404: "booking_not_found not_found",
+                  409: "invalid_state slot_taken too_late"}),
+    Route("post", "/api/payments", "Start a payment; confirmation_url is its payment page",
+          "Payments", o.Payment, 201, auth=OWNER, body=i.PaymentIn,
+          errors={400: f"{BODY} unknown_gateway", 404: "booking_not_found",
+                  409: "hold_expired not_payable", 502: "gateway_unavailable"}),
+    Route("get", PAYMENT, "A payment's status", "Payments", o.Payment, auth=OWNER,
+          errors={404: "payment_not_found not_found"}),
+    Route("post", f"{PAYMENT}/refund", "Refund a payment in full or in part", "Payments",
+          o.Refund, 201, auth=ADMIN, body=i.RefundIn, body_optional=True,
+          errors={400: f"{BODY} bad_amount refund_too_large",
+                  404: "payment_not_found not_found", 409: "not_refundable"}),
+    Route("post", "/api/refunds/{refund_id}/settle", "Settle by hand a refund in doubt",
+          "Payments", o.Refund, auth=ADMIN, body=i.SettleIn,
+          errors={400: BODY, 404: "refund_not_found", 409: "not_pending refund_in_flight"}),
+    Route("post", HOOK, "A gateway's notification, verified before anything changes",
+          "Webhooks", ("application/json", "text/plain"), errors=HOOK_ERRORS),
+    Route("get", HOOK, "A gateway's notification as a GET (Sber's callbacks)", "Webhooks",
+          ("text/plain",), errors=HOOK_ERRORS),
+    Route("get", "/api/notifications", "Notifications, newest first", "Admin",
+          o.NotificationList, auth=ADMIN, query=i.NotificationsQuery,
+          errors={400: "invalid_input"}),
+    Route("post", "/api/notifications/send", "Queue a message by hand", "Admin",
+          o.NotificationList, 202, auth=ADMIN, body=i.NotificationIn,
+          errors={400: f"{BODY} no_recipient bad_recipient", 404: "booking_not_found"}),
+    Route("get", "/api/integrations/events", "The event log, oldest first", "Admin",
+          o.EventPage, auth=ADMIN, query=i.EventsQuery, errors={400: "invalid_input"}),
+    Route("get", CHECKOUT, "The mock gateway's payment page", "Mock checkout", HTML,
+          errors={404: "payment_not_found"}),
+    Route("post", CHECKOUT, "Press Pay or Decline: the gateway's webhook is sent",
+          "Mock checkout", o.MockCheckoutResult, body=i.MockCheckoutForm, form=True,
+          errors={400: "invalid_input", 404: "payment_not_found"}),
+    Route("get", "/pay/return/{code}", "Where gateways send the payer back", "Mock checkout",
+          HTML),
+)
+# fmt: on
