@@ -28,7 +28,7 @@ from logconfig import setup_logging
 from main import Service, build_service, settle_heap
 from payments.base import PaymentState
 from settings import Settings
-from tests.bot.booking_helpers import success_report
+from tests.support import success_report
 
 
 async def pending_reports(service: Service, url: str, count: int, skip: int) -> list[PaymentState]:

@@ -9,7 +9,6 @@ import shutil
 import socket
 import uuid
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -30,13 +29,11 @@ from notifications.outbox import Channels
 from payments.base import PaymentProvider
 from payments.registry import build_providers
 from settings import ROOT, Settings
-from tests.support import Api, FakeClock
+from tests.support import ADMIN_TOKEN, BACKEND, Api, FakeClock, Running
 
-BACKEND = os.environ.get("TEST_DATABASE", "sqlite")
 PG_ADMIN_URL = os.environ.get(
     "TEST_PG_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
 )
-ADMIN_TOKEN = "test-admin-token-123"
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -167,16 +164,6 @@ async def deps(
         ),
         return_url=settings.payments.payment_return_url,
     )
-
-
-@dataclass
-class Running:
-    app: web.Application
-    api: Api
-    deps: BookingDeps
-    sessionmaker: async_sessionmaker[AsyncSession]
-    clock: FakeClock
-    jobs: JobContext
 
 
 @pytest.fixture

@@ -23,7 +23,7 @@ from api.inputs import (
     RefundIn,
 )
 from api.openapi import DOCUMENT
-from tests.conftest import Running
+from tests.support import Running
 
 METHODS = ("get", "post", "put", "patch", "delete")
 SKIPPED_METHODS = {"HEAD", "OPTIONS"}

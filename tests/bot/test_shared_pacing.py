@@ -18,8 +18,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from notifications.delivery import Outgoing
 from notifications.shared_pacing import RESERVED
 from notifications.telegram import TelegramChannel, paced_for
-from tests.bot.conftest import REDIS_URL, reachable_redis
 from tests.fakes.telegram_api import FakeTelegram
+from tests.support import REDIS_URL, reachable_redis
 
 FIRST_CHAT = 4_400_000
 

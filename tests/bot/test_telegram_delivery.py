@@ -20,9 +20,8 @@ from jobs.outbox import relay_events
 from notifications.delivery import LEASE, Attachment, DeliveryError, Outgoing, deliver_due
 from notifications.outbox import Channels, add_notification
 from notifications.telegram import Pacer, TelegramChannel, Throttled
-from tests.bot.booking_helpers import count, eventually, fetch, make_booking, msk, rows
 from tests.fakes.telegram_api import FakeTelegram
-from tests.support import FakeClock
+from tests.support import FakeClock, count, eventually, fetch, make_booking, msk, rows
 
 ADMINS = (901, 902)
 

@@ -25,7 +25,7 @@ from booking.paying import start_payment
 from booking.report_rules import Report, Result
 from db.models import Booking, Event, Payment
 from payments.base import PaymentState, PaymentStatus
-from tests.bot.booking_helpers import make_booking, msk, success_report
+from tests.support import make_booking, msk, success_report
 
 #: A report in a scenario: (the payment's index in its set, what the gateway says).
 Step = tuple[int, str]

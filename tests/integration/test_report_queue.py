@@ -21,7 +21,7 @@ from booking.report_rules import Applied, Report
 from db import queries
 from db.models import Booking, Event, Payment
 from payments.base import PaymentState, PaymentStatus
-from tests.bot.booking_helpers import make_booking, msk, success_report
+from tests.support import make_booking, msk, success_report
 
 
 async def pending_payments(
