@@ -12,8 +12,8 @@ Fixtures (function scope; override any of them in a test module):
 - ``bot_env`` -- extra settings for the bot, e.g. ``{"admin_ids": [900]}``,
   ``{"bot_mode": "webhook", "telegram_webhook_secret": "s3cret"}``,
   ``{"redis_url": "redis://127.0.0.1:6379/0"}``.
-- ``settings`` -- the root ``settings`` with BOT_TOKEN / TELEGRAM_API_SERVER pointed at ``tg``
-  plus ``bot_env``.
+- ``settings_env`` -- what the root ``settings`` gets here: BOT_TOKEN / TELEGRAM_API_SERVER
+  pointed at ``tg``, plus ``bot_env``.
 - ``studio`` -- a ``Studio``: ``main.build_service(settings)`` with the test clock, served on
   ``port``, with its bot started (polling, or webhook when ``bot_env`` says so; admins in
   ADMIN_IDS exist as fake users before the start). Stopped on teardown, which also checks
@@ -42,7 +42,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from db.models import Base
 from db.session import create_engine
 from main import build_service
-from settings import BotSettings, Settings
+from settings import Settings
 from tests.bot.flows import Studio, close_http_now
 from tests.fakes.telegram_api import FakeTelegram
 from tests.support import BACKEND, FakeClock
@@ -86,9 +86,8 @@ def bot_env() -> dict[str, Any]:
 
 
 @pytest.fixture
-def settings(settings: Settings, tg: FakeTelegram, bot_env: dict[str, Any]) -> Settings:
-    settings.bot = BotSettings(bot_token=tg.token, telegram_api_server=tg.base_url, **bot_env)
-    return settings
+def settings_env(tg: FakeTelegram, bot_env: dict[str, Any]) -> dict[str, Any]:
+    return {"bot_token": tg.token, "telegram_api_server": tg.base_url, **bot_env}
 
 
 @pytest.fixture

@@ -1,8 +1,9 @@
 """The real app with PAYMENT_ENV=test, its three gateways pointed at the local fakes (the
 fakes, `Gate` and the credentials are in tests/payments/helpers.py).
 
-Overrides `settings` and `providers` of tests/conftest.py, so `running` and `api` serve the
-real adapters here. A test marked `mock_gateways` gets PAYMENT_ENV=mock instead.
+Gives `settings_env` of tests/conftest.py the gateways' settings, so `settings`, `running`
+and `api` serve the real adapters here. A test marked `mock_gateways` gets PAYMENT_ENV=mock
+instead.
 """
 
 from __future__ import annotations
@@ -12,9 +13,6 @@ from typing import Any
 
 import pytest
 
-from payments.base import PaymentProvider
-from payments.registry import build_providers, close_providers
-from settings import ROOT, Settings
 from tests.fakes.sber_api import FakeSber
 from tests.fakes.yookassa_api import FakeYooKassa
 from tests.payments.helpers import (
@@ -33,7 +31,7 @@ from tests.payments.helpers import (
     FakeTinkoffWithCheckOrder,
     Gate,
 )
-from tests.support import ADMIN_TOKEN, Running
+from tests.support import Running
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -54,19 +52,8 @@ async def fakes() -> AsyncIterator[Fakes]:
 
 
 @pytest.fixture
-def settings(
-    request: pytest.FixtureRequest, database_url: str, port: int, fakes: Fakes
-) -> Settings:
-    base: dict[str, Any] = {
-        "database_url": database_url,
-        "port": port,
-        "public_base_url": f"http://127.0.0.1:{port}",
-        "admin_api_token": ADMIN_TOKEN,
-        "studio_file": ROOT / "studio" / "example.json",
-        "min_notice_minutes": 60,
-        "hold_minutes": 15,
-        "prepayment_percent": 50,
-        "booking_horizon_days": 90,
+def settings_env(request: pytest.FixtureRequest, fakes: Fakes) -> dict[str, Any]:
+    env: dict[str, Any] = {
         "payment_gateway_timeout": (
             SHORT_TIMEOUT if request.node.get_closest_marker("short_gateway_timeout") else TIMEOUT
         ),
@@ -77,28 +64,21 @@ def settings(
         "yookassa_webhook_networks": ["127.0.0.1/32"],
     }
     if request.node.get_closest_marker("mock_gateways"):
-        return Settings(**base, payment_env="mock")
-    return Settings(
-        **base,
-        payment_env="test",
-        yookassa_shop_id=SHOP_ID,
-        yookassa_secret_key=SECRET_KEY,
-        yookassa_api_url=fakes.yk.api_url,
-        tinkoff_terminal_key=TERMINAL,
-        tinkoff_password=TB_PASSWORD,
-        tinkoff_api_url=fakes.tb.api_url,
-        sber_username=SB_USER,
-        sber_password=SB_PASSWORD,
-        sber_callback_token=SB_TOKEN,
-        sber_api_url=fakes.sb.api_url,
-    )
-
-
-@pytest.fixture
-async def providers(settings: Settings) -> AsyncIterator[dict[str, PaymentProvider]]:
-    built = build_providers(settings.payments, settings.server.base_url())
-    yield built
-    await close_providers(built)
+        return {**env, "payment_env": "mock"}
+    return {
+        **env,
+        "payment_env": "test",
+        "yookassa_shop_id": SHOP_ID,
+        "yookassa_secret_key": SECRET_KEY,
+        "yookassa_api_url": fakes.yk.api_url,
+        "tinkoff_terminal_key": TERMINAL,
+        "tinkoff_password": TB_PASSWORD,
+        "tinkoff_api_url": fakes.tb.api_url,
+        "sber_username": SB_USER,
+        "sber_password": SB_PASSWORD,
+        "sber_callback_token": SB_TOKEN,
+        "sber_api_url": fakes.sb.api_url,
+    }
 
 
 @pytest.fixture(params=GATEWAYS)
