@@ -191,8 +191,6 @@ async def test_reports_on_their_way_join_the_transaction_and_a_refused_one_holds
     monkeypatch.setattr(report_queue, "GATHER_SECONDS", 30.0)
     first, second, third, fourth = await pending_payments(sessionmaker, deps, 4)
     queue = ReportQueue(sessionmaker, deps)
-    loop = asyncio.get_running_loop()
-    started = loop.time()
 
     alone = await asyncio.wait_for(queue.apply("mock", first), 5)
     assert alone == "applied" and queue.transactions == 1
@@ -218,7 +216,6 @@ async def test_reports_on_their_way_join_the_transaction_and_a_refused_one_holds
     refused_last.arrived()  # the last one on its way is refused: nothing left to wait for
     assert await asyncio.wait_for(applying, 5) == "applied"
     assert (queue.transactions, queue.reports) == (3, 4)
-    assert loop.time() - started < 10
 
 
 async def test_a_stopping_process_answers_the_reports_waiting_for_their_batch(
