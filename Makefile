@@ -24,8 +24,9 @@ migrate: $(STAMP)
 seed-demo: $(STAMP)
 	$(BIN)/python main.py seed-demo
 
-# The whole suite on SQLite, then again on PostgreSQL (TEST_DATABASE=postgres).
-test: $(STAMP)
+# Lint first (so CI enforces it), then the whole suite on SQLite, then again on PostgreSQL
+# (TEST_DATABASE=postgres).
+test: lint
 	$(BIN)/python -m pytest -q -p no:cacheprovider
 	TEST_DATABASE=postgres $(BIN)/python -m pytest -q -p no:cacheprovider -m "not sqlite_only"
 
@@ -39,9 +40,10 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy .
+	$(BIN)/lint-imports
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.run_all
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .import_linter_cache

@@ -9,8 +9,8 @@ import shutil
 import socket
 import uuid
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from aiohttp import ClientSession, web
@@ -28,15 +28,13 @@ from main import booking_rules
 from notifications.delivery import Sender
 from notifications.outbox import Channels
 from payments.base import PaymentProvider
-from payments.registry import build_providers
+from payments.registry import build_providers, close_providers
 from settings import ROOT, Settings
-from tests.support import Api, FakeClock
+from tests.support import ADMIN_TOKEN, BACKEND, Api, FakeClock, Running
 
-BACKEND = os.environ.get("TEST_DATABASE", "sqlite")
 PG_ADMIN_URL = os.environ.get(
     "TEST_PG_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
 )
-ADMIN_TOKEN = "test-admin-token-123"
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -128,23 +126,37 @@ def port(app_socket: socket.socket) -> int:
 
 
 @pytest.fixture
-def settings(database_url: str, port: int) -> Settings:
+def settings_env() -> dict[str, Any]:
+    """What a directory or a test module adds to the settings, by the names of the
+    environment variables (lower case): override this fixture, never `settings`."""
+    return {}
+
+
+@pytest.fixture
+def settings(database_url: str, port: int, settings_env: dict[str, Any]) -> Settings:
+    """The one settings of a test: the test's database and port, the example studio, and
+    `settings_env` on top."""
     return Settings(
-        database_url=database_url,
-        port=port,
-        public_base_url=f"http://127.0.0.1:{port}",
-        admin_api_token=ADMIN_TOKEN,
-        studio_file=ROOT / "studio" / "example.json",
-        min_notice_minutes=60,
-        hold_minutes=15,
-        prepayment_percent=50,
-        booking_horizon_days=90,
+        **{
+            "database_url": database_url,
+            "port": port,
+            "public_base_url": f"http://127.0.0.1:{port}",
+            "admin_api_token": ADMIN_TOKEN,
+            "studio_file": ROOT / "studio" / "example.json",
+            "min_notice_minutes": 60,
+            "hold_minutes": 15,
+            "prepayment_percent": 50,
+            "booking_horizon_days": 90,
+            **settings_env,
+        }
     )
 
 
 @pytest.fixture
-def providers(settings: Settings) -> dict[str, PaymentProvider]:
-    return build_providers(settings.payments, settings.server.base_url())
+async def providers(settings: Settings) -> AsyncIterator[dict[str, PaymentProvider]]:
+    built = build_providers(settings.payments, settings.server.base_url())
+    yield built
+    await close_providers(built)
 
 
 @pytest.fixture
@@ -167,16 +179,6 @@ async def deps(
         ),
         return_url=settings.payments.payment_return_url,
     )
-
-
-@dataclass
-class Running:
-    app: web.Application
-    api: Api
-    deps: BookingDeps
-    sessionmaker: async_sessionmaker[AsyncSession]
-    clock: FakeClock
-    jobs: JobContext
 
 
 @pytest.fixture

@@ -1,15 +1,42 @@
-"""Test helpers: a controllable clock, free ports, and a small client for the JSON API."""
+"""What the tests share: a controllable clock, free ports, a small client for the JSON API,
+the running app's handles, the test Redis, bookings made through the real use cases, and
+waiting on database state without blind sleeps.
+
+Fixtures live in the conftest files; everything a test module imports lives here (or, for one
+directory's own steps, in tests/bot/flows.py and tests/payments/helpers.py)."""
 
 from __future__ import annotations
 
+import asyncio
+import os
 import socket
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
 
-from aiohttp import ClientSession
+import pytest
+from aiohttp import ClientSession, web
+from redis.asyncio import Redis
+from redis.exceptions import ConnectionError as RedisConnectionError
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from booking.deps import BookingDeps
+from booking.holds import ClientInfo, HoldRequest, PaymentMode, Source, hold_booking
+from booking.paying import confirm_by_hand, start_payment
+from booking.payment_reports import apply_payment_report
+from db.models import Base, Booking, Client, Event, Notification, Payment, Refund
+from jobs.scheduler import JobContext
+from payments.base import PaymentState, PaymentStatus
+
+BACKEND = os.environ.get("TEST_DATABASE", "sqlite")
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+ADMIN_TOKEN = "test-admin-token-123"
 START = datetime(2026, 12, 1, 6, 0, tzinfo=UTC)  # Tuesday 09:00 in Moscow
+MSK = ZoneInfo("Europe/Moscow")
+T = TypeVar("T")
 
 
 class FakeClock:
@@ -149,10 +176,6 @@ class Api:
 
 async def table_counts(sessionmaker: Any) -> dict[str, int]:
     """Row counts of the tables a request could change: 'changes nothing' checks use it."""
-    from sqlalchemy import func, select
-
-    from db.models import Booking, Client, Event, Notification, Payment, Refund
-
     counts = {}
     async with sessionmaker() as session:
         for model in (Booking, Client, Payment, Refund, Event, Notification):
@@ -160,3 +183,125 @@ async def table_counts(sessionmaker: Any) -> dict[str, int]:
                 await session.scalar(select(func.count()).select_from(model)) or 0
             )
     return counts
+
+
+@dataclass
+class Running:
+    """The `running` fixture: the real app on a real port, and what a test reaches through."""
+
+    app: web.Application
+    api: Api
+    deps: BookingDeps
+    sessionmaker: async_sessionmaker[AsyncSession]
+    clock: FakeClock
+    jobs: JobContext
+
+
+async def reachable_redis() -> Redis:
+    """A client of the test Redis. A real server is required (CI starts one): a missing
+    one fails the test, never skips it."""
+    client = Redis.from_url(REDIS_URL)
+    try:
+        assert await client.ping() is True  # type: ignore[misc]  # redis types both modes
+    except (RedisConnectionError, OSError) as exc:
+        await client.aclose()
+        pytest.fail(f"no Redis at {REDIS_URL}: {exc}")
+    return client
+
+
+def msk(day: int, hour: int, minute: int = 0, month: int = 12) -> datetime:
+    return datetime(2026, month, day, hour, minute, tzinfo=MSK)
+
+
+async def make_booking(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    deps: BookingDeps,
+    *,
+    start: datetime,
+    hours: float = 2,
+    hall_id: int = 1,
+    paid: str | None = "cash",
+    telegram_id: int | None = None,
+    name: str = "Анна",
+    language: str = "ru",
+    email: str | None = None,
+    mode: PaymentMode = PaymentMode.PREPAY,
+) -> Booking:
+    """A booking held now; `paid` "cash" (by hand), "mock" (the gateway) or None (a hold)."""
+    request = HoldRequest(
+        hall_id=hall_id,
+        start=start,
+        end=start + timedelta(hours=hours),
+        payment_mode=mode,
+        client=ClientInfo(
+            name=name,
+            phone="+79991234567",
+            email=email,
+            telegram_id=telegram_id,
+            language=language,
+        ),
+        source=Source.TELEGRAM if telegram_id else Source.WEB,
+    )
+    async with sessionmaker() as session:
+        booking, _ = await hold_booking(session, deps, request)
+        if paid == "cash":
+            booking = await confirm_by_hand(session, deps, booking.id, None, "test")
+        elif paid == "mock":
+            await pay_online(session, deps, booking.id)
+            paid_booking = await session.get(Booking, booking.id, populate_existing=True)
+            assert paid_booking is not None
+            return paid_booking
+        return booking
+
+
+async def pay_online(session: AsyncSession, deps: BookingDeps, booking_id: int) -> None:
+    """What the mock checkout's Pay button does, without HTTP."""
+    payment = await start_payment(session, deps, booking_id, "mock")
+    state = success_report(payment)
+    assert await apply_payment_report(session, deps, "mock", state) == "applied"
+
+
+def success_report(payment: Payment) -> PaymentState:
+    """What the mock gateway reports once the payment is paid."""
+    assert payment.gateway_payment_id is not None
+    return PaymentState(
+        gateway_payment_id=payment.gateway_payment_id,
+        status=PaymentStatus.SUCCEEDED,
+        amount=payment.amount,
+        our_payment_id=payment.id,
+    )
+
+
+async def fetch(sessionmaker: async_sessionmaker[AsyncSession], model: type[T], id: int) -> T:
+    async with sessionmaker() as session:
+        found = await session.get(model, id)
+        assert found is not None
+        return found
+
+
+async def rows(
+    sessionmaker: async_sessionmaker[AsyncSession], model: type[Base], *where: Any
+) -> list[Any]:
+    async with sessionmaker() as session:
+        return list((await session.scalars(select(model).where(*where))).all())
+
+
+async def count(
+    sessionmaker: async_sessionmaker[AsyncSession], model: type[Base], *where: Any
+) -> int:
+    async with sessionmaker() as session:
+        stmt = select(func.count()).select_from(model).where(*where)
+        return int(await session.scalar(stmt) or 0)
+
+
+async def eventually(check: Callable[[], Awaitable[T]], timeout: float = 5.0) -> T:
+    """Re-check an async condition (every 20 ms) until it is truthy; fail after `timeout`."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while True:
+        value = await check()
+        if value:
+            return value
+        if loop.time() > deadline:
+            raise AssertionError(f"condition still false after {timeout}s")
+        await asyncio.sleep(0.02)

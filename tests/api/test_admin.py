@@ -6,8 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from tests.conftest import Running
-from tests.support import table_counts
+from tests.support import Running, table_counts
 
 
 async def test_list_bookings_with_filters(running: Running) -> None:

@@ -8,8 +8,7 @@ from typing import Any, cast
 from sqlalchemy import Table, event, insert
 
 from db.models import Closure
-from tests.conftest import Running
-from tests.support import START
+from tests.support import START, Running
 
 
 async def day(running: Running, date: str, hall_id: int = 1) -> dict[str, Any]:

@@ -6,8 +6,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import Running
-from tests.support import moscow, table_counts
+from tests.support import Running, moscow, table_counts
 
 
 def body(**overrides: Any) -> dict[str, Any]:

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from tests.conftest import Running
-from tests.support import Api
+from tests.support import Api, Running
 
 
 async def test_book_pay_confirm(api: Api) -> None:

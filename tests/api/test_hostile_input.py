@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import Running
-from tests.support import table_counts
+from tests.support import Running, table_counts
 
 CLIENT = {"name": "Анна", "phone": "+7 999 123-45-67"}
 

@@ -21,7 +21,7 @@ from api.inputs import IN_SUPPORTED_YEARS, RUBLES
 from api.openapi import DOCUMENT
 from api.serializers import parse_money
 from booking.domain.calendar import SUPPORTED_YEARS
-from tests.conftest import Running
+from tests.support import Running
 
 METHODS = ("get", "post", "put", "patch", "delete")
 SKIPPED_METHODS = {"HEAD", "OPTIONS"}

@@ -8,7 +8,7 @@ from collections import Counter
 from sqlalchemy import func, select
 
 from db.models import Booking
-from tests.conftest import Running
+from tests.support import Running
 
 
 async def test_fifty_concurrent_bookings_of_one_slot(running: Running) -> None:

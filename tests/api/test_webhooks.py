@@ -14,8 +14,7 @@ from db.models import Booking, Event, Payment
 from jobs.reconcile import reconcile_payments
 from payments.base import PaymentStatus
 from payments.mock import SIGNATURE_HEADER, MockProvider
-from tests.conftest import Running
-from tests.support import table_counts
+from tests.support import Running, table_counts
 
 
 async def events_of(running: Running, booking: dict[str, Any], kind: str) -> list[dict[str, Any]]:

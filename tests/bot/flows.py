@@ -1,11 +1,129 @@
-"""Pressing through the booking picker as a user would, for the bot tests and the benchmark."""
+"""The bot tests' helpers: `Studio`, what the `studio` fixture yields (the service with its
+bot, and the acts of a test on it), and pressing through the booking picker as a user would."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
-from tests.bot.conftest import Studio
+from aiogram import Bot
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiohttp import ClientSession
+from sqlalchemy import select
+
+from bot.factory import IN_FLIGHT, create_bot, create_dispatcher
+from bot.middlewares import InFlight
+from bot.runner import BotRunner
+from db.models import Booking, Payment
+from main import Service
+from settings import Settings
 from tests.fakes.telegram_api import Call, FakeTelegram, FakeUser
+from tests.support import FakeClock
+
+
+@dataclass
+class Studio:
+    tg: FakeTelegram
+    service: Service
+    clock: FakeClock
+    http: ClientSession
+    settings: Settings
+
+    @property
+    def deps(self) -> Any:
+        return self.service.deps
+
+    @property
+    def sessionmaker(self) -> Any:
+        return self.service.sessionmaker
+
+    @property
+    def in_flight(self) -> InFlight:
+        assert self.service.bot is not None
+        flight: InFlight = self.service.bot.dp[IN_FLIGHT]
+        return flight
+
+    def user(self, id: int = 1001, first_name: str = "Анна", lang: str | None = "ru") -> FakeUser:
+        return self.tg.user(id, first_name, language_code=lang)
+
+    async def press(self, user: FakeUser, button: str, message_id: int | None = None) -> Call:
+        """Press an inline button; returns the answerCallbackQuery (the handler's last call)."""
+        query = await user.press(button, message_id)
+        return await self.answered(query["id"])
+
+    async def answered(self, query_id: str) -> Call:
+        def answer(call: Call) -> bool:
+            return (
+                call.method == "answerCallbackQuery"
+                and call.params.get("callback_query_id") == query_id
+            )
+
+        call: Call = await self.tg.wait_for(answer)
+        return call
+
+    async def send(self, user: FakeUser, text: str) -> Call:
+        """Type a message; returns the bot's first reply to this chat."""
+        await user.send_text(text)
+        call: Call = await self.tg.wait_for("sendMessage", chat_id=user.id)
+        return call
+
+    async def settle(self) -> None:
+        """Wait until no update is waiting in the fake or being handled by the bot."""
+
+        def idle() -> bool:
+            return not self.tg.pending_updates() and self.in_flight.count == 0
+
+        await self.tg.wait_until(idle)
+
+    async def deliver(self) -> None:
+        """One run of the outbox relay and the notification delivery jobs."""
+        await self.service.jobs.relay()
+        await self.service.jobs.deliver()
+
+    async def expire(self) -> None:
+        await self.service.jobs.expire()
+
+    async def checkout(self, url: str, outcome: str = "succeeded") -> Any:
+        """Act as the payer on the mock checkout page (it sends the signed webhook)."""
+        async with self.http.post(
+            url, data={"outcome": outcome}, headers={"Accept": "application/json"}
+        ) as response:
+            assert response.status == 200, await response.text()
+            return await response.json()
+
+    async def restart_bot(self) -> None:
+        """Stop the bot and start a new Bot and Dispatcher (polling mode): memory state is
+        lost, Redis state is kept, the database and the web server stay up."""
+        old = self.service.bot
+        assert old is not None and not old.webhook
+        await old.stop()
+        await close_http_now(old.bot)
+        await old.close()
+        bot = create_bot(self.settings)
+        assert bot is not None
+        dp = create_dispatcher(
+            self.settings, self.sessionmaker, self.deps, studio=old.dp["studio"]
+        )
+        self.service.bot = BotRunner(bot, dp, self.settings.bot, old.base_url)
+        polls = self.tg.polls_started
+        await self.service.bot.start()
+        await self.tg.wait_until(lambda: self.tg.polls_started > polls)
+
+    async def bookings(self) -> list[Booking]:
+        async with self.sessionmaker() as session:
+            return list((await session.scalars(select(Booking).order_by(Booking.id))).all())
+
+    async def payments(self) -> list[Payment]:
+        async with self.sessionmaker() as session:
+            return list((await session.scalars(select(Payment).order_by(Payment.id))).all())
+
+
+async def close_http_now(bot: Bot) -> None:
+    """Close the bot's HTTP client at once: plain HTTP to a local server has no TLS to drain,
+    so aiogram's 250 ms graceful-close pause would only slow every test down."""
+    if isinstance(bot.session, AiohttpSession):
+        await (await bot.session.create_session()).close()
+
 
 RU = {
     "book": "📅 Забронировать",

@@ -29,9 +29,9 @@ from handlers.admin_args import (
     parse_stats_range,
 )
 from settings import Settings
-from tests.bot.booking_helpers import MSK, count, fetch, make_booking, msk, pay_online, rows
-from tests.bot.conftest import Studio
+from tests.bot.flows import Studio
 from tests.fakes.telegram_api import FakeTelegram, FakeUser
+from tests.support import MSK, count, fetch, make_booking, msk, pay_online, rows
 
 ADMIN = 700_001
 STRANGER = 700_002

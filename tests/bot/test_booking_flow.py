@@ -12,9 +12,8 @@ import pytest
 
 from bot.texts import Texts
 from db.models import Client
-from tests.bot.booking_helpers import eventually, fetch, make_booking, msk
-from tests.bot.conftest import Studio
 from tests.bot.flows import (
+    Studio,
     book,
     book_and_pay,
     button,
@@ -25,6 +24,7 @@ from tests.bot.flows import (
     url_of,
 )
 from tests.fakes.telegram_api import FakeUser
+from tests.support import eventually, fetch, make_booking, msk
 
 RU = Texts("ru")
 MSK = ZoneInfo("Europe/Moscow")

@@ -13,9 +13,8 @@ from booking.deps import BookingDeps
 from bot.texts import Texts
 from db.models import Booking, Refund
 from keyboards.callbacks import BookingCallback, CancelCallback
-from tests.bot.booking_helpers import make_booking, msk
-from tests.bot.conftest import Studio
-from tests.bot.flows import book, book_and_pay, button, url_of
+from tests.bot.flows import Studio, book, book_and_pay, button, url_of
+from tests.support import make_booking, msk
 
 RU = Texts("ru")
 

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from redis.asyncio import Redis
 
-from tests.bot.conftest import REDIS_URL, Studio, reachable_redis
-from tests.bot.flows import book_and_pay, share_phone, to_gateway, to_phone
+from tests.bot.flows import Studio, book_and_pay, share_phone, to_gateway, to_phone
+from tests.support import REDIS_URL, reachable_redis
 
 
 @pytest.fixture

@@ -21,9 +21,8 @@ from jobs.reminders import reminder_job, reminder_windows, run_reminders
 from notifications.delivery import deliver_due
 from notifications.outbox import Channels
 from notifications.telegram import TelegramChannel
-from tests.bot.booking_helpers import count, make_booking, msk, rows
 from tests.fakes.telegram_api import FakeTelegram
-from tests.support import FakeClock
+from tests.support import FakeClock, count, make_booking, msk, rows
 
 HOURS = (24, 2)
 

@@ -10,8 +10,7 @@ import pytest
 
 from db.models import Client
 from keyboards.callbacks import MonthCallback
-from tests.bot.conftest import Studio
-from tests.bot.flows import book, book_and_pay, is_hold, share_phone, to_gateway, to_phone
+from tests.bot.flows import Studio, book, book_and_pay, is_hold, share_phone, to_gateway, to_phone
 
 
 async def test_two_users_race_for_one_slot_in_the_chat(studio: Studio) -> None:

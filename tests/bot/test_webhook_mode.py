@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from bot import runner
-from tests.bot.booking_helpers import eventually
-from tests.bot.conftest import Studio
+from tests.bot.flows import Studio
+from tests.support import eventually
 
 SECRET = "s3cret-Token_42"
 

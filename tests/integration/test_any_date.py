@@ -19,8 +19,7 @@ from sqlalchemy import select
 from booking.refunds import create_refund
 from db.models import Base, Booking, Payment
 from jobs.reminders import run_reminders
-from tests.conftest import Running
-from tests.support import FakeClock
+from tests.support import FakeClock, Running
 
 MSK = ZoneInfo("Europe/Moscow")
 

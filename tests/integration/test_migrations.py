@@ -7,7 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from db.migrate import downgrade, upgrade
 from db.models import Base
-from tests.conftest import Running
+from tests.support import Running
 
 
 async def table_names(engine: AsyncEngine) -> set[str]:

@@ -13,8 +13,8 @@ from notifications.email import EmailSender
 from notifications.email_channel import EmailChannel
 from notifications.outbox import Channels
 from settings import SmtpSettings
-from tests.conftest import Running
 from tests.fakes.smtp_server import FakeSmtpServer
+from tests.support import Running
 
 
 @pytest.fixture

@@ -13,8 +13,7 @@ import jobs.outbox
 from db.models import Event, Notification
 from jobs.outbox import relay_events
 from notifications.outbox import Channels, render_event
-from tests.bot.booking_helpers import make_booking, msk
-from tests.conftest import Running
+from tests.support import Running, make_booking, msk
 
 ADMINS = Channels(telegram=True, admin_telegram_ids=(4242,))
 

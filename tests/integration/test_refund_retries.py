@@ -10,7 +10,7 @@ from jobs.reconcile import retry_refunds
 from payments.base import GatewayError, PaymentProvider, RefundRequest, RefundResult
 from payments.mock import MockProvider
 from settings import Settings
-from tests.conftest import Running
+from tests.support import Running
 
 
 class FlakyRefunds(MockProvider):

@@ -8,10 +8,17 @@ from typing import Any
 import pytest
 
 from payments.signing import tinkoff_token
-from tests.conftest import Running
-from tests.payments.conftest import SECRET_KEY, SHOP_ID, TB_PASSWORD, TERMINAL, Fakes, Gate
-from tests.payments.helpers import events, payment_of
-from tests.support import Api
+from tests.payments.helpers import (
+    SECRET_KEY,
+    SHOP_ID,
+    TB_PASSWORD,
+    TERMINAL,
+    Fakes,
+    Gate,
+    events,
+    payment_of,
+)
+from tests.support import Api, Running
 
 
 async def _pending_paid_at_fake(api: Api, gate: Gate) -> tuple[dict[str, Any], dict[str, Any]]:

@@ -19,9 +19,8 @@ from payments.base import (
     RefundStatus,
     made_already,
 )
-from tests.conftest import Running
-from tests.payments.conftest import Gate
-from tests.payments.helpers import confirmed_payment, events, payment_of, refund
+from tests.payments.helpers import Gate, confirmed_payment, events, payment_of, refund
+from tests.support import Running
 
 FAILURES = ("timeout", 500, "garbage")
 

@@ -6,10 +6,8 @@ import asyncio
 import json
 
 from jobs.reconcile import PAYMENT_AGE, reconcile_payments, retry_refunds
-from tests.conftest import Running
-from tests.payments.conftest import Fakes, Gate
-from tests.payments.helpers import confirmed_payment, events, payment_of, refund
-from tests.support import Api
+from tests.payments.helpers import Fakes, Gate, confirmed_payment, events, payment_of, refund
+from tests.support import Api, Running
 
 
 async def test_pay_webhook_confirms(api: Api, gate: Gate, fakes: Fakes) -> None:

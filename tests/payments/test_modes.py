@@ -17,10 +17,8 @@ from payments.sberpay import SberProvider
 from payments.tinkoff import TinkoffProvider
 from payments.yookassa import YooKassaProvider
 from settings import PaymentSettings, SettingsError, load_settings
-from tests.conftest import Running
-from tests.payments.conftest import GATEWAYS, Fakes
-from tests.payments.helpers import events, payment_of, refund
-from tests.support import free_port
+from tests.payments.helpers import GATEWAYS, Fakes, events, payment_of, refund
+from tests.support import Running, free_port
 
 KEYS: dict[str, Any] = {
     "yookassa_shop_id": "1",

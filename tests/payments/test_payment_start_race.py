@@ -17,9 +17,8 @@ from booking.paying import ASKING_FOR, start_payment
 from db.models import Payment
 from payments.registry import build_providers, close_providers
 from settings import Settings
-from tests.conftest import Running
-from tests.payments.conftest import LATE, SHORT_TIMEOUT, Gate
-from tests.payments.helpers import events
+from tests.payments.helpers import LATE, SHORT_TIMEOUT, Gate, events
+from tests.support import Running
 
 ORDER_GATEWAYS = ("tinkoff", "sberpay")  # keyed by our order number; ЮKassa by its own key
 
