@@ -539,6 +539,12 @@ SCHEMAS: dict[str, Schema] = {
                 "description": "`prepay`: the prepayment share confirms; `full`: the whole price.",
             },
             "client": ref("ClientIn"),
+            "language": {
+                "type": "string",
+                "enum": ["ru", "en"],
+                "default": "ru",
+                "description": "The language of the e-mails about the booking.",
+            },
         },
         examples=[
             {
