@@ -21,8 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from api.app import create_app
 from booking.deps import BookingDeps, BookingRules, ReceiptRules
-from booking.studio_file import read_studio_file, seed_if_empty
-from bot import StudioInfo
+from booking.studio_file import read_studio_file, seed_if_empty, studio_info
 from bot.factory import create_bot, create_dispatcher
 from bot.runner import BotRunner
 from db.clock import Clock, system_clock
@@ -96,7 +95,7 @@ async def build_service(settings: Settings, clock: Clock = system_clock) -> Serv
         ),
         return_url=settings.payments.payment_return_url,
     )
-    studio = read_studio_file(settings.studio.studio_file)
+    studio = studio_info(read_studio_file(settings.studio.studio_file))
     bot = create_bot(settings)
     senders: dict[str, Sender] = {}
     if bot is not None:
@@ -107,7 +106,8 @@ async def build_service(settings: Settings, clock: Clock = system_clock) -> Serv
         email=settings.smtp.enabled,
         admin_telegram_ids=tuple(settings.bot.admin_ids),
         admin_emails=tuple(settings.smtp.admin_emails),
-        studio_address=str(studio.get("address", "")),
+        studio_address=studio.address,
+        studio_address_en=studio.address_en,
         studio_email=parseaddr(settings.smtp.smtp_from)[1] if settings.smtp.enabled else None,
     )
     if settings.smtp.enabled:
@@ -117,8 +117,7 @@ async def build_service(settings: Settings, clock: Clock = system_clock) -> Serv
     app = create_app(settings, sessionmaker, deps)
     runner = None
     if bot is not None:
-        info = StudioInfo(str(studio.get("name", "")), str(studio.get("address", "")))
-        dp = create_dispatcher(settings, sessionmaker, deps, studio=info)
+        dp = create_dispatcher(settings, sessionmaker, deps, studio=studio)
         runner = BotRunner(bot, dp, settings.bot, base_url)
         runner.attach(app)
     return Service(settings, engine, sessionmaker, deps, jobs, app, runner)

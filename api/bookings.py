@@ -95,7 +95,12 @@ async def create_booking(request: web.Request) -> web.Response:
         start=body.start,
         end=body.end,
         payment_mode=PaymentMode(body.payment_mode),
-        client=ClientInfo(name=body.client.name, phone=body.client.phone, email=body.client.email),
+        client=ClientInfo(
+            name=body.client.name,
+            phone=body.client.phone,
+            email=body.client.email,
+            language=body.language,
+        ),
         source=Source.WEB,
     )
     booking, token = await hold_booking(db(request), deps, hold)

@@ -60,6 +60,8 @@ class BookingIn(_In):
     end: Moment
     payment_mode: Literal["prepay", "full"] = "prepay"
     client: ClientIn
+    #: The language of the messages about this booking (e-mails).
+    language: Literal["ru", "en"] = "ru"
 
 
 class PaymentIn(_In):

@@ -53,13 +53,12 @@ from bench.common import (
     service_env,
     table,
 )
-from bot.texts import Texts
+from i18n.formats import month_title
 from tests.fakes.telegram_api import FakeTelegram, FakeUser
 
 GOAL = 0.4
 FIRST_USER = 7_000_000
 TIMES = ("09:00", "10:15", "11:30", "12:45", "14:00", "15:15", "16:30", "17:45", "19:00", "20:15")
-RU = Texts("ru")
 
 
 class SignalTelegram(FakeTelegram):
@@ -151,7 +150,7 @@ async def booking_user(
     await say(tg, run, user, user.send_text("/start"), lambda text: text.startswith("Здравст"))
     await press(tg, run, user, "📅 Забронировать")
     await press(tg, run, user, next(b for b in buttons(tg, user) if b.startswith("Белый зал")))
-    title = RU.month_title(day.year, day.month)
+    title = month_title(day.year, day.month, "ru")
     while title not in buttons(tg, user):
         await press(tg, run, user, "›")
     await press(tg, run, user, str(day.day))

@@ -156,7 +156,9 @@ async def refund_booking(
     if amount <= 0:
         raise BookingRuleError("bad_amount", "The refund amount must be positive.")
     if amount > left:
-        raise BookingRuleError("refund_too_large", f"At most {left} kopecks can be refunded.")
+        raise BookingRuleError(
+            "refund_too_large", f"At most {left} kopecks can be refunded.", most=left
+        )
     refunds: list[Refund] = []
     for payment in reversed(payments):
         part = min(amount, payment.amount - payment.refunded)

@@ -318,7 +318,9 @@ async def confirm_by_hand(
     if amount is None:
         amount = booking.prepay_amount if status != BookingStatus.CONFIRMED else due
     if amount < 0 or amount > due or (amount == 0 and status == BookingStatus.CONFIRMED):
-        raise BookingRuleError("bad_amount", f"The amount must be between 0 and {due} kopecks.")
+        raise BookingRuleError(
+            "bad_amount", f"The amount must be between 0 and {due} kopecks.", most=due
+        )
     if amount == 0:  # an expired booking retakes its slot
         late = status == BookingStatus.EXPIRED
         if late and not await retake_slot(session, booking, now):
@@ -384,7 +386,9 @@ async def request_refund(
         raise BookingRuleError("bad_amount", "The refund amount must be positive.")
     if amount > left:
         raise BookingRuleError(
-            "refund_too_large", f"At most {left} kopecks of this payment can be refunded."
+            "refund_too_large",
+            f"At most {left} kopecks of this payment can be refunded.",
+            most=left,
         )
     refund = await create_refund(session, deps, booking, payment, amount, reason)
     await session.commit()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
@@ -50,6 +51,32 @@ def read_studio_file(path: Path) -> dict[str, Any]:
     except (OSError, json.JSONDecodeError) as exc:
         raise StudioFileError(f"{path}: {exc}") from None
     return data
+
+
+@dataclass(frozen=True, slots=True)
+class StudioInfo:
+    """What messages tell about the studio itself: its name and address, in Russian and,
+    where the file gives them (`name_en`, `address_en`), in English."""
+
+    name: str = ""
+    address: str = ""
+    name_en: str = ""
+    address_en: str = ""
+
+    def name_in(self, lang: str) -> str:
+        return self.name_en if lang == "en" and self.name_en else self.name
+
+    def address_in(self, lang: str) -> str:
+        return self.address_en if lang == "en" and self.address_en else self.address
+
+
+def studio_info(data: dict[str, Any]) -> StudioInfo:
+    return StudioInfo(
+        name=str(data.get("name", "")),
+        address=str(data.get("address", "")),
+        name_en=str(data.get("name_en", "")),
+        address_en=str(data.get("address_en", "")),
+    )
 
 
 async def load_studio(session: AsyncSession, data: dict[str, Any], tz: ZoneInfo) -> int:

@@ -13,9 +13,9 @@ from aiogram.fsm.storage.memory import MemoryStorage, SimpleEventIsolation
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from booking.deps import BookingDeps
-from bot import StudioInfo
+from booking.studio_file import StudioInfo
 from bot.json_session import JsonBodySession, load_api_json
-from bot.middlewares import AnswerCallbacks, InFlight, UpdateContextMiddleware
+from bot.middlewares import AnswerCallbacks, InFlight, LanguageMiddleware, UpdateContextMiddleware
 from handlers import get_routers
 from settings import BotSettings, Settings
 
@@ -104,7 +104,7 @@ def create_dispatcher(
     """The Dispatcher with its storage, middlewares and routers.
 
     Workflow data every handler can ask for: `sessionmaker`, `deps`, `settings`, `studio`;
-    per update: `session` (one per update) and `texts` (the user's language).
+    per update: `session` (one per update); texts come in the user's language.
     """
     storage, isolation = create_storage(settings.bot, key_prefix)
     in_flight = InFlight()
@@ -118,6 +118,7 @@ def create_dispatcher(
     )
     dp[IN_FLIGHT] = in_flight
     dp.update.outer_middleware(UpdateContextMiddleware(sessionmaker, in_flight))
+    dp.update.outer_middleware(LanguageMiddleware())
     dp.callback_query.middleware(AnswerCallbacks())
     dp.include_routers(*get_routers())
     return dp

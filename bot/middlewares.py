@@ -1,5 +1,5 @@
-"""Per-update context: one database session, the user's language, in-flight accounting,
-and an answer to every callback query."""
+"""Per-update context: one database session, the user's language (aiogram's I18n
+middleware over the catalogs), in-flight accounting, and an answer to every callback query."""
 
 from __future__ import annotations
 
@@ -13,14 +13,14 @@ from aiogram import BaseMiddleware
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.types import CallbackQuery, TelegramObject, User
 from aiogram.utils.callback_answer import CallbackAnswer, CallbackAnswerMiddleware
+from aiogram.utils.i18n import I18nMiddleware
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.texts import LANGUAGES, Texts, language_of
+from i18n.catalogs import catalogs, language_of
 
 log = logging.getLogger(__name__)
 
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
-_TEXTS = {lang: Texts(lang) for lang in LANGUAGES}
 
 
 class InFlight:
@@ -46,17 +46,28 @@ class InFlight:
         return self.count == 0
 
 
+class LanguageMiddleware(I18nMiddleware):
+    """The user's language for the update: Russian when their Telegram speaks Russian or
+    says nothing, English otherwise. Their bookings store it, so messages sent later
+    (confirmations, reminders) come in it too."""
+
+    def __init__(self) -> None:
+        super().__init__(catalogs(), i18n_key=None, middleware_key="i18n_middleware")
+
+    async def get_locale(self, event: TelegramObject, data: dict[str, Any]) -> str:
+        user: User | None = data.get("event_from_user")
+        return language_of(user.language_code if user else None)
+
+
 class UpdateContextMiddleware(BaseMiddleware):
     """Outer update middleware: a session for the whole update (closed, and rolled back if
-    left open, when it ends) and the Texts of the user's language."""
+    left open, when it ends)."""
 
     def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], in_flight: InFlight):
         self.sessionmaker = sessionmaker
         self.in_flight = in_flight
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
-        user: User | None = data.get("event_from_user")
-        data["texts"] = _TEXTS[language_of(user.language_code if user else None)]
         self.in_flight.enter()
         try:
             async with self.sessionmaker() as session:

@@ -11,8 +11,7 @@ import contextlib
 import importlib
 import importlib.util
 import logging
-from collections.abc import Mapping
-from typing import Any
+from typing import Any, Final
 
 from aiogram import Bot, Dispatcher
 from aiogram.exceptions import TelegramAPIError
@@ -22,7 +21,8 @@ from aiohttp import web
 
 from bot.factory import IN_FLIGHT
 from bot.middlewares import InFlight
-from bot.texts import COMMANDS, LANGUAGES, Texts
+from i18n.catalogs import LANGUAGES, N_
+from i18n.catalogs import gettext as _
 from settings import BotMode, BotSettings, SettingsError
 
 log = logging.getLogger("studio.bot")
@@ -34,28 +34,27 @@ STOP_TIMEOUT = 10.0
 RETRY_FIRST_SECONDS = 1.0
 
 
+CLIENT_COMMANDS: Final = (
+    ("start", N_("Main menu")),
+    ("book", N_("Book a hall")),
+    ("my", N_("My bookings")),
+    ("help", N_("Contacts and help")),
+)
+
+
 def client_commands(lang: str) -> list[BotCommand]:
-    texts = Texts(lang)
-    return [BotCommand(command=name, description=texts(f"cmd.{name}")) for name in COMMANDS]
+    return [
+        BotCommand(command=name, description=_(text, lang=lang)) for name, text in CLIENT_COMMANDS
+    ]
 
 
 def admin_commands(lang: str) -> list[BotCommand]:
-    """`handlers.admin.ADMIN_COMMANDS` when the admin module exists: BotCommands, (name,
-    description) or (name, Russian, English) tuples, or a mapping of language to those."""
+    """`handlers.admin.ADMIN_COMMANDS` ((name, marked description) pairs) when the admin
+    module exists."""
     if importlib.util.find_spec("handlers.admin") is None:
         return []
     found: Any = getattr(importlib.import_module("handlers.admin"), "ADMIN_COMMANDS", ())
-    if isinstance(found, Mapping):
-        found = found.get(lang) or found.get("ru") or next(iter(found.values()), ())
-    return [_command(item, lang) for item in found]
-
-
-def _command(item: Any, lang: str) -> BotCommand:
-    if isinstance(item, BotCommand):
-        return item
-    name, *descriptions = item
-    description = descriptions[-1] if lang == "en" else descriptions[0]
-    return BotCommand(command=str(name).lstrip("/"), description=str(description))
+    return [BotCommand(command=name, description=_(text, lang=lang)) for name, text in found]
 
 
 class BotRunner:

@@ -26,9 +26,9 @@ from booking.deps import BookingDeps
 from booking.errors import DomainError
 from booking.refunds import settle_by_hand
 from booking.stats import period_stats
-from bot import admin_texts as tx
 from bot.filters import IsAdmin
 from db.models import Hall
+from handlers import admin_views as tx
 from handlers.admin_args import (
     BadArguments,
     args_of,
@@ -40,23 +40,27 @@ from handlers.admin_args import (
     rest_of,
 )
 from handlers.common import release
+from i18n.catalogs import N_
+from i18n.catalogs import gettext as _
+from i18n.formats import amount as rub
 
 log = logging.getLogger(__name__)
 
-ADMIN_COMMANDS: Final[list[tuple[str, str, str]]] = [
-    ("today", "Брони на сегодня", "Today's bookings"),
-    ("day", "Брони на дату: /day 2026-12-05", "Bookings of a day: /day 2026-12-05"),
-    ("booking", "Бронь по коду: /booking КОД", "A booking by code: /booking CODE"),
-    ("confirm", "Оплачено наличными: /confirm КОД [сумма]", "Paid in cash: /confirm CODE"),
-    ("cancel", "Отменить с возвратом: /cancel КОД причина", "Cancel, full refund"),
-    ("refund", "Вернуть сумму: /refund КОД сумма", "Refund: /refund CODE amount"),
-    ("settle", "Отметить возврат: /settle ID да|нет", "Settle a refund: /settle ID yes|no"),
-    ("close", "Закрыть зал или студию на период", "Close a hall or the studio"),
-    ("reopen", "Снять закрытие: /reopen ID", "Remove a closure: /reopen ID"),
-    ("closures", "Закрытия залов и студии", "Closures"),
-    ("price", "Цена часа: /price зал 2800", "Hourly price: /price hall 2800"),
-    ("stats", "Статистика за период", "Stats for a period"),
-    ("admin", "Команды администратора", "Admin commands"),
+#: The admins' command menu: (command, description marked for the catalogs).
+ADMIN_COMMANDS: Final[list[tuple[str, str]]] = [
+    ("today", N_("Today's bookings")),
+    ("day", N_("Bookings on a day: /day 2026-12-05")),
+    ("booking", N_("A booking by code: /booking CODE")),
+    ("confirm", N_("Paid in cash: /confirm CODE [amount]")),
+    ("cancel", N_("Cancel with a full refund: /cancel CODE reason")),
+    ("refund", N_("Refund an amount: /refund CODE amount")),
+    ("settle", N_("Settle a refund: /settle ID yes|no")),
+    ("close", N_("Close a hall or the studio for a period")),
+    ("reopen", N_("Remove a closure: /reopen ID")),
+    ("closures", N_("Closures of halls and the studio")),
+    ("price", N_("Hourly price: /price hall 2800")),
+    ("stats", N_("Stats for a period")),
+    ("admin", N_("Admin commands")),
 ]
 
 ALL_HALLS = frozenset({"all", "все", "всё", "студия", "studio"})
@@ -73,17 +77,16 @@ class AdminErrors(BaseMiddleware):
         data: dict[str, Any],
     ) -> Any:
         assert isinstance(event, Message)
-        lang = _lang(event)
         command: CommandObject | None = data.get("command")
         session: AsyncSession | None = data.get("session")
         try:
             return await handler(event, data)
         except BadArguments:
-            text = tx.usage(lang, command.command if command else "admin")
+            text = tx.usage(command.command if command else "admin")
         except DomainError as exc:
             arg = (command.args or "").split(maxsplit=1)[0] if command and command.args else ""
             log.info("admin command refused", extra={"code": exc.code, "admin_id": _uid(event)})
-            text = tx.error_text(lang, exc.code, exc.message, arg)
+            text = tx.error_text(exc, arg)
         if session is not None and session.in_transaction():
             await session.rollback()  # a refusal changes nothing
         await _answer(event, text)
@@ -91,10 +94,6 @@ class AdminErrors(BaseMiddleware):
 
 
 # ------------------------------------------------------------------------------ helpers
-
-
-def _lang(message: Message) -> str:
-    return tx.language_of(message.from_user.language_code if message.from_user else None)
 
 
 def _uid(message: Message) -> int | None:
@@ -115,9 +114,8 @@ def _today(deps: BookingDeps) -> date:
 
 
 async def on_help(message: Message, session: AsyncSession) -> None:
-    lang = _lang(message)
     halls = (await session.scalars(select(Hall).order_by(Hall.sort_order, Hall.id))).all()
-    await _answer(message, tx.t(lang, "help", halls=tx.halls_text(lang, halls) or "—"), session)
+    await _answer(message, tx.help_text(halls), session)
 
 
 async def on_day(
@@ -130,9 +128,7 @@ async def on_day(
             raise BadArguments
         day = parsed
     views = await ops.bookings_of_day(session, deps, day)
-    await _answer(
-        message, tx.day_text(_lang(message), f"{day:%d.%m.%Y}", views, deps.rules.tz), session
-    )
+    await _answer(message, tx.day_text(f"{day:%d.%m.%Y}", views, deps.rules.tz), session)
 
 
 async def on_booking(
@@ -142,7 +138,7 @@ async def on_booking(
     if len(args) != 1:
         raise BadArguments
     card = await ops.booking_card(session, args[0])
-    await _answer(message, tx.card_text(_lang(message), card, deps.rules.tz), session)
+    await _answer(message, tx.card_text(card, deps.rules.tz), session)
 
 
 async def on_confirm(
@@ -157,12 +153,8 @@ async def on_confirm(
     log.info(
         "admin confirmed by hand", extra={"booking_id": booking.id, "admin_id": _uid(message)}
     )
-    text = tx.t(
-        _lang(message),
-        "confirmed",
-        code=booking.code,
-        paid=tx.rub(booking.paid),
-        total=tx.rub(booking.total),
+    text = _("✅ Booking <code>{code}</code> confirmed. Paid {paid} of {total} ₽.").format(
+        code=booking.code, paid=rub(booking.paid), total=rub(booking.total)
     )
     await _answer(message, text, session)
 
@@ -180,17 +172,13 @@ async def on_cancel(
     reason = rest_of(command, 1)
     booking, amount, refunds = await ops.cancel_by_admin(session, deps, code, reason)
     log.info("admin cancelled", extra={"booking_id": booking.id, "admin_id": _uid(message)})
-    lang = _lang(message)
-    key = "cancelled" if amount else "cancelled.none"
-    text = tx.t(lang, key, code=booking.code, refund=tx.rub(amount))
-    lines = [_refund_line(lang, r.amount, r.status, r.error) for r in refunds]
+    if amount:
+        text = _("❌ Booking <code>{code}</code> cancelled. Refund {refund} ₽.")
+    else:
+        text = _("❌ Booking <code>{code}</code> cancelled. Nothing to refund.")
+    lines = [tx.refund_line(r.amount, r.status, r.error) for r in refunds]
+    text = text.format(code=booking.code, refund=rub(amount))
     await _answer(message, "\n".join([text, *lines]), session)
-
-
-def _refund_line(lang: str, amount: int, status: str, error: str | None) -> str:
-    return tx.t(
-        lang, "refund.line", amount=tx.rub(amount), status=tx.refund_status(lang, status, error)
-    )
 
 
 async def on_refund(
@@ -204,17 +192,13 @@ async def on_refund(
     reason = rest_of(command, 2) or "refund by admin"
     refunds = await ops.refund_booking(session, deps, code, amount, reason)
     log.info("admin refund", extra={"booking_code": code, "admin_id": _uid(message)})
-    lang = _lang(message)
-    lines = [_refund_line(lang, r.amount, r.status, r.error) for r in refunds]
+    lines = [tx.refund_line(r.amount, r.status, r.error) for r in refunds]
     done = sum(r.amount for r in refunds)
     if amount is not None and done < amount:
-        partial = tx.t(
-            lang, "refund.partial", done=tx.rub(done), asked=tx.rub(amount), code=code.upper()
-        )
-        lines.append(partial)
-    await _answer(
-        message, tx.t(lang, "refunded", code=code.upper(), lines="\n".join(lines)), session
-    )
+        partial = _("Refunded {done} of {asked} ₽ — check /booking {code}.")
+        lines.append(partial.format(done=rub(done), asked=rub(amount), code=code.upper()))
+    text = _("↩️ Booking <code>{code}</code>:\n{lines}")
+    await _answer(message, text.format(code=code.upper(), lines="\n".join(lines)), session)
 
 
 MADE = {
@@ -243,16 +227,18 @@ async def on_settle(
         "admin settled a refund",
         extra={"refund_id": refund.id, "made": made, "admin_id": _uid(message)},
     )
-    key = "settled.made" if made else "settled.not_made"
-    text = tx.t(_lang(message), key, id=refund.id, amount=tx.rub(refund.amount))
-    await _answer(message, text, session)
+    if made:
+        text = _("☑️ Refund #{id} of {amount} ₽ recorded as made.")
+    else:
+        text = _("☑️ Refund #{id} of {amount} ₽ cancelled; the amount can be refunded again.")
+    await _answer(message, text.format(id=refund.id, amount=rub(refund.amount)), session)
 
 
 async def on_close(
     message: Message, command: CommandObject, session: AsyncSession, deps: BookingDeps
 ) -> None:
     args = args_of(command, 2)
-    tz, lang = deps.rules.tz, _lang(message)
+    tz = deps.rules.tz
     target = None if args[0].lower() in ALL_HALLS else args[0]
     start, end, rest = parse_period(args[1:], _today(deps), tz)
     force = bool(rest) and rest[0].lower() in FORCE
@@ -262,17 +248,20 @@ async def on_close(
             session, deps, target, start, end, reason, force=force
         )
     except ops.ClosureConflict as conflict:
-        lines = "\n".join(tx.dated_line(lang, v, tz) for v in conflict.bookings)
+        lines = "\n".join(tx.dated_line(v, tz) for v in conflict.bookings)
         forced = f"/close {args[0]} {start.astimezone(tz):%Y-%m-%d %H:%M} "
         forced += f"{end.astimezone(tz):%Y-%m-%d %H:%M} force {reason}".rstrip()
-        await _answer(message, tx.closure_conflict_text(lang, lines, forced), session)
+        await _answer(message, tx.closure_conflict_text(lines, forced), session)
         return
     log.info("admin closed", extra={"closure_id": closure.id, "admin_id": _uid(message)})
     period = tx.period_text(start, end, tz)
-    text = tx.t(lang, "closed", target=tx.target_text(lang, hall), id=closure.id, period=period)
+    text = _("🚫 Closed: {target}, {period}. Closure number {id}. Undo: /reopen {id}").format(
+        target=tx.target_text(hall), id=closure.id, period=period
+    )
     if kept:
-        lines = "\n".join(tx.dated_line(lang, v, tz) for v in kept)
-        text += "\n\n" + tx.t(lang, "closed.forced", lines=lines)
+        lines = "\n".join(tx.dated_line(v, tz) for v in kept)
+        kept_text = _("Bookings in this period still stand; cancel them with /cancel if needed:")
+        text += f"\n\n{kept_text}\n{lines}"
     await _answer(message, text, session)
 
 
@@ -285,15 +274,16 @@ async def on_reopen(
         raise BadArguments
     closure, hall = await ops.reopen(session, closure_id)
     log.info("admin reopened", extra={"closure_id": closure.id, "admin_id": _uid(message)})
-    lang = _lang(message)
     period = tx.period_text(closure.start_at, closure.end_at, deps.rules.tz)
-    text = tx.t(lang, "reopened", id=closure.id, target=tx.target_text(lang, hall), period=period)
+    text = _("✅ Closure {id} removed: {target}, {period}.").format(
+        id=closure.id, target=tx.target_text(hall), period=period
+    )
     await _answer(message, text, session)
 
 
 async def on_closures(message: Message, session: AsyncSession, deps: BookingDeps) -> None:
     items = await ops.upcoming_closures(session, deps)
-    await _answer(message, tx.closures_text(_lang(message), items, deps.rules.tz), session)
+    await _answer(message, tx.closures_text(items, deps.rules.tz), session)
 
 
 async def on_price(message: Message, command: CommandObject, session: AsyncSession) -> None:
@@ -303,9 +293,9 @@ async def on_price(message: Message, command: CommandObject, session: AsyncSessi
         raise BadArguments
     hall, old = await ops.set_hourly_price(session, args[0], price)
     log.info("admin price", extra={"hall_id": hall.id, "old": old, "admin_id": _uid(message)})
-    lang = _lang(message)
-    new = tx.rub(hall.hourly_price)
-    text = tx.t(lang, "price", hall=tx.hall_name(hall, lang), old=tx.rub(old), new=new)
+    text = _("💰 {hall}: {old} → {new} ₽/h. Earlier bookings keep their total.").format(
+        hall=tx.hall_name(hall), old=rub(old), new=rub(hall.hourly_price)
+    )
     await _answer(message, text, session)
 
 
@@ -314,7 +304,7 @@ async def on_stats(
 ) -> None:
     first, last = parse_stats_range(args_of(command), _today(deps))
     stats = await period_stats(session, deps, first, last)
-    await _answer(message, tx.stats_text(_lang(message), stats), session)
+    await _answer(message, tx.stats_text(stats), session)
 
 
 def create_router() -> Router:

@@ -16,10 +16,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from booking.clients import Offer
 from booking.deps import BookingDeps
 from booking.errors import NotFound
-from bot.texts import Texts
 from handlers import views
 from handlers.common import Screen, reply, show
-from handlers.views import Stale
+from handlers.views import HALL_GONE, SLOT_GONE, Stale
+from i18n.catalogs import gettext as _
 from keyboards.calendar import month_index
 from keyboards.callbacks import (
     DayCallback,
@@ -38,30 +38,25 @@ from keyboards.callbacks import (
 async def calendar_or_halls(
     session: AsyncSession,
     deps: BookingDeps,
-    t: Texts,
     hall_id: int,
     month: int | None,
     callback_answer: CallbackAnswer,
 ) -> Screen:
     try:
-        return await views.calendar_screen(session, deps, t, hall_id, month)
+        return await views.calendar_screen(session, deps, hall_id, month)
     except NotFound:
-        callback_answer.text = t("stale.hall")
-        return await views.halls_screen(session, t)
+        callback_answer.text = _(HALL_GONE)
+        return await views.halls_screen(session)
 
 
-async def on_book_command(
-    message: Message, state: FSMContext, session: AsyncSession, texts: Texts
-) -> None:
+async def on_book_command(message: Message, state: FSMContext, session: AsyncSession) -> None:
     await state.clear()
-    await reply(message, await views.halls_screen(session, texts), session)
+    await reply(message, await views.halls_screen(session), session)
 
 
-async def on_book(
-    callback: CallbackQuery, state: FSMContext, session: AsyncSession, texts: Texts
-) -> None:
+async def on_book(callback: CallbackQuery, state: FSMContext, session: AsyncSession) -> None:
     await state.clear()
-    await show(callback, await views.halls_screen(session, texts), session)
+    await show(callback, await views.halls_screen(session), session)
 
 
 async def on_hall(
@@ -69,12 +64,9 @@ async def on_hall(
     callback_data: HallCallback,
     session: AsyncSession,
     deps: BookingDeps,
-    texts: Texts,
     callback_answer: CallbackAnswer,
 ) -> None:
-    screen = await calendar_or_halls(
-        session, deps, texts, callback_data.hall_id, None, callback_answer
-    )
+    screen = await calendar_or_halls(session, deps, callback_data.hall_id, None, callback_answer)
     await show(callback, screen, session)
 
 
@@ -83,11 +75,10 @@ async def on_month(
     callback_data: MonthCallback,
     session: AsyncSession,
     deps: BookingDeps,
-    texts: Texts,
     callback_answer: CallbackAnswer,
 ) -> None:
     screen = await calendar_or_halls(
-        session, deps, texts, callback_data.hall_id, callback_data.month, callback_answer
+        session, deps, callback_data.hall_id, callback_data.month, callback_answer
     )
     await show(callback, screen, session)
 
@@ -97,18 +88,17 @@ async def on_day(
     callback_data: DayCallback,
     session: AsyncSession,
     deps: BookingDeps,
-    texts: Texts,
     callback_answer: CallbackAnswer,
 ) -> None:
     day, hall_id = from_day(callback_data.day), callback_data.hall_id
     try:
-        screen = await views.slots_screen(session, deps, texts, hall_id, day, callback_data.part)
+        screen = await views.slots_screen(session, deps, hall_id, day, callback_data.part)
     except NotFound:
         screen = None
     if screen is None:
-        callback_answer.text = texts("stale.day")
+        callback_answer.text = _("No free time left on this day")
         month = month_index(day.year, day.month)
-        screen = await calendar_or_halls(session, deps, texts, hall_id, month, callback_answer)
+        screen = await calendar_or_halls(session, deps, hall_id, month, callback_answer)
     await show(callback, screen, session)
 
 
@@ -117,18 +107,17 @@ async def on_slot(
     callback_data: SlotCallback,
     session: AsyncSession,
     deps: BookingDeps,
-    texts: Texts,
     callback_answer: CallbackAnswer,
 ) -> None:
     start, hall_id = from_minutes(callback_data.start), callback_data.hall_id
     try:
-        screen = await views.durations_screen(session, deps, texts, hall_id, start)
+        screen = await views.durations_screen(session, deps, hall_id, start)
         if screen is None:
-            callback_answer.text = texts("stale.slot")
-            screen = await views.fresh_day(session, deps, texts, hall_id, start)
+            callback_answer.text = _(SLOT_GONE)
+            screen = await views.fresh_day(session, deps, hall_id, start)
     except NotFound:
-        callback_answer.text = texts("stale.hall")
-        screen = await views.halls_screen(session, texts)
+        callback_answer.text = _(HALL_GONE)
+        screen = await views.halls_screen(session)
     await show(callback, screen, session)
 
 
@@ -137,12 +126,11 @@ async def on_duration(
     callback_data: DurationCallback,
     session: AsyncSession,
     deps: BookingDeps,
-    texts: Texts,
     callback_answer: CallbackAnswer,
 ) -> None:
     pick = Pick.of(callback_data)
-    found = await views.offer_for(session, deps, texts, pick)
-    await show_offer(callback, callback_answer, texts, session, found, deps, pick)
+    found = await views.offer_for(session, deps, pick)
+    await show_offer(callback, callback_answer, session, found, deps, pick)
 
 
 async def on_mode(
@@ -151,21 +139,19 @@ async def on_mode(
     state: FSMContext,
     session: AsyncSession,
     deps: BookingDeps,
-    texts: Texts,
     callback_answer: CallbackAnswer,
 ) -> None:
     await state.clear()  # Back from the e-mail step lands here
     pick = Pick.of(callback_data)
     if pick.mode not in views.MODES:
         pick = Pick(pick.hall_id, pick.start, pick.minutes)
-    found = await views.offer_for(session, deps, texts, pick)
-    await show_offer(callback, callback_answer, texts, session, found, deps, pick)
+    found = await views.offer_for(session, deps, pick)
+    await show_offer(callback, callback_answer, session, found, deps, pick)
 
 
 async def show_offer(
     callback: CallbackQuery,
     callback_answer: CallbackAnswer,
-    t: Texts,
     session: AsyncSession,
     found: Offer | Stale,
     deps: BookingDeps,
@@ -173,12 +159,12 @@ async def show_offer(
 ) -> None:
     """The summary (no mode yet) or the gateways (mode chosen); a fresh view when stale."""
     if isinstance(found, Stale):
-        callback_answer.text = t(found.reason)
+        callback_answer.text = _(found.reason)
         screen = found.screen
     elif pick.mode:
-        screen = views.gateways_screen(t, found, deps, pick)
+        screen = views.gateways_screen(found, deps, pick)
     else:
-        screen = views.summary_screen(t, found, deps, pick)
+        screen = views.summary_screen(found, deps, pick)
     await show(callback, screen, session)
 
 

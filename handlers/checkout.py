@@ -30,14 +30,16 @@ from booking.holds import (
     normalize_phone,
 )
 from bot.states import BookingForm
-from bot.texts import Texts
 from handlers import views
 from handlers.common import Screen, close_picker, reply, send, show
 from handlers.views import Stale
+from i18n.catalogs import N_, current_language
+from i18n.catalogs import gettext as _
 from keyboards.callbacks import ContactCallback, GatewayCallback, Pick, from_minutes
 from keyboards.payment import remove_keyboard, share_phone_keyboard
 
 NOT_A_COMMAND = ~F.text.startswith("/")
+STEP_GONE = N_("This step has expired — please choose again")
 
 
 async def on_gateway(
@@ -46,19 +48,18 @@ async def on_gateway(
     state: FSMContext,
     session: AsyncSession,
     deps: BookingDeps,
-    texts: Texts,
     callback_answer: CallbackAnswer,
 ) -> None:
     """Gateway chosen: ask for the e-mail (optional); Back from the phone step lands here."""
     pick = Pick.of(callback_data)
-    found = await views.offer_for(session, deps, texts, pick)
-    if isinstance(found, Stale) or not views.payable_pick(pick, deps, texts):
-        await show_stale(callback, callback_answer, texts, session, found, deps, pick)
+    found = await views.offer_for(session, deps, pick)
+    if isinstance(found, Stale) or not views.payable_pick(pick, deps):
+        await show_stale(callback, callback_answer, session, found, deps, pick)
         return
     phone, email = await known_contacts(session, callback.from_user.id)
     await state.set_state(BookingForm.email)
     await state.set_data(_step_data(callback, pick, None, phone, email))
-    await show(callback, views.email_screen(texts, found, deps, pick, email), session)
+    await show(callback, views.email_screen(found, deps, pick, email), session)
 
 
 async def on_email_choice(
@@ -67,22 +68,21 @@ async def on_email_choice(
     state: FSMContext,
     session: AsyncSession,
     deps: BookingDeps,
-    texts: Texts,
     callback_answer: CallbackAnswer,
 ) -> None:
     """Skip the e-mail or use the saved one; then the phone step."""
     pick = Pick.of(callback_data)
-    found = await views.offer_for(session, deps, texts, pick)
+    found = await views.offer_for(session, deps, pick)
     if isinstance(found, Stale):
-        await show_stale(callback, callback_answer, texts, session, found, deps, pick)
+        await show_stale(callback, callback_answer, session, found, deps, pick)
         return
     phone, email = await contacts_of(session, callback.from_user.id, await state.get_data(), pick)
     chosen = email if callback_data.action == "mail" else None
     await state.set_state(BookingForm.phone)
     await state.set_data(_step_data(callback, pick, chosen, phone, email))
-    await show(callback, views.phone_screen(texts, found, deps, pick, phone), session)
+    await show(callback, views.phone_screen(found, deps, pick, phone), session)
     if phone is None:
-        await ask_phone(callback.from_user.id, state, texts, callback.bot)
+        await ask_phone(callback.from_user.id, state, callback.bot)
 
 
 async def on_email_text(
@@ -90,34 +90,35 @@ async def on_email_text(
     state: FSMContext,
     session: AsyncSession,
     deps: BookingDeps,
-    texts: Texts,
 ) -> None:
     try:
         email = check_email(message.text or "")
     except BookingRuleError:
-        await reply(message, Screen(texts("email.bad")))
+        bad = _(
+            "That does not look like an e-mail. Type an address like anna@example.com, "
+            "or press «Skip» above."
+        )
+        await reply(message, Screen(bad))
         return
     data = await state.get_data()
     if "pick" not in data:  # state without its data (e.g. storage lost it): start over
         await state.clear()
-        await reply(message, Screen(texts("stale.step")))
+        await reply(message, Screen(_(STEP_GONE)))
         return
     pick = Pick.from_list(data["pick"])
-    found = await views.offer_for(session, deps, texts, pick)
+    found = await views.offer_for(session, deps, pick)
     if isinstance(found, Stale):
         await state.clear()
-        await reply(message, taken(texts, found.screen), session)
+        await reply(message, taken(found.screen), session)
         return
-    phone, _ = await contacts_of(session, message.chat.id, data, pick)
+    phone, _email = await contacts_of(session, message.chat.id, data, pick)
     await state.update_data(email=email)
     await state.set_state(BookingForm.phone)
     if phone is not None:
-        sent = await reply(message, views.phone_screen(texts, found, deps, pick, phone), session)
+        sent = await reply(message, views.phone_screen(found, deps, pick, phone), session)
         await state.update_data(picker=sent)
     else:
-        await ask_phone(
-            message.chat.id, state, texts, message.bot, views.offer_text(texts, found, deps)
-        )
+        await ask_phone(message.chat.id, state, message.bot, views.offer_text(found, deps))
 
 
 def _step_data(
@@ -149,13 +150,14 @@ async def contacts_of(
     return await known_contacts(session, telegram_id)
 
 
-async def ask_phone(
-    chat_id: int, state: FSMContext, t: Texts, bot: Bot | None, intro: str = ""
-) -> None:
+async def ask_phone(chat_id: int, state: FSMContext, bot: Bot | None, intro: str = "") -> None:
     """The message with the contact-sharing keyboard (it cannot carry inline buttons)."""
     assert bot is not None
-    text = intro + t("phone.text") if intro else t("phone.prompt")
-    markup = share_phone_keyboard(t("phone.share"), t("phone.placeholder"))
+    if intro:
+        text = intro + _(views.PHONE_PROMPT)
+    else:
+        text = _("Press the button below or type your phone number.")
+    markup = share_phone_keyboard(_("📱 Share my phone"), "+7 999 123-45-67")
     await send(bot, chat_id, Screen(text.strip(), markup))
     await state.update_data(keyboard=True)
 
@@ -165,36 +167,41 @@ async def on_phone_message(
     state: FSMContext,
     session: AsyncSession,
     deps: BookingDeps,
-    texts: Texts,
 ) -> None:
     """A shared contact or a typed number: validate it, then make the hold."""
     raw = message.contact.phone_number if message.contact else (message.text or "")
     try:
         phone = normalize_phone(raw)
     except BookingRuleError:
-        await reply(message, Screen(texts("phone.bad")))
+        bad = _(
+            "I could not read that number. Type it like +7 999 123-45-67 "
+            "or press «Share my phone»."
+        )
+        await reply(message, Screen(bad))
         return
     data = await state.get_data()
     if "pick" not in data:
-        await on_stray_contact(message, state, texts)
+        await on_stray_contact(message, state)
         return
     await state.set_state(None)
     await state.set_data({"booked": data["pick"]})
     if data.get("keyboard"):
-        await reply(message, Screen(texts("phone.ok", phone=phone), remove_keyboard()))
+        got = _("✓ Got {phone}, making the booking…").format(phone=phone)
+        await reply(message, Screen(got, remove_keyboard()))
     assert message.from_user is not None and message.bot is not None
     pick = Pick.from_list(data["pick"])
-    screen, offer = await make_hold(session, deps, texts, message.from_user, pick, data, phone)
+    screen, offer = await make_hold(session, deps, message.from_user, pick, data, phone)
     await reply(message, screen, session)
     if offer is not None:
-        done = views.picker_done_text(texts, offer, deps)
+        done = views.picker_done_text(offer, deps)
         await close_picker(message.bot, message.chat.id, data.get("picker"), done)
 
 
-async def on_stray_contact(message: Message, state: FSMContext, texts: Texts) -> None:
+async def on_stray_contact(message: Message, state: FSMContext) -> None:
     """A phone shared when none is asked for (e.g. the old keyboard after /start)."""
     await state.clear()
-    await reply(message, Screen(texts("phone.not_now"), remove_keyboard()))
+    not_now = _("No phone number is needed right now. To book, send /book.")
+    await reply(message, Screen(not_now, remove_keyboard()))
 
 
 async def on_saved_phone(
@@ -203,7 +210,6 @@ async def on_saved_phone(
     state: FSMContext,
     session: AsyncSession,
     deps: BookingDeps,
-    texts: Texts,
     callback_answer: CallbackAnswer,
 ) -> None:
     """The saved phone ("Use +7…"): the hold is made at once, the picker becomes its message."""
@@ -211,19 +217,18 @@ async def on_saved_phone(
     data = await state.get_data()
     in_step = await state.get_state() == BookingForm.phone.state
     if not in_step or data.get("pick") != pick.as_list():
-        await on_stale_phone(callback, callback_answer, texts, session, deps, pick, data)
+        await on_stale_phone(callback, callback_answer, session, deps, pick, data)
         return
-    phone, _ = await contacts_of(session, callback.from_user.id, data, pick)
+    phone, _email = await contacts_of(session, callback.from_user.id, data, pick)
     await state.set_state(None)
     await state.set_data({"booked": data["pick"]})
-    screen, _ = await make_hold(session, deps, texts, callback.from_user, pick, data, phone or "")
+    screen, _offer = await make_hold(session, deps, callback.from_user, pick, data, phone or "")
     await show(callback, screen, session)
 
 
 async def on_stale_phone(
     callback: CallbackQuery,
     callback_answer: CallbackAnswer,
-    t: Texts,
     session: AsyncSession,
     deps: BookingDeps,
     pick: Pick,
@@ -232,17 +237,16 @@ async def on_stale_phone(
     """A second tap after the hold was made changes nothing; a step lost (e.g. a restart)
     starts again at the e-mail."""
     if data.get("booked") == pick.as_list():
-        callback_answer.text = t("stale.done")
+        callback_answer.text = _("The booking is already made")
         return
-    callback_answer.text = t("stale.step")
-    found = await views.offer_for(session, deps, t, pick)
-    await show_stale(callback, callback_answer, t, session, found, deps, pick, keep_text=True)
+    callback_answer.text = _(STEP_GONE)
+    found = await views.offer_for(session, deps, pick)
+    await show_stale(callback, callback_answer, session, found, deps, pick, keep_text=True)
 
 
 async def make_hold(
     session: AsyncSession,
     deps: BookingDeps,
-    t: Texts,
     user: User,
     pick: Pick,
     data: dict[str, object],
@@ -250,8 +254,8 @@ async def make_hold(
 ) -> tuple[Screen, Offer | None]:
     """Hold the slot and open its payment; when it was taken meanwhile, a fresh day view."""
     start = from_minutes(pick.start)
-    if not views.payable_pick(pick, deps, t):
-        return taken(t, await views.fresh_day(session, deps, t, pick.hall_id, start)), None
+    if not views.payable_pick(pick, deps):
+        return taken(await views.fresh_day(session, deps, pick.hall_id, start)), None
     email = data.get("email")
     client = ClientInfo(
         name=user.full_name,
@@ -259,7 +263,7 @@ async def make_hold(
         email=email if isinstance(email, str) else None,
         telegram_id=user.id,
         username=user.username,
-        language=t.lang,
+        language=current_language(),
     )
     request = HoldRequest(
         hall_id=pick.hall_id,
@@ -273,23 +277,23 @@ async def make_hold(
         booking, payment = await hold_and_start_payment(session, deps, request, pick.gateway)
     except NotFound:
         await session.rollback()  # nothing of a refused hold is kept (the reply commits)
-        return taken(t, await views.halls_screen(session, t)), None
+        return taken(await views.halls_screen(session)), None
     except DomainError:
         await session.rollback()
-        return taken(t, await views.fresh_day(session, deps, t, pick.hall_id, start)), None
+        return taken(await views.fresh_day(session, deps, pick.hall_id, start)), None
     hall = await active_hall(session, booking.hall_id, deps.now())
     offer = Offer(hall, booking.start_at, booking.end_at, booking.total, booking.prepay_amount)
-    return views.hold_screen(t, booking, hall, payment, deps), offer
+    return views.hold_screen(booking, hall, payment, deps), offer
 
 
-def taken(t: Texts, fresh: Screen) -> Screen:
-    return Screen(f"{t('taken')}\n\n{fresh.text}", fresh.markup)
+def taken(fresh: Screen) -> Screen:
+    sorry = _("😔 Someone took this time while you were booking. Please choose another:")
+    return Screen(f"{sorry}\n\n{fresh.text}", fresh.markup)
 
 
 async def show_stale(
     callback: CallbackQuery,
     callback_answer: CallbackAnswer,
-    t: Texts,
     session: AsyncSession,
     found: Offer | Stale,
     deps: BookingDeps,
@@ -299,12 +303,12 @@ async def show_stale(
 ) -> None:
     """The slot is gone (a fresh day view), or only the step is stale (the gateways again)."""
     if isinstance(found, Stale):
-        callback_answer.text = t(found.reason)
+        callback_answer.text = _(found.reason)
         await show(callback, found.screen, session)
         return
     if not keep_text:
-        callback_answer.text = t("stale.step")
-    await show(callback, views.gateways_screen(t, found, deps, pick), session)
+        callback_answer.text = _(STEP_GONE)
+    await show(callback, views.gateways_screen(found, deps, pick), session)
 
 
 def create_router() -> Router:

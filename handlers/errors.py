@@ -13,27 +13,32 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, ErrorEvent, Message
 from aiogram.utils.callback_answer import CallbackAnswer
 
-from bot.texts import Texts, language_of
 from handlers.common import Screen, reply, show
 from handlers.start import menu_screen
+from i18n.catalogs import gettext as _
+from i18n.catalogs import language_of
 
 log = logging.getLogger("studio.bot")
 
 
-async def on_unknown_command(message: Message, texts: Texts) -> None:
-    await reply(message, Screen(texts("unknown_command")))
+async def on_unknown_command(message: Message) -> None:
+    await reply(message, Screen(_("Unknown command. Available: /start, /book, /my, /help.")))
 
 
-async def on_free_text(message: Message, texts: Texts) -> None:
-    await reply(message, Screen(texts("free_text")))
+async def on_free_text(message: Message) -> None:
+    text = _(
+        "Sorry, I did not understand that. Please use the buttons or the commands: /book — book, "
+        "/my — my bookings, /help — help."
+    )
+    await reply(message, Screen(text))
 
 
 async def on_unknown_button(
-    callback: CallbackQuery, state: FSMContext, texts: Texts, callback_answer: CallbackAnswer
+    callback: CallbackQuery, state: FSMContext, callback_answer: CallbackAnswer
 ) -> None:
     await state.clear()
-    callback_answer.text = texts("stale.button")
-    await show(callback, menu_screen(texts))
+    callback_answer.text = _("This button is out of date")
+    await show(callback, menu_screen())
 
 
 async def on_error(event: ErrorEvent, bot: Bot, **data: Any) -> None:
@@ -46,11 +51,12 @@ async def on_error(event: ErrorEvent, bot: Bot, **data: Any) -> None:
     )
     user = data.get("event_from_user")
     chat = data.get("event_chat")
-    texts = data.get("texts") or Texts(language_of(user.language_code if user else None))
+    lang = language_of(user.language_code if user else None)
+    text = _("Something went wrong. Please try again or start over with /start.", lang=lang)
     chat_id = chat.id if chat is not None else (user.id if user is not None else None)
     if chat_id is not None:
         with contextlib.suppress(TelegramAPIError, OSError):
-            await bot.send_message(chat_id, texts("error"))
+            await bot.send_message(chat_id, text)
 
 
 def create_router() -> Router:

@@ -13,10 +13,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from booking.clients import cancel_own_booking, client_booking, pay_own_booking
 from booking.deps import BookingDeps
 from booking.errors import BookingRuleError, DomainError, GatewayUnavailable, NotFound
-from bot.texts import Texts
 from handlers.common import Screen, reply, show
 from handlers.views import gateways
 from handlers.views_my import (
+    BOOKING_CHANGED,
     booking_screen,
     bookings_screen,
     cancel_screen,
@@ -24,6 +24,7 @@ from handlers.views_my import (
     pay_choice_screen,
     pay_ready_screen,
 )
+from i18n.catalogs import gettext as _
 from keyboards.callbacks import (
     BookingCallback,
     CancelCallback,
@@ -34,11 +35,11 @@ from keyboards.callbacks import (
 
 
 async def on_my_command(
-    message: Message, state: FSMContext, session: AsyncSession, deps: BookingDeps, texts: Texts
+    message: Message, state: FSMContext, session: AsyncSession, deps: BookingDeps
 ) -> None:
     await state.clear()
     assert message.from_user is not None
-    screen = await bookings_screen(session, deps, texts, message.from_user.id, past=False)
+    screen = await bookings_screen(session, deps, message.from_user.id, past=False)
     await reply(message, screen, session)
 
 
@@ -47,15 +48,12 @@ async def on_list(
     state: FSMContext,
     session: AsyncSession,
     deps: BookingDeps,
-    texts: Texts,
     callback_data: MyListCallback | MenuCallback,
 ) -> None:
     await state.clear()
     past = isinstance(callback_data, MyListCallback) and callback_data.past
     page = callback_data.page if isinstance(callback_data, MyListCallback) else 0
-    screen = await bookings_screen(
-        session, deps, texts, callback.from_user.id, past=past, page=page
-    )
+    screen = await bookings_screen(session, deps, callback.from_user.id, past=past, page=page)
     await show(callback, screen, session)
 
 
@@ -64,7 +62,6 @@ async def on_booking(
     callback_data: BookingCallback,
     session: AsyncSession,
     deps: BookingDeps,
-    texts: Texts,
     callback_answer: CallbackAnswer,
 ) -> None:
     """Details ("show"), the cancel question ("cancel") or the gateways ("pay")."""
@@ -72,18 +69,18 @@ async def on_booking(
     try:
         view = await client_booking(session, deps, user_id, callback_data.booking_id)
     except NotFound:
-        callback_answer.text = texts("stale.booking")
-        await show(callback, await bookings_screen(session, deps, texts, user_id, past=False))
+        callback_answer.text = _(BOOKING_CHANGED)
+        await show(callback, await bookings_screen(session, deps, user_id, past=False))
         return
-    screen = booking_screen(texts, view, deps)
+    screen = booking_screen(view, deps)
     if action == "cancel" and view.can_cancel:
-        screen = cancel_screen(texts, view, deps)
+        screen = cancel_screen(view, deps)
     elif action == "pay" and view.due_now > 0:
-        screen = pay_choice_screen(texts, view, deps)
+        screen = pay_choice_screen(view, deps)
     elif action == "cancel":
-        callback_answer.text = texts("stale.booking")
+        callback_answer.text = _(BOOKING_CHANGED)
     elif action == "pay":
-        callback_answer.text = texts("pay.nothing")
+        callback_answer.text = _("There is nothing to pay for this booking now.")
     await show(callback, screen, session)
 
 
@@ -92,7 +89,6 @@ async def on_cancel(
     callback_data: CancelCallback,
     session: AsyncSession,
     deps: BookingDeps,
-    texts: Texts,
     callback_answer: CallbackAnswer,
 ) -> None:
     user_id, booking_id = callback.from_user.id, callback_data.booking_id
@@ -100,15 +96,17 @@ async def on_cancel(
         booking, refund = await cancel_own_booking(
             session, deps, user_id, booking_id, callback_data.refund
         )
-        screen = cancelled_screen(texts, booking.code, refund)
+        screen = cancelled_screen(booking.code, refund)
     except NotFound:
-        callback_answer.text = texts("stale.booking")
-        screen = await bookings_screen(session, deps, texts, user_id, past=False)
+        callback_answer.text = _(BOOKING_CHANGED)
+        screen = await bookings_screen(session, deps, user_id, past=False)
     except DomainError as exc:
         changed = isinstance(exc, BookingRuleError) and exc.code == "refund_changed"
-        callback_answer.text = texts("stale.refund" if changed else "stale.booking")
+        callback_answer.text = (
+            _("The refund has changed — please check again") if changed else _(BOOKING_CHANGED)
+        )
         view = await client_booking(session, deps, user_id, booking_id)
-        screen = cancel_screen(texts, view, deps) if changed else booking_screen(texts, view, deps)
+        screen = cancel_screen(view, deps) if changed else booking_screen(view, deps)
     await show(callback, screen, session)
 
 
@@ -117,26 +115,27 @@ async def on_pay(
     callback_data: PayCallback,
     session: AsyncSession,
     deps: BookingDeps,
-    texts: Texts,
     callback_answer: CallbackAnswer,
 ) -> None:
     user_id, booking_id = callback.from_user.id, callback_data.booking_id
     try:
-        if callback_data.gateway not in dict(gateways(deps, texts)):
+        if callback_data.gateway not in dict(gateways(deps)):
             raise BookingRuleError("unknown_gateway", "Not offered.")
         payment = await pay_own_booking(session, deps, user_id, booking_id, callback_data.gateway)
         view = await client_booking(session, deps, user_id, booking_id)
-        screen: Screen = pay_ready_screen(texts, view, payment)
+        screen: Screen = pay_ready_screen(view, payment)
     except NotFound:
-        callback_answer.text = texts("stale.booking")
-        screen = await bookings_screen(session, deps, texts, user_id, past=False)
+        callback_answer.text = _(BOOKING_CHANGED)
+        screen = await bookings_screen(session, deps, user_id, past=False)
     except DomainError as exc:
         failed = isinstance(exc, GatewayUnavailable)
-        callback_answer.text = texts("gateway_error" if failed else "stale.booking")
-        view = await client_booking(session, deps, user_id, booking_id)
-        screen = (
-            pay_choice_screen(texts, view, deps) if failed else booking_screen(texts, view, deps)
+        callback_answer.text = (
+            _("The payment service did not answer. Please try again a bit later.")
+            if failed
+            else _(BOOKING_CHANGED)
         )
+        view = await client_booking(session, deps, user_id, booking_id)
+        screen = pay_choice_screen(view, deps) if failed else booking_screen(view, deps)
     await show(callback, screen, session)
 
 

@@ -13,20 +13,29 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from booking.clients import list_halls, opening_hours, set_bot_blocked
 from booking.deps import BookingDeps
 from booking.domain.policy import parse_tiers
-from bot import StudioInfo
-from bot.texts import Texts
+from booking.studio_file import StudioInfo
 from db.models import Hall
 from handlers import views
 from handlers.common import Screen, reply, show
+from i18n.catalogs import N_, current_language, ngettext
+from i18n.catalogs import gettext as _
+from i18n.formats import clock, duration, money, weekdays
 from keyboards.callbacks import MenuCallback, NoopCallback
 from keyboards.menu import halls_keyboard, main_menu_keyboard, single_button_keyboard
 
-NOOP_HINTS = {"full": "noop.full", "closed": "noop.closed", "edge": "noop.edge"}
+NOOP_HINTS = {
+    "full": N_("This day is fully booked"),
+    "closed": N_("This day cannot be booked"),
+    "edge": N_("You cannot book further ahead"),
+}
 
 
-def menu_screen(t: Texts, intro: str = "") -> Screen:
-    markup = main_menu_keyboard(t("menu.book"), t("menu.my"), t("menu.halls"), t("menu.help"))
-    return Screen(f"{intro}\n\n{t('menu.text')}" if intro else t("menu.text"), markup)
+def menu_screen(intro: str = "") -> Screen:
+    markup = main_menu_keyboard(
+        _("📅 Book"), _("📋 My bookings"), _("💰 Halls and prices"), _("ℹ️ Contacts and help")
+    )
+    question = _("What would you like to do?")
+    return Screen(f"{intro}\n\n{question}" if intro else question, markup)
 
 
 def find_hall(halls: list[Hall], payload: str) -> Hall | None:
@@ -43,7 +52,6 @@ async def on_start(
     state: FSMContext,
     session: AsyncSession,
     deps: BookingDeps,
-    texts: Texts,
     studio: StudioInfo,
     command: CommandObject,
 ) -> None:
@@ -52,46 +60,65 @@ async def on_start(
     await set_bot_blocked(session, message.from_user.id, False)  # Start after unblocking
     hall = find_hall(list(await list_halls(session)), command.args) if command.args else None
     if hall is not None:
-        await reply(message, await views.calendar_screen(session, deps, texts, hall.id), session)
+        await reply(message, await views.calendar_screen(session, deps, hall.id), session)
         return
     assert message.from_user is not None
-    name = studio.name or texts("studio.default")
-    greeting = texts("greeting", name=message.from_user.first_name, studio=name)
-    await reply(message, menu_screen(texts, greeting), session)
+    greeting = _(
+        "Hello, {name}! 📸 {studio}\n"
+        "Pick a hall and a time, pay for the booking and manage your bookings here."
+    ).format(name=message.from_user.first_name, studio=studio_name(studio))
+    await reply(message, menu_screen(greeting), session)
 
 
-async def on_home(callback: CallbackQuery, state: FSMContext, texts: Texts) -> None:
+async def on_home(callback: CallbackQuery, state: FSMContext) -> None:
     await state.clear()
-    await show(callback, menu_screen(texts))
+    await show(callback, menu_screen())
 
 
-async def help_text(session: AsyncSession, deps: BookingDeps, t: Texts, studio: StudioInfo) -> str:
+def studio_name(studio: StudioInfo) -> str:
+    return studio.name_in(current_language()) or _("Photo studio")
+
+
+def policy_text(tiers: str) -> str:
+    """What a client's cancellation gives back, tier by tier, always as a share of what
+    was paid."""
+    parts = []
+    for tier in parse_tiers(tiers):
+        if tier.min_hours_before:
+            text = _("{hours} h or more before the start, {percent}% of what you paid")
+            parts.append(text.format(hours=tier.min_hours_before, percent=tier.percent))
+        elif tier.percent:
+            parts.append(_("later, {percent}% of what you paid").format(percent=tier.percent))
+        else:
+            parts.append(_("later, nothing"))
+    return "; ".join(parts)
+
+
+async def help_text(session: AsyncSession, deps: BookingDeps, studio: StudioInfo) -> str:
     hours = await opening_hours(session)
     lines = []
-    for weekday, name in enumerate(t.weekdays):
+    for weekday, name in enumerate(weekdays(current_language())):
         day = hours.get(weekday)
-        span = (
-            f"{day.open_minute // 60:02d}:{day.open_minute % 60:02d}–"
-            f"{day.close_minute // 60:02d}:{day.close_minute % 60:02d}"
-            if day
-            else t("help.closed")
-        )
+        span = f"{clock(day.open_minute)}–{clock(day.close_minute)}" if day else _("closed")
         lines.append(f"{name} {span}")
-    tiers = parse_tiers(deps.rules.refund_tiers)
-    policy = ", ".join(
-        t("policy.tier", hours=tier.min_hours_before, percent=tier.percent)
-        if tier.min_hours_before
-        else t("policy.last", percent=tier.percent)
-        for tier in tiers
-    )
-    return t(
-        "help",
-        studio=studio.name or t("studio.default"),
-        address=studio.address or "—",
+    hold = int(deps.rules.hold.total_seconds() // 60)
+    payment = ngettext(
+        "An unpaid booking is kept for {minutes} minute. Pay a {percent}% prepayment "
+        "or the full price.",
+        "An unpaid booking is kept for {minutes} minutes. Pay a {percent}% prepayment "
+        "or the full price.",
+        hold,
+    ).format(minutes=hold, percent=deps.rules.prepayment_percent)
+    return _(
+        "{studio}\n📍 {address}\n\n🕘 Opening hours:\n{hours}\n\n{payment}\n"
+        "If you cancel, we refund: {policy}.\n\n"
+        "Commands: /book — book, /my — my bookings, /help — this help."
+    ).format(
+        studio=studio_name(studio),
+        address=studio.address_in(current_language()) or "—",
         hours="\n".join(lines),
-        hold=int(deps.rules.hold.total_seconds() // 60),
-        percent=deps.rules.prepayment_percent,
-        policy=policy,
+        payment=payment,
+        policy=policy_text(deps.rules.refund_tiers),
     )
 
 
@@ -100,68 +127,59 @@ async def on_help_command(
     state: FSMContext,
     session: AsyncSession,
     deps: BookingDeps,
-    texts: Texts,
     studio: StudioInfo,
 ) -> None:
     await state.clear()
-    text = await help_text(session, deps, texts, studio)
-    await reply(message, menu_screen(texts, text), session)
+    text = await help_text(session, deps, studio)
+    await reply(message, menu_screen(text), session)
 
 
 async def on_help(
-    callback: CallbackQuery,
-    session: AsyncSession,
-    deps: BookingDeps,
-    texts: Texts,
-    studio: StudioInfo,
+    callback: CallbackQuery, session: AsyncSession, deps: BookingDeps, studio: StudioInfo
 ) -> None:
-    text = await help_text(session, deps, texts, studio)
-    back = single_button_keyboard(texts("back"), MenuCallback(action="home"))
+    text = await help_text(session, deps, studio)
+    back = single_button_keyboard(_("‹ Back"), MenuCallback(action="home"))
     await show(callback, Screen(text, back), session)
 
 
-async def on_halls(callback: CallbackQuery, session: AsyncSession, texts: Texts) -> None:
+async def on_halls(callback: CallbackQuery, session: AsyncSession) -> None:
     """Halls and prices, each hall a button straight to its calendar."""
     halls = list(await list_halls(session))
-    parts = [texts("halls.title")]
+    parts = [_("💰 Halls and prices")]
     for hall in halls:
-        parts.append(hall_card(texts, hall))
-    items = [
-        (hall.id, texts("menu.book") + " · " + views.hall_name(hall, texts)) for hall in halls
-    ]
-    await show(callback, Screen("\n\n".join(parts), halls_keyboard(items, texts("back"))), session)
+        parts.append(hall_card(hall))
+    items = [(hall.id, _("📅 Book") + " · " + views.hall_name(hall)) for hall in halls]
+    await show(callback, Screen("\n\n".join(parts), halls_keyboard(items, _("‹ Back"))), session)
 
 
-def hall_card(t: Texts, hall: Hall) -> str:
-    card = t(
-        "halls.item",
-        name=views.hall_name(hall, t),
-        price=t.money(hall.hourly_price),
-        min=t.duration(hall.min_minutes),
-        description=views.hall_description(hall, t),
-    ).strip()
+def hall_card(hall: Hall) -> str:
+    card = (
+        _("{name} — from {price}/h, at least {min}\n{description}")
+        .format(
+            name=views.hall_name(hall),
+            price=money(hall.hourly_price),
+            min=duration(hall.min_minutes),
+            description=views.hall_description(hall),
+        )
+        .strip()
+    )
+    names = weekdays(current_language())
     for band in hall.price_bands or []:
-        days = ", ".join(t.weekdays[d] for d in band["weekdays"])
-        start, end = int(band["start_minute"]), int(band["end_minute"])
-        card += "\n" + t(
-            "halls.band",
-            days=days,
-            start=f"{start // 60:02d}:{start % 60:02d}",
-            end=f"{end // 60:02d}:{end % 60:02d}",
-            price=t.money(int(band["hourly_price"])),
+        card += "\n" + _("• {days} {start}–{end} — {price}/h").format(
+            days=", ".join(names[d] for d in band["weekdays"]),
+            start=clock(int(band["start_minute"])),
+            end=clock(int(band["end_minute"])),
+            price=money(int(band["hourly_price"])),
         )
     return card
 
 
 async def on_noop(
-    callback: CallbackQuery,
-    callback_data: NoopCallback,
-    texts: Texts,
-    callback_answer: CallbackAnswer,
+    callback: CallbackQuery, callback_data: NoopCallback, callback_answer: CallbackAnswer
 ) -> None:
     hint = NOOP_HINTS.get(callback_data.what)
     if hint is not None:
-        callback_answer.text = texts(hint)
+        callback_answer.text = _(hint)
 
 
 async def on_membership(update: ChatMemberUpdated, session: AsyncSession) -> None:

@@ -6,6 +6,7 @@ import math
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from aiogram.types import InlineKeyboardMarkup
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from booking.availability import active_hall, durations_at
@@ -13,9 +14,12 @@ from booking.clients import Offer, day_starts, list_halls, make_offer, month_vie
 from booking.deps import BookingDeps
 from booking.errors import DomainError, NotFound
 from booking.paying import amount_due
-from bot.texts import Texts
 from db.models import Booking, Hall, Payment
 from handlers.common import Screen
+from i18n.catalogs import N_, current_language, ngettext
+from i18n.catalogs import gettext as _
+from i18n.formats import day as day_text
+from i18n.formats import duration, money, month_title, time, weekdays
 from keyboards.calendar import calendar_keyboard, month_index, month_of
 from keyboards.callbacks import MenuCallback, Pick, from_minutes, to_day, to_minutes
 from keyboards.durations import durations_keyboard
@@ -31,21 +35,45 @@ from keyboards.slots import PARTS, Start, shown_part, slots_keyboard
 
 GATEWAYS = ("yookassa", "tinkoff", "sberpay")
 MODES = ("prepay", "full")
+GATEWAY_NAMES = {
+    "yookassa": N_("YooKassa"),
+    "tinkoff": N_("T-Bank"),
+    "sberpay": N_("SberPay"),
+    "mock": N_("Test payment"),
+}
+#: What a payment is for, as a client reads it ("to pay now: 2 500 ₽ (prepayment)").
+KINDS = {"prepayment": N_("prepayment"), "full": N_("full price"), "balance": N_("balance")}
+PARTS_OF_DAY = {1: N_("Morning"), 2: N_("Afternoon"), 3: N_("Evening")}
+PHONE_PROMPT = N_(
+    "\n\n📱 A phone number for this booking: press «Share my phone» below "
+    "or type it, e.g. +7 999 123-45-67."
+)
+PHONE_SAVED_PROMPT = N_(
+    "\n\n📱 A phone number for this booking: use the saved one or type another."
+)
+#: Why a pressed button gets a fresh view (the callback's answer).
+HALL_GONE = N_("This hall is not available now")
+SLOT_GONE = N_("This time has just been taken")
 
 
-def hall_name(hall: Hall, t: Texts) -> str:
-    return hall.name_en if t.lang == "en" and hall.name_en else hall.name
+def hall_name(hall: Hall) -> str:
+    return hall.name_en if current_language() == "en" and hall.name_en else hall.name
 
 
-def hall_description(hall: Hall, t: Texts) -> str:
-    return hall.description_en if t.lang == "en" and hall.description_en else hall.description
+def hall_description(hall: Hall) -> str:
+    english = current_language() == "en" and hall.description_en
+    return hall.description_en if english else hall.description
 
 
-def gateways(deps: BookingDeps, t: Texts) -> list[tuple[str, str]]:
+def kind_text(kind: str | None) -> str:
+    return _(KINDS[kind]) if kind else ""
+
+
+def gateways(deps: BookingDeps) -> list[tuple[str, str]]:
     """The gateways offered in the chat (in mock mode the same three, simulated)."""
     codes = [code for code in GATEWAYS if deps.provider(code) is not None]
     codes = codes or [code for code in deps.providers if code == "mock"]
-    return [(code, t(f"gateway.{code}")) for code in codes]
+    return [(code, _(GATEWAY_NAMES[code])) for code in codes]
 
 
 def part_of(local: datetime) -> int:
@@ -54,50 +82,54 @@ def part_of(local: datetime) -> int:
     return next(p for p, (lo, hi) in PARTS.items() if lo <= minute < hi)
 
 
-def payable_pick(pick: Pick, deps: BookingDeps, t: Texts) -> bool:
+def payable_pick(pick: Pick, deps: BookingDeps) -> bool:
     """A pick whose payment mode and gateway this process offers."""
-    return pick.mode in MODES and pick.gateway in dict(gateways(deps, t))
+    return pick.mode in MODES and pick.gateway in dict(gateways(deps))
 
 
-async def halls_screen(session: AsyncSession, t: Texts) -> Screen:
+async def halls_screen(session: AsyncSession) -> Screen:
     halls = await list_halls(session)
     if not halls:
-        return Screen(
-            t("halls.none"), single_button_keyboard(t("back"), MenuCallback(action="home"))
-        )
+        home = single_button_keyboard(_("‹ Back"), MenuCallback(action="home"))
+        return Screen(_("No halls can be booked right now."), home)
     items = [
-        (hall.id, t("hall.button", name=hall_name(hall, t), price=t.money(hall.hourly_price)))
+        (
+            hall.id,
+            _("{name} · {price}/h").format(name=hall_name(hall), price=money(hall.hourly_price)),
+        )
         for hall in halls
     ]
-    return Screen(t("halls.choose"), halls_keyboard(items, t("back")))
+    return Screen(_("Choose a hall:"), halls_keyboard(items, _("‹ Back")))
 
 
 async def calendar_screen(
-    session: AsyncSession, deps: BookingDeps, t: Texts, hall_id: int, month: int | None = None
+    session: AsyncSession, deps: BookingDeps, hall_id: int, month: int | None = None
 ) -> Screen:
     """The hall's month (the current one by default); raises NotFound for a gone hall."""
     if month is None:
         today = deps.now().astimezone(deps.rules.tz).date()
         month = month_index(today.year, today.month)
     view = await month_view(session, deps, hall_id, *month_of(month))
-    text = t("calendar.text", hall=hall_name(view.hall, t), price=t.money(view.hall.hourly_price))
+    text = _("{hall} · {price}/h\nChoose a day. ✖ — fully booked, · — not available.").format(
+        hall=hall_name(view.hall), price=money(view.hall.hourly_price)
+    )
     markup = calendar_keyboard(
         hall_id=hall_id,
         year=view.year,
         month=view.month,
         free_days=view.free_days,
         offered_days=view.offered_days,
-        weekdays=t.weekdays,
-        title=t.month_title(view.year, view.month),
+        weekdays=weekdays(current_language(), "short"),
+        title=month_title(view.year, view.month),
         can_go_back=view.has_previous,
         can_go_forward=view.has_next,
-        back=t("back"),
+        back=_("‹ Back"),
     )
     return Screen(text, markup)
 
 
 async def slots_screen(
-    session: AsyncSession, deps: BookingDeps, t: Texts, hall_id: int, day: date, part: int = 0
+    session: AsyncSession, deps: BookingDeps, hall_id: int, day: date, part: int = 0
 ) -> Screen | None:
     """The day's free starts, or None when none is left."""
     hall, starts = await day_starts(session, deps, hall_id, day)
@@ -113,14 +145,17 @@ async def slots_screen(
         month=month_index(day.year, day.month),
         starts=items,
         part=shown_part(items, part),
-        part_labels={number: t(f"part.{number}") for number in PARTS},
-        back=t("back"),
+        part_labels={number: _(PARTS_OF_DAY[number]) for number in PARTS},
+        back=_("‹ Back"),
     )
-    return Screen(t("slots.text", hall=hall_name(hall, t), date=t.date(day)), markup)
+    text = _("{hall}, {date}\nChoose the start time:").format(
+        hall=hall_name(hall), date=day_text(day)
+    )
+    return Screen(text, markup)
 
 
 async def durations_screen(
-    session: AsyncSession, deps: BookingDeps, t: Texts, hall_id: int, start: datetime
+    session: AsyncSession, deps: BookingDeps, hall_id: int, start: datetime
 ) -> Screen | None:
     """Lengths that fit at `start`, or None when the start is no longer bookable."""
     lengths = await durations_at(session, deps, hall_id, start)
@@ -131,81 +166,76 @@ async def durations_screen(
     markup = durations_keyboard(
         hall_id=hall_id,
         start=to_minutes(start),
-        options=[(length, t.duration(length)) for length in lengths],
+        options=[(length, duration(length)) for length in lengths],
         day=to_day(local.date()),
         part=part_of(local),
-        back=t("back"),
+        back=_("‹ Back"),
     )
-    text = t(
-        "durations.text", hall=hall_name(hall, t), date=t.date(local.date()), start=t.time(local)
+    text = _("{hall}, {date}, starting at {start}\nChoose the duration:").format(
+        hall=hall_name(hall), date=day_text(local.date()), start=time(local)
     )
     return Screen(text, markup)
 
 
-def offer_text(t: Texts, offer: Offer, deps: BookingDeps) -> str:
+def offer_text(offer: Offer, deps: BookingDeps) -> str:
     start, end = offer.start.astimezone(deps.rules.tz), offer.end.astimezone(deps.rules.tz)
-    text = t(
-        "summary",
-        hall=hall_name(offer.hall, t),
-        date=t.date(start.date()),
-        start=t.time(start),
-        end=t.time(end),
-        duration=t.duration(offer.minutes),
-        total=t.money(offer.total),
+    text = _("🧾 {hall}\n{date}, {start}–{end} ({duration})\nPrice: {total}").format(
+        hall=hall_name(offer.hall),
+        date=day_text(start.date()),
+        start=time(start),
+        end=time(end),
+        duration=duration(offer.minutes),
+        total=money(offer.total),
     )
     if offer.prepay < offer.total:
-        percent = deps.rules.prepayment_percent
-        text += t("summary.prepay", percent=percent, prepay=t.money(offer.prepay))
+        text += _(
+            "\nPrepayment {percent}%: {prepay}; the rest at the studio or in the bot."
+        ).format(percent=deps.rules.prepayment_percent, prepay=money(offer.prepay))
     return text
 
 
-def summary_screen(t: Texts, offer: Offer, deps: BookingDeps, pick: Pick) -> Screen:
-    prepay = offer.prepay < offer.total
+def summary_screen(offer: Offer, deps: BookingDeps, pick: Pick) -> Screen:
+    prepay = _("Prepayment {amount}").format(amount=money(offer.prepay))
     markup = mode_keyboard(
         pick,
-        prepay_label=t("mode.prepay", amount=t.money(offer.prepay)) if prepay else None,
-        full_label=t("mode.full", amount=t.money(offer.total)),
-        back=t("back"),
+        prepay_label=prepay if offer.prepay < offer.total else None,
+        full_label=_("Full payment {amount}").format(amount=money(offer.total)),
+        back=_("‹ Back"),
     )
-    return Screen(offer_text(t, offer, deps) + t("summary.choose"), markup)
+    return Screen(offer_text(offer, deps) + _("\n\nHow would you like to pay?"), markup)
 
 
-def gateways_screen(t: Texts, offer: Offer, deps: BookingDeps, pick: Pick) -> Screen:
+def gateways_screen(offer: Offer, deps: BookingDeps, pick: Pick) -> Screen:
     amount = offer.prepay if pick.mode == "prepay" else offer.total
-    text = offer_text(t, offer, deps) + t("gateway.choose", amount=t.money(amount))
-    return Screen(text, gateway_keyboard(pick, gateways(deps, t), t("back")))
+    choose = _("\nTo pay now: {amount}\n\nChoose the payment method:").format(amount=money(amount))
+    return Screen(
+        offer_text(offer, deps) + choose, gateway_keyboard(pick, gateways(deps), _("‹ Back"))
+    )
 
 
-def email_screen(
-    t: Texts, offer: Offer, deps: BookingDeps, pick: Pick, saved: str | None
-) -> Screen:
-    saved_label = t("email.saved", email=saved) if saved else None
-    markup = email_keyboard(pick, saved_label=saved_label, skip=t("email.skip"), back=t("back"))
-    return Screen(offer_text(t, offer, deps) + t("email.text"), markup)
+def email_screen(offer: Offer, deps: BookingDeps, pick: Pick, saved: str | None) -> Screen:
+    saved_label = _("Use {email}").format(email=saved) if saved else None
+    markup = email_keyboard(pick, saved_label=saved_label, skip=_("Skip"), back=_("‹ Back"))
+    ask = _("\n\n✉️ E-mail for the receipt (optional): type it in a message or press «Skip».")
+    return Screen(offer_text(offer, deps) + ask, markup)
 
 
-def phone_screen(
-    t: Texts, offer: Offer, deps: BookingDeps, pick: Pick, saved: str | None
-) -> Screen:
-    saved_label = t("phone.saved", phone=saved) if saved else None
-    markup = phone_keyboard(pick, saved_label=saved_label, back=t("back"))
-    prompt = t("phone.text_saved") if saved else t("phone.text")
-    return Screen(offer_text(t, offer, deps) + prompt, markup)
+def phone_screen(offer: Offer, deps: BookingDeps, pick: Pick, saved: str | None) -> Screen:
+    saved_label = _("Use {phone}").format(phone=saved) if saved else None
+    markup = phone_keyboard(pick, saved_label=saved_label, back=_("‹ Back"))
+    prompt = PHONE_SAVED_PROMPT if saved else PHONE_PROMPT
+    return Screen(offer_text(offer, deps) + _(prompt), markup)
 
 
-def picker_done_text(t: Texts, offer: Offer, deps: BookingDeps) -> str:
+def picker_done_text(offer: Offer, deps: BookingDeps) -> str:
     start, end = offer.start.astimezone(deps.rules.tz), offer.end.astimezone(deps.rules.tz)
-    return t(
-        "picker.done",
-        hall=hall_name(offer.hall, t),
-        date=t.date(start.date()),
-        start=t.time(start),
-        end=t.time(end),
+    return _("✓ {hall}, {date}, {start}–{end}").format(
+        hall=hall_name(offer.hall), date=day_text(start.date()), start=time(start), end=time(end)
     )
 
 
 def hold_screen(
-    t: Texts, booking: Booking, hall: Hall, payment: Payment | None, deps: BookingDeps
+    booking: Booking, hall: Hall, payment: Payment | None, deps: BookingDeps
 ) -> Screen:
     """The held booking: what to pay, by when, and the Pay link (or Try again)."""
     tz, now = deps.rules.tz, deps.now()
@@ -215,61 +245,80 @@ def hold_screen(
         due, kind = payment.amount, payment.kind
     expires = booking.hold_expires_at or now
     start, end = booking.start_at.astimezone(tz), booking.end_at.astimezone(tz)
-    text = t(
-        "hold",
+    minutes = max(1, math.ceil((expires - now).total_seconds() / 60))
+    until = time(expires.astimezone(tz))
+    text = _(
+        "⏳ Booking {code} has been made and is awaiting payment.\n{hall}, {date}, {start}–{end}\n"
+        "Due now: {due} ({kind}); {total} in total.\n"
+    ).format(
         code=booking.code,
-        hall=hall_name(hall, t),
-        date=t.date(start.date()),
-        start=t.time(start),
-        end=t.time(end),
-        due=t.money(due),
-        kind=t(f"kind.{kind}") if kind else "",
-        total=t.money(booking.total),
-        minutes=max(1, math.ceil((expires - now).total_seconds() / 60)),
-        until=t.time(expires.astimezone(tz)),
+        hall=hall_name(hall),
+        date=day_text(start.date()),
+        start=time(start),
+        end=time(end),
+        due=money(due),
+        kind=kind_text(kind),
+        total=money(booking.total),
     )
+    text += ngettext(
+        "Please pay within {minutes} minute (by {until}), or the booking will be cancelled.",
+        "Please pay within {minutes} minutes (by {until}), or the booking will be cancelled.",
+        minutes,
+    ).format(minutes=minutes, until=until)
+    text += _("\nYou will get the confirmation here, in this chat.")
     url = payment.confirmation_url if payment is not None else None
     if url is None:
-        text += t("hold.gateway_failed", until=t.time(expires.astimezone(tz)))
-    markup = pay_keyboard(
-        booking.id,
+        text += _(
+            "\n\n⚠️ The payment service does not answer right now. The booking is kept "
+            "until {until}; press «Try again»."
+        ).format(until=until)
+    return Screen(text, pay_keyboard_for(booking.id, url, due), link_text(url))
+
+
+def pay_keyboard_for(booking_id: int, url: str | None, due: int) -> InlineKeyboardMarkup:
+    """The Pay link (or Try again), Cancel and My bookings under a booking to pay."""
+    return pay_keyboard(
+        booking_id,
         url=url,
-        pay_label=t("pay.button", amount=t.money(due)),
-        retry_label=t("pay.retry"),
-        cancel_label=t("booking.cancel"),
-        my_label=t("booking.my"),
+        pay_label=_("💳 Pay {amount}").format(amount=money(due)),
+        retry_label=_("🔄 Try again"),
+        cancel_label=_("✖ Cancel booking"),
+        my_label=_("📋 My bookings"),
     )
-    return Screen(text, markup, t("pay.link", url=url) if url else None)
+
+
+def link_text(url: str | None) -> str | None:
+    """The payment link as text, for a Bot API server that refuses its button."""
+    return _("\n\nPayment link: {url}").format(url=url) if url else None
 
 
 @dataclass(frozen=True, slots=True)
 class Stale:
-    """A pressed button no longer fits the studio's state: why (a text key) and what to show."""
+    """A pressed button no longer fits the studio's state: why (a marked text, shown in the
+    callback's answer) and what to show."""
 
     reason: str
     screen: Screen
 
 
 async def fresh_day(
-    session: AsyncSession, deps: BookingDeps, t: Texts, hall_id: int, start: datetime
+    session: AsyncSession, deps: BookingDeps, hall_id: int, start: datetime
 ) -> Screen:
     """The free starts of `start`'s day (its part of the day), or the month when none left."""
     local = start.astimezone(deps.rules.tz)
     day = local.date()
-    screen = await slots_screen(session, deps, t, hall_id, day, part_of(local))
+    screen = await slots_screen(session, deps, hall_id, day, part_of(local))
     if screen is not None:
         return screen
-    return await calendar_screen(session, deps, t, hall_id, month_index(day.year, day.month))
+    return await calendar_screen(session, deps, hall_id, month_index(day.year, day.month))
 
 
-async def offer_for(
-    session: AsyncSession, deps: BookingDeps, t: Texts, pick: Pick
-) -> Offer | Stale:
+async def offer_for(session: AsyncSession, deps: BookingDeps, pick: Pick) -> Offer | Stale:
     """The priced offer of a pick, or a fresh view when it can no longer be booked."""
     start = from_minutes(pick.start)
     try:
         return await make_offer(session, deps, pick.hall_id, start, pick.minutes)
     except NotFound:
-        return Stale("stale.hall", await halls_screen(session, t))
+        return Stale(HALL_GONE, await halls_screen(session))
     except DomainError:
-        return Stale("stale.slot", await fresh_day(session, deps, t, pick.hall_id, start))
+        return Stale(SLOT_GONE, await fresh_day(session, deps, pick.hall_id, start))

@@ -6,10 +6,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from booking.clients import ClientBooking, client_bookings
 from booking.deps import BookingDeps
-from bot.texts import Texts
 from db.models import Payment
 from handlers.common import Screen
-from handlers.views import gateways, hall_name
+from handlers.views import gateways, hall_name, kind_text, link_text, pay_keyboard_for
+from i18n.catalogs import N_
+from i18n.catalogs import gettext as _
+from i18n.formats import day, day_month, money, time
 from keyboards.bookings import (
     booking_keyboard,
     bookings_keyboard,
@@ -18,7 +20,15 @@ from keyboards.bookings import (
 )
 from keyboards.callbacks import MyListCallback
 from keyboards.menu import single_button_keyboard
-from keyboards.payment import pay_keyboard
+
+STATUSES = {
+    "pending_payment": N_("⏳ awaiting payment"),
+    "confirmed": N_("✅ confirmed"),
+    "completed": N_("☑️ took place"),
+    "cancelled": N_("✖ cancelled"),
+    "expired": N_("⌛ not paid in time"),
+}
+BOOKING_CHANGED = N_("The booking has changed")
 
 
 def status_of(view: ClientBooking) -> str:
@@ -29,14 +39,14 @@ def status_of(view: ClientBooking) -> str:
     return status
 
 
-def _when(t: Texts, view: ClientBooking, deps: BookingDeps) -> dict[str, str]:
+def _when(view: ClientBooking, deps: BookingDeps) -> dict[str, str]:
     tz = deps.rules.tz
     start, end = view.booking.start_at.astimezone(tz), view.booking.end_at.astimezone(tz)
     return {
-        "hall": hall_name(view.hall, t),
-        "date": t.date(start.date()),
-        "start": t.time(start),
-        "end": t.time(end),
+        "hall": hall_name(view.hall),
+        "date": day(start.date()),
+        "start": time(start),
+        "end": time(end),
     }
 
 
@@ -45,13 +55,7 @@ PAGE = 10
 
 
 async def bookings_screen(
-    session: AsyncSession,
-    deps: BookingDeps,
-    t: Texts,
-    telegram_id: int,
-    *,
-    past: bool,
-    page: int = 0,
+    session: AsyncSession, deps: BookingDeps, telegram_id: int, *, past: bool, page: int = 0
 ) -> Screen:
     """A page of the client's bookings; a page gone meanwhile (bookings moved from upcoming
     to past) shows the first."""
@@ -59,113 +63,114 @@ async def bookings_screen(
         session, deps, telegram_id, past=past, limit=PAGE + 1, offset=page * PAGE
     )
     if not views and page > 0:
-        return await bookings_screen(session, deps, t, telegram_id, past=past)
+        return await bookings_screen(session, deps, telegram_id, past=past)
     more, views = len(views) > PAGE, views[:PAGE]
     tz = deps.rules.tz
     items = []
     for view in views:
         start = view.booking.start_at.astimezone(tz)
-        label = t(
-            "my.item",
-            date=t.day_month(start.date()),
-            start=t.time(start),
-            hall=hall_name(view.hall, t),
-            status=t(f"status.{status_of(view)}"),
-        )
+        status = _(STATUSES[status_of(view)])
+        label = f"{day_month(start.date())} {time(start)} · {hall_name(view.hall)} · {status}"
         items.append((view.booking.id, label))
-    key = "my.past" if past else "my.upcoming"
-    title = t(key) if items else t(f"{key}_none")
-    switch = t("my.to_upcoming") if past else t("my.to_past")
+    if past:
+        title = _("🕘 Past and cancelled bookings:") if items else _("🕘 No past bookings yet.")
+    else:
+        title = (
+            _("📋 Your upcoming bookings:")
+            if items
+            else _("📋 No upcoming bookings. To book: /book")
+        )
     markup = bookings_keyboard(
         items,
         past=past,
-        switch=switch,
-        menu=t("menu.home"),
+        switch=_("📅 Upcoming") if past else _("🕘 Past"),
+        menu=_("🏠 Menu"),
         page=page,
-        previous=t("my.previous") if page > 0 else None,
-        following=t("my.next") if more else None,
+        previous=_("⬅️ Previous") if page > 0 else None,
+        following=_("Next ➡️") if more else None,
     )
     return Screen(title, markup)
 
 
-def booking_screen(t: Texts, view: ClientBooking, deps: BookingDeps) -> Screen:
+def booking_screen(view: ClientBooking, deps: BookingDeps) -> Screen:
     booking = view.booking
-    text = t(
-        "booking.details",
+    text = _(
+        "Booking {code}\n{hall}, {date}, {start}–{end}\nStatus: {status}\n"
+        "Price: {total}, paid: {paid}"
+    ).format(
         code=booking.code,
-        status=t(f"status.{status_of(view)}"),
-        total=t.money(booking.total),
-        paid=t.money(booking.paid),
-        **_when(t, view, deps),
+        status=_(STATUSES[status_of(view)]),
+        total=money(booking.total),
+        paid=money(booking.paid),
+        **_when(view, deps),
     )
     if booking.refunded:
-        text += t("booking.refunded", refunded=t.money(booking.refunded))
+        text += _(", refunded: {refunded}").format(refunded=money(booking.refunded))
     pay_label = None
     if view.due_now > 0 and view.due_kind is not None:
-        text += t("booking.due", due=t.money(view.due_now), kind=t(f"kind.{view.due_kind}"))
+        due = money(view.due_now)
+        text += _("\nTo pay: {due} ({kind})").format(due=due, kind=kind_text(view.due_kind))
         if booking.status == "pending_payment" and booking.hold_expires_at is not None:
-            text += t(
-                "booking.hold_until",
-                until=t.time(booking.hold_expires_at.astimezone(deps.rules.tz)),
-            )
-        key = "booking.pay_balance" if view.due_kind == "balance" else "booking.pay"
-        pay_label = t(key, amount=t.money(view.due_now))
+            until = time(booking.hold_expires_at.astimezone(deps.rules.tz))
+            text += _(", by {until}").format(until=until)
+        if view.due_kind == "balance":
+            pay_label = _("💳 Pay the balance {amount}").format(amount=due)
+        else:
+            pay_label = _("💳 Pay {amount}").format(amount=due)
     markup = booking_keyboard(
         booking.id,
         pay_label=pay_label,
-        cancel_label=t("booking.cancel") if view.can_cancel else None,
-        back=t("back"),
+        cancel_label=_("✖ Cancel booking") if view.can_cancel else None,
+        back=_("‹ Back"),
         past=not view.upcoming,
     )
     return Screen(text, markup)
 
 
-def cancel_screen(t: Texts, view: ClientBooking, deps: BookingDeps) -> Screen:
+def cancel_screen(view: ClientBooking, deps: BookingDeps) -> Screen:
     """The refund the policy gives now, shown before the client agrees."""
     booking, refund = view.booking, view.refund_if_cancelled
     paid = booking.paid - booking.refunded
     if paid <= 0:
-        refund_text = t("cancel.nothing_paid")
+        refund_text = _("Nothing was paid, so there is nothing to refund.")
     elif refund >= paid:
-        refund_text = t("cancel.full_refund", refund=t.money(refund))
+        refund_text = _("You get everything back: {refund}.").format(refund=money(refund))
     elif refund > 0:
-        refund_text = t("cancel.part_refund", refund=t.money(refund), paid=t.money(paid))
+        refund_text = _(
+            "Under the cancellation rules you get back {refund} of the {paid} you paid."
+        ).format(refund=money(refund), paid=money(paid))
     else:
-        refund_text = t("cancel.no_refund", paid=t.money(paid))
-    text = t("cancel.ask", code=booking.code, refund=refund_text, **_when(t, view, deps))
-    markup = cancel_confirm_keyboard(booking.id, refund, yes=t("cancel.yes"), no=t("cancel.no"))
+        refund_text = _(
+            "Under the cancellation rules the {paid} you paid is not refunded."
+        ).format(paid=money(paid))
+    text = _("Cancel booking {code} ({hall}, {date}, {start})?\n{refund}").format(
+        code=booking.code, refund=refund_text, **_when(view, deps)
+    )
+    markup = cancel_confirm_keyboard(booking.id, refund, yes=_("Yes, cancel"), no=_("No, keep it"))
     return Screen(text, markup)
 
 
-def cancelled_screen(t: Texts, code: str, refund: int) -> Screen:
-    text = (
-        t("cancel.done_refund", code=code, refund=t.money(refund))
-        if refund > 0
-        else t("cancel.done", code=code)
+def cancelled_screen(code: str, refund: int) -> Screen:
+    if refund > 0:
+        text = _("Booking {code} is cancelled. A refund of {refund} is on its way.").format(
+            code=code, refund=money(refund)
+        )
+    else:
+        text = _("Booking {code} is cancelled.").format(code=code)
+    return Screen(text, single_button_keyboard(_("📋 My bookings"), MyListCallback(past=False)))
+
+
+def pay_choice_screen(view: ClientBooking, deps: BookingDeps) -> Screen:
+    text = _("Booking {code}: {amount} to pay ({kind}).\nChoose the payment method:").format(
+        code=view.booking.code, amount=money(view.due_now), kind=kind_text(view.due_kind)
     )
-    return Screen(text, single_button_keyboard(t("booking.my"), MyListCallback(past=False)))
+    return Screen(text, pay_gateway_keyboard(view.booking.id, gateways(deps), _("‹ Back")))
 
 
-def pay_choice_screen(t: Texts, view: ClientBooking, deps: BookingDeps) -> Screen:
-    text = t(
-        "pay.choose",
-        code=view.booking.code,
-        amount=t.money(view.due_now),
-        kind=t(f"kind.{view.due_kind}"),
-    )
-    return Screen(text, pay_gateway_keyboard(view.booking.id, gateways(deps, t), t("back")))
-
-
-def pay_ready_screen(t: Texts, view: ClientBooking, payment: Payment) -> Screen:
-    amount = t.money(payment.amount)
-    text = t("pay.ready", code=view.booking.code, amount=amount, kind=t(f"kind.{payment.kind}"))
+def pay_ready_screen(view: ClientBooking, payment: Payment) -> Screen:
+    text = _(
+        "Booking {code}: {amount} to pay ({kind}).\n"
+        "Press the button to pay; the confirmation will come here."
+    ).format(code=view.booking.code, amount=money(payment.amount), kind=kind_text(payment.kind))
     url = payment.confirmation_url
-    markup = pay_keyboard(
-        view.booking.id,
-        url=url,
-        pay_label=t("pay.button", amount=amount),
-        retry_label=t("pay.retry"),
-        cancel_label=t("booking.cancel"),
-        my_label=t("booking.my"),
-    )
-    return Screen(text, markup, t("pay.link", url=url) if url else None)
+    return Screen(text, pay_keyboard_for(view.booking.id, url, payment.amount), link_text(url))

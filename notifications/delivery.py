@@ -19,9 +19,11 @@ from booking.deps import BookingDeps
 from db import queries
 from db.clock import session_clock
 from db.models import Booking, Hall, Notification
+from i18n.catalogs import gettext as _
+from i18n.catalogs import language_of
 from notifications.ics import booking_ics, is_address
+from notifications.messages import ICS_DESCRIPTION, ICS_SUMMARY
 from notifications.outbox import backoff
-from notifications.texts import text
 
 log = logging.getLogger(__name__)
 
@@ -88,15 +90,15 @@ async def _ics_for(session: AsyncSession, item: Notification) -> Attachment | No
     cancelled = item.extra.get("kind") == "cancelled"
     if cancelled and booking.confirmed_at is None:
         return None  # an unpaid hold: no event was ever sent to remove
-    lang = str(item.extra.get("lang", "ru"))
+    lang = language_of(str(item.extra.get("lang", "ru")))
     hall = item.extra.get("hall")
     if not isinstance(hall, str):  # messages queued before the hall was kept with them
         row = await session.get(Hall, booking.hall_id)
         hall = row.name if row else ""
     content = booking_ics(
         uid=f"booking-{booking.code}@studio",
-        summary=text(lang, "ics.summary", hall=hall),
-        description=text(lang, "ics.description", code=booking.code),
+        summary=_(ICS_SUMMARY, lang=lang).format(hall=hall),
+        description=_(ICS_DESCRIPTION, lang=lang).format(code=booking.code),
         location=str(item.extra.get("address", "")),
         start=booking.start_at,
         end=booking.end_at,

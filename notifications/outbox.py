@@ -16,7 +16,11 @@ from booking.deps import BookingDeps
 from booking.errors import BookingRuleError, NotFound
 from booking.events import EventType
 from db.models import Booking, Client, Event, Hall, Notification
-from notifications.texts import is_russian, text
+from i18n.catalogs import LANGUAGES, current_language, ngettext, use_language
+from i18n.catalogs import gettext as _
+from i18n.formats import amount as rub
+from i18n.formats import date_with_year, time
+from notifications import messages
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +32,8 @@ class Channels:
     admin_telegram_ids: tuple[int, ...] = ()
     admin_emails: tuple[str, ...] = ()
     studio_address: str = ""
+    #: The address in English, for English-speaking recipients (the Russian one if empty).
+    studio_address_en: str = ""
     #: The address the studio's e-mails come from: the calendar files' ORGANIZER, which a
     #: cancellation needs for calendar apps to honour it (RFC 5546).
     studio_email: str | None = None
@@ -35,10 +41,12 @@ class Channels:
     def names(self) -> list[str]:
         return [name for name, on in (("telegram", self.telegram), ("email", self.email)) if on]
 
-
-def rub(kopecks: int) -> str:
-    rubles, rest = divmod(kopecks, 100)
-    return f"{rubles:,}".replace(",", " ") + (f",{rest:02d}" if rest else "")
+    def address_in(self, lang: str) -> str:
+        return (
+            self.studio_address_en
+            if lang == "en" and self.studio_address_en
+            else self.studio_address
+        )
 
 
 # Where a batch of events keeps the dedupe keys already queued for them (in `session.info`).
@@ -95,23 +103,30 @@ async def add_notification(
 
 
 def _values(
-    booking: Booking, hall: Hall, client: Client, tz: ZoneInfo, address: str
+    booking: Booking, hall: Hall, client: Client, tz: ZoneInfo, event: Event
 ) -> dict[str, Any]:
+    """What the messages say, in the language of the moment (amounts, dates, the hall)."""
     start = booking.start_at.astimezone(tz)
     end = booking.end_at.astimezone(tz)
     hold = booking.hold_expires_at.astimezone(tz) if booking.hold_expires_at else start
-    balance = booking.total - booking.paid
+    payload = event.payload
+    when = _(messages.WHEN).format(
+        date=date_with_year(start.date()), start=time(start), end=time(end)
+    )
     return {
         "code": booking.code,
-        "hall": hall.name if is_russian(client.language) else (hall.name_en or hall.name),
-        "when": f"{start:%d.%m.%Y} {start:%H:%M}–{end:%H:%M}",
-        "hold_until": f"{hold:%H:%M}",
+        "hall": (hall.name_en or hall.name) if current_language() == "en" else hall.name,
+        "when": when,
+        "hold_until": time(hold),
         "due": rub(booking.prepay_amount),
         "paid": rub(booking.paid),
         "total": rub(booking.total),
-        "balance": rub(balance),
-        "address": address,
+        "balance": rub(booking.total - booking.paid),
         "client": " ".join(x for x in (client.name, client.phone or "") if x),
+        "amount": rub(int(payload.get("refund_amount") or payload.get("amount") or 0)),
+        "refund": rub(int(payload.get("refund_total", 0))),
+        "error": str(payload.get("error", "")),
+        "refund_id": payload.get("refund_id", ""),
     }
 
 
@@ -121,7 +136,7 @@ def _hours_left(booking: Booking, now: datetime) -> int:
     return max(1, round((booking.start_at - now) / timedelta(hours=1)))
 
 
-CLIENT_KEYS: dict[str, str] = {
+CLIENT_KINDS: dict[str, str] = {
     EventType.BOOKING_CREATED: "created",
     EventType.BOOKING_CONFIRMED: "confirmed",
     EventType.BOOKING_EXPIRED: "expired",
@@ -130,25 +145,27 @@ CLIENT_KEYS: dict[str, str] = {
     EventType.PAYMENT_LATE_REFUNDED: "late_refunded",
     EventType.REMINDER_DUE: "reminder",
 }
-ADMIN_KEYS: dict[str, str] = {
-    EventType.BOOKING_CREATED: "admin.created",
-    EventType.BOOKING_CONFIRMED: "admin.confirmed",
-    EventType.BOOKING_CANCELLED: "admin.cancelled",
-    EventType.PAYMENT_LATE_REFUNDED: "admin.late_refunded",
-    EventType.REFUND_FAILED: "admin.refund_failed",
+ADMIN_KINDS: dict[str, str] = {
+    EventType.BOOKING_CREATED: "created",
+    EventType.BOOKING_CONFIRMED: "confirmed",
+    EventType.BOOKING_CANCELLED: "cancelled",
+    EventType.PAYMENT_LATE_REFUNDED: "late_refunded",
+    EventType.REFUND_FAILED: "refund_failed",
 }
 
 
-def _keys_for(event: Event) -> tuple[str | None, str | None]:
-    client_key = CLIENT_KEYS.get(event.type)
-    admin_key = ADMIN_KEYS.get(event.type)
+def _kinds_for(event: Event) -> tuple[str | None, str | None]:
+    """The client's message and the admins' notice an event calls for (kinds of
+    `notifications.messages`)."""
+    client_kind = CLIENT_KINDS.get(event.type)
+    admin_kind = ADMIN_KINDS.get(event.type)
     if event.type == EventType.PAYMENT_SUCCEEDED and event.payload.get("balance"):
-        client_key, admin_key = "balance_paid", "admin.balance_paid"
+        client_kind, admin_kind = "balance_paid", "balance_paid"
     if event.type == EventType.REFUND_FAILED and event.payload.get("needs_admin"):
-        admin_key = "admin.refund_in_doubt"
+        admin_kind = "refund_in_doubt"
     elif event.type == EventType.REFUND_FAILED and event.payload.get("final"):
-        admin_key = "admin.refund_canceled"
-    return client_key, admin_key
+        admin_kind = "refund_canceled"
+    return client_kind, admin_kind
 
 
 async def admin_languages(session: AsyncSession, channels: Channels) -> dict[int, str]:
@@ -161,6 +178,21 @@ async def admin_languages(session: AsyncSession, channels: Channels) -> dict[int
     return {row.telegram_id: row.language for row in await session.execute(stmt)}
 
 
+@dataclass(frozen=True, slots=True)
+class _Subject:
+    """What one event is about, loaded once; rendered in each recipient's language."""
+
+    event: Event
+    booking: Booking
+    hall: Hall
+    client: Client
+    tz: ZoneInfo
+    hours_left: int
+
+    def values(self) -> dict[str, Any]:
+        return _values(self.booking, self.hall, self.client, self.tz, self.event)
+
+
 async def render_event(
     session: AsyncSession,
     deps: BookingDeps,
@@ -168,11 +200,12 @@ async def render_event(
     event: Event,
     languages: Mapping[int, str] | None = None,
 ) -> list[Notification]:
-    """Turn one event into the messages it calls for (client and admins).
+    """Turn one event into the messages it calls for (client and admins), each in its
+    recipient's language.
 
     `languages`: the admins' languages (`admin_languages`), read here if not given."""
-    client_key, admin_key = _keys_for(event)
-    if (client_key is None and admin_key is None) or event.booking_id is None:
+    client_kind, admin_kind = _kinds_for(event)
+    if (client_kind is None and admin_kind is None) or event.booking_id is None:
         return []
     booking = await session.get(Booking, event.booking_id)
     if booking is None:
@@ -182,29 +215,21 @@ async def render_event(
     hall = await session.get(Hall, booking.hall_id)
     client = await session.get(Client, booking.client_id)
     assert hall is not None and client is not None
-    values = _values(booking, hall, client, deps.rules.tz, channels.studio_address)
-    values.update(
-        amount=rub(int(event.payload.get("refund_amount") or event.payload.get("amount") or 0)),
-        refund=rub(int(event.payload.get("refund_total", 0))),
-        error=str(event.payload.get("error", "")),
-        refund_id=event.payload.get("refund_id", ""),
-        hours=_hours_left(booking, deps.now()),
-    )
+    about = _Subject(event, booking, hall, client, deps.rules.tz, _hours_left(booking, deps.now()))
     out: list[Notification] = []
-    if client_key is not None:
-        out += await _to_client(session, channels, event, booking, client, client_key, values)
-    if admin_key is not None:
+    if client_kind is not None:
+        out += await _to_client(session, channels, about, client_kind)
+    if admin_kind is not None:
         # In each admin's own language (Russian unless their Telegram says otherwise), with
         # the hall named in it, whatever the client's language.
         if languages is None:
             languages = await admin_languages(session, channels)
-        hall_names = {"ru": hall.name, "en": hall.name_en or hall.name}
+        template = messages.ADMIN[admin_kind]
 
         def admin_text(language: str | None) -> str:
-            lang = "ru" if is_russian(language) else "en"
-            return text(lang, admin_key, **{**values, "hall": hall_names[lang]})
+            with use_language(language):
+                return _(template).format(**about.values())
 
-        body = admin_text("ru")
         for admin_id in channels.admin_telegram_ids if channels.telegram else ():
             item = await add_notification(
                 session,
@@ -222,7 +247,7 @@ async def render_event(
                 dedupe_key=f"ev{event.id}:admin:email:{email}",
                 channel="email",
                 recipient=email,
-                body=body,
+                body=admin_text(None),
                 subject=f"[studio] {booking.code}",
                 booking_id=booking.id,
                 event_id=event.id,
@@ -231,36 +256,48 @@ async def render_event(
     return out
 
 
-async def _to_client(
-    session: AsyncSession,
-    channels: Channels,
-    event: Event,
-    booking: Booking,
-    client: Client,
-    key: str,
-    values: dict[str, Any],
-) -> list[Notification]:
-    lang = client.language
-    if key == "confirmed":
+def _client_message(about: _Subject, kind: str, address: str) -> tuple[str, str]:
+    """(subject, body) of the client's message, in the language of the moment."""
+    values = about.values() | {"address": address}
+    booking = about.booking
+    if kind == "confirmed":
         balance = booking.total - booking.paid
-        values["balance_line"] = text(lang, "balance_line", **values) if balance > 0 else ""
-    if key == "cancelled":
-        refund = int(event.payload.get("refund_total", 0))
-        values["refund_line"] = text(lang, "refund_line", **values) if refund > 0 else ""
-    body = text(lang, key, **values)
-    subject = text(lang, f"{key}.subject", **values)
-    extra = {
-        "ics": key in ("confirmed", "cancelled"),
-        "kind": key,
-        "address": values["address"],
-        "organizer": channels.studio_email,
-        "lang": "ru" if is_russian(lang) else "en",
-        "hall": values["hall"],
-    }
-    if key == "expired":  # the chat offers the way back into booking with the notice
-        extra["menu_button"] = [text(lang, "book_again"), "book"]
+        values["balance_line"] = _(messages.BALANCE_LINE).format(**values) if balance > 0 else ""
+    if kind == "cancelled":
+        refund = int(about.event.payload.get("refund_total", 0))
+        values["refund_line"] = _(messages.REFUND_LINE).format(**values) if refund > 0 else ""
+    subject, body = messages.CLIENT[kind]
+    if kind == "reminder":
+        hours = about.hours_left
+        body = ngettext(
+            "A reminder: your session is in {hours} hour — {hall}, {when}.\n{address}",
+            "A reminder: your session is in {hours} hours — {hall}, {when}.\n{address}",
+            hours,
+        ).format(hours=hours, **values)
+    else:
+        body = _(body).format(**values)
+    return _(subject).format(**values), body
+
+
+async def _to_client(
+    session: AsyncSession, channels: Channels, about: _Subject, kind: str
+) -> list[Notification]:
+    event, booking, client = about.event, about.booking, about.client
+    with use_language(client.language) as lang:
+        address = channels.address_in(lang)
+        subject, body = _client_message(about, kind, address)
+        extra: dict[str, Any] = {
+            "ics": kind in ("confirmed", "cancelled"),
+            "kind": kind,
+            "address": address,
+            "organizer": channels.studio_email,
+            "lang": lang,
+            "hall": about.values()["hall"],
+        }
+        if kind == "expired":  # the chat offers the way back into booking with the notice
+            extra["menu_button"] = [_(messages.BOOK_AGAIN), "book"]
     out: list[Notification] = []
-    telegram_wanted = key != "created" or booking.source != "telegram"
+    telegram_wanted = kind != "created" or booking.source != "telegram"
     if channels.telegram and client.telegram_id and not client.bot_blocked and telegram_wanted:
         item = await add_notification(
             session,
@@ -303,6 +340,8 @@ async def queue_manual(
 ) -> list[Notification]:
     """An admin's message: to a booking's client, or to an explicit recipient."""
     key = f"manual:{uuid.uuid4().hex}"
+    studio = [_("Photo studio", lang=lang) for lang in LANGUAGES]
+    default_subject = " / ".join(dict.fromkeys(studio))  # both languages: whoever reads it
     if booking_id is not None:
         booking = await session.get(Booking, booking_id)
         if booking is None:
@@ -332,7 +371,7 @@ async def queue_manual(
             channel=chan,
             recipient=to,
             body=text,
-            subject=subject or "Фотостудия / Photo studio",
+            subject=subject or default_subject,
             booking_id=booking_id,
         )
         assert item is not None

@@ -1,4 +1,5 @@
-"""Domain errors: a stable machine code plus an English sentence the edges can show as is."""
+"""Domain errors: a stable machine code, an English sentence the API can show as is, and the
+figures behind it (`details`) for edges that word the refusal themselves (the bot)."""
 
 from __future__ import annotations
 
@@ -6,14 +7,15 @@ from __future__ import annotations
 class DomainError(Exception):
     """Base of every rule failure, so the edges map one family of errors to one JSON shape."""
 
-    def __init__(self, code: str, message: str) -> None:
+    def __init__(self, code: str, message: str, **details: int | str) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
+        self.details = details
 
-    def __reduce__(self) -> tuple[type[DomainError], tuple[str, str]]:
-        # Keeps both fields when the error crosses a process boundary (pickle).
-        return type(self), (self.code, self.message)
+    def __reduce__(self) -> tuple[object, ...]:
+        # Keeps every field when the error crosses a process boundary (pickle).
+        return _rebuild, (type(self), self.code, self.message, self.details)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(code={self.code!r}, message={self.message!r})"
@@ -27,9 +29,12 @@ class SlotTakenError(DomainError):
     """Another booking holds the time; a conflict rather than bad input (HTTP 409)."""
 
     def __init__(
-        self, code: str = "slot_taken", message: str = "This time is already booked."
+        self,
+        code: str = "slot_taken",
+        message: str = "This time is already booked.",
+        **details: int | str,
     ) -> None:
-        super().__init__(code, message)
+        super().__init__(code, message, **details)
 
 
 class InvalidTransition(DomainError):
@@ -39,5 +44,12 @@ class InvalidTransition(DomainError):
         self,
         code: str = "invalid_state",
         message: str = "The booking cannot change to that state.",
+        **details: int | str,
     ) -> None:
-        super().__init__(code, message)
+        super().__init__(code, message, **details)
+
+
+def _rebuild(
+    cls: type[DomainError], code: str, message: str, details: dict[str, int | str]
+) -> DomainError:
+    return cls(code, message, **details)

@@ -56,4 +56,6 @@ def check_transition(current: BookingStatus, target: BookingStatus) -> None:
             "invalid_state",
             f"A booking cannot go from {BookingStatus(current).value} "
             f"to {BookingStatus(target).value}.",
+            status=BookingStatus(current).value,
+            target=BookingStatus(target).value,
         )

@@ -129,15 +129,15 @@ RU = {
     "book": "📅 Забронировать",
     "hall": "Белый зал",
     "prepay": "Предоплата",
-    "full": "Оплатить всё",
+    "full": "Полная оплата",
     "skip": "Пропустить",
     "pay": "💳 Оплатить",
 }
 EN = {
     "book": "📅 Book",
     "hall": "White hall",
-    "prepay": "Prepay",
-    "full": "Pay in full",
+    "prepay": "Prepayment",
+    "full": "Full payment",
     "skip": "Skip",
     "pay": "💳 Pay",
 }

@@ -8,7 +8,7 @@ from datetime import date
 
 import pytest
 from aiogram import Dispatcher, Router
-from aiogram.types import BotCommand, BotCommandScopeChat, Message
+from aiogram.types import BotCommandScopeChat, Message
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from booking import admin_ops as ops
@@ -18,7 +18,8 @@ from booking.errors import BookingRuleError, SlotTakenError
 from booking.holds import PaymentMode
 from booking.refunds import create_refund
 from booking.stats import open_minutes_outside, period_stats
-from bot.middlewares import InFlight, UpdateContextMiddleware
+from bot.middlewares import InFlight, LanguageMiddleware, UpdateContextMiddleware
+from bot.runner import admin_commands
 from db.models import Booking, Closure, Hall, Payment, Refund
 from handlers.admin import ADMIN_COMMANDS, create_router
 from handlers.admin_args import (
@@ -78,6 +79,7 @@ async def polling(
     settings.bot.admin_ids = [ADMIN, ADMIN_EN]
     dp = Dispatcher(deps=deps, settings=settings, sessionmaker=sessionmaker)
     dp.update.outer_middleware(UpdateContextMiddleware(sessionmaker, InFlight()))
+    dp.update.outer_middleware(LanguageMiddleware())
     dp.include_routers(create_router(), fallback_router())
     async with tg.polling(dp, tg.make_bot()):
         yield
@@ -136,8 +138,9 @@ def test_parse_period_refuses(tokens: str) -> None:
 async def test_admin_commands_fit_the_command_menu(tg: FakeTelegram, admin: FakeUser) -> None:
     bot = tg.make_bot()
     try:
-        for lang, column in (("ru", 1), ("en", 2)):
-            commands = [BotCommand(command=c[0], description=c[column]) for c in ADMIN_COMMANDS]
+        for lang in ("ru", "en"):
+            commands = admin_commands(lang)
+            assert [c.command for c in commands] == [name for name, _ in ADMIN_COMMANDS]
             scope = BotCommandScopeChat(chat_id=admin.id)
             await bot.set_my_commands(commands, scope=scope, language_code=lang)
         names = [c["command"] for c in tg.commands({"type": "chat", "chat_id": admin.id}, "en")]
@@ -192,7 +195,7 @@ async def test_help_lists_commands_and_halls(tg: FakeTelegram, admin: FakeUser) 
     english = tg.user(ADMIN_EN, first_name="Ann", language_code="en")
     text = await ask(tg, english, "/admin")
     assert text.startswith("Admin commands\n/today — today's bookings")
-    assert "White hall · 2 500 ₽/h" in text
+    assert "White hall · 2,500 ₽/h" in text
     assert await ask(tg, english, "/day soon") == "Usage: /day 2026-12-05"
 
 
@@ -229,7 +232,7 @@ async def test_booking_card(
     assert text.startswith(f"Бронь {booking.code} — ✅ подтверждена")
     assert "Белый зал, 03.12.2026 12:00–14:00" in text
     assert "Сумма 5 000 ₽, оплачено 2 500 ₽, возвращено 0 ₽, к оплате 2 500 ₽" in text
-    assert "mock · prepayment · 2 500 ₽ · succeeded" in text
+    assert "тестовая оплата · предоплата · 2 500 ₽ · оплачен" in text
     assert await ask(tg, admin, "/booking NOPE42") == "Бронь NOPE42 не найдена."
     assert await ask(tg, admin, "/booking") == "Формат: /booking КОД"
 
@@ -253,7 +256,7 @@ async def test_confirm_by_hand(
     text = await ask(tg, admin, f"/confirm {full.code} 3600")
     assert text.endswith("Оплачено 3 600 из 3 600 ₽.")
     text = await ask(tg, admin, f"/confirm {held.code} 6000")
-    assert text == "Неверная сумма: The amount must be between 0 and 250000 kopecks."
+    assert text == "Неверная сумма: можно от 0 до 2 500 ₽."
     text = await ask(tg, admin, f"/confirm {held.code}")  # the balance, paid at the studio
     assert text.endswith("Оплачено 5 000 из 5 000 ₽.")
     payments = await rows(sessionmaker, Payment, Payment.booking_id == held.id)
@@ -301,7 +304,7 @@ async def test_cancel_with_reason_refunds_everything(
         "протечка в зале",
     )
     text = await ask(tg, admin, f"/cancel {booking.code} ещё раз")
-    assert text.startswith("Нельзя: A booking cannot go from cancelled to cancelled")
+    assert text == "Нельзя: бронь уже отменена."
 
 
 @pytest.mark.usefixtures("polling")
@@ -317,7 +320,7 @@ async def test_refund_an_amount(
     for bad in (f"/refund {booking.code}", f"/refund {booking.code} много", "/refund"):
         assert await ask(tg, admin, bad) == "Формат: /refund КОД сумма|all [причина]"
     text = await ask(tg, admin, f"/refund {booking.code} 6000")
-    assert text.startswith("Слишком большая сумма")
+    assert text == "Слишком большая сумма: вернуть можно не больше 5 000 ₽."
     # 3000 ₽: 2500 from the newest (the gateway's) payment, 500 from the cash one.
     text = await ask(tg, admin, f"/refund {booking.code} 3000 не работал свет")
     assert text == (f"↩️ Бронь {booking.code}:\nВозврат 2 500 ₽: выполнен\nВозврат 500 ₽: выполнен")

@@ -10,8 +10,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.texts import Texts
 from db.models import Client
+from i18n.formats import money
 from tests.bot.flows import (
     Studio,
     book,
@@ -26,7 +26,6 @@ from tests.bot.flows import (
 from tests.fakes.telegram_api import FakeUser
 from tests.support import eventually, fetch, make_booking, msk
 
-RU = Texts("ru")
 MSK = ZoneInfo("Europe/Moscow")
 # The confirmation travels through part B's Telegram channel of the notification log.
 
@@ -43,7 +42,7 @@ async def test_full_booking_by_buttons(studio: Studio) -> None:
     picker_id = start.result["message_id"]
 
     await studio.press(anna, "📅 Забронировать")
-    assert anna.buttons()[0] == [f"Белый зал · {RU.money(250000)}/ч"]
+    assert anna.buttons()[0] == [f"Белый зал · {money(250000, 'ru')}/ч"]
     await studio.press(anna, button(anna, "Белый зал"))
     calendar = anna.last_message()
     assert calendar is not None and calendar["message_id"] == picker_id
@@ -57,10 +56,10 @@ async def test_full_booking_by_buttons(studio: Studio) -> None:
     assert lengths[0] == "1 ч" and lengths[-1] == "10 ч"  # until closing at 22:00
     await studio.press(anna, "2 ч")
     summary = anna.last_message()["text"]  # type: ignore[index]
-    assert "12:00–14:00 (2 ч)" in summary and f"Стоимость: {RU.money(500000)}" in summary
-    assert f"Предоплата 50%: {RU.money(250000)}" in summary
-    await studio.press(anna, f"Предоплата {RU.money(250000)}")
-    assert anna.buttons() == [["ЮKassa"], ["T-Bank"], ["SberPay"], ["‹ Назад"]]
+    assert "12:00–14:00 (2 ч)" in summary and f"Стоимость: {money(500000, 'ru')}" in summary
+    assert f"Предоплата 50%: {money(250000, 'ru')}" in summary
+    await studio.press(anna, f"Предоплата {money(250000, 'ru')}")
+    assert anna.buttons() == [["ЮKassa"], ["Т-Банк"], ["SberPay"], ["‹ Назад"]]
     await studio.press(anna, "ЮKassa")
     assert "E-mail для чека" in anna.last_message()["text"]  # type: ignore[index]
     await studio.press(anna, "Пропустить")
@@ -75,8 +74,8 @@ async def test_full_booking_by_buttons(studio: Studio) -> None:
     booking = bookings[0]
     assert booking.status == "pending_payment" and booking.prepay_amount == 250000
     assert hold["text"].startswith(f"⏳ Бронь {booking.code} создана")
-    assert "в течение 15 мин (до 09:15)" in hold["text"]
-    assert anna.buttons(hold)[0] == [f"💳 Оплатить {RU.money(250000)}"]
+    assert "в течение 15 минут (до 09:15), иначе бронь будет отменена" in hold["text"]
+    assert anna.buttons(hold)[0] == [f"💳 Оплатить {money(250000, 'ru')}"]
     picker = tg.message(anna.id, picker_id)
     assert picker is not None and "reply_markup" not in picker  # old buttons are gone
     assert picker["text"].startswith("✓ Белый зал")
@@ -149,7 +148,11 @@ async def test_english_typed_email_and_phone_full_payment(studio: Studio) -> Non
     hold = (
         await studio.tg.wait_for(lambda c: str(c.params.get("text", "")).startswith("⏳"))
     ).result
-    assert "waits for payment" in hold["text"] and "(full price)" in hold["text"]
+    assert "is awaiting payment" in hold["text"] and "(full price)" in hold["text"]
+    assert "Loft, Fri, 4 December, 10:00–13:00" in hold["text"]
+    assert (
+        "Please pay within 15 minutes (by 09:15), or the booking will be cancelled" in hold["text"]
+    )
     booking = (await studio.bookings())[0]
     assert booking.payment_mode == "full" and booking.prepay_amount == booking.total == 540000
     async with studio.sessionmaker() as session:
@@ -157,6 +160,30 @@ async def test_english_typed_email_and_phone_full_payment(studio: Studio) -> Non
 
         assert await known_contacts(session, bob.id) == ("+79997654321", "bob@example.com")
     await studio.settle()
+
+
+async def test_an_english_speaker_reads_the_studio_in_english(studio: Studio) -> None:
+    """Help and the confirmation name the studio and its address as the studio file gives
+    them in English; weekdays and the refund policy read as English does."""
+    bob = studio.user(1002, "Bob", lang="en")
+    text = (await studio.send(bob, "/help")).params["text"]
+    assert text.startswith("Svet photo studio\n📍 1 Primernaya St, 3rd floor, Moscow")
+    assert "\nMon 09:00–22:00\n" in text and "Sat 10:00–23:00" in text
+    assert (
+        "If you cancel, we refund: 48 h or more before the start, 100% of what you paid; "
+        "24 h or more before the start, 50% of what you paid; later, nothing." in text
+    )
+    assert "An unpaid booking is kept for 15 minutes." in text
+    await book_and_pay(studio, bob)
+    await studio.deliver()
+
+    def confirmed() -> list[str]:
+        return [m.get("text") or m.get("caption") or "" for m in bob.messages()]
+
+    messages = await studio.tg.wait_until(lambda: [t for t in confirmed() if "is confirmed" in t])
+    assert "White hall, Thu, 3 December 2026, 12:00–14:00." in messages[0]
+    assert "1 Primernaya St, 3rd floor, Moscow" in messages[0]
+    assert "Paid: 2,500 ₽ of 5,000 ₽." in messages[0]
 
 
 async def test_back_works_at_every_step_in_one_message(studio: Studio) -> None:
@@ -217,7 +244,10 @@ async def test_halls_and_prices_help_and_deep_link(studio: Studio) -> None:
     assert anna.last_message()["text"].startswith("Лофт")  # type: ignore[index]
     reply = await studio.send(anna, "/help")
     assert "Примерная" in reply.params["text"] and "Пн 09:00–22:00" in reply.params["text"]
-    assert "за 48 ч и раньше — 100%" in reply.params["text"]
+    assert (
+        "Если вы отмените бронь, мы вернём: за 48 ч до начала и раньше — 100% оплаченного; "
+        "за 24 ч до начала и раньше — 50% оплаченного; позже — ничего." in reply.params["text"]
+    )
     reply = await studio.send(anna, "/start loft")
     assert reply.params["text"].startswith("Лофт · 1\u00a0800\u00a0₽/ч")
     reply = await studio.send(anna, "/start hall-999")
@@ -255,7 +285,7 @@ async def test_expired_hold(studio: Studio) -> None:
     )
     assert "забронировать снова" in expired[0]["text"]
     await studio.press(anna, "📅 Забронировать снова", expired[0]["message_id"])
-    assert anna.last_message()["text"] == RU("halls.choose")  # type: ignore[index]
+    assert anna.last_message()["text"] == "Выберите зал:"  # type: ignore[index]
 
 
 async def test_returning_client_types_an_email_then_a_new_phone(studio: Studio) -> None:

@@ -10,13 +10,11 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from booking.clients import client_bookings
 from booking.deps import BookingDeps
-from bot.texts import Texts
 from db.models import Booking, Refund
+from i18n.formats import money
 from keyboards.callbacks import BookingCallback, CancelCallback
 from tests.bot.flows import Studio, book, book_and_pay, button, url_of
 from tests.support import make_booking, msk
-
-RU = Texts("ru")
 
 
 async def test_details_and_cancel_with_the_refund_shown_first(studio: Studio) -> None:
@@ -28,26 +26,26 @@ async def test_details_and_cancel_with_the_refund_shown_first(studio: Studio) ->
     assert item == "03.12 12:00 · Белый зал · ✅ подтверждена"
     await studio.press(anna, item)
     details = anna.last_message()["text"]  # type: ignore[index]
-    assert f"Стоимость: {RU.money(500000)}, оплачено: {RU.money(250000)}" in details
-    assert f"К оплате: {RU.money(250000)} (остаток)" in details
+    assert f"Стоимость: {money(500000, 'ru')}, оплачено: {money(250000, 'ru')}" in details
+    assert f"К оплате: {money(250000, 'ru')} (остаток)" in details
     assert anna.buttons()[:2] == [
-        [f"💳 Оплатить остаток {RU.money(250000)}"],
+        [f"💳 Оплатить остаток {money(250000, 'ru')}"],
         ["✖ Отменить бронь"],
     ]
     await studio.press(anna, "✖ Отменить бронь")
-    assert f"Вернём всю оплату: {RU.money(250000)}." in anna.last_message()["text"]  # type: ignore[index]
+    assert f"Вернём всю оплату: {money(250000, 'ru')}." in anna.last_message()["text"]  # type: ignore[index]
 
     studio.clock.advance(hours=4)  # now 47 h ahead: the policy gives half
     answer = await studio.press(anna, "Да, отменить")
     assert answer.params["text"] == "Сумма возврата изменилась — проверьте ещё раз"
     asked = anna.last_message()["text"]  # type: ignore[index]
-    assert f"вернём {RU.money(125000)} из оплаченных {RU.money(250000)}" in asked
+    assert f"вернём {money(125000, 'ru')} из оплаченных {money(250000, 'ru')}" in asked
     assert (await studio.bookings())[0].status == "confirmed"  # nothing changed yet
 
     await studio.press(anna, "Да, отменить")
     code = (await studio.bookings())[0].code
     assert anna.last_message()["text"] == (  # type: ignore[index]
-        f"Бронь {code} отменена. Возврат {RU.money(125000)} оформлен."
+        f"Бронь {code} отменена. Возврат {money(125000, 'ru')} оформлен."
     )
     booking = (await studio.bookings())[0]
     assert booking.status == "cancelled" and booking.refunded == 125000
@@ -70,8 +68,8 @@ async def test_pay_the_balance_twice_tapped_one_payment(studio: Studio) -> None:
     choose = anna.last_message()
     assert choose is not None and "к оплате 2\u00a0500\u00a0₽ (остаток)" in choose["text"]
     # Two quick taps on the same gateway: one payment, the same link.
-    first = await anna.press("T-Bank")
-    second = await anna.press("T-Bank", choose["message_id"])
+    first = await anna.press("Т-Банк")
+    second = await anna.press("Т-Банк", choose["message_id"])
     await studio.answered(first["id"])
     await studio.answered(second["id"])
     await studio.settle()

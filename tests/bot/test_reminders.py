@@ -213,13 +213,15 @@ async def test_client_gets_each_reminder_once_in_telegram(
     assert await tick() == 0
     texts = [m["text"] for m in tg.messages(anna.id) if "text" in m]
     assert texts == [
-        "Напоминаем: через 24 ч у вас съёмка — Белый зал, 03.12.2026 12:00–14:00.\n"
+        "Напоминаем: через 24 часа у вас съёмка — Белый зал, 03.12.2026 12:00–14:00.\n"
         "Москва, ул. Примерная, 1",
-        "Напоминаем: через 2 ч у вас съёмка — Белый зал, 03.12.2026 12:00–14:00.\n"
+        "Напоминаем: через 2 часа у вас съёмка — Белый зал, 03.12.2026 12:00–14:00.\n"
         "Москва, ул. Примерная, 1",
     ]
     english = [m["text"] for m in tg.messages(john.id) if "text" in m]
-    assert english[0].startswith("A reminder: your session is in 24 h — Loft, 03.12.2026")
+    assert english[0].startswith(
+        "A reminder: your session is in 24 hours — Loft, Thu, 3 December 2026, 12:00–14:00."
+    )
     assert tg.stats.rate_limited == 0
 
 
@@ -240,7 +242,7 @@ async def test_after_downtime_the_reminder_says_the_time_left(
     await deliver_due(sessionmaker, deps, senders)
     texts = [m["text"] for m in tg.messages(anna.id) if "text" in m]
     assert texts == [
-        "Напоминаем: через 10 ч у вас съёмка — Белый зал, 03.12.2026 12:00–14:00.\nМосква"
+        "Напоминаем: через 10 часов у вас съёмка — Белый зал, 03.12.2026 12:00–14:00.\nМосква"
     ]
 
 

@@ -29,6 +29,7 @@ def channels() -> Channels:
         email=True,
         admin_emails=("owner@studio.test",),
         studio_address="Москва",
+        studio_address_en="Moscow",
         studio_email="studio@test",
     )
 
@@ -79,6 +80,50 @@ async def test_confirmation_email_with_calendar_file(
     await running.jobs.relay()
     await running.jobs.deliver()
     assert len(smtp.messages) == count
+
+
+async def test_a_website_booking_in_english_gets_english_emails(
+    running: Running, smtp: FakeSmtpServer
+) -> None:
+    """`language: "en"` in POST /api/bookings: the client's e-mails (and the calendar file)
+    are English, with the studio's English address; the admins' stay Russian."""
+    api = running.api
+    body = {
+        "hall_id": 1,
+        "start": "2026-12-03T12:00:00+03:00",
+        "end": "2026-12-03T14:00:00+03:00",
+        "client": {"name": "John", "phone": "+7 999 123-45-67", "email": "john@example.com"},
+    }
+    status, _ = await api.call("POST", "/api/bookings", json={**body, "language": "de"})
+    assert status == 400
+    status, booking = await api.call("POST", "/api/bookings", json={**body, "language": "en"})
+    assert status == 201, booking
+    await api.checkout(await api.start_payment(booking), "succeeded")
+    await running.jobs.relay()
+    await running.jobs.deliver()
+    to_client = [m.message for m in smtp.messages if m.rcpt_tos == ("john@example.com",)]
+    code = booking["code"]
+    assert [m["Subject"] for m in to_client] == [
+        f"Booking {code}: awaiting payment",
+        f"Booking {code} confirmed",
+    ]
+    plain = to_client[1].get_body(preferencelist=("plain",))
+    assert plain is not None
+    assert (
+        plain.get_content()
+        .replace("\r\n", "\n")
+        .startswith(
+            f"Booking {code} is confirmed ✅\nWhite hall, Thu, 3 December 2026, 12:00–14:00.\n"
+            "Moscow\nPaid: 2,500 ₽ of 5,000 ₽."
+        )
+    )
+    ics = next(
+        p for p in to_client[1].iter_attachments() if p.get_content_type() == "text/calendar"
+    )
+    assert b"SUMMARY:Photo studio: White hall" in ics.get_payload(decode=True)
+    to_admin = [m.message for m in smtp.messages if m.rcpt_tos == ("owner@studio.test",)]
+    assert [m.get_content().split(" ")[0] for m in to_admin] == ["🆕", "💳"]
+    assert "Новая бронь" in to_admin[0].get_content()
 
 
 async def test_cancellation_email_removes_the_event_with_its_organizer(
@@ -170,7 +215,7 @@ async def test_expiry_and_cancellation_mails(running: Running, smtp: FakeSmtpSer
     await running.jobs.relay()
     await running.jobs.deliver()
     subjects = {(m.rcpt_tos[0], m.message["Subject"]) for m in smtp.messages}
-    assert ("a@example.com", f"Бронь {held['code']} снята") in subjects
+    assert ("a@example.com", f"Бронь {held['code']} отменена: время на оплату истекло") in subjects
     assert ("b@example.com", f"Бронь {paid['code']} отменена") in subjects
     assert ("b@example.com", f"Возврат по брони {paid['code']}") in subjects
 

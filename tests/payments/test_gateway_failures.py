@@ -10,8 +10,9 @@ import pytest
 
 from booking import refunds
 from db.models import Refund
+from i18n.catalogs import gettext
 from jobs.reconcile import REFUND_AGE, retry_refunds
-from notifications.texts import text as admin_text
+from notifications.messages import ADMIN
 from payments.base import (
     GatewayError,
     RefundInDoubt,
@@ -213,9 +214,7 @@ async def test_sber_refund_refused_is_not_in_doubt_and_a_cabinet_refund_calls_an
         True,
         True,
     ]
-    notice = admin_text(
-        "ru",
-        "admin.refund_in_doubt",
+    notice = gettext(ADMIN["refund_in_doubt"], lang="ru").format(
         amount="500",
         code=booking["code"],
         refund_id=first["id"],

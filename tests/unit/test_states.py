@@ -101,13 +101,23 @@ class TestErrors:
             DomainError("x", "X."),
             BookingRuleError("closed", "Closed."),
             SlotTakenError("slot_taken", "Taken."),
-            InvalidTransition("invalid_state", "Nope."),
+            InvalidTransition("invalid_state", "Nope.", status="cancelled"),
+            BookingRuleError("bad_amount", "At most 250000 kopecks.", most=250000),
         ],
     )
-    def test_pickle_keeps_code_and_message(self, error: DomainError) -> None:
+    def test_pickle_keeps_code_message_and_details(self, error: DomainError) -> None:
         copy = pickle.loads(pickle.dumps(error))
         assert type(copy) is type(error)
-        assert (copy.code, copy.message) == (error.code, error.message)
+        assert (copy.code, copy.message, copy.details) == (
+            error.code,
+            error.message,
+            error.details,
+        )
+
+    def test_a_refused_transition_names_both_statuses(self) -> None:
+        with pytest.raises(InvalidTransition) as refused:
+            check_transition(BookingStatus.CANCELLED, BookingStatus.CANCELLED)
+        assert refused.value.details == {"status": "cancelled", "target": "cancelled"}
 
     def test_repr_names_the_code(self) -> None:
         assert repr(SlotTakenError()) == (

@@ -1,0 +1,353 @@
+"""What admin commands answer (HTML), in the admin's language; anything people typed (names,
+reasons) is escaped before it goes into a message."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from html import escape
+from zoneinfo import ZoneInfo
+
+from booking.admin_ops import BookingCard, BookingView
+from booking.errors import DomainError
+from booking.stats import PeriodStats
+from db.models import Closure, Hall
+from i18n.catalogs import N_, current_language
+from i18n.catalogs import gettext as _
+from i18n.formats import amount as rub
+from notifications.telegram import split_utf16, utf16_length
+
+USAGES = {
+    "admin": "/admin",
+    "day": "/day 2026-12-05",
+    "booking": N_("/booking CODE"),
+    "confirm": N_("/confirm CODE [amount]"),
+    "cancel": N_("/cancel CODE reason"),
+    "refund": N_("/refund CODE amount|all [reason]"),
+    "close": N_("/close all|hall 2026-12-05 10:00 2026-12-05 18:00 [force] [reason]"),
+    "reopen": "/reopen ID",
+    "price": N_("/price hall 2800"),
+    "stats": "/stats 2026-12-01 2026-12-31",
+    "settle": N_("/settle ID yes|no [note]"),
+}
+STATUSES = {
+    "pending_payment": N_("⏳ awaiting payment until {hold}"),
+    "confirmed": N_("✅ confirmed"),
+    "completed": N_("☑️ completed"),
+    "cancelled": N_("❌ cancelled"),
+    "expired": N_("⌛ expired"),
+}
+#: A booking's status where an admin's command does not fit it ("Not possible: ...").
+IN_STATUS = {
+    "pending_payment": N_("the booking is still awaiting payment"),
+    "confirmed": N_("the booking is already confirmed"),
+    "completed": N_("the booking has already taken place"),
+    "cancelled": N_("the booking is already cancelled"),
+    "expired": N_("the booking expired unpaid"),
+}
+MODES = {"prepay": N_("prepayment"), "full": N_("full payment")}
+SOURCES = {"telegram": "Telegram", "web": N_("website"), "admin": N_("admin")}
+GATEWAYS = {
+    "yookassa": N_("YooKassa"),
+    "tinkoff": N_("T-Bank"),
+    "sberpay": N_("SberPay"),
+    "mock": N_("test payment"),
+    "cash": N_("cash"),
+}
+KINDS = {"prepayment": N_("prepayment"), "full": N_("full price"), "balance": N_("balance")}
+PAYMENT_STATUSES = {
+    "pending": N_("awaiting payment"),
+    "authorized": N_("authorised, not charged"),
+    "succeeded": N_("paid"),
+    "canceled": N_("not paid"),
+    "refunded": N_("refunded"),
+    "partially_refunded": N_("partly refunded"),
+}
+REFUND_STATUSES = {
+    "succeeded": N_("done"),
+    "pending": N_("in progress"),
+    "canceled": N_("not made"),
+}
+#: Refusals of the use cases, by code; their own messages are English and in kopecks, for
+#: the API, so an admin never sees them. {arg} is the command's first argument.
+ERRORS = {
+    "booking_not_found": N_("Booking {arg} not found."),
+    "hall_not_found": N_("Hall {arg} not found. Halls: /admin"),
+    "closure_not_found": N_("Closure {arg} not found. List: /closures"),
+    "slot_taken": N_("Cannot confirm: the time is taken by another booking."),
+    "not_payable": N_("Nothing to confirm: the booking is confirmed and fully paid."),
+    "too_late": N_("Not possible: the booking's time has already begun."),
+    "nothing_to_refund": N_("Nothing to refund for this booking."),
+    "not_refundable": N_("This payment cannot be refunded: it is not paid or already refunded."),
+    "refund_not_found": N_("There is no refund #{arg}."),
+    "not_pending": N_("Refund #{arg} is finished already."),
+    "refund_in_flight": N_(
+        "A call about refund #{arg} may still be under way; try again in a minute."
+    ),
+    "bad_range": N_("Wrong period: the end is before the start."),
+    "range_too_long": N_("The period is too long: a year at most."),
+    "in_past": N_("That period is already over."),
+    "bad_price": N_("Wrong price."),
+    "gateway_unavailable": N_("The payment service did not answer; try again."),
+}
+
+
+def usage(command: str) -> str:
+    return _("Usage: {usage}").format(usage=escape(_(USAGES.get(command, "/admin"))))
+
+
+def error_text(error: DomainError, arg: str = "") -> str:
+    """The refusal in the admin's language, sums in rubles, whatever the use case said."""
+    details = error.details
+    if error.code == "invalid_state" and details.get("status") in IN_STATUS:
+        return _("Not possible: {why}.").format(why=_(IN_STATUS[str(details["status"])]))
+    if error.code == "bad_amount" and "most" in details:
+        return _("Wrong amount: from 0 to {most} ₽.").format(most=rub(int(details["most"])))
+    if error.code == "refund_too_large" and "most" in details:
+        text = _("The amount is too large: at most {most} ₽ can be refunded.")
+        return text.format(most=rub(int(details["most"])))
+    if error.code in ERRORS:
+        return _(ERRORS[error.code]).format(arg=escape(arg))
+    if error.code == "bad_amount":
+        return _("Wrong amount.")
+    return _("Not possible (code {code}).").format(code=escape(error.code))
+
+
+def hall_name(hall: Hall) -> str:
+    return escape(hall.name_en if current_language() == "en" and hall.name_en else hall.name)
+
+
+def help_text(halls: Sequence[Hall]) -> str:
+    lines = [
+        _("{id} · <code>{slug}</code> · {name} · {price} ₽/h{hidden}").format(
+            id=h.id,
+            slug=escape(h.slug),
+            name=hall_name(h),
+            price=rub(h.hourly_price),
+            hidden="" if h.active else _(" (hidden)"),
+        )
+        for h in halls
+    ]
+    return _(
+        "<b>Admin commands</b>\n"
+        "/today — today's bookings\n"
+        "/day 2026-12-05 — bookings on a day (or “tomorrow”)\n"
+        "/booking CODE — a booking by its code\n"
+        "/confirm CODE [amount] — paid in cash (prepayment, then the balance; 0: unpaid)\n"
+        "/cancel CODE reason — cancel with a full refund\n"
+        "/refund CODE amount|all [reason] — refund an amount\n"
+        "/settle ID yes|no [note] — settle a refund the service cannot tell was made\n"
+        "   (ID from /booking; check the payment in the gateway's cabinet first)\n"
+        "/close all|hall 2026-12-05 10:00 18:00 [force] [reason] — close a hall/studio\n"
+        "   (period: date [time] [date] [time]; a date without a time is the whole day)\n"
+        "/reopen ID — remove a closure\n"
+        "/closures — current and future closures\n"
+        "/price hall 2800 — a hall's hourly price (bookings keep their total)\n"
+        "/stats [2026-12-01 2026-12-31 | 2026-12] — stats (this month by default)\n"
+        "Amounts in rubles: 2500 or 2500.50. A hall is its number or code.\n"
+        "\n<b>Halls</b>\n{halls}"
+    ).format(halls="\n".join(lines) or "—")
+
+
+def _client(view: BookingView | BookingCard) -> str:
+    client = view.client
+    parts = [client.name, client.phone or "", f"@{client.username}" if client.username else ""]
+    if isinstance(view, BookingCard):
+        parts.append(client.email or "")
+    return escape(" ".join(p for p in parts if p)) or "—"
+
+
+def _status(view: BookingView | BookingCard, tz: ZoneInfo) -> str:
+    hold = view.booking.hold_expires_at
+    text = _(STATUSES[view.booking.status])
+    return text.format(hold=f"{hold.astimezone(tz):%H:%M}" if hold else "—")
+
+
+def _named(names: dict[str, str], code: str) -> str:
+    """A stored code in words, or the code itself for one this version does not know."""
+    return _(names[code]) if code in names else escape(code)
+
+
+def booking_line(view: BookingView, tz: ZoneInfo) -> str:
+    booking = view.booking
+    if booking.refunded:
+        money = _("paid {paid} of {total} ₽, refunded {refunded} ₽")
+    else:
+        money = _("paid {paid} of {total} ₽")
+    return _(
+        "{start}–{end} · {hall} · <code>{code}</code> · {client}\n   {status} · {money}"
+    ).format(
+        start=f"{booking.start_at.astimezone(tz):%H:%M}",
+        end=f"{booking.end_at.astimezone(tz):%H:%M}",
+        hall=hall_name(view.hall),
+        code=booking.code,
+        client=_client(view),
+        status=_status(view, tz),
+        money=money.format(
+            paid=rub(booking.paid), total=rub(booking.total), refunded=rub(booking.refunded)
+        ),
+    )
+
+
+def dated_line(view: BookingView, tz: ZoneInfo) -> str:
+    return f"{view.booking.start_at.astimezone(tz):%d.%m} " + booking_line(view, tz)
+
+
+def day_text(day: str, views: Sequence[BookingView], tz: ZoneInfo) -> str:
+    if not views:
+        return _("No bookings on {date}.").format(date=day)
+    lines = [booking_line(v, tz) for v in views]
+    title = _("<b>Bookings on {date}</b> ({count})").format(date=day, count=len(views))
+    return title + "\n\n" + "\n\n".join(lines)
+
+
+def card_text(card: BookingCard, tz: ZoneInfo) -> str:
+    b = card.booking
+    start, end = b.start_at.astimezone(tz), b.end_at.astimezone(tz)
+    due = b.total - b.paid if b.status in ("pending_payment", "confirmed") else 0
+    parts = [
+        _(
+            "<b>Booking {code}</b> — {status}\n"
+            "{hall}, {date} {start}–{end}\n"
+            "Client: {client}\n"
+            "Total {total} ₽, paid {paid} ₽, refunded {refunded} ₽, due {due} ₽\n"
+            "Payment: {mode}, source: {source}"
+        ).format(
+            code=b.code,
+            status=_status(card, tz),
+            hall=hall_name(card.hall),
+            date=f"{start:%d.%m.%Y}",
+            start=f"{start:%H:%M}",
+            end=f"{end:%H:%M}",
+            client=_client(card),
+            total=rub(b.total),
+            paid=rub(b.paid),
+            refunded=rub(b.refunded),
+            due=rub(max(0, due)),
+            mode=_named(MODES, b.payment_mode),
+            source=_named(SOURCES, b.source),
+        )
+    ]
+    if b.cancel_reason:
+        parts.append(_("Cancelled because: {reason}").format(reason=escape(b.cancel_reason)))
+    if card.payments:
+        parts.append(_("<b>Payments</b>"))
+        parts += [
+            f"#{p.id} {_named(GATEWAYS, p.gateway)} · {_named(KINDS, p.kind)} · "
+            f"{rub(p.amount)} ₽ · {_named(PAYMENT_STATUSES, p.status)}"
+            for p in card.payments
+        ]
+    if card.refunds:
+        parts.append(_("<b>Refunds</b>"))
+        parts += [
+            f"#{r.id} {rub(r.amount)} ₽ · {_named(REFUND_STATUSES, r.status)}"
+            + (f" ({escape(r.error)})" if r.error else "")
+            for r in card.refunds
+        ]
+    return "\n".join(parts)
+
+
+def refund_line(amount: int, status: str, error: str | None) -> str:
+    if status == "pending" and error:
+        said = _("failed ({error}), will be retried automatically").format(error=escape(error))
+    elif status == "canceled":
+        said = _("declined by the gateway")
+    else:
+        said = _named(REFUND_STATUSES, status)
+    return _("Refund {amount} ₽: {status}").format(amount=rub(amount), status=said)
+
+
+def period_text(start: datetime, end: datetime, tz: ZoneInfo) -> str:
+    a, b = start.astimezone(tz), end.astimezone(tz)
+    if a.date() == b.date():
+        return f"{a:%d.%m.%Y %H:%M}–{b:%H:%M}"
+    return f"{a:%d.%m.%Y %H:%M} – {b:%d.%m.%Y %H:%M}"
+
+
+def target_text(hall: Hall | None) -> str:
+    return hall_name(hall) if hall is not None else _("the whole studio")
+
+
+def closure_conflict_text(lines: str, command: str) -> str:
+    """The bookings in the way and the forcing command, which repeats the typed reason."""
+    return _(
+        "The period overlaps bookings:\n{lines}\n\n"
+        "To close anyway (the bookings stay; cancel them with /cancel):\n"
+        "<code>{command}</code>"
+    ).format(lines=lines, command=escape(command))
+
+
+def closures_text(items: Sequence[tuple[Closure, Hall | None]], tz: ZoneInfo) -> str:
+    if not items:
+        return _("No closures.")
+    lines = [
+        "{id} · {target} · {period}{reason}".format(
+            id=c.id,
+            target=target_text(h),
+            period=period_text(c.start_at, c.end_at, tz),
+            reason=f" — {escape(c.reason)}" if c.reason else "",
+        )
+        for c, h in items
+    ]
+    return _("<b>Closures</b>") + "\n" + "\n".join(lines)
+
+
+def _hours(minutes: int) -> str:
+    return f"{minutes / 60:.1f}".rstrip("0").rstrip(".")
+
+
+def stats_text(stats: PeriodStats) -> str:
+    counts = stats.by_status
+    halls = "\n".join(
+        _("{name}: {percent}% — {booked} h of {open} h").format(
+            name=hall_name(h.hall),
+            percent=round(h.ratio * 100),
+            booked=_hours(h.booked_minutes),
+            open=_hours(h.open_minutes),
+        )
+        for h in stats.halls
+    )
+    pending = stats.refunds_pending
+    return _(
+        "<b>Stats for {first} — {last}</b> (by session date)\n"
+        "Bookings: {count} — confirmed {confirmed}, cancelled {cancelled}, "
+        "awaiting payment {pending}, expired {expired}\n"
+        "Paid: {paid} ₽\n"
+        "Refunds: {refunds} for {refunded} ₽{refunds_pending}\n"
+        "<b>Revenue: {revenue} ₽</b>\n"
+        "\n<b>Occupancy</b>\n{halls}"
+    ).format(
+        first=f"{stats.first:%d.%m.%Y}",
+        last=f"{stats.last:%d.%m.%Y}",
+        count=sum(counts.values()),
+        confirmed=counts.get("confirmed", 0) + counts.get("completed", 0),
+        cancelled=counts.get("cancelled", 0),
+        pending=counts.get("pending_payment", 0),
+        expired=counts.get("expired", 0),
+        paid=rub(stats.paid),
+        refunds=stats.refunds,
+        refunded=rub(stats.refunded),
+        refunds_pending=(
+            _(" ({amount} ₽ more in progress)").format(amount=rub(pending)) if pending else ""
+        ),
+        revenue=rub(stats.revenue),
+        halls=halls or "—",
+    )
+
+
+def chunks(text: str, limit: int = 4000) -> list[str]:
+    """Split a long message at blank lines (then lines) to fit Telegram's 4096 characters."""
+    out: list[str] = []
+    current = ""
+    for block in text.split("\n\n"):
+        for piece in [block] if utf16_length(block) <= limit else block.split("\n"):
+            candidate = f"{current}\n\n{piece}" if current else piece
+            if utf16_length(candidate) <= limit:
+                current = candidate
+            else:
+                if current:
+                    out.append(current)
+                current = split_utf16(piece, limit)[0]
+    if current:
+        out.append(current)
+    return out

@@ -1,0 +1,1 @@
+"""Every text people read, in their language: gettext catalogs (`locales/`) and formats."""

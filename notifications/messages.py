@@ -1,0 +1,87 @@
+"""The proactive messages, marked for the catalogs: (subject, body) for clients by kind, and
+the admins' notices. They are rendered in each recipient's language (`notifications.outbox`).
+
+Values: {code}, {hall}, {when}, {address}, {due}, {hold_until}, {paid}, {total}, {balance},
+{amount}, {refund}, {client}, {error}, {refund_id}; amounts are rubles without the sign.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from i18n.catalogs import N_
+
+CLIENT: Final[dict[str, tuple[str, str]]] = {
+    "created": (
+        N_("Booking {code}: awaiting payment"),
+        N_(
+            "Booking {code} has been made: {hall}, {when}.\n"
+            "To pay: {due} ₽ by {hold_until}. If it is not paid by then, the booking will be "
+            "cancelled automatically."
+        ),
+    ),
+    "confirmed": (
+        N_("Booking {code} confirmed"),
+        N_(
+            "Booking {code} is confirmed ✅\n{hall}, {when}.\n{address}\n"
+            "Paid: {paid} ₽ of {total} ₽.{balance_line}"
+        ),
+    ),
+    "balance_paid": (
+        N_("Booking {code}: payment received"),
+        N_("Received {amount} ₽ for booking {code}. Paid {paid} ₽ of {total} ₽."),
+    ),
+    "expired": (
+        N_("Booking {code} cancelled: not paid in time"),
+        N_(
+            "The time to pay for booking {code} ({hall}, {when}) ran out, so the booking is "
+            "cancelled. You are welcome to book again."
+        ),
+    ),
+    "cancelled": (
+        N_("Booking {code} cancelled"),
+        N_("Booking {code} ({hall}, {when}) is cancelled.{refund_line}"),
+    ),
+    "refunded": (
+        N_("Refund for booking {code}"),
+        N_("A refund of {amount} ₽ for booking {code} has been made."),
+    ),
+    "late_refunded": (
+        N_("Booking {code}: payment refunded"),
+        N_(
+            "Your payment of {amount} ₽ for booking {code} arrived when the time was no longer "
+            "available. It is being refunded in full."
+        ),
+    ),
+    "reminder": (N_("Reminder: {hall}, {when}"), ""),  # its body counts hours: outbox
+}
+BALANCE_LINE: Final = N_("\nThe balance of {balance} ₽ can be paid in the bot or at the studio.")
+REFUND_LINE: Final = N_("\nRefund: {refund} ₽.")
+BOOK_AGAIN: Final = N_("📅 Book again")
+WHEN: Final = N_("{date}, {start}–{end}")
+ICS_SUMMARY: Final = N_("Photo studio: {hall}")
+ICS_DESCRIPTION: Final = N_("Booking {code}")
+
+ADMIN: Final[dict[str, str]] = {
+    "created": N_("🆕 New booking {code}: {hall}, {when}, {client}. Total {total} ₽."),
+    "confirmed": N_("💳 Booking {code} paid: {hall}, {when}, {client}. Paid {paid} ₽."),
+    "balance_paid": N_("💳 Balance of {amount} ₽ paid for booking {code}."),
+    "cancelled": N_("❌ Booking {code} cancelled: {hall}, {when}. Refund {refund} ₽."),
+    "late_refunded": N_(
+        "⚠️ A payment of {amount} ₽ for booking {code} came late (the time was taken); "
+        "it is being refunded."
+    ),
+    "refund_failed": N_(
+        "⚠️ A refund of {amount} ₽ for booking {code} failed: {error}. "
+        "It will be retried automatically."
+    ),
+    "refund_canceled": N_(
+        "⚠️ A refund of {amount} ₽ for booking {code} was not made: {error}. "
+        "It will not be retried."
+    ),
+    "refund_in_doubt": N_(
+        "⚠️ A refund of {amount} ₽ for booking {code} (no. {refund_id}) needs checking: "
+        "{error}. Look the payment up in the gateway's cabinet and settle the refund: "
+        "/settle {refund_id} yes|no in the bot, or POST /api/refunds/{refund_id}/settle."
+    ),
+}
