@@ -72,6 +72,7 @@ def booking_rules(settings: Settings) -> BookingRules:
         min_notice=timedelta(minutes=studio.min_notice_minutes),
         horizon_days=studio.booking_horizon_days,
         refund_tiers=studio.cancellation_tiers,
+        max_active_holds=settings.holds.max_active_holds,
     )
 
 

@@ -145,6 +145,10 @@ RU: Final[dict[str, str]] = {
     "stale.refund": "Сумма возврата изменилась — проверьте ещё раз",
     "stale.done": "Бронь уже оформлена",
     "taken": "😔 Пока вы оформляли, это время заняли. Выберите другое:",
+    "holds.limit": (
+        "😔 Нельзя держать больше {limit} неоплаченных броней одновременно. Оплатите или "
+        "отмените одну из них в «Мои брони» — и сможете забронировать ещё."
+    ),
     "noop.full": "На этот день всё занято",
     "noop.closed": "Этот день недоступен для брони",
     "noop.edge": "Дальше бронировать нельзя",
@@ -301,6 +305,10 @@ EN: Final[dict[str, str]] = {
     "stale.refund": "The refund has changed — please check again",
     "stale.done": "The booking is already made",
     "taken": "😔 Someone took this time while you were booking. Please choose another:",
+    "holds.limit": (
+        "😔 You can hold at most {limit} unpaid bookings at a time. Pay for or cancel one "
+        "of them in “My bookings”, and you can book again."
+    ),
     "noop.full": "This day is fully booked",
     "noop.closed": "This day cannot be booked",
     "noop.edge": "Bookings do not go further",

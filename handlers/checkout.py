@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from booking.availability import active_hall
 from booking.clients import Offer, hold_and_start_payment, known_contacts
 from booking.deps import BookingDeps
-from booking.errors import BookingRuleError, DomainError, NotFound
+from booking.errors import BookingRuleError, DomainError, NotFound, TooManyHolds
 from booking.holds import (
     ClientInfo,
     HoldRequest,
@@ -35,6 +35,7 @@ from handlers import views
 from handlers.common import Screen, close_picker, reply, send, show
 from handlers.views import Stale
 from keyboards.callbacks import ContactCallback, GatewayCallback, Pick, from_minutes
+from keyboards.menu import menu_keyboard
 from keyboards.payment import remove_keyboard, share_phone_keyboard
 
 NOT_A_COMMAND = ~F.text.startswith("/")
@@ -271,6 +272,10 @@ async def make_hold(
     )
     try:
         booking, payment = await hold_and_start_payment(session, deps, request, pick.gateway)
+    except TooManyHolds:
+        await session.rollback()
+        limit = deps.rules.max_active_holds
+        return Screen(t("holds.limit", limit=limit), menu_keyboard(t("menu.my"), "my")), None
     except NotFound:
         await session.rollback()  # nothing of a refused hold is kept (the reply commits)
         return taken(t, await views.halls_screen(session, t)), None
