@@ -42,6 +42,10 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
         "ics.summary": "Фотостудия: {hall}",
         "ics.description": "Бронь {code}",
         "admin.created": "🆕 Новая бронь {code}: {hall}, {when}, {client}. Сумма {total} ₽.",
+        "admin.digest": "🕓 Брони без оплаты за {period}: {count}.",
+        "admin.digest.subject": "Брони без оплаты: {count}",
+        "admin.digest_line": "• {code}: {hall}, {when}, {client}",
+        "admin.digest_more": "…и ещё {more}.",
         "admin.confirmed": (
             "💳 Оплачена бронь {code}: {hall}, {when}, {client}. Оплачено {paid} ₽."
         ),
@@ -98,6 +102,10 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
         "ics.summary": "Photo studio: {hall}",
         "ics.description": "Booking {code}",
         "admin.created": "🆕 New booking {code}: {hall}, {when}, {client}. Total {total} ₽.",
+        "admin.digest": "🕓 Bookings left unpaid in {period}: {count}.",
+        "admin.digest.subject": "Unpaid bookings: {count}",
+        "admin.digest_line": "• {code}: {hall}, {when}, {client}",
+        "admin.digest_more": "…and {more} more.",
         "admin.confirmed": "💳 Booking {code} paid: {hall}, {when}, {client}. Paid {paid} ₽.",
         "admin.balance_paid": "💳 Balance of {amount} ₽ paid for booking {code}.",
         "admin.cancelled": "❌ Booking {code} cancelled: {hall}, {when}. Refund {refund} ₽.",
