@@ -27,6 +27,7 @@ from bot.runner import BotRunner
 from db.clock import Clock, system_clock
 from db.migrate import upgrade
 from db.session import create_engine, create_sessionmaker
+from jobs.hold_digest import hold_digest_job
 from jobs.reminders import reminder_job
 from jobs.scheduler import JobContext, JobSchedule
 from logconfig import setup_logging
@@ -71,6 +72,7 @@ def booking_rules(settings: Settings) -> BookingRules:
         min_notice=timedelta(minutes=studio.min_notice_minutes),
         horizon_days=studio.booking_horizon_days,
         refund_tiers=studio.cancellation_tiers,
+        max_active_holds=settings.holds.max_active_holds,
     )
 
 
@@ -114,6 +116,9 @@ async def build_service(settings: Settings, clock: Clock = system_clock) -> Serv
         senders["email"] = EmailChannel(EmailSender(settings.smtp))
     jobs = JobContext(sessionmaker=sessionmaker, deps=deps, channels=channels, senders=senders)
     jobs.extra_jobs.append(reminder_job(sessionmaker, deps, settings.bot.reminder_hours))
+    if settings.holds.hold_digest_minutes:
+        minutes = settings.holds.hold_digest_minutes
+        jobs.extra_jobs.append(hold_digest_job(sessionmaker, deps, channels, minutes))
     app = create_app(settings, sessionmaker, deps)
     runner = None
     if bot is not None:

@@ -324,6 +324,24 @@ class SmtpSettings(_Base):
         return bool(self.smtp_host)
 
 
+class HoldSettings(_Base):
+    """Holds and their abuse: how many live holds one client and one address may have, how
+    fast one address may create bookings and payments, and how often the admins hear of
+    holds that ended unpaid (0: never)."""
+
+    max_active_holds: int = Field(default=2, ge=1, le=1000)
+    booking_rate_per_minute: int = Field(default=10, ge=1, le=100_000)
+    payment_rate_per_minute: int = Field(default=20, ge=1, le=100_000)
+    hold_digest_minutes: int = Field(default=60, ge=0, le=24 * 60)
+
+    @field_validator("hold_digest_minutes")
+    @classmethod
+    def _divides_a_day(cls, value: int) -> int:
+        if value and (24 * 60) % value:
+            raise ValueError("must divide a day into equal parts, e.g. 30, 60, 180 or 1440")
+        return value
+
+
 class Settings:
     """All settings, built once at start."""
 
@@ -338,9 +356,10 @@ class Settings:
         self.studio: StudioSettings = pick(StudioSettings)
         self.payments: PaymentSettings = pick(PaymentSettings)
         self.smtp: SmtpSettings = pick(SmtpSettings)
+        self.holds: HoldSettings = pick(HoldSettings)
 
     def parts(self) -> tuple[_Base, ...]:
-        return (self.bot, self.db, self.server, self.studio, self.payments, self.smtp)
+        return (self.bot, self.db, self.server, self.studio, self.payments, self.smtp, self.holds)
 
     def secret_values(self) -> list[str]:
         """Every secret that is set, so the log formatter can mask it wherever it appears."""

@@ -18,6 +18,7 @@ from api.keys import (
     SESSIONMAKER,
     SETTINGS,
 )
+from api.limits import RATE_LIMITS, close_rate_limits, rate_limits
 from api.middlewares import access_log_middleware, error_middleware, session_middleware
 from api.openapi import routes as openapi_routes
 from booking.calendar_cache import SingleFlight, WindowCache
@@ -42,6 +43,8 @@ def create_app(
     app[ACCESS_LOG] = AccessLog(logging.getLogger("studio.http").isEnabledFor(logging.INFO))
     app.cleanup_ctx.append(app[ACCESS_LOG].run)
     app.cleanup_ctx.append(_http_client)
+    app[RATE_LIMITS] = rate_limits(settings)
+    app.on_cleanup.append(close_rate_limits)
     for table in (
         health.routes,
         openapi_routes,

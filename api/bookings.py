@@ -21,6 +21,7 @@ from api.inputs import (
     read_json,
 )
 from api.keys import AVAILABILITY_CACHE, DEPS, LOG_FIELDS
+from api.limits import caller_address, check_rate
 from api.middlewares import db
 from api.serializers import (
     booking_json,
@@ -88,7 +89,10 @@ async def availability(request: web.Request) -> web.Response:
 
 @routes.post("/api/bookings")
 async def create_booking(request: web.Request) -> web.Response:
+    """A hold for a website client: 429 `rate_limited` when the address books too fast,
+    429 `too_many_holds` when the client or the address has MAX_ACTIVE_HOLDS unpaid."""
     deps = request.app[DEPS]
+    await check_rate(request, "bookings")
     body = await read_json(request, BookingIn)
     hold = HoldRequest(
         hall_id=body.hall_id,
@@ -102,6 +106,7 @@ async def create_booking(request: web.Request) -> web.Response:
             language=body.language,
         ),
         source=Source.WEB,
+        address=caller_address(request),
     )
     booking, token = await hold_booking(db(request), deps, hold)
     request[LOG_FIELDS] = {"booking_id": booking.id}

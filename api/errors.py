@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import orjson
@@ -17,11 +18,13 @@ from booking.errors import (
     NotFound,
     PaymentMismatch,
     SlotTakenError,
+    TooManyHolds,
 )
 
 STATUS_BY_ERROR: tuple[tuple[type[DomainError], int], ...] = (
     (NotFound, 404),
     (SlotTakenError, 409),
+    (TooManyHolds, 429),
     (InvalidTransition, 409),
     (GatewayUnavailable, 502),
     (PaymentMismatch, 400),
@@ -29,24 +32,36 @@ STATUS_BY_ERROR: tuple[tuple[type[DomainError], int], ...] = (
 )
 
 
-def json_response(data: Any, status: int = 200) -> web.Response:
-    return web.Response(body=orjson.dumps(data), status=status, content_type="application/json")
+def json_response(
+    data: Any, status: int = 200, headers: Mapping[str, str] | None = None
+) -> web.Response:
+    return web.Response(
+        body=orjson.dumps(data), status=status, content_type="application/json", headers=headers
+    )
 
 
-def error_response(status: int, code: str, message: str) -> web.Response:
+def error_response(
+    status: int, code: str, message: str, headers: Mapping[str, str] | None = None
+) -> web.Response:
     body = Error(error=ErrorDetail(code=code, message=message))
-    return json_response(body.model_dump(mode="json"), status)
+    return json_response(body.model_dump(mode="json"), status, headers)
 
 
 class ApiError(Exception):
     """An edge-level failure (auth, malformed input) with its HTTP status."""
 
-    def __init__(self, status: int, code: str, message: str) -> None:
+    def __init__(
+        self, status: int, code: str, message: str, headers: Mapping[str, str] | None = None
+    ) -> None:
         super().__init__(message)
         self.status, self.code, self.message = status, code, message
+        self.headers = headers
 
 
 def domain_error_response(exc: DomainError) -> web.Response:
+    if isinstance(exc, TooManyHolds):  # says when one of the holds lapses
+        headers = {"Retry-After": str(exc.retry_after)}
+        return error_response(429, exc.code, exc.message, headers)
     for cls, status in STATUS_BY_ERROR:
         if isinstance(exc, cls):
             return error_response(status, exc.code, exc.message)

@@ -10,6 +10,7 @@ from api.auth import require_admin, require_owner_or_admin, require_token
 from api.errors import ApiError, json_response
 from api.inputs import PaymentIn, RefundIn, SettleIn, path_int, read_json
 from api.keys import DEPS, LOG_FIELDS
+from api.limits import check_rate
 from api.middlewares import db
 from api.serializers import parse_money, payment_json, refund_json
 from booking.errors import NotFound
@@ -25,6 +26,7 @@ routes = web.RouteTableDef()
 async def create_payment(request: web.Request) -> web.Response:
     deps = request.app[DEPS]
     require_token(request)
+    await check_rate(request, "payments")  # 429 rate_limited: each one asks a gateway
     body = await read_json(request, PaymentIn)
     booking = await db(request).get(Booking, body.booking_id)
     if booking is None:

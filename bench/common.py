@@ -476,6 +476,11 @@ def service_env(database_url: str, port: int, **extra: str) -> dict[str, str]:
         HOLD_MINUTES="15",
         MIN_NOTICE_MINUTES="60",
         BOOKING_HORIZON_DAYS="90",
+        # Every simulated client comes from this machine's one address: the per-address
+        # limits (still checked on every hold) must not refuse them.
+        MAX_ACTIVE_HOLDS="1000",
+        BOOKING_RATE_PER_MINUTE="100000",
+        PAYMENT_RATE_PER_MINUTE="100000",
         LOG_LEVEL=os.environ.get("BENCH_LOG_LEVEL", "INFO"),
     )
     env.update(extra)

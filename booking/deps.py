@@ -20,6 +20,8 @@ class BookingRules:
     min_notice: timedelta
     horizon_days: int
     refund_tiers: str
+    #: Live holds one client (and one address) may have at once (MAX_ACTIVE_HOLDS).
+    max_active_holds: int = 2
 
     @property
     def window(self) -> BookingWindow:

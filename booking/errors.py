@@ -12,6 +12,7 @@ __all__ = [
     "NotFound",
     "PaymentMismatch",
     "SlotTakenError",
+    "TooManyHolds",
 ]
 
 
@@ -25,3 +26,12 @@ class GatewayUnavailable(DomainError):
 
 class PaymentMismatch(DomainError):
     """A verified payment whose amount or currency differs from what was asked."""
+
+
+class TooManyHolds(DomainError):
+    """The client, or their address, already has MAX_ACTIVE_HOLDS unpaid holds (HTTP 429);
+    `retry_after` is how many seconds until one of them lapses."""
+
+    def __init__(self, code: str, message: str, retry_after: int = 60) -> None:
+        super().__init__(code, message, retry_after=retry_after)
+        self.retry_after = retry_after

@@ -17,6 +17,7 @@ from booking.domain.pricing import prepayment_amount, quote
 from booking.domain.states import BookingStatus, check_transition
 from booking.errors import BookingRuleError, SlotTakenError
 from booking.events import EventType, record_event
+from booking.hold_limits import Identities, check_hold_limit, lock_identities
 from booking.tokens import hash_token, new_access_token, new_booking_code
 from db import queries
 from db.models import Booking, Client
@@ -54,6 +55,8 @@ class HoldRequest:
     payment_mode: PaymentMode
     client: ClientInfo
     source: Source
+    #: The website caller's address as the limits count it (api.limits.address_key).
+    address: str | None = None
 
 
 def normalize_phone(phone: str) -> str:
@@ -149,7 +152,12 @@ async def _hold(
         if request.payment_mode == PaymentMode.PREPAY
         else total
     )
+    who = identities(request)
+    if who is not None:
+        await lock_identities(session, who)
     client = await upsert_client(session, request.client)
+    if who is not None:
+        await check_hold_limit(session, who, deps.rules.max_active_holds, now)
     if expire_lapsed:
         # Only now that nothing else can refuse the hold but the insert, which rolls back:
         # a lapsed hold is never left marked without its event.
@@ -173,6 +181,7 @@ async def _hold(
         paid=0,
         refunded=0,
         source=request.source,
+        client_address=request.address,
         hold_expires_at=now + deps.rules.hold,
         refund_tiers=deps.rules.refund_tiers,
         access_token_hash=hash_token(token),
@@ -191,6 +200,19 @@ async def _hold(
         raise SlotTakenError("slot_taken", "This time has just been taken.") from None
     record_event(session, EventType.BOOKING_CREATED, booking=booking, hall=hall.name)
     return booking, token
+
+
+def identities(request: HoldRequest) -> Identities | None:
+    """Who the hold counts against (hold_limits); None for the studio's own holds."""
+    if request.source == Source.ADMIN:
+        return None
+    info = request.client
+    return Identities(
+        telegram_id=info.telegram_id,
+        phone=normalize_phone(info.phone) if info.phone else None,
+        email=check_email(info.email).lower() if info.email else None,
+        address=request.address,
+    )
 
 
 def is_overlap_violation(exc: IntegrityError) -> bool:

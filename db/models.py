@@ -126,6 +126,8 @@ class Booking(Base):
     paid: Mapped[int] = mapped_column(Integer, default=0)
     refunded: Mapped[int] = mapped_column(Integer, default=0)
     source: Mapped[str] = mapped_column(String(10))
+    #: The website caller's address as the hold limits count it (IPv4, or an IPv6 /64).
+    client_address: Mapped[str | None] = mapped_column(String(64), nullable=True)
     hold_expires_at: Mapped[datetime | None] = mapped_column(nullable=True)
     refund_tiers: Mapped[str] = mapped_column(String(200))
     access_token_hash: Mapped[str] = mapped_column(String(64))

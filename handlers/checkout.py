@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from booking.availability import active_hall
 from booking.clients import Offer, hold_and_start_payment, known_contacts
 from booking.deps import BookingDeps
-from booking.errors import BookingRuleError, DomainError, NotFound
+from booking.errors import BookingRuleError, DomainError, NotFound, TooManyHolds
 from booking.holds import (
     ClientInfo,
     HoldRequest,
@@ -33,9 +33,10 @@ from bot.states import BookingForm
 from handlers import views
 from handlers.common import Screen, close_picker, reply, send, show
 from handlers.views import Stale
-from i18n.catalogs import N_, current_language
+from i18n.catalogs import N_, current_language, ngettext
 from i18n.catalogs import gettext as _
 from keyboards.callbacks import ContactCallback, GatewayCallback, Pick, from_minutes
+from keyboards.menu import menu_keyboard
 from keyboards.payment import remove_keyboard, share_phone_keyboard
 
 NOT_A_COMMAND = ~F.text.startswith("/")
@@ -275,6 +276,17 @@ async def make_hold(
     )
     try:
         booking, payment = await hold_and_start_payment(session, deps, request, pick.gateway)
+    except TooManyHolds:
+        await session.rollback()
+        limit = deps.rules.max_active_holds
+        text = ngettext(
+            "😔 You can hold at most {limit} unpaid booking at a time. Pay for or cancel it "
+            "in “My bookings”, and you can book again.",
+            "😔 You can hold at most {limit} unpaid bookings at a time. Pay for or cancel one "
+            "of them in “My bookings”, and you can book again.",
+            limit,
+        ).format(limit=limit)
+        return Screen(text, menu_keyboard(_("📋 My bookings"), "my")), None
     except NotFound:
         await session.rollback()  # nothing of a refused hold is kept (the reply commits)
         return taken(await views.halls_screen(session)), None

@@ -63,7 +63,6 @@ ICS_SUMMARY: Final = N_("Photo studio: {hall}")
 ICS_DESCRIPTION: Final = N_("Booking {code}")
 
 ADMIN: Final[dict[str, str]] = {
-    "created": N_("🆕 New booking {code}: {hall}, {when}, {client}. Total {total} ₽."),
     "confirmed": N_("💳 Booking {code} paid: {hall}, {when}, {client}. Paid {paid} ₽."),
     "balance_paid": N_("💳 Balance of {amount} ₽ paid for booking {code}."),
     "cancelled": N_("❌ Booking {code} cancelled: {hall}, {when}. Refund {refund} ₽."),

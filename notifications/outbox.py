@@ -145,8 +145,11 @@ CLIENT_KINDS: dict[str, str] = {
     EventType.PAYMENT_LATE_REFUNDED: "late_refunded",
     EventType.REMINDER_DUE: "reminder",
 }
+#: The admins hear of each paid (or hand-confirmed) booking at once, and of its cancellation;
+#: a hold that is never paid is not news worth a message each: anyone can make one with any
+#: name, and a script can make hundreds. Holds that ended unpaid come together in one digest
+#: (jobs/hold_digest.py), with names and phones, for calling back the clients who gave up.
 ADMIN_KINDS: dict[str, str] = {
-    EventType.BOOKING_CREATED: "created",
     EventType.BOOKING_CONFIRMED: "confirmed",
     EventType.BOOKING_CANCELLED: "cancelled",
     EventType.PAYMENT_LATE_REFUNDED: "late_refunded",
@@ -210,6 +213,8 @@ async def render_event(
     booking = await session.get(Booking, event.booking_id)
     if booking is None:
         return []
+    if admin_kind == "cancelled" and booking.confirmed_at is None:
+        admin_kind = None  # an unpaid hold let go: the digest tells of it
     if event.type == EventType.REMINDER_DUE and booking.status != "confirmed":
         return []  # cancelled after the reminder was queued
     hall = await session.get(Hall, booking.hall_id)
@@ -311,7 +316,7 @@ async def _to_client(
             extra=extra,
         )
         out += [item] if item else []
-    if channels.email and client.email:
+    if channels.email and client.email and may_email(event, booking, kind):
         item = await add_notification(
             session,
             dedupe_key=f"ev{event.id}:client:email",
@@ -325,6 +330,17 @@ async def _to_client(
         )
         out += [item] if item else []
     return out
+
+
+def may_email(event: Event, booking: Booking, kind: str) -> bool:
+    """Mail goes to a client's address only once money came for the booking or the studio
+    confirmed it. Before that the address is whatever was typed into a form: mailing it
+    would let anyone send the studio's mail to a stranger, a hold at a time. A hold that
+    lapses or is let go unpaid is therefore never mailed about; the bot's chat, where the
+    client is known, still says it."""
+    if kind == "created":
+        return False
+    return booking.confirmed_at is not None or event.payment_id is not None
 
 
 async def queue_manual(

@@ -147,6 +147,11 @@ def settings(database_url: str, port: int, settings_env: dict[str, Any]) -> Sett
             "hold_minutes": 15,
             "prepayment_percent": 50,
             "booking_horizon_days": 90,
+            # Most tests act as many clients from one address and one phone; the limits have
+            # their own tests (tests/api/test_hold_limits.py, test_rate_limits.py) at defaults.
+            "max_active_holds": 1000,
+            "booking_rate_per_minute": 100_000,
+            "payment_rate_per_minute": 100_000,
             **settings_env,
         }
     )

@@ -395,10 +395,10 @@ async def test_booking_confirmed_reaches_client_with_ics_and_admins(
     assert ics.file_name == f"booking-{booking.code}.ics"
     assert ics.data is not None and ics.data.startswith(b"BEGIN:VCALENDAR")
     for admin in admins:
-        assert [t.split(" ")[0] for t in texts(tg, admin.id)] == ["🆕", "💳"]
-        assert booking.code in texts(tg, admin.id)[1]
+        assert [t.split(" ")[0] for t in texts(tg, admin.id)] == ["💳"]  # paid, not held
+        assert booking.code in texts(tg, admin.id)[0]
     items = await rows(sessionmaker, Notification)
-    assert {n.status for n in items} == {"sent"} and len(items) == 5
+    assert {n.status for n in items} == {"sent"} and len(items) == 3
     assert tg.stats.rate_limited == 0
 
 

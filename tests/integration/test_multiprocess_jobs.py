@@ -39,6 +39,7 @@ def booking(
         paid=100000 if status == "confirmed" else 0,
         source="web",
         hold_expires_at=hold,
+        confirmed_at=start - timedelta(days=7) if status == "confirmed" else None,
         refund_tiers="48:100,24:50,0:0",
         access_token_hash="0" * 64,
     )
@@ -71,6 +72,8 @@ async def test_jobs_in_parallel_processes_act_once(
         await session.flush()
         for row in rows[:10]:  # and some events already waiting for the relay
             record_event(session, EventType.BOOKING_CREATED, booking=row)
+        for row in rows[30:40]:
+            record_event(session, EventType.BOOKING_CONFIRMED, booking=row)
         await session.commit()
 
     async with FakeSmtpServer() as smtp:
@@ -107,5 +110,7 @@ async def test_jobs_in_parallel_processes_act_once(
     assert all(count == 1 for count in per_booking.values()), per_booking.most_common(3)
     assert sum(1 for (_, kind) in per_booking if kind == "booking.expired") == 30
     assert all(e.processed_at is not None for e in events)
-    assert len(received) == 40  # 10 "created" + 30 "expired" mails
+    # 10 confirmations; the holds never paid mail nobody, lapsed or not
+    assert len(received) == 10
+    assert all("подтверждена" in subject for _, subject in received)
     assert set(received.values()) == {1}

@@ -56,11 +56,9 @@ async def test_confirmation_email_with_calendar_file(
     await running.jobs.deliver()
     to_client = [m for m in smtp.messages if m.rcpt_tos == ("anna@example.com",)]
     subjects = [m.message["Subject"] for m in to_client]
-    assert subjects == [
-        f"Бронь {booking['code']}: ожидает оплаты",
-        f"Бронь {booking['code']} подтверждена",
-    ]
-    confirmed = to_client[1].message
+    # Nothing before the payment (the address was not proven), the confirmation after it.
+    assert subjects == [f"Бронь {booking['code']} подтверждена"]
+    confirmed = to_client[0].message
     plain = confirmed.get_body(preferencelist=("plain",))
     assert plain is not None
     body = plain.get_content()
@@ -103,11 +101,8 @@ async def test_a_website_booking_in_english_gets_english_emails(
     await running.jobs.deliver()
     to_client = [m.message for m in smtp.messages if m.rcpt_tos == ("john@example.com",)]
     code = booking["code"]
-    assert [m["Subject"] for m in to_client] == [
-        f"Booking {code}: awaiting payment",
-        f"Booking {code} confirmed",
-    ]
-    plain = to_client[1].get_body(preferencelist=("plain",))
+    assert [m["Subject"] for m in to_client] == [f"Booking {code} confirmed"]  # mail once paid
+    plain = to_client[0].get_body(preferencelist=("plain",))
     assert plain is not None
     assert (
         plain.get_content()
@@ -215,9 +210,33 @@ async def test_expiry_and_cancellation_mails(running: Running, smtp: FakeSmtpSer
     await running.jobs.relay()
     await running.jobs.deliver()
     subjects = {(m.rcpt_tos[0], m.message["Subject"]) for m in smtp.messages}
-    assert ("a@example.com", f"Бронь {held['code']} отменена: время на оплату истекло") in subjects
+    assert not [to for to, _ in subjects if to == "a@example.com"]  # never paid: no mail
+    assert held["status"] == "pending_payment"
     assert ("b@example.com", f"Бронь {paid['code']} отменена") in subjects
     assert ("b@example.com", f"Возврат по брони {paid['code']}") in subjects
+
+
+async def test_holds_never_paid_mail_nobody(running: Running, smtp: FakeSmtpServer) -> None:
+    """A website hold's address is whatever was typed: no mail goes there, and none to the
+    admins, whether the hold is let go or lapses; a hold confirmed by hand is mailed."""
+    api = running.api
+    let_go = await api.booked(day=3, email="stranger@example.org")
+    await api.cancel(let_go)
+    await api.booked(day=4, email="stranger@example.org")
+    running.clock.advance(minutes=20)
+    await running.jobs.expire()
+    await running.jobs.relay()
+    await running.jobs.deliver()
+    assert smtp.messages == []
+    cash = await api.booked(day=5, email="cash@example.com")
+    status, _ = await api.admin("POST", f"/api/bookings/{cash['id']}/confirm")
+    assert status == 200
+    await running.jobs.relay()
+    await running.jobs.deliver()
+    assert sorted(m.rcpt_tos[0] for m in smtp.messages) == [
+        "cash@example.com",
+        "owner@studio.test",
+    ]
 
 
 async def test_admins_hear_how_to_settle_a_refund_in_doubt(

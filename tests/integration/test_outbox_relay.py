@@ -18,9 +18,12 @@ from tests.support import Running, make_booking, msk
 ADMINS = Channels(telegram=True, admin_telegram_ids=(4242,))
 
 
-async def created_events(running: Running) -> list[Event]:
+async def confirmed_events(running: Running, days: tuple[int, ...]) -> list[Event]:
+    """Bookings confirmed on these days, and the events the admins are told of."""
+    for day in days:
+        await make_booking(running.sessionmaker, running.deps, start=msk(day, 12))
     async with running.sessionmaker() as session:
-        stmt = select(Event).where(Event.type == "booking.created").order_by(Event.id)
+        stmt = select(Event).where(Event.type == "booking.confirmed").order_by(Event.id)
         return list((await session.scalars(stmt)).all())
 
 
@@ -31,9 +34,7 @@ async def admin_alerts(running: Running) -> list[int]:
 
 
 async def test_each_event_relayed_once_in_one_batch(running: Running) -> None:
-    for day in (3, 4, 5):
-        await running.api.booked(day=day)
-    events = await created_events(running)
+    events = await confirmed_events(running, (3, 4, 5))
     reads: list[str] = []
     engine = running.sessionmaker.kw["bind"].sync_engine
 
@@ -59,9 +60,7 @@ async def test_each_event_relayed_once_in_one_batch(running: Running) -> None:
 async def test_events_relayed_again_queue_no_second_message(running: Running) -> None:
     """An event whose processed mark was lost after its messages were queued: relayed again,
     in a batch or alone, it queues nothing twice."""
-    for day in (3, 4):
-        await running.api.booked(day=day)
-    events = await created_events(running)
+    events = await confirmed_events(running, (3, 4))
     assert await relay_events(running.sessionmaker, running.deps, ADMINS) >= 2
     for relay in ("batch", "alone"):
         async with running.sessionmaker() as session:
@@ -81,9 +80,7 @@ async def test_events_relayed_again_queue_no_second_message(running: Running) ->
 async def test_a_failing_event_is_retried_alone_and_the_rest_go_through(
     running: Running, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    for day in (3, 4, 5):
-        await running.api.booked(day=day)
-    events = await created_events(running)
+    events = await confirmed_events(running, (3, 4, 5))
     broken = events[1].id
 
     async def render_or_fail(session: Any, deps: Any, channels: Any, event: Event) -> Any:
@@ -135,7 +132,7 @@ async def test_each_admin_reads_their_own_language(running: Running) -> None:
             sent = [(n.recipient, n.text) for n in (await session.scalars(queued)).all()]
         russian = [body for to, body in sent if to == "4242"]
         english = [body for to, body in sent if to == "4243"]
-        assert [body.split(" ")[1] for body in russian] == ["Новая", "Оплачена"], relay
-        assert [body.split(": ")[1].split(",")[0] for body in russian] == ["Белый зал"] * 2
-        assert [body.split(" ")[1] for body in english] == ["New", "Booking"], relay
-        assert [body.split(": ")[1].split(",")[0] for body in english] == ["White hall"] * 2
+        assert [body.split(" ")[1] for body in russian] == ["Оплачена"], relay
+        assert [body.split(": ")[1].split(",")[0] for body in russian] == ["Белый зал"]
+        assert [body.split(" ")[1] for body in english] == ["Booking"], relay
+        assert [body.split(": ")[1].split(",")[0] for body in english] == ["White hall"]
