@@ -113,7 +113,7 @@ async def test_a_website_booking_in_english_gets_english_emails(
         )
     )
     ics = next(
-        p for p in to_client[1].iter_attachments() if p.get_content_type() == "text/calendar"
+        p for p in to_client[0].iter_attachments() if p.get_content_type() == "text/calendar"
     )
     assert b"SUMMARY:Photo studio: White hall" in ics.get_payload(decode=True)
     to_admin = [m.message for m in smtp.messages if m.rcpt_tos == ("owner@studio.test",)]
