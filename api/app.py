@@ -12,7 +12,6 @@ from api import admin, bookings, health, payments
 from api.access_log import AccessLog
 from api.keys import (
     ACCESS_LOG,
-    AVAILABILITY_CACHE,
     DEPS,
     HTTP,
     REPORTS,
@@ -21,7 +20,6 @@ from api.keys import (
 )
 from api.middlewares import access_log_middleware, error_middleware, session_middleware
 from api.openapi import routes as openapi_routes
-from booking.calendar_cache import SingleFlight, WindowCache
 from booking.deps import BookingDeps
 from booking.report_queue import ReportQueue
 from settings import Settings
@@ -40,7 +38,6 @@ def create_app(
     app[SETTINGS] = settings
     app[SESSIONMAKER] = sessionmaker
     app[DEPS] = deps
-    app[AVAILABILITY_CACHE] = (WindowCache(), SingleFlight())
     app[ACCESS_LOG] = AccessLog(logging.getLogger("studio.http").isEnabledFor(logging.INFO))
     app.cleanup_ctx.append(app[ACCESS_LOG].run)
     app[REPORTS] = ReportQueue(sessionmaker, deps)

@@ -8,7 +8,6 @@ from aiohttp import ClientSession, web
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from api.access_log import AccessLog
-from booking.calendar_cache import SingleFlight, WindowCache
 from booking.deps import BookingDeps
 from booking.report_queue import ReportQueue
 from settings import Settings
@@ -22,5 +21,4 @@ REPORTS = web.AppKey("reports", ReportQueue)
 
 DB_SESSION = web.RequestKey("db", AsyncSession)
 LOG_FIELDS: web.RequestKey[dict[str, Any]] = web.RequestKey("log_fields")
-AVAILABILITY_CACHE: web.AppKey[tuple[WindowCache, SingleFlight]] = web.AppKey("availability_cache")
 ACCESS_LOG = web.AppKey("access_log", AccessLog)
