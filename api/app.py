@@ -2,23 +2,20 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import AsyncIterator
 
 from aiohttp import ClientSession, ClientTimeout, web
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from api import admin, bookings, health, payments
-from api.access_log import AccessLog
 from api.keys import (
-    ACCESS_LOG,
     DEPS,
     HTTP,
     REPORTS,
     SESSIONMAKER,
     SETTINGS,
 )
-from api.middlewares import access_log_middleware, error_middleware, session_middleware
+from api.middlewares import error_middleware, session_middleware
 from api.openapi import routes as openapi_routes
 from booking.deps import BookingDeps
 from booking.report_queue import ReportQueue
@@ -33,13 +30,11 @@ def create_app(
 ) -> web.Application:
     app = web.Application(
         client_max_size=settings.server.max_body_bytes,
-        middlewares=[access_log_middleware, error_middleware, session_middleware],
+        middlewares=[error_middleware, session_middleware],
     )
     app[SETTINGS] = settings
     app[SESSIONMAKER] = sessionmaker
     app[DEPS] = deps
-    app[ACCESS_LOG] = AccessLog(logging.getLogger("studio.http").isEnabledFor(logging.INFO))
-    app.cleanup_ctx.append(app[ACCESS_LOG].run)
     app[REPORTS] = ReportQueue(sessionmaker, deps)
     app.cleanup_ctx.append(_http_client)
     app.on_cleanup.append(_finish_reports)

@@ -7,7 +7,6 @@ from typing import Any
 from aiohttp import ClientSession, web
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from api.access_log import AccessLog
 from booking.deps import BookingDeps
 from booking.report_queue import ReportQueue
 from settings import Settings
@@ -21,4 +20,3 @@ REPORTS = web.AppKey("reports", ReportQueue)
 
 DB_SESSION = web.RequestKey("db", AsyncSession)
 LOG_FIELDS: web.RequestKey[dict[str, Any]] = web.RequestKey("log_fields")
-ACCESS_LOG = web.AppKey("access_log", AccessLog)

@@ -25,7 +25,7 @@ from booking.holds import ClientInfo, HoldRequest, PaymentMode, Source, hold_boo
 from booking.paying import start_payment
 from booking.report_queue import ReportQueue
 from logconfig import setup_logging
-from main import Service, build_service, settle_heap
+from main import Service, build_service
 from payments.base import PaymentState
 from settings import Settings
 from tests.bot.booking_helpers import success_report
@@ -81,7 +81,6 @@ async def run_backend(backend: str, count: int, levels: list[int]) -> None:
             for index, level in enumerate(levels):
                 states = await pending_reports(service, database.url, count, index * count)
                 queue = ReportQueue(service.sessionmaker, service.deps)
-                settle_heap()
                 fresh = await feed(queue, states, level)
                 fresh_held = queue.reports / queue.transactions
                 before = queue.transactions, queue.reports
