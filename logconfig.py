@@ -6,12 +6,11 @@ fields named like tokens or card data are dropped.
 
 from __future__ import annotations
 
+import json
 import logging
 import sys
 from collections.abc import Iterable
 from datetime import UTC, datetime
-
-import orjson
 
 STANDARD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime", "taskName"}
 SECRET_FIELDS = {"token", "access_token", "password", "secret", "card", "pan", "authorization"}
@@ -41,17 +40,10 @@ class JsonFormatter(logging.Formatter):
             data[key] = value
         if record.exc_info:
             data["exc"] = self.formatException(record.exc_info)
-        return self._mask(orjson.dumps(data, default=str).decode())
+        return self._mask(json.dumps(data, default=str, ensure_ascii=False))
 
 
 def setup_logging(level: str, secrets: Iterable[str] = ()) -> None:
-    # The lines carry neither the caller's file and line nor thread or process ids, so
-    # records need not collect them (the logging HOWTO's "Optimization"): a third of a
-    # record's cost, and the service writes a few per state change.
-    logging._srcfile = None
-    logging.logThreads = False
-    logging.logProcesses = False
-    logging.logMultiprocessing = False
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonFormatter(secrets))
     root = logging.getLogger()

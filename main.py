@@ -8,7 +8,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import gc
 import logging
 import signal
 import sys
@@ -19,6 +18,7 @@ from email.utils import parseaddr
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from api.access_log import LOGGER, RequestLog
 from api.app import create_app
 from booking.deps import BookingDeps, BookingRules, ReceiptRules
 from booking.studio_file import read_studio_file, seed_if_empty, studio_info
@@ -128,24 +128,11 @@ async def build_service(settings: Settings, clock: Clock = system_clock) -> Serv
     return Service(settings, engine, sessionmaker, deps, jobs, app, runner)
 
 
-YOUNG_COLLECTION_EVERY = 100_000  # net allocations (Python's default is 700)
-
-
-def settle_heap() -> None:
-    """Move what start-up built (~285,000 objects: modules, the ORM's and aiogram's models)
-    out of the garbage collector's sight: it lives as long as the process, and scanning it
-    again cost the bot a tenth of its time. Young collections then come every 100,000 net
-    allocations instead of 700 (an update allocates thousands of short-lived objects, almost
-    all freed by reference counting), full ones every 5,000 young ones; the bot's peak
-    memory did not move (docs/BENCHMARKS.md)."""
-    gc.collect()
-    gc.freeze()
-    gc.set_threshold(YOUNG_COLLECTION_EVERY, 50, 100)
-
-
 async def run(settings: Settings) -> None:
     service = await build_service(settings)
-    runner = web.AppRunner(service.app, shutdown_timeout=15, access_log=None)
+    runner = web.AppRunner(
+        service.app, shutdown_timeout=15, access_log_class=RequestLog, access_log=LOGGER
+    )
     await runner.setup()
     site = web.TCPSite(runner, settings.server.host, settings.server.port)
     await site.start()
@@ -153,7 +140,6 @@ async def run(settings: Settings) -> None:
     schedule.start()
     if service.bot is not None:
         await service.bot.start()
-    settle_heap()
     log.info(
         "studio booking is up",
         extra={

@@ -2,26 +2,21 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import AsyncIterator
 
 from aiohttp import ClientSession, ClientTimeout, web
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from api import admin, bookings, docs, health, payments
-from api.access_log import AccessLog
 from api.keys import (
-    ACCESS_LOG,
-    AVAILABILITY_CACHE,
     DEPS,
     HTTP,
     SESSIONMAKER,
     SETTINGS,
 )
 from api.limits import RATE_LIMITS, close_rate_limits, rate_limits
-from api.middlewares import access_log_middleware, error_middleware, session_middleware
+from api.middlewares import error_middleware, session_middleware
 from api.openapi import routes as openapi_routes
-from booking.calendar_cache import SingleFlight, WindowCache
 from booking.deps import BookingDeps
 from settings import Settings
 from webhooks import checkout, gateways
@@ -34,14 +29,11 @@ def create_app(
 ) -> web.Application:
     app = web.Application(
         client_max_size=settings.server.max_body_bytes,
-        middlewares=[access_log_middleware, error_middleware, session_middleware],
+        middlewares=[error_middleware, session_middleware],
     )
     app[SETTINGS] = settings
     app[SESSIONMAKER] = sessionmaker
     app[DEPS] = deps
-    app[AVAILABILITY_CACHE] = (WindowCache(), SingleFlight())
-    app[ACCESS_LOG] = AccessLog(logging.getLogger("studio.http").isEnabledFor(logging.INFO))
-    app.cleanup_ctx.append(app[ACCESS_LOG].run)
     app.cleanup_ctx.append(_http_client)
     app[RATE_LIMITS] = rate_limits(settings)
     app.on_cleanup.append(close_rate_limits)

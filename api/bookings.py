@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import datetime, time, timedelta
 
-import orjson
 from aiohttp import web
 
 from api.auth import is_admin, require_admin, require_owner_or_admin, require_token
@@ -20,7 +19,7 @@ from api.inputs import (
     query_limit,
     read_json,
 )
-from api.keys import AVAILABILITY_CACHE, DEPS, LOG_FIELDS
+from api.keys import DEPS, LOG_FIELDS
 from api.limits import caller_address, check_rate
 from api.middlewares import db
 from api.serializers import (
@@ -31,8 +30,7 @@ from api.serializers import (
     parse_money,
     payment_json,
 )
-from booking.availability import availability_marks, availability_view
-from booking.calendar_cache import epoch
+from booking.availability import hall_availability
 from booking.cancel import cancel_booking, refund_quote
 from booking.domain.states import BookingStatus
 from booking.errors import NotFound
@@ -54,37 +52,22 @@ async def list_halls(request: web.Request) -> web.Response:
 
 @routes.get("/api/bookings/availability")
 async def availability(request: web.Request) -> web.Response:
-    """Served from a per-app cache while the window's days are unchanged (see
-    calendar_cache): a booking on another day or in another hall leaves it served."""
     deps = request.app[DEPS]
     hall_id = query_int(request, "hall_id")
     first = query_date(request, "start_date")
     last = query_date(request, "end_date")
     assert first is not None and last is not None
-    cache, flights = request.app[AVAILABILITY_CACHE]
-    key = (hall_id, first, last)
-    body = cache.get(key, deps.now(), lambda: availability_marks(deps, hall_id, first, last))
-    if body is None:
-        at = epoch()
-        marks = availability_marks(deps, hall_id, first, last)  # refuses a bad range
-
-        async def compute() -> bytes:
-            view = await availability_view(db(request), deps, hall_id, first, last)
-            tz = deps.rules.tz
-            data = orjson.dumps(
-                {
-                    "hall_id": view.hall.id,
-                    "timezone": tz.key,
-                    "step_minutes": 15,
-                    "min_minutes": view.hall.min_minutes,
-                    "days": [day_json(day, tz) for day in view.days],
-                }
-            )
-            cache.put(key, data, marks, view.valid_until, at)
-            return data
-
-        body = await flights.run((key, marks), compute)  # a newer change waits for its own
-    return web.Response(body=body, content_type="application/json")
+    hall, days = await hall_availability(db(request), deps, hall_id, first, last)
+    tz = deps.rules.tz
+    return json_response(
+        {
+            "hall_id": hall.id,
+            "timezone": tz.key,
+            "step_minutes": 15,
+            "min_minutes": hall.min_minutes,
+            "days": [day_json(day, tz) for day in days],
+        }
+    )
 
 
 @routes.post("/api/bookings")

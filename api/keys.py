@@ -7,8 +7,6 @@ from typing import Any
 from aiohttp import ClientSession, web
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from api.access_log import AccessLog
-from booking.calendar_cache import SingleFlight, WindowCache
 from booking.deps import BookingDeps
 from settings import Settings
 
@@ -19,5 +17,3 @@ HTTP = web.AppKey("http", ClientSession)
 
 DB_SESSION = web.RequestKey("db", AsyncSession)
 LOG_FIELDS: web.RequestKey[dict[str, Any]] = web.RequestKey("log_fields")
-AVAILABILITY_CACHE: web.AppKey[tuple[WindowCache, SingleFlight]] = web.AppKey("availability_cache")
-ACCESS_LOG = web.AppKey("access_log", AccessLog)

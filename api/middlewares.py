@@ -1,9 +1,8 @@
-"""Request middlewares: one database session per request, JSON errors, one log line each."""
+"""Request middlewares: one database session per request, JSON errors."""
 
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Awaitable, Callable
 
 from aiohttp import web
@@ -16,7 +15,7 @@ from api.errors import (
     error_response,
     validation_error_response,
 )
-from api.keys import ACCESS_LOG, DB_SESSION, LOG_FIELDS, SESSIONMAKER
+from api.keys import DB_SESSION, SESSIONMAKER
 from booking.errors import DomainError
 
 log = logging.getLogger("studio.http")
@@ -51,9 +50,8 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
 @web.middleware
 async def session_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     """One unit of work per request, opened by the first `db(request)`; use cases commit,
-    anything left open rolls back. Answers that need no database (health, a cached
-    calendar, a gateway webhook refused before it is applied) open none: an unused session
-    still costs about as much as a bare aiohttp answer."""
+    anything left open rolls back. Answers that need no database (health, a gateway
+    webhook refused before it is applied) open none."""
     try:
         return await handler(request)
     finally:
@@ -68,20 +66,3 @@ def db(request: web.Request) -> AsyncSession:
     if session is None:
         session = request[DB_SESSION] = request.app[SESSIONMAKER]()
     return session
-
-
-@web.middleware
-async def access_log_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    started = time.perf_counter()
-    response = await handler(request)
-    if request.path not in ("/health", "/ready"):
-        request.app[ACCESS_LOG].record(
-            {
-                "method": request.method,
-                "path": request.path,
-                "status": response.status,
-                "ms": round((time.perf_counter() - started) * 1000, 1),
-                **request.get(LOG_FIELDS, {}),
-            }
-        )
-    return response

@@ -11,10 +11,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from booking.availability import (
     active_hall,
-    bookable_halls,
     durations_at,
     hall_availability,
     price_bands,
+    studio_hours,
 )
 from booking.cancel import cancel_booking, refund_quote
 from booking.deps import BookingDeps
@@ -85,13 +85,12 @@ class MonthView:
 
 async def list_halls(session: AsyncSession) -> Sequence[Hall]:
     """The halls a client can book, in the studio's order."""
-    return await bookable_halls(session)
+    return await queries.active_halls(session)
 
 
 async def opening_hours(session: AsyncSession) -> dict[int, DayHours]:
     """Opening hours by weekday (0 = Monday); a missing weekday is closed."""
-    rows = await queries.studio_hours(session)
-    return {row.weekday: DayHours(row.open_minute, row.close_minute) for row in rows}
+    return await studio_hours(session)
 
 
 async def month_view(
@@ -135,7 +134,7 @@ async def make_offer(
     """
     if minutes not in await durations_at(session, deps, hall_id, start):
         raise SlotTakenError("slot_taken", "This time is no longer free.")
-    hall = await active_hall(session, hall_id, deps.now())
+    hall = await active_hall(session, hall_id)
     end = start + timedelta(minutes=minutes)
     total = quote(start, end, hall.hourly_price, price_bands(hall), deps.rules.tz)
     prepay = prepayment_amount(total, deps.rules.prepayment_percent)

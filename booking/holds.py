@@ -133,10 +133,10 @@ async def _hold(
     session: AsyncSession, deps: BookingDeps, request: HoldRequest, *, expire_lapsed: bool
 ) -> tuple[Booking, str]:
     now = deps.now()
-    hall = await active_hall(session, request.hall_id, now, fresh=True)
+    hall = await active_hall(session, request.hall_id)
     check_bounds(request.start, request.end, deps.rules.window, now)
     blocked = blocked_interval(request.start, request.end, hall.buffer_minutes)
-    schedule = await load_schedule(session, deps, hall, request.start, request.end, fresh=True)
+    schedule = await load_schedule(session, deps, hall, request.start, request.end)
     validate_booking(
         request.start,
         request.end,

@@ -20,7 +20,6 @@ from enum import StrEnum
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from booking.availability import hall_copy
 from booking.deps import BookingDeps
 from booking.domain.states import BookingStatus, check_transition
 from booking.errors import (
@@ -35,7 +34,7 @@ from booking.holds import expire_one, retake_slot
 from booking.payment_reports import apply_success
 from booking.refunds import CASH, create_refund, execute_refunds
 from db import queries
-from db.models import Booking, Client, Payment, Refund
+from db.models import Booking, Client, Hall, Payment, Refund
 from payments.base import (
     GatewayError,
     PaymentProvider,
@@ -269,7 +268,7 @@ async def _renewing_mark(
 async def _payment_request(
     session: AsyncSession, deps: BookingDeps, booking: Booking, payment: Payment
 ) -> PaymentRequest:
-    hall = await hall_copy(session, booking.hall_id, deps.now())
+    hall = await session.get(Hall, booking.hall_id)
     client = await session.get(Client, booking.client_id)
     assert hall is not None and client is not None
     local = booking.start_at.astimezone(deps.rules.tz)

@@ -121,7 +121,7 @@ async def _occupancy(
     result = []
     days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
     for hall in await queries.active_halls(session):
-        calendar = await hall_calendar(session, hall, deps.now())
+        calendar = await hall_calendar(session, hall)
         opening = [opening_interval(day, calendar, deps.rules.tz) for day in days]
         closed = await queries.closure_spans(session, hall.id, start, end)
         open_minutes = sum(

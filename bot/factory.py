@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-import orjson
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
+from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import PRODUCTION, TelegramAPIServer
 from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage, DefaultKeyBuilder
 from aiogram.fsm.storage.memory import MemoryStorage, SimpleEventIsolation
@@ -14,7 +14,6 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from booking.deps import BookingDeps
 from booking.studio_file import StudioInfo
-from bot.json_session import JsonBodySession, load_api_json
 from bot.middlewares import AnswerCallbacks, InFlight, LanguageMiddleware, UpdateContextMiddleware
 from handlers import get_routers
 from settings import BotSettings, Settings
@@ -57,10 +56,6 @@ def pin_response_types() -> None:
         _PINNED.append(generic[method.__returning__])
 
 
-def _dumps(value: Any) -> str:
-    return orjson.dumps(value).decode()
-
-
 def create_bot(settings: Settings | BotSettings) -> Bot | None:
     """The Bot, or None when BOT_TOKEN is unset; TELEGRAM_API_SERVER redirects its API calls."""
     bot_settings = settings.bot if isinstance(settings, Settings) else settings
@@ -69,7 +64,7 @@ def create_bot(settings: Settings | BotSettings) -> Bot | None:
     pin_response_types()
     server = bot_settings.telegram_api_server
     api = TelegramAPIServer.from_base(server) if server else PRODUCTION
-    session = JsonBodySession(api=api, json_loads=load_api_json, json_dumps=_dumps)
+    session = AiohttpSession(api=api)
     return Bot(
         bot_settings.bot_token.get_secret_value(),
         session=session,

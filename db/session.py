@@ -5,8 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import orjson
-from sqlalchemy import event, make_url
+from sqlalchemy import event
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -16,39 +15,33 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.pool import AsyncAdaptedQueuePool
 
 from db.clock import CLOCK_KEY, Clock
-from db.sqlite_driver import inline_creator
+
+# How long a statement waits for another process's write lock before "database is locked".
+SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 
 def _json_text(value: Any) -> str:
-    try:
-        return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
-    except TypeError:
-        # A lone surrogate in a gateway's payload (valid JSON, not UTF-8, and refused by
-        # PostgreSQL's json too) becomes "?"; the rest of the payload is kept.
-        text = json.dumps(value, default=str, ensure_ascii=False)
-        return text.encode("utf-8", "replace").decode()
-
-
-# JSON columns (event payloads, gateways' answers) go through orjson: a tenth of the
-# standard library's time, and a state change writes several.
-_JSON = {"json_serializer": _json_text, "json_deserializer": orjson.loads}
+    """JSON columns (event payloads, gateways' answers). A lone surrogate in a gateway's
+    payload (valid JSON, not UTF-8, and refused by PostgreSQL's json too) becomes "?"; the
+    rest of the payload is kept."""
+    text = json.dumps(value, default=str, ensure_ascii=False)
+    return text.encode("utf-8", "replace").decode()
 
 
 def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
     """Build the engine with the settings each backend needs.
 
     SQLite allows one writer at a time; a single pooled connection serialises the process's
-    transactions in the pool instead of failing with "database is locked", and WAL keeps
-    readers in other processes (backups, the CLI) off the writer's way. Its calls run on the
-    loop's thread (db.sqlite_driver), waiting out other processes' locks asynchronously.
+    transactions in the pool instead of failing with "database is locked", WAL keeps
+    readers in other processes (backups, the CLI) off the writer's way, and a statement
+    waits up to 30 s for another process's write lock (in aiosqlite's thread, so the loop
+    keeps serving).
 
     PostgreSQL connections are not pinged before each use (a round trip per transaction);
     after a server restart the requests on dropped connections fail once and the pool
     reconnects (docs/OPERATIONS.md, tests/integration/test_pg_reconnect.py).
     """
     if url.startswith("sqlite"):
-        parsed = make_url(url)
-        args, kwargs = parsed.get_dialect()().create_connect_args(parsed)
         engine = create_async_engine(
             url,
             echo=echo,
@@ -56,8 +49,7 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
             pool_size=1,
             max_overflow=0,
             pool_timeout=60,
-            async_creator=inline_creator(list(args), dict(kwargs)),
-            **_JSON,
+            json_serializer=_json_text,
         )
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
@@ -68,7 +60,7 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
         max_overflow=20,
         pool_pre_ping=False,
         pool_recycle=1800,
-        **_JSON,
+        json_serializer=_json_text,
     )
 
 
@@ -77,7 +69,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA busy_timeout=0")  # lock waits happen in db.sqlite_driver
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     cursor.close()
 
 

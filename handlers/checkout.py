@@ -293,7 +293,7 @@ async def make_hold(
     except DomainError:
         await session.rollback()
         return taken(await views.fresh_day(session, deps, pick.hall_id, start)), None
-    hall = await active_hall(session, booking.hall_id, deps.now())
+    hall = await active_hall(session, booking.hall_id)
     offer = Offer(hall, booking.start_at, booking.end_at, booking.total, booking.prepay_amount)
     return views.hold_screen(booking, hall, payment, deps), offer
 

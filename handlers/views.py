@@ -161,7 +161,7 @@ async def durations_screen(
     lengths = await durations_at(session, deps, hall_id, start)
     if not lengths:
         return None
-    hall = await active_hall(session, hall_id, deps.now())
+    hall = await active_hall(session, hall_id)
     local = start.astimezone(deps.rules.tz)
     markup = durations_keyboard(
         hall_id=hall_id,

@@ -8,7 +8,6 @@ from collections.abc import Collection, Sequence
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from keyboards.callbacks import DayCallback, MenuCallback, MonthCallback, NoopCallback, to_day
-from keyboards.rows import shared
 
 BLANK = "\u2800"  # Telegram needs a non-empty button text; this one shows as empty
 FULL = "✖"
@@ -27,7 +26,6 @@ def _noop(text: str, what: str) -> InlineKeyboardButton:
     return InlineKeyboardButton(text=text, callback_data=NoopCallback(what=what).pack())
 
 
-@shared
 def calendar_keyboard(
     *,
     hall_id: int,

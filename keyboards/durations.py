@@ -7,12 +7,11 @@ from collections.abc import Sequence
 from aiogram.types import InlineKeyboardMarkup
 
 from keyboards.callbacks import DayCallback, DurationCallback
-from keyboards.rows import button, in_rows, markup, shared
+from keyboards.rows import button, in_rows, markup
 
 PER_ROW = 3
 
 
-@shared
 def durations_keyboard(
     *,
     hall_id: int,

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from keyboards.callbacks import DayCallback, MonthCallback, NoopCallback, SlotCallback
-from keyboards.rows import shared
 
 FLAT_LIMIT = 24
 PER_ROW = 4
@@ -49,7 +48,6 @@ def shown_part(starts: Sequence[Start], wanted: int) -> int:
     return wanted if wanted in parts else next(iter(parts))
 
 
-@shared
 def slots_keyboard(
     *,
     hall_id: int,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, event, insert
+from sqlalchemy import Table, insert
 
 from db.models import Closure
 from tests.support import START, Running
@@ -62,9 +62,7 @@ async def test_the_notice_edge_moves_with_the_clock(running: Running) -> None:
     assert (await day(running, "2026-12-01"))["starts"][0] == "10:30"
 
 
-async def test_a_change_made_elsewhere_shows_within_two_seconds(running: Running) -> None:
-    """Another process's change cannot invalidate this one's cache: it ages out instead."""
-    running.clock.advance(minutes=1)  # off the grid edge, so the answer may be kept
+async def test_a_change_made_elsewhere_shows_at_once(running: Running) -> None:
     assert "12:00" in (await day(running, "2026-12-04"))["starts"]
     async with running.sessionmaker() as session:
         # A plain Core statement, as another process's change looks from here.
@@ -78,35 +76,15 @@ async def test_a_change_made_elsewhere_shows_within_two_seconds(running: Running
             )
         )
         await session.commit()
-    assert "12:00" in (await day(running, "2026-12-04"))["starts"]  # still cached
-    running.clock.advance(seconds=2)
     assert (await day(running, "2026-12-04"))["starts"] == ["22:00"]
 
 
-async def test_an_answer_stays_shared_when_another_hall_or_day_changes(
+async def test_a_booking_in_another_hall_or_on_another_day_changes_nothing(
     running: Running,
 ) -> None:
-    """A booking in hall 2, or on another day of hall 1, leaves hall 1's cached answer
-    served without reading the calendar again; one on its own day replaces it at once."""
-    engine = running.sessionmaker.kw["bind"].sync_engine
-    reads: list[str] = []
-
-    def seen(_conn: Any, _cursor: Any, sql: str, *_args: Any) -> None:
-        if "UNION ALL" in sql:
-            reads.append(sql)
-
-    running.clock.advance(seconds=1)  # off the 15-minute grid: answers may be kept
     first = await day(running, "2026-12-03")
-    event.listen(engine, "before_cursor_execute", seen)
-    try:
-        await running.api.booked(day=3, hour=12, hall_id=2)
-        await running.api.booked(day=5, hour=12)
-        before = len(reads)  # the holds read the calendar themselves
-        assert await day(running, "2026-12-03") == first
-        assert len(reads) == before  # served from the cache
-        await running.api.booked(day=3, hour=12)
-        before = len(reads)
-        assert "12:00" not in (await day(running, "2026-12-03"))["starts"]
-        assert len(reads) == before + 1  # read again, once
-    finally:
-        event.remove(engine, "before_cursor_execute", seen)
+    await running.api.booked(day=3, hour=12, hall_id=2)
+    await running.api.booked(day=5, hour=12)
+    assert await day(running, "2026-12-03") == first
+    await running.api.booked(day=3, hour=12)
+    assert "12:00" not in (await day(running, "2026-12-03"))["starts"]

@@ -87,7 +87,6 @@ async def test_a_retry_refused_by_the_calendar_leaves_the_lapsed_hold_as_it_was(
             schedule.calendar,
             [*schedule.busy, taken],
             schedule.closures,
-            schedule.valid_until,
         )
 
     monkeypatch.setattr(holds, "load_schedule", taken_meanwhile)

@@ -1,19 +1,16 @@
-"""The calendar's per-day cache: a change shows at once on the days it touches, other days
-are served without a query, halls and hours stay cached while clients book, and the hold
-itself always reads the database."""
+"""Free starts follow every change at once: a hold, a cancellation, a lapsed hold, a closure,
+a moved booking, a hall's new price; a day nothing touched keeps its starts."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import pytest
-from sqlalchemy import event, select
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from booking.availability import AvailabilityView, active_hall, availability_view
+from booking.availability import active_hall
 from booking.clients import day_starts
 from booking.deps import BookingDeps
 from booking.holds import ClientInfo, HoldRequest, PaymentMode, Source, hold_booking
@@ -22,29 +19,6 @@ from tests.support import FakeClock
 
 MSK = ZoneInfo("Europe/Moscow")
 DAY, OTHER_DAY = date(2026, 12, 8), date(2026, 12, 10)
-
-
-class Statements:
-    """Counts the SELECTs that read the calendar's spans."""
-
-    def __init__(self, engine: AsyncEngine) -> None:
-        self.calendar = 0
-        event.listen(engine.sync_engine, "before_cursor_execute", self._seen)
-        self._engine = engine
-
-    def _seen(self, _conn: object, _cursor: object, sql: str, *_args: object) -> None:
-        if "UNION ALL" in sql:
-            self.calendar += 1
-
-    def close(self) -> None:
-        event.remove(self._engine.sync_engine, "before_cursor_execute", self._seen)
-
-
-@pytest.fixture
-def statements(engine: AsyncEngine) -> Iterator[Statements]:
-    counter = Statements(engine)
-    yield counter
-    counter.close()
 
 
 def at(day: date, hour: int) -> datetime:
@@ -87,13 +61,12 @@ async def change(
         await session.commit()
 
 
-async def test_hold_shows_at_once_on_its_day_and_other_days_need_no_query(
-    sessionmaker: async_sessionmaker[AsyncSession], deps: BookingDeps, statements: Statements
+async def test_hold_shows_at_once_on_its_day_and_leaves_other_days(
+    sessionmaker: async_sessionmaker[AsyncSession], deps: BookingDeps
 ) -> None:
     before_day = await starts(sessionmaker, deps, DAY)
     before_other = await starts(sessionmaker, deps, OTHER_DAY)
     assert at(DAY, 12) in before_day
-    read = statements.calendar
 
     await hold(sessionmaker, deps, at(DAY, 12))
 
@@ -101,8 +74,6 @@ async def test_hold_shows_at_once_on_its_day_and_other_days_need_no_query(
     assert at(DAY, 12) not in after_day
     assert at(DAY, 11) not in after_day  # 11:00 for an hour would end inside the hold
     assert await starts(sessionmaker, deps, OTHER_DAY) == before_other
-    # the hold read the database itself; then only the held day was read again
-    assert statements.calendar - read == 2
 
 
 async def test_a_cancelled_booking_frees_its_start_at_once(
@@ -123,7 +94,7 @@ async def test_a_lapsed_hold_frees_its_start_without_any_change(
     assert at(DAY, 17) in await starts(sessionmaker, deps, DAY)
 
 
-async def test_a_closure_clears_every_cached_day(
+async def test_a_closure_takes_every_start_of_its_day(
     sessionmaker: async_sessionmaker[AsyncSession], deps: BookingDeps
 ) -> None:
     assert at(OTHER_DAY, 12) in await starts(sessionmaker, deps, OTHER_DAY)
@@ -133,61 +104,21 @@ async def test_a_closure_clears_every_cached_day(
     assert await starts(sessionmaker, deps, OTHER_DAY) == []
 
 
-async def test_hall_copy_is_shared_read_only_and_a_price_change_shows_at_once(
+async def test_a_price_change_shows_at_once(
     sessionmaker: async_sessionmaker[AsyncSession], deps: BookingDeps
 ) -> None:
-    async with sessionmaker() as first, sessionmaker() as second:
-        one = await active_hall(first, 1, deps.now())
-        two = await active_hall(second, 1, deps.now())
-        assert one is two and one not in first and two not in second
     async with sessionmaker() as session:
         hall = (await session.scalars(select(Hall).where(Hall.id == 1))).one()
         hall.hourly_price = 400_000
         await session.commit()
     async with sessionmaker() as session:
-        assert (await active_hall(session, 1, deps.now())).hourly_price == 400_000
-
-
-async def test_the_hold_reads_the_database_not_the_cache(
-    sessionmaker: async_sessionmaker[AsyncSession], deps: BookingDeps, statements: Statements
-) -> None:
-    await starts(sessionmaker, deps, DAY)
-    read = statements.calendar
-    await hold(sessionmaker, deps, at(DAY, 19))
-    assert statements.calendar - read == 1
-
-
-async def test_month_view_is_shared_until_one_of_its_days_changes(
-    sessionmaker: async_sessionmaker[AsyncSession],
-    deps: BookingDeps,
-    statements: Statements,
-    clock: FakeClock,
-) -> None:
-    clock.advance(seconds=1)  # off the grid: at 06:00:00 sharp the next second changes starts
-    first, last = date(2026, 12, 2), date(2026, 12, 31)
-
-    async def month() -> AvailabilityView:
-        async with sessionmaker() as session:
-            return await availability_view(session, deps, 1, first, last)
-
-    before = await month()
-    read = statements.calendar
-    assert await month() is before and statements.calendar == read
-    await hold(sessionmaker, deps, at(DAY, 13))
-    after = await month()
-    assert after is not before
-    held_day = next(d for d in after.days if d.day == DAY)
-    assert at(DAY, 13) not in held_day.starts
-    assert [d.starts for d in after.days if d.day != DAY] == [
-        d.starts for d in before.days if d.day != DAY
-    ]
+        assert (await active_hall(session, 1)).hourly_price == 400_000
 
 
 async def test_a_booking_moved_to_another_day_shows_on_both_days_at_once(
     sessionmaker: async_sessionmaker[AsyncSession], deps: BookingDeps
 ) -> None:
-    """Moving a booking's times goes by the attributes' history: the day it left and the
-    day it came to both change; a status change alone keeps to the booking's own day."""
+    """The day it left and the day it came to both change."""
     booking = await hold(sessionmaker, deps, at(DAY, 12))
     assert at(DAY, 12) not in await starts(sessionmaker, deps, DAY)
     assert at(OTHER_DAY, 12) in await starts(sessionmaker, deps, OTHER_DAY)
