@@ -416,7 +416,7 @@ async def web_visitor(crowd: Crowd, rng: random.Random, number: int) -> None:
     booking = {
         "hall_id": hall,
         "start": start.isoformat(),
-        "end": (start + timedelta(minutes=max(60, minutes))).isoformat(),
+        "end": (start + timedelta(minutes=minutes)).isoformat(),
         "payment_mode": rng.choice(("prepay", "full")),
         "client": {"name": f"Посетитель {number}", "phone": f"+7988{number:07d}"},
     }
