@@ -74,7 +74,10 @@ class Crowd:
         return asyncio.get_running_loop().time() >= self.deadline
 
     def local(self, url: str) -> str:
-        return self.service + url.removeprefix(self.public) if url.startswith(self.public) else url
+        """A link the service gave (built on PUBLIC_BASE_URL), pointed at the service."""
+        if not url.startswith(self.public + "/"):
+            raise ValueError(f"not a link of this service: {url}")
+        return self.service + url.removeprefix(self.public)
 
     async def think(self, rng: random.Random) -> bool:
         """A person's pause between two presses; False once the evening is over."""
@@ -183,6 +186,7 @@ class BotUser:
         self.picker = 0  # the message whose buttons the user presses
         self.months: set[str] = set()
         self.asked_phone = False
+        self.trail: list[str] = []  # the prefixes pressed in this booking
 
     async def evening(self, arrive: float) -> None:
         await asyncio.sleep(arrive)
@@ -194,6 +198,7 @@ class BotUser:
     async def book_once(self) -> None:
         self.months.clear()
         self.asked_phone = False
+        self.trail.clear()
         if not await self.say(self.user.send_text("/start"), lambda m: "m:book" in m):
             return
         for _ in range(MAX_STEPS):
@@ -206,6 +211,7 @@ class BotUser:
                 return
             choice = self.choose(callback_buttons(message))
             if choice == "contact":
+                self.trail.append("contact")
                 phone = f"+7999{self.user.id % 10**7:07d}"
                 if not await self.say(self.user.send_contact(phone), bool):
                     return
@@ -214,7 +220,7 @@ class BotUser:
                 return
             elif not await self.press(choice):
                 return
-        self.samples.error("bot: no booking after many presses")
+        self.samples.error(f"bot: no booking after {MAX_STEPS} steps: {' '.join(self.trail)}")
 
     def choose(self, data: list[str]) -> str | None:
         """The next button, by what the screen offers (the Back buttons come last)."""
@@ -245,14 +251,24 @@ class BotUser:
         return next((d for d in by["m"] if d == "m:book"), None)
 
     async def press(self, data: str) -> bool:
+        """Press a button of the picker; the bot answers the press after showing the next
+        screen, in place or (when the message cannot be edited) as a new message."""
+        chat = self.user.id
+        self.tg.sent[chat].clear()
+        self.trail.append(data.split(":", 1)[0])
         tapped = time.perf_counter()
         query = await self.user.press_data(data, self.picker)
         query_id = str(query["id"])
         answered = self.tg.answered
-        if not await self.tg.until(self.user.id, lambda: query_id in answered, REPLY_TIMEOUT):
+        if not await self.tg.until(chat, lambda: query_id in answered, REPLY_TIMEOUT):
             self.samples.error("bot: no answer to a press within 15 s")
             return False
         self.reply_took(("q", query_id), tapped, answered.pop(query_id))
+        for message_id, _ in reversed(self.tg.sent[chat]):
+            shown = self.tg.message(chat, message_id)
+            if callback_buttons(shown) or url_buttons(shown):
+                self.picker = message_id
+                break
         return True
 
     async def say(
