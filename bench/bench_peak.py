@@ -11,7 +11,9 @@ fake Bot API server, tests/fakes/telegram_api.py, rate limits off) on a scratch 
 - `--users` Telegram users, arriving over the first seconds, each booking again and again:
   /start, Book, a hall, a day, a start, a duration, a payment mode, a gateway, the e-mail
   skipped, the phone shared (the saved one from the second booking on), Pay on the checkout
-  page; pausing 1-3 s between presses (`--pause`), random with a fixed seed (`--seed`).
+  page; pausing 1-3 s between presses (`--pause`), random with a fixed seed (`--seed`);
+  half of them look at another part of the day or the next month first. A slot taken
+  meanwhile (the bot's fresh day view, the API's 409) is counted, not an error.
 - website visitors: availability polled at `--polls` (50) requests a second in all, a week of
   a random hall each; `--web-bookings` (30) a minute booking through the JSON API (a day's
   free starts, the hold, the payment, Pay, the booking's status).
