@@ -1,6 +1,7 @@
 """Every benchmark on SQLite and on PostgreSQL, then one summary table (`make bench`).
 
-    python -m bench.run_all [--backend sqlite|postgres|both] [--only availability,race,memory,bot]
+    python -m bench.run_all [--backend sqlite|postgres|both]
+                            [--only availability,race,memory,bot,peak]
 
 PostgreSQL runs are skipped with a note when the server at BENCH_PG_URL does not answer.
 A benchmark that fails is reported as failed and the others still run.
@@ -16,7 +17,13 @@ import traceback
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from bench import bench_availability, bench_booking_race, bench_bot_flow, bench_memory
+from bench import (
+    bench_availability,
+    bench_booking_race,
+    bench_bot_flow,
+    bench_memory,
+    bench_peak,
+)
 from bench.common import BACKENDS, busy_note, machine, postgres_available, table
 
 BENCHMARKS: dict[str, Callable[[str], Awaitable[dict[str, Any]]]] = {
@@ -24,6 +31,7 @@ BENCHMARKS: dict[str, Callable[[str], Awaitable[dict[str, Any]]]] = {
     "race": lambda backend: bench_booking_race.run(backend),
     "memory": lambda backend: bench_memory.run(backend),
     "bot": lambda backend: bot_rounds(backend),
+    "peak": lambda backend: bench_peak.run(backend),
 }
 BOT_ROUNDS = 3
 
@@ -114,6 +122,8 @@ def summary_rows(name: str, backend: str, result: dict[str, Any]) -> list[list[o
                 verdict(result["median"] >= bench_bot_flow.GOAL),
             ]
         ]
+    if name == "peak":
+        return [peak_row(backend, result)]
     return [
         [
             "memory: idle RSS",
@@ -123,6 +133,21 @@ def summary_rows(name: str, backend: str, result: dict[str, Any]) -> list[list[o
             "<= 1.25x",
             verdict(result["ratio"] <= bench_memory.GOAL),
         ]
+    ]
+
+
+def peak_row(backend: str, result: dict[str, Any]) -> list[object]:
+    p99s = ", ".join(
+        f"{label} {result[f'{kind}_p99_ms']:.0f}" for kind, label in
+        (("bot", "bot"), ("api", "API"), ("webhook", "webhooks"))
+    )  # fmt: skip
+    return [
+        f"peak: {result['users']} users + website, {result['seconds']:.0f} s",
+        backend,
+        f"p99 ms {p99s}; {result['errors']} errors, {result['confirmed']} bookings, "
+        f"{result['double_bookings']} double",
+        f"p99 <= {bench_peak.GOAL_P99_MS:.0f} ms, 0 errors, 0 double",
+        verdict(result["passed"]),
     ]
 
 
