@@ -24,7 +24,7 @@ def test_no_column_defaults_to_a_clock() -> None:
         for column in table.columns:
             for default in (column.default, column.onupdate):
                 if default is not None and default.is_callable:
-                    name = getattr(default.arg, "__name__", "")
+                    name = getattr(getattr(default, "arg", None), "__name__", "")
                     assert name in {"list", "dict"}, f"{table.name}.{column.name}: {name}"
 
 
