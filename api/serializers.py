@@ -86,26 +86,11 @@ def hall_json(hall: Hall, tz: ZoneInfo) -> dict[str, Any]:
     )
 
 
-CLOCK_FACE = [f"{m // 60:02d}:{m % 60:02d}" for m in range(24 * 60)]
-
-
 def local_times(starts: list[datetime], tz: ZoneInfo) -> list[str]:
-    """ "HH:MM" of each start in the studio's zone; the hot loop of the availability answer.
-
-    Within one day the offset is the same unless the zone changes its clocks that day, so
-    one conversion serves the whole day and the rest is arithmetic.
-    """
-    if not starts:
-        return []
-    offset = starts[0].astimezone(tz).utcoffset()
-    if offset is None or starts[-1].astimezone(tz).utcoffset() != offset:
-        return [start.astimezone(tz).strftime("%H:%M") for start in starts]
-    shift = int(offset.total_seconds()) // 60
-    times = []
-    for start in starts:
-        minute = (start.hour * 60 + start.minute + shift) % (24 * 60)
-        times.append(CLOCK_FACE[minute])
-    return times
+    """ "HH:MM" of each start in the studio's zone, each wall time once: on the night the
+    clocks go back, two instants share one (the day's `free` intervals tell them apart by
+    their offsets)."""
+    return list(dict.fromkeys(start.astimezone(tz).strftime("%H:%M") for start in starts))
 
 
 def day_json(day: DayAvailability, tz: ZoneInfo) -> dict[str, Any]:
