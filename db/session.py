@@ -42,6 +42,9 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
     readers in other processes (backups, the CLI) off the writer's way. Its calls run on the
     loop's thread (db.sqlite_driver), waiting out other processes' locks asynchronously.
 
+    Statement parameters stay out of database errors' messages: they hold clients' names
+    and phones, and the messages reach the logs.
+
     PostgreSQL connections are not pinged before each use (a round trip per transaction);
     after a server restart the requests on dropped connections fail once and the pool
     reconnects (docs/OPERATIONS.md, tests/integration/test_pg_reconnect.py).
@@ -57,6 +60,7 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
             max_overflow=0,
             pool_timeout=60,
             async_creator=inline_creator(list(args), dict(kwargs)),
+            hide_parameters=True,
             **_JSON,
         )
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
@@ -68,6 +72,7 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
         max_overflow=20,
         pool_pre_ping=False,
         pool_recycle=1800,
+        hide_parameters=True,
         **_JSON,
     )
 
