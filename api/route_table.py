@@ -67,7 +67,7 @@ ROUTES = (
                        " in_past too_soon beyond_horizon outside_hours closed bad_phone"
                        " bad_email", 404: "hall_not_found", 409: "slot_taken"}),
     Route("get", "/api/bookings", "List bookings by start", "Bookings", o.BookingList,
-          auth=ADMIN, query=i.BookingsQuery, errors={400: "invalid_input"}),
+          auth=ADMIN, query=i.BookingsQuery, errors={400: "invalid_input bad_range"}),
     Route("get", BOOKING, "One booking with its payments", "Bookings", o.BookingDetail,
           auth=OWNER, errors={404: "booking_not_found not_found"}),
     Route("delete", BOOKING, "Cancel: by policy for the owner, in full for the admin",

@@ -8,8 +8,9 @@ availability answer a third more for the same bytes).
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -37,22 +38,24 @@ def _checked(model: type[out.Answer], **fields: Any) -> dict[str, Any]:
     return fields
 
 
+#: Rubles as the contract writes them: ASCII digits, at most two decimals. (Decimal alone
+#: would also read "1_000", "1e3", " 5" and other scripts' digits.)
+RUBLES_TEXT = re.compile(r"[0-9]{1,12}(\.[0-9]{1,2})?")
+
+
 def parse_money(value: Any) -> int:
     """'1500.00' or {"value": "1500.00"} to kopecks; ValueError for anything else."""
     if isinstance(value, dict):
         value = value.get("value")
-    if not isinstance(value, str | int) or isinstance(value, bool):
-        raise ValueError("amount must be a string like '1500.00'")
-    try:
-        amount = Decimal(str(value))
-    except InvalidOperation:
-        raise ValueError("amount must be a string like '1500.00'") from None
-    if not amount.is_finite() or amount < 0:
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)
+    if not isinstance(value, str) or not RUBLES_TEXT.fullmatch(value.removeprefix("-")):
+        raise ValueError("amount must be a string like '1500.00', with at most two decimals")
+    amount = Decimal(value)
+    if amount < 0:
         raise ValueError("amount must be a number that is not negative")
     if amount > MAX_RUBLES:
         raise ValueError(f"amount must be at most {MAX_RUBLES} rubles")
-    if amount != amount.quantize(Decimal("0.01")):
-        raise ValueError("amount must have at most two decimals and not be negative")
     return int(amount * 100)
 
 

@@ -93,7 +93,8 @@ def test_year_pattern_is_the_supported_years() -> None:
 @pytest.mark.parametrize(
     "amount",
     ["0", "7", "1500.5", "1500.00", "99999999.99", "100000000", "100000000.00",
-     "100000000.01", "100000001", "1.234", "-1", "1e3", "", " 5", "12.", ".5"],
+     "100000000.01", "100000001", "1.234", "-1", "1e3", "", " 5", "12.", ".5", "1_000",
+     "١٠٠٠", "+5", "5 ", "0x10", "NaN", "Infinity", "1.230"],
 )  # fmt: skip
 def test_amount_pattern_is_what_parse_money_takes(amount: str) -> None:
     try:
@@ -102,8 +103,7 @@ def test_amount_pattern_is_what_parse_money_takes(amount: str) -> None:
     except ValueError:
         taken = False
     fits = re.search(RUBLES["pattern"], amount) is not None
-    # The schema may be stricter (" 5", "12.", ".5"), never looser.
-    assert fits <= taken and (fits == taken or amount in (" 5", "12.", ".5", "1e3")), amount
+    assert fits == taken, amount
 
 
 async def test_document_is_served(running: Running) -> None:
