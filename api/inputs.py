@@ -20,7 +20,6 @@ from pydantic import (
     ConfigDict,
     Field,
     JsonValue,
-    StrictInt,
     WithJsonSchema,
 )
 from pydantic_core import PydanticCustomError
@@ -33,7 +32,6 @@ from db.models import MAX_ROW_ID
 
 Model = TypeVar("Model", bound=BaseModel)
 
-RowId = Annotated[StrictInt, Field(ge=1, le=MAX_ROW_ID)]
 #: The years of SUPPORTED_YEARS, for the schema of dates and times (a test keeps them equal).
 IN_SUPPORTED_YEARS = "^2[01][0-9]{2}-"
 #: ISO 8601 as the contract writes times: ASCII digits, a date, a time and an offset (or Z).
@@ -42,20 +40,34 @@ ISO_MOMENT = re.compile(
     r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?"
     r"([Zz]|[+-][0-9]{2}(:?[0-9]{2})?)"
 )
-#: The schema's patterns of text: C0 and C1 control characters and DEL are refused; a text
-#: that may run over several lines keeps tab, line feed and carriage return. (Lone
-#: surrogates, which JSON can carry but UTF-8 cannot, are refused too; no JSON encoder of
-#: a client produces them, and schema regex engines do not take them.)
-LINE_PATTERN = r"^[^\u0000-\u001f\u007f-\u009f]*$"
-TEXT_PATTERN = r"^[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]*$"
+#: Control characters refused in text: C0 and C1 and DEL, except that a text that may run
+#: over several lines keeps tab, line feed and carriage return.
+LINE_CONTROLS = r"\u0000-\u001f\u007f-\u009f"
+TEXT_CONTROLS = r"\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f"
+CONTROLS = re.compile(f"[{LINE_CONTROLS}\\ud800-\\udfff]")
 
 
-def _refusing(pattern: str) -> Callable[[Any], Any]:
-    """A check run before any other (stripping included) on what the client sent."""
-    allowed = re.compile(pattern.replace("]*$", "\ud800-\udfff]*$"))
+def text_pattern(controls: str) -> str:
+    """The schema's pattern of a text: no control characters, and no spaces at either end
+    (which the server drops before it counts the length)."""
+    inner, edge = f"[^{controls}]", f"[^\\s{controls}]"
+    return f"^({edge}({inner}*{edge})?)?$"
+
+
+def has_controls(text: str) -> bool:
+    """Whether a text from outside has characters no text of ours has (nor the database
+    takes: PostgreSQL refuses a NUL)."""
+    return CONTROLS.search(text) is not None
+
+
+def _refusing(controls: str) -> Callable[[Any], Any]:
+    """A check run before any other (stripping included) on what the client sent. Lone
+    surrogates, which JSON can carry but UTF-8 cannot, are refused too (the schema cannot
+    say so: its regex engines do not take them)."""
+    found = re.compile(f"[{controls}\\ud800-\\udfff]")
 
     def check(value: Any) -> Any:
-        if isinstance(value, str) and not allowed.match(value):
+        if isinstance(value, str) and found.search(value):
             raise PydanticCustomError("control_character", "must not contain control characters")
         return value
 
@@ -71,17 +83,25 @@ def _iso_moment(value: Any) -> Any:
     return value
 
 
+def _number(value: Any) -> Any:
+    """A JSON number, not a numeric string; 3.0 is the integer JSON Schema says it is."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise PydanticCustomError("int_type", "must be a whole number")
+    return value
+
+
+RowId = Annotated[int, Field(ge=1, le=MAX_ROW_ID), BeforeValidator(_number)]
 #: One line of text: a name, a phone, an address, a subject, a code.
 Line = Annotated[
     str,
-    BeforeValidator(_refusing(LINE_PATTERN)),
-    Field(json_schema_extra={"pattern": LINE_PATTERN}),
+    BeforeValidator(_refusing(LINE_CONTROLS)),
+    Field(json_schema_extra={"pattern": text_pattern(LINE_CONTROLS)}),
 ]
 #: Text a person may break into lines: a reason, a note, a message.
 Text = Annotated[
     str,
-    BeforeValidator(_refusing(TEXT_PATTERN)),
-    Field(json_schema_extra={"pattern": TEXT_PATTERN}),
+    BeforeValidator(_refusing(TEXT_CONTROLS)),
+    Field(json_schema_extra={"pattern": text_pattern(TEXT_CONTROLS)}),
 ]
 Moment = Annotated[
     AwareDatetime,

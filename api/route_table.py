@@ -36,7 +36,7 @@ class Route:
 
 PATH_PARAMETERS: dict[str, Any] = {
     "booking_id": i.RowId, "payment_id": i.RowId, "refund_id": i.RowId,
-    "gateway": Literal[tuple(i.GATEWAYS)], "gateway_payment_id": str, "code": str,
+    "gateway": Literal[tuple(i.GATEWAYS)], "gateway_payment_id": i.Line, "code": i.Line,
     "asset": Literal[tuple(ASSETS)],
 }  # fmt: skip
 HTML = ("text/html",)
@@ -56,7 +56,7 @@ ROUTES = (
     Route("get", "/api/openapi.json", "This document", "Health", ("application/json",)),
     Route("get", "/api/docs", "This document as a page", "Health", HTML),
     Route("get", "/api/docs/{asset}", "The page's script, style and icon", "Health",
-          ("text/javascript", "text/css", "image/png")),
+          ("text/javascript", "text/css", "image/png"), errors={404: "not_found"}),
     Route("get", "/api/halls", "Active halls with prices and rules", "Halls", o.HallList),
     Route("get", "/api/bookings/availability", "Free 15-minute starts and free time per day",
           "Bookings", o.Availability, query=i.AvailabilityQuery,

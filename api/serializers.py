@@ -47,6 +47,8 @@ def parse_money(value: Any) -> int:
     """'1500.00' or {"value": "1500.00"} to kopecks; ValueError for anything else."""
     if isinstance(value, dict):
         value = value.get("value")
+    if isinstance(value, float) and value.is_integer():  # 1500.0 is JSON's 1500
+        value = int(value)
     if isinstance(value, int) and not isinstance(value, bool):
         value = str(value)
     if not isinstance(value, str) or not RUBLES_TEXT.fullmatch(value.removeprefix("-")):

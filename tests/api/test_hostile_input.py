@@ -171,6 +171,18 @@ async def test_a_server_error_logs_no_personal_data(
     assert all(value not in caplog.text for value in PERSONAL), caplog.text
 
 
+@pytest.mark.parametrize("method", ["GET", "POST"])
+async def test_control_characters_in_a_path_are_not_found(running: Running, method: str) -> None:
+    """A checkout page's id goes to the database as text: PostgreSQL refused a NUL (a 500)."""
+    booking = await running.api.booked()
+    payment = await running.api.start_payment(booking)
+    page = payment["confirmation_url"].removeprefix(running.api.base_url)
+    for path in ("/mock/checkout/%00", f"{page}%00", f"{page[:-2]}%1b{page[-1]}"):
+        status, answer = await running.api.call(method, path, data={"outcome": "succeeded"})
+        assert status == 404 and answer["error"]["code"] == "payment_not_found", (path, answer)
+    assert (await running.api.booking(booking))["status"] == "pending_payment"
+
+
 async def test_database_errors_do_not_carry_the_parameters(engine: AsyncEngine) -> None:
     with pytest.raises(DBAPIError) as failed:
         async with engine.connect() as conn:
