@@ -49,7 +49,7 @@ MALFORMED = {"invalid_input", "malformed_json"}
 NEAR = (date(2026, 11, 25), date(2027, 3, 31))
 ANY = (date(2000, 1, 1), date(2199, 12, 31))
 OFFSETS = st.sampled_from([timezone(timedelta(hours=h)) for h in (3, 0, -12, 14)] + [MSK])
-DAYS = st.one_of(st.dates(*NEAR), st.dates(*NEAR), st.dates(*ANY)).map(date.isoformat)
+DAYS = st.one_of(st.dates(*NEAR), st.dates(*NEAR), st.dates(*ANY)).map(date.isoformat)  # 2:1
 MOMENTS = st.builds(
     lambda day, minutes, zone: (
         datetime.combine(day, time(), zone)
@@ -144,6 +144,7 @@ def _code(response: Response) -> str | None:
 
 
 async def test_schema_driven_fuzz(running: Running, formats: None) -> None:
+    """No server error, no answer off the document, no request it allows refused as malformed."""
     api = running.api
     booking = await api.booked(day=3)
     payment = await api.start_payment(booking)
