@@ -8,6 +8,7 @@ from aiohttp import web
 
 from api.errors import ApiError
 from api.keys import SETTINGS
+from booking.errors import NotFound
 from booking.tokens import token_matches
 from db.models import Booking
 
@@ -41,8 +42,12 @@ def require_admin(request: web.Request) -> None:
         raise ApiError(403, "forbidden", "This needs the admin token.")
 
 
-def require_owner_or_admin(request: web.Request, booking: Booking) -> None:
+def require_owner_or_admin(
+    request: web.Request, booking: Booking, missing: NotFound | None = None
+) -> None:
+    """Another's booking is answered as a missing one (`missing`, by default
+    booking_not_found): a token must not tell which ids exist."""
     token = require_token(request)
     if is_admin(request) or token_matches(token, booking.access_token_hash):
         return
-    raise ApiError(403, "forbidden", "This token does not open this booking.")
+    raise missing or NotFound("booking_not_found", "No such booking.")

@@ -128,6 +128,8 @@ async def list_bookings(request: web.Request) -> web.Response:
     tz = deps.rules.tz
     first = query_date(request, "date_from", required=False)
     last = query_date(request, "date_to", required=False)
+    if first and last and first > last:
+        raise ApiError(400, "bad_range", "date_from is after date_to.")
     statuses = query_choices(request, "status", BOOKING_STATUSES)
     bookings = await queries.list_bookings(
         db(request),

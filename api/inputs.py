@@ -6,20 +6,23 @@ bounds that `query_int`, `query_limit` and `query_date` enforce.
 
 from __future__ import annotations
 
+import json
+import re
+from collections.abc import Callable
 from datetime import date
 from typing import Annotated, Any, Literal, TypeVar, get_args
 
-import orjson
 from aiohttp import web
 from pydantic import (
     AwareDatetime,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     JsonValue,
-    StrictInt,
     WithJsonSchema,
 )
+from pydantic_core import PydanticCustomError
 
 from api.errors import ApiError
 from api.outputs import NotificationStatus
@@ -29,10 +32,82 @@ from db.models import MAX_ROW_ID
 
 Model = TypeVar("Model", bound=BaseModel)
 
-RowId = Annotated[StrictInt, Field(ge=1, le=MAX_ROW_ID)]
 #: The years of SUPPORTED_YEARS, for the schema of dates and times (a test keeps them equal).
 IN_SUPPORTED_YEARS = "^2[01][0-9]{2}-"
-Moment = Annotated[AwareDatetime, Field(json_schema_extra={"pattern": IN_SUPPORTED_YEARS})]
+#: ISO 8601 as the contract writes times: ASCII digits, a date, a time and an offset (or Z).
+#: Pydantic alone would also read Unix timestamps, as numbers or numeric strings.
+ISO_MOMENT = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?"
+    r"([Zz]|[+-][0-9]{2}(:?[0-9]{2})?)"
+)
+#: Control characters refused in text: C0 and C1 and DEL, except that a text that may run
+#: over several lines keeps tab, line feed and carriage return.
+LINE_CONTROLS = r"\u0000-\u001f\u007f-\u009f"
+TEXT_CONTROLS = r"\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f"
+CONTROLS = re.compile(f"[{LINE_CONTROLS}\\ud800-\\udfff]")
+
+
+def text_pattern(controls: str) -> str:
+    """The schema's pattern of a text: no control characters, and no spaces at either end
+    (which the server drops before it counts the length)."""
+    inner, edge = f"[^{controls}]", f"[^\\s{controls}]"
+    return f"^({edge}({inner}*{edge})?)?$"
+
+
+def has_controls(text: str) -> bool:
+    """Whether a text from outside has characters no text of ours has (nor the database
+    takes: PostgreSQL refuses a NUL)."""
+    return CONTROLS.search(text) is not None
+
+
+def _refusing(controls: str) -> Callable[[Any], Any]:
+    """A check run before any other (stripping included) on what the client sent. Lone
+    surrogates, which JSON can carry but UTF-8 cannot, are refused too (the schema cannot
+    say so: its regex engines do not take them)."""
+    found = re.compile(f"[{controls}\\ud800-\\udfff]")
+
+    def check(value: Any) -> Any:
+        if isinstance(value, str) and found.search(value):
+            raise PydanticCustomError("control_character", "must not contain control characters")
+        return value
+
+    return check
+
+
+def _iso_moment(value: Any) -> Any:
+    if not isinstance(value, str) or not ISO_MOMENT.fullmatch(value):
+        raise PydanticCustomError(
+            "iso_datetime",
+            "must be an ISO 8601 time with an offset, like 2026-12-01T10:15:00+03:00",
+        )
+    return value
+
+
+def _number(value: Any) -> Any:
+    """A JSON number, not a numeric string; 3.0 is the integer JSON Schema says it is."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise PydanticCustomError("int_type", "must be a whole number")
+    return value
+
+
+RowId = Annotated[int, Field(ge=1, le=MAX_ROW_ID), BeforeValidator(_number)]
+#: One line of text: a name, a phone, an address, a subject, a code.
+Line = Annotated[
+    str,
+    BeforeValidator(_refusing(LINE_CONTROLS)),
+    Field(json_schema_extra={"pattern": text_pattern(LINE_CONTROLS)}),
+]
+#: Text a person may break into lines: a reason, a note, a message.
+Text = Annotated[
+    str,
+    BeforeValidator(_refusing(TEXT_CONTROLS)),
+    Field(json_schema_extra={"pattern": text_pattern(TEXT_CONTROLS)}),
+]
+Moment = Annotated[
+    AwareDatetime,
+    BeforeValidator(_iso_moment),
+    Field(json_schema_extra={"pattern": IN_SUPPORTED_YEARS}),
+]
 Day = Annotated[date, Field(json_schema_extra={"pattern": IN_SUPPORTED_YEARS})]
 GATEWAYS: list[JsonValue] = ["yookassa", "tinkoff", "sberpay", "mock"]
 NOTIFICATION_STATUSES = frozenset(get_args(NotificationStatus))
@@ -49,9 +124,9 @@ class _In(BaseModel):
 
 
 class ClientIn(_In):
-    name: str = Field(min_length=1, max_length=200)
-    phone: str = Field(min_length=5, max_length=32)
-    email: str | None = Field(default=None, max_length=254)
+    name: Line = Field(min_length=1, max_length=200)
+    phone: Line = Field(min_length=5, max_length=32)
+    email: Line | None = Field(default=None, max_length=254)
 
 
 class BookingIn(_In):
@@ -66,34 +141,34 @@ class BookingIn(_In):
 
 class PaymentIn(_In):
     booking_id: RowId
-    gateway: str = Field(min_length=1, max_length=16, json_schema_extra={"enum": GATEWAYS})
+    gateway: Line = Field(min_length=1, max_length=16, json_schema_extra={"enum": GATEWAYS})
 
 
 class CancelIn(_In):
-    reason: str = Field(default="", max_length=500)
+    reason: Text = Field(default="", max_length=500)
 
 
 class ConfirmIn(_In):
     amount: Amount = Field(None, description="Default: the prepayment, else the balance.")
-    note: str = Field(default="", max_length=200)
+    note: Text = Field(default="", max_length=200)
 
 
 class RefundIn(_In):
     amount: Amount = Field(None, description="Default: all that is not refunded yet.")
-    reason: str = Field(default="", max_length=500)
+    reason: Text = Field(default="", max_length=500)
 
 
 class SettleIn(_In):
     made: bool
-    note: str = Field(min_length=1, max_length=400)
+    note: Text = Field(min_length=1, max_length=400)
 
 
 class NotificationIn(_In):
-    text: str = Field(min_length=1, max_length=4000)
+    text: Text = Field(min_length=1, max_length=4000)
     channel: Literal["telegram", "email"] | None = None
-    recipient: str | None = Field(default=None, max_length=254)
+    recipient: Line | None = Field(default=None, max_length=254)
     booking_id: RowId | None = None
-    subject: str = Field(default="", max_length=200)
+    subject: Line = Field(default="", max_length=200)
 
 
 def choices(values: Any) -> str:
@@ -138,6 +213,36 @@ class MockCheckoutForm(BaseModel):
     repeat: int = Field(1, description="Send the webhook this many times (1 to 10).")
 
 
+class _DuplicateKey(ValueError):
+    pass
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """An object whose keys repeat is ambiguous (parsers differ on which value wins)."""
+    found: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in found:
+            raise _DuplicateKey(f"The key {key!r} appears more than once.")
+        found[key] = value
+    return found
+
+
+def _no_constant(name: str) -> None:
+    raise ValueError(f"{name} is not JSON")
+
+
+def parse_json(raw: bytes) -> Any:
+    """Strict JSON: UTF-8, no NaN or Infinity, no repeated keys in an object."""
+    try:
+        return json.loads(
+            raw.decode("utf-8"), object_pairs_hook=_unique_keys, parse_constant=_no_constant
+        )
+    except _DuplicateKey as exc:
+        raise ApiError(400, "malformed_json", str(exc)) from None
+    except (ValueError, RecursionError):  # decoding, syntax, digits past the limit, depth
+        raise ApiError(400, "malformed_json", "The body is not valid JSON.") from None
+
+
 async def read_json(request: web.Request, model: type[Model], *, optional: bool = False) -> Model:
     """Parse and validate a JSON object body; oversized bodies are refused by the server."""
     raw = await request.read()
@@ -145,13 +250,16 @@ async def read_json(request: web.Request, model: type[Model], *, optional: bool 
         if optional:
             return model()
         raise ApiError(400, "malformed_json", "A JSON object body is required.")
-    try:
-        data = orjson.loads(raw)
-    except orjson.JSONDecodeError:
-        raise ApiError(400, "malformed_json", "The body is not valid JSON.") from None
+    data = parse_json(raw)
     if not isinstance(data, dict):
         raise ApiError(400, "malformed_json", "The body must be a JSON object.")
     return model.model_validate(data)
+
+
+#: Numbers in queries and paths as the contract writes them: ASCII digits, nothing else
+#: (`int()` would also read "1_000", " 12 " and other scripts' digits).
+INTEGER = re.compile(r"-?[0-9]+")
+ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 def query_int(
@@ -163,12 +271,9 @@ def query_int(
         if default is None:
             raise ApiError(400, "invalid_input", f"Query parameter {name} is required.")
         return default
-    try:
-        number = int(value)
-    except ValueError:
-        raise ApiError(
-            400, "invalid_input", f"Query parameter {name} must be an integer."
-        ) from None
+    if not INTEGER.fullmatch(value):
+        raise ApiError(400, "invalid_input", f"Query parameter {name} must be an integer.")
+    number = int(value) if len(value.lstrip("-0")) <= 12 else MAX_ROW_ID + 1
     if number < minimum:
         raise ApiError(400, "invalid_input", f"Query parameter {name} must be at least {minimum}.")
     if number > MAX_ROW_ID:
@@ -201,6 +306,8 @@ def query_date(request: web.Request, name: str, *, required: bool = True) -> dat
             raise ApiError(400, "invalid_input", f"Query parameter {name} is required.")
         return None
     try:
+        if not ISO_DAY.fullmatch(value):
+            raise ValueError(value)
         day = date.fromisoformat(value)
     except ValueError:
         raise ApiError(400, "invalid_input", f"{name} must be a date like 2026-12-01.") from None
@@ -215,10 +322,8 @@ def query_date(request: web.Request, name: str, *, required: bool = True) -> dat
 
 def path_int(request: web.Request, name: str) -> int:
     """A row id from the path; one no row can have is not found, like any other."""
-    try:
-        number = int(request.match_info[name])
-    except ValueError:
-        number = None
+    value = request.match_info[name]
+    number = int(value) if INTEGER.fullmatch(value) and len(value) <= 12 else None
     if number is None or number > MAX_ROW_ID:
         raise ApiError(404, "not_found", f"No such {name}.")
     return number

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import traceback
 from collections.abc import Awaitable, Callable
 
 from aiohttp import web
@@ -42,9 +43,28 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
         if "Allow" in exc.headers:  # a 405 names the methods the path takes
             response.headers["Allow"] = exc.headers["Allow"]
         return response
-    except Exception:
-        log.exception("unhandled error", extra={"path": request.path})
+    except Exception as exc:
+        log.error("unhandled error\n%s", bare_traceback(exc), extra={"path": request.path})
         return error_response(500, "internal_error", "Something went wrong on our side.")
+
+
+def bare_traceback(exc: BaseException) -> str:
+    """The traceback's frames and exception types, without the messages: a message may
+    carry what the client sent (a database error's parameters, a refused value), and a
+    client's name or phone has no place in the log."""
+    chain: list[BaseException] = []
+    current: BaseException | None = exc
+    while current is not None and current not in chain:
+        chain.append(current)
+        current = current.__cause__ or (
+            None if current.__suppress_context__ else current.__context__
+        )
+    parts = []
+    for link in reversed(chain):
+        parts.append("Traceback (most recent call last):\n")
+        parts.extend(traceback.format_tb(link.__traceback__))
+        parts.append(f"{type(link).__module__}.{type(link).__qualname__}\n")
+    return "".join(parts).rstrip()
 
 
 @web.middleware

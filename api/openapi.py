@@ -22,14 +22,20 @@ REF = "#/components/schemas/{model}"
 STATUS_TEXT = {
     400: "Bad input or a broken booking rule.",
     401: "No `Authorization: Bearer` header.",
-    403: "Refused: the token, or the gateway's signature, does not allow this.",
+    403: "Refused: not the admin token, or the gateway's signature does not hold.",
     404: "Not found.",
     409: "Taken, or not in a state that allows this.",
     413: "The body is larger than MAX_BODY_BYTES.",
+    429: "Too many unpaid holds or requests from this client; `Retry-After` says when to retry.",
     502: "The gateway failed; nothing was charged.",
     503: "Not now; try again later.",
 }
-AUTH_ERRORS = {401: "unauthorized", 403: "forbidden"}
+#: A booking's owner routes answer another's token as they answer a missing id (404).
+AUTH_ERRORS = {
+    "public": {},
+    "owner": {401: "unauthorized"},
+    "admin": {401: "unauthorized", 403: "forbidden"},
+}
 ADMIN_ONLY: list[dict[str, list[str]]] = [{"adminToken": []}]
 SECURITY = {"public": [], "owner": [{"bookingToken": []}, *ADMIN_ONLY], "admin": ADMIN_ONLY}
 DESCRIPTION = """The JSON API of the studio's booking service. Money is `{"value": "1500.00",
@@ -82,7 +88,7 @@ def _responses(route: Route, refs: dict[Any, Schema]) -> Schema:
         if route.form:
             content["text/html"] = {}
     found: Schema = {str(route.status): {"description": route.summary, "content": content}}
-    errors = {**(AUTH_ERRORS if route.auth != "public" else {}), **route.errors}
+    errors = {**AUTH_ERRORS[route.auth], **route.errors}
     if route.method in ("post", "delete"):
         errors[413] = "body_too_large"
     for status, codes in sorted(errors.items()):
@@ -91,6 +97,9 @@ def _responses(route: Route, refs: dict[Any, Schema]) -> Schema:
             "description": f"{STATUS_TEXT[status]} Codes: {listed}.",
             "content": _content(("application/json",), refs[Error]),
         }
+        if status == 429:
+            seconds = {"schema": {"type": "integer", "minimum": 1}, "description": "Seconds."}
+            found[str(status)]["headers"] = {"Retry-After": seconds}
     return found
 
 

@@ -37,11 +37,15 @@ async def create_payment(request: web.Request) -> web.Response:
     return json_response(payment_json(payment, deps.rules.tz), 201)
 
 
+def _no_payment() -> NotFound:
+    return NotFound("payment_not_found", "No such payment.")
+
+
 async def load_payment(request: web.Request) -> tuple[Payment, Booking]:
     require_token(request)
     payment = await db(request).get(Payment, path_int(request, "payment_id"))
     if payment is None:
-        raise NotFound("payment_not_found", "No such payment.")
+        raise _no_payment()
     booking = await db(request).get(Booking, payment.booking_id)
     assert booking is not None
     return payment, booking
@@ -50,7 +54,7 @@ async def load_payment(request: web.Request) -> tuple[Payment, Booking]:
 @routes.get("/api/payments/{payment_id:\\d+}")
 async def get_payment(request: web.Request) -> web.Response:
     payment, booking = await load_payment(request)
-    require_owner_or_admin(request, booking)
+    require_owner_or_admin(request, booking, _no_payment())
     return json_response(payment_json(payment, request.app[DEPS].rules.tz))
 
 

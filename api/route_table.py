@@ -36,7 +36,7 @@ class Route:
 
 PATH_PARAMETERS: dict[str, Any] = {
     "booking_id": i.RowId, "payment_id": i.RowId, "refund_id": i.RowId,
-    "gateway": Literal[tuple(i.GATEWAYS)], "gateway_payment_id": str, "code": str,
+    "gateway": Literal[tuple(i.GATEWAYS)], "gateway_payment_id": i.Line, "code": i.Line,
     "asset": Literal[tuple(ASSETS)],
 }  # fmt: skip
 HTML = ("text/html",)
@@ -56,7 +56,7 @@ ROUTES = (
     Route("get", "/api/openapi.json", "This document", "Health", ("application/json",)),
     Route("get", "/api/docs", "This document as a page", "Health", HTML),
     Route("get", "/api/docs/{asset}", "The page's script, style and icon", "Health",
-          ("text/javascript", "text/css", "image/png")),
+          ("text/javascript", "text/css", "image/png"), errors={404: "not_found"}),
     Route("get", "/api/halls", "Active halls with prices and rules", "Halls", o.HallList),
     Route("get", "/api/bookings/availability", "Free 15-minute starts and free time per day",
           "Bookings", o.Availability, query=i.AvailabilityQuery,
@@ -65,9 +65,10 @@ ROUTES = (
           o.BookingCreated, 201, body=i.BookingIn,
           errors={400: f"{BODY} naive_datetime end_before_start off_grid bad_length too_short"
                        " in_past too_soon beyond_horizon outside_hours closed bad_phone"
-                       " bad_email", 404: "hall_not_found", 409: "slot_taken"}),
+                       " bad_email", 404: "hall_not_found", 409: "slot_taken",
+                  429: "too_many_holds rate_limited"}),
     Route("get", "/api/bookings", "List bookings by start", "Bookings", o.BookingList,
-          auth=ADMIN, query=i.BookingsQuery, errors={400: "invalid_input"}),
+          auth=ADMIN, query=i.BookingsQuery, errors={400: "invalid_input bad_range"}),
     Route("get", BOOKING, "One booking with its payments", "Bookings", o.BookingDetail,
           auth=OWNER, errors={404: "booking_not_found not_found"}),
     Route("delete", BOOKING, "Cancel: by policy for the owner, in full for the admin",
@@ -81,7 +82,8 @@ ROUTES = (
     Route("post", "/api/payments", "Start a payment; confirmation_url is its payment page",
           "Payments", o.Payment, 201, auth=OWNER, body=i.PaymentIn,
           errors={400: f"{BODY} unknown_gateway", 404: "booking_not_found",
-                  409: "hold_expired not_payable", 502: "gateway_unavailable"}),
+                  409: "hold_expired not_payable", 429: "rate_limited",
+                  502: "gateway_unavailable"}),
     Route("get", PAYMENT, "A payment's status", "Payments", o.Payment, auth=OWNER,
           errors={404: "payment_not_found not_found"}),
     Route("post", f"{PAYMENT}/refund", "Refund a payment in full or in part", "Payments",

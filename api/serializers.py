@@ -8,8 +8,9 @@ availability answer a third more for the same bytes).
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -37,22 +38,26 @@ def _checked(model: type[out.Answer], **fields: Any) -> dict[str, Any]:
     return fields
 
 
+#: Rubles as the contract writes them: ASCII digits, at most two decimals. (Decimal alone
+#: would also read "1_000", "1e3", " 5" and other scripts' digits.)
+RUBLES_TEXT = re.compile(r"[0-9]{1,12}(\.[0-9]{1,2})?")
+
+
 def parse_money(value: Any) -> int:
     """'1500.00' or {"value": "1500.00"} to kopecks; ValueError for anything else."""
     if isinstance(value, dict):
         value = value.get("value")
-    if not isinstance(value, str | int) or isinstance(value, bool):
-        raise ValueError("amount must be a string like '1500.00'")
-    try:
-        amount = Decimal(str(value))
-    except InvalidOperation:
-        raise ValueError("amount must be a string like '1500.00'") from None
-    if not amount.is_finite() or amount < 0:
+    if isinstance(value, float) and value.is_integer():  # 1500.0 is JSON's 1500
+        value = int(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)
+    if not isinstance(value, str) or not RUBLES_TEXT.fullmatch(value.removeprefix("-")):
+        raise ValueError("amount must be a string like '1500.00', with at most two decimals")
+    amount = Decimal(value)
+    if amount < 0:
         raise ValueError("amount must be a number that is not negative")
     if amount > MAX_RUBLES:
         raise ValueError(f"amount must be at most {MAX_RUBLES} rubles")
-    if amount != amount.quantize(Decimal("0.01")):
-        raise ValueError("amount must have at most two decimals and not be negative")
     return int(amount * 100)
 
 
@@ -86,26 +91,11 @@ def hall_json(hall: Hall, tz: ZoneInfo) -> dict[str, Any]:
     )
 
 
-CLOCK_FACE = [f"{m // 60:02d}:{m % 60:02d}" for m in range(24 * 60)]
-
-
 def local_times(starts: list[datetime], tz: ZoneInfo) -> list[str]:
-    """ "HH:MM" of each start in the studio's zone; the hot loop of the availability answer.
-
-    Within one day the offset is the same unless the zone changes its clocks that day, so
-    one conversion serves the whole day and the rest is arithmetic.
-    """
-    if not starts:
-        return []
-    offset = starts[0].astimezone(tz).utcoffset()
-    if offset is None or starts[-1].astimezone(tz).utcoffset() != offset:
-        return [start.astimezone(tz).strftime("%H:%M") for start in starts]
-    shift = int(offset.total_seconds()) // 60
-    times = []
-    for start in starts:
-        minute = (start.hour * 60 + start.minute + shift) % (24 * 60)
-        times.append(CLOCK_FACE[minute])
-    return times
+    """ "HH:MM" of each start in the studio's zone, each wall time once: on the night the
+    clocks go back, two instants share one (the day's `free` intervals tell them apart by
+    their offsets)."""
+    return list(dict.fromkeys(start.astimezone(tz).strftime("%H:%M") for start in starts))
 
 
 def day_json(day: DayAvailability, tz: ZoneInfo) -> dict[str, Any]:

@@ -37,6 +37,9 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
     waits up to 30 s for another process's write lock (in aiosqlite's thread, so the loop
     keeps serving).
 
+    Statement parameters stay out of database errors' messages: they hold clients' names
+    and phones, and the messages reach the logs.
+
     PostgreSQL connections are not pinged before each use (a round trip per transaction);
     after a server restart the requests on dropped connections fail once and the pool
     reconnects (docs/OPERATIONS.md, tests/integration/test_pg_reconnect.py).
@@ -50,6 +53,7 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
             max_overflow=0,
             pool_timeout=60,
             json_serializer=_json_text,
+            hide_parameters=True,
         )
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
@@ -61,6 +65,7 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
         pool_pre_ping=False,
         pool_recycle=1800,
         json_serializer=_json_text,
+        hide_parameters=True,
     )
 
 

@@ -41,6 +41,7 @@ _LOCAL_PART = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*
 _LABEL = re.compile(r"(?!-)[A-Za-z0-9-]{1,63}(?<!-)")
 _TLD = re.compile(r"[A-Za-z]{2,63}|xn--[A-Za-z0-9-]{1,59}")
 _MIME_TYPE = re.compile(r"[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]*/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]*")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _ICS_METHOD = re.compile(rb"^METHOD:([A-Za-z-]+)\r?$", re.MULTILINE)
 
 # Bodies are encoded as quoted-printable or base64 (whichever is shorter), never raw
@@ -150,11 +151,14 @@ class EmailSender:
     ) -> str:
         """Send one plain-text message to `to`; return its Message-ID (with brackets).
 
-        Raises ValueError for a malformed recipient (or a subject with line breaks)
+        Raises ValueError for a malformed recipient (or a subject with line breaks or
+        other control characters)
         before connecting, EmailDeliveryError when the server cannot be reached or
         does not accept the message.
         """
         recipient = normalize_email(to)
+        if _CONTROL.search(subject):  # a line break would start a header of its own (Bcc:)
+            raise ValueError("the subject must be one line without control characters")
         message = self._build(recipient, subject, text, attachments)
         message_id = str(message["Message-ID"])
         settings = self._settings

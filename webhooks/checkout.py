@@ -14,6 +14,7 @@ from aiohttp import ClientError, web
 from sqlalchemy import select
 
 from api.errors import error_response, json_response
+from api.inputs import has_controls
 from api.keys import DEPS, HTTP
 from api.middlewares import db
 from api.serializers import money
@@ -43,6 +44,8 @@ button{{font-size:1.1rem;padding:.6rem 1.4rem;margin:.3rem}}</style></head>
 async def _find(request: web.Request) -> tuple[Payment, PaymentProvider] | None:
     """The payment, if a simulated gateway (plain mock, or a gateway in mock mode) has it."""
     gateway_id = request.match_info["gateway_payment_id"]
+    if has_controls(gateway_id):  # no gateway's id, and no text the database takes
+        return None
     payments = await db(request).scalars(
         select(Payment).where(Payment.gateway_payment_id == gateway_id)
     )

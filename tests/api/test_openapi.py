@@ -93,7 +93,8 @@ def test_year_pattern_is_the_supported_years() -> None:
 @pytest.mark.parametrize(
     "amount",
     ["0", "7", "1500.5", "1500.00", "99999999.99", "100000000", "100000000.00",
-     "100000000.01", "100000001", "1.234", "-1", "1e3", "", " 5", "12.", ".5"],
+     "100000000.01", "100000001", "1.234", "-1", "1e3", "", " 5", "12.", ".5", "1_000",
+     "١٠٠٠", "+5", "5 ", "0x10", "NaN", "Infinity", "1.230"],
 )  # fmt: skip
 def test_amount_pattern_is_what_parse_money_takes(amount: str) -> None:
     try:
@@ -102,8 +103,7 @@ def test_amount_pattern_is_what_parse_money_takes(amount: str) -> None:
     except ValueError:
         taken = False
     fits = re.search(RUBLES["pattern"], amount) is not None
-    # The schema may be stricter (" 5", "12.", ".5"), never looser.
-    assert fits <= taken and (fits == taken or amount in (" 5", "12.", ".5", "1e3")), amount
+    assert fits == taken, amount
 
 
 async def test_document_is_served(running: Running) -> None:
@@ -146,7 +146,11 @@ def test_operations_are_complete() -> None:
                 schema = answer["content"]["application/json"]["schema"]
                 assert schema == {"$ref": "#/components/schemas/Error"}, (method, path, status)
         if op["security"]:
-            assert {"401", "403"} <= set(op["responses"]), (method, path)
+            assert "401" in op["responses"], (method, path)
+            # Only the admin's routes say "forbidden"; an owner's route answers a token that
+            # does not open the booking as it answers a missing one (404).
+            admin_only = op["security"] == [{"adminToken": []}]
+            assert ("403" in op["responses"]) == admin_only, (method, path)
 
 
 # --------------------------------------------------------------------------- real answers
@@ -252,7 +256,7 @@ async def test_real_answers_fit_the_schemas(running: Running) -> None:
     token = booking["access_token"]
     await c.call("get", one, 200, path=here, token=token)
     await c.call("get", one, 401, path=here)
-    await c.call("get", one, 403, path=here, token="not-this-one")
+    await c.call("get", one, 404, path=here, token="not-this-one")
     await c.call("get", one, 404, path="/api/bookings/999999", token=token)
 
     # Pay it at the mock checkout; read the payment; refund a part.
