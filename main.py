@@ -1,4 +1,4 @@
-"""Composition root and command line: `run`, `migrate`, `seed-demo`, `jobs-once`.
+"""Composition root and command line: `run`, `migrate`, `audit`, `seed-demo`, `jobs-once`.
 
 Settings are read once here; everything below receives what it needs.
 """
@@ -242,6 +242,20 @@ async def migrate(settings: Settings) -> None:
     await engine.dispose()
 
 
+async def audit(settings: Settings) -> int:
+    """Check the ledger against the bookings and print the report; 1 if it does not hold."""
+    from booking.audit import audit_ledger
+
+    engine = await open_database(settings)
+    try:
+        async with create_sessionmaker(engine, system_clock)() as session:
+            report = await audit_ledger(session, system_clock())
+    finally:
+        await engine.dispose()
+    sys.stdout.write(report.render())
+    return 0 if report.ok else 1
+
+
 async def jobs_once(settings: Settings) -> None:
     service = await build_service(settings)
     await service.jobs.run_all_once()
@@ -261,6 +275,7 @@ async def seed_demo(settings: Settings) -> None:
 COMMANDS: dict[str, Callable[[Settings], Coroutine[Any, Any, int | None]]] = {
     "run": run,
     "migrate": migrate,
+    "audit": audit,
     "seed-demo": seed_demo,
     "jobs-once": jobs_once,
 }

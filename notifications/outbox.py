@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -136,6 +136,7 @@ ADMIN_KEYS: dict[str, str] = {
     EventType.BOOKING_CANCELLED: "admin.cancelled",
     EventType.PAYMENT_LATE_REFUNDED: "admin.late_refunded",
     EventType.REFUND_FAILED: "admin.refund_failed",
+    EventType.PAYMENT_STUCK: "admin.payment_stuck",
 }
 
 
@@ -171,6 +172,8 @@ async def render_event(
     """Turn one event into the messages it calls for (client and admins).
 
     `languages`: the admins' languages (`admin_languages`), read here if not given."""
+    if event.type == EventType.AUDIT_FAILED:
+        return await _audit_notice(session, channels, event, languages)
     client_key, admin_key = _keys_for(event)
     if (client_key is None and admin_key is None) or event.booking_id is None:
         return []
@@ -188,6 +191,8 @@ async def render_event(
         refund=rub(int(event.payload.get("refund_total", 0))),
         error=str(event.payload.get("error", "")),
         refund_id=event.payload.get("refund_id", ""),
+        payment_id=event.payment_id or "",
+        gateway=str(event.payload.get("gateway", "")),
         hours=_hours_left(booking, deps.now()),
     )
     out: list[Notification] = []
@@ -196,39 +201,97 @@ async def render_event(
     if admin_key is not None:
         # In each admin's own language (Russian unless their Telegram says otherwise), with
         # the hall named in it, whatever the client's language.
-        if languages is None:
-            languages = await admin_languages(session, channels)
         hall_names = {"ru": hall.name, "en": hall.name_en or hall.name}
 
-        def admin_text(language: str | None) -> str:
-            lang = "ru" if is_russian(language) else "en"
+        def admin_text(lang: str) -> str:
             return text(lang, admin_key, **{**values, "hall": hall_names[lang]})
 
-        body = admin_text("ru")
-        for admin_id in channels.admin_telegram_ids if channels.telegram else ():
-            item = await add_notification(
-                session,
-                dedupe_key=f"ev{event.id}:admin:tg:{admin_id}",
-                channel="telegram",
-                recipient=str(admin_id),
-                body=admin_text(languages.get(admin_id)),
-                booking_id=booking.id,
-                event_id=event.id,
-            )
-            out += [item] if item else []
-        for email in channels.admin_emails if channels.email else ():
-            item = await add_notification(
-                session,
-                dedupe_key=f"ev{event.id}:admin:email:{email}",
-                channel="email",
-                recipient=email,
-                body=body,
-                subject=f"[studio] {booking.code}",
-                booking_id=booking.id,
-                event_id=event.id,
-            )
-            out += [item] if item else []
+        out += await _to_admins(
+            session,
+            channels,
+            languages,
+            admin_text,
+            key=f"ev{event.id}:admin",
+            subject=f"[studio] {booking.code}",
+            booking_id=booking.id,
+            event_id=event.id,
+        )
     return out
+
+
+async def _to_admins(
+    session: AsyncSession,
+    channels: Channels,
+    languages: Mapping[int, str] | None,
+    body: Callable[[str], str],
+    *,
+    key: str,
+    subject: str,
+    booking_id: int | None,
+    event_id: int | None,
+) -> list[Notification]:
+    """One message to each admin: in Telegram in their language, by e-mail in Russian.
+    `key` makes each message once (`key:tg:ID`, `key:email:ADDRESS`); `body` gives the
+    text in a language ("ru" or "en")."""
+    if languages is None:
+        languages = await admin_languages(session, channels)
+    out: list[Notification] = []
+    for admin_id in channels.admin_telegram_ids if channels.telegram else ():
+        lang = "ru" if is_russian(languages.get(admin_id)) else "en"
+        item = await add_notification(
+            session,
+            dedupe_key=f"{key}:tg:{admin_id}",
+            channel="telegram",
+            recipient=str(admin_id),
+            body=body(lang),
+            booking_id=booking_id,
+            event_id=event_id,
+        )
+        out += [item] if item else []
+    for email in channels.admin_emails if channels.email else ():
+        item = await add_notification(
+            session,
+            dedupe_key=f"{key}:email:{email}",
+            channel="email",
+            recipient=email,
+            body=body("ru"),
+            subject=subject,
+            booking_id=booking_id,
+            event_id=event_id,
+        )
+        out += [item] if item else []
+    return out
+
+
+async def _audit_notice(
+    session: AsyncSession,
+    channels: Channels,
+    event: Event,
+    languages: Mapping[int, str] | None,
+) -> list[Notification]:
+    """The daily money audit found problems: each admin hears once a day, whichever
+    processes ran it, with the bookings concerned for each check."""
+    day = str(event.payload.get("day", ""))
+    checks: dict[str, list[str]] = event.payload.get("checks", {})
+
+    def body(lang: str) -> str:
+        details = "\n".join(
+            f"• {text(lang, f'audit.{check}')}: {', '.join(items)}"
+            for check, items in checks.items()
+        )
+        count = event.payload.get("count", 0)
+        return text(lang, "admin.audit_failed", day=day, count=count, details=details)
+
+    return await _to_admins(
+        session,
+        channels,
+        languages,
+        body,
+        key=f"audit:{day}:admin",
+        subject=f"[studio] audit {day}",
+        booking_id=None,
+        event_id=event.id,
+    )
 
 
 async def _to_client(

@@ -62,6 +62,24 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
             "Посмотрите платёж в кабинете и отметьте возврат: /settle {refund_id} да|нет "
             "в боте или POST /api/refunds/{refund_id}/settle."
         ),
+        "admin.payment_stuck": (
+            "⚠️ Платёж {amount} ₽ по брони {code} (№ {payment_id}, {gateway}) так и не "
+            "получил ответа от шлюза: срок оплаты давно истёк, а платёж всё ещё ждёт. "
+            "Проверьте его в кабинете шлюза."
+        ),
+        "admin.audit_failed": (
+            "⚠️ Ежедневная сверка денег за {day} нашла расхождения: {count}.\n{details}\n"
+            "Полный отчёт: python main.py audit"
+        ),
+        "audit.paid": "оплачено не равно сумме платежей",
+        "audit.refunded": "возвращено не равно сумме возвратов",
+        "audit.refund_above_payment": "возвраты больше платежа",
+        "audit.payment_refunded": "у платежа неверная сумма возвратов",
+        "audit.unused_payment": "деньги не засчитаны ни в одну бронь и не возвращаются",
+        "audit.orphan": "платёж или возврат без своей брони",
+        "audit.unpaid_confirmed": "бронь подтверждена без оплаты и без подтверждения админа",
+        "audit.overlap": "брони одного зала пересекаются",
+        "audit.stuck_payment": "платёж завис, а админам не сообщили",
     },
     "en": {
         "created.subject": "Booking {code}: awaiting payment",
@@ -118,6 +136,24 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
             "{error}. Look the payment up in the gateway's cabinet and settle the refund: "
             "/settle {refund_id} yes|no in the bot, or POST /api/refunds/{refund_id}/settle."
         ),
+        "admin.payment_stuck": (
+            "⚠️ A payment of {amount} ₽ for booking {code} (no. {payment_id}, {gateway}) "
+            "never got the gateway's final word: its time to pay ran out long ago and it is "
+            "still waiting. Look it up in the gateway's cabinet."
+        ),
+        "admin.audit_failed": (
+            "⚠️ The daily money audit of {day} found {count} problem(s).\n{details}\n"
+            "The full report: python main.py audit"
+        ),
+        "audit.paid": "paid is not the sum of the payments",
+        "audit.refunded": "refunded is not the sum of the refunds",
+        "audit.refund_above_payment": "refunds above the payment",
+        "audit.payment_refunded": "a payment's refunded total is wrong",
+        "audit.unused_payment": "money counted in no booking and not being returned",
+        "audit.orphan": "a payment or refund without its booking",
+        "audit.unpaid_confirmed": "confirmed with nothing paid and no admin's confirmation",
+        "audit.overlap": "bookings of one hall overlap",
+        "audit.stuck_payment": "a payment stuck, admins not told",
     },
 }
 
