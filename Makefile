@@ -24,8 +24,10 @@ migrate: $(STAMP)
 seed-demo: $(STAMP)
 	$(BIN)/python main.py seed-demo
 
-# The whole suite on SQLite, then again on PostgreSQL (TEST_DATABASE=postgres).
+# The whole suite on SQLite, then again on PostgreSQL (TEST_DATABASE=postgres); without a
+# PostgreSQL server it says so in one line before running anything.
 test: $(STAMP)
+	@$(BIN)/python -m tests.pg_ready
 	$(BIN)/python -m pytest -q -p no:cacheprovider
 	TEST_DATABASE=postgres $(BIN)/python -m pytest -q -p no:cacheprovider -m "not sqlite_only"
 

@@ -30,12 +30,11 @@ from notifications.outbox import Channels
 from payments.base import PaymentProvider
 from payments.registry import build_providers
 from settings import ROOT, Settings
+from tests.pg_ready import pg_problem, pg_url
 from tests.support import Api, FakeClock
 
 BACKEND = os.environ.get("TEST_DATABASE", "sqlite")
-PG_ADMIN_URL = os.environ.get(
-    "TEST_PG_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
-)
+PG_ADMIN_URL = pg_url()
 ADMIN_TOKEN = "test-admin-token-123"
 
 
@@ -50,6 +49,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "sqlite_only: only meaningful on SQLite")
     config.addinivalue_line("markers", "postgres_only: only meaningful on PostgreSQL")
+    problem = pg_problem(PG_ADMIN_URL) if BACKEND == "postgres" else None
+    if problem is not None:
+        pytest.exit(problem, returncode=2)
 
 
 @pytest.fixture(scope="session")
