@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test test-sqlite test-postgres lint bench migrate seed-demo clean
+.PHONY: install run test test-sqlite test-postgres lint bench migrate audit seed-demo clean
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -20,6 +20,9 @@ run: $(STAMP)
 
 migrate: $(STAMP)
 	$(BIN)/python main.py migrate
+
+audit: $(STAMP)
+	$(BIN)/python main.py audit
 
 seed-demo: $(STAMP)
 	$(BIN)/python main.py seed-demo

@@ -66,13 +66,14 @@ class Service:
 
     async def close(self) -> None:
         """Release what the service holds: the bot's session, gateway clients, the pool."""
-        from notifications.telegram import TelegramChannel
-
         if self.bot is not None:
             await self.bot.close()
         telegram = self.jobs.senders.get("telegram")
-        if isinstance(telegram, TelegramChannel):
-            await telegram.close()
+        if telegram is not None:
+            from notifications.telegram import TelegramChannel
+
+            if isinstance(telegram, TelegramChannel):
+                await telegram.close()
         await close_providers(self.deps.providers)
         await self.engine.dispose()
 
@@ -102,13 +103,11 @@ async def open_database(settings: Settings) -> AsyncEngine:
 
 
 async def build_service(settings: Settings) -> Service:
-    """Everything the process runs, wired once: database, use cases, web app, jobs."""
-    # The bot's library takes seconds to import; the commands that only migrate or check
-    # the database do without it.
-    from bot.factory import create_bot, create_dispatcher
-    from bot.runner import BotRunner
-    from notifications.telegram import TelegramChannel, paced_for
+    """Everything the process runs, wired once: database, use cases, web app, jobs.
 
+    The bot's modules are imported only when there is a bot: its library takes seconds to
+    import, which a service without one, and the commands that only touch the database,
+    do without."""
     # Read before the database is touched: a broken file leaves no new database behind.
     studio = read_studio_file(settings.studio.studio_file)
     engine = await open_database(settings)
@@ -133,11 +132,16 @@ async def build_service(settings: Settings) -> Service:
         ),
         return_url=settings.payments.payment_return_url,
     )
-    bot = create_bot(settings)
     senders: dict[str, Sender] = {}
-    if bot is not None:
-        pacer = paced_for(settings.bot.redis_url)
-        senders["telegram"] = TelegramChannel(bot, sessionmaker, pacer=pacer)
+    bot = None
+    if settings.bot.enabled:
+        from bot.factory import create_bot
+        from notifications.telegram import TelegramChannel, paced_for
+
+        bot = create_bot(settings)
+        if bot is not None:
+            pacer = paced_for(settings.bot.redis_url)
+            senders["telegram"] = TelegramChannel(bot, sessionmaker, pacer=pacer)
     channels = Channels(
         telegram="telegram" in senders,
         email=settings.smtp.enabled,
@@ -153,6 +157,9 @@ async def build_service(settings: Settings) -> Service:
     app = create_app(settings, sessionmaker, deps)
     runner = None
     if bot is not None:
+        from bot.factory import create_dispatcher
+        from bot.runner import BotRunner
+
         info = StudioInfo(str(studio.get("name", "")), str(studio.get("address", "")))
         dp = create_dispatcher(settings, sessionmaker, deps, studio=info)
         runner = BotRunner(bot, dp, settings.bot, base_url)

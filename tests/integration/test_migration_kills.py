@@ -9,12 +9,8 @@ the same as an uninterrupted migration, with the data carried over.
 from __future__ import annotations
 
 import asyncio
-import os
 import sys
-import uuid
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -27,50 +23,15 @@ from db.migrate import upgrade
 from db.session import create_engine
 from db.types import UTCDateTime
 from settings import ROOT
-from tests.conftest import BACKEND, PG_ADMIN_URL
-from tests.processes import kill_after_statement, run_main, service_env
+from tests.conftest import BACKEND
+from tests.processes import Databases, kill_after_statement, run_main, service_env
 from tests.support import free_port
 
 pytestmark = pytest.mark.slow
 
 #: Kill points in the first start; the upgrade adds its own.
-FIRST_START_POINTS = 12
-UPGRADE_POINTS = 6
-
-
-class Databases:
-    """Fresh, empty databases on the test's backend, dropped at the end."""
-
-    def __init__(self, tmp_path: Path) -> None:
-        self._tmp = tmp_path
-        self._made: list[str] = []
-
-    async def new(self) -> str:
-        name = f"studio_kill_{os.getpid()}_{uuid.uuid4().hex[:8]}"
-        if BACKEND != "postgres":
-            return f"sqlite+aiosqlite:///{self._tmp / name}.db"
-        await _pg_admin(f'CREATE DATABASE "{name}"')
-        self._made.append(name)
-        return PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
-
-    async def drop_all(self) -> None:
-        for name in self._made:
-            await _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-async def _pg_admin(sql: str) -> None:
-    engine = create_engine(PG_ADMIN_URL)
-    async with engine.connect() as conn:
-        await conn.execution_options(isolation_level="AUTOCOMMIT")
-        await conn.execute(text(sql))
-    await engine.dispose()
-
-
-@pytest.fixture
-async def databases(tmp_path: Path) -> AsyncIterator[Databases]:
-    made = Databases(tmp_path)
-    yield made
-    await made.drop_all()
+FIRST_START_POINTS = 10
+UPGRADE_POINTS = 5
 
 
 async def schema(url: str) -> dict[str, Any]:
@@ -224,7 +185,7 @@ async def test_kills_during_an_upgrade_keep_the_data_and_finish_it(
     databases: Databases, reference: dict[str, Any]
 ) -> None:
     """From the second revision, with a paid booking: its payment is marked as counting
-    (0003) whichever point the upgrade was killed at."""
+    (0003) whichever point the upgrade was killed at, and the money audit holds."""
     probe = await databases.new()
     await migrate_here(probe, "0002")
     await _paid_booking(probe)
@@ -244,6 +205,8 @@ async def test_kills_during_an_upgrade_keep_the_data_and_finish_it(
             paid = await conn.scalar(text("SELECT paid FROM bookings"))
         await engine.dispose()
         assert bool(applied) and paid == 500000
+        code, out, _ = await run_main(env, "audit")
+        assert code == 0 and out.startswith("ledger audit: everything holds"), out
 
 
 async def _paid_booking(url: str) -> None:
