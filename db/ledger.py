@@ -9,9 +9,8 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, TypeAlias
 
-from sqlalchemy import Row, and_, func, select
+from sqlalchemy import Row, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
 
 from db.models import Booking, Event, Payment, Refund
 
@@ -169,22 +168,13 @@ async def live_spans(session: AsyncSession) -> Rows:
 async def waiting_payments(session: AsyncSession, created_before: datetime) -> Rows:
     """Payments still waiting for the gateway's word, made before the given time, that no
     admin has been told about; with their booking's code."""
-    booking = aliased(Booking)
     stmt = (
-        select(
-            Payment.id,
-            Payment.gateway,
-            Payment.amount,
-            Payment.created_at,
-            booking.code,
-        )
-        .join(booking, booking.id == Payment.booking_id)
+        select(Payment.id, Payment.gateway, Payment.amount, Payment.created_at, Booking.code)
+        .join(Booking, Booking.id == Payment.booking_id)
         .where(
-            and_(
-                Payment.status.in_(WAITING),
-                Payment.created_at < created_before,
-                Payment.stuck_told_at.is_(None),
-            )
+            Payment.status.in_(WAITING),
+            Payment.created_at < created_before,
+            Payment.stuck_told_at.is_(None),
         )
         .order_by(Payment.id)
     )

@@ -31,8 +31,6 @@ FINAL_PAYMENT_STATUSES = frozenset(
 PAID_STATUSES = frozenset(
     {PaymentStatus.SUCCEEDED, PaymentStatus.PARTIALLY_REFUNDED, PaymentStatus.REFUNDED}
 )
-#: Statuses still waiting for the gateway's final word.
-WAITING_STATUSES = frozenset({PaymentStatus.PENDING, PaymentStatus.AUTHORIZED})
 
 #: How long a payer can still pay after a payment is made at each gateway; after that its
 #: answer is final (paid or expired). Where the documentation is unsure, the longer: ЮKassa
@@ -47,8 +45,6 @@ PAYMENT_LIFETIME: Mapping[str, timedelta] = {
     "mock": timedelta(hours=24),
 }
 LONGEST_PAYMENT_LIFETIME = max(PAYMENT_LIFETIME.values())
-
-
 #: After its lifetime a payment is reconciled for this long more before it counts as
 #: stuck: reconciliation asks every few minutes, so the final word has had its chances.
 STUCK_GRACE = timedelta(hours=1)
