@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test test-sqlite test-postgres lint messages bench migrate seed-demo clean
+.PHONY: install run test test-sqlite test-postgres lint messages bench migrate audit seed-demo clean
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -21,12 +21,16 @@ run: $(STAMP)
 migrate: $(STAMP)
 	$(BIN)/python main.py migrate
 
+audit: $(STAMP)
+	$(BIN)/python main.py audit
+
 seed-demo: $(STAMP)
 	$(BIN)/python main.py seed-demo
 
 # Lint first (so CI enforces it), then the whole suite on SQLite, then again on PostgreSQL
-# (TEST_DATABASE=postgres).
+# (TEST_DATABASE=postgres); without a PostgreSQL server it says so in one line first.
 test: lint
+	@$(BIN)/python -m tests.pg_ready
 	$(BIN)/python -m pytest -q -p no:cacheprovider
 	TEST_DATABASE=postgres $(BIN)/python -m pytest -q -p no:cacheprovider -m "not sqlite_only"
 

@@ -12,6 +12,8 @@ import sys
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
+from aiohttp.http_exceptions import HttpProcessingError
+
 STANDARD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime", "taskName"}
 SECRET_FIELDS = {"token", "access_token", "password", "secret", "card", "pan", "authorization"}
 
@@ -43,6 +45,22 @@ class JsonFormatter(logging.Formatter):
         return self._mask(json.dumps(data, default=str, ensure_ascii=False))
 
 
+class MalformedRequests(logging.Filter):
+    """aiohttp logs a request it cannot parse (a NUL byte in a header, a broken request
+    line) as an ERROR with a traceback. That is the client's mistake, answered 400: it
+    becomes one INFO line naming the parser's complaint, without the request's bytes."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        exc = record.exc_info[1] if record.exc_info else None
+        if not isinstance(exc, HttpProcessingError):
+            return True
+        record.levelno, record.levelname = logging.INFO, "INFO"
+        record.msg, record.args = "malformed request refused", ()
+        record.exc_info, record.exc_text = None, None
+        record.status, record.error = exc.code, type(exc).__name__
+        return logging.getLogger(record.name).isEnabledFor(logging.INFO)
+
+
 def setup_logging(level: str, secrets: Iterable[str] = ()) -> None:
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonFormatter(secrets))
@@ -51,3 +69,6 @@ def setup_logging(level: str, secrets: Iterable[str] = ()) -> None:
     root.setLevel(level)
     for noisy in ("aiohttp.access", "apscheduler.executors.default", "apscheduler.scheduler"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    server = logging.getLogger("aiohttp.server")
+    if not any(isinstance(f, MalformedRequests) for f in server.filters):
+        server.addFilter(MalformedRequests())

@@ -1,4 +1,4 @@
-"""Composition root and command line: `run`, `migrate`, `seed-demo`, `jobs-once`.
+"""Composition root and command line: `run`, `migrate`, `audit`, `seed-demo`, `jobs-once`.
 
 Settings are read once here; everything below receives what it needs.
 """
@@ -11,9 +11,11 @@ import contextlib
 import logging
 import signal
 import sys
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from datetime import timedelta
 from email.utils import parseaddr
+from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -21,11 +23,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from api.access_log import LOGGER, RequestLog
 from api.app import create_app
 from booking.deps import BookingDeps, BookingRules, ReceiptRules
-from booking.studio_file import read_studio_file, seed_if_empty, studio_info
-from bot.factory import create_bot, create_dispatcher
-from bot.runner import BotRunner
+from booking.studio_file import StudioFileError, read_studio_file, seed_if_empty, studio_info
 from db.clock import Clock, system_clock
 from db.migrate import upgrade
+from db.reach import DatabaseUnavailable, check_reachable
 from db.session import create_engine, create_sessionmaker
 from jobs.hold_digest import hold_digest_job
 from jobs.reminders import reminder_job
@@ -35,11 +36,22 @@ from notifications.delivery import Sender
 from notifications.email import EmailSender
 from notifications.email_channel import EmailChannel
 from notifications.outbox import Channels
-from notifications.telegram import TelegramChannel, paced_for
 from payments.registry import build_providers, close_providers
-from settings import Settings, SettingsError, load_settings
+from settings import PaymentEnv, Settings, SettingsError, is_loopback_url, load_settings
+
+if TYPE_CHECKING:
+    from bot.runner import BotRunner
 
 log = logging.getLogger("studio")
+
+
+class StartupError(Exception):
+    """The service cannot start for a reason outside its settings (a port taken); the
+    message says what to do, in one line."""
+
+
+#: Start failures told in one line (their messages name the fix), not with a traceback.
+ONE_LINE_FAILURES = (SettingsError, StartupError, DatabaseUnavailable)
 
 
 @dataclass(slots=True)
@@ -57,8 +69,11 @@ class Service:
         if self.bot is not None:
             await self.bot.close()
         telegram = self.jobs.senders.get("telegram")
-        if isinstance(telegram, TelegramChannel):
-            await telegram.close()
+        if telegram is not None:
+            from notifications.telegram import TelegramChannel
+
+            if isinstance(telegram, TelegramChannel):
+                await telegram.close()
         await close_providers(self.deps.providers)
         await self.engine.dispose()
 
@@ -76,14 +91,35 @@ def booking_rules(settings: Settings) -> BookingRules:
     )
 
 
+async def open_database(settings: Settings) -> AsyncEngine:
+    """The engine of a reachable database at the schema's latest revision."""
+    engine = create_engine(settings.db.database_url, echo=settings.db.database_echo)
+    try:
+        await check_reachable(engine)
+        await upgrade(engine)
+    except BaseException:
+        await engine.dispose()
+        raise
+    return engine
+
+
 async def build_service(settings: Settings, clock: Clock = system_clock) -> Service:
     """Everything the process runs, wired once: database, use cases, web app, jobs; every
-    part reads the one `clock` (tests pass theirs)."""
-    engine = create_engine(settings.db.database_url, echo=settings.db.database_echo)
-    await upgrade(engine)
+    part reads the one `clock` (tests pass theirs).
+
+    The bot's modules are imported only when there is a bot: its library takes seconds to
+    import, which a service without one, and the commands that only touch the database,
+    do without."""
+    # Read before the database is touched: a broken file leaves no new database behind.
+    studio = studio_info(read_studio_file(settings.studio.studio_file))
+    engine = await open_database(settings)
     sessionmaker = create_sessionmaker(engine, clock)
-    async with sessionmaker() as session:
-        added = await seed_if_empty(session, settings.studio.studio_file, settings.studio.tz)
+    try:
+        async with sessionmaker() as session:
+            added = await seed_if_empty(session, settings.studio.studio_file, settings.studio.tz)
+    except BaseException:
+        await engine.dispose()
+        raise
     if added:
         log.info("studio seeded from %s", settings.studio.studio_file, extra={"halls": added})
     base_url = settings.server.base_url()
@@ -97,12 +133,16 @@ async def build_service(settings: Settings, clock: Clock = system_clock) -> Serv
         ),
         return_url=settings.payments.payment_return_url,
     )
-    studio = studio_info(read_studio_file(settings.studio.studio_file))
-    bot = create_bot(settings)
     senders: dict[str, Sender] = {}
-    if bot is not None:
-        pacer = paced_for(settings.bot.redis_url)
-        senders["telegram"] = TelegramChannel(bot, sessionmaker, pacer=pacer)
+    bot = None
+    if settings.bot.enabled:
+        from bot.factory import create_bot
+        from notifications.telegram import TelegramChannel, paced_for
+
+        bot = create_bot(settings)
+        if bot is not None:
+            pacer = paced_for(settings.bot.redis_url)
+            senders["telegram"] = TelegramChannel(bot, sessionmaker, pacer=pacer)
     channels = Channels(
         telegram="telegram" in senders,
         email=settings.smtp.enabled,
@@ -122,6 +162,9 @@ async def build_service(settings: Settings, clock: Clock = system_clock) -> Serv
     app = create_app(settings, sessionmaker, deps)
     runner = None
     if bot is not None:
+        from bot.factory import create_dispatcher
+        from bot.runner import BotRunner
+
         dp = create_dispatcher(settings, sessionmaker, deps, studio=studio)
         runner = BotRunner(bot, dp, settings.bot, base_url)
         runner.attach(app)
@@ -133,9 +176,16 @@ async def run(settings: Settings) -> None:
     runner = web.AppRunner(
         service.app, shutdown_timeout=15, access_log_class=RequestLog, access_log=LOGGER
     )
-    await runner.setup()
-    site = web.TCPSite(runner, settings.server.host, settings.server.port)
-    await site.start()
+    try:
+        if service.bot is not None:
+            await service.bot.check_token()
+        await runner.setup()
+        await _listen(runner, settings)
+    except BaseException:
+        await runner.cleanup()
+        await service.close()
+        raise
+    warn_if_mock_is_public(settings)
     schedule = JobSchedule(service.jobs)
     schedule.start()
     if service.bot is not None:
@@ -162,10 +212,45 @@ async def run(settings: Settings) -> None:
     log.info("stopped")
 
 
+async def _listen(runner: web.AppRunner, settings: Settings) -> None:
+    host, port = settings.server.host, settings.server.port
+    try:
+        await web.TCPSite(runner, host, port).start()
+    except OSError as exc:
+        raise StartupError(
+            f"cannot listen on {host}:{port}: {exc.strerror or exc}; stop what holds the port "
+            "or set PORT (and HOST) to a free one"
+        ) from None
+
+
+def warn_if_mock_is_public(settings: Settings) -> None:
+    """ALLOW_MOCK_PAYMENTS let a demo start: say so at every start."""
+    base_url = settings.server.base_url()
+    if settings.payments.payment_env == PaymentEnv.MOCK and not is_loopback_url(base_url):
+        log.warning(
+            "mock payments are on at a public address: the checkout page confirms bookings "
+            "with no money taken (ALLOW_MOCK_PAYMENTS=true)",
+            extra={"url": base_url},
+        )
+
+
 async def migrate(settings: Settings) -> None:
-    engine = create_engine(settings.db.database_url)
-    await upgrade(engine)
+    engine = await open_database(settings)
     await engine.dispose()
+
+
+async def audit(settings: Settings) -> int:
+    """Check the ledger against the bookings and print the report; 1 if it does not hold."""
+    from booking.audit import audit_ledger
+
+    engine = await open_database(settings)
+    try:
+        async with create_sessionmaker(engine, system_clock)() as session:
+            report = await audit_ledger(session, system_clock())
+    finally:
+        await engine.dispose()
+    sys.stdout.write(report.render())
+    return 0 if report.ok else 1
 
 
 async def jobs_once(settings: Settings) -> None:
@@ -184,7 +269,13 @@ async def seed_demo(settings: Settings) -> None:
     log.info("demo bookings created", extra={"count": made})
 
 
-COMMANDS = {"run": run, "migrate": migrate, "seed-demo": seed_demo, "jobs-once": jobs_once}
+COMMANDS: dict[str, Callable[[Settings], Coroutine[Any, Any, int | None]]] = {
+    "run": run,
+    "migrate": migrate,
+    "audit": audit,
+    "seed-demo": seed_demo,
+    "jobs-once": jobs_once,
+}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -197,13 +288,17 @@ def main(argv: list[str] | None = None) -> int:
         sys.stderr.write(f"{exc}\n")
         return 2
     setup_logging(settings.server.log_level, settings.secret_values())
+    code: int | None = 0
     try:
         with contextlib.suppress(KeyboardInterrupt):
-            asyncio.run(COMMANDS[args.command](settings))
-    except SettingsError as exc:
+            code = asyncio.run(COMMANDS[args.command](settings))
+    except ONE_LINE_FAILURES as exc:
         sys.stderr.write(f"{exc}\n")
         return 2
-    return 0
+    except StudioFileError as exc:
+        sys.stderr.write(f"the studio file cannot be loaded: {exc}; fix it or set STUDIO_FILE\n")
+        return 2
+    return code or 0
 
 
 if __name__ == "__main__":

@@ -7,14 +7,18 @@ called once by `main.py`; everything else receives the objects it needs.
 from __future__ import annotations
 
 import ipaddress
+import re
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_core import InitErrorDetails, PydanticCustomError
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 from payments.signing import YOOKASSA_NETWORKS
 
@@ -42,6 +46,11 @@ class BotMode(StrEnum):
     WEBHOOK = "webhook"
 
 
+#: What @BotFather issues: the bot's id, a colon, and a secret of 35 URL-safe characters
+#: (20 at the least here, for local Bot API servers' test tokens).
+BOT_TOKEN_SHAPE = re.compile(r"[0-9]{1,20}:[A-Za-z0-9_-]{20,}")
+
+
 class BotSettings(_Base):
     """Telegram: no token means the bot is off and the rest runs."""
 
@@ -66,6 +75,16 @@ class BotSettings(_Base):
     def _empty_is_none(cls, value: Any) -> Any:
         return None if value == "" else value
 
+    @field_validator("bot_token")
+    @classmethod
+    def _token_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not BOT_TOKEN_SHAPE.fullmatch(value.get_secret_value()):
+            raise ValueError(
+                "not a Telegram bot token (digits, a colon, then letters, digits, - and _): "
+                "copy it from @BotFather as it is, without quotes or spaces"
+            )
+        return value
+
     @property
     def enabled(self) -> bool:
         return self.bot_token is not None
@@ -75,9 +94,77 @@ class DatabaseSettings(_Base):
     database_url: str = f"sqlite+aiosqlite:///{ROOT / 'studio.db'}"
     database_echo: bool = False
 
+    @field_validator("database_url")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        problem = database_url_problem(value)
+        if problem is not None:
+            raise ValueError(problem)
+        return value
+
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+
+DATABASE_EXAMPLES = (
+    "sqlite+aiosqlite:////var/lib/studio/studio.db or "
+    "postgresql+asyncpg://USER:PASSWORD@HOST:5432/NAME"
+)
+
+
+def database_url_problem(url: str) -> str | None:
+    """What is wrong with a DATABASE_URL, naming the fix; None when it can be used."""
+    try:
+        parsed = make_url(url)
+    except (ArgumentError, ValueError):
+        return f"not a database URL; write it as {DATABASE_EXAMPLES}"
+    backend = parsed.get_backend_name()
+    if backend not in ("sqlite", "postgresql", "postgres"):
+        return f"{backend!r} is not a supported database; use {DATABASE_EXAMPLES}"
+    if backend == "sqlite" and parsed.drivername != "sqlite+aiosqlite":
+        path = url.partition("://")[2]
+        return (
+            f"{parsed.drivername}:// is not the driver the service uses; "
+            f"write sqlite+aiosqlite://{path}"
+        )
+    if backend != "sqlite" and parsed.drivername != "postgresql+asyncpg":
+        return (
+            f"{parsed.drivername}:// is not the driver the service uses; write "
+            "postgresql+asyncpg://USER:PASSWORD@HOST:5432/NAME"
+        )
+    if backend == "postgresql" and not parsed.database:
+        return "names no database; write postgresql+asyncpg://USER:PASSWORD@HOST:5432/NAME"
+    return None
+
+
+def url_problem(url: str) -> str | None:
+    """What is wrong with a base URL people and gateways are sent to; None if nothing."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return "is not a URL"
+    if parts.scheme not in ("http", "https"):
+        if not parts.scheme or "." in parts.scheme or parts.netloc == "":
+            return f"is not a URL: write https://{url.split('://')[-1]}"
+        return f"must start with https:// or http://, not {parts.scheme}://"
+    if not parts.hostname or port == 0:
+        return "names no host"
+    if parts.query or parts.fragment or any(c.isspace() for c in url):
+        return "must be a plain address, without a query, a fragment or spaces"
+    return None
+
+
+def is_loopback_url(url: str) -> bool:
+    """Whether the URL names this machine only (localhost, 127.0.0.0/8, ::1)."""
+    host = (urlsplit(url).hostname or "").rstrip(".")
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 class ServerSettings(_Base):
@@ -106,6 +193,14 @@ class ServerSettings(_Base):
                 raise ValueError(f"{network!r} is not an address or a network") from None
         return value
 
+    @field_validator("public_base_url")
+    @classmethod
+    def _public_url(cls, value: str) -> str:
+        problem = url_problem(value) if value else None
+        if problem is not None:
+            raise ValueError(f"{value!r} {problem}")
+        return value
+
     @field_validator("log_level")
     @classmethod
     def _level(cls, value: str) -> str:
@@ -129,6 +224,16 @@ class StudioSettings(_Base):
     min_notice_minutes: int = Field(default=60, ge=0)
     booking_horizon_days: int = Field(default=90, ge=1, le=730)
     cancellation_tiers: str = "48:100,24:50,0:0"
+
+    @field_validator("studio_file")
+    @classmethod
+    def _file(cls, value: Path) -> Path:
+        if not value.is_file():
+            raise ValueError(
+                f"no file {str(value)!r}; point STUDIO_FILE at the studio's JSON file "
+                f"(an example: {ROOT / 'studio' / 'example.json'})"
+            )
+        return value
 
     @field_validator("studio_timezone")
     @classmethod
@@ -163,6 +268,9 @@ class PaymentSettings(_Base):
     """
 
     payment_env: PaymentEnv = PaymentEnv.MOCK
+    #: Mock payments on an address others can reach (a demo): its checkout confirms bookings
+    #: with no money, so it must be asked for.
+    allow_mock_payments: bool = False
     yookassa_shop_id: str | None = None
     yookassa_secret_key: SecretStr | None = None
     yookassa_api_url: str = "https://api.yookassa.ru/v3"
@@ -376,11 +484,59 @@ class SettingsError(Exception):
     """A bad or missing variable, with a one-line message naming it."""
 
 
+#: The shortest ADMIN_API_TOKEN accepted where money is real or rehearsed.
+ADMIN_TOKEN_MIN = 24
+
+
+def unsafe_combination(settings: Settings) -> str | None:
+    """Settings each valid alone that together would be unsafe; the message names the fix.
+
+    Mock payments confirm bookings with no money, so they run only where no one else can
+    reach the checkout, unless ALLOW_MOCK_PAYMENTS asks for a demo. Real money needs the
+    public https address gateways and payers are sent to, and an admin token not guessed.
+    """
+    payments, server = settings.payments, settings.server
+    base_url = server.base_url()
+    env = payments.payment_env
+    if (
+        env == PaymentEnv.MOCK
+        and not payments.allow_mock_payments
+        and not is_loopback_url(base_url)
+    ):
+        return (
+            f"invalid setting PAYMENT_ENV: mock payments confirm bookings with no money, "
+            f"and {base_url} is reachable from other machines; set PAYMENT_ENV=test or "
+            "production with a gateway's keys, or ALLOW_MOCK_PAYMENTS=true for a demo"
+        )
+    if env == PaymentEnv.PRODUCTION and (
+        not base_url.startswith("https://") or is_loopback_url(base_url)
+    ):
+        return (
+            f"invalid setting PUBLIC_BASE_URL: PAYMENT_ENV=production sends payers and "
+            f"gateways to {base_url}; set the service's public https:// address"
+        )
+    token = server.admin_api_token
+    if env != PaymentEnv.MOCK and token is not None:
+        length = len(token.get_secret_value())
+        if length < ADMIN_TOKEN_MIN:
+            return (
+                f"invalid setting ADMIN_API_TOKEN: {length} characters, at least "
+                f"{ADMIN_TOKEN_MIN} with PAYMENT_ENV={env}; make one with "
+                "python3 -c 'import secrets; print(secrets.token_urlsafe(32))'"
+            )
+    return None
+
+
 def load_settings(**overrides: Any) -> Settings:
     """Build the settings or raise SettingsError naming the first bad variable."""
     try:
-        return Settings(**overrides)
+        settings = Settings(**overrides)
     except ValidationError as exc:
         error = exc.errors()[0]
         name = str(error["loc"][0]).upper() if error["loc"] else "?"
-        raise SettingsError(f"invalid setting {name}: {error['msg']}") from None
+        message = error["msg"].removeprefix("Value error, ")
+        raise SettingsError(f"invalid setting {name}: {message}") from None
+    problem = unsafe_combination(settings)
+    if problem is not None:
+        raise SettingsError(problem)
+    return settings

@@ -23,11 +23,13 @@ class EventType(StrEnum):
     PAYMENT_SUCCEEDED = "payment.succeeded"
     PAYMENT_CANCELED = "payment.canceled"
     PAYMENT_LATE_REFUNDED = "payment.late_refunded"
+    PAYMENT_STUCK = "payment.stuck"
     REFUND_CREATED = "refund.created"
     REFUND_SUCCEEDED = "refund.succeeded"
     REFUND_FAILED = "refund.failed"
     NOTIFICATION_MANUAL = "notification.manual"
     REMINDER_DUE = "booking.reminder"
+    AUDIT_FAILED = "audit.failed"
 
 
 def record_event(

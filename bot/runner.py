@@ -14,7 +14,7 @@ import logging
 from typing import Any, Final
 
 from aiogram import Bot, Dispatcher
-from aiogram.exceptions import TelegramAPIError
+from aiogram.exceptions import TelegramAPIError, TelegramUnauthorizedError
 from aiogram.types import BotCommand, BotCommandScopeChat, BotCommandScopeDefault
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler
 from aiohttp import web
@@ -86,6 +86,19 @@ class BotRunner:
         assert secret is not None
         handler = SimpleRequestHandler(self.dp, self.bot, secret_token=secret.get_secret_value())
         handler.register(app, path=WEBHOOK_PATH)
+
+    async def check_token(self) -> None:
+        """Refuse to start with a token Telegram rejects (revoked, mistyped); an unreachable
+        Telegram is not a reason to stop, as polling and setWebhook keep trying."""
+        try:
+            await self.bot.get_me()
+        except TelegramUnauthorizedError:
+            raise SettingsError(
+                "invalid setting BOT_TOKEN: Telegram rejects it (401 Unauthorized); copy the "
+                "bot's current token from @BotFather (/mybots, API Token)"
+            ) from None
+        except (TelegramAPIError, OSError) as exc:
+            log.warning("getMe failed; the bot starts and keeps trying: %s", exc)
 
     async def start(self) -> None:
         await self.set_commands()

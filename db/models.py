@@ -172,6 +172,8 @@ class Payment(Base):
     #: When reconciliation last asked the gateway about it: the least recently asked go
     #: first, so abandoned checkouts cannot keep a paid one from being looked at.
     checked_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    #: When admins were told it stayed pending past its gateway's lifetime (once).
+    stuck_told_at: Mapped[datetime | None] = mapped_column(nullable=True)
 
 
 class Refund(Base):

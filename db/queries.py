@@ -491,3 +491,14 @@ async def list_notifications(
 
 async def count_bookings(session: AsyncSession) -> int:
     return int(await session.scalar(select(func.count()).select_from(Booking)) or 0)
+
+
+async def claim_stuck_notice(session: AsyncSession, payment_id: int, now: datetime) -> bool:
+    """Mark a payment as stuck, told to admins now; false if another process did first."""
+    result = await session.execute(
+        update(Payment)
+        .where(Payment.id == payment_id, Payment.stuck_told_at.is_(None))
+        .values(stuck_told_at=now, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(getattr(result, "rowcount", 0) == 1)

@@ -11,7 +11,13 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from booking.deps import BookingDeps
 from db import queries
 from db.models import Booking, Client, Event, Hall
-from notifications.outbox import Channels, backoff, read_known_keys, render_event
+from notifications.outbox import (
+    Channels,
+    admin_languages,
+    backoff,
+    read_known_keys,
+    render_event,
+)
 
 log = logging.getLogger(__name__)
 
@@ -55,8 +61,8 @@ async def _load_subjects(
     render_event finds them in the session instead of reading each one by one; and the
     admins' languages, read with the clients."""
     booking_ids = {event.booking_id for event in events if event.booking_id is not None}
-    if not booking_ids:
-        return [], {}
+    if not booking_ids:  # events about no booking (the audit's) still go to the admins
+        return [], await admin_languages(session, channels)
     bookings = (await session.scalars(select(Booking).where(Booking.id.in_(booking_ids)))).all()
     hall_ids = {booking.hall_id for booking in bookings}
     client_ids = {booking.client_id for booking in bookings}

@@ -1,4 +1,5 @@
-"""Reconciliation: ask gateways about payments and refunds whose webhook never came."""
+"""Reconciliation: ask gateways about payments and refunds whose webhook never came, and
+tell the admins about payments no answer settled before their gateway's lifetime ran out."""
 
 from __future__ import annotations
 
@@ -9,15 +10,24 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from booking.deps import BookingDeps
 from booking.errors import DomainError
+from booking.events import EventType, record_event
 from booking.payment_reports import apply_payment_report
 from booking.refunds import execute_refund
-from db import queries
-from payments.base import GatewayError
+from db import ledger, queries
+from db.models import Booking, Payment
+from payments.base import (
+    LONGEST_PAYMENT_LIFETIME,
+    PAYMENT_LIFETIME,
+    STUCK_GRACE,
+    GatewayError,
+    stuck_before,
+)
 
 log = logging.getLogger(__name__)
 
 PAYMENT_AGE = timedelta(minutes=3)
-PAYMENT_GIVE_UP = timedelta(days=2)
+#: Past every gateway's lifetime (and the grace after it): the answer will not change.
+PAYMENT_GIVE_UP = LONGEST_PAYMENT_LIFETIME + STUCK_GRACE
 REFUND_AGE = timedelta(minutes=2)
 
 
@@ -77,3 +87,32 @@ async def retry_refunds(
             if await execute_refund(session, deps, refund_id, stale_before=stale_before):
                 sent += 1
     return sent
+
+
+async def tell_stuck_payments(
+    sessionmaker: async_sessionmaker[AsyncSession], deps: BookingDeps
+) -> int:
+    """Payments still waiting after their gateway's lifetime and the grace after it: the
+    admins are told once about each (they look it up in the gateway's cabinet). Each is
+    claimed first, so several processes tell about it once."""
+    now = deps.now()
+    shortest = min(PAYMENT_LIFETIME.values()) + STUCK_GRACE
+    told = 0
+    async with sessionmaker() as session:
+        waiting = await ledger.waiting_payments(session, now - shortest)
+        for row in waiting:
+            if row.created_at >= stuck_before(row.gateway, now):
+                continue
+            if not await queries.claim_stuck_notice(session, row.id, now):
+                continue
+            payment = await session.get(Payment, row.id)
+            assert payment is not None
+            booking = await session.get(Booking, payment.booking_id)
+            record_event(session, EventType.PAYMENT_STUCK, booking=booking, payment=payment)
+            log.warning(
+                "payment stuck past its gateway's lifetime",
+                extra={"payment_id": row.id, "gateway": row.gateway},
+            )
+            told += 1
+        await session.commit()
+    return told

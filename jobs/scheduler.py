@@ -13,8 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from booking.deps import BookingDeps
 from booking.holds import complete_finished, expire_holds
+from jobs.audit import audit_job
 from jobs.outbox import relay_events
-from jobs.reconcile import reconcile_payments, retry_refunds
+from jobs.reconcile import reconcile_payments, retry_refunds, tell_stuck_payments
 from notifications.delivery import Sender, deliver_due
 from notifications.outbox import Channels
 
@@ -52,6 +53,10 @@ class JobContext:
     async def reconcile(self) -> None:
         await reconcile_payments(self.sessionmaker, self.deps)
         await retry_refunds(self.sessionmaker, self.deps)
+        await tell_stuck_payments(self.sessionmaker, self.deps)
+
+    async def audit(self) -> None:
+        await audit_job(self.sessionmaker, self.deps)
 
     async def run_all_once(self) -> None:
         """Every job once, in dependency order (tests and `main.py` CLI use it)."""
@@ -66,6 +71,8 @@ class JobContext:
 
 #: How long a stopping service lets the job runs in progress finish.
 STOP_SECONDS = 15.0
+#: The money audit runs daily at this hour of the studio's time, before the studio opens.
+AUDIT_HOUR = 6
 
 
 class JobSchedule:
@@ -94,6 +101,13 @@ class JobSchedule:
             self._scheduler.add_job(
                 self._guarded(name, func), "interval", seconds=seconds, id=name
             )
+        self._scheduler.add_job(
+            self._guarded("audit_ledger", ctx.audit),
+            "cron",
+            hour=AUDIT_HOUR,
+            timezone=ctx.deps.rules.tz,
+            id="audit_ledger",
+        )
 
     def start(self) -> None:
         self._scheduler.start()

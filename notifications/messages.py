@@ -83,4 +83,26 @@ ADMIN: Final[dict[str, str]] = {
         "{error}. Look the payment up in the gateway's cabinet and settle the refund: "
         "/settle {refund_id} yes|no in the bot, or POST /api/refunds/{refund_id}/settle."
     ),
+    "payment_stuck": N_(
+        "⚠️ A payment of {amount} ₽ for booking {code} (no. {payment_id}, {gateway}) never "
+        "got the gateway's final word: its time to pay ran out long ago and it is still "
+        "waiting. Look it up in the gateway's cabinet."
+    ),
+}
+
+#: The daily money audit (booking.audit) found problems; one line per failed check.
+AUDIT_FAILED: Final = N_(
+    "⚠️ The daily money audit of {day} found problems: {count}.\n{details}\n"
+    "The full report: python main.py audit"
+)
+AUDIT_CHECKS: Final[dict[str, str]] = {
+    "paid": N_("paid is not the sum of the payments"),
+    "refunded": N_("refunded is not the sum of the refunds"),
+    "refund_above_payment": N_("refunds above the payment"),
+    "payment_refunded": N_("a payment's refunded total is wrong"),
+    "unused_payment": N_("money counted in no booking and not being returned"),
+    "orphan": N_("a payment or refund without its booking"),
+    "unpaid_confirmed": N_("confirmed with nothing paid and no admin's confirmation"),
+    "overlap": N_("bookings of one hall overlap"),
+    "stuck_payment": N_("a payment stuck, admins not told"),
 }

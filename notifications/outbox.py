@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -127,6 +127,8 @@ def _values(
         "refund": rub(int(payload.get("refund_total", 0))),
         "error": str(payload.get("error", "")),
         "refund_id": payload.get("refund_id", ""),
+        "payment_id": event.payment_id or "",
+        "gateway": str(payload.get("gateway", "")),
     }
 
 
@@ -154,6 +156,7 @@ ADMIN_KINDS: dict[str, str] = {
     EventType.BOOKING_CANCELLED: "cancelled",
     EventType.PAYMENT_LATE_REFUNDED: "late_refunded",
     EventType.REFUND_FAILED: "refund_failed",
+    EventType.PAYMENT_STUCK: "payment_stuck",
 }
 
 
@@ -207,6 +210,8 @@ async def render_event(
     recipient's language.
 
     `languages`: the admins' languages (`admin_languages`), read here if not given."""
+    if event.type == EventType.AUDIT_FAILED:
+        return await _audit_notice(session, channels, event, languages)
     client_kind, admin_kind = _kinds_for(event)
     if (client_kind is None and admin_kind is None) or event.booking_id is None:
         return []
@@ -227,38 +232,97 @@ async def render_event(
     if admin_kind is not None:
         # In each admin's own language (Russian unless their Telegram says otherwise), with
         # the hall named in it, whatever the client's language.
-        if languages is None:
-            languages = await admin_languages(session, channels)
         template = messages.ADMIN[admin_kind]
 
         def admin_text(language: str | None) -> str:
             with use_language(language):
                 return _(template).format(**about.values())
 
-        for admin_id in channels.admin_telegram_ids if channels.telegram else ():
-            item = await add_notification(
-                session,
-                dedupe_key=f"ev{event.id}:admin:tg:{admin_id}",
-                channel="telegram",
-                recipient=str(admin_id),
-                body=admin_text(languages.get(admin_id)),
-                booking_id=booking.id,
-                event_id=event.id,
-            )
-            out += [item] if item else []
-        for email in channels.admin_emails if channels.email else ():
-            item = await add_notification(
-                session,
-                dedupe_key=f"ev{event.id}:admin:email:{email}",
-                channel="email",
-                recipient=email,
-                body=admin_text(None),
-                subject=f"[studio] {booking.code}",
-                booking_id=booking.id,
-                event_id=event.id,
-            )
-            out += [item] if item else []
+        out += await _to_admins(
+            session,
+            channels,
+            languages,
+            admin_text,
+            key=f"ev{event.id}:admin",
+            subject=f"[studio] {booking.code}",
+            booking_id=booking.id,
+            event_id=event.id,
+        )
     return out
+
+
+async def _to_admins(
+    session: AsyncSession,
+    channels: Channels,
+    languages: Mapping[int, str] | None,
+    body: Callable[[str | None], str],
+    *,
+    key: str,
+    subject: str,
+    booking_id: int | None,
+    event_id: int | None,
+) -> list[Notification]:
+    """One message to each admin: in Telegram in their own language, by e-mail in the
+    studio's (Russian). `key` makes each message once; `body` renders it in a language."""
+    if languages is None:
+        languages = await admin_languages(session, channels)
+    out: list[Notification] = []
+    for admin_id in channels.admin_telegram_ids if channels.telegram else ():
+        item = await add_notification(
+            session,
+            dedupe_key=f"{key}:tg:{admin_id}",
+            channel="telegram",
+            recipient=str(admin_id),
+            body=body(languages.get(admin_id)),
+            booking_id=booking_id,
+            event_id=event_id,
+        )
+        out += [item] if item else []
+    for email in channels.admin_emails if channels.email else ():
+        item = await add_notification(
+            session,
+            dedupe_key=f"{key}:email:{email}",
+            channel="email",
+            recipient=email,
+            body=body(None),
+            subject=subject,
+            booking_id=booking_id,
+            event_id=event_id,
+        )
+        out += [item] if item else []
+    return out
+
+
+async def _audit_notice(
+    session: AsyncSession,
+    channels: Channels,
+    event: Event,
+    languages: Mapping[int, str] | None,
+) -> list[Notification]:
+    """The daily money audit found problems: each admin hears once a day, whichever
+    processes ran it, with the bookings concerned for each check."""
+    day = str(event.payload.get("day", ""))
+    checks: dict[str, list[str]] = event.payload.get("checks", {})
+
+    def body(language: str | None) -> str:
+        with use_language(language):
+            details = "\n".join(
+                f"• {_(messages.AUDIT_CHECKS[check])}: {', '.join(items)}"
+                for check, items in checks.items()
+            )
+            count = event.payload.get("count", 0)
+            return _(messages.AUDIT_FAILED).format(day=day, count=count, details=details)
+
+    return await _to_admins(
+        session,
+        channels,
+        languages,
+        body,
+        key=f"audit:{day}:admin",
+        subject=f"[studio] audit {day}",
+        booking_id=None,
+        event_id=event.id,
+    )
 
 
 def _client_message(about: _Subject, kind: str, address: str) -> tuple[str, str]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any, Protocol
 
@@ -27,6 +27,37 @@ class PaymentStatus(StrEnum):
 FINAL_PAYMENT_STATUSES = frozenset(
     {PaymentStatus.SUCCEEDED, PaymentStatus.CANCELED, PaymentStatus.REFUNDED}
 )
+#: Statuses of a payment whose money was taken (some of it may have been returned since).
+PAID_STATUSES = frozenset(
+    {PaymentStatus.SUCCEEDED, PaymentStatus.PARTIALLY_REFUNDED, PaymentStatus.REFUNDED}
+)
+
+#: How long a payer can still pay after a payment is made at each gateway; after that its
+#: answer is final (paid or expired). Where the documentation is unsure, the longer: ЮKassa
+#: cancels an unpaid card payment about an hour after the link is opened (not documented
+#: for a link never opened), T-Bank's RedirectDueDate defaults to 24 h or 72 h depending on
+#: the document, Sber's sessionTimeoutSecs to 20 minutes. The mock's simulated gateways
+#: keep a checkout open as long as ЮKassa.
+PAYMENT_LIFETIME: Mapping[str, timedelta] = {
+    "yookassa": timedelta(hours=24),
+    "tinkoff": timedelta(hours=72),
+    "sberpay": timedelta(minutes=20),
+    "mock": timedelta(hours=24),
+}
+LONGEST_PAYMENT_LIFETIME = max(PAYMENT_LIFETIME.values())
+#: After its lifetime a payment is reconciled for this long more before it counts as
+#: stuck: reconciliation asks every few minutes, so the final word has had its chances.
+STUCK_GRACE = timedelta(hours=1)
+
+
+def payment_lifetime(gateway: str) -> timedelta:
+    """The gateway's payment lifetime; the longest known for a gateway not listed."""
+    return PAYMENT_LIFETIME.get(gateway, LONGEST_PAYMENT_LIFETIME)
+
+
+def stuck_before(gateway: str, now: datetime) -> datetime:
+    """A payment at this gateway made before this time and still waiting is stuck."""
+    return now - payment_lifetime(gateway) - STUCK_GRACE
 
 
 class RefundStatus(StrEnum):

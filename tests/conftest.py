@@ -30,11 +30,8 @@ from notifications.outbox import Channels
 from payments.base import PaymentProvider
 from payments.registry import build_providers, close_providers
 from settings import ROOT, Settings
-from tests.support import ADMIN_TOKEN, BACKEND, Api, FakeClock, Running
-
-PG_ADMIN_URL = os.environ.get(
-    "TEST_PG_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
-)
+from tests.pg_ready import pg_problem
+from tests.support import ADMIN_TOKEN, BACKEND, PG_ADMIN_URL, Api, FakeClock, Running
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -48,6 +45,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "sqlite_only: only meaningful on SQLite")
     config.addinivalue_line("markers", "postgres_only: only meaningful on PostgreSQL")
+    problem = pg_problem(PG_ADMIN_URL) if BACKEND == "postgres" else None
+    if problem is not None:
+        pytest.exit(problem, returncode=2)
 
 
 @pytest.fixture(scope="session")

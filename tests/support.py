@@ -31,10 +31,13 @@ from db.models import Base, Booking, Client, Event, Notification, Payment, Refun
 from jobs.scheduler import JobContext
 from payments.base import PaymentState, PaymentStatus
 from settings import HoldSettings
+from tests.pg_ready import pg_url
 
 BACKEND = os.environ.get("TEST_DATABASE", "sqlite")
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 ADMIN_TOKEN = "test-admin-token-123"
+#: Where the PostgreSQL pass creates its databases (TEST_PG_URL).
+PG_ADMIN_URL = pg_url()
 START = datetime(2026, 12, 1, 6, 0, tzinfo=UTC)
 
 #: The limits against floods as the studio ships them; most tests act as many clients from

@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from api.errors import error_response, json_response
 from api.inputs import has_controls
-from api.keys import DEPS, HTTP
+from api.keys import DEPS, HTTP, SETTINGS
 from api.middlewares import db
 from api.serializers import money
 from db.models import Booking, Hall, Payment
@@ -33,12 +33,20 @@ PAGE = """<!doctype html>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <style>body{{font-family:sans-serif;max-width:28rem;margin:3rem auto;padding:0 1rem}}
 button{{font-size:1.1rem;padding:.6rem 1.4rem;margin:.3rem}}</style></head>
-<body><h1>Тестовая оплата</h1><p>Test payment ({gateway})</p>
+<body>{banner}<h1>Тестовая оплата</h1><p>Test payment ({gateway})</p>
 <p>Бронь / Booking <b>{code}</b>: {hall}</p><p>Сумма / Amount: <b>{amount} ₽</b></p>
 <p>Статус / Status: {status}</p>
 <form method="post"><button name="outcome" value="succeeded">Оплатить / Pay</button>
 <button name="outcome" value="canceled">Отклонить / Decline</button></form>
 </body></html>"""
+
+#: On a mock checkout reachable by others (ALLOW_MOCK_PAYMENTS): nobody may take it for a
+#: real one.
+DEMO_BANNER = (
+    '<p role="alert" style="background:#fde68a;padding:.8rem;border:2px solid #b45309">'
+    "<b>Демонстрация: деньги не списываются, а бронь подтверждается.</b><br>"
+    "Demo: no money is taken, yet the booking is confirmed.</p>"
+)
 
 
 async def _find(request: web.Request) -> tuple[Payment, PaymentProvider] | None:
@@ -89,6 +97,7 @@ async def checkout_page(request: web.Request) -> web.Response:
     hall = await db(request).get(Hall, booking.hall_id)
     local = booking.start_at.astimezone(request.app[DEPS].rules.tz)
     text = PAGE.format(
+        banner=DEMO_BANNER if request.app[SETTINGS].payments.allow_mock_payments else "",
         gateway=html.escape(payment.gateway),
         code=html.escape(booking.code),
         hall=html.escape(f"{hall.name if hall else ''}, {local:%d.%m.%Y %H:%M}"),
