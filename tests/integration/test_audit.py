@@ -242,5 +242,5 @@ async def test_the_daily_job_tells_the_admins_once_a_day(running: Running, ledge
     assert "Ежедневная сверка денег" in audits[0].text
     assert ledger.prepaid["code"] in audits[0].text
     assert "python main.py audit" in audits[0].text
-    stuck = [n for n in sent if "так и не получил ответа от шлюза" in n.text]
+    stuck = [n for n in sent if "так и не получил окончательного ответа от шлюза" in n.text]
     assert len(stuck) == 1 and ledger.abandoned["code"] in stuck[0].text
