@@ -22,12 +22,15 @@ from db.models import Payment
 from db.session import create_engine
 from tests.payments.helpers import TB_PASSWORD, TERMINAL, FakeTinkoffWithCheckOrder
 from tests.processes import Databases, ServiceProcess, run_main, service_env
-from tests.support import free_port
+from tests.support import BACKEND, free_port
 
 pytestmark = pytest.mark.slow
 
 #: Statements counted from the webhook (and from the cancellation) to the kill.
 KILL_POINTS = (1, 2, 3, 5, 7, 9, 12, 15)
+#: Each backend's pass kills at half of the points, the two passes together at all of them
+#: (each point twice: in the report and in the refund): the suite stays short.
+THIS_PASS = KILL_POINTS[::2] if BACKEND == "sqlite" else KILL_POINTS[1::2]
 ADMIN = "chaos-admin-token-of-enough-length"
 MOSCOW = ZoneInfo("Europe/Moscow")
 
@@ -98,7 +101,7 @@ async def _gateway_id(database_url: str, payment_id: int) -> str:
     return str(found)
 
 
-@pytest.mark.parametrize("point", KILL_POINTS)
+@pytest.mark.parametrize("point", THIS_PASS)
 async def test_kills_around_a_payment_and_a_refund_leave_the_ledger_whole(
     databases: Databases, tinkoff: FakeTinkoffWithCheckOrder, point: int
 ) -> None:
