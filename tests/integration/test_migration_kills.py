@@ -29,8 +29,8 @@ from tests.support import BACKEND, free_port
 pytestmark = pytest.mark.slow
 
 #: Kill points in the first start; the upgrade adds its own.
-FIRST_START_POINTS = 10
-UPGRADE_POINTS = 5
+FIRST_START_POINTS = 8
+UPGRADE_POINTS = 4
 
 
 async def schema(url: str) -> dict[str, Any]:
