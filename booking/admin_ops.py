@@ -19,7 +19,7 @@ from booking.domain.states import BookingStatus
 from booking.errors import BookingRuleError, DomainError, NotFound
 from booking.paying import confirm_by_hand, request_refund
 from booking.refunds import REFUNDABLE
-from db import queries
+from db import payment_queries, queries
 from db.models import Booking, Client, Closure, Hall, Payment, Refund
 
 MAX_HOURLY_PRICE = 1_000_000_00  # a million rubles an hour is a typo, not a price
@@ -92,8 +92,8 @@ async def booking_card(session: AsyncSession, code: str) -> BookingCard:
         booking,
         hall,
         client,
-        await queries.payments_of(session, booking.id),
-        await queries.refunds_of(session, booking.id),
+        await payment_queries.payments_of(session, booking.id),
+        await payment_queries.refunds_of(session, booking.id),
     )
 
 
@@ -124,7 +124,7 @@ async def cancel_by_admin(
 ) -> tuple[Booking, int, list[Refund]]:
     """Cancel with a full refund; returns the booking, the refund total and its refunds."""
     booking = await _by_code(session, code)
-    before = {r.id for r in await queries.refunds_of(session, booking.id)}
+    before = {r.id for r in await payment_queries.refunds_of(session, booking.id)}
     try:
         booking, amount = await cancel_booking(
             session, deps, booking.id, by_admin=True, reason=reason
@@ -132,7 +132,9 @@ async def cancel_by_admin(
     except DomainError:
         await session.rollback()
         raise
-    refunds = [r for r in await queries.refunds_of(session, booking.id) if r.id not in before]
+    refunds = [
+        r for r in await payment_queries.refunds_of(session, booking.id) if r.id not in before
+    ]
     return booking, amount, refunds
 
 
@@ -148,7 +150,7 @@ async def refund_booking(
     Each payment's part goes through `request_refund`, which re-checks it under a lock.
     """
     booking = await _by_code(session, code)
-    payments = list(await queries.payments_of(session, booking.id))
+    payments = list(await payment_queries.payments_of(session, booking.id))
     left = refundable(payments)
     amount = left if amount is None else amount
     if left <= 0:

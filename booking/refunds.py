@@ -14,7 +14,7 @@ from sqlalchemy.orm.attributes import flag_modified
 from booking.deps import BookingDeps
 from booking.errors import InvalidTransition, NotFound
 from booking.events import EventType, record_event
-from db import queries
+from db import payment_queries, queries
 from db.models import Booking, Client, Hall, Payment, Refund
 from payments.base import (
     GatewayError,
@@ -70,7 +70,9 @@ async def create_refund(
         created_at=now,
         updated_at=now,
     )
-    await queries.add_with_derived_key(session, refund, lambda id_: f"refund-{id_}-{booking.code}")
+    await payment_queries.add_with_derived_key(
+        session, refund, lambda id_: f"refund-{id_}-{booking.code}"
+    )
     payment.refunded += amount
     record_event(
         session, EventType.REFUND_CREATED, booking=booking, payment=payment, refund=refund
@@ -83,7 +85,7 @@ async def refund_across_payments(
 ) -> list[Refund]:
     """Spread a booking's refund over the payments counted in what it paid, newest first."""
     refunds: list[Refund] = []
-    for payment in reversed(await queries.payments_of(session, booking.id)):
+    for payment in reversed(await payment_queries.payments_of(session, booking.id)):
         if amount <= 0:
             break
         if payment.status not in REFUNDABLE or not payment.applied:
@@ -193,7 +195,7 @@ async def execute_refund(
 async def _settled_meanwhile(session: AsyncSession, refund: Refund) -> bool:
     """Whether an admin settled the refund by hand while the gateway was asked; its row is
     read again, locked, either way."""
-    fresh = await queries.refund_for_update(session, refund.id)
+    fresh = await payment_queries.refund_for_update(session, refund.id)
     if fresh is not None and fresh.status == RefundStatus.PENDING:
         return False
     log.warning("refund settled by an admin meanwhile", extra={"refund_id": refund.id})
@@ -213,8 +215,8 @@ async def settle_by_hand(
     if found is None:
         raise NotFound("refund_not_found", "No such refund.")
     booking = await queries.booking_for_update(session, found.booking_id)
-    payment = await queries.payment_for_update(session, found.payment_id)
-    refund = await queries.refund_for_update(session, refund_id)
+    payment = await payment_queries.payment_for_update(session, found.payment_id)
+    refund = await payment_queries.refund_for_update(session, refund_id)
     assert booking is not None and payment is not None and refund is not None
     if refund.status != RefundStatus.PENDING:
         raise InvalidTransition("not_pending", f"A {refund.status} refund cannot be settled.")
@@ -292,7 +294,7 @@ async def _locked(
 ) -> tuple[Booking, Payment]:
     """Re-read the rows whose totals change, locked: other refunds may have moved them."""
     fresh_booking = await queries.booking_for_update(session, booking.id)
-    fresh_payment = await queries.payment_for_update(session, payment.id)
+    fresh_payment = await payment_queries.payment_for_update(session, payment.id)
     assert fresh_booking is not None and fresh_payment is not None
     return fresh_booking, fresh_payment
 
