@@ -96,7 +96,7 @@ class BookingWindow:
 # --------------------------------------------------------------------------- local time
 
 
-def wall_time(day: date, minute: int, tz: ZoneInfo) -> datetime:
+def _wall(day: date, minute: int, tz: ZoneInfo) -> datetime:
     """Local wall time `minute` after the day's midnight; a time DST skips takes fold=0."""
     if minute >= MINUTES_PER_DAY:
         day += timedelta(days=minute // MINUTES_PER_DAY)
@@ -110,19 +110,19 @@ def opening_interval(day: date, hall: HallCalendar, tz: ZoneInfo) -> Interval | 
     hours = hall.hours.get(day.weekday())
     if hours is None:
         return None
-    opens = wall_time(day, hours.open_minute, tz).astimezone(UTC)
-    closes = wall_time(day, hours.close_minute, tz).astimezone(UTC)
+    opens = _wall(day, hours.open_minute, tz).astimezone(UTC)
+    closes = _wall(day, hours.close_minute, tz).astimezone(UTC)
     return Interval(opens, closes) if opens < closes else None
 
 
-def local_minute(moment: datetime) -> int:
+def _local_minute(moment: datetime) -> int:
     return moment.hour * 60 + moment.minute
 
 
 def is_on_grid(start: datetime, tz: ZoneInfo, step_minutes: int = STEP_MINUTES) -> bool:
     """True when `start` is a whole local minute on the step grid of the studio's zone."""
     local = start.astimezone(tz)
-    return not (local_minute(local) % step_minutes or local.second or local.microsecond)
+    return not (_local_minute(local) % step_minutes or local.second or local.microsecond)
 
 
 def day_grid(day: date, opening: Interval, tz: ZoneInfo, step: int) -> list[datetime]:
@@ -133,7 +133,7 @@ def day_grid(day: date, opening: Interval, tz: ZoneInfo, step: int) -> list[date
     the offset changes each grid wall time of the day is converted: one DST skips has no
     instant, one it repeats has two.
     """
-    first = opening.start - timedelta(minutes=local_minute(opening.start.astimezone(tz)) % step)
+    first = opening.start - timedelta(minutes=_local_minute(opening.start.astimezone(tz)) % step)
     # The real instants' offsets: a wall time inside a DST gap reports the old one.
     offset = first.astimezone(tz).utcoffset()
     same = offset == (opening.end - MINUTE).astimezone(tz).utcoffset()
@@ -145,11 +145,11 @@ def day_grid(day: date, opening: Interval, tz: ZoneInfo, step: int) -> list[date
         return found
     instants: set[datetime] = set()
     for minute in range(0, MINUTES_PER_DAY, step):
-        wall = wall_time(day, minute, tz)
+        wall = _wall(day, minute, tz)
         for fold in (0, 1):
             moment = wall.replace(fold=fold).astimezone(UTC)
             back = moment.astimezone(tz)
             exact = not (moment.second or moment.microsecond)
-            if exact and back.date() == day and local_minute(back) == minute:
+            if exact and back.date() == day and _local_minute(back) == minute:
                 instants.add(moment)
     return sorted(instants)
