@@ -18,7 +18,7 @@ from api.keys import DEPS
 from api.middlewares import db
 from api.serializers import event_json, notification_json
 from db import queries
-from notifications.outbox import queue_manual
+from notifications.manual import queue_manual
 
 routes = web.RouteTableDef()
 
@@ -42,7 +42,6 @@ async def send_notification(request: web.Request) -> web.Response:
     body = await read_json(request, NotificationIn)
     items = await queue_manual(
         db(request),
-        request.app[DEPS],
         text=body.text,
         channel=body.channel,
         recipient=body.recipient,

@@ -36,7 +36,7 @@ from booking.domain.states import BookingStatus
 from booking.errors import NotFound
 from booking.holds import ClientInfo, HoldRequest, PaymentMode, Source, hold_booking
 from booking.paying import confirm_by_hand
-from db import queries
+from db import payment_queries, queries
 from db.models import Booking
 
 routes = web.RouteTableDef()
@@ -114,7 +114,8 @@ async def get_booking(request: web.Request) -> web.Response:
     require_owner_or_admin(request, booking)
     data = booking_json(booking, deps.rules.tz, deps.now())
     data["payments"] = [
-        payment_json(p, deps.rules.tz) for p in await queries.payments_of(db(request), booking.id)
+        payment_json(p, deps.rules.tz)
+        for p in await payment_queries.payments_of(db(request), booking.id)
     ]
     if booking.status in ("pending_payment", "confirmed"):
         data["refund_if_cancelled_now"] = money(refund_quote(booking, deps, by_admin=False))

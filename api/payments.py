@@ -13,9 +13,9 @@ from api.keys import DEPS, LOG_FIELDS
 from api.limits import check_rate
 from api.middlewares import db
 from api.serializers import parse_money, payment_json, refund_json
+from booking.admin_ops import settle_by_hand
 from booking.errors import NotFound
 from booking.paying import request_refund, start_payment
-from booking.refunds import settle_by_hand
 from db.models import Booking, Payment
 
 log = logging.getLogger("studio.payments")

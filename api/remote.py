@@ -2,27 +2,18 @@
 
 from __future__ import annotations
 
-import functools
 import ipaddress
 from collections.abc import Sequence
 
 from aiohttp import web
 
-IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
-
 
 def _in(address: str, networks: Sequence[str]) -> bool:
     try:
         ip = ipaddress.ip_address(address)
-        return any(ip in net for net in _parsed(tuple(networks)))
+        return any(ip in ipaddress.ip_network(net, strict=False) for net in networks)
     except ValueError:
         return False
-
-
-@functools.lru_cache(maxsize=16)
-def _parsed(networks: tuple[str, ...]) -> tuple[IPNetwork, ...]:
-    """The operator's proxies, parsed once rather than for every hop of every request."""
-    return tuple(ipaddress.ip_network(net, strict=False) for net in networks)
 
 
 def client_address(request: web.Request, trusted_proxies: Sequence[str]) -> str | None:

@@ -1,6 +1,7 @@
-"""What admins do from the bot: the day's bookings, one booking, money by hand, closures
-and prices (stats are in booking.stats). Use cases that change something commit (themselves
-or through the use case they call) and leave the session clean when they refuse.
+"""What admins do from the bot: the day's bookings, one booking, money by hand (refunds the
+service cannot settle included), closures and prices (stats are in booking.stats). Use cases
+that change something commit (themselves or through the use case they call) and leave the
+session clean when they refuse.
 """
 
 from __future__ import annotations
@@ -12,15 +13,16 @@ from datetime import date, datetime
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from booking import refunds
 from booking.availability import day_bounds
 from booking.cancel import cancel_booking
 from booking.deps import BookingDeps
 from booking.domain.states import BookingStatus
-from booking.errors import BookingRuleError, DomainError, NotFound
+from booking.errors import BookingRuleError, DomainError, InvalidTransition, NotFound
 from booking.paying import confirm_by_hand, request_refund
-from booking.refunds import REFUNDABLE
-from db import queries
+from db import payment_queries, queries
 from db.models import Booking, Client, Closure, Hall, Payment, Refund
+from payments.base import RefundStatus
 
 MAX_HOURLY_PRICE = 1_000_000_00  # a million rubles an hour is a typo, not a price
 DAY_STATUSES = (
@@ -92,8 +94,8 @@ async def booking_card(session: AsyncSession, code: str) -> BookingCard:
         booking,
         hall,
         client,
-        await queries.payments_of(session, booking.id),
-        await queries.refunds_of(session, booking.id),
+        await payment_queries.payments_of(session, booking.id),
+        await payment_queries.refunds_of(session, booking.id),
     )
 
 
@@ -124,7 +126,7 @@ async def cancel_by_admin(
 ) -> tuple[Booking, int, list[Refund]]:
     """Cancel with a full refund; returns the booking, the refund total and its refunds."""
     booking = await _by_code(session, code)
-    before = {r.id for r in await queries.refunds_of(session, booking.id)}
+    before = {r.id for r in await payment_queries.refunds_of(session, booking.id)}
     try:
         booking, amount = await cancel_booking(
             session, deps, booking.id, by_admin=True, reason=reason
@@ -132,12 +134,12 @@ async def cancel_by_admin(
     except DomainError:
         await session.rollback()
         raise
-    refunds = [r for r in await queries.refunds_of(session, booking.id) if r.id not in before]
-    return booking, amount, refunds
+    made = [r for r in await payment_queries.refunds_of(session, booking.id) if r.id not in before]
+    return booking, amount, made
 
 
 def refundable(payments: Sequence[Payment]) -> int:
-    return sum(p.amount - p.refunded for p in payments if p.status in REFUNDABLE)
+    return sum(p.amount - p.refunded for p in payments if p.status in refunds.REFUNDABLE)
 
 
 async def refund_booking(
@@ -148,7 +150,7 @@ async def refund_booking(
     Each payment's part goes through `request_refund`, which re-checks it under a lock.
     """
     booking = await _by_code(session, code)
-    payments = list(await queries.payments_of(session, booking.id))
+    payments = list(await payment_queries.payments_of(session, booking.id))
     left = refundable(payments)
     amount = left if amount is None else amount
     if left <= 0:
@@ -159,20 +161,50 @@ async def refund_booking(
         raise BookingRuleError(
             "refund_too_large", f"At most {left} kopecks can be refunded.", most=left
         )
-    refunds: list[Refund] = []
+    made: list[Refund] = []
     for payment in reversed(payments):
         part = min(amount, payment.amount - payment.refunded)
-        if amount <= 0 or part <= 0 or payment.status not in REFUNDABLE:
+        if amount <= 0 or part <= 0 or payment.status not in refunds.REFUNDABLE:
             continue
         try:
-            refunds.append(await request_refund(session, deps, payment.id, part, reason))
+            made.append(await request_refund(session, deps, payment.id, part, reason))
         except DomainError:
             await session.rollback()
-            if not refunds:
+            if not made:
                 raise
             break  # the parts made so far stand; the admin sees what was refunded
         amount -= part
-    return refunds
+    return made
+
+
+async def settle_by_hand(
+    session: AsyncSession, deps: BookingDeps, refund_id: int, *, made: bool, note: str
+) -> Refund:
+    """An admin settles a refund the service cannot: made (the gateway's cabinet shows it)
+    or not made (its reserved amount is freed). Only a pending refund can be settled.
+
+    The booking and the payment are locked before the refund, the order the retries take
+    them in; a retry whose answer comes after this sees the refund settled and leaves it."""
+    found = await session.get(Refund, refund_id)
+    if found is None:
+        raise NotFound("refund_not_found", "No such refund.")
+    booking = await queries.booking_for_update(session, found.booking_id)
+    payment = await payment_queries.payment_for_update(session, found.payment_id)
+    refund = await payment_queries.refund_for_update(session, refund_id)
+    assert booking is not None and payment is not None and refund is not None
+    if refund.status != RefundStatus.PENDING:
+        raise InvalidTransition("not_pending", f"A {refund.status} refund cannot be settled.")
+    if refund.updated_at > deps.now() - refunds.IN_FLIGHT:
+        raise InvalidTransition(
+            "refund_in_flight",
+            "A call about this refund may still be under way; try again in a minute.",
+        )
+    refund.raw = {**(refund.raw or {}), "settled_by_admin": made, "note": note}
+    status = RefundStatus.SUCCEEDED if made else RefundStatus.CANCELED
+    error = None if made else f"settled by an admin as not made: {note}"[:500]
+    refunds.finish(session, deps, refund, payment, booking, status, error)
+    await session.commit()
+    return refund
 
 
 # ------------------------------------------------------------------------------ closures

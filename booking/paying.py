@@ -33,7 +33,7 @@ from booking.events import EventType, record_event
 from booking.holds import expire_one, retake_slot
 from booking.payment_reports import apply_success
 from booking.refunds import CASH, create_refund, execute_refunds
-from db import queries
+from db import payment_queries, queries
 from db.models import Booking, Client, Hall, Payment, Refund
 from payments.base import (
     GatewayError,
@@ -98,7 +98,7 @@ async def start_payment(
         await session.commit()
         raise InvalidTransition("hold_expired", "The hold has expired; please book again.")
     amount, kind = _due_now(booking, now)
-    payment = await queries.open_payment(
+    payment = await payment_queries.open_payment(
         session, booking.id, gateway, kind, amount, since=now - REUSE_PAYMENT_FOR
     )
     if payment is not None and payment.confirmation_url:
@@ -190,7 +190,9 @@ async def _new_payment(
         created_at=now,
         updated_at=now,
     )
-    await queries.add_with_derived_key(session, payment, lambda id_: f"pay-{id_}-{booking.code}")
+    await payment_queries.add_with_derived_key(
+        session, payment, lambda id_: f"pay-{id_}-{booking.code}"
+    )
     record_event(session, EventType.PAYMENT_CREATED, booking=booking, payment=payment)
     return payment
 
@@ -223,7 +225,7 @@ async def ask_gateway(
         ) from exc
     if created.status != PaymentStatus.PENDING:
         log.info("gateway created payment in status %s", created.status)
-    if not await queries.link_payment(
+    if not await payment_queries.link_payment(
         session,
         payment.id,
         created.gateway_payment_id,
@@ -253,7 +255,7 @@ async def _renewing_mark(
         while True:
             await asyncio.sleep(ASKING_RENEW_SECONDS)
             async with AsyncSession(session.bind) as own:
-                await queries.mark_asked(own, payment_id, deps.now())
+                await payment_queries.mark_asked(own, payment_id, deps.now())
                 await own.commit()
 
     task = asyncio.create_task(renew())
@@ -373,7 +375,7 @@ async def request_refund(
     if found is None:
         raise NotFound("payment_not_found", "No such payment.")
     booking = await queries.booking_for_update(session, found.booking_id)
-    payment = await queries.payment_for_update(session, payment_id)
+    payment = await payment_queries.payment_for_update(session, payment_id)
     assert booking is not None and payment is not None
     if payment.status not in (PaymentStatus.SUCCEEDED, PaymentStatus.PARTIALLY_REFUNDED):
         raise InvalidTransition(

@@ -28,7 +28,7 @@ from booking.errors import NotFound, PaymentMismatch, SlotTakenError
 from booking.events import EventType, record_event
 from booking.holds import retake_slot
 from booking.refunds import create_refund, execute_refunds
-from db import queries
+from db import payment_queries, queries
 from db.models import Booking, Payment, Refund
 from payments.base import PaymentState, PaymentStatus
 
@@ -62,7 +62,7 @@ async def apply_payment_report(
     """
     found = await _find_payment(session, gateway, state)
     booking = await queries.booking_for_update(session, found.booking_id)
-    payment = await queries.payment_for_update(session, found.id)
+    payment = await payment_queries.payment_for_update(session, found.id)
     assert booking is not None and payment is not None
     refunds: list[Refund] = []
     old = PaymentStatus(payment.status)

@@ -12,9 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import flag_modified
 
 from booking.deps import BookingDeps
-from booking.errors import InvalidTransition, NotFound
 from booking.events import EventType, record_event
-from db import queries
+from db import payment_queries, queries
 from db.models import Booking, Client, Hall, Payment, Refund
 from payments.base import (
     GatewayError,
@@ -38,7 +37,8 @@ LONGEST_PAUSE = timedelta(hours=1)
 
 
 #: How long after a refund's last attempt or failure a call about it may still be under way
-#: (a gateway's late answer is read for four times its deadline); an admin settles after.
+#: (a gateway's late answer is read for four times its deadline); an admin settles after
+#: (booking.admin_ops.settle_by_hand).
 IN_FLIGHT = timedelta(minutes=1)
 #: In a refund's `raw`: its last call was refused (not performed), so it is not in doubt.
 REFUSED = "refused"
@@ -70,7 +70,9 @@ async def create_refund(
         created_at=now,
         updated_at=now,
     )
-    await queries.add_with_derived_key(session, refund, lambda id_: f"refund-{id_}-{booking.code}")
+    await payment_queries.add_with_derived_key(
+        session, refund, lambda id_: f"refund-{id_}-{booking.code}"
+    )
     payment.refunded += amount
     record_event(
         session, EventType.REFUND_CREATED, booking=booking, payment=payment, refund=refund
@@ -83,7 +85,7 @@ async def refund_across_payments(
 ) -> list[Refund]:
     """Spread a booking's refund over the payments counted in what it paid, newest first."""
     refunds: list[Refund] = []
-    for payment in reversed(await queries.payments_of(session, booking.id)):
+    for payment in reversed(await payment_queries.payments_of(session, booking.id)):
         if amount <= 0:
             break
         if payment.status not in REFUNDABLE or not payment.applied:
@@ -142,7 +144,7 @@ async def execute_refund(
     await session.commit()
     if provider is None:
         # Cash is returned at the studio; the log records it.
-        _finish(session, deps, refund, payment, booking, RefundStatus.SUCCEEDED, None)
+        finish(session, deps, refund, payment, booking, RefundStatus.SUCCEEDED, None)
         await session.commit()
         return refund
     request = RefundRequest(
@@ -185,7 +187,7 @@ async def execute_refund(
     if result.status == RefundStatus.PENDING:
         _touch(refund, deps.now())
     else:
-        _finish(session, deps, refund, payment, booking, result.status, None)
+        finish(session, deps, refund, payment, booking, result.status, None)
     await session.commit()
     return refund
 
@@ -193,42 +195,12 @@ async def execute_refund(
 async def _settled_meanwhile(session: AsyncSession, refund: Refund) -> bool:
     """Whether an admin settled the refund by hand while the gateway was asked; its row is
     read again, locked, either way."""
-    fresh = await queries.refund_for_update(session, refund.id)
+    fresh = await payment_queries.refund_for_update(session, refund.id)
     if fresh is not None and fresh.status == RefundStatus.PENDING:
         return False
     log.warning("refund settled by an admin meanwhile", extra={"refund_id": refund.id})
     await session.commit()
     return True
-
-
-async def settle_by_hand(
-    session: AsyncSession, deps: BookingDeps, refund_id: int, *, made: bool, note: str
-) -> Refund:
-    """An admin settles a refund the service cannot: made (the gateway's cabinet shows it)
-    or not made (its reserved amount is freed). Only a pending refund can be settled.
-
-    The booking and the payment are locked before the refund, the order the retries take
-    them in; a retry whose answer comes after this sees the refund settled and leaves it."""
-    found = await session.get(Refund, refund_id)
-    if found is None:
-        raise NotFound("refund_not_found", "No such refund.")
-    booking = await queries.booking_for_update(session, found.booking_id)
-    payment = await queries.payment_for_update(session, found.payment_id)
-    refund = await queries.refund_for_update(session, refund_id)
-    assert booking is not None and payment is not None and refund is not None
-    if refund.status != RefundStatus.PENDING:
-        raise InvalidTransition("not_pending", f"A {refund.status} refund cannot be settled.")
-    if refund.updated_at > deps.now() - IN_FLIGHT:
-        raise InvalidTransition(
-            "refund_in_flight",
-            "A call about this refund may still be under way; try again in a minute.",
-        )
-    refund.raw = {**(refund.raw or {}), "settled_by_admin": made, "note": note}
-    status = RefundStatus.SUCCEEDED if made else RefundStatus.CANCELED
-    error = None if made else f"settled by an admin as not made: {note}"[:500]
-    _finish(session, deps, refund, payment, booking, status, error)
-    await session.commit()
-    return refund
 
 
 async def _failed(
@@ -292,7 +264,7 @@ async def _locked(
 ) -> tuple[Booking, Payment]:
     """Re-read the rows whose totals change, locked: other refunds may have moved them."""
     fresh_booking = await queries.booking_for_update(session, booking.id)
-    fresh_payment = await queries.payment_for_update(session, payment.id)
+    fresh_payment = await payment_queries.payment_for_update(session, payment.id)
     assert fresh_booking is not None and fresh_payment is not None
     return fresh_booking, fresh_payment
 
@@ -362,7 +334,7 @@ async def _refund_receipt(
     )
 
 
-def _finish(
+def finish(
     session: AsyncSession,
     deps: BookingDeps,
     refund: Refund,

@@ -29,8 +29,6 @@ _PINNED_METHODS = (
     "SendMessage",
     "SendDocument",
     "EditMessageText",
-    "EditScreen",
-    "SendScreen",
     "EditMessageReplyMarkup",
     "AnswerCallbackQuery",
     "DeleteMessage",
@@ -48,12 +46,9 @@ def pin_response_types() -> None:
     from aiogram import methods
     from aiogram.client.session.base import Response
 
-    from bot import methods as own_methods
-
     generic: Any = Response
     for name in _PINNED_METHODS:
-        method = getattr(methods, name, None) or getattr(own_methods, name)
-        _PINNED.append(generic[method.__returning__])
+        _PINNED.append(generic[getattr(methods, name).__returning__])
 
 
 def create_bot(settings: Settings | BotSettings) -> Bot | None:

@@ -22,9 +22,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from booking import admin_ops as ops
+from booking.admin_ops import settle_by_hand
 from booking.deps import BookingDeps
 from booking.errors import DomainError
-from booking.refunds import settle_by_hand
 from booking.stats import period_stats
 from bot.filters import IsAdmin
 from db.models import Hall

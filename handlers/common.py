@@ -6,7 +6,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest, TelegramRetryAfter
@@ -19,7 +19,6 @@ from aiogram.types import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.methods import EditScreen, SendScreen
 from keyboards.payment import without_url_buttons
 
 log = logging.getLogger(__name__)
@@ -72,19 +71,18 @@ async def patiently(call: Callable[[], Awaitable[T]]) -> T:
 async def send(bot: Bot, chat_id: int, screen: Screen, session: AsyncSession | None = None) -> int:
     """Send the screen as a new message; returns its message id."""
     await release(session)
-    sent: Any  # plain JSON (SendScreen), whatever aiogram's types say
     try:
-        sent = await patiently(lambda: bot(_send_screen(chat_id, screen)))
+        sent = await patiently(lambda: _send(bot, chat_id, screen))
     except TelegramBadRequest as exc:
         fallback = _fallback(screen)
         if fallback is None or not _url_refused(exc):
             raise
-        sent = await patiently(lambda: bot(_send_screen(chat_id, fallback)))
-    return int(sent["message_id"])
+        sent = await patiently(lambda: _send(bot, chat_id, fallback))
+    return sent.message_id
 
 
-def _send_screen(chat_id: int, screen: Screen) -> SendScreen:
-    return SendScreen(chat_id=chat_id, text=screen.text, reply_markup=screen.markup)
+async def _send(bot: Bot, chat_id: int, screen: Screen) -> Message:
+    return await bot.send_message(chat_id, screen.text, reply_markup=screen.markup)
 
 
 async def reply(message: Message, screen: Screen, session: AsyncSession | None = None) -> int:
@@ -111,15 +109,7 @@ async def show(
 async def _edit(message: Message, screen: Screen) -> bool:
     markup = screen.markup if isinstance(screen.markup, InlineKeyboardMarkup) else None
     try:
-        assert message.bot is not None
-        bot = message.bot
-        edit = EditScreen(
-            chat_id=message.chat.id,
-            message_id=message.message_id,
-            text=screen.text,
-            reply_markup=markup,
-        )
-        await patiently(lambda: bot(edit))
+        await patiently(lambda: message.edit_text(screen.text, reply_markup=markup))
         return True
     except TelegramBadRequest as exc:
         if "not modified" in exc.message:

@@ -3,21 +3,14 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from booking.deps import BookingDeps
 from db import queries
-from db.models import Booking, Client, Event, Hall
-from notifications.outbox import (
-    Channels,
-    admin_languages,
-    backoff,
-    read_known_keys,
-    render_event,
-)
+from db.models import Event
+from notifications.outbox import Channels, backoff, render_event
 
 log = logging.getLogger(__name__)
 
@@ -28,50 +21,15 @@ async def relay_events(
     channels: Channels,
     limit: int = 200,
 ) -> int:
-    """Hand pending events to their handlers: the claimed batch in one transaction (its
-    rows stay locked, and a booking or hall shared by several events is read once); if any
-    handler fails, the batch is undone and relayed again one event per transaction, so one
-    bad event cannot hold back the others."""
+    """Hand pending events to their handlers, each in a transaction of its own, so that one
+    whose handler fails (retried later, with a back-off) holds back none of the others."""
     async with sessionmaker() as session:
-        events = await queries.pending_events(session, deps.now(), limit)
-        ids = [event.id for event in events]
-        try:
-            # Referenced here so the session's identity map keeps them while the batch renders.
-            _subjects, languages = await _load_subjects(session, channels, events)
-            await read_known_keys(session, ids)
-            for event in events:
-                await render_event(session, deps, channels, event, languages)
-                event.processed_at = deps.now()
-            await session.commit()
-            return len(ids)
-        except Exception:  # a handler bug: find the event, keep the rest moving
-            await session.rollback()
-            log.warning("event batch failed; relaying one by one", extra={"events": len(ids)})
+        ids = [event.id for event in await queries.pending_events(session, deps.now(), limit)]
     done = 0
     for event_id in ids:
         if await _relay_one(sessionmaker, deps, channels, event_id):
             done += 1
     return done
-
-
-async def _load_subjects(
-    session: AsyncSession, channels: Channels, events: Sequence[Event]
-) -> tuple[list[object], dict[int, str]]:
-    """The batch's bookings, their halls and clients in three statements, so that
-    render_event finds them in the session instead of reading each one by one; and the
-    admins' languages, read with the clients."""
-    booking_ids = {event.booking_id for event in events if event.booking_id is not None}
-    if not booking_ids:  # events about no booking (the audit's) still go to the admins
-        return [], await admin_languages(session, channels)
-    bookings = (await session.scalars(select(Booking).where(Booking.id.in_(booking_ids)))).all()
-    hall_ids = {booking.hall_id for booking in bookings}
-    client_ids = {booking.client_id for booking in bookings}
-    admins = channels.admin_telegram_ids if channels.telegram else ()
-    halls = (await session.scalars(select(Hall).where(Hall.id.in_(hall_ids)))).all()
-    stmt = select(Client).where(or_(Client.id.in_(client_ids), Client.telegram_id.in_(admins)))
-    clients = (await session.scalars(stmt)).all()
-    languages = {c.telegram_id: c.language for c in clients if c.telegram_id in admins}
-    return [*bookings, *halls, *clients], languages
 
 
 async def _relay_one(

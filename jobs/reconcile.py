@@ -13,7 +13,7 @@ from booking.errors import DomainError
 from booking.events import EventType, record_event
 from booking.payment_reports import apply_payment_report
 from booking.refunds import execute_refund
-from db import ledger, queries
+from db import ledger, payment_queries
 from db.models import Booking, Payment
 from payments.base import (
     LONGEST_PAYMENT_LIFETIME,
@@ -37,13 +37,13 @@ async def reconcile_payments(
     """Apply the gateway's word on payments pending for a while; returns how many changed."""
     now = deps.now()
     async with sessionmaker() as session:
-        found = await queries.stale_pending_payments(
+        found = await payment_queries.stale_pending_payments(
             session, now - PAYMENT_AGE, limit, newer_than=now - PAYMENT_GIVE_UP
         )
         stale = [(p.gateway, p.gateway_payment_id) for p in found]
         # Marked before asking: a gateway that fails or hangs on one payment must not keep
         # it at the head of the queue either.
-        await queries.mark_checked(session, [p.id for p in found], now)
+        await payment_queries.mark_checked(session, [p.id for p in found], now)
         await session.commit()
     changed = 0
     for gateway, gateway_payment_id in stale:
@@ -80,7 +80,9 @@ async def retry_refunds(
     now = deps.now()
     stale_before = now - REFUND_AGE
     async with sessionmaker() as session:
-        ids = [r.id for r in await queries.pending_refunds(session, stale_before, limit, now)]
+        ids = [
+            r.id for r in await payment_queries.pending_refunds(session, stale_before, limit, now)
+        ]
     sent = 0
     for refund_id in ids:
         async with sessionmaker() as session:
@@ -103,7 +105,7 @@ async def tell_stuck_payments(
         for row in waiting:
             if row.created_at >= stuck_before(row.gateway, now):
                 continue
-            if not await queries.claim_stuck_notice(session, row.id, now):
+            if not await payment_queries.claim_stuck_notice(session, row.id, now):
                 continue
             payment = await session.get(Payment, row.id)
             assert payment is not None

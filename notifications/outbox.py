@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -13,10 +12,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from booking.deps import BookingDeps
-from booking.errors import BookingRuleError, NotFound
 from booking.events import EventType
 from db.models import Booking, Client, Event, Hall, Notification
-from i18n.catalogs import LANGUAGES, current_language, ngettext, use_language
+from i18n.catalogs import current_language, ngettext, use_language
 from i18n.catalogs import gettext as _
 from i18n.formats import amount as rub
 from i18n.formats import date_with_year, time
@@ -49,19 +47,6 @@ class Channels:
         )
 
 
-# Where a batch of events keeps the dedupe keys already queued for them (in `session.info`).
-_KNOWN_KEYS = "notifications.known_keys"
-
-
-async def read_known_keys(session: AsyncSession, event_ids: Sequence[int]) -> None:
-    """The dedupe keys already queued for these events, read in one statement, so that
-    `add_notification` checks the batch's messages in memory instead of one SELECT each."""
-    keys = await session.scalars(
-        select(Notification.dedupe_key).where(Notification.event_id.in_(event_ids))
-    )
-    session.info[_KNOWN_KEYS] = set(keys)
-
-
 async def add_notification(
     session: AsyncSession,
     *,
@@ -76,17 +61,11 @@ async def add_notification(
 ) -> Notification | None:
     """Queue one message unless the same key was queued before (a retried event)."""
     dedupe_key = dedupe_key[:120]
-    known: set[str] | None = session.info.get(_KNOWN_KEYS)
-    if known is not None:  # the keys of this batch's events were read together
-        if dedupe_key in known:
-            return None
-        known.add(dedupe_key)
-    else:
-        exists = await session.scalar(
-            select(Notification.id).where(Notification.dedupe_key == dedupe_key)
-        )
-        if exists is not None:
-            return None
+    exists = await session.scalar(
+        select(Notification.id).where(Notification.dedupe_key == dedupe_key)
+    )
+    if exists is not None:
+        return None
     item = Notification(
         dedupe_key=dedupe_key,
         channel=channel,
@@ -200,18 +179,12 @@ class _Subject:
 
 
 async def render_event(
-    session: AsyncSession,
-    deps: BookingDeps,
-    channels: Channels,
-    event: Event,
-    languages: Mapping[int, str] | None = None,
+    session: AsyncSession, deps: BookingDeps, channels: Channels, event: Event
 ) -> list[Notification]:
     """Turn one event into the messages it calls for (client and admins), each in its
-    recipient's language.
-
-    `languages`: the admins' languages (`admin_languages`), read here if not given."""
+    recipient's language."""
     if event.type == EventType.AUDIT_FAILED:
-        return await _audit_notice(session, channels, event, languages)
+        return await _audit_notice(session, channels, event)
     client_kind, admin_kind = _kinds_for(event)
     if (client_kind is None and admin_kind is None) or event.booking_id is None:
         return []
@@ -241,7 +214,6 @@ async def render_event(
         out += await _to_admins(
             session,
             channels,
-            languages,
             admin_text,
             key=f"ev{event.id}:admin",
             subject=f"[studio] {booking.code}",
@@ -254,7 +226,6 @@ async def render_event(
 async def _to_admins(
     session: AsyncSession,
     channels: Channels,
-    languages: Mapping[int, str] | None,
     body: Callable[[str | None], str],
     *,
     key: str,
@@ -264,8 +235,7 @@ async def _to_admins(
 ) -> list[Notification]:
     """One message to each admin: in Telegram in their own language, by e-mail in the
     studio's (Russian). `key` makes each message once; `body` renders it in a language."""
-    if languages is None:
-        languages = await admin_languages(session, channels)
+    languages = await admin_languages(session, channels)
     out: list[Notification] = []
     for admin_id in channels.admin_telegram_ids if channels.telegram else ():
         item = await add_notification(
@@ -294,10 +264,7 @@ async def _to_admins(
 
 
 async def _audit_notice(
-    session: AsyncSession,
-    channels: Channels,
-    event: Event,
-    languages: Mapping[int, str] | None,
+    session: AsyncSession, channels: Channels, event: Event
 ) -> list[Notification]:
     """The daily money audit found problems: each admin hears once a day, whichever
     processes ran it, with the bookings concerned for each check."""
@@ -316,7 +283,6 @@ async def _audit_notice(
     return await _to_admins(
         session,
         channels,
-        languages,
         body,
         key=f"audit:{day}:admin",
         subject=f"[studio] audit {day}",
@@ -405,59 +371,6 @@ def may_email(event: Event, booking: Booking, kind: str) -> bool:
     if kind == "created":
         return False
     return booking.confirmed_at is not None or event.payment_id is not None
-
-
-async def queue_manual(
-    session: AsyncSession,
-    deps: BookingDeps,
-    *,
-    text: str,
-    channel: str | None,
-    recipient: str | None,
-    booking_id: int | None,
-    subject: str = "",
-    channels: Channels | None = None,
-) -> list[Notification]:
-    """An admin's message: to a booking's client, or to an explicit recipient."""
-    key = f"manual:{uuid.uuid4().hex}"
-    studio = [_("Photo studio", lang=lang) for lang in LANGUAGES]
-    default_subject = " / ".join(dict.fromkeys(studio))  # both languages: whoever reads it
-    if booking_id is not None:
-        booking = await session.get(Booking, booking_id)
-        if booking is None:
-            raise NotFound("booking_not_found", "No such booking.")
-        client = await session.get(Client, booking.client_id)
-        assert client is not None
-        targets = []
-        if client.telegram_id and channel in (None, "telegram"):
-            targets.append(("telegram", str(client.telegram_id)))
-        if client.email and channel in (None, "email"):
-            targets.append(("email", client.email))
-        if not targets:
-            raise BookingRuleError("no_recipient", "The client has no way to be reached.")
-    else:
-        if channel is None or not recipient:
-            raise BookingRuleError("no_recipient", "Give booking_id, or channel and recipient.")
-        if channel == "telegram" and not recipient.lstrip("-").isdigit():
-            raise BookingRuleError("bad_recipient", "A Telegram recipient is a numeric chat id.")
-        if channel == "email" and "@" not in recipient:
-            raise BookingRuleError("bad_recipient", "The e-mail address is not valid.")
-        targets = [(channel, recipient)]
-    items = []
-    for chan, to in targets:
-        item = await add_notification(
-            session,
-            dedupe_key=f"{key}:{chan}",
-            channel=chan,
-            recipient=to,
-            body=text,
-            subject=subject or default_subject,
-            booking_id=booking_id,
-        )
-        assert item is not None
-        items.append(item)
-    await session.commit()
-    return items
 
 
 def backoff(attempts: int, now: datetime) -> datetime:

@@ -1,4 +1,5 @@
-"""PAYMENT_ENV=mock for the real gateways: their adapters talk to in-process stand-ins.
+"""In-process stand-ins for the real gateways: with PAYMENT_ENV=mock their adapters talk to
+these (payments.registry wires them).
 
 Each stand-in answers the adapter's API calls the way its gateway does (idempotency, order
 numbers, refunds) and, when the payer presses Pay or Decline on the local checkout page,
@@ -10,8 +11,6 @@ from the stand-in). So the real verification code runs on one machine with no ke
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import itertools
 import json
 import secrets
@@ -25,13 +24,8 @@ from pydantic import SecretStr
 
 from payments.base import GatewayError
 from payments.receipts import rubles
-from payments.sberpay import SberProvider
 from payments.signing import sber_checksum, tinkoff_token, verify_tinkoff_token
-from payments.tinkoff import TinkoffProvider
-from payments.yookassa import UnknownAtGateway, YooKassaProvider, kopecks
-
-MOCK_TERMINAL_KEY = "StudioMockTerminalDEMO"
-LOOPBACK = ("127.0.0.0/8", "::1/128")
+from payments.yookassa import UnknownAtGateway, kopecks
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,12 +50,6 @@ class GatewaySimulator(Protocol):
 def simulator_of(provider: object) -> GatewaySimulator | None:
     simulator = getattr(provider, "simulator", None)
     return simulator if isinstance(simulator, GatewaySimulator) else None
-
-
-def derived_secret(key: SecretStr, purpose: str) -> SecretStr:
-    """A separate local secret per simulated gateway, from MOCK_SIGNING_KEY."""
-    digest = hmac.new(key.get_secret_value().encode(), purpose.encode(), hashlib.sha256)
-    return SecretStr(digest.hexdigest()[:32])
 
 
 def _checkout_url(base_url: str, gateway_id: str) -> str:
@@ -191,12 +179,6 @@ class LocalTinkoff:
         return _json_webhook(fields)
 
 
-class SimulatedTinkoffProvider(TinkoffProvider):
-    def __init__(self, simulator: LocalTinkoff, password: SecretStr, timeout: float) -> None:
-        super().__init__(MOCK_TERMINAL_KEY, password, simulator, timeout=timeout)
-        self.simulator = simulator
-
-
 # --- Sber ---------------------------------------------------------------------------------
 
 
@@ -300,12 +282,6 @@ class LocalSber:
         return SimulatedWebhook("GET", b"", query, {})
 
 
-class SimulatedSberProvider(SberProvider):
-    def __init__(self, simulator: LocalSber, token: SecretStr, timeout: float) -> None:
-        super().__init__(simulator, token, timeout=timeout)
-        self.simulator = simulator
-
-
 # --- ЮKassa -------------------------------------------------------------------------------
 
 
@@ -398,25 +374,3 @@ class LocalYooKassa:
             payment["cancellation_details"] = {"party": "yoo_money", "reason": "general_decline"}
         event = "payment.succeeded" if paid else "payment.canceled"
         return _json_webhook({"type": "notification", "event": event, "object": dict(payment)})
-
-
-class SimulatedYooKassaProvider(YooKassaProvider):
-    def __init__(self, simulator: LocalYooKassa, networks: tuple[str, ...]) -> None:
-        super().__init__(simulator, webhook_networks=networks)
-        self.simulator = simulator
-
-
-def simulated_gateways(
-    base_url: str, signing_key: SecretStr, timeout: float, yookassa_networks: list[str]
-) -> dict[str, Any]:
-    """The three gateways as PAYMENT_ENV=mock offers them."""
-    password = derived_secret(signing_key, "tinkoff-terminal")
-    token = derived_secret(signing_key, "sber-callback")
-    networks = (*LOOPBACK, *yookassa_networks)
-    return {
-        "yookassa": SimulatedYooKassaProvider(LocalYooKassa(base_url), networks),
-        "tinkoff": SimulatedTinkoffProvider(
-            LocalTinkoff(base_url, MOCK_TERMINAL_KEY, password), password, timeout
-        ),
-        "sberpay": SimulatedSberProvider(LocalSber(base_url, token), token, timeout),
-    }

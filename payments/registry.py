@@ -8,20 +8,27 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import logging
 from collections.abc import Mapping
 
+from pydantic import SecretStr
+
 from payments.base import PaymentProvider
 from payments.mock import MockProvider
-from payments.mock_gateways import simulated_gateways
+from payments.mock_gateways import LocalSber, LocalTinkoff, LocalYooKassa
 from payments.sberpay import SberHttpApi, SberProvider
 from payments.tinkoff import TinkoffHttpApi, TinkoffProvider
-from payments.yookassa import SdkYooKassaApi, YooKassaProvider
+from payments.yookassa import YooKassaProvider
+from payments.yookassa_sdk import SdkYooKassaApi
 from settings import PaymentEnv, PaymentSettings, SettingsError, validate_payment_settings
 
 log = logging.getLogger(__name__)
 
 GATEWAYS = ("yookassa", "tinkoff", "sberpay")
+MOCK_TERMINAL_KEY = "StudioMockTerminalDEMO"
+LOOPBACK = ("127.0.0.0/8", "::1/128")
 
 
 def build_providers(settings: PaymentSettings, base_url: str) -> dict[str, PaymentProvider]:
@@ -76,6 +83,49 @@ def build_providers(settings: PaymentSettings, base_url: str) -> dict[str, Payme
         extra={"payments": str(settings.payment_env), "gateways": sorted(providers)},
     )
     return providers
+
+
+# --- PAYMENT_ENV=mock ----------------------------------------------------------------
+
+
+def derived_secret(key: SecretStr, purpose: str) -> SecretStr:
+    """A separate local secret per simulated gateway, from MOCK_SIGNING_KEY."""
+    digest = hmac.new(key.get_secret_value().encode(), purpose.encode(), hashlib.sha256)
+    return SecretStr(digest.hexdigest()[:32])
+
+
+class SimulatedTinkoffProvider(TinkoffProvider):
+    def __init__(self, simulator: LocalTinkoff, password: SecretStr, timeout: float) -> None:
+        super().__init__(MOCK_TERMINAL_KEY, password, simulator, timeout=timeout)
+        self.simulator = simulator
+
+
+class SimulatedSberProvider(SberProvider):
+    def __init__(self, simulator: LocalSber, token: SecretStr, timeout: float) -> None:
+        super().__init__(simulator, token, timeout=timeout)
+        self.simulator = simulator
+
+
+class SimulatedYooKassaProvider(YooKassaProvider):
+    def __init__(self, simulator: LocalYooKassa, networks: tuple[str, ...]) -> None:
+        super().__init__(simulator, webhook_networks=networks)
+        self.simulator = simulator
+
+
+def simulated_gateways(
+    base_url: str, signing_key: SecretStr, timeout: float, yookassa_networks: list[str]
+) -> dict[str, PaymentProvider]:
+    """The three gateways as PAYMENT_ENV=mock offers them."""
+    password = derived_secret(signing_key, "tinkoff-terminal")
+    token = derived_secret(signing_key, "sber-callback")
+    networks = (*LOOPBACK, *yookassa_networks)
+    return {
+        "yookassa": SimulatedYooKassaProvider(LocalYooKassa(base_url), networks),
+        "tinkoff": SimulatedTinkoffProvider(
+            LocalTinkoff(base_url, MOCK_TERMINAL_KEY, password), password, timeout
+        ),
+        "sberpay": SimulatedSberProvider(LocalSber(base_url, token), token, timeout),
+    }
 
 
 async def close_providers(providers: Mapping[str, PaymentProvider]) -> None:

@@ -13,7 +13,6 @@ import hashlib
 import hmac
 import ipaddress
 from collections.abc import Mapping, Sequence
-from functools import lru_cache
 
 __all__ = [
     "TINKOFF_NETWORKS",
@@ -110,7 +109,6 @@ def verify_sber_checksum(params: Mapping[str, str], key: str) -> bool:
     return hmac.compare_digest(expected.encode("ascii"), received.upper().encode("utf-8"))
 
 
-@lru_cache(maxsize=256)
 def _network(spec: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network:
     """Parse a network or a single address (``strict=False`` allows host bits)."""
     return ipaddress.ip_network(spec.strip(), strict=False)

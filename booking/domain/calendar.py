@@ -1,99 +1,24 @@
-"""Opening hours, the local 15-minute grid and free time: what can be booked, and when."""
+"""Free time and the booking rules: what can be booked, and when."""
 
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from booking.domain.errors import BookingRuleError, DomainError, SlotTakenError
+from booking.domain.hours import MINUTE, day_grid, opening_interval
 
-STEP_MINUTES = 15
-MINUTES_PER_DAY = 24 * 60
-
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_MINUTE = timedelta(minutes=1)
-_NEVER = 1 << 62  # a minute later than any real one: "no busy interval follows"
-
-
-# --------------------------------------------------------------------------- value types
-
-
-@dataclass(frozen=True, slots=True)
-class Interval:
-    """A half-open span [start, end) of time.
-
-    An empty or inverted span overlaps nothing; it is not rejected, because callers build
-    intervals from raw requests before validate_booking explains what is wrong with them.
-    """
-
-    start: datetime
-    end: datetime
-
-    def overlaps(self, other: Interval) -> bool:
-        """Half-open overlap, so back-to-back intervals do not clash."""
-        return max(self.start, other.start) < min(self.end, other.end)
-
-    @property
-    def minutes(self) -> int:
-        """Whole minutes covered (rounded down)."""
-        return (self.end - self.start) // _MINUTE
-
-
-@dataclass(frozen=True, slots=True)
-class DayHours:
-    """Local opening hours of one weekday in minutes since local midnight; 1440 is midnight."""
-
-    open_minute: int
-    close_minute: int
-
-    def __post_init__(self) -> None:
-        if not 0 <= self.open_minute < self.close_minute <= MINUTES_PER_DAY:
-            raise ValueError(
-                f"opening hours need 0 <= open < close <= {MINUTES_PER_DAY}, "
-                f"got {self.open_minute}..{self.close_minute}"
-            )
-
-
-@dataclass(frozen=True, slots=True)
-class HallCalendar:
-    """The calendar rules of one hall; a weekday missing from `hours` is closed."""
-
-    min_minutes: int
-    buffer_minutes: int
-    hours: Mapping[int, DayHours]
-
-    def __post_init__(self) -> None:
-        if self.min_minutes < STEP_MINUTES or self.min_minutes % STEP_MINUTES:
-            raise ValueError(f"min_minutes must be a positive multiple of {STEP_MINUTES}")
-        if self.buffer_minutes < 0 or self.buffer_minutes % STEP_MINUTES:
-            raise ValueError(f"buffer_minutes must be a non-negative multiple of {STEP_MINUTES}")
-        for weekday, day_hours in self.hours.items():
-            if not 0 <= weekday <= 6:
-                raise ValueError(f"weekday must be 0 (Monday) .. 6 (Sunday), got {weekday}")
-            if not isinstance(day_hours, DayHours):
-                raise ValueError(f"hours of weekday {weekday} must be DayHours")
-
-
-@dataclass(frozen=True, slots=True)
-class BookingWindow:
-    """Studio-wide limits: the local zone, how soon and how far ahead one may book."""
-
-    tz: ZoneInfo
-    min_notice: timedelta
-    horizon_days: int
-    step_minutes: int = STEP_MINUTES
-
-    def __post_init__(self) -> None:
-        if self.min_notice < timedelta(0):
-            raise ValueError("min_notice cannot be negative")
-        if self.horizon_days < 0:
-            raise ValueError("horizon_days cannot be negative")
-        if self.step_minutes <= 0 or MINUTES_PER_DAY % self.step_minutes:
-            raise ValueError("step_minutes must be positive and divide a day")
+# Re-exported: the service takes the calendar's vocabulary from this module.
+from booking.domain.hours import MINUTES_PER_DAY as MINUTES_PER_DAY
+from booking.domain.hours import STEP_MINUTES as STEP_MINUTES
+from booking.domain.hours import BookingWindow as BookingWindow
+from booking.domain.hours import DayHours as DayHours
+from booking.domain.hours import HallCalendar as HallCalendar
+from booking.domain.hours import Interval as Interval
+from booking.domain.hours import is_on_grid as is_on_grid
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,83 +32,26 @@ class DayAvailability:
     free: list[Interval]
 
 
-# --------------------------------------------------------------------------- local time
+# --------------------------------------------------------------------------- availability
+
+_NEVER = datetime.max.replace(tzinfo=UTC)  # "no busy interval follows"
 
 
-def _wall(day: date, minute: int, tz: ZoneInfo) -> datetime:
-    """Local wall time `minute` after the day's midnight; a time DST skips takes fold=0."""
-    if minute >= MINUTES_PER_DAY:
-        day += timedelta(days=minute // MINUTES_PER_DAY)
-        minute %= MINUTES_PER_DAY
-    return datetime(day.year, day.month, day.day, minute // 60, minute % 60, tzinfo=tz)
+def _floor_minute(moment: datetime) -> datetime:
+    """The moment in UTC, less its seconds."""
+    moment = moment.astimezone(UTC)
+    if moment.second or moment.microsecond:
+        return moment.replace(second=0, microsecond=0)
+    return moment
 
 
-def opening_interval(day: date, hall: HallCalendar, tz: ZoneInfo) -> Interval | None:
-    """UTC opening hours of a local day, or None when the hall is closed that day."""
-    frame = _day_frame(day, hall, tz, STEP_MINUTES)
-    return None if frame is None else Interval(frame.opens, frame.closes)
+def _ceil_minute(moment: datetime) -> datetime:
+    floor = _floor_minute(moment)
+    return floor if floor == moment else floor + MINUTE
 
 
-def _local_minute(moment: datetime) -> int:
-    return moment.hour * 60 + moment.minute
-
-
-def is_on_grid(start: datetime, tz: ZoneInfo, step_minutes: int = STEP_MINUTES) -> bool:
-    """True when `start` is a whole local minute on the step grid of the studio's zone."""
-    local = start.astimezone(tz)
-    return not (_local_minute(local) % step_minutes or local.second or local.microsecond)
-
-
-# --------------------------------------------------------------------------- integer minutes
-
-
-def _floor_minute(moment: datetime) -> int:
-    return (moment - _EPOCH) // _MINUTE
-
-
-def _ceil_minute(moment: datetime) -> int:
-    return -((_EPOCH - moment) // _MINUTE)
-
-
-def _from_minute(minute: int) -> datetime:
-    return _EPOCH + timedelta(minutes=minute)
-
-
-_DELTAS = tuple(timedelta(minutes=minute) for minute in range(2 * MINUTES_PER_DAY))
-
-
-def _delta(minutes: int) -> timedelta:
-    """A cached timedelta for the offsets that occur within one day."""
-    return _DELTAS[minutes] if minutes < len(_DELTAS) else timedelta(minutes=minutes)
-
-
-@dataclass(frozen=True, slots=True)
-class _Spans:
-    """Sorted disjoint spans in epoch minutes; both lists are sorted, so lookups bisect."""
-
-    starts: list[int]
-    ends: list[int]
-
-    def next_start(self, minute: int) -> int:
-        """Start of the first span beginning at or after `minute`."""
-        index = bisect_left(self.starts, minute)
-        return self.starts[index] if index < len(self.starts) else _NEVER
-
-    def gaps(self, low: int, high: int) -> Iterator[tuple[int, int]]:
-        """The parts of [low, high) that no span covers."""
-        index = bisect_right(self.ends, low)
-        cursor = low
-        while index < len(self.starts) and self.starts[index] < high:
-            if self.starts[index] > cursor:
-                yield cursor, self.starts[index]
-            cursor = max(cursor, self.ends[index])
-            index += 1
-        if cursor < high:
-            yield cursor, high
-
-
-def _minute_pairs(intervals: Sequence[Interval]) -> list[tuple[int, int]]:
-    """Non-empty intervals widened to whole minutes (never narrower than the input)."""
+def _widened(intervals: Iterable[Interval]) -> list[tuple[datetime, datetime]]:
+    """Non-empty intervals widened to whole minutes (never narrower than given)."""
     return [
         (_floor_minute(item.start), _ceil_minute(item.end))
         for item in intervals
@@ -191,96 +59,42 @@ def _minute_pairs(intervals: Sequence[Interval]) -> list[tuple[int, int]]:
     ]
 
 
-def _spans(pairs: list[tuple[int, int]]) -> _Spans:
-    """The union of minute pairs as sorted disjoint spans."""
-    starts: list[int] = []
-    ends: list[int] = []
-    for start, end in sorted(pairs):
-        if ends and start <= ends[-1]:
-            ends[-1] = max(ends[-1], end)
-        else:
-            starts.append(start)
-            ends.append(end)
-    return _Spans(starts, ends)
-
-
 @dataclass(frozen=True, slots=True)
-class _DayFrame:
-    """One open day in epoch minutes, with the local grid as a residue or an explicit list."""
+class _Spans:
+    """The union of some spans as sorted disjoint spans; both lists are sorted, so lookups
+    bisect and a day costs the same however many bookings there are."""
 
-    opens: datetime
-    closes: datetime
-    low: int
-    high: int
-    residue: int | None
-    grid: tuple[int, ...]
-    base: datetime  # `low` as a datetime; others are built from it with cached deltas
+    starts: list[datetime]
+    ends: list[datetime]
 
-    def at(self, minute: int) -> datetime:
-        return self.base + _delta(minute - self.low)
+    @classmethod
+    def of(cls, spans: list[tuple[datetime, datetime]]) -> _Spans:
+        starts: list[datetime] = []
+        ends: list[datetime] = []
+        for start, end in sorted(spans):
+            if ends and start <= ends[-1]:
+                ends[-1] = max(ends[-1], end)
+            else:
+                starts.append(start)
+                ends.append(end)
+        return cls(starts, ends)
 
-    def first_grid_at_or_after(self, minute: int, step: int) -> int:
-        if self.residue is not None:
-            return minute + (self.residue - minute) % step
-        index = bisect_left(self.grid, minute)
-        return self.grid[index] if index < len(self.grid) else _NEVER
+    def next_start(self, moment: datetime) -> datetime:
+        """Start of the first span beginning at or after `moment`."""
+        index = bisect_left(self.starts, moment)
+        return self.starts[index] if index < len(self.starts) else _NEVER
 
-    def grid_between(self, low: int, high: int, step: int) -> range | tuple[int, ...]:
-        """Grid minutes in [low, high], in order."""
-        if self.residue is not None:
-            return range(low + (self.residue - low) % step, high + 1, step)
-        return self.grid[bisect_left(self.grid, low) : bisect_right(self.grid, high)]
-
-
-def _enumerate_grid(day: date, tz: ZoneInfo, step: int) -> tuple[int, ...]:
-    """Every instant whose local wall time is a grid point of `day`, for days with a DST change.
-
-    A wall time skipped by DST has no instant; one repeated by DST has two.
-    """
-    found: set[int] = set()
-    for minute in range(0, MINUTES_PER_DAY, step):
-        wall = _wall(day, minute, tz)
-        for fold in (0, 1):
-            moment = wall.replace(fold=fold).astimezone(UTC)
-            back = moment.astimezone(tz)
-            exact = not (moment.second or moment.microsecond)
-            if exact and back.date() == day and _local_minute(back) == minute:
-                found.add(_floor_minute(moment))
-    return tuple(sorted(found))
-
-
-def _day_frame(day: date, hall: HallCalendar, tz: ZoneInfo, step: int) -> _DayFrame | None:
-    """The open part of a day, or None when the hall is closed."""
-    hours = hall.hours.get(day.weekday())
-    if hours is None:
-        return None
-    return _frame(day, hours.open_minute, hours.close_minute, tz, step)
-
-
-@lru_cache(maxsize=4096)
-def _frame(
-    day: date, open_minute: int, close_minute: int, tz: ZoneInfo, step: int
-) -> _DayFrame | None:
-    """Cached because it is pure and is most of a day's cost; the bot re-reads the same days.
-
-    With one UTC offset all day the grid is a residue of epoch minutes; otherwise (a DST day,
-    or an offset in seconds) the grid instants are enumerated.
-    """
-    opens = _wall(day, open_minute, tz).astimezone(UTC)
-    closes = _wall(day, close_minute, tz).astimezone(UTC)
-    if opens >= closes:  # hours entirely inside a DST gap
-        return None
-    low, high = _ceil_minute(opens), _floor_minute(closes)
-    base = _from_minute(low)
-    # Offsets of the real instants: a wall time inside a DST gap reports the old offset.
-    offset = opens.astimezone(tz).utcoffset()
-    last_offset = (closes - _MINUTE).astimezone(tz).utcoffset()
-    if offset is not None and offset == last_offset and not offset % _MINUTE:
-        return _DayFrame(opens, closes, low, high, (-offset // _MINUTE) % step, (), base)
-    return _DayFrame(opens, closes, low, high, None, _enumerate_grid(day, tz, step), base)
-
-
-# --------------------------------------------------------------------------- availability
+    def gaps(self, low: datetime, high: datetime) -> Iterator[Interval]:
+        """The parts of [low, high) that no span covers."""
+        index = bisect_right(self.ends, low)
+        cursor = low
+        while index < len(self.starts) and self.starts[index] < high:
+            if self.starts[index] > cursor:
+                yield Interval(cursor, self.starts[index])
+            cursor = max(cursor, self.ends[index])
+            index += 1
+        if cursor < high:
+            yield Interval(cursor, high)
 
 
 def blocked_interval(start: datetime, end: datetime, buffer_minutes: int) -> Interval:
@@ -301,49 +115,6 @@ def _shortest_minutes(hall: HallCalendar, window: BookingWindow) -> int:
     return -(-hall.min_minutes // step) * step
 
 
-def _earliest_start(window: BookingWindow, now: datetime) -> int:
-    """First epoch minute a booking may start at: after now and after the notice."""
-    return max(_floor_minute(now) + 1, _ceil_minute(now + window.min_notice))
-
-
-@dataclass(frozen=True, slots=True)
-class _Plan:
-    """Everything shared by the days of one availability query, computed once."""
-
-    hall: HallCalendar
-    window: BookingWindow
-    busy: _Spans
-    blocked: _Spans
-    earliest: int
-    today: date
-    last_bookable: date
-    length: int
-
-    def day(self, day: date) -> DayAvailability:
-        step = self.window.step_minutes
-        frame = _day_frame(day, self.hall, self.window.tz, step)
-        if frame is None:
-            return DayAvailability(day, None, None, [], [])
-        if not self.today <= day <= self.last_bookable:
-            return DayAvailability(day, frame.opens, frame.closes, [], [])
-        low = max(frame.low, frame.first_grid_at_or_after(self.earliest, step))
-        starts: list[datetime] = []
-        free: list[Interval] = []
-        for gap_start, gap_end in self.blocked.gaps(low, frame.high):
-            free.append(Interval(frame.at(gap_start), frame.at(gap_end)))
-            starts += self._starts_in(frame, gap_start, gap_end)
-        return DayAvailability(day, frame.opens, frame.closes, starts, free)
-
-    def _starts_in(self, frame: _DayFrame, gap_start: int, gap_end: int) -> list[datetime]:
-        """Starts whose booking fits the gap and whose buffer ends before the next booking."""
-        buffer_end = self.busy.next_start(gap_end) - self.hall.buffer_minutes
-        last = min(gap_end, buffer_end) - self.length
-        minutes = frame.grid_between(gap_start, last, self.window.step_minutes)
-        # One datetime add per start: this loop is most of an uncached query's cost.
-        base, low = frame.base, frame.low
-        return [base + _DELTAS[minute - low] for minute in minutes]
-
-
 def availability(
     first_day: date,
     last_day: date,
@@ -353,26 +124,37 @@ def availability(
     closures: Sequence[Interval],
     now: datetime,
 ) -> list[DayAvailability]:
-    """Availability of each local day in [first_day, last_day].
-
-    Busy intervals and closures are merged once into sorted integer-minute spans; each day then
-    bisects into them, so the cost grows with days plus bookings, not their product.
-    """
+    """Availability of each local day in [first_day, last_day]."""
     _require_aware(now, "now")
-    today = now.astimezone(window.tz).date()
-    busy_pairs = _minute_pairs(busy)
-    plan = _Plan(
-        hall=hall,
-        window=window,
-        busy=_spans(busy_pairs),
-        blocked=_spans(busy_pairs + _minute_pairs(closures)),
-        earliest=_earliest_start(window, now),
-        today=today,
-        last_bookable=today + timedelta(days=window.horizon_days),
-        length=_shortest_minutes(hall, window),
-    )
+    tz, step = window.tz, window.step_minutes
+    today = now.astimezone(tz).date()
+    last_bookable = today + timedelta(days=window.horizon_days)
+    earliest = max(_floor_minute(now) + MINUTE, _ceil_minute(now + window.min_notice))
+    length = timedelta(minutes=_shortest_minutes(hall, window))
+    buffer = timedelta(minutes=hall.buffer_minutes)
+    busy_spans = _widened(busy)
+    booked = _Spans.of(busy_spans)
+    blocked = _Spans.of(busy_spans + _widened(closures))
+
+    def one_day(day: date) -> DayAvailability:
+        opening = opening_interval(day, hall, tz)
+        if opening is None:
+            return DayAvailability(day, None, None, [], [])
+        result = DayAvailability(day, opening.start, opening.end, [], [])
+        grid = day_grid(day, opening, tz, step) if today <= day <= last_bookable else []
+        first = bisect_left(grid, earliest)
+        if first == len(grid):  # not bookable, or no start left that day
+            return result
+        low = max(_ceil_minute(opening.start), grid[first])
+        for gap in blocked.gaps(low, _floor_minute(opening.end)):
+            result.free.append(gap)
+            # Starts whose booking fits the gap and whose buffer ends before the next booking.
+            last = min(gap.end, booked.next_start(gap.end) - buffer) - length
+            result.starts.extend(grid[bisect_left(grid, gap.start) : bisect_right(grid, last)])
+        return result
+
     days = (last_day - first_day).days + 1
-    return [plan.day(first_day + timedelta(days=offset)) for offset in range(max(days, 0))]
+    return [one_day(first_day + timedelta(days=offset)) for offset in range(max(days, 0))]
 
 
 def day_availability(
@@ -424,11 +206,11 @@ def _room_after(
     for closure in closures:
         if closure.start < closure.end and closure.end > start:
             limit = min(limit, closure.start)
-    room = (limit - start) // _MINUTE
+    room = (limit - start) // MINUTE
     buffer = timedelta(minutes=hall.buffer_minutes)
     for other in busy:
         if other.start < other.end and other.end > start:
-            room = min(room, (other.start - buffer - start) // _MINUTE)
+            room = min(room, (other.start - buffer - start) // MINUTE)
     return room
 
 
@@ -476,7 +258,7 @@ def _check_timing(start: datetime, window: BookingWindow, now: datetime) -> None
     if start <= now:
         raise BookingRuleError("in_past", "This time has already passed.")
     if start < now + window.min_notice:
-        notice = _describe_minutes(window.min_notice // _MINUTE)
+        notice = _describe_minutes(window.min_notice // MINUTE)
         raise BookingRuleError("too_soon", f"Bookings must be made at least {notice} in advance.")
     today = now.astimezone(window.tz).date()
     # Instants first: a start years ahead is refused before its local date is computed
