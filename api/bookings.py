@@ -27,8 +27,8 @@ from api.serializers import (
     day_json,
     hall_json,
     money,
-    parse_money,
     payment_json,
+    requested_amount,
 )
 from booking.availability import hall_availability
 from booking.cancel import cancel_booking, refund_quote
@@ -165,10 +165,7 @@ async def confirm_booking(request: web.Request) -> web.Response:
     deps = request.app[DEPS]
     booking = await load_booking(request)
     body = await read_json(request, ConfirmIn, optional=True)
-    try:
-        amount = None if body.amount is None else parse_money(body.amount)
-    except ValueError as exc:
-        raise ApiError(400, "invalid_input", f"amount: {exc}") from None
+    amount = requested_amount(body.amount)
     booking = await confirm_by_hand(db(request), deps, booking.id, amount, body.note)
     request[LOG_FIELDS] = {"booking_id": booking.id}
     return json_response(booking_json(booking, deps.rules.tz, deps.now()))

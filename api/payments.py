@@ -7,12 +7,12 @@ import logging
 from aiohttp import web
 
 from api.auth import require_admin, require_owner_or_admin, require_token
-from api.errors import ApiError, json_response
+from api.errors import json_response
 from api.inputs import PaymentIn, RefundIn, SettleIn, path_int, read_json
 from api.keys import DEPS, LOG_FIELDS
 from api.limits import check_rate
 from api.middlewares import db
-from api.serializers import parse_money, payment_json, refund_json
+from api.serializers import payment_json, refund_json, requested_amount
 from booking.admin_ops import settle_by_hand
 from booking.errors import NotFound
 from booking.paying import request_refund, start_payment
@@ -64,10 +64,7 @@ async def refund_payment(request: web.Request) -> web.Response:
     deps = request.app[DEPS]
     payment, _ = await load_payment(request)
     body = await read_json(request, RefundIn, optional=True)
-    try:
-        amount = None if body.amount is None else parse_money(body.amount)
-    except ValueError as exc:
-        raise ApiError(400, "invalid_input", f"amount: {exc}") from None
+    amount = requested_amount(body.amount)
     refund = await request_refund(db(request), deps, payment.id, amount, body.reason)
     request[LOG_FIELDS] = {"payment_id": payment.id, "refund_id": refund.id}
     return json_response(refund_json(refund, deps.rules.tz), 201)

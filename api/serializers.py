@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from pydantic import ValidationError
 
 from api import outputs as out
+from api.errors import ApiError
 from booking.domain.calendar import DayAvailability
 from booking.paying import amount_due
 from db.models import Booking, Event, Hall, Notification, Payment, Refund
@@ -41,6 +42,14 @@ def _checked(model: type[out.Answer], **fields: Any) -> dict[str, Any]:
 #: Rubles as the contract writes them: ASCII digits, at most two decimals. (Decimal alone
 #: would also read "1_000", "1e3", " 5" and other scripts' digits.)
 RUBLES_TEXT = re.compile(r"[0-9]{1,12}(\.[0-9]{1,2})?")
+
+
+def requested_amount(value: Any) -> int | None:
+    """An optional amount in a request body, in kopecks: 400 `invalid_input` if malformed."""
+    try:
+        return None if value is None else parse_money(value)
+    except ValueError as exc:
+        raise ApiError(400, "invalid_input", f"amount: {exc}") from None
 
 
 def parse_money(value: Any) -> int:
