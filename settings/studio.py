@@ -1,0 +1,57 @@
+"""The studio's booking rules that are not per hall: its time zone and file, how long a hold
+lasts, the prepayment, notice and horizon, and the cancellation tiers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, field_validator
+
+from settings.base import ROOT, EnvSettings
+
+
+class StudioSettings(EnvSettings):
+    """The studio's booking rules that are not per hall."""
+
+    studio_timezone: str = "Europe/Moscow"
+    studio_file: Path = ROOT / "studio" / "example.json"
+    hold_minutes: int = Field(default=15, ge=1, le=24 * 60)
+    prepayment_percent: int = Field(default=50, ge=1, le=100)
+    min_notice_minutes: int = Field(default=60, ge=0)
+    booking_horizon_days: int = Field(default=90, ge=1, le=730)
+    cancellation_tiers: str = "48:100,24:50,0:0"
+
+    @field_validator("studio_file")
+    @classmethod
+    def _file(cls, value: Path) -> Path:
+        if not value.is_file():
+            raise ValueError(
+                f"no file {str(value)!r}; point STUDIO_FILE at the studio's JSON file "
+                f"(an example: {ROOT / 'studio' / 'example.json'})"
+            )
+        return value
+
+    @field_validator("studio_timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+    @field_validator("cancellation_tiers")
+    @classmethod
+    def _tiers(cls, value: str) -> str:
+        try:
+            pairs = [tuple(int(x) for x in part.split(":")) for part in value.split(",")]
+        except ValueError as exc:
+            raise ValueError("expected HOURS:PERCENT pairs, e.g. 48:100,24:50,0:0") from exc
+        if not pairs or any(len(p) != 2 or not 0 <= p[1] <= 100 or p[0] < 0 for p in pairs):
+            raise ValueError("expected HOURS:PERCENT pairs, e.g. 48:100,24:50,0:0")
+        return value
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.studio_timezone)
