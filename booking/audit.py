@@ -83,36 +83,27 @@ def rub(kopecks: int) -> str:
 async def audit_ledger(session: AsyncSession, now: datetime) -> AuditReport:
     """Run every check; nothing is written."""
     report = AuditReport(sizes=await ledger.sizes(session))
-    for check in (_paid, _refunded, _payments, _orphans, _unpaid_confirmed, _overlaps):
+    for check in (_totals, _payments, _orphans, _unpaid_confirmed, _overlaps):
         report.findings.extend(await check(session))
     report.findings.extend(await _stuck(session, now))
     return report
 
 
-async def _paid(session: AsyncSession) -> list[Finding]:
-    out = []
-    for row in await ledger.paid_mismatches(session):
-        out.append(
+async def _totals(session: AsyncSession) -> list[Finding]:
+    """A booking's `paid` and `refunded` against the payments and refunds they sum."""
+    out: list[Finding] = []
+    for check, rows, summed in (
+        ("paid", await ledger.paid_mismatches(session), "its paid payments"),
+        ("refunded", await ledger.refunded_mismatches(session), "its succeeded refunds"),
+    ):
+        out.extend(
             Finding(
-                "paid",
+                check,
                 row.code,
-                f"booking {row.code} (id {row.id}): paid {rub(row.paid)}, its paid payments "
-                f"add up to {rub(row.counted)}",
+                f"booking {row.code} (id {row.id}): {check} {rub(row.stored)}, {summed} add "
+                f"up to {rub(row.summed)}",
             )
-        )
-    return out
-
-
-async def _refunded(session: AsyncSession) -> list[Finding]:
-    out = []
-    for row in await ledger.refunded_mismatches(session):
-        out.append(
-            Finding(
-                "refunded",
-                row.code,
-                f"booking {row.code} (id {row.id}): refunded {rub(row.refunded)}, its "
-                f"succeeded refunds add up to {rub(row.returned)}",
-            )
+            for row in rows
         )
     return out
 

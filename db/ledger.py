@@ -9,8 +9,9 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, TypeAlias
 
-from sqlalchemy import Row, func, select
+from sqlalchemy import Row, Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
 
 from db.models import Booking, Event, Payment, Refund
 
@@ -33,31 +34,32 @@ async def sizes(session: AsyncSession) -> dict[str, int]:
 
 async def paid_mismatches(session: AsyncSession) -> Rows:
     """Bookings whose `paid` is not the sum of the paid payments counted in it."""
-    counted = (
-        select(func.coalesce(func.sum(Payment.amount), 0))
-        .where(Payment.booking_id == Booking.id, Payment.applied, Payment.status.in_(PAID))
-        .scalar_subquery()
+    counted = select(func.sum(Payment.amount)).where(
+        Payment.booking_id == Booking.id, Payment.applied, Payment.status.in_(PAID)
     )
-    stmt = (
-        select(Booking.id, Booking.code, Booking.paid, counted.label("counted"))
-        .where(Booking.paid != counted)
-        .order_by(Booking.id)
-    )
-    return (await session.execute(stmt)).all()
+    return await _total_mismatches(session, Booking.paid, counted)
 
 
 async def refunded_mismatches(session: AsyncSession) -> Rows:
     """Bookings whose `refunded` is not the sum of the succeeded refunds of their counted
     payments (a refund of a payment that never counted returns money never counted)."""
     returned = (
-        select(func.coalesce(func.sum(Refund.amount), 0))
+        select(func.sum(Refund.amount))
         .join(Payment, Payment.id == Refund.payment_id)
         .where(Refund.booking_id == Booking.id, Refund.status == "succeeded", Payment.applied)
-        .scalar_subquery()
     )
+    return await _total_mismatches(session, Booking.refunded, returned)
+
+
+async def _total_mismatches(
+    session: AsyncSession, stored: InstrumentedAttribute[int], rows_sum: Select[int]
+) -> Rows:
+    """Bookings whose stored total is not the sum of their rows (`rows_sum`, correlated to
+    the booking; no rows sum to 0): id, code, `stored` and `summed`."""
+    summed = func.coalesce(rows_sum.scalar_subquery(), 0)
     stmt = (
-        select(Booking.id, Booking.code, Booking.refunded, returned.label("returned"))
-        .where(Booking.refunded != returned)
+        select(Booking.id, Booking.code, stored.label("stored"), summed.label("summed"))
+        .where(stored != summed)
         .order_by(Booking.id)
     )
     return (await session.execute(stmt)).all()

@@ -24,9 +24,6 @@ class PaymentStatus(StrEnum):
     PARTIALLY_REFUNDED = "partially_refunded"
 
 
-FINAL_PAYMENT_STATUSES = frozenset(
-    {PaymentStatus.SUCCEEDED, PaymentStatus.CANCELED, PaymentStatus.REFUNDED}
-)
 #: Statuses of a payment whose money was taken (some of it may have been returned since).
 PAID_STATUSES = frozenset(
     {PaymentStatus.SUCCEEDED, PaymentStatus.PARTIALLY_REFUNDED, PaymentStatus.REFUNDED}
