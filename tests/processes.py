@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
 import sys
@@ -115,7 +116,8 @@ class ServiceProcess:
     many SQL statements counted from `arm()`, for the test to kill it there."""
 
     def __init__(self, env: dict[str, str], port: int, stall_after: int | None = None) -> None:
-        self.env = {**env, "PORT": str(port), "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}"}
+        # Its own address is the public one unless the test names another.
+        self.env = {"PUBLIC_BASE_URL": f"http://127.0.0.1:{port}", **env, "PORT": str(port)}
         self.base_url = f"http://127.0.0.1:{port}"
         self._stall_after = stall_after
         self.proc: asyncio.subprocess.Process | None = None
@@ -192,3 +194,7 @@ class ServiceProcess:
         await asyncio.wait_for(self.proc.wait(), 30)
         await self._stderr
         assert self.proc.returncode == 0, self.stderr[-2000:]
+
+    def log_records(self) -> list[dict[str, object]]:
+        """The service's JSON log lines, once it has stopped."""
+        return [json.loads(line) for line in self.stderr.splitlines() if line.startswith("{")]

@@ -8,8 +8,6 @@ the same as an uninterrupted migration, with the data carried over.
 
 from __future__ import annotations
 
-import asyncio
-import sys
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -22,8 +20,13 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from db.migrate import upgrade
 from db.session import create_engine
 from db.types import UTCDateTime
-from settings import ROOT
-from tests.processes import Databases, kill_after_statement, run_main, service_env
+from tests.processes import (
+    Databases,
+    ServiceProcess,
+    kill_after_statement,
+    run_main,
+    service_env,
+)
 from tests.support import BACKEND, free_port
 
 pytestmark = pytest.mark.slow
@@ -144,40 +147,17 @@ async def test_a_kill_during_the_first_start_of_run_then_run_serves(
 
 async def _serve_once(env: dict[str, str]) -> None:
     """`main.py run` becomes ready with the example studio's halls, then stops on SIGTERM."""
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "main.py",
-        "run",
-        cwd=ROOT,
-        env=env,
-        stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    base = f"http://127.0.0.1:{env['PORT']}"
+    service = await ServiceProcess(env, int(env["PORT"])).start()
     try:
-        async with aiohttp.ClientSession() as http:
-            for _ in range(1200):
-                if proc.returncode is not None:
-                    err = await proc.stderr.read() if proc.stderr else b""
-                    pytest.fail(f"the service exited with {proc.returncode}: {err[-2000:]!r}")
-                try:
-                    async with http.get(f"{base}/api/halls") as response:
-                        if response.status == 200:
-                            halls = (await response.json())["halls"]
-                            break
-                except aiohttp.ClientConnectionError:
-                    pass
-                await asyncio.sleep(0.1)
-            else:
-                pytest.fail("the service did not start in 120 s")
+        async with (
+            aiohttp.ClientSession() as http,
+            http.get(f"{service.base_url}/api/halls") as response,
+        ):
+            assert response.status == 200
+            halls = (await response.json())["halls"]
         assert [hall["slug"] for hall in halls] == ["white", "loft", "dark"]
-        proc.terminate()
-        await asyncio.wait_for(proc.communicate(), 30)
     finally:
-        if proc.returncode is None:
-            proc.kill()
-            await proc.wait()
-    assert proc.returncode == 0
+        await service.stop()
 
 
 async def test_kills_during_an_upgrade_keep_the_data_and_finish_it(

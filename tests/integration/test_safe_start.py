@@ -5,8 +5,6 @@ address says what it is."""
 from __future__ import annotations
 
 import asyncio
-import json
-import signal
 import socket
 import sys
 from datetime import UTC, datetime, time, timedelta
@@ -19,7 +17,7 @@ import pytest
 from api.keys import SETTINGS
 from settings import ROOT
 from tests.fakes.telegram_api import FakeTelegram
-from tests.processes import run_main, service_env
+from tests.processes import ServiceProcess, run_main, service_env
 from tests.support import BACKEND, PG_ADMIN_URL, Running, free_port
 
 YOOKASSA = {"YOOKASSA_SHOP_ID": "123456", "YOOKASSA_SECRET_KEY": "test_secret"}
@@ -172,42 +170,6 @@ async def test_a_bot_token_telegram_rejects_stops_in_one_line(tmp_path: Path) ->
     assert last.startswith("invalid setting BOT_TOKEN:") and "401" in last, last
 
 
-async def _serve(env: dict[str, str]) -> asyncio.subprocess.Process:
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "main.py",
-        "run",
-        cwd=ROOT,
-        env=env,
-        stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    url = f"http://127.0.0.1:{env['PORT']}/ready"
-    async with aiohttp.ClientSession() as http:
-        for _ in range(1200):
-            if proc.returncode is not None:
-                pytest.fail(f"the service exited with {proc.returncode}")
-            try:
-                async with http.get(url) as response:
-                    if response.status == 200:
-                        return proc
-            except aiohttp.ClientConnectionError:
-                pass
-            await asyncio.sleep(0.1)
-    proc.kill()
-    pytest.fail("the service did not become ready in 120 s")
-
-
-async def _stop(proc: asyncio.subprocess.Process) -> list[dict[str, object]]:
-    """SIGTERM, and the service's log lines."""
-    proc.send_signal(signal.SIGTERM)
-    _, err = await asyncio.wait_for(proc.communicate(), 30)
-    assert proc.returncode == 0, err.decode()[-2000:]
-    text = err.decode()
-    assert "Traceback" not in text, text
-    return [json.loads(line) for line in text.splitlines() if line.startswith("{")]
-
-
 @pytest.mark.sqlite_only
 async def test_a_public_demo_warns_at_start_and_its_checkout_says_so(tmp_path: Path) -> None:
     port = free_port()
@@ -218,9 +180,9 @@ async def test_a_public_demo_warns_at_start_and_its_checkout_says_so(tmp_path: P
         ALLOW_MOCK_PAYMENTS="true",
         LOG_LEVEL="INFO",
     )
-    proc = await _serve(env)
+    service = await ServiceProcess(env, port).start()
     try:
-        base = f"http://127.0.0.1:{port}"
+        base = service.base_url
         async with aiohttp.ClientSession() as http:
             # The service runs on the wall clock: a week from now, at noon in Moscow.
             day = (datetime.now(UTC) + timedelta(days=7)).astimezone(MOSCOW).date()
@@ -250,7 +212,9 @@ async def test_a_public_demo_warns_at_start_and_its_checkout_says_so(tmp_path: P
         assert "Демонстрация: деньги не списываются" in page
         assert "Demo: no money is taken" in page
     finally:
-        lines = await _stop(proc)
+        await service.stop()
+    assert "Traceback" not in service.stderr, service.stderr
+    lines = service.log_records()
     warnings = [r for r in lines if r["level"] == "WARNING"]
     assert any("mock payments are on at a public address" in str(r["msg"]) for r in warnings)
 
@@ -268,7 +232,7 @@ async def test_the_checkout_marks_a_demo_only(running: Running) -> None:
 @pytest.mark.sqlite_only
 async def test_a_nul_byte_in_a_header_logs_no_error(tmp_path: Path) -> None:
     port = free_port()
-    proc = await _serve(sqlite_env(tmp_path, PORT=str(port), LOG_LEVEL="INFO"))
+    service = await ServiceProcess(sqlite_env(tmp_path, LOG_LEVEL="INFO"), port).start()
     try:
         for request in (
             b"GET /api/halls HTTP/1.1\r\nHost: x\r\nX-Name: a\x00b\r\n\r\n",
@@ -282,7 +246,9 @@ async def test_a_nul_byte_in_a_header_logs_no_error(tmp_path: Path) -> None:
             await writer.wait_closed()
             assert b" 400 " in status, status
     finally:
-        lines = await _stop(proc)
+        await service.stop()
+    assert "Traceback" not in service.stderr, service.stderr
+    lines = service.log_records()
     assert [r for r in lines if r["level"] == "ERROR"] == []
     refused_lines = [r for r in lines if r["msg"] == "malformed request refused"]
     assert len(refused_lines) == 2 and all(r["level"] == "INFO" for r in refused_lines)
