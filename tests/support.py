@@ -119,8 +119,12 @@ class Api:
         mode: str = "prepay",
         minute: int = 0,
         email: str | None = "client@example.com",
+        start: datetime | None = None,
     ) -> tuple[int, Any]:
-        start = datetime.fromisoformat(moscow(day, hour, minute))
+        """A booking from `day` days after the tests' first day at `hour`:`minute` in Moscow,
+        or from `start` when given (a test on a clock of its own)."""
+        if start is None:
+            start = datetime.fromisoformat(moscow(day, hour, minute))
         end = start + timedelta(hours=hours)
         client: dict[str, Any] = {"name": "Анна", "phone": "+7 999 123-45-67"}
         if email:

@@ -40,20 +40,16 @@ def local_start(clock: FakeClock, days: int, hour: int) -> datetime:
     return datetime.combine(day, time(hour), tzinfo=MSK)
 
 
-async def book(running: Running, start: datetime, hours: int = 2) -> dict[str, Any]:
-    status, body = await running.api.call(
-        "POST",
-        "/api/bookings",
-        json={
-            "hall_id": 1,
-            "start": start.isoformat(),
-            "end": (start + timedelta(hours=hours)).isoformat(),
-            "payment_mode": "full",
-            "client": {"name": "Анна", "phone": "+7 999 123-45-67", "email": "a@example.com"},
-        },
-    )
-    assert status == 201, body
-    return dict(body)
+async def booked(running: Running, start: datetime) -> dict[str, Any]:
+    """A two-hour booking of the first hall at `start`, to be paid in full."""
+    return await running.api.booked(start=start, mode="full")
+
+
+async def paid(running: Running, start: datetime) -> dict[str, Any]:
+    """A booking at `start`, paid in full through the mock checkout."""
+    held = await booked(running, start)
+    await running.api.checkout(await running.api.start_payment(held), "succeeded")
+    return held
 
 
 async def stamps_within(running: Running, since: datetime) -> None:
@@ -71,7 +67,7 @@ async def stamps_within(running: Running, since: datetime) -> None:
 async def test_hold_expires_and_late_payment_confirms(running: Running, clock: FakeClock) -> None:
     since = clock.now
     start = local_start(clock, 3, 12)
-    held = await book(running, start)
+    held = await booked(running, start)
     assert datetime.fromisoformat(held["hold_expires_at"]) == since + timedelta(minutes=15)
     payment = await running.api.start_payment(held)
 
@@ -90,8 +86,7 @@ async def test_refund_in_doubt_is_settled_after_a_minute(
     running: Running, clock: FakeClock
 ) -> None:
     since = clock.now
-    held = await book(running, local_start(clock, 5, 12))
-    await running.api.checkout(await running.api.start_payment(held), "succeeded")
+    held = await paid(running, local_start(clock, 5, 12))
     async with running.sessionmaker() as session:
         booking = await session.get(Booking, held["id"])
         payment = (await session.scalars(select(Payment))).one()
@@ -111,8 +106,7 @@ async def test_reminder_is_due_a_day_before_and_the_outbox_relays_it(
     running: Running, clock: FakeClock
 ) -> None:
     since = clock.now
-    held = await book(running, local_start(clock, 3, 12))
-    await running.api.checkout(await running.api.start_payment(held), "succeeded")
+    held = await paid(running, local_start(clock, 3, 12))
     await running.jobs.relay()
     start = datetime.fromisoformat(held["start"])
     assert await run_reminders(running.sessionmaker, running.deps, [24]) == 0  # too early
