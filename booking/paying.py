@@ -283,7 +283,6 @@ async def _payment_request(
     base = deps.base_url.rstrip("/")
     return PaymentRequest(
         payment_id=payment.id,
-        booking_code=booking.code,
         amount=payment.amount,
         description=description[:128],
         return_url=deps.return_url or f"{base}/pay/return/{booking.code}",

@@ -95,7 +95,6 @@ class ReceiptInfo:
 @dataclass(frozen=True, slots=True)
 class PaymentRequest:
     payment_id: int
-    booking_code: str
     amount: int
     description: str
     return_url: str

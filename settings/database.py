@@ -26,10 +26,6 @@ class DatabaseSettings(EnvSettings):
             raise ValueError(problem)
         return value
 
-    @property
-    def is_sqlite(self) -> bool:
-        return self.database_url.startswith("sqlite")
-
 
 def database_url_problem(url: str) -> str | None:
     """What is wrong with a DATABASE_URL, naming the fix; None when it can be used."""

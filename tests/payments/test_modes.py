@@ -127,7 +127,6 @@ async def test_two_yookassa_shops_keep_their_own_settings(fakes: Fakes) -> None:
     second = build_providers(wrong, "http://127.0.0.1:1")["yookassa"]
     request = PaymentRequest(
         payment_id=1,
-        booking_code="ABC",
         amount=10000,
         description="x",
         return_url="http://127.0.0.1:1/back",
@@ -232,7 +231,6 @@ async def test_connection_refused_is_a_gateway_error() -> None:
     providers = build_providers(settings, "http://127.0.0.1:1")
     request = PaymentRequest(
         payment_id=1,
-        booking_code="ABC",
         amount=10000,
         description="x",
         return_url="http://127.0.0.1:1/back",
