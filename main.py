@@ -181,6 +181,7 @@ async def run(settings: Settings) -> None:
             await service.bot.check_token()
         await runner.setup()
         await _listen(runner, settings)
+        metrics_runner = await _serve_metrics(service.app, settings)
     except BaseException:
         await runner.cleanup()
         await service.close()
@@ -208,6 +209,8 @@ async def run(settings: Settings) -> None:
         await service.bot.stop()  # no new updates; the ones being handled finish
     await schedule.stop()  # no new runs; the ones in progress finish
     await runner.cleanup()  # stops accepting, lets in-flight requests finish
+    if metrics_runner is not None:
+        await metrics_runner.cleanup()
     await service.close()
     log.info("stopped")
 
@@ -221,6 +224,26 @@ async def _listen(runner: web.AppRunner, settings: Settings) -> None:
             f"cannot listen on {host}:{port}: {exc.strerror or exc}; stop what holds the port "
             "or set PORT (and HOST) to a free one"
         ) from None
+
+
+async def _serve_metrics(app: web.Application, settings: Settings) -> web.AppRunner | None:
+    """METRICS_PORT: /metrics alone, without a token, on HOST at a port of its own."""
+    port = settings.ops.metrics_port
+    if port is None:
+        return None
+    from api.metrics import metrics_app
+
+    runner = web.AppRunner(metrics_app(app), access_log=None)
+    await runner.setup()
+    try:
+        await web.TCPSite(runner, settings.server.host, port).start()
+    except OSError as exc:
+        await runner.cleanup()
+        raise StartupError(
+            f"cannot serve metrics on {settings.server.host}:{port}: {exc.strerror or exc}; "
+            "set METRICS_PORT to a free port"
+        ) from None
+    return runner
 
 
 def warn_if_mock_is_public(settings: Settings) -> None:

@@ -14,7 +14,14 @@ from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_core import InitErrorDetails, PydanticCustomError
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from sqlalchemy.engine import make_url
@@ -450,6 +457,41 @@ class HoldSettings(_Base):
         return value
 
 
+class WebhookSubscriber(BaseModel):
+    """One receiver of the outgoing webhooks: events are POSTed to `url`, signed with
+    `secret` (HMAC-SHA256)."""
+
+    name: str = Field(pattern=r"^[a-z0-9_-]{1,64}$")
+    url: str
+    secret: SecretStr = Field(min_length=16)
+
+    @field_validator("url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if urlsplit(value).scheme not in ("http", "https") or not urlsplit(value).hostname:
+            raise ValueError("must be an http(s):// URL")
+        return value
+
+
+class OpsSettings(_Base):
+    """Running it: metrics (closed unless METRICS_TOKEN is set or they are served on
+    METRICS_PORT), backups, the outgoing webhooks of the studio's CRM."""
+
+    metrics_token: SecretStr | None = Field(default=None, min_length=16)
+    metrics_port: int | None = Field(default=None, ge=1, le=65535)
+    backup_dir: Path | None = None
+    backup_keep: int = Field(default=14, ge=1, le=1000)
+    #: JSON: [{"name": "crm", "url": "https://...", "secret": "..."}]
+    outgoing_webhooks: list[WebhookSubscriber] = Field(default_factory=list)
+
+    @field_validator("outgoing_webhooks")
+    @classmethod
+    def _distinct_names(cls, value: list[WebhookSubscriber]) -> list[WebhookSubscriber]:
+        if len({sub.name for sub in value}) != len(value):
+            raise ValueError("each subscriber needs a name of its own")
+        return value
+
+
 class Settings:
     """All settings, built once at start."""
 
@@ -465,9 +507,19 @@ class Settings:
         self.payments: PaymentSettings = pick(PaymentSettings)
         self.smtp: SmtpSettings = pick(SmtpSettings)
         self.holds: HoldSettings = pick(HoldSettings)
+        self.ops: OpsSettings = pick(OpsSettings)
 
     def parts(self) -> tuple[_Base, ...]:
-        return (self.bot, self.db, self.server, self.studio, self.payments, self.smtp, self.holds)
+        return (
+            self.bot,
+            self.db,
+            self.server,
+            self.studio,
+            self.payments,
+            self.smtp,
+            self.holds,
+            self.ops,
+        )
 
     def secret_values(self) -> list[str]:
         """Every secret that is set, so the log formatter can mask it wherever it appears."""
@@ -477,6 +529,7 @@ class Settings:
                 value = getattr(part, name)
                 if isinstance(value, SecretStr) and value.get_secret_value():
                     values.append(value.get_secret_value())
+        values.extend(sub.secret.get_secret_value() for sub in self.ops.outgoing_webhooks)
         return values
 
 

@@ -195,6 +195,9 @@ class Event(Answer):
     payload: dict[str, Any]
     created_at: DateTime
     processed_at: DateTime | None
+    request_id: str | None = Field(
+        description="The HTTP request (its X-Request-Id) or bot update that wrote it"
+    )
 
 
 class EventPage(Answer):

@@ -53,6 +53,8 @@ ROUTES = (
     Route("get", "/health", "Liveness: the process answers", "Health", o.Health),
     Route("get", "/ready", "Readiness: the database answers too", "Health", o.Ready,
           errors={503: "database_unavailable"}),
+    Route("get", "/metrics", "Prometheus metrics (with METRICS_TOKEN as the bearer token)",
+          "Health", ("text/plain",), errors={401: "unauthorized", 404: "not_found"}),
     Route("get", "/api/openapi.json", "This document", "Health", ("application/json",)),
     Route("get", "/api/docs", "This document as a page", "Health", HTML),
     Route("get", "/api/docs/{asset}", "The page's script, style and icon", "Health",

@@ -185,6 +185,7 @@ def event_json(event: Event, tz: ZoneInfo) -> dict[str, Any]:
         payload=event.payload,
         created_at=iso(event.created_at, tz),
         processed_at=iso(event.processed_at, tz),
+        request_id=event.request_id,
     )
 
 
