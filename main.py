@@ -167,6 +167,13 @@ async def build_service(settings: Settings, clock: Clock = system_clock) -> Serv
                 settings.db.database_url, settings.ops.backup_dir, settings.ops.backup_keep, deps
             )
         )
+    if settings.ops.outgoing_webhooks:
+        from notifications.outgoing_webhooks import push_events
+
+        subscribers = settings.ops.outgoing_webhooks
+        jobs.extra_jobs.append(
+            ("push_webhooks", lambda: push_events(sessionmaker, deps, subscribers), 2.0)
+        )
     if settings.holds.hold_digest_minutes:
         minutes = settings.holds.hold_digest_minutes
         jobs.extra_jobs.append(hold_digest_job(sessionmaker, deps, channels, minutes))

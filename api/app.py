@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 from aiohttp import ClientSession, ClientTimeout, web
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from api import admin, bookings, calendar_feed, docs, health, metrics, payments
+from api import admin, admin_webhooks, bookings, calendar_feed, docs, health, metrics, payments
 from api.keys import (
     DEPS,
     HTTP,
@@ -55,6 +55,7 @@ def create_app(
         bookings.routes,
         payments.routes,
         admin.routes,
+        admin_webhooks.routes,
         calendar_feed.routes,
         gateways.routes,
         checkout.routes,

@@ -205,6 +205,24 @@ class EventPage(Answer):
     next_after_id: int = Field(description="Pass as `after_id` to read on.")
 
 
+class WebhookDelivery(Answer):
+    id: int
+    subscriber: str = Field(description="The name given in OUTGOING_WEBHOOKS")
+    event_id: int
+    event_type: str
+    booking_id: int | None
+    status: Literal["pending", "delivered"]
+    attempts: int
+    next_attempt_at: DateTime | None = Field(description="When a failed one is tried again")
+    last_error: str | None
+    delivered_at: DateTime | None
+    created_at: DateTime
+
+
+class WebhookDeliveryList(Answer):
+    deliveries: list[WebhookDelivery]
+
+
 class Notification(Answer):
     id: int
     channel: Literal["telegram", "email"]

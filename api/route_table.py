@@ -109,6 +109,9 @@ ROUTES = (
           o.EventPage, auth=ADMIN, query=i.EventsQuery, errors={400: "invalid_input"}),
     Route("get", "/calendar/{token}.ics", "A staff calendar feed (its secret address comes "
           "from the bot's /calendar)", "Admin", ("text/calendar",), errors={404: "not_found"}),
+    Route("get", "/api/integrations/webhooks", "Deliveries of the outgoing webhooks, newest "
+          "first", "Admin", o.WebhookDeliveryList, auth=ADMIN, query=i.DeliveriesQuery,
+          errors={400: "invalid_input"}),
     Route("get", CHECKOUT, "The mock gateway's payment page", "Mock checkout", HTML,
           errors={404: "payment_not_found"}),
     Route("post", CHECKOUT, "Press Pay or Decline: the gateway's webhook is sent",
