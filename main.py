@@ -169,8 +169,10 @@ async def build_service(settings: Settings, clock: Clock = system_clock) -> Serv
         )
     if settings.ops.outgoing_webhooks:
         from notifications.outgoing_webhooks import push_events
+        from ops.metrics import subscribers_known
 
         subscribers = settings.ops.outgoing_webhooks
+        subscribers_known([sub.name for sub in subscribers])
         jobs.extra_jobs.append(
             ("push_webhooks", lambda: push_events(sessionmaker, deps, subscribers), 2.0)
         )

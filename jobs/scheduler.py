@@ -19,7 +19,7 @@ from jobs.outbox import relay_events
 from jobs.reconcile import reconcile_payments, retry_refunds, tell_stuck_payments
 from notifications.delivery import Sender, deliver_due
 from notifications.outbox import Channels
-from ops.metrics import JOB_LAG, JOB_RUNS
+from ops.metrics import JOB_LAG, JOB_RUNS, jobs_known
 
 log = logging.getLogger(__name__)
 
@@ -112,6 +112,7 @@ class JobSchedule:
         )
 
         self._scheduler.add_listener(self._record_lag, EVENT_JOB_SUBMITTED)
+        jobs_known([name for name, _, _ in jobs] + ["audit_ledger"])
 
     def _record_lag(self, event: JobSubmissionEvent) -> None:
         """How late each run starts after its scheduled time (a loop held up, runs merged)."""

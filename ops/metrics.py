@@ -72,3 +72,24 @@ OUTGOING_WEBHOOKS = Counter(
     ["subscriber", "result"],
     registry=REGISTRY,
 )
+
+# Series that exist from the start at 0, so that rate() and increase() see their first
+# event, and a dashboard shows "none" rather than "no data".
+for _result in ("ok", "failed"):
+    AUDIT_RUNS.labels(_result)
+for _channel in ("telegram", "email"):
+    for _result in ("sent", "retry", "failed"):
+        NOTIFICATIONS.labels(_channel, _result)
+
+
+def jobs_known(names: list[str]) -> None:
+    for name in names:
+        JOB_RUNS.labels(name, "ok")
+        JOB_RUNS.labels(name, "failed")
+        JOB_LAG.labels(name)
+
+
+def subscribers_known(names: list[str]) -> None:
+    for name in names:
+        OUTGOING_WEBHOOKS.labels(name, "delivered")
+        OUTGOING_WEBHOOKS.labels(name, "failed")

@@ -3,12 +3,18 @@ move as bookings, payments and webhooks happen; without the token it is closed."
 
 from __future__ import annotations
 
+import json
+import re
 from typing import Any
 
 import pytest
+import yaml
 from aiohttp import ClientSession
 from prometheus_client.parser import text_string_to_metric_families
 
+from jobs.scheduler import JobSchedule
+from ops.metrics import subscribers_known
+from settings import ROOT
 from tests.support import Api, Running
 
 METRICS_TOKEN = "metrics-token-0123456789"
@@ -112,3 +118,25 @@ async def test_served_open_on_its_own_port(running: Running, unused_tcp_port: in
         await runner.cleanup()
     families = {f.name: f for f in text_string_to_metric_families(text)}
     assert families["studio_bookings"].samples[0].value == 1
+
+
+async def test_the_dashboard_and_alerts_name_only_exported_metrics(
+    running: Running, api: Api
+) -> None:
+    """deploy/monitoring cannot drift from what /metrics serves: every studio_* name in the
+    Grafana panels and the alert rules is one the service exposes."""
+    JobSchedule(running.jobs)  # as main.py run builds it: its jobs' series exist
+    subscribers_known(["crm"])  # as main.py does for OUTGOING_WEBHOOKS
+    booking = await api.booked()
+    await api.checkout(await api.start_payment(booking), "succeeded")
+    status, text = await api.call("GET", "/metrics", token=METRICS_TOKEN)
+    exported = {s.name for f in text_string_to_metric_families(text) for s in f.samples}
+    exported |= {f.name for f in text_string_to_metric_families(text)}
+    folder = ROOT / "deploy" / "monitoring"
+    rules = yaml.safe_load((folder / "alerts.yml").read_text(encoding="utf-8"))
+    expressions = [rule["expr"] for group in rules["groups"] for rule in group["rules"]]
+    dashboard = json.loads((folder / "grafana-dashboard.json").read_text(encoding="utf-8"))
+    expressions += [t["expr"] for panel in dashboard["panels"] for t in panel["targets"]]
+    named = {name for expr in expressions for name in re.findall(r"studio_\w+", expr)}
+    assert len(expressions) > 10 and named
+    assert named - exported == set()
