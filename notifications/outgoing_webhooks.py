@@ -34,9 +34,11 @@ from ops.metrics import OUTGOING_WEBHOOKS
 from settings import WebhookSubscriber
 
 log = logging.getLogger(__name__)
-LEASE = timedelta(minutes=1)
+#: Longer than a batch can take (SEND_BATCH POSTs of up to TIMEOUT each), so that another
+#: process never sends a delivery this one is still sending.
+LEASE = timedelta(minutes=5)
 QUEUE_BATCH = 500
-SEND_BATCH = 50
+SEND_BATCH = 20
 TIMEOUT = ClientTimeout(total=10)
 
 
