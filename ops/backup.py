@@ -15,7 +15,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from sqlalchemy import text
 from sqlalchemy.engine import URL, make_url
+
+from db.reach import check_reachable
+from db.session import create_engine
 
 PREFIX = "studio-"
 SUFFIXES = {"sqlite": ".db", "postgresql": ".dump"}
@@ -185,12 +189,9 @@ async def _pg_dump(db: Database, target: Path) -> None:
 
 
 async def _pg_restore(db: Database, source: Path) -> None:
-    from sqlalchemy import text
-
-    from db.session import create_engine
-
     engine = create_engine(db.url.render_as_string(hide_password=False))
     try:
+        await check_reachable(engine)  # a missing database is told in one line
         async with engine.connect() as conn:
             tables = await conn.scalar(
                 text(
