@@ -7,6 +7,7 @@ called once by `main.py`; everything else receives the objects it needs.
 from __future__ import annotations
 
 import ipaddress
+import json
 import re
 from enum import StrEnum
 from pathlib import Path
@@ -477,12 +478,31 @@ class OpsSettings(_Base):
     """Running it: metrics (closed unless METRICS_TOKEN is set or they are served on
     METRICS_PORT), backups, the outgoing webhooks of the studio's CRM."""
 
-    metrics_token: SecretStr | None = Field(default=None, min_length=16)
+    metrics_token: SecretStr | None = None
     metrics_port: int | None = Field(default=None, ge=1, le=65535)
     backup_dir: Path | None = None
     backup_keep: int = Field(default=14, ge=1, le=1000)
     #: JSON: [{"name": "crm", "url": "https://...", "secret": "..."}]
-    outgoing_webhooks: list[WebhookSubscriber] = Field(default_factory=list)
+    outgoing_webhooks: Annotated[list[WebhookSubscriber], NoDecode] = Field(default_factory=list)
+
+    @field_validator("metrics_token")
+    @classmethod
+    def _long_enough(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value()) < 16:
+            raise ValueError("must be at least 16 characters (a long random string)")
+        return value
+
+    @field_validator("outgoing_webhooks", mode="before")
+    @classmethod
+    def _json_list(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            try:
+                return json.loads(value) if value.strip() else []
+            except ValueError:
+                raise ValueError(
+                    'must be a JSON list: [{"name": "crm", "url": "https://...", "secret": "..."}]'
+                ) from None
+        return value
 
     @field_validator("outgoing_webhooks")
     @classmethod
