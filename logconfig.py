@@ -14,6 +14,8 @@ from datetime import UTC, datetime
 
 from aiohttp.http_exceptions import HttpProcessingError
 
+from ops.request_ids import RequestIdFilter
+
 STANDARD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime", "taskName"}
 SECRET_FIELDS = {"token", "access_token", "password", "secret", "card", "pan", "authorization"}
 
@@ -64,6 +66,7 @@ class MalformedRequests(logging.Filter):
 def setup_logging(level: str, secrets: Iterable[str] = ()) -> None:
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonFormatter(secrets))
+    handler.addFilter(RequestIdFilter())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)

@@ -1,4 +1,5 @@
-"""Composition root and command line: `run`, `migrate`, `audit`, `seed-demo`, `jobs-once`.
+"""Composition root and command line: `run`, `migrate`, `audit`, `backup`, `restore`,
+`seed-demo`, `jobs-once` (`main.py --help` tells each).
 
 Settings are read once here; everything below receives what it needs.
 """
@@ -15,6 +16,7 @@ from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from datetime import timedelta
 from email.utils import parseaddr
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
@@ -36,6 +38,7 @@ from notifications.delivery import Sender
 from notifications.email import EmailSender
 from notifications.email_channel import EmailChannel
 from notifications.outbox import Channels
+from ops.backup import BackupError
 from payments.registry import build_providers, close_providers
 from settings import PaymentEnv, Settings, SettingsError, is_loopback_url, load_settings
 
@@ -51,7 +54,7 @@ class StartupError(Exception):
 
 
 #: Start failures told in one line (their messages name the fix), not with a traceback.
-ONE_LINE_FAILURES = (SettingsError, StartupError, DatabaseUnavailable)
+ONE_LINE_FAILURES = (SettingsError, StartupError, DatabaseUnavailable, BackupError)
 
 
 @dataclass(slots=True)
@@ -156,6 +159,23 @@ async def build_service(settings: Settings, clock: Clock = system_clock) -> Serv
         senders["email"] = EmailChannel(EmailSender(settings.smtp))
     jobs = JobContext(sessionmaker=sessionmaker, deps=deps, channels=channels, senders=senders)
     jobs.extra_jobs.append(reminder_job(sessionmaker, deps, settings.bot.reminder_hours))
+    if settings.ops.backup_dir is not None:
+        from jobs.backup import backup_job
+
+        jobs.extra_jobs.append(
+            backup_job(
+                settings.db.database_url, settings.ops.backup_dir, settings.ops.backup_keep, deps
+            )
+        )
+    if settings.ops.outgoing_webhooks:
+        from notifications.outgoing_webhooks import push_events
+        from ops.metrics import subscribers_known
+
+        subscribers = settings.ops.outgoing_webhooks
+        subscribers_known([sub.name for sub in subscribers])
+        jobs.extra_jobs.append(
+            ("push_webhooks", lambda: push_events(sessionmaker, deps, subscribers), 2.0)
+        )
     if settings.holds.hold_digest_minutes:
         minutes = settings.holds.hold_digest_minutes
         jobs.extra_jobs.append(hold_digest_job(sessionmaker, deps, channels, minutes))
@@ -181,6 +201,7 @@ async def run(settings: Settings) -> None:
             await service.bot.check_token()
         await runner.setup()
         await _listen(runner, settings)
+        metrics_runner = await _serve_metrics(service.app, settings)
     except BaseException:
         await runner.cleanup()
         await service.close()
@@ -208,6 +229,8 @@ async def run(settings: Settings) -> None:
         await service.bot.stop()  # no new updates; the ones being handled finish
     await schedule.stop()  # no new runs; the ones in progress finish
     await runner.cleanup()  # stops accepting, lets in-flight requests finish
+    if metrics_runner is not None:
+        await metrics_runner.cleanup()
     await service.close()
     log.info("stopped")
 
@@ -221,6 +244,26 @@ async def _listen(runner: web.AppRunner, settings: Settings) -> None:
             f"cannot listen on {host}:{port}: {exc.strerror or exc}; stop what holds the port "
             "or set PORT (and HOST) to a free one"
         ) from None
+
+
+async def _serve_metrics(app: web.Application, settings: Settings) -> web.AppRunner | None:
+    """METRICS_PORT: /metrics alone, without a token, on HOST at a port of its own."""
+    port = settings.ops.metrics_port
+    if port is None:
+        return None
+    from api.metrics import metrics_app
+
+    runner = web.AppRunner(metrics_app(app), access_log=None)
+    await runner.setup()
+    try:
+        await web.TCPSite(runner, settings.server.host, port).start()
+    except OSError as exc:
+        await runner.cleanup()
+        raise StartupError(
+            f"cannot serve metrics on {settings.server.host}:{port}: {exc.strerror or exc}; "
+            "set METRICS_PORT to a free port"
+        ) from None
+    return runner
 
 
 def warn_if_mock_is_public(settings: Settings) -> None:
@@ -269,29 +312,107 @@ async def seed_demo(settings: Settings) -> None:
     log.info("demo bookings created", extra={"count": made})
 
 
-COMMANDS: dict[str, Callable[[Settings], Coroutine[Any, Any, int | None]]] = {
-    "run": run,
-    "migrate": migrate,
-    "audit": audit,
-    "seed-demo": seed_demo,
-    "jobs-once": jobs_once,
+async def backup(settings: Settings, keep: int | None = None) -> int:
+    """A consistent copy of the live database into BACKUP_DIR; the oldest beyond --keep go."""
+    from ops.backup import make_backup
+
+    if settings.ops.backup_dir is None:
+        raise StartupError("set BACKUP_DIR to the directory that keeps the backups")
+    made = await make_backup(
+        settings.db.database_url,
+        settings.ops.backup_dir,
+        system_clock(),
+        keep or settings.ops.backup_keep,
+    )
+    sys.stdout.write(f"{made}\n")
+    return 0
+
+
+async def restore(settings: Settings, file: str) -> int:
+    """A backup into the empty database of DATABASE_URL (a non-empty one is refused)."""
+    from ops.backup import restore_backup
+
+    await restore_backup(settings.db.database_url, Path(file))
+    sys.stdout.write(f"restored {file}; start the service (it migrates to this version)\n")
+    return 0
+
+
+Command = Callable[[Settings], Coroutine[Any, Any, int | None]]
+COMMANDS: dict[str, tuple[Command, str]] = {
+    "run": (run, "serve HTTP, run the bot and the background jobs (the default)"),
+    "migrate": (
+        migrate,
+        "bring the database schema to the latest version and exit; run it once before "
+        "starting several processes, after a backup",
+    ),
+    "audit": (
+        audit,
+        "check the money ledger against the bookings, print the report; exit 1 when "
+        "something does not hold",
+    ),
+    "seed-demo": (seed_demo, "add a few demo bookings over the next days (never in production)"),
+    "jobs-once": (
+        jobs_once,
+        "run every background job once in order (expire, complete, reconcile, relay, "
+        "deliver) and exit",
+    ),
 }
 
 
+def _at_least_one(value: str) -> int:
+    number = int(value)
+    if number < 1:
+        raise argparse.ArgumentTypeError("keep at least one backup")
+    return number
+
+
+def command_line() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="main.py",
+        description="Studio booking service: the Telegram bot, the JSON API, the gateways' "
+        "webhooks and the background jobs in one process. Settings come from the "
+        "environment and .env (see .env.example).",
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands")
+    for name, (_, help_text) in COMMANDS.items():
+        commands.add_parser(name, help=help_text, description=help_text)
+    backup_help = (
+        "copy the live database (SQLite's online backup, or pg_dump) into BACKUP_DIR as "
+        "studio-<UTC time>.db|.dump and remove the oldest beyond --keep"
+    )
+    backing = commands.add_parser("backup", help=backup_help, description=backup_help)
+    backing.add_argument(
+        "--keep", type=_at_least_one, metavar="N", help="backups to keep (default BACKUP_KEEP, 14)"
+    )
+    restore_help = (
+        "restore a backup FILE into the empty database of DATABASE_URL (a database with "
+        "tables is refused); then start the service"
+    )
+    restoring = commands.add_parser("restore", help=restore_help, description=restore_help)
+    restoring.add_argument("file", metavar="FILE", help="a studio-*.db or studio-*.dump file")
+    return parser
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="main.py", description="Studio booking service")
-    parser.add_argument("command", choices=sorted(COMMANDS), nargs="?", default="run")
-    args = parser.parse_args(argv)
+    args = command_line().parse_args(argv)
+    name = args.command or "run"
     try:
         settings = load_settings()
     except SettingsError as exc:
         sys.stderr.write(f"{exc}\n")
         return 2
     setup_logging(settings.server.log_level, settings.secret_values())
+    work: Coroutine[Any, Any, int | None]
+    if name == "backup":
+        work = backup(settings, args.keep)
+    elif name == "restore":
+        work = restore(settings, args.file)
+    else:
+        work = COMMANDS[name][0](settings)
     code: int | None = 0
     try:
         with contextlib.suppress(KeyboardInterrupt):
-            code = asyncio.run(COMMANDS[args.command](settings))
+            code = asyncio.run(work)
     except ONE_LINE_FAILURES as exc:
         sys.stderr.write(f"{exc}\n")
         return 2

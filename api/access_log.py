@@ -11,7 +11,7 @@ import logging
 from aiohttp import web
 from aiohttp.abc import AbstractAccessLogger
 
-from api.keys import LOG_FIELDS
+from api.keys import LOG_FIELDS, REQUEST_ID
 
 LOGGER = logging.getLogger("studio.http")
 QUIET_PATHS = frozenset({"/health", "/ready"})
@@ -28,6 +28,7 @@ class RequestLog(AbstractAccessLogger):
             "path": request.path,
             "status": response.status,
             "ms": round(time * 1000, 1),
+            "request_id": request.get(REQUEST_ID),
             **request.get(LOG_FIELDS, {}),
         }
         self.logger.info("request", extra=fields)

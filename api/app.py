@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 from aiohttp import ClientSession, ClientTimeout, web
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from api import admin, bookings, docs, health, payments
+from api import admin, admin_webhooks, bookings, calendar_feed, docs, health, metrics, payments
 from api.keys import (
     DEPS,
     HTTP,
@@ -15,7 +15,12 @@ from api.keys import (
     SETTINGS,
 )
 from api.limits import RATE_LIMITS, close_rate_limits, rate_limits
-from api.middlewares import error_middleware, session_middleware
+from api.middlewares import (
+    error_middleware,
+    latency_middleware,
+    request_id_middleware,
+    session_middleware,
+)
 from api.openapi import routes as openapi_routes
 from booking.deps import BookingDeps
 from settings import Settings
@@ -29,7 +34,12 @@ def create_app(
 ) -> web.Application:
     app = web.Application(
         client_max_size=settings.server.max_body_bytes,
-        middlewares=[error_middleware, session_middleware],
+        middlewares=[
+            request_id_middleware,
+            latency_middleware,
+            error_middleware,
+            session_middleware,
+        ],
     )
     app[SETTINGS] = settings
     app[SESSIONMAKER] = sessionmaker
@@ -39,11 +49,14 @@ def create_app(
     app.on_cleanup.append(close_rate_limits)
     for table in (
         health.routes,
+        metrics.routes,
         openapi_routes,
         docs.routes,
         bookings.routes,
         payments.routes,
         admin.routes,
+        admin_webhooks.routes,
+        calendar_feed.routes,
         gateways.routes,
         checkout.routes,
     ):

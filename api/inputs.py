@@ -202,6 +202,14 @@ class NotificationsQuery(BaseModel):
     offset: int = Offset
 
 
+DELIVERY_STATUSES = frozenset({"pending", "delivered"})
+
+
+class DeliveriesQuery(BaseModel):
+    status: str = Field("", pattern=choices(sorted(DELIVERY_STATUSES)), examples=["pending"])
+    limit: int = Limit
+
+
 class EventsQuery(BaseModel):
     after_id: int = Field(0, ge=0, le=MAX_ROW_ID, description="Only events after this one.")
     booking_id: RowId | None = None

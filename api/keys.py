@@ -17,3 +17,4 @@ HTTP = web.AppKey("http", ClientSession)
 
 DB_SESSION = web.RequestKey("db", AsyncSession)
 LOG_FIELDS: web.RequestKey[dict[str, Any]] = web.RequestKey("log_fields")
+REQUEST_ID = web.RequestKey("request_id", str)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 import traceback
 from collections.abc import Awaitable, Callable
 
@@ -16,11 +17,49 @@ from api.errors import (
     error_response,
     validation_error_response,
 )
-from api.keys import DB_SESSION, SESSIONMAKER
+from api.keys import DB_SESSION, REQUEST_ID, SESSIONMAKER, SETTINGS
+from api.remote import from_trusted_proxy
 from booking.errors import DomainError
+from ops import request_ids
+from ops.metrics import HTTP_LATENCY
 
 log = logging.getLogger("studio.http")
+REQUEST_ID_HEADER = "X-Request-Id"
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+@web.middleware
+async def request_id_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Every request gets an id for its log lines and the events it writes, and hears it back
+    in `X-Request-Id`; a proxy's own id is kept only when the proxy is trusted, so a client
+    cannot plant one."""
+    offered = None
+    if from_trusted_proxy(request, request.app[SETTINGS].server.trusted_proxies):
+        offered = request_ids.accepted(request.headers.get(REQUEST_ID_HEADER))
+    request_id = request[REQUEST_ID] = offered or request_ids.new_id()
+    token = request_ids.bind(request_id)
+    try:
+        response = await handler(request)
+    except web.HTTPException as exc:  # a redirect raised past the error middleware
+        exc.headers[REQUEST_ID_HEADER] = request_id
+        raise
+    finally:
+        request_ids.unbind(token)
+    response.headers[REQUEST_ID_HEADER] = request_id
+    return response
+
+
+@web.middleware
+async def latency_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Time each answer under its route's pattern (`/api/bookings/{booking_id}`), so that ids
+    in paths make no new series; a path no route takes is `unmatched`."""
+    started = time.perf_counter()
+    try:
+        return await handler(request)
+    finally:
+        resource = request.match_info.route.resource
+        route = resource.canonical if resource is not None else "unmatched"
+        HTTP_LATENCY.labels(request.method, route).observe(time.perf_counter() - started)
 
 
 @web.middleware

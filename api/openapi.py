@@ -56,7 +56,7 @@ def _content(media: tuple[str, ...], schema: Schema | None = None) -> Schema:
 
 
 def _parameters(route: Route, refs: dict[Any, Schema], schemas: Schema) -> list[Any]:
-    names = [part[1:-1] for part in route.path.split("/") if part.startswith("{")]
+    names = re.findall(r"\{(\w+)\}", route.path)  # `/calendar/{token}.ics` too
     found = [
         {"name": name, "in": "path", "required": True, "schema": _adapter(PATH_PARAMETERS[name])}
         for name in names

@@ -195,11 +195,32 @@ class Event(Answer):
     payload: dict[str, Any]
     created_at: DateTime
     processed_at: DateTime | None
+    request_id: str | None = Field(
+        description="The HTTP request (its X-Request-Id) or bot update that wrote it"
+    )
 
 
 class EventPage(Answer):
     events: list[Event]
     next_after_id: int = Field(description="Pass as `after_id` to read on.")
+
+
+class WebhookDelivery(Answer):
+    id: int
+    subscriber: str = Field(description="The name given in OUTGOING_WEBHOOKS")
+    event_id: int
+    event_type: str
+    booking_id: int | None
+    status: Literal["pending", "delivered"]
+    attempts: int
+    next_attempt_at: DateTime | None = Field(description="When a failed one is tried again")
+    last_error: str | None
+    delivered_at: DateTime | None
+    created_at: DateTime
+
+
+class WebhookDeliveryList(Answer):
+    deliveries: list[WebhookDelivery]
 
 
 class Notification(Answer):

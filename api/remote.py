@@ -16,10 +16,16 @@ def _in(address: str, networks: Sequence[str]) -> bool:
         return False
 
 
+def from_trusted_proxy(request: web.Request, trusted_proxies: Sequence[str]) -> bool:
+    """Whether the connection comes from one of the operator's own proxies."""
+    peer = request.remote
+    return peer is not None and bool(trusted_proxies) and _in(peer, trusted_proxies)
+
+
 def client_address(request: web.Request, trusted_proxies: Sequence[str]) -> str | None:
     """Walk X-Forwarded-For from the right, skipping trusted proxies; else the peer."""
     peer = request.remote
-    if peer is None or not trusted_proxies or not _in(peer, trusted_proxies):
+    if not from_trusted_proxy(request, trusted_proxies):
         return peer
     forwarded = [part.strip() for part in request.headers.get("X-Forwarded-For", "").split(",")]
     for hop in reversed([f for f in forwarded if f]):

@@ -37,7 +37,7 @@ class Route:
 PATH_PARAMETERS: dict[str, Any] = {
     "booking_id": i.RowId, "payment_id": i.RowId, "refund_id": i.RowId,
     "gateway": Literal[tuple(i.GATEWAYS)], "gateway_payment_id": i.Line, "code": i.Line,
-    "asset": Literal[tuple(ASSETS)],
+    "asset": Literal[tuple(ASSETS)], "token": i.Line,
 }  # fmt: skip
 HTML = ("text/html",)
 BODY = "malformed_json invalid_input"
@@ -53,6 +53,8 @@ ROUTES = (
     Route("get", "/health", "Liveness: the process answers", "Health", o.Health),
     Route("get", "/ready", "Readiness: the database answers too", "Health", o.Ready,
           errors={503: "database_unavailable"}),
+    Route("get", "/metrics", "Prometheus metrics (with METRICS_TOKEN as the bearer token)",
+          "Health", ("text/plain",), errors={401: "unauthorized", 404: "not_found"}),
     Route("get", "/api/openapi.json", "This document", "Health", ("application/json",)),
     Route("get", "/api/docs", "This document as a page", "Health", HTML),
     Route("get", "/api/docs/{asset}", "The page's script, style and icon", "Health",
@@ -105,6 +107,11 @@ ROUTES = (
           errors={400: f"{BODY} no_recipient bad_recipient", 404: "booking_not_found"}),
     Route("get", "/api/integrations/events", "The event log, oldest first", "Admin",
           o.EventPage, auth=ADMIN, query=i.EventsQuery, errors={400: "invalid_input"}),
+    Route("get", "/calendar/{token}.ics", "A staff calendar feed (its secret address comes "
+          "from the bot's /calendar)", "Admin", ("text/calendar",), errors={404: "not_found"}),
+    Route("get", "/api/integrations/webhooks", "Deliveries of the outgoing webhooks, newest "
+          "first", "Admin", o.WebhookDeliveryList, auth=ADMIN, query=i.DeliveriesQuery,
+          errors={400: "invalid_input"}),
     Route("get", CHECKOUT, "The mock gateway's payment page", "Mock checkout", HTML,
           errors={404: "payment_not_found"}),
     Route("post", CHECKOUT, "Press Pay or Decline: the gateway's webhook is sent",

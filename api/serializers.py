@@ -20,7 +20,7 @@ from api import outputs as out
 from api.errors import ApiError
 from booking.domain.calendar import DayAvailability
 from booking.paying import amount_due
-from db.models import Booking, Event, Hall, Notification, Payment, Refund
+from db.models import Booking, Event, Hall, Notification, Payment, Refund, WebhookDelivery
 
 #: More than any studio charges: larger amounts are typing mistakes (and past Decimal's
 #: default precision, which rounding them would need).
@@ -185,6 +185,24 @@ def event_json(event: Event, tz: ZoneInfo) -> dict[str, Any]:
         payload=event.payload,
         created_at=iso(event.created_at, tz),
         processed_at=iso(event.processed_at, tz),
+        request_id=event.request_id,
+    )
+
+
+def delivery_json(delivery: WebhookDelivery, event_type: str, tz: ZoneInfo) -> dict[str, Any]:
+    return _checked(
+        out.WebhookDelivery,
+        id=delivery.id,
+        subscriber=delivery.subscriber,
+        event_id=delivery.event_id,
+        event_type=event_type,
+        booking_id=delivery.booking_id,
+        status=delivery.status,
+        attempts=delivery.attempts,
+        next_attempt_at=iso(delivery.next_attempt_at, tz),
+        last_error=delivery.last_error,
+        delivered_at=iso(delivery.delivered_at, tz),
+        created_at=iso(delivery.created_at, tz),
     )
 
 

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Booking, Event, Payment, Refund
+from ops import request_ids
 
 log = logging.getLogger("studio.state")
 
@@ -58,7 +59,13 @@ def record_event(
     booking_id = booking.id if booking is not None else (payment.booking_id if payment else None)
     payment_id = payment.id if payment is not None else None
     session.add(
-        Event(type=str(event_type), booking_id=booking_id, payment_id=payment_id, payload=data)
+        Event(
+            type=str(event_type),
+            booking_id=booking_id,
+            payment_id=payment_id,
+            payload=data,
+            request_id=request_ids.current.get(),
+        )
     )
     log.info(
         str(event_type),

@@ -17,6 +17,7 @@ from aiogram.utils.i18n import I18nMiddleware
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from i18n.catalogs import catalogs, language_of
+from ops import request_ids
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +62,7 @@ class LanguageMiddleware(I18nMiddleware):
 
 class UpdateContextMiddleware(BaseMiddleware):
     """Outer update middleware: a session for the whole update (closed, and rolled back if
-    left open, when it ends)."""
+    left open, when it ends), and an id that its log lines and events carry."""
 
     def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], in_flight: InFlight):
         self.sessionmaker = sessionmaker
@@ -69,11 +70,14 @@ class UpdateContextMiddleware(BaseMiddleware):
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         self.in_flight.enter()
+        # An update that came by webhook keeps the id of the request that brought it.
+        token = request_ids.bind(request_ids.current.get() or request_ids.new_id())
         try:
             async with self.sessionmaker() as session:
                 data["session"] = session
                 return await handler(event, data)
         finally:
+            request_ids.unbind(token)
             self.in_flight.leave()
 
 

@@ -211,6 +211,8 @@ class Event(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime | None] = mapped_column(nullable=True)
     last_error: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    #: The HTTP request or bot update that wrote it (None for the jobs).
+    request_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
 
 class Notification(Base):
@@ -246,4 +248,38 @@ class Reminder(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     booking_id: Mapped[int] = mapped_column(ForeignKey("bookings.id"))
     hours_before: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column()
+
+
+class CalendarFeed(Base):
+    """A secret calendar address for the staff: one hall's bookings, or (no hall) the whole
+    studio's. A new token replaces the old, which then answers nothing."""
+
+    __tablename__ = "calendar_feeds"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    hall_id: Mapped[int | None] = mapped_column(ForeignKey("halls.id"), nullable=True, unique=True)
+    token: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column()
+
+
+class WebhookDelivery(Base):
+    """One outbox event for one subscriber of the outgoing webhooks, until it is delivered."""
+
+    __tablename__ = "webhook_deliveries"
+    __table_args__ = (
+        UniqueConstraint("subscriber", "event_id"),
+        Index("ix_webhook_deliveries_due", "subscriber", "status", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subscriber: Mapped[str] = mapped_column(String(64))
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id"))
+    booking_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    status: Mapped[str] = mapped_column(String(16))  # pending, delivered
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    next_attempt_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    lease_until: Mapped[datetime | None] = mapped_column(nullable=True)
+    last_error: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    delivered_at: Mapped[datetime | None] = mapped_column(nullable=True)
     created_at: Mapped[datetime] = mapped_column()

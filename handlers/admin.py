@@ -39,6 +39,7 @@ from handlers.admin_args import (
     parse_stats_range,
     rest_of,
 )
+from handlers.admin_feeds import on_calendar
 from handlers.common import release
 from i18n.catalogs import N_
 from i18n.catalogs import gettext as _
@@ -60,6 +61,7 @@ ADMIN_COMMANDS: Final[list[tuple[str, str]]] = [
     ("closures", N_("Closures of halls and the studio")),
     ("price", N_("Hourly price: /price hall 2800")),
     ("stats", N_("Stats for a period")),
+    ("calendar", N_("Calendar feeds for the staff: /calendar [new]")),
     ("admin", N_("Admin commands")),
 ]
 
@@ -325,6 +327,7 @@ def create_router() -> Router:
     admin.message.register(on_closures, Command("closures"))
     admin.message.register(on_price, Command("price"))
     admin.message.register(on_stats, Command("stats"))
+    admin.message.register(on_calendar, Command("calendar"))
     return admin
 
 

@@ -29,6 +29,7 @@ USAGES = {
     "price": N_("/price hall 2800"),
     "stats": "/stats 2026-12-01 2026-12-31",
     "settle": N_("/settle ID yes|no [note]"),
+    "calendar": N_("/calendar [new]"),
 }
 STATUSES = {
     "pending_payment": N_("⏳ awaiting payment until {hold}"),

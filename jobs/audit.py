@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from booking.audit import AuditReport, audit_ledger, summary
 from booking.deps import BookingDeps
 from booking.events import EventType, record_event
+from ops.metrics import AUDIT_RUNS
 
 log = logging.getLogger(__name__)
 
@@ -21,6 +22,7 @@ async def audit_job(
     now = deps.now()
     async with sessionmaker() as session:
         report = await audit_ledger(session, now)
+        AUDIT_RUNS.labels("ok" if report.ok else "failed").inc()
         if report.ok:
             log.info("money audit: everything holds", extra=report.sizes)
             return report

@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from apscheduler.events import EVENT_JOB_SUBMITTED, JobSubmissionEvent
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -18,6 +19,7 @@ from jobs.outbox import relay_events
 from jobs.reconcile import reconcile_payments, retry_refunds, tell_stuck_payments
 from notifications.delivery import Sender, deliver_due
 from notifications.outbox import Channels
+from ops.metrics import JOB_LAG, JOB_RUNS, jobs_known
 
 log = logging.getLogger(__name__)
 
@@ -109,6 +111,15 @@ class JobSchedule:
             id="audit_ledger",
         )
 
+        self._scheduler.add_listener(self._record_lag, EVENT_JOB_SUBMITTED)
+        jobs_known([name for name, _, _ in jobs] + ["audit_ledger"])
+
+    def _record_lag(self, event: JobSubmissionEvent) -> None:
+        """How late each run starts after its scheduled time (a loop held up, runs merged)."""
+        if event.scheduled_run_times:
+            late = self._ctx.deps.now() - max(event.scheduled_run_times)
+            JOB_LAG.labels(event.job_id).observe(max(0.0, late.total_seconds()))
+
     def start(self) -> None:
         self._scheduler.start()
 
@@ -135,7 +146,9 @@ class JobSchedule:
             self._running.add(task)
             try:
                 await func()
+                JOB_RUNS.labels(name, "ok").inc()
             except Exception:  # one failing run must not kill the schedule
+                JOB_RUNS.labels(name, "failed").inc()
                 log.exception("job failed", extra={"job": name})
             finally:
                 self._running.discard(task)

@@ -24,6 +24,7 @@ from i18n.catalogs import language_of
 from notifications.ics import booking_ics, is_address
 from notifications.messages import ICS_DESCRIPTION, ICS_SUMMARY
 from notifications.outbox import backoff
+from ops.metrics import NOTIFICATIONS
 
 log = logging.getLogger(__name__)
 
@@ -208,8 +209,11 @@ async def deliver_due(
         try:
             await senders[message.channel].deliver(message)
             sent += 1
+            NOTIFICATIONS.labels(message.channel, "sent").inc()
         except DeliveryError as exc:
             error = exc
+            result = "failed" if exc.permanent else "retry"
+            NOTIFICATIONS.labels(message.channel, result).inc()
             log.warning(
                 "delivery failed",
                 extra={

@@ -34,6 +34,7 @@ from db.models import Client
 from keyboards.menu import menu_keyboard
 from notifications.delivery import DeliveryError, Outgoing
 from notifications.shared_pacing import SharedLimits
+from ops.metrics import TELEGRAM_429
 
 log = logging.getLogger(__name__)
 
@@ -339,6 +340,7 @@ class TelegramChannel:
                 await step()
                 return
             except TelegramRetryAfter as exc:
+                TELEGRAM_429.inc()
                 log.warning(
                     "telegram asked to wait",
                     extra={"chat_id": chat_id, "retry_after": exc.retry_after},

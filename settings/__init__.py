@@ -5,7 +5,8 @@ called once by `main.py` and builds the one `Settings` object; everything else r
 parts it needs. Each part reads its own variables: `settings.bot` (Telegram),
 `settings.db` (the database), `settings.server` (HTTP, the public address, the admin token),
 `settings.studio` (the booking rules), `settings.payments` (gateways and receipts),
-`settings.smtp` (e-mail) and `settings.holds` (limits on holds).
+`settings.smtp` (e-mail), `settings.holds` (limits on holds) and `settings.ops` (metrics,
+backups, outgoing webhooks).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from settings.base import ROOT, EnvSettings
 from settings.bot import BotMode, BotSettings
 from settings.database import DatabaseSettings
 from settings.holds import HoldSettings
+from settings.ops import OpsSettings, WebhookSubscriber
 from settings.payments import PaymentEnv, PaymentSettings, validate_payment_settings
 from settings.server import ServerSettings, is_loopback_url
 from settings.smtp import SmtpSettings
@@ -29,6 +31,7 @@ __all__ = [
     "BotSettings",
     "DatabaseSettings",
     "HoldSettings",
+    "OpsSettings",
     "PaymentEnv",
     "PaymentSettings",
     "ServerSettings",
@@ -39,6 +42,7 @@ __all__ = [
     "is_loopback_url",
     "load_settings",
     "validate_payment_settings",
+    "WebhookSubscriber",
 ]
 
 
@@ -57,9 +61,19 @@ class Settings:
         self.payments: PaymentSettings = pick(PaymentSettings)
         self.smtp: SmtpSettings = pick(SmtpSettings)
         self.holds: HoldSettings = pick(HoldSettings)
+        self.ops: OpsSettings = pick(OpsSettings)
 
     def parts(self) -> tuple[EnvSettings, ...]:
-        return (self.bot, self.db, self.server, self.studio, self.payments, self.smtp, self.holds)
+        return (
+            self.bot,
+            self.db,
+            self.server,
+            self.studio,
+            self.payments,
+            self.smtp,
+            self.holds,
+            self.ops,
+        )
 
     def secret_values(self) -> list[str]:
         """Every secret that is set, so the log formatter can mask it wherever it appears."""
@@ -69,6 +83,7 @@ class Settings:
                 value = getattr(part, name)
                 if isinstance(value, SecretStr) and value.get_secret_value():
                     values.append(value.get_secret_value())
+        values.extend(sub.secret.get_secret_value() for sub in self.ops.outgoing_webhooks)
         return values
 
 

@@ -12,6 +12,7 @@ from api.middlewares import db
 from api.remote import client_address
 from booking.errors import DomainError
 from booking.payment_reports import apply_payment_report
+from ops.metrics import WEBHOOKS
 from payments.base import GatewayError, WebhookRejected, WebhookRequest
 
 log = logging.getLogger("studio.payments")
@@ -40,11 +41,13 @@ async def gateway_webhook(request: web.Request) -> web.Response:
         state = await provider.parse_webhook(incoming)
     except WebhookRejected as exc:
         log.warning("webhook rejected", extra={"gateway": gateway, "reason": str(exc)})
+        WEBHOOKS.labels(gateway, "refused").inc()
         return error_response(403, "webhook_rejected", "The notification could not be verified.")
     except GatewayError as exc:
         # Verifying needs the gateway's API (ЮKassa, Sber) and it did not answer: the
         # gateway delivers again later, so say "not now" rather than accept or reject.
         log.warning("webhook not verified yet", extra={"gateway": gateway, "error": str(exc)})
+        WEBHOOKS.labels(gateway, "deferred").inc()
         return error_response(
             503, "gateway_unavailable", "The notification could not be checked yet."
         )
@@ -59,7 +62,9 @@ async def gateway_webhook(request: web.Request) -> web.Response:
                 "code": exc.code,
             },
         )
+        WEBHOOKS.labels(gateway, "refused").inc()
         raise
+    WEBHOOKS.labels(gateway, "applied" if outcome == "applied" else "repeat").inc()
     request[LOG_FIELDS] = {
         "gateway": gateway,
         "gateway_payment_id": state.gateway_payment_id,

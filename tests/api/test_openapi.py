@@ -229,6 +229,12 @@ async def test_real_answers_fit_the_schemas(running: Running) -> None:
     api = running.api
     await c.call("get", "/health", 200)
     await c.call("get", "/ready", 200)
+    await c.call("get", "/metrics", 404)  # closed: no METRICS_TOKEN (tests/ops/test_metrics.py)
+    await c.call("get", "/calendar/{token}.ics", 404, path=f"/calendar/{'x' * 32}.ics")
+    await c.admin("get", "/api/integrations/webhooks", 200)
+    await c.admin(
+        "get", "/api/integrations/webhooks", 400, path="/api/integrations/webhooks?status=x"
+    )
     await c.call("get", "/api/openapi.json", 200)
     await c.call("get", "/api/docs", 200)
     await c.call("get", "/api/docs/{asset}", 200, path="/api/docs/swagger-ui.css")

@@ -20,6 +20,7 @@ from jobs.outbox import relay_events
 from notifications.delivery import LEASE, Attachment, DeliveryError, Outgoing, deliver_due
 from notifications.outbox import Channels, add_notification
 from notifications.telegram import Pacer, TelegramChannel, Throttled
+from ops.metrics import REGISTRY
 from tests.fakes.telegram_api import FakeTelegram
 from tests.support import FakeClock, count, eventually, fetch, make_booking, msk, rows
 
@@ -222,6 +223,11 @@ async def test_a_part_sent_before_a_failure_is_not_sent_again(
 # ------------------------------------------------------------------------------ delivery
 
 
+def sample(name: str) -> float:
+    labels = {"channel": "telegram", "result": "sent"} if "sent" in name else {}
+    return REGISTRY.get_sample_value(name, labels) or 0.0
+
+
 async def test_429_retry_after_is_waited_out_then_delivered_once(
     tg: FakeTelegram,
     bot: Bot,
@@ -235,7 +241,11 @@ async def test_429_retry_after_is_waited_out_then_delivered_once(
     await queue(sessionmaker, boris.id, "Напоминание", "t429:2")
     tg.fail_next("sendMessage", 429, retry_after=3)
     started = vt.now
+    counted = (sample("studio_telegram_429_total"), sample("studio_notifications_sent_total"))
     assert await deliver_due(sessionmaker, deps, {"telegram": channel}) == 2
+    # /metrics counts the 429 waited out and the two messages sent
+    assert sample("studio_telegram_429_total") - counted[0] == 1
+    assert sample("studio_notifications_sent_total") - counted[1] == 2
     calls = tg.calls("sendMessage")
     assert sorted(c.status for c in calls) == [200, 200, 429]
     refused, retried = [c for c in calls if c.params["chat_id"] == anna.id]

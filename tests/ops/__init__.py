@@ -1,0 +1,1 @@
+"""The operator's side: metrics, request ids, backups, calendar feeds, outgoing webhooks."""
