@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 from aiohttp import ClientSession, ClientTimeout, web
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from api import admin, bookings, docs, health, payments
+from api import admin, bookings, docs, health, payments, sales
 from api.keys import (
     DEPS,
     HTTP,
@@ -44,6 +44,7 @@ def create_app(
         bookings.routes,
         payments.routes,
         admin.routes,
+        sales.routes,
         gateways.routes,
         checkout.routes,
     ):
