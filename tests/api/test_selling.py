@@ -193,3 +193,34 @@ class TestRules:
         assert status == 201, booking
         assert booking["rules_version"] == "2026-12-01"
         assert (await api.booking(booking))["rules_version"] == "2026-12-01"
+
+
+async def test_a_late_payment_whose_add_on_was_taken_meanwhile_is_refunded(
+    running: Running,
+) -> None:
+    """The hall is still free, but the one smoke machine went to another hall's booking
+    while the hold had lapsed: the payment goes back as for a lost slot."""
+    api = running.api
+    status, first = await book(api, addons=[{"id": "smoke"}])
+    assert status == 201, first
+    payment = await api.start_payment(first)
+    running.clock.advance(minutes=20)
+    await running.jobs.expire()
+    status, second = await book(api, hall_id=2, hour=13, addons=[{"id": "smoke"}])
+    assert status == 201, second
+    await api.checkout(payment, "succeeded")
+    after = await api.booking(first)
+    assert after["status"] == "expired"
+    assert after["payments"][0]["status"] == "refunded"
+    assert (await availability(api, 3, 3, 13, 14))["smoke"] == 0  # still the second's
+
+
+async def test_a_late_payment_confirms_when_its_add_on_is_still_free(running: Running) -> None:
+    api = running.api
+    status, first = await book(api, addons=[{"id": "smoke"}])
+    payment = await api.start_payment(first)
+    running.clock.advance(minutes=20)
+    await running.jobs.expire()
+    await api.checkout(payment, "succeeded")
+    assert (await api.booking(first))["status"] == "confirmed"
+    assert (await availability(api, 2, 3, 13, 14))["smoke"] == 0
