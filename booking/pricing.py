@@ -12,6 +12,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from booking.availability import price_bands
+from booking.deps import BookingDeps
 from booking.domain.charges import (
     AddonChoice,
     Discount,
@@ -23,8 +24,9 @@ from booking.domain.charges import (
 )
 from booking.domain.pricing import quote
 from booking.errors import BookingRuleError
-from db.models import Booking, Hall
+from db.models import Booking, Client, Hall
 from db.sales import Addon
+from payments.base import ReceiptInfo
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +100,32 @@ def price_hold(
     # The guests' and the discount's lines are titled where they are shown, from their
     # figures (i18n/lines.py): their words belong to the catalogs, not to the studio.
     return price_lines(hall_line, minutes, chosen, guests, guest_fee_of(hall), discount=discount)
+
+
+def booking_receipt(
+    deps: BookingDeps, booking: Booking, hall: Hall, client: Client, payment_mode: str
+) -> ReceiptInfo | None:
+    """The 54-FZ receipt of a payment or a refund of the booking, when the studio sends
+    receipts: a position per line of its price."""
+    rent = f"Аренда фотостудии: {hall.name}"
+    lines = receipt_lines(booking, rent)
+    return deps.receipts.receipt(rent, payment_mode, client.email, client.phone, lines)
+
+
+def receipt_lines(booking: Booking, rent_title: str) -> list[tuple[str, int]]:
+    """The positions of the booking's 54-FZ receipts (in Russian, as fiscal documents are):
+    the hall time as `rent_title`, each add-on, the guests; the discount is not a position
+    but is spread over them (payments/receipts.py)."""
+    positions = []
+    for line in booking_lines(booking):
+        if line["kind"] == "hall":
+            positions.append((rent_title, int(line["amount"])))
+        elif line["kind"] == "addon":
+            positions.append((f"{line['title']} × {line['quantity']}", int(line["amount"])))
+        elif line["kind"] == "guests":
+            extra = int(line["guests"]) - int(line["above"])
+            positions.append((f"Дополнительные гости: {extra}", int(line["amount"])))
+    return positions
 
 
 def booking_lines(booking: Booking) -> list[dict[str, Any]]:

@@ -108,6 +108,8 @@ class Client(Base):
     phone: Mapped[str | None] = mapped_column(String(32), nullable=True)
     email: Mapped[str | None] = mapped_column(String(254), nullable=True)
     bot_blocked: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: The version of the studio's rules this Telegram client accepted in the bot.
+    rules_version: Mapped[str | None] = mapped_column(String(64), nullable=True)
     created_at: Mapped[datetime] = mapped_column()
 
 

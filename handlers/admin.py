@@ -28,6 +28,7 @@ from booking.errors import DomainError
 from booking.stats import period_stats
 from bot.filters import IsAdmin
 from db.models import Hall
+from handlers import admin_sales as sales
 from handlers import admin_views as tx
 from handlers.admin_args import (
     BadArguments,
@@ -60,6 +61,9 @@ ADMIN_COMMANDS: Final[list[tuple[str, str]]] = [
     ("closures", N_("Closures of halls and the studio")),
     ("price", N_("Hourly price: /price hall 2800")),
     ("stats", N_("Stats for a period")),
+    ("promo", N_("New promo code: /promo CODE 20% [uses] [from] [to]")),
+    ("promos", N_("Promo codes")),
+    ("promo_off", N_("Disable a promo code: /promo_off CODE")),
     ("admin", N_("Admin commands")),
 ]
 
@@ -325,6 +329,9 @@ def create_router() -> Router:
     admin.message.register(on_closures, Command("closures"))
     admin.message.register(on_price, Command("price"))
     admin.message.register(on_stats, Command("stats"))
+    admin.message.register(sales.on_promo, Command("promo"))
+    admin.message.register(sales.on_promos, Command("promos"))
+    admin.message.register(sales.on_promo_off, Command("promo_off"))
     return admin
 
 

@@ -84,6 +84,16 @@ class GatewayCallback(CallbackData, prefix="gw"):
     gateway: str
 
 
+class RulesCallback(CallbackData, prefix="rl"):
+    """ "I accept the rules" on the way from the gateway to the contacts."""
+
+    hall_id: int
+    start: int
+    minutes: int
+    mode: str
+    gateway: str
+
+
 class ContactCallback(CallbackData, prefix="ct"):
     """The e-mail and phone steps: skip the e-mail, or use the saved e-mail / phone."""
 
@@ -131,7 +141,10 @@ class Pick:
         self.mode, self.gateway = mode, gateway
 
     @classmethod
-    def of(cls, data: DurationCallback | ModeCallback | GatewayCallback | ContactCallback) -> Pick:
+    def of(
+        cls,
+        data: DurationCallback | ModeCallback | GatewayCallback | ContactCallback | RulesCallback,
+    ) -> Pick:
         return cls(
             data.hall_id,
             data.start,
@@ -164,6 +177,15 @@ class Pick:
             minutes=self.minutes,
             mode=self.mode,
             gateway=gateway,
+        )
+
+    def accept_rules(self) -> RulesCallback:
+        return RulesCallback(
+            hall_id=self.hall_id,
+            start=self.start,
+            minutes=self.minutes,
+            mode=self.mode,
+            gateway=self.gateway,
         )
 
     def contact(self, action: str) -> ContactCallback:

@@ -4,10 +4,15 @@ it and comes back when a hold lapses or is cancelled before payment."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import pytest
 
+from booking.deps import ReceiptRules
+from booking.pricing import booking_receipt
+from db.models import Booking, Client, Hall
+from payments.receipts import receipt_items
 from tests.api.test_selling import amounts, body, book
 from tests.support import Api, Running, table_counts
 
@@ -114,3 +119,23 @@ async def test_a_code_once_per_client_by_their_phone(running: Running) -> None:
     other["client"] = {"name": "Борис", "phone": "+7 900 000-00-01"}
     status, booking = await api.call("POST", "/api/bookings", json=other)
     assert status == 201, booking
+
+
+async def test_the_receipt_of_a_discounted_booking_lists_its_lines(running: Running) -> None:
+    """What the gateways get when the studio sends receipts: the hall and the add-on, the
+    discount spread over them, summing to the prepayment."""
+    api = running.api
+    await code(api, percent=20)
+    status, made = await book(api, promo_code="BDAY", addons=[{"id": "smoke"}])
+    assert status == 201, made
+    deps = replace(running.deps, receipts=ReceiptRules(tax_system=2, vat_code=1))
+    async with running.sessionmaker() as session:
+        booking = await session.get(Booking, made["id"])
+        assert booking is not None
+        hall = await session.get(Hall, booking.hall_id)
+        client = await session.get(Client, booking.client_id)
+        assert hall is not None and client is not None
+        info = booking_receipt(deps, booking, hall, client, "partial_prepayment")
+    assert info is not None
+    items = receipt_items(info, booking.prepay_amount)
+    assert items == [("Аренда фотостудии: Белый зал", 200_000), ("Генератор дыма × 1", 20_000)]

@@ -1,7 +1,7 @@
 """What studios sell beside hall time: halls state their capacity, the guests their price
 covers, a fee for more, photos and specs; add-ons (studio-wide or per hall, with an optional
 stock shared by all halls) and what each booking took of them; the studio's rules in
-versions; a booking keeps its guests, its price lines and the rules version accepted.
+versions, and the version a Telegram client accepted; a booking keeps its guests, its price lines and the rules version accepted.
 
 Revision ID: 0008
 Revises: 0007
@@ -31,6 +31,7 @@ def upgrade() -> None:
     op.add_column("halls", sa.Column("guest_fee", sa.JSON(), nullable=True))
     op.add_column("halls", sa.Column("photos", sa.JSON(), nullable=True))
     op.add_column("halls", sa.Column("specs", sa.JSON(), nullable=True))
+    op.add_column("clients", sa.Column("rules_version", sa.String(64), nullable=True))
     op.add_column("bookings", sa.Column("guests", sa.Integer(), nullable=True))
     op.add_column("bookings", sa.Column("price_lines", sa.JSON(), nullable=True))
     op.add_column("bookings", sa.Column("rules_version", sa.String(64), nullable=True))
@@ -119,5 +120,6 @@ def downgrade() -> None:
     for column in BOOKING_COLUMNS:
         op.execute(f"ALTER TABLE bookings DROP COLUMN {column}")
     op.drop_table("promo_codes")
+    op.execute("ALTER TABLE clients DROP COLUMN rules_version")
     for column in HALL_COLUMNS:
         op.execute(f"ALTER TABLE halls DROP COLUMN {column}")
