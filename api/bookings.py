@@ -34,7 +34,7 @@ from api.serializers import (
 from booking.availability import hall_availability
 from booking.cancel import cancel_booking, refund_quote
 from booking.domain.states import BookingStatus
-from booking.errors import NotFound
+from booking.errors import BookingRuleError, NotFound
 from booking.holds import ClientInfo, HoldRequest, PaymentMode, Source, hold_booking
 from booking.offers import active_addons, current_rules, offered_in
 from booking.paying import confirm_by_hand
@@ -84,6 +84,12 @@ async def create_booking(request: web.Request) -> web.Response:
     deps = request.app[DEPS]
     await check_rate(request, "bookings")
     body = await read_json(request, BookingIn)
+    if body.certificate_code:
+        # No certificate can exist yet (issuing them is to come): refused, never ignored,
+        # so that nobody pays at a gateway believing a balance was used.
+        raise BookingRuleError(
+            "certificate_empty", "There is no gift certificate with a balance under this code."
+        )
     hold = HoldRequest(
         hall_id=body.hall_id,
         start=body.start,

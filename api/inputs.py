@@ -148,6 +148,12 @@ class BookingIn(_In):
     guests: Count | None = Field(None, description="Default: the hall's included_guests.")
     addons: list[AddonIn] = Field(default_factory=list, max_length=20)
     promo_code: Line | None = Field(None, max_length=32)
+    certificate_code: Line | None = Field(
+        None,
+        max_length=32,
+        description="Gift certificates are not issued yet: any code is "
+        "refused as certificate_empty.",
+    )
     accept_rules: bool = Field(False, description="Must be true when the studio has rules.")
 
 

@@ -68,7 +68,7 @@ ROUTES = (
           errors={400: f"{BODY} naive_datetime end_before_start off_grid bad_length too_short"
                        " in_past too_soon beyond_horizon outside_hours closed bad_phone"
                        " bad_email over_capacity addon_unavailable promo_invalid promo_expired"
-                       " rules_not_accepted", 404: "hall_not_found",
+                       " rules_not_accepted certificate_empty", 404: "hall_not_found",
                   409: "slot_taken addon_unavailable promo_used_up",
                   429: "too_many_holds rate_limited"}),
     Route("get", "/api/addons/availability", "How many of each add-on a booking can take",

@@ -57,6 +57,7 @@ def _cases(booking: int, payment: int) -> dict[str, tuple[str, str, str, dict[st
         "client.phone": ("POST", "/api/bookings", "anyone", new),
         "client.email": ("POST", "/api/bookings", "anyone", new),
         "promo_code": ("POST", "/api/bookings", "anyone", {**new, "promo_code": "WINTER"}),
+        "certificate_code": ("POST", "/api/bookings", "anyone", {**new, "certificate_code": "G1"}),
         "addons.id": ("POST", "/api/bookings", "anyone", {**new, "addons": [{"id": "makeup"}]}),
         "code": ("POST", "/api/promo-codes", "admin", {"code": "WINTER", "percent": 10}),
         "gateway": ("POST", "/api/payments", "owner", {"booking_id": booking, "gateway": "mock"}),
