@@ -47,6 +47,12 @@ class HallCallback(CallbackData, prefix="h"):
     hall_id: int
 
 
+class PhotosCallback(CallbackData, prefix="ph"):
+    """A hall's photos, sent as an album."""
+
+    hall_id: int
+
+
 class MonthCallback(CallbackData, prefix="mo"):
     hall_id: int
     month: int  # year * 12 + month - 1

@@ -46,3 +46,32 @@ async def test_the_rules_are_accepted_once_before_paying(studio: Studio) -> None
     await to_gateway(studio, anna, day="5")
     await studio.press(anna, "ЮKassa")
     assert anna.buttons() == [["✅ Принимаю правила"], ["‹ Назад"]]
+
+
+async def test_halls_show_people_specs_and_extras(studio: Studio) -> None:
+    anna = studio.user()
+    await studio.send(anna, "/start")
+    await studio.press(anna, "💰 Залы и цены")
+    text = anna.last_message()["text"]  # type: ignore[index]
+    white = text.split("\n\n")[1]
+    assert "👥 До 15 человек; цена — за 4 чел.; +500\u00a0₽ в час за каждого сверх 4" in white, (
+        white
+    )
+    assert "📐 80 м² · потолок 4.5 м · циклорама 6×4 м · Godox QT600 ×3" in white
+    assert "➕ Дополнительно: Гримёрное место 300\u00a0₽/ч; " in white
+    assert "Покраска и уборка циклорамы 1\u00a0200\u00a0₽ за бронь" in white
+    loft = text.split("\n\n")[2]
+    assert "+20% к аренде, если гостей больше 10" in loft
+    assert "циклорама" not in loft.lower().split("➕")[0]  # the loft has none
+
+
+async def test_a_halls_photos_come_as_an_album_with_its_specs(studio: Studio) -> None:
+    anna = studio.user()
+    await studio.send(anna, "/start")
+    await studio.press(anna, "💰 Залы и цены")
+    assert anna.buttons()[0] == ["📅 Забронировать · Белый зал", "📷 Фото"]
+    await studio.press(anna, "📷 Фото")
+    album = [m for m in anna.messages() if "photo" in m]
+    assert len(album) == 2 and album[0]["media_group_id"] == album[1]["media_group_id"]
+    assert album[0]["caption"].startswith("Белый зал\n📐 80 м² · потолок 4.5 м")
+    assert "caption" not in album[1]
