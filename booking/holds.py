@@ -157,6 +157,9 @@ async def _hold(
     )
     sale = await prepare_sale(session, deps, hall, request)
     total = sale.priced.total
+    # A promo code that covers the whole price leaves nothing to pay: confirmed at once,
+    # instead of a hold that nobody can pay and that lapses.
+    free = total == 0 and sale.promo_code is not None
     prepay = (
         prepayment_amount(total, deps.rules.prepayment_percent)
         if request.payment_mode == PaymentMode.PREPAY
@@ -185,7 +188,7 @@ async def _hold(
         start_at=request.start,
         end_at=request.end,
         blocked_until=blocked.end,
-        status=BookingStatus.PENDING_PAYMENT,
+        status=BookingStatus.CONFIRMED if free else BookingStatus.PENDING_PAYMENT,
         payment_mode=request.payment_mode,
         total=total,
         prepay_amount=prepay,
@@ -193,7 +196,8 @@ async def _hold(
         refunded=0,
         source=request.source,
         client_address=request.address,
-        hold_expires_at=now + deps.rules.hold,
+        hold_expires_at=None if free else now + deps.rules.hold,
+        confirmed_at=now if free else None,
         refund_tiers=deps.rules.refund_tiers,
         access_token_hash=hash_token(token),
         guests=sale.guests,
@@ -214,6 +218,8 @@ async def _hold(
         raise SlotTakenError("slot_taken", "This time has just been taken.") from None
     record_sale(session, booking, sale)
     record_event(session, EventType.BOOKING_CREATED, booking=booking, hall=hall.name)
+    if free:
+        record_event(session, EventType.BOOKING_CONFIRMED, booking=booking, late=False)
     return booking, token
 
 

@@ -43,6 +43,15 @@ async def test_a_fixed_code_never_takes_the_total_below_zero(running: Running) -
     assert status == 201, booking
     assert amounts(booking) == [("hall", "5000.00"), ("discount", "-5000.00")]
     assert booking["total"]["value"] == "0.00" and booking["due_now"]["value"] == "0.00"
+    # Nothing to pay: confirmed at once, not a hold that would lapse.
+    assert booking["status"] == "confirmed" and booking["hold_expires_at"] is None
+    status, refused = await api.call(
+        "POST", "/api/payments", json={"booking_id": booking["id"], "gateway": "mock"},
+        token=booking["access_token"],
+    )  # fmt: skip
+    assert (status, refused["error"]["code"]) == (409, "not_payable")
+    status, events = await api.admin("GET", f"/api/integrations/events?booking_id={booking['id']}")
+    assert [e["type"] for e in events["events"]] == ["booking.created", "booking.confirmed"]
 
 
 @pytest.mark.parametrize(
