@@ -7,7 +7,17 @@ from collections.abc import AsyncIterator
 from aiohttp import ClientSession, ClientTimeout, web
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from api import admin, admin_webhooks, bookings, calendar_feed, docs, health, metrics, payments
+from api import (
+    admin,
+    admin_webhooks,
+    bookings,
+    calendar_feed,
+    docs,
+    health,
+    metrics,
+    payments,
+    sales,
+)
 from api.keys import (
     DEPS,
     HTTP,
@@ -57,6 +67,7 @@ def create_app(
         admin.routes,
         admin_webhooks.routes,
         calendar_feed.routes,
+        sales.routes,
         gateways.routes,
         checkout.routes,
     ):

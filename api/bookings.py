@@ -22,6 +22,7 @@ from api.inputs import (
 from api.keys import DEPS, LOG_FIELDS
 from api.limits import caller_address, check_rate
 from api.middlewares import db
+from api.sales_json import rules_json
 from api.serializers import (
     booking_json,
     day_json,
@@ -33,9 +34,11 @@ from api.serializers import (
 from booking.availability import hall_availability
 from booking.cancel import cancel_booking, refund_quote
 from booking.domain.states import BookingStatus
-from booking.errors import NotFound
+from booking.errors import BookingRuleError, NotFound
 from booking.holds import ClientInfo, HoldRequest, PaymentMode, Source, hold_booking
+from booking.offers import active_addons, current_rules, offered_in
 from booking.paying import confirm_by_hand
+from booking.pricing import AddonWanted
 from db import payment_queries, queries
 from db.models import Booking
 
@@ -45,9 +48,13 @@ BOOKING_STATUSES = frozenset(str(s) for s in BookingStatus)
 
 @routes.get("/api/halls")
 async def list_halls(request: web.Request) -> web.Response:
-    tz = request.app[DEPS].rules.tz
-    halls = await queries.active_halls(db(request))
-    return json_response({"halls": [hall_json(hall, tz) for hall in halls]})
+    """The halls with their add-ons, and the studio's rules in force."""
+    deps = request.app[DEPS]
+    session = db(request)
+    halls = await queries.active_halls(session)
+    addons = await active_addons(session)
+    found = [hall_json(h, deps.rules.tz, offered_in(addons, h.id), deps.base_url) for h in halls]
+    return json_response({"halls": found, "rules": rules_json(await current_rules(session))})
 
 
 @routes.get("/api/bookings/availability")
@@ -77,6 +84,12 @@ async def create_booking(request: web.Request) -> web.Response:
     deps = request.app[DEPS]
     await check_rate(request, "bookings")
     body = await read_json(request, BookingIn)
+    if body.certificate_code:
+        # No certificate can exist yet (issuing them is to come): refused, never ignored,
+        # so that nobody pays at a gateway believing a balance was used.
+        raise BookingRuleError(
+            "certificate_empty", "There is no gift certificate with a balance under this code."
+        )
     hold = HoldRequest(
         hall_id=body.hall_id,
         start=body.start,
@@ -90,6 +103,10 @@ async def create_booking(request: web.Request) -> web.Response:
         ),
         source=Source.WEB,
         address=caller_address(request),
+        guests=body.guests,
+        addons=tuple(AddonWanted(item.id, item.quantity) for item in body.addons),
+        promo_code=body.promo_code or None,
+        accept_rules=body.accept_rules,
     )
     booking, token = await hold_booking(db(request), deps, hold)
     request[LOG_FIELDS] = {"booking_id": booking.id}

@@ -18,12 +18,14 @@ from booking.errors import (
     NotFound,
     PaymentMismatch,
     SlotTakenError,
+    SoldOut,
     TooManyHolds,
 )
 
 STATUS_BY_ERROR: tuple[tuple[type[DomainError], int], ...] = (
     (NotFound, 404),
     (SlotTakenError, 409),
+    (SoldOut, 409),
     (TooManyHolds, 429),
     (InvalidTransition, 409),
     (GatewayUnavailable, 502),

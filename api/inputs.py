@@ -129,6 +129,14 @@ class ClientIn(_In):
     email: Line | None = Field(default=None, max_length=254)
 
 
+Count = Annotated[int, Field(ge=1, le=1000), BeforeValidator(_number)]
+
+
+class AddonIn(_In):
+    id: Line = Field(min_length=1, max_length=64, examples=["makeup"])
+    quantity: Count = 1
+
+
 class BookingIn(_In):
     hall_id: RowId
     start: Moment
@@ -137,6 +145,16 @@ class BookingIn(_In):
     client: ClientIn
     #: The language of the messages about this booking (e-mails).
     language: Literal["ru", "en"] = "ru"
+    guests: Count | None = Field(None, description="Default: the hall's included_guests.")
+    addons: list[AddonIn] = Field(default_factory=list, max_length=20)
+    promo_code: Line | None = Field(None, max_length=32)
+    certificate_code: Line | None = Field(
+        None,
+        max_length=32,
+        description="Gift certificates are not issued yet: any code is "
+        "refused as certificate_empty.",
+    )
+    accept_rules: bool = Field(False, description="Must be true when the studio has rules.")
 
 
 class PaymentIn(_In):

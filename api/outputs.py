@@ -47,6 +47,13 @@ class Money(Answer):
     currency: Literal["RUB"] = "RUB"
 
 
+class SignedMoney(Answer):
+    """Money that may be negative: a discount, or what a certificate paid."""
+
+    value: str = Field(pattern=r"^-?[0-9]+\.[0-9]{2}$", examples=["-500.00"])
+    currency: Literal["RUB"] = "RUB"
+
+
 class ErrorDetail(Answer):
     code: str = Field(description="Stable machine code, listed on each answer.")
     message: str = Field(description="An English sentence that can be shown as is.")
@@ -75,6 +82,35 @@ class PriceRule(Answer):
     hourly_price: Money
 
 
+class Addon(Answer):
+    """Something sold with a booking; `stock` null: not counted (a service)."""
+
+    id: str = Field(examples=["makeup"])
+    title: str
+    title_en: str
+    price: Money
+    per: Literal["booking", "hour", "unit"] = Field(
+        description="booking: once; hour: for each hour booked; unit: for each one taken."
+    )
+    max_quantity: int
+    stock: int | None = Field(description="Shared by all halls at any one time.")
+    hall_id: int | None = Field(description="Null: offered in every hall.")
+
+
+class GuestFee(Answer):
+    per: Literal["person_hour", "person_booking", "percent"]
+    above: int = Field(description="People the fee starts above.")
+    price: Money | None = Field(description="Per person (an hour, or a booking).")
+    percent: int | None = Field(description="Of the hall time, when there are more.")
+
+
+class Rules(Answer):
+    version: str = Field(examples=["2026-12-01"])
+    text: str
+    text_en: str
+    url: str | None
+
+
 class Hall(Answer):
     id: int
     slug: str = Field(examples=["white"])
@@ -88,10 +124,34 @@ class Hall(Answer):
     step_minutes: Literal[15]
     price_rules: list[PriceRule]
     timezone: str = Field(examples=["Europe/Moscow"])
+    capacity: int | None = Field(description="People the hall takes; null: not stated.")
+    included_guests: int | None = Field(description="People the price covers.")
+    extra_guest_fee: GuestFee | None
+    photos: list[str] = Field(description="Absolute URLs.")
+    specs: dict[str, Any] = Field(examples=[{"area_m2": 80, "ceiling_m": 4.5}])
+    addons: list[Addon] = Field(description="The hall's own and the studio-wide ones.")
 
 
 class HallList(Answer):
     halls: list[Hall]
+    rules: Rules | None = Field(
+        description="The studio's rules in force: send accept_rules true with a booking."
+    )
+
+
+class PriceLine(Answer):
+    kind: Literal["hall", "addon", "guests", "discount", "certificate"]
+    title: str
+    title_en: str
+    amount: SignedMoney = Field(description="Discounts and certificates negative.")
+    addon_id: str | None = None
+    quantity: int | None = None
+    code: str | None = None
+
+
+class BookedAddon(Answer):
+    id: str
+    quantity: int
 
 
 class Interval(Answer):
@@ -140,6 +200,13 @@ class Booking(Answer):
     )
     cancel_reason: str | None
     created_at: DateTime
+    guests: int | None
+    addons: list[BookedAddon]
+    price_lines: list[PriceLine] = Field(
+        description="What the total is made of; `total` is the sum of the lines other than "
+        "`certificate`."
+    )
+    rules_version: str | None = Field(description="The studio's rules the client accepted.")
 
 
 class BookingCreated(Booking):

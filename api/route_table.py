@@ -10,6 +10,8 @@ from pydantic import BaseModel
 
 from api import inputs as i
 from api import outputs as o
+from api import sales_inputs as si
+from api import sales_outputs as so
 from api.docs import ASSETS
 
 #: A success answer: a model (JSON), or media types with no schema (pages, gateway replies).
@@ -37,7 +39,7 @@ class Route:
 PATH_PARAMETERS: dict[str, Any] = {
     "booking_id": i.RowId, "payment_id": i.RowId, "refund_id": i.RowId,
     "gateway": Literal[tuple(i.GATEWAYS)], "gateway_payment_id": i.Line, "code": i.Line,
-    "asset": Literal[tuple(ASSETS)], "token": i.Line,
+    "asset": Literal[tuple(ASSETS)], "token": i.Line, "name": i.Line,
 }  # fmt: skip
 HTML = ("text/html",)
 BODY = "malformed_json invalid_input"
@@ -67,8 +69,23 @@ ROUTES = (
           o.BookingCreated, 201, body=i.BookingIn,
           errors={400: f"{BODY} naive_datetime end_before_start off_grid bad_length too_short"
                        " in_past too_soon beyond_horizon outside_hours closed bad_phone"
-                       " bad_email", 404: "hall_not_found", 409: "slot_taken",
+                       " bad_email over_capacity addon_unavailable promo_invalid promo_expired"
+                       " rules_not_accepted certificate_empty", 404: "hall_not_found",
+                  409: "slot_taken addon_unavailable promo_used_up",
                   429: "too_many_holds rate_limited"}),
+    Route("get", "/api/addons/availability", "How many of each add-on a booking can take",
+          "Halls", so.AddonAvailability, query=si.AddonAvailabilityQuery,
+          errors={400: "invalid_input end_before_start bad_range", 404: "hall_not_found"}),
+    Route("get", "/studio/photos/{name}", "A hall photo shipped with the studio file", "Halls",
+          ("image/jpeg", "image/png", "image/webp"), errors={404: "not_found"}),
+    Route("post", "/api/promo-codes", "Create a promo code", "Admin", so.PromoCode, 201,
+          auth=ADMIN, body=si.PromoCodeIn,
+          errors={400: f"{BODY} bad_discount bad_range", 404: "hall_not_found",
+                  409: "promo_exists"}),
+    Route("get", "/api/promo-codes", "Promo codes with their uses", "Admin", so.PromoCodeList,
+          auth=ADMIN),
+    Route("delete", "/api/promo-codes/{code}", "Disable a promo code", "Admin", so.PromoCode,
+          auth=ADMIN, errors={404: "promo_not_found"}),
     Route("get", "/api/bookings", "List bookings by start", "Bookings", o.BookingList,
           auth=ADMIN, query=i.BookingsQuery, errors={400: "invalid_input bad_range"}),
     Route("get", BOOKING, "One booking with its payments", "Bookings", o.BookingDetail,

@@ -9,6 +9,7 @@ availability answer a third more for the same bytes).
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -18,9 +19,11 @@ from pydantic import ValidationError
 
 from api import outputs as out
 from api.errors import ApiError
+from api.sales_json import booking_sales_fields, hall_sales_fields
 from booking.domain.calendar import DayAvailability
 from booking.paying import amount_due
 from db.models import Booking, Event, Hall, Notification, Payment, Refund, WebhookDelivery
+from db.sales import Addon
 
 #: More than any studio charges: larger amounts are typing mistakes (and past Decimal's
 #: default precision, which rounding them would need).
@@ -74,7 +77,8 @@ def iso(moment: datetime | None, tz: ZoneInfo) -> str | None:
     return None if moment is None else moment.astimezone(tz).isoformat()
 
 
-def hall_json(hall: Hall, tz: ZoneInfo) -> dict[str, Any]:
+def hall_json(hall: Hall, tz: ZoneInfo, addons: Sequence[Addon], base_url: str) -> dict[str, Any]:
+    """A hall with the add-ons offered in it (its own and the studio's)."""
     return _checked(
         out.Hall,
         id=hall.id,
@@ -97,6 +101,7 @@ def hall_json(hall: Hall, tz: ZoneInfo) -> dict[str, Any]:
             for band in hall.price_bands or []
         ],
         timezone=tz.key,
+        **hall_sales_fields(hall, addons, base_url),
     )
 
 
@@ -142,6 +147,7 @@ def booking_json(booking: Booking, tz: ZoneInfo, now: datetime) -> dict[str, Any
         refund_policy=booking.refund_tiers,
         cancel_reason=booking.cancel_reason,
         created_at=iso(booking.created_at, tz),
+        **booking_sales_fields(booking),
     )
 
 

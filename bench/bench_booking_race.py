@@ -149,6 +149,7 @@ def body_for(client: int, start: datetime, end: datetime) -> bytes:
             "start": start.isoformat(),
             "end": end.isoformat(),
             "payment_mode": "prepay",
+            "accept_rules": True,
             "client": {
                 "name": f"Гонщик {client}",
                 "phone": f"+7900{client:07d}",

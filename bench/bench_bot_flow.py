@@ -164,6 +164,8 @@ async def booking_user(
     await press(tg, run, user, "1 ч")
     await press(tg, run, user, next(b for b in buttons(tg, user) if b.startswith("Предоплата")))
     await press(tg, run, user, "ЮKassa")
+    if "✅ Принимаю правила" in buttons(tg, user):  # the studio's rules, once per client
+        await press(tg, run, user, "✅ Принимаю правила")
     await press(tg, run, user, "Пропустить")
     phone = f"+7999{user.id % 10**7:07d}"
     await say(tg, run, user, user.send_contact(phone), lambda text: text.startswith("⏳"))

@@ -109,6 +109,7 @@ async def exercise(base: str, today: str, last: str) -> int:
             "start": start.isoformat(),
             "end": (start + timedelta(hours=2)).isoformat(),
             "payment_mode": "prepay",
+            "accept_rules": True,
             "client": {"name": "Мария", "phone": "+79990001122", "email": "m@example.com"},
         }
         async with http.post(f"{base}/api/bookings", json=body) as response:

@@ -247,6 +247,8 @@ class BotUser:
             return next(d for d in data if d.startswith("ct:skip:"))
         if self.asked_phone and self.tg.reply_keyboard(self.user.id):
             return "contact"
+        if by["rl"]:  # the studio's rules, before the first payment: accepted
+            return by["rl"][0]
         for prefix, among in (("gw", None), ("pm", None), ("du", 3)):
             if by[prefix]:
                 return pick(by[prefix][:among])
@@ -458,6 +460,7 @@ async def web_visitor(crowd: Crowd, rng: random.Random, number: int) -> None:
         "start": start.isoformat(),
         "end": (start + timedelta(minutes=minutes)).isoformat(),
         "payment_mode": rng.choice(("prepay", "full")),
+        "accept_rules": True,
         "client": {"name": f"Посетитель {number}", "phone": f"+7988{number:07d}"},
     }
     status, made = await api(crowd, "POST", "/api/bookings", want=(201, 409), body=booking)

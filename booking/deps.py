@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -38,7 +38,12 @@ class ReceiptRules:
     vat_code: int | None = None
 
     def receipt(
-        self, item_name: str, payment_mode: str, email: str | None, phone: str | None
+        self,
+        item_name: str,
+        payment_mode: str,
+        email: str | None,
+        phone: str | None,
+        lines: Sequence[tuple[str, int]] = (),
     ) -> ReceiptInfo | None:
         if self.vat_code is None or not (email or phone):
             return None
@@ -49,6 +54,7 @@ class ReceiptRules:
             payment_mode=payment_mode,
             email=email,
             phone=phone,
+            lines=tuple(lines),
         )
 
 

@@ -12,6 +12,7 @@ __all__ = [
     "NotFound",
     "PaymentMismatch",
     "SlotTakenError",
+    "SoldOut",
     "TooManyHolds",
 ]
 
@@ -26,6 +27,11 @@ class GatewayUnavailable(DomainError):
 
 class PaymentMismatch(DomainError):
     """A verified payment whose amount or currency differs from what was asked."""
+
+
+class SoldOut(DomainError):
+    """Other bookings took what was left: the last of an add-on, the last use of a promo
+    code, a certificate's balance (HTTP 409)."""
 
 
 class TooManyHolds(DomainError):

@@ -10,14 +10,17 @@ from enum import StrEnum
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from booking.availability import active_hall, load_schedule, price_bands
+from booking.availability import active_hall, load_schedule
 from booking.deps import BookingDeps
 from booking.domain.calendar import blocked_interval, check_bounds, validate_booking
-from booking.domain.pricing import prepayment_amount, quote
+from booking.domain.pricing import prepayment_amount
 from booking.domain.states import BookingStatus, check_transition
 from booking.errors import BookingRuleError, SlotTakenError
 from booking.events import EventType, record_event
 from booking.hold_limits import Identities, check_hold_limit, lock_identities
+from booking.pricing import AddonWanted
+from booking.sale import prepare_sale, record_sale, secure_sale
+from booking.stock import still_free
 from booking.tokens import hash_token, new_access_token, new_booking_code
 from db import queries
 from db.models import Booking, Client
@@ -57,6 +60,12 @@ class HoldRequest:
     source: Source
     #: The website caller's address as the limits count it (api.limits.address_key).
     address: str | None = None
+    #: People coming; None: the number the hall's price covers.
+    guests: int | None = None
+    addons: tuple[AddonWanted, ...] = ()
+    promo_code: str | None = None
+    #: The client accepted the studio's rules in force (required when it has any).
+    accept_rules: bool = False
 
 
 def normalize_phone(phone: str) -> str:
@@ -146,7 +155,11 @@ async def _hold(
         schedule.closures,
         now,
     )
-    total = quote(request.start, request.end, hall.hourly_price, price_bands(hall), deps.rules.tz)
+    sale = await prepare_sale(session, deps, hall, request)
+    total = sale.priced.total
+    # A promo code that covers the whole price leaves nothing to pay: confirmed at once,
+    # instead of a hold that nobody can pay and that lapses.
+    free = total == 0 and sale.promo_code is not None
     prepay = (
         prepayment_amount(total, deps.rules.prepayment_percent)
         if request.payment_mode == PaymentMode.PREPAY
@@ -158,6 +171,7 @@ async def _hold(
     client = await upsert_client(session, request.client)
     if who is not None:
         await check_hold_limit(session, who, deps.rules.max_active_holds, now)
+    await secure_sale(session, sale, request.start, blocked.end, now, client)
     if expire_lapsed:
         # Only now that nothing else can refuse the hold but the insert, which rolls back:
         # a lapsed hold is never left marked without its event.
@@ -174,7 +188,7 @@ async def _hold(
         start_at=request.start,
         end_at=request.end,
         blocked_until=blocked.end,
-        status=BookingStatus.PENDING_PAYMENT,
+        status=BookingStatus.CONFIRMED if free else BookingStatus.PENDING_PAYMENT,
         payment_mode=request.payment_mode,
         total=total,
         prepay_amount=prepay,
@@ -182,9 +196,13 @@ async def _hold(
         refunded=0,
         source=request.source,
         client_address=request.address,
-        hold_expires_at=now + deps.rules.hold,
+        hold_expires_at=None if free else now + deps.rules.hold,
+        confirmed_at=now if free else None,
         refund_tiers=deps.rules.refund_tiers,
         access_token_hash=hash_token(token),
+        guests=sale.guests,
+        price_lines=sale.lines,
+        rules_version=sale.rules_version,
         created_at=now,
         updated_at=now,
     )
@@ -198,7 +216,10 @@ async def _hold(
         if not expire_lapsed:
             raise _LapsedHoldInTheWay from None
         raise SlotTakenError("slot_taken", "This time has just been taken.") from None
+    record_sale(session, booking, sale)
     record_event(session, EventType.BOOKING_CREATED, booking=booking, hall=hall.name)
+    if free:
+        record_event(session, EventType.BOOKING_CONFIRMED, booking=booking, late=False)
     return booking, token
 
 
@@ -235,6 +256,8 @@ async def retake_slot(session: AsyncSession, booking: Booking, now: datetime) ->
     if lapsed:
         await session.flush()  # so that the clash check below reads them expired
     if await queries.live_clash(session, booking) is not None:
+        return False
+    if not await still_free(session, booking, now):
         return False
     # Written first, so that a refused attempt undoes the booking's status alone (the
     # payment's new state stays), and the database's guard decides a race lost meanwhile.

@@ -32,6 +32,7 @@ from booking.errors import (
 from booking.events import EventType, record_event
 from booking.holds import expire_one, retake_slot
 from booking.payment_reports import apply_success
+from booking.pricing import booking_receipt
 from booking.refunds import CASH, create_refund, execute_refunds
 from db import payment_queries, queries
 from db.models import Booking, Client, Hall, Payment, Refund
@@ -288,9 +289,7 @@ async def _payment_request(
         return_url=deps.return_url or f"{base}/pay/return/{booking.code}",
         notification_url=f"{base}/api/payments/webhook/{payment.gateway}",
         idempotency_key=payment.idempotency_key,
-        receipt=deps.receipts.receipt(
-            f"Аренда фотостудии: {hall.name}", mode, client.email, client.phone
-        ),
+        receipt=booking_receipt(deps, booking, hall, client, mode),
         metadata={"payment_id": str(payment.id), "booking_code": booking.code},
     )
 

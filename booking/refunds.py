@@ -13,6 +13,7 @@ from sqlalchemy.orm.attributes import flag_modified
 
 from booking.deps import BookingDeps
 from booking.events import EventType, record_event
+from booking.pricing import booking_receipt
 from db import payment_queries, queries
 from db.models import Booking, Client, Hall, Payment, Refund
 from payments.base import (
@@ -326,11 +327,8 @@ async def _refund_receipt(
     client = await session.get(Client, booking.client_id)
     if hall is None or client is None:
         return None
-    return deps.receipts.receipt(
-        f"Аренда фотостудии: {hall.name}",
-        _RECEIPT_MODES.get(payment.kind, "full_payment"),
-        client.email,
-        client.phone,
+    return booking_receipt(
+        deps, booking, hall, client, _RECEIPT_MODES.get(payment.kind, "full_payment")
     )
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -17,6 +18,7 @@ from booking.domain.states import BookingStatus
 from booking.errors import BookingRuleError
 from db import queries
 from db.models import Booking, Hall, Payment, Refund
+from db.sales import BookingAddon
 from payments.base import PaymentStatus, RefundStatus
 
 MAX_STATS_DAYS = 366
@@ -47,6 +49,9 @@ class PeriodStats:
     refunds: int
     refunds_pending: int
     halls: list[HallOccupancy] = field(default_factory=list)
+    #: Of confirmed and completed bookings: what their add-ons cost, and the discounts given.
+    addon_revenue: int = 0
+    discounts: int = 0
 
     @property
     def revenue(self) -> int:
@@ -97,7 +102,28 @@ async def period_stats(
         refunds=done,
         refunds_pending=refund_rows.get(RefundStatus.PENDING, (0, 0))[1],
         halls=await _occupancy(session, deps, first, last, start, end),
+        **await _sales(session, in_period),
     )
+
+
+async def _sales(session: AsyncSession, in_period: tuple[Any, ...]) -> dict[str, int]:
+    """Add-on revenue and discounts of the period's confirmed and completed bookings."""
+    taken = (*in_period, Booking.status.in_(OCCUPYING))
+    addons = await session.scalar(
+        select(func.coalesce(func.sum(BookingAddon.amount), 0))
+        .join(Booking, Booking.id == BookingAddon.booking_id)
+        .where(*taken)
+    )
+    lines = await session.scalars(
+        select(Booking.price_lines).where(*taken, Booking.promo_code_id.is_not(None))
+    )
+    discounts = -sum(
+        int(line["amount"])
+        for found in lines
+        for line in found or []
+        if line["kind"] == "discount"
+    )
+    return {"addon_revenue": int(addons or 0), "discounts": discounts}
 
 
 async def _occupancy(

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -14,13 +13,12 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from booking.domain.calendar import DayHours
+from booking.studio_sales import StudioFileError as StudioFileError
+from booking.studio_sales import apply_hall_extras, parse_addon, parse_rules
+from booking.studio_sales import kopecks as _kopecks
 from db.models import Closure, Hall, StudioHours
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-
-
-class StudioFileError(ValueError):
-    """The studio file is malformed; the message says where."""
 
 
 def _minute(text: str) -> int:
@@ -29,13 +27,6 @@ def _minute(text: str) -> int:
     if not 0 <= value <= 1440:
         raise StudioFileError(f"time {text!r} is outside 00:00-24:00")
     return value
-
-
-def _kopecks(text: str | int) -> int:
-    value = Decimal(str(text))
-    if value < 0 or value != value.quantize(Decimal("0.01")):
-        raise StudioFileError(f"bad price {text!r}")
-    return int(value * 100)
 
 
 def _weekday(name: str) -> int:
@@ -79,8 +70,11 @@ def studio_info(data: dict[str, Any]) -> StudioInfo:
     )
 
 
-async def load_studio(session: AsyncSession, data: dict[str, Any], tz: ZoneInfo) -> int:
-    """Fill halls, hours and closures; returns the number of halls added. Never commits."""
+async def load_studio(
+    session: AsyncSession, data: dict[str, Any], tz: ZoneInfo, studio_dir: Path
+) -> int:
+    """Fill halls, hours, closures, add-ons and rules; returns the number of halls added.
+    Photos named in the file are looked for under `studio_dir`. Never commits."""
     for day, (opens, closes) in data.get("hours", {}).items():
         hours = DayHours(_minute(opens), _minute(closes))
         session.add(
@@ -118,9 +112,14 @@ async def load_studio(session: AsyncSession, data: dict[str, Any], tz: ZoneInfo)
             active=bool(item.get("active", True)),
             sort_order=order,
         )
+        apply_hall_extras(hall, item, studio_dir)
         session.add(hall)
         halls[hall.slug] = hall
     await session.flush()
+    _add_addons(session, data, halls)
+    rules = parse_rules(data)
+    if rules is not None:
+        session.add(rules)
     for item in data.get("closures", []):
         start = datetime.fromisoformat(item["start"])
         end = datetime.fromisoformat(item["end"])
@@ -143,10 +142,24 @@ async def load_studio(session: AsyncSession, data: dict[str, Any], tz: ZoneInfo)
     return len(halls)
 
 
+def _add_addons(session: AsyncSession, data: dict[str, Any], halls: dict[str, Hall]) -> None:
+    """The studio's add-ons (every hall), then each hall's own; an id is used once."""
+    offered: list[tuple[int | None, Any]] = [(None, item) for item in data.get("addons", [])]
+    for item in data.get("halls", []):
+        offered += [(halls[item["slug"]].id, addon) for addon in item.get("addons", [])]
+    seen: set[str] = set()
+    for order, (hall_id, item) in enumerate(offered):
+        addon = parse_addon(item, hall_id, order)
+        if addon.slug in seen:
+            raise StudioFileError(f"add-on id {addon.slug!r} is used twice")
+        seen.add(addon.slug)
+        session.add(addon)
+
+
 async def seed_if_empty(session: AsyncSession, path: Path, tz: ZoneInfo) -> int:
     """A new studio sees the example halls at once; an existing one is left alone."""
     if await session.scalar(select(func.count()).select_from(Hall)):
         return 0
-    added = await load_studio(session, read_studio_file(path), tz)
+    added = await load_studio(session, read_studio_file(path), tz, path.parent)
     await session.commit()
     return added

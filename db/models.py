@@ -61,6 +61,15 @@ class Hall(Base):
     price_bands: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     sort_order: Mapped[int] = mapped_column(Integer, default=0)
+    #: People the hall takes (None: not stated); the price covers `included_guests`, and
+    #: `guest_fee` ({"per": "person_hour"|"person_booking"|"percent", "price"|"percent",
+    #: "above"}) is charged for more (booking/domain/charges.py `GuestFee`).
+    capacity: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    included_guests: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    guest_fee: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    #: Files under the studio file's photos/ folder, or absolute URLs.
+    photos: Mapped[list[str] | None] = mapped_column(JSON, nullable=True)
+    specs: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     created_at: Mapped[datetime] = mapped_column()
 
 
@@ -99,6 +108,8 @@ class Client(Base):
     phone: Mapped[str | None] = mapped_column(String(32), nullable=True)
     email: Mapped[str | None] = mapped_column(String(254), nullable=True)
     bot_blocked: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: The version of the studio's rules this Telegram client accepted in the bot.
+    rules_version: Mapped[str | None] = mapped_column(String(64), nullable=True)
     created_at: Mapped[datetime] = mapped_column()
 
 
@@ -132,6 +143,17 @@ class Booking(Base):
     refund_tiers: Mapped[str] = mapped_column(String(200))
     access_token_hash: Mapped[str] = mapped_column(String(64))
     cancel_reason: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    #: People coming (None: the hall states no capacity and none were asked for).
+    guests: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    #: The price as it was made: [{"kind", "title", "title_en", "amount", ...}], summing to
+    #: `total` (booking/domain/charges.py); None for bookings of hall time alone made before.
+    price_lines: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON, nullable=True)
+    #: The version of the studio's rules the client accepted.
+    rules_version: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    #: The promo code this booking uses (booking/promo.py counts its uses from these).
+    promo_code_id: Mapped[int | None] = mapped_column(
+        ForeignKey("promo_codes.id"), nullable=True, index=True
+    )
     created_at: Mapped[datetime] = mapped_column()
     updated_at: Mapped[datetime] = mapped_column()
     confirmed_at: Mapped[datetime | None] = mapped_column(nullable=True)
@@ -283,3 +305,7 @@ class WebhookDelivery(Base):
     last_error: Mapped[str | None] = mapped_column(String(500), nullable=True)
     delivered_at: Mapped[datetime | None] = mapped_column(nullable=True)
     created_at: Mapped[datetime] = mapped_column()
+
+
+# The selling tables (add-ons, rules, codes) register in Base.metadata with this module.
+from db import sales as _sales  # noqa: E402, F401

@@ -28,6 +28,7 @@ from booking.errors import DomainError
 from booking.stats import period_stats
 from bot.filters import IsAdmin
 from db.models import Hall
+from handlers import admin_sales as sales
 from handlers import admin_views as tx
 from handlers.admin_args import (
     BadArguments,
@@ -62,6 +63,9 @@ ADMIN_COMMANDS: Final[list[tuple[str, str]]] = [
     ("price", N_("Hourly price: /price hall 2800")),
     ("stats", N_("Stats for a period")),
     ("calendar", N_("Calendar feeds for the staff: /calendar [new]")),
+    ("promo", N_("New promo code: /promo CODE 20% [uses] [from] [to]")),
+    ("promos", N_("Promo codes")),
+    ("promo_off", N_("Disable a promo code: /promo_off CODE")),
     ("admin", N_("Admin commands")),
 ]
 
@@ -328,6 +332,9 @@ def create_router() -> Router:
     admin.message.register(on_price, Command("price"))
     admin.message.register(on_stats, Command("stats"))
     admin.message.register(on_calendar, Command("calendar"))
+    admin.message.register(sales.on_promo, Command("promo"))
+    admin.message.register(sales.on_promos, Command("promos"))
+    admin.message.register(sales.on_promo_off, Command("promo_off"))
     return admin
 
 

@@ -12,6 +12,7 @@ from booking.admin_ops import BookingCard, BookingView
 from booking.errors import DomainError
 from booking.stats import PeriodStats
 from db.models import Closure, Hall
+from handlers.sale_lines import sale_text
 from i18n.catalogs import N_, current_language
 from i18n.catalogs import gettext as _
 from i18n.formats import amount as rub
@@ -30,6 +31,8 @@ USAGES = {
     "stats": "/stats 2026-12-01 2026-12-31",
     "settle": N_("/settle ID yes|no [note]"),
     "calendar": N_("/calendar [new]"),
+    "promo": N_("/promo CODE 20%|500 [uses] [from] [to]"),
+    "promo_off": "/promo_off CODE",
 }
 STATUSES = {
     "pending_payment": N_("⏳ awaiting payment until {hold}"),
@@ -90,6 +93,10 @@ ERRORS = {
     "in_past": N_("That period is already over."),
     "bad_price": N_("Wrong price."),
     "gateway_unavailable": N_("The payment service did not answer; try again."),
+    "promo_exists": N_("That promo code exists already: /promos"),
+    "promo_not_found": N_("There is no promo code {arg}: /promos"),
+    "invalid_input": N_("Wrong value; see the usage: /admin"),
+    "bad_discount": N_("Wrong discount: 1% to 100%, or an amount above zero."),
 }
 
 
@@ -145,6 +152,7 @@ def help_text(halls: Sequence[Hall]) -> str:
         "/closures — current and future closures\n"
         "/price hall 2800 — a hall's hourly price (bookings keep their total)\n"
         "/stats [2026-12-01 2026-12-31 | 2026-12] — stats (this month by default)\n"
+        "/promo CODE 20%|500 [uses] [from] [to] — a promo code; /promos; /promo_off CODE\n"
         "Amounts in rubles: 2500 or 2500.50. A hall is its number or code.\n"
         "\n<b>Halls</b>\n{halls}"
     ).format(halls="\n".join(lines) or "—")
@@ -175,6 +183,7 @@ def booking_line(view: BookingView, tz: ZoneInfo) -> str:
         money = _("paid {paid} of {total} ₽, refunded {refunded} ₽")
     else:
         money = _("paid {paid} of {total} ₽")
+    sold = sale_text(booking)
     return _(
         "{start}–{end} · {hall} · <code>{code}</code> · {client}\n   {status} · {money}"
     ).format(
@@ -187,7 +196,7 @@ def booking_line(view: BookingView, tz: ZoneInfo) -> str:
         money=money.format(
             paid=rub(booking.paid), total=rub(booking.total), refunded=rub(booking.refunded)
         ),
-    )
+    ) + (f"\n   {sold}" if sold else "")
 
 
 def dated_line(view: BookingView, tz: ZoneInfo) -> str:
@@ -229,6 +238,9 @@ def card_text(card: BookingCard, tz: ZoneInfo) -> str:
             source=_named(SOURCES, b.source),
         )
     ]
+    sold = sale_text(b)
+    if sold:
+        parts.append(sold)
     if b.cancel_reason:
         parts.append(_("Cancelled because: {reason}").format(reason=escape(b.cancel_reason)))
     if card.payments:
@@ -316,6 +328,7 @@ def stats_text(stats: PeriodStats) -> str:
         "Paid: {paid} ₽\n"
         "Refunds: {refunds} for {refunded} ₽{refunds_pending}\n"
         "<b>Revenue: {revenue} ₽</b>\n"
+        "Add-ons sold: {addons} ₽; discounts given: {discounts} ₽\n"
         "\n<b>Occupancy</b>\n{halls}"
     ).format(
         first=f"{stats.first:%d.%m.%Y}",
@@ -332,6 +345,8 @@ def stats_text(stats: PeriodStats) -> str:
             _(" ({amount} ₽ more in progress)").format(amount=rub(pending)) if pending else ""
         ),
         revenue=rub(stats.revenue),
+        addons=rub(stats.addon_revenue),
+        discounts=rub(stats.discounts),
         halls=halls or "—",
     )
 

@@ -29,13 +29,20 @@ from booking.holds import (
     check_email,
     normalize_phone,
 )
+from booking.rules import accept_rules, rules_to_accept
 from bot.states import BookingForm
 from handlers import views
 from handlers.common import Screen, close_picker, reply, send, show
 from handlers.views import Stale
 from i18n.catalogs import N_, current_language, ngettext
 from i18n.catalogs import gettext as _
-from keyboards.callbacks import ContactCallback, GatewayCallback, Pick, from_minutes
+from keyboards.callbacks import (
+    ContactCallback,
+    GatewayCallback,
+    Pick,
+    RulesCallback,
+    from_minutes,
+)
 from keyboards.menu import menu_keyboard
 from keyboards.payment import remove_keyboard, share_phone_keyboard
 
@@ -45,17 +52,25 @@ STEP_GONE = N_("This step has expired — please choose again")
 
 async def on_gateway(
     callback: CallbackQuery,
-    callback_data: GatewayCallback,
+    callback_data: GatewayCallback | RulesCallback,
     state: FSMContext,
     session: AsyncSession,
     deps: BookingDeps,
     callback_answer: CallbackAnswer,
 ) -> None:
-    """Gateway chosen: ask for the e-mail (optional); Back from the phone step lands here."""
+    """Gateway chosen: the studio's rules if this client has not accepted them yet, else
+    the e-mail (optional); Back from the phone step lands here. "I accept the rules"
+    (RulesCallback) records the version in force and goes on to the e-mail."""
     pick = Pick.of(callback_data)
     found = await views.offer_for(session, deps, pick)
     if isinstance(found, Stale) or not views.payable_pick(pick, deps):
         await show_stale(callback, callback_answer, session, found, deps, pick)
+        return
+    rules = await rules_to_accept(session, callback.from_user.id)
+    if rules is not None and isinstance(callback_data, RulesCallback):
+        await accept_rules(session, callback.from_user.id, rules.version)
+    elif rules is not None:
+        await show(callback, views.rules_screen(found, deps, pick, rules), session)
         return
     phone, email = await known_contacts(session, callback.from_user.id)
     await state.set_state(BookingForm.email)
@@ -273,6 +288,7 @@ async def make_hold(
         payment_mode=PaymentMode(pick.mode),
         client=client,
         source=Source.TELEGRAM,
+        accept_rules=await rules_to_accept(session, user.id) is None,
     )
     try:
         booking, payment = await hold_and_start_payment(session, deps, request, pick.gateway)
@@ -326,6 +342,7 @@ async def show_stale(
 def create_router() -> Router:
     router = Router(name=__name__)
     router.callback_query.register(on_gateway, GatewayCallback.filter())
+    router.callback_query.register(on_gateway, RulesCallback.filter())
     router.callback_query.register(
         on_email_choice, ContactCallback.filter(F.action.in_({"skip", "mail"}))
     )

@@ -6,22 +6,30 @@ from aiogram import F, Router
 from aiogram.enums import ChatMemberStatus, ChatType
 from aiogram.filters import Command, CommandObject, CommandStart
 from aiogram.fsm.context import FSMContext
-from aiogram.types import CallbackQuery, ChatMemberUpdated, Message
+from aiogram.types import CallbackQuery, ChatMemberUpdated, FSInputFile, InputMediaPhoto, Message
+from aiogram.types.media_union import MediaUnion
 from aiogram.utils.callback_answer import CallbackAnswer
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from booking.clients import list_halls, opening_hours, set_bot_blocked
 from booking.deps import BookingDeps
 from booking.domain.policy import parse_tiers
+from booking.offers import active_addons, offered_in
 from booking.studio_file import StudioInfo
 from db.models import Hall
 from handlers import views
-from handlers.common import Screen, reply, show
+from handlers.common import Screen, release, reply, show
+from handlers.hall_specs import hall_extras, specs_line
 from i18n.catalogs import N_, current_language, ngettext
 from i18n.catalogs import gettext as _
 from i18n.formats import clock, duration, money, weekdays
-from keyboards.callbacks import MenuCallback, NoopCallback
-from keyboards.menu import halls_keyboard, main_menu_keyboard, single_button_keyboard
+from keyboards.callbacks import MenuCallback, NoopCallback, PhotosCallback
+from keyboards.menu import (
+    hall_choice_keyboard,
+    main_menu_keyboard,
+    single_button_keyboard,
+)
+from settings import Settings
 
 NOOP_HINTS = {
     "full": N_("This day is fully booked"),
@@ -145,11 +153,51 @@ async def on_help(
 async def on_halls(callback: CallbackQuery, session: AsyncSession) -> None:
     """Halls and prices, each hall a button straight to its calendar."""
     halls = list(await list_halls(session))
+    addons = await active_addons(session)
     parts = [_("💰 Halls and prices")]
     for hall in halls:
-        parts.append(hall_card(hall))
-    items = [(hall.id, _("📅 Book") + " · " + views.hall_name(hall)) for hall in halls]
-    await show(callback, Screen("\n\n".join(parts), halls_keyboard(items, _("‹ Back"))), session)
+        extras = hall_extras(hall, offered_in(addons, hall.id))
+        parts.append(hall_card(hall) + (f"\n{extras}" if extras else ""))
+    items = [
+        (
+            hall.id,
+            _("📅 Book") + " · " + views.hall_name(hall),
+            _("📷 Photos") if hall.photos else None,
+        )
+        for hall in halls
+    ]
+    markup = hall_choice_keyboard(items, _("‹ Back"))
+    await show(callback, Screen("\n\n".join(parts), markup), session)
+
+
+async def on_photos(
+    callback: CallbackQuery,
+    callback_data: PhotosCallback,
+    session: AsyncSession,
+    settings: Settings,
+    callback_answer: CallbackAnswer,
+) -> None:
+    """The hall's photos as an album, captioned with its name and specs."""
+    hall = await session.get(Hall, callback_data.hall_id)
+    if hall is None or not hall.active or not hall.photos or callback.message is None:
+        callback_answer.text = _("No photos of this hall")
+        return
+    caption = "\n".join(filter(None, (views.hall_name(hall), specs_line(hall))))
+    folder = settings.studio.studio_file.parent
+    album: list[MediaUnion] = [
+        InputMediaPhoto(
+            media=photo
+            if photo.startswith(("https://", "http://"))
+            else FSInputFile(folder / photo),
+            caption=caption if n == 0 else None,
+        )
+        for n, photo in enumerate(hall.photos[:10])  # an album holds at most ten
+    ]
+    await release(session)
+    if len(album) == 1:  # an album holds two or more
+        await callback.message.answer_photo(album[0].media, caption=caption)
+    else:
+        await callback.message.answer_media_group(album)
 
 
 def hall_card(hall: Hall) -> str:
@@ -196,5 +244,6 @@ def create_router() -> Router:
     router.callback_query.register(on_home, MenuCallback.filter(F.action == "home"))
     router.callback_query.register(on_help, MenuCallback.filter(F.action == "help"))
     router.callback_query.register(on_halls, MenuCallback.filter(F.action == "halls"))
+    router.callback_query.register(on_photos, PhotosCallback.filter())
     router.callback_query.register(on_noop, NoopCallback.filter())
     return router

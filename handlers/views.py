@@ -15,6 +15,7 @@ from booking.deps import BookingDeps
 from booking.errors import DomainError, NotFound
 from booking.paying import amount_due
 from db.models import Booking, Hall, Payment
+from db.sales import StudioRules
 from handlers.common import Screen
 from i18n.catalogs import N_, current_language, ngettext
 from i18n.catalogs import gettext as _
@@ -30,6 +31,7 @@ from keyboards.payment import (
     mode_keyboard,
     pay_keyboard,
     phone_keyboard,
+    rules_keyboard,
 )
 from keyboards.slots import PARTS, Start, shown_part, slots_keyboard
 
@@ -211,6 +213,22 @@ def gateways_screen(offer: Offer, deps: BookingDeps, pick: Pick) -> Screen:
     return Screen(
         offer_text(offer, deps) + choose, gateway_keyboard(pick, gateways(deps), _("‹ Back"))
     )
+
+
+def rules_screen(offer: Offer, deps: BookingDeps, pick: Pick, rules: StudioRules) -> Screen:
+    """The studio's rules, as a short text or a link, with "I accept the rules"."""
+    text = rules.text_en if current_language() == "en" and rules.text_en else rules.text
+    body = _("\n\n📜 Studio rules. Booking means accepting them.")
+    if text:
+        body += "\n\n" + text
+    markup = rules_keyboard(
+        pick,
+        accept=_("✅ I accept the rules"),
+        back=_("‹ Back"),
+        read=_("📜 Read the rules"),
+        url=rules.url,
+    )
+    return Screen(offer_text(offer, deps) + body, markup)
 
 
 def email_screen(offer: Offer, deps: BookingDeps, pick: Pick, saved: str | None) -> Screen:

@@ -47,6 +47,12 @@ class HallCallback(CallbackData, prefix="h"):
     hall_id: int
 
 
+class PhotosCallback(CallbackData, prefix="ph"):
+    """A hall's photos, sent as an album."""
+
+    hall_id: int
+
+
 class MonthCallback(CallbackData, prefix="mo"):
     hall_id: int
     month: int  # year * 12 + month - 1
@@ -77,6 +83,16 @@ class ModeCallback(CallbackData, prefix="pm"):
 
 
 class GatewayCallback(CallbackData, prefix="gw"):
+    hall_id: int
+    start: int
+    minutes: int
+    mode: str
+    gateway: str
+
+
+class RulesCallback(CallbackData, prefix="rl"):
+    """ "I accept the rules" on the way from the gateway to the contacts."""
+
     hall_id: int
     start: int
     minutes: int
@@ -131,7 +147,10 @@ class Pick:
         self.mode, self.gateway = mode, gateway
 
     @classmethod
-    def of(cls, data: DurationCallback | ModeCallback | GatewayCallback | ContactCallback) -> Pick:
+    def of(
+        cls,
+        data: DurationCallback | ModeCallback | GatewayCallback | ContactCallback | RulesCallback,
+    ) -> Pick:
         return cls(
             data.hall_id,
             data.start,
@@ -164,6 +183,15 @@ class Pick:
             minutes=self.minutes,
             mode=self.mode,
             gateway=gateway,
+        )
+
+    def accept_rules(self) -> RulesCallback:
+        return RulesCallback(
+            hall_id=self.hall_id,
+            start=self.start,
+            minutes=self.minutes,
+            mode=self.mode,
+            gateway=self.gateway,
         )
 
     def contact(self, action: str) -> ContactCallback:

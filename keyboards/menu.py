@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardMarkup
 
-from keyboards.callbacks import HallCallback, MenuCallback
+from keyboards.callbacks import HallCallback, MenuCallback, PhotosCallback
 from keyboards.rows import button, markup
 
 
@@ -22,6 +22,18 @@ def main_menu_keyboard(book: str, my: str, halls: str, help_: str) -> InlineKeyb
 def halls_keyboard(halls: Sequence[tuple[int, str]], back: str) -> InlineKeyboardMarkup:
     """One hall per row (its label carries the price), then Back to the menu."""
     rows = [[button(label, HallCallback(hall_id=hall_id))] for hall_id, label in halls]
+    return markup(*rows, [button(back, MenuCallback(action="home"))])
+
+
+def hall_choice_keyboard(
+    halls: Sequence[tuple[int, str, str | None]], back: str
+) -> InlineKeyboardMarkup:
+    """Per hall its booking button and, when it has photos, a photos button beside it."""
+    rows = [
+        [button(label, HallCallback(hall_id=hall_id))]
+        + ([button(photos, PhotosCallback(hall_id=hall_id))] if photos else [])
+        for hall_id, label, photos in halls
+    ]
     return markup(*rows, [button(back, MenuCallback(action="home"))])
 
 

@@ -36,6 +36,17 @@ def gateway_keyboard(
     return markup(*column([*buttons, button(back, pick.duration())]))
 
 
+def rules_keyboard(
+    pick: Pick, *, accept: str, back: str, read: str | None, url: str | None
+) -> InlineKeyboardMarkup:
+    """The rules' link (when they are a page), "I accept", and Back to the gateways."""
+    rows: list[list[InlineKeyboardButton]] = []
+    if url and read:
+        rows.append([InlineKeyboardButton(text=read, url=url)])
+    rows += column([button(accept, pick.accept_rules()), button(back, pick.with_mode(pick.mode))])
+    return InlineKeyboardMarkup(inline_keyboard=rows)
+
+
 def email_keyboard(
     pick: Pick, *, saved_label: str | None, skip: str, back: str
 ) -> InlineKeyboardMarkup:

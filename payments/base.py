@@ -90,6 +90,9 @@ class ReceiptInfo:
     payment_mode: str  # "full_prepayment" | "full_payment" | "partial_prepayment"
     email: str | None = None
     phone: str | None = None
+    #: The positions sold, (name, full amount), when there are several (hall time,
+    #: add-ons, guests): the receipt lists each, the discount spread over them.
+    lines: tuple[tuple[str, int], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,7 +2,9 @@
 
 The studio sets RECEIPT_VAT_CODE (ЮKassa's numbering, 1–12) and, optionally,
 RECEIPT_TAX_SYSTEM (1–6, ЮKassa's `tax_system_code`); everything else is derived here. One
-position per payment or refund: the hall rent, a service, quantity 1, the whole amount.
+position per line of the booking's price (hall time, each add-on, the guests), each a
+service of quantity 1; the amount paid (after a discount, or a prepayment's share) is spread
+over them in proportion, so the positions sum to it exactly.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from booking.domain.charges import spread
 from payments.base import ReceiptInfo
 
 #: ЮKassa `tax_system_code` → T-Bank `Taxation` (and the same names for Sber's `sno`).
@@ -72,6 +75,16 @@ def rubles(kopecks: int) -> str:
     return f"{kopecks // 100}.{kopecks % 100:02d}"
 
 
+def receipt_items(info: ReceiptInfo, amount: int) -> list[tuple[str, int]]:
+    """(name, amount) per position, summing to `amount`; one position when the booking has
+    a single line (or the amount is more than its lines, which never happens for a booking)."""
+    lines = [(name, full) for name, full in info.lines if full > 0]
+    if not lines or amount > sum(full for _, full in lines):
+        return [(info.item_name, amount)]
+    shares = spread([full for _, full in lines], amount)
+    return [(name, share) for (name, _), share in zip(lines, shares, strict=True) if share]
+
+
 def _digits(phone: str | None) -> str | None:
     """A Russian phone as 11 digits starting with 7 (8XXXXXXXXXX is rewritten)."""
     if not phone:
@@ -94,13 +107,14 @@ def yookassa_receipt(info: ReceiptInfo, amount: int, currency: str = "RUB") -> d
         "customer": customer,
         "items": [
             {
-                "description": info.item_name[:128],
+                "description": name[:128],
                 "quantity": "1.00",
-                "amount": {"value": rubles(amount), "currency": currency},
+                "amount": {"value": rubles(share), "currency": currency},
                 "vat_code": info.vat_code,
                 "payment_mode": info.payment_mode,
                 "payment_subject": "service",
             }
+            for name, share in receipt_items(info, amount)
         ],
     }
     if info.tax_system is not None:
@@ -116,14 +130,15 @@ def tinkoff_receipt(info: ReceiptInfo, amount: int) -> dict[str, Any]:
         "Taxation": TAXATION[info.tax_system],
         "Items": [
             {
-                "Name": info.item_name[:128],
-                "Price": amount,
+                "Name": name[:128],
+                "Price": share,
                 "Quantity": 1,
-                "Amount": amount,
+                "Amount": share,
                 "Tax": TINKOFF_TAX[info.vat_code],
                 "PaymentMethod": TINKOFF_PAYMENT_METHOD.get(info.payment_mode, "full_payment"),
                 "PaymentObject": "service",
             }
+            for name, share in receipt_items(info, amount)
         ],
     }
     if info.email:
@@ -134,18 +149,21 @@ def tinkoff_receipt(info: ReceiptInfo, amount: int) -> dict[str, Any]:
     return receipt
 
 
-def _sber_item(info: ReceiptInfo, amount: int) -> dict[str, Any]:
-    return {
-        "positionId": "1",
-        "name": info.item_name[:100],
-        "quantity": {"value": 1, "measure": "шт"},
-        "itemAmount": amount,
-        "itemPrice": amount,
-        "itemCode": "studio-rent",
-        "tax": {"taxType": SBER_TAX_TYPE[info.vat_code]},
-        "paymentMethod": SBER_PAYMENT_METHOD.get(info.payment_mode, 4),
-        "paymentObject": SBER_SERVICE,
-    }
+def _sber_items(info: ReceiptInfo, amount: int) -> list[dict[str, Any]]:
+    return [
+        {
+            "positionId": str(position),
+            "name": name[:100],
+            "quantity": {"value": 1, "measure": "шт"},
+            "itemAmount": share,
+            "itemPrice": share,
+            "itemCode": "studio-rent" if position == 1 else f"studio-{position}",
+            "tax": {"taxType": SBER_TAX_TYPE[info.vat_code]},
+            "paymentMethod": SBER_PAYMENT_METHOD.get(info.payment_mode, 4),
+            "paymentObject": SBER_SERVICE,
+        }
+        for position, (name, share) in enumerate(receipt_items(info, amount), start=1)
+    ]
 
 
 def sber_order_bundle(info: ReceiptInfo, amount: int) -> str:
@@ -156,14 +174,14 @@ def sber_order_bundle(info: ReceiptInfo, amount: int) -> str:
     phone = _digits(info.phone)
     if phone:
         customer["phone"] = phone
-    bundle = {"customerDetails": customer, "cartItems": {"items": [_sber_item(info, amount)]}}
+    bundle = {"customerDetails": customer, "cartItems": {"items": _sber_items(info, amount)}}
     return json.dumps(bundle, ensure_ascii=False, separators=(",", ":"))
 
 
 def sber_refund_items(info: ReceiptInfo, amount: int) -> str:
     """Sber `refundItems` for refund.do: the position and the amount given back."""
     return json.dumps(
-        {"items": [_sber_item(info, amount)]}, ensure_ascii=False, separators=(",", ":")
+        {"items": _sber_items(info, amount)}, ensure_ascii=False, separators=(",", ":")
     )
 
 

@@ -29,9 +29,17 @@ from notifications.delivery import Sender
 from notifications.outbox import Channels
 from payments.base import PaymentProvider
 from payments.registry import build_providers, close_providers
-from settings import ROOT, Settings
+from settings import Settings
 from tests.pg_ready import pg_problem
-from tests.support import ADMIN_TOKEN, BACKEND, PG_ADMIN_URL, Api, FakeClock, Running
+from tests.support import (
+    ADMIN_TOKEN,
+    BACKEND,
+    PG_ADMIN_URL,
+    Api,
+    FakeClock,
+    Running,
+    studio_without_rules,
+)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -142,7 +150,7 @@ def settings(database_url: str, port: int, settings_env: dict[str, Any]) -> Sett
             "port": port,
             "public_base_url": f"http://127.0.0.1:{port}",
             "admin_api_token": ADMIN_TOKEN,
-            "studio_file": ROOT / "studio" / "example.json",
+            "studio_file": studio_without_rules(),
             "min_notice_minutes": 60,
             "hold_minutes": 15,
             "prepayment_percent": 50,

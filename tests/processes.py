@@ -17,7 +17,7 @@ from sqlalchemy import text
 from db.session import create_engine
 from settings import ROOT
 from tests.stall_main import STALLED
-from tests.support import BACKEND, PG_ADMIN_URL
+from tests.support import BACKEND, PG_ADMIN_URL, studio_without_rules
 
 #: Bytecode of the processes' imports, kept between them: without it each process compiles
 #: its imports again (seconds apiece where PYTHONDONTWRITEBYTECODE is set).
@@ -32,6 +32,7 @@ def service_env(database_url: str, **extra: str) -> dict[str, str]:
         if not k.startswith(("DATABASE", "PORT", "PYTHONDONTWRITEBYTECODE"))
     }
     env.update(DATABASE_URL=database_url, LOG_LEVEL="WARNING", PYTHONPYCACHEPREFIX=str(BYTECODE))
+    env.update(STUDIO_FILE=str(studio_without_rules()))
     env.update(extra)
     return env
 

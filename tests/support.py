@@ -8,11 +8,17 @@ directory's own steps, in tests/bot/flows.py and tests/payments/helpers.py)."""
 from __future__ import annotations
 
 import asyncio
+import atexit
+import functools
+import json
 import os
+import shutil
 import socket
+import tempfile
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
@@ -30,7 +36,7 @@ from booking.payment_reports import apply_payment_report
 from db.models import Base, Booking, Client, Event, Notification, Payment, Refund
 from jobs.scheduler import JobContext
 from payments.base import PaymentState, PaymentStatus
-from settings import HoldSettings
+from settings import ROOT, HoldSettings
 from tests.pg_ready import pg_url
 
 BACKEND = os.environ.get("TEST_DATABASE", "sqlite")
@@ -49,6 +55,24 @@ SHIPPED_LIMITS = {
 }  # Tuesday 09:00 in Moscow
 MSK = ZoneInfo("Europe/Moscow")
 T = TypeVar("T")
+
+
+EXAMPLE_STUDIO = ROOT / "studio" / "example.json"
+
+
+@functools.cache
+def studio_without_rules() -> Path:
+    """The example studio with its rules left out, which most tests book in: with rules a
+    booking needs `accept_rules`, which the tests of the rules send (tests/api/test_selling.py).
+    Its photos are the example's."""
+    folder = Path(tempfile.mkdtemp(prefix="studio-"))
+    atexit.register(shutil.rmtree, folder, True)
+    data = json.loads(EXAMPLE_STUDIO.read_text(encoding="utf-8"))
+    del data["rules"]
+    path = folder / "studio.json"
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    (folder / "photos").symlink_to(EXAMPLE_STUDIO.parent / "photos")
+    return path
 
 
 class FakeClock:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from json import dumps, loads
 from typing import Any
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit
 
 import pytest
 from jsonschema import Draft202012Validator
@@ -21,7 +21,7 @@ from api.inputs import IN_SUPPORTED_YEARS, RUBLES
 from api.openapi import DOCUMENT
 from api.serializers import parse_money
 from booking.domain.calendar import SUPPORTED_YEARS
-from tests.support import Running
+from tests.support import Running, moscow
 
 METHODS = ("get", "post", "put", "patch", "delete")
 SKIPPED_METHODS = {"HEAD", "OPTIONS"}
@@ -194,7 +194,7 @@ class Checker:
             self.api.base_url,
             method,
             parts.path,
-            args=dict(pair.split("=", 1) for pair in parts.query.split("&") if pair),
+            args=dict(parse_qsl(parts.query)),
             headers=sent,
             data=body,
             content_type=media,
@@ -205,7 +205,9 @@ class Checker:
         if status < 300:
             SPEC.validate_request(request)
         self.seen.add((template, method))
-        return loads(raw) if kind == "application/json" else raw.decode()
+        if kind == "application/json":
+            return loads(raw)
+        return raw if kind.startswith("image/") else raw.decode()
 
     async def admin(self, method: str, template: str, status: int, **kw: Any) -> Any:
         return await self.call(method, template, status, token=self.api.admin_token, **kw)
@@ -249,6 +251,24 @@ async def test_real_answers_fit_the_schemas(running: Running) -> None:
     await c.call(
         "get", avail, 404, path=f"{avail}?hall_id=9&start_date=2026-12-01&end_date=2026-12-01"
     )
+    photo = halls["halls"][0]["photos"][0].rsplit("/", 1)[1]
+    await c.call("get", "/studio/photos/{name}", 200, path=f"/studio/photos/{photo}")
+    await c.call("get", "/studio/photos/{name}", 404, path="/studio/photos/..%2Fexample.json")
+    addons = "/api/addons/availability"
+    span = f"start={quote(moscow(3, 12))}&end={quote(moscow(3, 14))}"
+    free = await c.call("get", addons, 200, path=f"{addons}?hall_id=1&{span}")
+    assert {"id": "light-kit", "available": 2} in free["addons"]
+    await c.call("get", addons, 400, path=f"{addons}?hall_id=1&start=soon&end=later")
+    await c.call("get", addons, 404, path=f"{addons}?hall_id=9&{span}")
+    codes, code = "/api/promo-codes", "/api/promo-codes/{code}"
+    await c.admin("post", codes, 201, json={"code": "WINTER10", "percent": 10})
+    await c.admin("post", codes, 400, json={"code": "BOTH", "percent": 10, "amount": "100"})
+    await c.admin("post", codes, 409, json={"code": "winter10", "amount": "300.00"})
+    await c.admin("post", codes, 404, json={"code": "NOHALL", "percent": 5, "hall_ids": [99]})
+    await c.call("post", codes, 403, token="not-an-admin", json={"code": "X", "percent": 1})
+    await c.admin("get", codes, 200)
+    await c.admin("delete", code, 200, path=f"{codes}/WINTER10")
+    await c.admin("delete", code, 404, path=f"{codes}/NOSUCH")
 
     # A booking: create, conflicts, bad input, reading with and without tokens.
     bookings = "/api/bookings"
@@ -386,7 +406,10 @@ async def test_declared_bounds_are_what_the_handlers_enforce(running: Running) -
     for path, _, op in operations():
         query = [p for p in op["parameters"] if p["in"] == "query"]
         dates = [p["name"] for p in query if p["schema"].get("format") == "date"]
+        moments = [p["name"] for p in query if p["schema"].get("format") == "date-time"]
         base = {p["name"]: "2026-12-01" if p["name"] in dates else "1" for p in query}
+        # The times of a span in order: 12:00, then 14:00.
+        base |= {name: moscow(3, 12 + 2 * n) for n, name in enumerate(moments)}
         base = {name: value for name, value in base.items() if _required(query, name)}
         for parameter in query:
             taken, refused = _bounds(parameter["schema"])

@@ -998,6 +998,7 @@ class FakeTelegram:
             ("sendMessage", self._send_message),
             ("sendDocument", self._send_document),
             ("sendPhoto", self._send_photo),
+            ("sendMediaGroup", self._send_media_group),
             ("editMessageText", self._edit_message_text),
             ("editMessageCaption", self._edit_message_caption),
             ("editMessageReplyMarkup", self._edit_message_reply_markup),
@@ -1999,6 +2000,30 @@ class FakeTelegram:
             if entities:
                 content["caption_entities"] = entities
         return self._store_bot_message(chat, params, content, markup)
+
+    def _send_media_group(self, params: dict[str, Any], files: dict[str, UploadedFile]) -> Any:
+        """An album of 2-10 photos (the only kind the bot sends): one message each, sharing a
+        media_group_id; a caption only where an item has one."""
+        chat = self._chat(params.get("chat_id"))
+        media = params.get("media")
+        if not isinstance(media, list) or not 2 <= len(media) <= 10:
+            raise _bad("wrong number of messages to send")
+        group = secrets.token_hex(8)
+        sent = []
+        for item in media:
+            if not isinstance(item, dict) or item.get("type") != "photo":
+                raise _bad("unsupported media type in the album")
+            stored = self._store_file(item, files, "media")
+            content: dict[str, Any] = {
+                "media_group_id": group,
+                "photo": [{"file_id": stored.file_id, "file_unique_id": stored.file_unique_id,
+                           "width": 1280, "height": 853, "file_size": stored.size}],
+            }  # fmt: skip
+            caption, _entities = self._caption(item)
+            if caption:
+                content["caption"] = caption
+            sent.append(self._store_bot_message(chat, params, content, None))
+        return sent
 
     def _edit_target(self, params: dict[str, Any]) -> tuple[_Chat, dict[str, Any]]:
         if params.get("inline_message_id"):

@@ -140,3 +140,40 @@ def test_sber_statuses(order_status: int, refunded: int, expected: PaymentStatus
         "paymentAmountInfo": {"depositedAmount": 5000, "refundedAmount": refunded},
     }
     assert SberProvider._status("o", answer, refunded, 5000) == expected
+
+
+# ----------------------------------------------------------- a position per line of the price
+
+LINES = ReceiptInfo(
+    item_name="Аренда фотостудии: Белый зал",
+    tax_system=2,
+    vat_code=1,
+    payment_mode="partial_prepayment",
+    email="client@example.com",
+    lines=(("Аренда фотостудии: Белый зал", 500_000), ("Генератор дыма × 1", 50_000)),
+)
+
+
+def test_each_gateway_lists_each_line_with_the_discount_spread() -> None:
+    """5,500 ₽ of hall and smoke machine, 20 % off: 4,400 ₽; half of it paid now. The
+    positions shrink in proportion and sum to the 2,200 ₽ paid."""
+    paid = 220_000
+    items = yookassa_receipt(LINES, paid)["items"]
+    assert [(i["description"], i["amount"]["value"]) for i in items] == [
+        ("Аренда фотостудии: Белый зал", "2000.00"),
+        ("Генератор дыма × 1", "200.00"),
+    ]
+    tinkoff = tinkoff_receipt(LINES, paid)["Items"]
+    assert [i["Amount"] for i in tinkoff] == [200_000, 20_000]
+    assert all(i["Price"] == i["Amount"] for i in tinkoff)
+    cart = json.loads(sber_order_bundle(LINES, paid))["cartItems"]["items"]
+    assert [(i["positionId"], i["itemAmount"]) for i in cart] == [("1", 200_000), ("2", 20_000)]
+    refund = json.loads(sber_refund_items(LINES, 333))["items"]
+    assert sum(i["itemAmount"] for i in refund) == 333
+
+
+@pytest.mark.parametrize("paid", [1, 2, 3, 99_999, 549_999, 550_000])
+def test_positions_always_sum_to_the_amount(paid: int) -> None:
+    items = yookassa_receipt(LINES, paid)["items"]
+    kopecks = [int(i["amount"]["value"].replace(".", "")) for i in items]
+    assert sum(kopecks) == paid and all(k > 0 for k in kopecks)

@@ -3,7 +3,7 @@ secret tokens; each outgoing webhook delivery to the studio's CRM is a row retri
 it is delivered, in order per booking.
 
 Revision ID: 0009
-Revises: 0007
+Revises: 0008
 Create Date: 2026-12-06 08:00:00
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 import db.types
 
 revision: str = "0009"
-down_revision: str | None = "0007"
+down_revision: str | None = "0008"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,0 +1,56 @@
+"""Request bodies and queries of selling: add-on availability and promo codes (admin)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from aiohttp import web
+from pydantic import BaseModel, BeforeValidator, Field
+
+from api.errors import ApiError
+from api.inputs import ISO_MOMENT, Amount, Day, Moment, RowId, _In, _number
+from booking.domain.calendar import SUPPORTED_YEARS
+
+Weekday = Annotated[int, Field(ge=0, le=6), BeforeValidator(_number)]
+Uses = Annotated[int, Field(ge=1, le=1_000_000), BeforeValidator(_number)]
+Percent = Annotated[int, Field(ge=1, le=100), BeforeValidator(_number)]
+Minutes = Annotated[int, Field(ge=15, le=1440), BeforeValidator(_number)]
+
+
+class AddonAvailabilityQuery(BaseModel):
+    hall_id: RowId
+    start: Moment
+    end: Moment
+
+
+Code = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{2,31}$", examples=["BIRTHDAY20"])]
+
+
+class PromoCodeIn(_In):
+    code: Code = Field(description="Letters A-Z (any case), digits, - and _; kept upper case.")
+    percent: Percent | None = Field(None, description="Either percent or amount.")
+    amount: Amount = Field(None, description="A fixed discount; either percent or amount.")
+    valid_from: Day | None = Field(None, description="A studio-local day, included.")
+    valid_to: Day | None = Field(None, description="A studio-local day, included.")
+    max_uses: Uses | None = None
+    max_uses_per_client: Uses | None = None
+    hall_ids: list[RowId] | None = Field(None, max_length=50)
+    weekdays: list[Weekday] | None = Field(None, max_length=7, description="0 is Monday.")
+    min_minutes: Minutes | None = None
+
+
+def query_moment(request: web.Request, name: str) -> datetime:
+    """An ISO 8601 time with its offset from the query, in the supported years."""
+    value = request.query.get(name, "")
+    if not ISO_MOMENT.fullmatch(value):
+        raise ApiError(
+            400, "invalid_input", f"{name} must be a time like 2026-12-01T10:15:00+03:00."
+        )
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise ApiError(400, "invalid_input", f"{name} is not a valid time.") from None
+    if moment.year not in SUPPORTED_YEARS:
+        raise ApiError(400, "invalid_input", f"{name} is outside the supported years.")
+    return moment

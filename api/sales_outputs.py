@@ -1,0 +1,36 @@
+"""The answers of selling: add-on availability and promo codes."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from api.outputs import Answer, DateTime, SignedMoney
+
+
+class AddonAvailable(Answer):
+    id: str
+    available: int = Field(description="How many one booking of that time can take.")
+
+
+class AddonAvailability(Answer):
+    addons: list[AddonAvailable]
+
+
+class PromoCode(Answer):
+    code: str = Field(examples=["BIRTHDAY20"])
+    percent: int | None
+    amount: SignedMoney | None
+    valid_from: str | None = Field(json_schema_extra={"format": "date"})
+    valid_to: str | None = Field(json_schema_extra={"format": "date"})
+    max_uses: int | None
+    max_uses_per_client: int | None
+    hall_ids: list[int] | None
+    weekdays: list[int] | None
+    min_minutes: int | None
+    active: bool
+    uses: int = Field(description="Bookings holding it now: live holds and paid bookings.")
+    created_at: DateTime
+
+
+class PromoCodeList(Answer):
+    promo_codes: list[PromoCode]

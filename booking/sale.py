@@ -1,0 +1,108 @@
+"""What a hold sells beside its slot, in the hold's own transaction: the rules accepted,
+the guests, the add-ons (stock-checked), the promo code, and the price lines that follow.
+
+`prepare_sale` reads and prices before anything is written; `secure_sale` runs after the
+hold's first write, under the locks, and re-checks what other holds could take meanwhile;
+`record_sale` writes what the booking took once it has an id."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from booking import promo, stock
+from booking.deps import BookingDeps
+from booking.domain.charges import Priced
+from booking.errors import BookingRuleError
+from booking.offers import current_rules, hall_addons
+from booking.pricing import AddonWanted, choose_addons, guests_of, price_hold
+from db.models import Booking, Client, Hall
+from db.sales import Addon, BookingAddon, PromoCode
+
+if TYPE_CHECKING:
+    from booking.holds import HoldRequest
+
+
+@dataclass(slots=True)
+class Sale:
+    priced: Priced
+    guests: int | None
+    rules_version: str | None
+    addons: list[tuple[Addon, int]] = field(default_factory=list)
+    promo_code: PromoCode | None = None
+
+    @property
+    def lines(self) -> list[dict[str, Any]]:
+        return [line.as_dict() for line in self.priced.lines]
+
+
+async def prepare_sale(
+    session: AsyncSession, deps: BookingDeps, hall: Hall, request: HoldRequest
+) -> Sale:
+    """Check what the request asks beside the slot and price it; writes nothing."""
+    rules = await current_rules(session)
+    if rules is not None and not request.accept_rules and request.source != "admin":
+        raise BookingRuleError(
+            "rules_not_accepted", "Accept the studio's rules (accept_rules: true) to book."
+        )
+    guests = guests_of(hall, request.guests)
+    offered = await hall_addons(session, hall.id) if request.addons else []
+    chosen = choose_addons(offered, [AddonWanted(a.id, a.quantity) for a in request.addons])
+    code = None
+    if request.promo_code:
+        code = await promo.usable_code(session, deps, request, hall)
+    priced = price_hold(
+        hall,
+        request.start,
+        request.end,
+        deps.rules.tz,
+        [choice for _, choice in chosen],
+        guests,
+        promo.discount_of(code),
+    )
+    return Sale(
+        priced=priced,
+        guests=guests,
+        rules_version=rules.version if rules is not None and request.accept_rules else None,
+        addons=[(addon, choice.quantity) for addon, choice in chosen],
+        promo_code=code,
+    )
+
+
+async def secure_sale(
+    session: AsyncSession,
+    sale: Sale,
+    start: datetime,
+    end: datetime,
+    now: datetime,
+    client: Client,
+) -> None:
+    """Take the add-ons' and the code's locks and check them again: call after the hold's
+    first write. Raises 409 `addon_unavailable` or `promo_used_up`."""
+    counted = [addon.id for addon, _ in sale.addons if addon.stock is not None]
+    await stock.lock_addons(session, counted)
+    await stock.check_stock(session, sale.addons, start, end, now)
+    if sale.promo_code is not None:
+        await promo.claim(session, sale.promo_code, client, now)
+
+
+def record_sale(session: AsyncSession, booking: Booking, sale: Sale) -> None:
+    booking.promo_code_id = sale.promo_code.id if sale.promo_code is not None else None
+    for addon, quantity in sale.addons:
+        line = next(
+            line
+            for line in sale.priced.lines
+            if line.kind == "addon" and line.details["addon_id"] == addon.slug
+        )
+        session.add(
+            BookingAddon(
+                booking_id=booking.id,
+                addon_id=addon.id,
+                quantity=quantity,
+                unit_price=addon.price,
+                amount=line.amount,
+            )
+        )

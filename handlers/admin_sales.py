@@ -1,0 +1,102 @@
+"""Admins and what is sold beside hall time: a booking's guests, add-ons and discount in
+the cards and day lists, and the promo code commands (/promo, /promos, /promo_off)."""
+
+from __future__ import annotations
+
+from datetime import date
+from html import escape
+
+from aiogram.enums import ParseMode
+from aiogram.filters import CommandObject
+from aiogram.types import Message
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from booking import promo
+from booking.deps import BookingDeps
+from db.sales import PromoCode
+from handlers.admin_args import BadArguments, args_of, parse_date, parse_id, parse_money
+from handlers.admin_views import chunks
+from handlers.common import release
+from i18n.catalogs import gettext as _
+from i18n.formats import amount as rub
+
+
+async def _answer(message: Message, text: str, session: AsyncSession) -> None:
+    await release(session)
+    for part in chunks(text):
+        await message.answer(part, parse_mode=ParseMode.HTML)
+
+
+def _code_line(code: PromoCode, uses: int) -> str:
+    off = f"{code.percent}%" if code.percent else f"{rub(code.amount or 0)} ₽"
+    limit = f"{uses}/{code.max_uses}" if code.max_uses else str(uses)
+    window = ""
+    if code.valid_from or code.valid_to:
+        window = f" · {code.valid_from or '…'} — {code.valid_to or '…'}"
+    state = "" if code.active else _(" (off)")
+    return _("<code>{code}</code> −{off} · used {uses}{window}{state}").format(
+        code=escape(code.code), off=off, uses=limit, window=window, state=state
+    )
+
+
+def _discount(token: str) -> tuple[int | None, int | None]:
+    """ "20%" → a percentage, "500" → rubles off; BadArguments otherwise."""
+    if token.endswith("%"):
+        percent = parse_id(token[:-1])
+        if percent is None or not 1 <= percent <= 100:
+            raise BadArguments
+        return percent, None
+    amount = parse_money(token)
+    if not amount:
+        raise BadArguments
+    return None, amount
+
+
+async def on_promo(
+    message: Message, command: CommandObject, session: AsyncSession, deps: BookingDeps
+) -> None:
+    """/promo CODE 20%|500 [uses] [from] [to]: a new promo code."""
+    args = args_of(command, 2)
+    percent, amount = _discount(args[1])
+    uses = parse_id(args[2]) if len(args) > 2 and "-" not in args[2] else None
+    if len(args) > 2 and "-" not in args[2] and not uses:
+        raise BadArguments
+    today = deps.now().astimezone(deps.rules.tz).date()
+    days: list[date] = []
+    for token in args[3 if uses else 2 :]:
+        day = parse_date(token, today)
+        if day is None:
+            raise BadArguments
+        days.append(day)
+    if len(days) > 2:
+        raise BadArguments
+    new = promo.NewCode(
+        code=args[0],
+        percent=percent,
+        amount=amount,
+        max_uses=uses,
+        valid_from=days[0] if days else None,
+        valid_to=days[-1] if days else None,
+    )
+    made = await promo.create_code(session, new)
+    text = _("🏷 Promo code created: {line}").format(line=_code_line(made, 0))
+    await _answer(message, text, session)
+
+
+async def on_promos(message: Message, session: AsyncSession, deps: BookingDeps) -> None:
+    codes = await promo.list_codes(session, deps.now())
+    lines = [_code_line(code, uses) for code, uses in codes]
+    text = _("<b>Promo codes</b>") + "\n" + ("\n".join(lines) if lines else "—")
+    await _answer(message, text, session)
+
+
+async def on_promo_off(
+    message: Message, command: CommandObject, session: AsyncSession, deps: BookingDeps
+) -> None:
+    args = args_of(command, 1)
+    if len(args) != 1:
+        raise BadArguments
+    code = await promo.disable_code(session, args[0])
+    uses = await promo.uses(session, code.id, deps.now())
+    text = _("🚫 Promo code disabled: {line}").format(line=_code_line(code, uses))
+    await _answer(message, text, session)

@@ -1,0 +1,71 @@
+"""Admins and selling in the bot: promo codes made, listed and disabled by commands; a
+booking's guests, add-ons and discount in /booking and the day list; /stats adds add-on
+revenue and discounts given."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from booking.deps import BookingDeps
+from booking.holds import ClientInfo, HoldRequest, PaymentMode, Source, hold_booking
+from booking.paying import confirm_by_hand
+from booking.pricing import AddonWanted
+from settings import Settings
+
+# The admin commands' fixtures: a fake Bot API, an admin, the admin router polling.
+from tests.bot.test_admin_commands import admin, ask, polling, tg  # noqa: F401
+from tests.fakes.telegram_api import FakeTelegram, FakeUser
+from tests.support import msk
+
+
+async def sold_booking(
+    sessionmaker: async_sessionmaker[AsyncSession], deps: BookingDeps, promo: str | None
+) -> str:
+    request = HoldRequest(
+        hall_id=1,
+        start=msk(3, 12),
+        end=msk(3, 12) + timedelta(hours=2),
+        payment_mode=PaymentMode.PREPAY,
+        client=ClientInfo(name="Анна", phone="+79991234567"),
+        source=Source.WEB,
+        guests=6,
+        addons=(AddonWanted("makeup", 2),),
+        promo_code=promo,
+    )
+    async with sessionmaker() as session:
+        booking, _ = await hold_booking(session, deps, request)
+        await confirm_by_hand(session, deps, booking.id, None, "test")
+        return booking.code
+
+
+async def test_promo_commands_and_what_a_booking_sold(
+    tg: FakeTelegram,  # noqa: F811
+    admin: FakeUser,  # noqa: F811
+    polling: None,  # noqa: F811
+    settings: Settings,
+    deps: BookingDeps,
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
+    made = await ask(tg, admin, "/promo bday20 20% 5 2026-12-01 2026-12-31")
+    assert made == "🏷 Промокод создан: BDAY20 −20% · использован 0/5 · 2026-12-01 — 2026-12-31"
+    assert (await ask(tg, admin, "/promo BDAY20 10%")) == "Такой промокод уже есть: /promos"
+    assert (await ask(tg, admin, "/promo SALE 120%")).startswith("Формат: /promo")
+
+    code = await sold_booking(sessionmaker, deps, "BDAY20")
+    card = await ask(tg, admin, f"/booking {code}")
+    assert (
+        "👥 6 · Гримёрное место × 2: 1 200 ₽ · Гости сверх 4: 2: 2 000 ₽ · "
+        "Промокод BDAY20: −1 640 ₽" in card
+    ), card
+    day = await ask(tg, admin, "/day 2026-12-03")
+    assert "Промокод BDAY20: −1 640 ₽" in day
+    stats = await ask(tg, admin, "/stats 2026-12")
+    assert "Доп. услуги: 1 200 ₽; скидки: 1 640 ₽" in stats, stats
+
+    listed = await ask(tg, admin, "/promos")
+    assert "BDAY20 −20% · использован 1/5" in listed
+    off = await ask(tg, admin, "/promo_off bday20")
+    assert off.startswith("🚫 Промокод отключён: BDAY20") and off.endswith("(отключён)")
+    assert (await ask(tg, admin, "/promo_off NOPE")) == "Промокода NOPE нет: /promos"
