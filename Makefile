@@ -27,18 +27,30 @@ audit: $(STAMP)
 seed-demo: $(STAMP)
 	$(BIN)/python main.py seed-demo
 
+# Bytecode is kept even where the machine sets PYTHONDONTWRITEBYTECODE: each test process
+# would otherwise compile again the modules it imports, and pytest rewrite the asserts of
+# its plugins' packages (seconds of CPU per process).
+unexport PYTHONDONTWRITEBYTECODE
+
+# Test processes per pass (pytest-xdist): the tests mostly wait on sockets, processes and
+# the database, so four overlap well on two cores. TEST_WORKERS=0 runs in one process.
+# The few tests marked `serial` measure rates in real time: they run alone after the rest.
+TEST_WORKERS ?= 4
+PYTEST := $(BIN)/python -m pytest -q -p no:cacheprovider
+
 # Lint first (so CI enforces it), then the whole suite on SQLite, then again on PostgreSQL
 # (TEST_DATABASE=postgres); without a PostgreSQL server it says so in one line first.
 test: lint
 	@$(BIN)/python -m tests.pg_ready
-	$(BIN)/python -m pytest -q -p no:cacheprovider
-	TEST_DATABASE=postgres $(BIN)/python -m pytest -q -p no:cacheprovider -m "not sqlite_only"
+	$(MAKE) --no-print-directory test-sqlite test-postgres
 
 test-sqlite: $(STAMP)
-	$(BIN)/python -m pytest -q
+	$(PYTEST) -n $(TEST_WORKERS) -m "not serial"
+	$(PYTEST) -m serial
 
 test-postgres: $(STAMP)
-	TEST_DATABASE=postgres $(BIN)/python -m pytest -q
+	TEST_DATABASE=postgres $(PYTEST) -n $(TEST_WORKERS) -m "not sqlite_only and not serial"
+	TEST_DATABASE=postgres $(PYTEST) -m "serial and not sqlite_only"
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

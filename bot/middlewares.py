@@ -1,5 +1,5 @@
-"""Per-update context: one database session, the user's language (aiogram's I18n
-middleware over the catalogs), in-flight accounting, and an answer to every callback query."""
+"""Per-update context: one database session, the user's language (the catalogs' language of
+the moment), in-flight accounting, and an answer to every callback query."""
 
 from __future__ import annotations
 
@@ -13,10 +13,9 @@ from aiogram import BaseMiddleware
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.types import CallbackQuery, TelegramObject, User
 from aiogram.utils.callback_answer import CallbackAnswer, CallbackAnswerMiddleware
-from aiogram.utils.i18n import I18nMiddleware
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from i18n.catalogs import catalogs, language_of
+from i18n.catalogs import use_language
 from ops import request_ids
 
 log = logging.getLogger(__name__)
@@ -47,17 +46,15 @@ class InFlight:
         return self.count == 0
 
 
-class LanguageMiddleware(I18nMiddleware):
+class LanguageMiddleware(BaseMiddleware):
     """The user's language for the update: Russian when their Telegram speaks Russian or
     says nothing, English otherwise. Their bookings store it, so messages sent later
     (confirmations, reminders) come in it too."""
 
-    def __init__(self) -> None:
-        super().__init__(catalogs(), i18n_key=None, middleware_key="i18n_middleware")
-
-    async def get_locale(self, event: TelegramObject, data: dict[str, Any]) -> str:
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         user: User | None = data.get("event_from_user")
-        return language_of(user.language_code if user else None)
+        with use_language(user.language_code if user else None):
+            return await handler(event, data)
 
 
 class UpdateContextMiddleware(BaseMiddleware):

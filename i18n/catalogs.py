@@ -16,11 +16,11 @@ import functools
 import gettext as gnu
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from io import BytesIO
 from pathlib import Path
 from typing import Final
 
-from aiogram.utils.i18n import I18n
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
@@ -30,8 +30,20 @@ LANGUAGES: Final = ("ru", "en")
 DEFAULT: Final = "ru"
 
 
-class Catalogs(I18n):
-    """aiogram's I18n reading the `.po` files themselves (compiled in memory by Babel)."""
+class Catalogs:
+    """The `.po` files compiled in memory by Babel, and the language of the moment (a
+    context variable, so each update and each recipient has its own).
+
+    The standard library's gettext, not the bot library's: the commands and processes
+    without a bot (migrate, audit, a service with no token) then never import the bot
+    library, which takes seconds."""
+
+    def __init__(self, path: Path, default_locale: str, domain: str) -> None:
+        self.path = path
+        self.domain = domain
+        self.default_locale = default_locale
+        self._current = ContextVar("studio_language", default=default_locale)
+        self.locales = self.find_locales()
 
     def find_locales(self) -> dict[str, gnu.GNUTranslations]:
         found: dict[str, gnu.GNUTranslations] = {}
@@ -44,6 +56,30 @@ class Catalogs(I18n):
             compiled.seek(0)
             found[lang] = gnu.GNUTranslations(compiled)
         return found
+
+    @property
+    def current_locale(self) -> str:
+        return self._current.get()
+
+    @contextmanager
+    def use_locale(self, locale: str) -> Iterator[None]:
+        token = self._current.set(locale)
+        try:
+            yield
+        finally:
+            self._current.reset(token)
+
+    def gettext(
+        self, singular: str, plural: str | None = None, n: int = 1, locale: str | None = None
+    ) -> str:
+        """`singular` (or the form for `n`) in `locale`, else in the language of the moment;
+        the text itself in a language without a catalog."""
+        translator = self.locales.get(locale or self.current_locale)
+        if translator is None:
+            return singular if n == 1 or plural is None else plural
+        if plural is None:
+            return translator.gettext(singular)
+        return translator.ngettext(singular, plural, n)
 
 
 @functools.cache

@@ -7,7 +7,6 @@ import json
 import os
 import signal
 import sys
-import tempfile
 import uuid
 from pathlib import Path
 
@@ -19,19 +18,21 @@ from settings import ROOT
 from tests.stall_main import STALLED
 from tests.support import BACKEND, PG_ADMIN_URL, studio_without_rules
 
-#: Bytecode of the processes' imports, kept between them: without it each process compiles
-#: its imports again (seconds apiece where PYTHONDONTWRITEBYTECODE is set).
-BYTECODE = Path(tempfile.gettempdir()) / "studio-test-bytecode"
-
 
 def service_env(database_url: str, **extra: str) -> dict[str, str]:
-    """The test's environment without its database and port, plus the given variables."""
+    """The test's environment without its database and port, plus the given variables.
+
+    Bytecode is written where Python keeps it (`__pycache__`, ignored by git), so the
+    processes after the first do not compile the service's modules again where
+    PYTHONDONTWRITEBYTECODE is set. Not in a PYTHONPYCACHEPREFIX directory: that one starts
+    empty on a new machine and makes the first process compile every library it imports
+    (seconds), which the installed libraries' own bytecode spares."""
     env = {
         k: v
         for k, v in os.environ.items()
-        if not k.startswith(("DATABASE", "PORT", "PYTHONDONTWRITEBYTECODE"))
+        if not k.startswith(("DATABASE", "PORT", "PYTHONDONTWRITEBYTECODE", "PYTHONPYCACHEPREFIX"))
     }
-    env.update(DATABASE_URL=database_url, LOG_LEVEL="WARNING", PYTHONPYCACHEPREFIX=str(BYTECODE))
+    env.update(DATABASE_URL=database_url, LOG_LEVEL="WARNING")
     env.update(STUDIO_FILE=str(studio_without_rules()))
     env.update(extra)
     return env

@@ -334,8 +334,9 @@ async def count(
         return int(await session.scalar(stmt) or 0)
 
 
-async def eventually(check: Callable[[], Awaitable[T]], timeout: float = 5.0) -> T:
-    """Re-check an async condition (every 20 ms) until it is truthy; fail after `timeout`."""
+async def eventually(check: Callable[[], Awaitable[T]], timeout: float = 15.0) -> T:
+    """Re-check an async condition (every 20 ms) until it is truthy; fail after `timeout`
+    (generous: a passing test never waits it out, and a loaded machine can be slow)."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
     while True:

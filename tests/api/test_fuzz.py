@@ -143,6 +143,7 @@ def _code(response: Response) -> str | None:
         return None
 
 
+@pytest.mark.slow
 async def test_schema_driven_fuzz(running: Running, formats: None) -> None:
     """No server error, no answer off the document, no request it allows refused as malformed."""
     api = running.api

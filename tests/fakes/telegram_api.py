@@ -101,6 +101,9 @@ NOT_MODIFIED = (
     "Bad Request: message is not modified: specified new message content and reply markup "
     "are exactly the same as a current content and reply markup of the message"
 )
+#: How long a test waits for the bot before it fails. Generous: a passing test never waits
+#: it out, and a machine running the suite in several processes can be slow for a while.
+WAIT = 15.0
 QUERY_TOO_OLD = "Bad Request: query is too old and response timeout expired or query ID is invalid"
 BLOCKED = "Forbidden: bot was blocked by the user"
 CHAT_NOT_FOUND = "Bad Request: chat not found"
@@ -1073,7 +1076,7 @@ class FakeTelegram:
 
     @contextlib.asynccontextmanager
     async def polling(
-        self, dp: Dispatcher, bot: Bot, *, startup_timeout: float = 5.0, **kwargs: Any
+        self, dp: Dispatcher, bot: Bot, *, startup_timeout: float = WAIT, **kwargs: Any
     ) -> AsyncIterator[asyncio.Task[None]]:
         """Run ``dp.start_polling(bot, handle_signals=False, polling_timeout=1, **kwargs)`` as
         a task; enter once the first getUpdates arrived; on exit wait for running handlers,
@@ -1096,7 +1099,7 @@ class FakeTelegram:
         finally:
             tasks: set[asyncio.Task[Any]] = getattr(dp, "_handle_update_tasks", set())
             with contextlib.suppress(AssertionError):
-                await self._wait(lambda: not tasks, 5.0, "update handlers to finish", poll=True)
+                await self._wait(lambda: not tasks, WAIT, "update handlers to finish", poll=True)
             try:
                 if not task.done():
                     with contextlib.suppress(RuntimeError):
@@ -1304,7 +1307,7 @@ class FakeTelegram:
     async def wait_for(
         self,
         what: str | Callable[[Call], Any] | Callable[[], Any],
-        timeout: float = 5.0,
+        timeout: float = WAIT,
         *,
         chat_id: int | None = None,
         ok: bool | None = None,
@@ -1345,7 +1348,7 @@ class FakeTelegram:
         self._consumed.add(found.index)
         return found
 
-    async def wait_until(self, predicate: Callable[[], Any], timeout: float = 5.0) -> Any:
+    async def wait_until(self, predicate: Callable[[], Any], timeout: float = WAIT) -> Any:
         """Wait until ``predicate()`` is truthy (re-checked on every change of the fake and
         every 20 ms for outside state) and return its value."""
         return await self._wait(predicate, timeout, getattr(predicate, "__name__", "predicate"))

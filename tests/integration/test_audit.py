@@ -21,6 +21,8 @@ from notifications.outbox import Channels
 from tests.processes import run_main, service_env
 from tests.support import BACKEND, Running
 
+pytestmark = pytest.mark.slow  # `main.py audit` in a process of its own
+
 
 @dataclass
 class Ledger:

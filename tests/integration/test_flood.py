@@ -86,6 +86,7 @@ async def messages(running: Running) -> Counter[tuple[str, str]]:
     return Counter((row.channel, row.recipient) for row in rows)
 
 
+@pytest.mark.slow
 async def test_a_flood_of_holds_takes_two_and_leaves_the_calendar_free(
     running: Running,
 ) -> None:

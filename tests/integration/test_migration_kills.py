@@ -112,27 +112,48 @@ async def migrate_here(url: str, revision: str = "head") -> int:
     return counter.statements
 
 
+#: What one test process has learnt once: the reference schema, and the statements of each
+#: migration ({from revision: count}).
+_ONCE: dict[str, Any] = {}
+
+
 @pytest.fixture
 async def reference(databases: Databases) -> dict[str, Any]:
     """The schema an uninterrupted first start makes."""
-    url = await databases.new()
-    await migrate_here(url)
-    return await schema(url)
-
-
-async def test_kills_during_the_first_start_leave_a_database_that_starts(
-    databases: Databases, reference: dict[str, Any]
-) -> None:
-    statements = await migrate_here(await databases.new())
-    points = spread(statements, FIRST_START_POINTS)
-    assert len(points) == FIRST_START_POINTS
-    for point in points:
+    if "reference" not in _ONCE:
         url = await databases.new()
-        env = service_env(url)
-        await kill_after_statement(env, point, "migrate")
-        code, _, err = await run_main(env, "migrate")
-        assert code == 0, f"killed after statement {point}: {err[-2000:]}"
-        assert await schema(url) == reference, f"killed after statement {point}"
+        await migrate_here(url)
+        _ONCE["reference"] = await schema(url)
+    return dict(_ONCE["reference"])
+
+
+async def kill_points(databases: Databases, count: int, start: str | None = None) -> list[int]:
+    """`count` kill points spread over a migration to the head (from `start`, else from
+    nothing), the same in every test of a run."""
+    key = f"statements from {start or 'nothing'}"
+    if key not in _ONCE:
+        url = await databases.new()
+        if start is not None:
+            await migrate_here(url, start)
+            await _paid_booking(url)
+        _ONCE[key] = await migrate_here(url)
+    return spread(_ONCE[key], count)
+
+
+# One test per kill point, so that parallel test processes share the points out.
+@pytest.mark.parametrize("nth", range(FIRST_START_POINTS))
+async def test_kills_during_the_first_start_leave_a_database_that_starts(
+    databases: Databases, reference: dict[str, Any], nth: int
+) -> None:
+    points = await kill_points(databases, FIRST_START_POINTS)
+    assert len(points) == FIRST_START_POINTS
+    point = points[nth]
+    url = await databases.new()
+    env = service_env(url)
+    await kill_after_statement(env, point, "migrate")
+    code, _, err = await run_main(env, "migrate")
+    assert code == 0, f"killed after statement {point}: {err[-2000:]}"
+    assert await schema(url) == reference, f"killed after statement {point}"
 
 
 async def test_a_kill_during_the_first_start_of_run_then_run_serves(
@@ -160,32 +181,31 @@ async def _serve_once(env: dict[str, str]) -> None:
         await service.stop()
 
 
+@pytest.mark.parametrize("nth", range(UPGRADE_POINTS))
 async def test_kills_during_an_upgrade_keep_the_data_and_finish_it(
-    databases: Databases, reference: dict[str, Any]
+    databases: Databases, reference: dict[str, Any], nth: int
 ) -> None:
     """From the second revision, with a paid booking: its payment is marked as counting
     (0003) whichever point the upgrade was killed at, and the money audit holds."""
-    probe = await databases.new()
-    await migrate_here(probe, "0002")
-    await _paid_booking(probe)
-    statements = await migrate_here(probe)
-    for point in spread(statements, UPGRADE_POINTS):
-        url = await databases.new()
-        await migrate_here(url, "0002")
-        await _paid_booking(url)
-        env = service_env(url)
-        await kill_after_statement(env, point, "migrate")
-        code, _, err = await run_main(env, "migrate")
-        assert code == 0, f"killed after statement {point}: {err[-2000:]}"
-        assert await schema(url) == reference, f"killed after statement {point}"
-        engine = create_engine(url)
-        async with engine.connect() as conn:
-            applied = await conn.scalar(text("SELECT applied FROM payments"))
-            paid = await conn.scalar(text("SELECT paid FROM bookings"))
-        await engine.dispose()
-        assert bool(applied) and paid == 500000
-        code, out, _ = await run_main(env, "audit")
-        assert code == 0 and out.startswith("ledger audit: everything holds"), out
+    points = await kill_points(databases, UPGRADE_POINTS, start="0002")
+    assert len(points) == UPGRADE_POINTS
+    point = points[nth]
+    url = await databases.new()
+    await migrate_here(url, "0002")
+    await _paid_booking(url)
+    env = service_env(url)
+    await kill_after_statement(env, point, "migrate")
+    code, _, err = await run_main(env, "migrate")
+    assert code == 0, f"killed after statement {point}: {err[-2000:]}"
+    assert await schema(url) == reference, f"killed after statement {point}"
+    engine = create_engine(url)
+    async with engine.connect() as conn:
+        applied = await conn.scalar(text("SELECT applied FROM payments"))
+        paid = await conn.scalar(text("SELECT paid FROM bookings"))
+    await engine.dispose()
+    assert bool(applied) and paid == 500000
+    code, out, _ = await run_main(env, "audit")
+    assert code == 0 and out.startswith("ledger audit: everything holds"), out
 
 
 async def _paid_booking(url: str) -> None:

@@ -15,7 +15,7 @@ import pytest
 from settings import ROOT
 from tests.support import free_port
 
-pytestmark = pytest.mark.sqlite_only
+pytestmark = [pytest.mark.sqlite_only, pytest.mark.slow]
 SECRET = "operator-secret-token-42"
 
 

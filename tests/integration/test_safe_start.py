@@ -20,6 +20,7 @@ from tests.fakes.telegram_api import FakeTelegram
 from tests.processes import ServiceProcess, run_main, service_env
 from tests.support import BACKEND, PG_ADMIN_URL, Running, free_port
 
+pytestmark = pytest.mark.slow  # `main.py` in processes of its own
 YOOKASSA = {"YOOKASSA_SHOP_ID": "123456", "YOOKASSA_SECRET_KEY": "test_secret"}
 LONG_TOKEN = "t" * 32
 MOSCOW = ZoneInfo("Europe/Moscow")

@@ -733,6 +733,7 @@ PROPERTY = settings(
 )
 
 
+@pytest.mark.slow
 @PROPERTY
 @given(scenarios())
 def test_starts_are_exactly_the_bookable_grid_points(scenario: Scenario) -> None:
@@ -753,6 +754,7 @@ def test_starts_are_exactly_the_bookable_grid_points(scenario: Scenario) -> None
     assert starts == bookable
 
 
+@pytest.mark.slow
 @PROPERTY
 @given(scenarios())
 def test_free_time_avoids_busy_and_closures(scenario: Scenario) -> None:
@@ -771,6 +773,7 @@ def test_free_time_avoids_busy_and_closures(scenario: Scenario) -> None:
         assert any(f.start <= start and start + shortest <= f.end for f in result.free)
 
 
+@pytest.mark.slow
 @PROPERTY
 @given(scenarios(), st.data())
 def test_fitting_durations_are_exactly_the_valid_lengths(
@@ -792,6 +795,7 @@ def test_fitting_durations_are_exactly_the_valid_lengths(
         assert bool(lengths) == scenario.validates(start, scenario.shortest)
 
 
+@pytest.mark.slow
 @PROPERTY
 @given(scenarios())
 def test_a_range_matches_its_days(scenario: Scenario) -> None:
