@@ -62,6 +62,8 @@ class BotSettings(_Base):
     telegram_webhook_secret: SecretStr | None = None
     redis_url: str | None = None
     reminder_hours: Annotated[list[int], NoDecode] = Field(default_factory=lambda: [24, 2])
+    #: How old a Mini App's initData may be (seconds since its auth_date), default one day.
+    webapp_max_age: int = Field(default=24 * 3600, ge=60, le=30 * 24 * 3600)
 
     @field_validator("admin_ids", "reminder_hours", mode="before")
     @classmethod
@@ -173,10 +175,12 @@ class ServerSettings(_Base):
     public_base_url: str = ""
     admin_api_token: SecretStr | None = None
     trusted_proxies: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    #: Websites (scheme://host[:port]) whose pages may call the JSON API; no others get CORS.
+    cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
     log_level: str = "INFO"
     max_body_bytes: int = 64 * 1024
 
-    @field_validator("trusted_proxies", mode="before")
+    @field_validator("trusted_proxies", "cors_origins", mode="before")
     @classmethod
     def _split(cls, value: Any) -> Any:
         if isinstance(value, str):
@@ -192,6 +196,15 @@ class ServerSettings(_Base):
             except ValueError:
                 raise ValueError(f"{network!r} is not an address or a network") from None
         return value
+
+    @field_validator("cors_origins")
+    @classmethod
+    def _origins(cls, value: list[str]) -> list[str]:
+        for origin in value:
+            parts = urlsplit(origin.rstrip("/"))
+            if parts.scheme not in ("http", "https") or not parts.netloc or parts.path:
+                raise ValueError(f"{origin!r} is not an origin like https://studio.example")
+        return [origin.rstrip("/").lower() for origin in value]
 
     @field_validator("public_base_url")
     @classmethod

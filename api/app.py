@@ -8,6 +8,7 @@ from aiohttp import ClientSession, ClientTimeout, web
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from api import admin, bookings, docs, health, payments
+from api.cors import cors_middleware
 from api.keys import (
     DEPS,
     HTTP,
@@ -17,8 +18,10 @@ from api.keys import (
 from api.limits import RATE_LIMITS, close_rate_limits, rate_limits
 from api.middlewares import error_middleware, session_middleware
 from api.openapi import routes as openapi_routes
+from api.telegram_auth import telegram_auth_middleware
 from booking.deps import BookingDeps
 from settings import Settings
+from web import pages
 from webhooks import checkout, gateways
 
 
@@ -29,7 +32,12 @@ def create_app(
 ) -> web.Application:
     app = web.Application(
         client_max_size=settings.server.max_body_bytes,
-        middlewares=[error_middleware, session_middleware],
+        middlewares=[
+            cors_middleware,
+            error_middleware,
+            telegram_auth_middleware,
+            session_middleware,
+        ],
     )
     app[SETTINGS] = settings
     app[SESSIONMAKER] = sessionmaker
@@ -46,6 +54,7 @@ def create_app(
         admin.routes,
         gateways.routes,
         checkout.routes,
+        pages.routes,
     ):
         app.add_routes(table)
     return app

@@ -11,6 +11,7 @@ from pydantic import BaseModel
 from api import inputs as i
 from api import outputs as o
 from api.docs import ASSETS
+from web.pages import ASSETS as PAGE_ASSETS
 
 #: A success answer: a model (JSON), or media types with no schema (pages, gateway replies).
 Answer = type[BaseModel] | tuple[str, ...]
@@ -37,7 +38,7 @@ class Route:
 PATH_PARAMETERS: dict[str, Any] = {
     "booking_id": i.RowId, "payment_id": i.RowId, "refund_id": i.RowId,
     "gateway": Literal[tuple(i.GATEWAYS)], "gateway_payment_id": i.Line, "code": i.Line,
-    "asset": Literal[tuple(ASSETS)],
+    "asset": Literal[tuple(ASSETS) + tuple(PAGE_ASSETS)], "slug": i.Line,
 }  # fmt: skip
 HTML = ("text/html",)
 BODY = "malformed_json invalid_input"
@@ -110,7 +111,14 @@ ROUTES = (
     Route("post", CHECKOUT, "Press Pay or Decline: the gateway's webhook is sent",
           "Mock checkout", o.MockCheckoutResult, body=i.MockCheckoutForm, form=True,
           errors={400: "invalid_input", 404: "payment_not_found"}),
-    Route("get", "/pay/return/{code}", "Where gateways send the payer back", "Mock checkout",
-          HTML),
+    Route("get", "/pay/return/{code}", "Where gateways send the payer back: the booking's "
+          "live status", "Booking page", HTML),
+    Route("get", "/", "The studio's name and a link to the booking page", "Booking page", HTML),
+    Route("get", "/book", "The booking page, also the Telegram Mini App", "Booking page", HTML),
+    Route("get", "/book/{slug}", "The booking page opened at one hall", "Booking page", HTML),
+    Route("get", "/book/assets/{asset}", "The booking page's script and style", "Booking page",
+          ("text/javascript", "text/css")),
+    Route("get", "/widget.js", "The snippet that opens the booking page on a studio's site",
+          "Booking page", ("text/javascript",)),
 )
 # fmt: on

@@ -18,20 +18,27 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from api.app import create_app
-from booking.deps import BookingDeps, ReceiptRules
+from booking.deps import BookingDeps
 from booking.studio_file import seed_if_empty
 from db.migrate import upgrade
 from db.models import Base
 from db.session import create_engine, create_sessionmaker
 from jobs.scheduler import JobContext
-from main import booking_rules
 from notifications.delivery import Sender
 from notifications.outbox import Channels
 from payments.base import PaymentProvider
 from payments.registry import build_providers, close_providers
 from settings import ROOT, Settings
 from tests.pg_ready import pg_problem
-from tests.support import ADMIN_TOKEN, BACKEND, PG_ADMIN_URL, Api, FakeClock, Running
+from tests.support import (
+    ADMIN_TOKEN,
+    BACKEND,
+    PG_ADMIN_URL,
+    Api,
+    FakeClock,
+    Running,
+    wired_deps,
+)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -174,16 +181,7 @@ async def deps(
     """As main.py wires it, with the test's clock."""
     async with sessionmaker() as session:
         await seed_if_empty(session, settings.studio.studio_file, settings.studio.tz)
-    return BookingDeps(
-        rules=booking_rules(settings),
-        providers=providers,
-        base_url=settings.server.base_url(),
-        clock=clock,
-        receipts=ReceiptRules(
-            settings.payments.receipt_tax_system, settings.payments.receipt_vat_code
-        ),
-        return_url=settings.payments.payment_return_url,
-    )
+    return wired_deps(settings, providers, clock)
 
 
 @pytest.fixture

@@ -23,14 +23,15 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from booking.deps import BookingDeps
+from booking.deps import BookingDeps, ReceiptRules
 from booking.holds import ClientInfo, HoldRequest, PaymentMode, Source, hold_booking
 from booking.paying import confirm_by_hand, start_payment
 from booking.payment_reports import apply_payment_report
 from db.models import Base, Booking, Client, Event, Notification, Payment, Refund
 from jobs.scheduler import JobContext
-from payments.base import PaymentState, PaymentStatus
-from settings import HoldSettings
+from main import booking_rules
+from payments.base import PaymentProvider, PaymentState, PaymentStatus
+from settings import HoldSettings, Settings
 from tests.pg_ready import pg_url
 
 BACKEND = os.environ.get("TEST_DATABASE", "sqlite")
@@ -184,6 +185,22 @@ class Api:
         two = await self.start_payment(booking, "tinkoff")
         await self.checkout(one, "succeeded")
         await self.checkout(two, "succeeded")
+
+
+def wired_deps(
+    settings: Settings, providers: dict[str, PaymentProvider], clock: Any
+) -> BookingDeps:
+    """BookingDeps as main.py wires them, with a test's clock."""
+    return BookingDeps(
+        rules=booking_rules(settings),
+        providers=providers,
+        base_url=settings.server.base_url(),
+        clock=clock,
+        receipts=ReceiptRules(
+            settings.payments.receipt_tax_system, settings.payments.receipt_vat_code
+        ),
+        return_url=settings.payments.payment_return_url,
+    )
 
 
 async def table_counts(sessionmaker: Any) -> dict[str, int]:

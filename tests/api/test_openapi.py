@@ -350,6 +350,10 @@ async def test_real_answers_fit_the_schemas(running: Running) -> None:
     assert events["events"] and events["next_after_id"] == events["events"][-1]["id"]
     await c.admin("get", "/api/integrations/events", 400, path="/api/integrations/events?limit=x")
     await c.call("get", "/pay/return/{code}", 200, path=f"/pay/return/{booking['code']}")
+    for page in ("/", "/book", "/widget.js"):
+        await c.call("get", page, 200)
+    await c.call("get", "/book/{slug}", 200, path="/book/white")
+    await c.call("get", "/book/assets/{asset}", 200, path="/book/assets/book.js")
 
     documented = {(path, method) for path, method, _ in operations()}
     assert documented - c.seen == set(), "operations this test never called"
