@@ -8,12 +8,16 @@ directory's own steps, in tests/bot/flows.py and tests/payments/helpers.py)."""
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import hmac
+import json
 import os
 import socket
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -201,6 +205,20 @@ def wired_deps(
         ),
         return_url=settings.payments.payment_return_url,
     )
+
+
+def signed_init_data(token: str, user: dict[str, Any], auth_date: datetime) -> str:
+    """A Mini App's initData as Telegram signs it for the bot with `token`
+    (core.telegram.org/bots/webapps#validating-data-received-via-the-mini-app)."""
+    fields = {
+        "query_id": "AAHdF6IQAAAAAN0XohDhrOrc",
+        "user": json.dumps(user, separators=(",", ":"), ensure_ascii=False),
+        "auth_date": str(int(auth_date.timestamp())),
+    }
+    check = "\n".join(f"{key}={value}" for key, value in sorted(fields.items()))
+    secret = hmac.new(b"WebAppData", token.encode(), hashlib.sha256).digest()
+    fields["hash"] = hmac.new(secret, check.encode(), hashlib.sha256).hexdigest()
+    return urlencode(fields)
 
 
 async def table_counts(sessionmaker: Any) -> dict[str, int]:

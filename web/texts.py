@@ -78,6 +78,20 @@ TEXTS: dict[str, str] = {
     "book_again": N_("Book another time"),
     "unknown_booking": N_("This page does not know the booking: it was made in another browser."),
     "error": N_("Something went wrong: {message}"),
+    "err_bad_phone": N_("The phone number is not valid."),
+    "err_bad_email": N_("The e-mail address is not valid."),
+    "err_too_many_holds": N_("You already hold unpaid bookings: pay for or cancel one first."),
+    "err_rate_limited": N_("Too many attempts: wait a minute and try again."),
+    "err_hold_expired": N_("The hold has lapsed: choose the time again."),
+    "err_over_capacity": N_("The hall does not take that many people."),
+    "err_addon_unavailable": N_("This add-on is taken for that time."),
+    "err_promo_invalid": N_("There is no such promo code."),
+    "err_promo_expired": N_("The promo code is no longer valid."),
+    "err_promo_used_up": N_("The promo code has been used up."),
+    "err_rules_not_accepted": N_("Accept the studio rules to book."),
+    "init_data": N_(
+        "Telegram did not confirm who you are: close the app and open it again from the bot."
+    ),
     "when": N_("{day}, {start}–{end}"),
 }
 

@@ -6,9 +6,6 @@ server beside it for the Mini App."""
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import hmac
-import json
 import shutil
 import socket
 import threading
@@ -18,7 +15,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
-from urllib.parse import urlencode
 
 from aiogram import Bot
 from aiohttp import web
@@ -37,7 +33,7 @@ from notifications.telegram import TelegramChannel
 from payments.registry import build_providers, close_providers
 from settings import ROOT, Settings
 from tests.fakes.telegram_api import FakeTelegram
-from tests.support import ADMIN_TOKEN, BACKEND, FakeClock, wired_deps
+from tests.support import ADMIN_TOKEN, BACKEND, FakeClock, signed_init_data, wired_deps
 
 T = TypeVar("T")
 #: Where Chromium is on Debian (Playwright's own browser download is not reachable here).
@@ -72,16 +68,8 @@ class Served:
         return self.run(once())
 
     def init_data(self, user: dict[str, Any], auth_date: datetime | None = None) -> str:
-        """initData as Telegram signs it for this bot (core.telegram.org/bots/webapps)."""
-        fields = {
-            "query_id": "AAHdF6IQAAAAAN0XohDhrOrc",
-            "user": json.dumps(user, separators=(",", ":"), ensure_ascii=False),
-            "auth_date": str(int((auth_date or self.clock.now).timestamp())),
-        }
-        check = "\n".join(f"{k}={v}" for k, v in sorted(fields.items()))
-        secret = hmac.new(b"WebAppData", self.tg.token.encode(), hashlib.sha256).digest()
-        fields["hash"] = hmac.new(secret, check.encode(), hashlib.sha256).hexdigest()
-        return urlencode(fields)
+        """initData as Telegram signs it for this service's bot."""
+        return signed_init_data(self.tg.token, user, auth_date or self.clock.now)
 
 
 async def _database(url: str) -> AsyncEngine:

@@ -82,6 +82,11 @@
     }
     return data;
   }
+  function problem(error) {
+    if (error.code && error.code.startsWith("init_data")) return t("init_data");
+    if (error.code && TEXTS[state.lang][`err_${error.code}`]) return t(`err_${error.code}`);
+    return t("error", { message: error.message });
+  }
   function notice(text) {
     $("notice").hidden = !text;
     $("notice").textContent = text || "";
@@ -130,7 +135,7 @@
       if (hall.capacity) bits.push(t("capacity", { count: hall.capacity }));
       specs.textContent = bits.join(" · ");
       card.append(h, about, specs, button(t("book_this", { hall: hallName(hall) }), () => pickHall(hall, true),
-        { "aria-pressed": String(state.hall === hall) }));
+        { "aria-pressed": String(state.hall === hall), "data-hall": hall.slug }));
       box.append(card);
     }
   }
@@ -369,16 +374,19 @@
   }
   function renderGateways() {
     const box = $("gateways");
-    if (box.childElementCount) return;
-    const names = { yookassa: "ЮKassa", tinkoff: "T-Bank", sberpay: "SberPay", mock: t("gateway_mock") };
-    config.gateways.forEach((g, i) => {
+    const chosen = $("details").elements.gateway;
+    const current = (chosen && chosen.value) || config.gateways[0];
+    box.replaceChildren();
+    const names = { yookassa: state.lang === "en" ? "YooKassa" : "ЮKassa", tinkoff: "T-Bank",
+      sberpay: "SberPay", mock: t("gateway_mock") };
+    config.gateways.forEach((g) => {
       const label = document.createElement("label");
       label.className = "check";
       const input = document.createElement("input");
       input.type = "radio";
       input.name = "gateway";
       input.value = g;
-      input.checked = i === 0;
+      input.checked = g === current;
       const span = document.createElement("span");
       span.textContent = names[g] || g;
       label.append(input, span);
@@ -434,7 +442,7 @@
     } catch (error) {
       $("submit").disabled = false;
       if (error.code === "slot_taken" || error.code === "too_soon" || error.code === "in_past") await slotTaken();
-      else $("form-error").textContent = t("error", { message: error.message });
+      else $("form-error").textContent = problem(error);
     }
   }
   function isoIn(date, offset) {
@@ -528,7 +536,7 @@
       const payment = await api("POST", "/api/payments", { booking_id: state.booking.id, gateway: mine.gateway || config.gateways[0] }, mine.token);
       location.assign(payment.confirmation_url);
     } catch (error) {
-      notice(t("error", { message: error.message }));
+      notice(problem(error));
     }
   }
 
@@ -539,7 +547,7 @@
     if (state.hall) renderMonth();
     if (state.day) renderStarts();
     if (state.start) renderLengths();
-    if (state.minutes) { renderAddons(); renderRules(); renderSummary(); }
+    if (state.minutes) { renderAddons(); renderRules(); renderSummary(); renderGateways(); }
   }
   for (const b of document.querySelectorAll("[data-lang]")) b.addEventListener("click", () => setLanguage(b.dataset.lang));
   $("prev-month").addEventListener("click", () => moveMonth(-1));
@@ -548,5 +556,5 @@
   $("status-pay").addEventListener("click", payAgain);
   state.lang = chooseLanguage();
   applyTexts();
-  (config.code ? showStatus() : loadHalls()).catch((error) => notice(t("error", { message: error.message })));
+  (config.code ? showStatus() : loadHalls()).catch((error) => notice(problem(error)));
 })();
