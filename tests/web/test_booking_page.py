@@ -8,10 +8,11 @@ import re
 from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import func, select
 
+from booking.holds import expire_holds
 from db.models import Booking
 from tests.web.conftest import new_context
 from tests.web.served import Served
-from tests.web.steps import fill_contacts, open_hall, pay_on_mock_page, pick_slot
+from tests.web.steps import fill_contacts, open_hall, pay_on_mock_page, pick_slot, status_of
 
 
 def test_book_pay_and_see_it_confirmed(page: Page, served: Served, browser: Browser) -> None:
@@ -77,3 +78,31 @@ def test_racing_browsers_get_one_booking(served: Served, browser: Browser) -> No
     assert served.run(count()) == 1
     for context in contexts:
         context.close()
+
+
+def test_status_page_shows_the_hold_live_until_it_lapses(page: Page, served: Served) -> None:
+    """Declined at the gateway: back on the status page the slot is still held, with the
+    time left to pay; when the hold lapses the page says so by itself."""
+    open_hall(page, served, hall="Тёмный зал")
+    pick_slot(page, "2026-12-05", "13:00", 120)
+    fill_contacts(page)
+    page.locator("#submit").click()
+    pay_on_mock_page(page, "canceled")
+    state = page.locator("#status-state")
+    expect(state).to_have_text("Время за вами, ждём оплату")
+    expect(page.locator("#status-left")).to_have_text(
+        re.compile(r"На оплату осталось: 1[45]:\d\d")
+    )
+    expect(page.locator("#status-pay")).to_be_visible()
+
+    async def lapse() -> int:
+        served.clock.advance(minutes=16)
+        async with served.sessionmaker() as session:
+            return await expire_holds(session, served.deps)
+
+    assert served.run(lapse()) == 1
+    expect(state).to_have_attribute("data-status", "expired")
+    expect(state).to_have_text("Истекла: бронь не оплатили вовремя")
+    expect(page.locator("#status-pay")).to_be_hidden()
+    expect(page.locator("#status-left")).to_have_text("")
+    assert status_of(page) == "expired"
