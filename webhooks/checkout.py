@@ -121,7 +121,7 @@ async def checkout_page(request: web.Request) -> web.Response:
         pay, decline = gettext("Pay", lang=lang), gettext("Decline", lang=lang)
         body += (
             '<form method="post" class="actions">'
-            f'<button name="outcome" value="succeeded">{pay}</button> '
+            f'<button name="outcome" value="succeeded" class="primary">{pay}</button> '
             f'<button name="outcome" value="canceled" class="secondary">{decline}</button></form>'
         )
     if demo:

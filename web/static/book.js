@@ -170,7 +170,9 @@
   function renderMonth() {
     const { year, month } = state.month;
     const days = state.days[monthKey()] || {};
-    $("month-name").textContent = new Date(Date.UTC(year, month, 15)).toLocaleDateString(locale(), { month: "long", year: "numeric", timeZone: "UTC" });
+    // "декабрь 2026" as a title: the month's name alone, capitalised, then the year.
+    const name = new Date(Date.UTC(year, month, 15)).toLocaleDateString(locale(), { month: "long", timeZone: "UTC" });
+    $("month-name").textContent = `${name[0].toUpperCase()}${name.slice(1)} ${year}`;
     const grid = $("calendar");
     grid.replaceChildren();
     const monday = new Date(Date.UTC(2024, 0, 1));
@@ -377,7 +379,7 @@
     const chosen = $("details").elements.gateway;
     const current = (chosen && chosen.value) || config.gateways[0];
     box.replaceChildren();
-    const names = { yookassa: state.lang === "en" ? "YooKassa" : "ЮKassa", tinkoff: "T-Bank",
+    const names = { yookassa: state.lang === "en" ? "YooKassa" : "ЮKassa", tinkoff: state.lang === "en" ? "T-Bank" : "Т-Банк",
       sberpay: "SberPay", mock: t("gateway_mock") };
     config.gateways.forEach((g) => {
       const label = document.createElement("label");
