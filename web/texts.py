@@ -22,6 +22,8 @@ TEXTS: dict[str, str] = {
     "from_price": N_("from {price} ₽/h"),
     "min_length": N_("at least {hours} h"),
     "capacity": N_("up to {count} people"),
+    "spec_area": N_("{value} m²"),
+    "spec_ceiling": N_("ceiling {value} m"),
     "book_this": N_("Choose {hall}"),
     "prev_month": N_("Previous month"),
     "next_month": N_("Next month"),

@@ -67,6 +67,30 @@ class Served:
 
         return self.run(once())
 
+    @contextmanager
+    def other_site(self, html: str) -> Iterator[str]:
+        """A page of another website (another origin, on this machine), until the block ends."""
+
+        async def page(_: web.Request) -> web.Response:
+            return web.Response(text=html, content_type="text/html")
+
+        app = web.Application()
+        app.router.add_get("/", page)
+        runner = web.AppRunner(app, access_log=None)
+        sock = socket.socket()
+        sock.bind(("127.0.0.1", 0))
+
+        async def start() -> None:
+            await runner.setup()
+            await web.SockSite(runner, sock).start()
+
+        self.run(start())
+        try:
+            yield f"http://localhost:{sock.getsockname()[1]}/"
+        finally:
+            self.run(runner.cleanup())
+            sock.close()
+
     def init_data(self, user: dict[str, Any], auth_date: datetime | None = None) -> str:
         """initData as Telegram signs it for this service's bot."""
         return signed_init_data(self.tg.token, user, auth_date or self.clock.now)

@@ -9,6 +9,20 @@
   const TEXTS = JSON.parse($("texts").textContent);
   const STORE = "studio.booking.";
   const FINAL = ["confirmed", "completed", "expired", "cancelled", "no_show"];
+  // Browsers that block a third party's storage (the page in another site's iframe) throw on
+  // any use of it: the page then keeps what it needs in memory for as long as it is open.
+  const memory = new Map();
+  const storage = (kind) => {
+    try {
+      const store = window[kind];
+      store.getItem("probe");
+      return store;
+    } catch (e) {
+      return { getItem: (k) => (memory.has(k) ? memory.get(k) : null), setItem: (k, v) => memory.set(k, String(v)) };
+    }
+  };
+  const local = storage("localStorage");
+  const session = storage("sessionStorage");
   const state = { lang: "ru", halls: [], hall: null, month: null, days: {}, day: null,
     start: null, minutes: null, addons: {}, rules: null, poll: null, tick: null };
 
@@ -17,8 +31,8 @@
     const app = window.Telegram && window.Telegram.WebApp;
     const hash = new URLSearchParams(location.hash.slice(1));
     let initData = (app && app.initData) || hash.get("tgWebAppData") || "";
-    if (initData) sessionStorage.setItem(STORE + "tma", initData);
-    else initData = sessionStorage.getItem(STORE + "tma") || "";
+    if (initData) session.setItem(STORE + "tma", initData);
+    else initData = session.getItem(STORE + "tma") || "";
     let theme = (app && app.themeParams) || null;
     if (!theme && hash.get("tgWebAppThemeParams")) {
       try { theme = JSON.parse(hash.get("tgWebAppThemeParams")); } catch (e) { theme = null; }
@@ -45,7 +59,7 @@
   const hm = (iso) => iso.slice(11, 16);
   const dayLabel = (date, opts) => new Date(date + "T12:00:00Z").toLocaleDateString(locale(), { timeZone: "UTC", ...opts });
   function chooseLanguage() {
-    const saved = localStorage.getItem(STORE + "lang");
+    const saved = local.getItem(STORE + "lang");
     if (saved && TEXTS[saved]) return saved;
     const wanted = (tg.user && tg.user.language_code) || (navigator.languages || [navigator.language])[0] || "ru";
     return wanted.toLowerCase().startsWith("ru") ? "ru" : "en";
@@ -61,7 +75,7 @@
   }
   function setLanguage(lang) {
     state.lang = lang;
-    localStorage.setItem(STORE + "lang", lang);
+    local.setItem(STORE + "lang", lang);
     applyTexts();
     renderAll();
   }
@@ -133,6 +147,10 @@
       specs.className = "specs";
       const bits = [t("from_price", { price: rubles(hall.hourly_price) }), t("min_length", { hours: hall.min_minutes / 60 })];
       if (hall.capacity) bits.push(t("capacity", { count: hall.capacity }));
+      // The numbers of the hall's specs; its words are the studio's, in Russian only.
+      const specs_ = hall.specs || {};
+      if (typeof specs_.area_m2 === "number") bits.push(t("spec_area", { value: specs_.area_m2.toLocaleString(locale()) }));
+      if (typeof specs_.ceiling_m === "number") bits.push(t("spec_ceiling", { value: specs_.ceiling_m.toLocaleString(locale()) }));
       specs.textContent = bits.join(" · ");
       card.append(h, about, specs, button(t("book_this", { hall: hallName(hall) }), () => pickHall(hall, true),
         { "aria-pressed": String(state.hall === hall), "data-hall": hall.slug }));
@@ -437,7 +455,7 @@
     $("submit").disabled = true;
     try {
       const booking = await api("POST", "/api/bookings", body);
-      localStorage.setItem(STORE + booking.code, JSON.stringify({
+      local.setItem(STORE + booking.code, JSON.stringify({
         id: booking.id, token: booking.access_token, email: body.client.email || "", gateway, chat: Boolean(tg.initData) }));
       const payment = await api("POST", "/api/payments", { booking_id: booking.id, gateway }, booking.access_token);
       location.assign(payment.confirmation_url);
@@ -473,7 +491,7 @@
   }
 
   // ---------------------------------------------------------------- the status page
-  function kept(code) { try { return JSON.parse(localStorage.getItem(STORE + code) || "null"); } catch (e) { return null; } }
+  function kept(code) { try { return JSON.parse(local.getItem(STORE + code) || "null"); } catch (e) { return null; } }
   async function showStatus() {
     show("booking", false);
     show("status");
@@ -500,7 +518,7 @@
     s.dataset.status = booking.status;
     const start = booking.start.slice(11, 16);
     $("status-when").textContent = t("when", { day: dayLabel(booking.start.slice(0, 10), { day: "numeric", month: "long", weekday: "short" }), start, end: hm(booking.end) });
-    const lines = (booking.price_lines || []).map((l) => line(l.title, `${rubles(l.amount)} ₽`));
+    const lines = (booking.price_lines || []).map((l) => line((state.lang === "en" && l.title_en) || l.title, `${rubles(l.amount)} ₽`));
     lines.push(line(t("total"), `${rubles(booking.total)} ₽`, "sum"));
     $("status-lines").replaceChildren(...lines);
     $("status-paid").textContent = t("paid", { paid: rubles(booking.paid), total: rubles(booking.total) });
