@@ -33,6 +33,8 @@ class Route:
     form: bool = False
     #: status -> the `error.code`s it carries, space-separated
     errors: dict[int, str] = field(default_factory=dict)
+    #: the errors are pages for people (the booking page's 404), not JSON
+    html_errors: bool = False
 
 
 PATH_PARAMETERS: dict[str, Any] = {
@@ -112,12 +114,13 @@ ROUTES = (
           "Mock checkout", o.MockCheckoutResult, body=i.MockCheckoutForm, form=True,
           errors={400: "invalid_input", 404: "payment_not_found"}),
     Route("get", "/pay/return/{code}", "Where gateways send the payer back: the booking's "
-          "live status", "Booking page", HTML),
+          "live status", "Booking page", HTML, errors={404: "not_found"}, html_errors=True),
     Route("get", "/", "The studio's name and a link to the booking page", "Booking page", HTML),
     Route("get", "/book", "The booking page, also the Telegram Mini App", "Booking page", HTML),
-    Route("get", "/book/{slug}", "The booking page opened at one hall", "Booking page", HTML),
+    Route("get", "/book/{slug}", "The booking page opened at one hall", "Booking page", HTML,
+          errors={404: "not_found"}, html_errors=True),
     Route("get", "/book/assets/{asset}", "The booking page's script and style", "Booking page",
-          ("text/javascript", "text/css")),
+          ("text/javascript", "text/css"), errors={404: "not_found"}, html_errors=True),
     Route("get", "/widget.js", "The snippet that opens the booking page on a studio's site",
           "Booking page", ("text/javascript",)),
 )

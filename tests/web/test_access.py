@@ -1,5 +1,6 @@
-"""The page for everyone: a booking made with the keyboard alone, and the English switch
-that changes every text on the page (and the browser's language chooses the first one)."""
+"""The page for everyone: a booking made with the keyboard alone, texts in AA contrast, and
+the English switch that changes every text on the page (the browser's language chooses the
+first one)."""
 
 from __future__ import annotations
 
@@ -80,3 +81,43 @@ def test_browser_language_chooses_the_first_one(browser: Browser, served: Served
     expect(page.locator("#h-hall")).to_have_text("Choose a hall")
     expect(page.get_by_role("button", name="EN")).to_have_attribute("aria-pressed", "true")
     context.close()
+
+
+#: WCAG 2 contrast of an element's text against the first opaque background behind it.
+CONTRAST = """(el) => {
+  const rgb = (c) => c.match(/[\\d.]+/g).map(Number);
+  const lum = ([r, g, b]) => [r, g, b].map((v) => { v /= 255;
+    return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; })
+    .reduce((sum, v, i) => sum + v * [0.2126, 0.7152, 0.0722][i], 0);
+  let bg = el;
+  while (bg && rgb(getComputedStyle(bg).backgroundColor)[3] === 0) bg = bg.parentElement;
+  const back = rgb(getComputedStyle(bg || document.body).backgroundColor);
+  const [a, b] = [lum(rgb(getComputedStyle(el).color)), lum(back)].sort((x, y) => y - x);
+  return (a + 0.05) / (b + 0.05);
+}"""
+
+
+def test_texts_have_aa_contrast(page: Page, served: Served) -> None:
+    open_hall(page, served)
+    page.locator("#next-month").click()
+    expect(page.locator('#calendar button[data-date="2027-01-01"]')).to_be_disabled()
+    page.locator("#prev-month").click()
+    pick_slot(page, "2026-12-08", "16:00", 120)
+    page.locator("#submit").click()  # no name yet: the error shows
+    expect(page.locator("#form-error")).not_to_be_empty()
+    page.locator("#next-month").click()
+    checked = {
+        "text": "#h-contacts",
+        "hint": ".hint",
+        "studio": "#studio",
+        "button": "#prev-month",
+        "chosen": '#halls button[aria-pressed="true"]',
+        "primary": "#submit",
+        "disabled day": '#calendar button[data-date="2027-01-01"]',
+        "label": 'label[for="name"]',
+        "error": "#form-error",
+        "group": "legend",
+    }
+    for name, selector in checked.items():
+        ratio = page.locator(selector).first.evaluate(CONTRAST)
+        assert ratio >= 4.5, (name, round(ratio, 2))
