@@ -292,8 +292,10 @@
       $("guests").max = hall.capacity;
       if (!$("guests").value) $("guests").value = hall.included_guests || 1;
     }
+    state.addonFree = {};
     renderAddons();
     show("step-addons", Boolean(hall.addons && hall.addons.length));
+    if (hall.addons && hall.addons.length) loadAddonStock();
     show("step-promo", "addons" in hall);
     renderRules();
     renderSummary();
@@ -319,12 +321,34 @@
       input.id = id;
       input.type = "number";
       input.min = "0";
-      input.max = String(addon.max_quantity || 1);
+      const free = (state.addonFree || {})[addon.id];
+      const most = Math.min(addon.max_quantity || 1, free === undefined ? Infinity : free);
+      input.max = String(most);
+      if ((state.addons[addon.id] || 0) > most) state.addons[addon.id] = most;
       input.value = String(state.addons[addon.id] || 0);
+      if (most === 0) {
+        input.disabled = true;
+        label.textContent += ` (${t("addon_taken")})`;
+      }
       input.dataset.addon = addon.id;
       input.addEventListener("input", () => { state.addons[addon.id] = Math.max(0, Number(input.value) || 0); renderSummary(); });
       row.append(label, input);
       box.append(row);
+    }
+  }
+  async function loadAddonStock() {
+    // Add-ons the studio has few of (light kits) may be taken for this time in another hall.
+    const [start, end] = span();
+    const asked = `${state.day}T${state.start}/${state.minutes}`;
+    try {
+      const data = await api("GET", `/api/addons/availability?hall_id=${state.hall.id}` +
+        `&start=${encodeURIComponent(start)}&end=${encodeURIComponent(end)}`);
+      if (asked !== `${state.day}T${state.start}/${state.minutes}`) return;  // chosen again since
+      state.addonFree = Object.fromEntries(data.addons.map((a) => [a.id, a.available]));
+      renderAddons();
+      renderSummary();
+    } catch (error) {
+      // Without the figures the add-ons stay as offered; the booking itself is checked anyway.
     }
   }
   function renderRules() {
@@ -434,13 +458,11 @@
       $("accept-rules").focus();
       return;
     }
-    const offset = offsetOf(state.day);
-    const startIso = `${state.day}T${state.start}:00${offset}`;
-    const end = new Date(Date.parse(startIso) + state.minutes * 6e4);
+    const [start, end] = span();
     const body = {
       hall_id: state.hall.id,
-      start: startIso,
-      end: isoIn(end, offset),
+      start,
+      end,
       payment_mode: form.elements.mode.value,
       client: { name: $("name").value.trim(), phone: $("phone").value.trim() },
       language: state.lang,
@@ -464,6 +486,12 @@
       if (error.code === "slot_taken" || error.code === "too_soon" || error.code === "in_past") await slotTaken();
       else $("form-error").textContent = problem(error);
     }
+  }
+  function span() {
+    // The chosen start and end as the API takes them: ISO times with the studio's offset.
+    const offset = offsetOf(state.day);
+    const start = `${state.day}T${state.start}:00${offset}`;
+    return [start, isoIn(new Date(Date.parse(start) + state.minutes * 6e4), offset)];
   }
   function isoIn(date, offset) {
     const sign = offset[0] === "-" ? -1 : 1;
