@@ -22,10 +22,13 @@ def pick_slot(page: Page, date: str, start: str, minutes: int) -> None:
 
 
 def fill_contacts(page: Page, name: str = "Анна", email: str = "anna@example.com") -> None:
+    """Name, phone, e-mail, and the studio's rules accepted when it has them."""
     page.locator("#name").fill(name)
     page.locator("#phone").fill("+7 999 123-45-67")
     if email:
         page.locator("#email").fill(email)
+    if page.locator("#step-rules").is_visible():
+        page.locator("#accept-rules").check()
 
 
 def pay_on_mock_page(page: Page, outcome: str = "succeeded") -> None:

@@ -38,6 +38,9 @@ def test_keyboard_alone_completes_a_booking(page: Page, served: Served) -> None:
     page.keyboard.type("Вера")
     page.keyboard.press("Tab")
     page.keyboard.type("+79990001122")
+    if page.locator("#step-rules").is_visible():  # the studio has rules to accept
+        tab_to(page, "#accept-rules")
+        page.keyboard.press("Space")
     tab_to(page, 'input[name="mode"][value="prepay"]')  # a radio group: arrows choose
     page.keyboard.press("ArrowDown")
     expect(page.locator('input[name="mode"][value="full"]')).to_be_checked()

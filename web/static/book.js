@@ -454,7 +454,7 @@
       if (!input.value.trim()) { $("form-error").textContent = `${t(id)}: ${t("required")}`; input.focus(); return; }
     }
     if (state.rules && !$("accept-rules").checked) {
-      $("form-error").textContent = t("accept_rules");
+      $("form-error").textContent = t("err_rules_not_accepted");
       $("accept-rules").focus();
       return;
     }
