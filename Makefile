@@ -4,7 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test test-sqlite test-postgres lint messages bench migrate audit seed-demo clean
+.PHONY: install run test test-sqlite test-postgres lint messages bench migrate audit seed-demo \
+	screenshots clean
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -63,6 +64,11 @@ lint: $(STAMP)
 # catalog compiled as a check. The service compiles the .po files itself when it starts.
 messages: $(STAMP)
 	$(BIN)/python tools/messages.py
+
+# The booking page at each step, 390×844 and 1280×800, into docs/screenshots/ (the README
+# shows them); drives Debian's Chromium (apt-get install -y chromium).
+screenshots: $(STAMP)
+	$(BIN)/python -m tests.web.screenshots
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.run_all

@@ -18,6 +18,7 @@ from api import (
     payments,
     sales,
 )
+from api.cors import cors_middleware
 from api.keys import (
     DEPS,
     HTTP,
@@ -32,8 +33,10 @@ from api.middlewares import (
     session_middleware,
 )
 from api.openapi import routes as openapi_routes
+from api.telegram_auth import telegram_auth_middleware
 from booking.deps import BookingDeps
 from settings import Settings
+from web import pages
 from webhooks import checkout, gateways
 
 
@@ -47,7 +50,9 @@ def create_app(
         middlewares=[
             request_id_middleware,
             latency_middleware,
+            cors_middleware,
             error_middleware,
+            telegram_auth_middleware,
             session_middleware,
         ],
     )
@@ -70,6 +75,7 @@ def create_app(
         sales.routes,
         gateways.routes,
         checkout.routes,
+        pages.routes,
     ):
         app.add_routes(table)
     return app

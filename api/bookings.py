@@ -31,6 +31,7 @@ from api.serializers import (
     payment_json,
     requested_amount,
 )
+from api.telegram_auth import telegram_user
 from booking.availability import hall_availability
 from booking.cancel import cancel_booking, refund_quote
 from booking.domain.states import BookingStatus
@@ -79,7 +80,8 @@ async def availability(request: web.Request) -> web.Response:
 
 @routes.post("/api/bookings")
 async def create_booking(request: web.Request) -> web.Response:
-    """A hold for a website client: 429 `rate_limited` when the address books too fast,
+    """A hold for a website client, or for the Mini App's Telegram user (whose messages
+    then go to the chat): 429 `rate_limited` when the address books too fast,
     429 `too_many_holds` when the client or the address has MAX_ACTIVE_HOLDS unpaid."""
     deps = request.app[DEPS]
     await check_rate(request, "bookings")
@@ -90,6 +92,7 @@ async def create_booking(request: web.Request) -> web.Response:
         raise BookingRuleError(
             "certificate_empty", "There is no gift certificate with a balance under this code."
         )
+    user = telegram_user(request)  # the Mini App: the booking is this Telegram user's
     hold = HoldRequest(
         hall_id=body.hall_id,
         start=body.start,
@@ -100,8 +103,10 @@ async def create_booking(request: web.Request) -> web.Response:
             phone=body.client.phone,
             email=body.client.email,
             language=body.language,
+            telegram_id=user.id if user else None,
+            username=user.username if user else None,
         ),
-        source=Source.WEB,
+        source=Source.TELEGRAM if user else Source.WEB,
         address=caller_address(request),
         guests=body.guests,
         addons=tuple(AddonWanted(item.id, item.quantity) for item in body.addons),
@@ -128,7 +133,7 @@ async def load_booking(request: web.Request) -> Booking:
 async def get_booking(request: web.Request) -> web.Response:
     deps = request.app[DEPS]
     booking = await load_booking(request)
-    require_owner_or_admin(request, booking)
+    await require_owner_or_admin(request, booking)
     data = booking_json(booking, deps.rules.tz, deps.now())
     data["payments"] = [
         payment_json(p, deps.rules.tz)
@@ -165,7 +170,7 @@ async def list_bookings(request: web.Request) -> web.Response:
 async def delete_booking(request: web.Request) -> web.Response:
     deps = request.app[DEPS]
     booking = await load_booking(request)
-    require_owner_or_admin(request, booking)
+    await require_owner_or_admin(request, booking)
     body = await read_json(request, CancelIn, optional=True)
     booking, refund = await cancel_booking(
         db(request), deps, booking.id, by_admin=is_admin(request), reason=body.reason

@@ -95,7 +95,9 @@ def _responses(route: Route, refs: dict[Any, Schema]) -> Schema:
         listed = ", ".join(f"`{code}`" for code in codes.split())
         found[str(status)] = {
             "description": f"{STATUS_TEXT[status]} Codes: {listed}.",
-            "content": _content(("application/json",), refs[Error]),
+            "content": _content(("text/html",))
+            if route.html_errors
+            else _content(("application/json",), refs[Error]),
         }
         if status == 429:
             seconds = {"schema": {"type": "integer", "minimum": 1}, "description": "Seconds."}

@@ -31,7 +31,7 @@ async def create_payment(request: web.Request) -> web.Response:
     booking = await db(request).get(Booking, body.booking_id)
     if booking is None:
         raise NotFound("booking_not_found", "No such booking.")
-    require_owner_or_admin(request, booking)
+    await require_owner_or_admin(request, booking)
     payment = await start_payment(db(request), deps, booking.id, body.gateway)
     request[LOG_FIELDS] = {"booking_id": booking.id, "payment_id": payment.id}
     return json_response(payment_json(payment, deps.rules.tz), 201)
@@ -54,7 +54,7 @@ async def load_payment(request: web.Request) -> tuple[Payment, Booking]:
 @routes.get("/api/payments/{payment_id:\\d+}")
 async def get_payment(request: web.Request) -> web.Response:
     payment, booking = await load_payment(request)
-    require_owner_or_admin(request, booking, _no_payment())
+    await require_owner_or_admin(request, booking, _no_payment())
     return json_response(payment_json(payment, request.app[DEPS].rules.tz))
 
 

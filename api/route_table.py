@@ -13,6 +13,7 @@ from api import outputs as o
 from api import sales_inputs as si
 from api import sales_outputs as so
 from api.docs import ASSETS
+from web.pages import ASSETS as PAGE_ASSETS
 
 #: A success answer: a model (JSON), or media types with no schema (pages, gateway replies).
 Answer = type[BaseModel] | tuple[str, ...]
@@ -34,12 +35,15 @@ class Route:
     form: bool = False
     #: status -> the `error.code`s it carries, space-separated
     errors: dict[int, str] = field(default_factory=dict)
+    #: the errors are pages for people (the booking page's 404), not JSON
+    html_errors: bool = False
 
 
 PATH_PARAMETERS: dict[str, Any] = {
     "booking_id": i.RowId, "payment_id": i.RowId, "refund_id": i.RowId,
     "gateway": Literal[tuple(i.GATEWAYS)], "gateway_payment_id": i.Line, "code": i.Line,
-    "asset": Literal[tuple(ASSETS)], "token": i.Line, "name": i.Line,
+    "asset": Literal[tuple(ASSETS) + tuple(PAGE_ASSETS)], "slug": i.Line, "token": i.Line,
+    "name": i.Line,
 }  # fmt: skip
 HTML = ("text/html",)
 BODY = "malformed_json invalid_input"
@@ -134,7 +138,15 @@ ROUTES = (
     Route("post", CHECKOUT, "Press Pay or Decline: the gateway's webhook is sent",
           "Mock checkout", o.MockCheckoutResult, body=i.MockCheckoutForm, form=True,
           errors={400: "invalid_input", 404: "payment_not_found"}),
-    Route("get", "/pay/return/{code}", "Where gateways send the payer back", "Mock checkout",
-          HTML),
+    Route("get", "/pay/return/{code}", "Where gateways send the payer back: the booking's "
+          "live status", "Booking page", HTML, errors={404: "not_found"}, html_errors=True),
+    Route("get", "/", "The studio's name and a link to the booking page", "Booking page", HTML),
+    Route("get", "/book", "The booking page, also the Telegram Mini App", "Booking page", HTML),
+    Route("get", "/book/{slug}", "The booking page opened at one hall", "Booking page", HTML,
+          errors={404: "not_found"}, html_errors=True),
+    Route("get", "/book/assets/{asset}", "The booking page's script and style", "Booking page",
+          ("text/javascript", "text/css"), errors={404: "not_found"}, html_errors=True),
+    Route("get", "/widget.js", "The snippet that opens the booking page on a studio's site",
+          "Booking page", ("text/javascript",)),
 )
 # fmt: on

@@ -15,12 +15,19 @@ from typing import Any, Final
 
 from aiogram import Bot, Dispatcher
 from aiogram.exceptions import TelegramAPIError, TelegramUnauthorizedError
-from aiogram.types import BotCommand, BotCommandScopeChat, BotCommandScopeDefault
+from aiogram.types import (
+    BotCommand,
+    BotCommandScopeChat,
+    BotCommandScopeDefault,
+    MenuButtonWebApp,
+    WebAppInfo,
+)
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler
 from aiohttp import web
 
 from bot.factory import IN_FLIGHT
 from bot.middlewares import InFlight
+from handlers.views import mini_app_url
 from i18n.catalogs import LANGUAGES, N_
 from i18n.catalogs import gettext as _
 from settings import BotMode, BotSettings, SettingsError
@@ -102,6 +109,7 @@ class BotRunner:
 
     async def start(self) -> None:
         await self.set_commands()
+        await self.set_menu_button()
         if self.webhook:
             if not await self._set_webhook():
                 self._task = asyncio.create_task(
@@ -171,6 +179,18 @@ class BotRunner:
                 await self.bot.set_my_commands(commands, scope=scope, language_code=lang)
             except (TelegramAPIError, OSError) as exc:
                 log.warning("setMyCommands failed: %s", exc)
+
+    async def set_menu_button(self) -> None:
+        """The menu button opens the booking page as a Mini App (Telegram wants https; over
+        plain http the button stays the command list)."""
+        url = mini_app_url(self.base_url)
+        if url is None:
+            return
+        button = MenuButtonWebApp(text=_("Book", lang="ru"), web_app=WebAppInfo(url=url))
+        try:
+            await self.bot.set_chat_menu_button(menu_button=button)
+        except (TelegramAPIError, OSError) as exc:
+            log.warning("setChatMenuButton failed: %s", exc)
 
     async def stop(self) -> None:
         """Stop polling and let the updates being handled finish (webhook updates stop

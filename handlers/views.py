@@ -104,6 +104,13 @@ async def halls_screen(session: AsyncSession) -> Screen:
     return Screen(_("Choose a hall:"), halls_keyboard(items, _("‹ Back")))
 
 
+def mini_app_url(base_url: str, slug: str = "") -> str | None:
+    """The booking page as a Mini App; Telegram opens Mini Apps over https only."""
+    if not base_url.startswith("https://"):
+        return None
+    return f"{base_url.rstrip('/')}/book" + (f"/{slug}" if slug else "")
+
+
 async def calendar_screen(
     session: AsyncSession, deps: BookingDeps, hall_id: int, month: int | None = None
 ) -> Screen:
@@ -126,6 +133,9 @@ async def calendar_screen(
         can_go_back=view.has_previous,
         can_go_forward=view.has_next,
         back=_("‹ Back"),
+        web_app=(_("🗓 Open the calendar"), url)
+        if (url := mini_app_url(deps.base_url, view.hall.slug))
+        else None,
     )
     return Screen(text, markup)
 

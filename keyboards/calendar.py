@@ -5,7 +5,7 @@ from __future__ import annotations
 import calendar
 from collections.abc import Collection, Sequence
 
-from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, WebAppInfo
 
 from keyboards.callbacks import DayCallback, MenuCallback, MonthCallback, NoopCallback, to_day
 
@@ -38,8 +38,11 @@ def calendar_keyboard(
     can_go_back: bool,
     can_go_forward: bool,
     back: str,
+    web_app: tuple[str, str] | None = None,
 ) -> InlineKeyboardMarkup:
     """A 7-column month grid: free days are buttons, full days ✖, the rest ·.
+
+    `web_app` (text, https URL) adds a button opening the booking page as a Mini App.
 
     `offered_days` are the days inside the booking window (not past, not beyond the horizon);
     those of them not in `free_days` have no start left.
@@ -74,6 +77,9 @@ def calendar_keyboard(
             else:
                 row.append(_noop(NOT_OFFERED, "closed"))
         rows.append(row)
+    if web_app is not None:
+        text, url = web_app
+        rows.append([InlineKeyboardButton(text=text, web_app=WebAppInfo(url=url))])
     back_data = MenuCallback(action="book").pack()
     rows.append([InlineKeyboardButton(text=back, callback_data=back_data)])
     return InlineKeyboardMarkup(inline_keyboard=rows)

@@ -33,6 +33,8 @@ class BotSettings(EnvSettings):
     telegram_webhook_secret: SecretStr | None = None
     redis_url: str | None = None
     reminder_hours: Annotated[list[int], NoDecode] = Field(default_factory=lambda: [24, 2])
+    #: How old a Mini App's initData may be (seconds since its auth_date), default one day.
+    webapp_max_age: int = Field(default=24 * 3600, ge=60, le=30 * 24 * 3600)
 
     @field_validator("admin_ids", "reminder_hours", mode="before")
     @classmethod

@@ -1,5 +1,6 @@
 """The HTTP server: where it listens, the public address people and gateways are sent to,
-the admin token, the proxies it trusts, and the log level."""
+the admin token, the proxies it trusts, the websites allowed to call the API (CORS), and
+the log level."""
 
 from __future__ import annotations
 
@@ -19,10 +20,12 @@ class ServerSettings(EnvSettings):
     public_base_url: str = ""
     admin_api_token: SecretStr | None = None
     trusted_proxies: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    #: Websites (scheme://host[:port]) whose pages may call the JSON API; no others get CORS.
+    cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
     log_level: str = "INFO"
     max_body_bytes: int = 64 * 1024
 
-    @field_validator("trusted_proxies", mode="before")
+    @field_validator("trusted_proxies", "cors_origins", mode="before")
     @classmethod
     def _split(cls, value: Any) -> Any:
         return split_commas(value)
@@ -31,6 +34,15 @@ class ServerSettings(EnvSettings):
     @classmethod
     def _networks(cls, value: list[str]) -> list[str]:
         return check_networks(value)
+
+    @field_validator("cors_origins")
+    @classmethod
+    def _origins(cls, value: list[str]) -> list[str]:
+        for origin in value:
+            parts = urlsplit(origin.rstrip("/"))
+            if parts.scheme not in ("http", "https") or not parts.netloc or parts.path:
+                raise ValueError(f"{origin!r} is not an origin like https://studio.example")
+        return [origin.rstrip("/").lower() for origin in value]
 
     @field_validator("public_base_url")
     @classmethod

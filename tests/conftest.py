@@ -18,13 +18,12 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from api.app import create_app
-from booking.deps import BookingDeps, ReceiptRules
+from booking.deps import BookingDeps
 from booking.studio_file import seed_if_empty
 from db.migrate import upgrade
 from db.models import Base
 from db.session import create_engine, create_sessionmaker
 from jobs.scheduler import JobContext
-from main import booking_rules
 from notifications.delivery import Sender
 from notifications.outbox import Channels
 from payments.base import PaymentProvider
@@ -39,6 +38,7 @@ from tests.support import (
     FakeClock,
     Running,
     studio_without_rules,
+    wired_deps,
 )
 
 
@@ -185,16 +185,7 @@ async def deps(
     """As main.py wires it, with the test's clock."""
     async with sessionmaker() as session:
         await seed_if_empty(session, settings.studio.studio_file, settings.studio.tz)
-    return BookingDeps(
-        rules=booking_rules(settings),
-        providers=providers,
-        base_url=settings.server.base_url(),
-        clock=clock,
-        receipts=ReceiptRules(
-            settings.payments.receipt_tax_system, settings.payments.receipt_vat_code
-        ),
-        return_url=settings.payments.payment_return_url,
-    )
+    return wired_deps(settings, providers, clock)
 
 
 @pytest.fixture

@@ -10,6 +10,8 @@ from __future__ import annotations
 import asyncio
 import atexit
 import functools
+import hashlib
+import hmac
 import json
 import os
 import shutil
@@ -20,6 +22,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -29,14 +32,15 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from booking.deps import BookingDeps
+from booking.deps import BookingDeps, ReceiptRules
 from booking.holds import ClientInfo, HoldRequest, PaymentMode, Source, hold_booking
 from booking.paying import confirm_by_hand, start_payment
 from booking.payment_reports import apply_payment_report
 from db.models import Base, Booking, Client, Event, Notification, Payment, Refund
 from jobs.scheduler import JobContext
-from payments.base import PaymentState, PaymentStatus
-from settings import ROOT, HoldSettings
+from main import booking_rules
+from payments.base import PaymentProvider, PaymentState, PaymentStatus
+from settings import ROOT, HoldSettings, Settings
 from tests.pg_ready import pg_url
 
 BACKEND = os.environ.get("TEST_DATABASE", "sqlite")
@@ -212,6 +216,36 @@ class Api:
         two = await self.start_payment(booking, "tinkoff")
         await self.checkout(one, "succeeded")
         await self.checkout(two, "succeeded")
+
+
+def wired_deps(
+    settings: Settings, providers: dict[str, PaymentProvider], clock: Any
+) -> BookingDeps:
+    """BookingDeps as main.py wires them, with a test's clock."""
+    return BookingDeps(
+        rules=booking_rules(settings),
+        providers=providers,
+        base_url=settings.server.base_url(),
+        clock=clock,
+        receipts=ReceiptRules(
+            settings.payments.receipt_tax_system, settings.payments.receipt_vat_code
+        ),
+        return_url=settings.payments.payment_return_url,
+    )
+
+
+def signed_init_data(token: str, user: dict[str, Any], auth_date: datetime) -> str:
+    """A Mini App's initData as Telegram signs it for the bot with `token`
+    (core.telegram.org/bots/webapps#validating-data-received-via-the-mini-app)."""
+    fields = {
+        "query_id": "AAHdF6IQAAAAAN0XohDhrOrc",
+        "user": json.dumps(user, separators=(",", ":"), ensure_ascii=False),
+        "auth_date": str(int(auth_date.timestamp())),
+    }
+    check = "\n".join(f"{key}={value}" for key, value in sorted(fields.items()))
+    secret = hmac.new(b"WebAppData", token.encode(), hashlib.sha256).digest()
+    fields["hash"] = hmac.new(secret, check.encode(), hashlib.sha256).hexdigest()
+    return urlencode(fields)
 
 
 async def table_counts(sessionmaker: Any) -> dict[str, int]:

@@ -1,5 +1,9 @@
 """The mock gateway's checkout page: Pay and Decline send the webhook a gateway would.
 
+The page speaks the payer's language (Accept-Language), shows the payment's state in
+words, and once the payment is settled the outcome alone, without the buttons. After Pay
+or Decline the payer goes back to the booking's status page, as from a real gateway.
+
 The webhook goes over real HTTP to this app's public URL, signed, so the same verification
 and the same idempotent handling run as for a real gateway. `repeat` sends it several times,
 as gateways do.
@@ -19,34 +23,32 @@ from api.keys import DEPS, HTTP, SETTINGS
 from api.middlewares import db
 from api.serializers import money
 from db.models import Booking, Hall, Payment
+from i18n.catalogs import N_, gettext
 from payments.base import PaymentProvider, PaymentStatus
 from payments.mock import MockProvider
 from payments.mock_gateways import SimulatedWebhook, simulator_of
+from web.pages import message_page, page_language
 
 log = logging.getLogger("studio.checkout")
 routes = web.RouteTableDef()
 
 OUTCOMES = {"succeeded": PaymentStatus.SUCCEEDED, "canceled": PaymentStatus.CANCELED}
 
-PAGE = """<!doctype html>
-<html lang="ru"><head><meta charset="utf-8"><title>Оплата / Payment</title>
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<style>body{{font-family:sans-serif;max-width:28rem;margin:3rem auto;padding:0 1rem}}
-button{{font-size:1.1rem;padding:.6rem 1.4rem;margin:.3rem}}</style></head>
-<body>{banner}<h1>Тестовая оплата</h1><p>Test payment ({gateway})</p>
-<p>Бронь / Booking <b>{code}</b>: {hall}</p><p>Сумма / Amount: <b>{amount} ₽</b></p>
-<p>Статус / Status: {status}</p>
-<form method="post"><button name="outcome" value="succeeded">Оплатить / Pay</button>
-<button name="outcome" value="canceled">Отклонить / Decline</button></form>
-</body></html>"""
+#: The payment's state in words, as the payer reads it.
+STATUS_WORDS = {
+    "pending": N_("Waiting for payment"),
+    "authorized": N_("Authorised, not charged yet"),
+    "succeeded": N_("Paid"),
+    "canceled": N_("Declined"),
+    "refunded": N_("Refunded"),
+    "partially_refunded": N_("Partly refunded"),
+}
+#: Once settled, the page shows the outcome and no buttons.
+SETTLED = frozenset({"succeeded", "canceled", "refunded", "partially_refunded"})
 
 #: On a mock checkout reachable by others (ALLOW_MOCK_PAYMENTS): nobody may take it for a
 #: real one.
-DEMO_BANNER = (
-    '<p role="alert" style="background:#fde68a;padding:.8rem;border:2px solid #b45309">'
-    "<b>Демонстрация: деньги не списываются, а бронь подтверждается.</b><br>"
-    "Demo: no money is taken, yet the booking is confirmed.</p>"
-)
+DEMO_BANNER = N_("Demo: no money is taken, yet the booking is confirmed.")
 
 
 async def _find(request: web.Request) -> tuple[Payment, PaymentProvider] | None:
@@ -95,16 +97,45 @@ async def checkout_page(request: web.Request) -> web.Response:
     booking = await db(request).get(Booking, payment.booking_id)
     assert booking is not None
     hall = await db(request).get(Hall, booking.hall_id)
+    lang = page_language(request)
     local = booking.start_at.astimezone(request.app[DEPS].rules.tz)
-    text = PAGE.format(
-        banner=DEMO_BANNER if request.app[SETTINGS].payments.allow_mock_payments else "",
-        gateway=html.escape(payment.gateway),
-        code=html.escape(booking.code),
-        hall=html.escape(f"{hall.name if hall else ''}, {local:%d.%m.%Y %H:%M}"),
-        amount=money(payment.amount)["value"],
-        status=html.escape(payment.status),
+    hall_name = (hall.name_en if lang == "en" and hall and hall.name_en else None) or (
+        hall.name if hall else ""
     )
-    return web.Response(text=text, content_type="text/html")
+    words = STATUS_WORDS.get(payment.status, payment.status)
+    demo = request.app[SETTINGS].payments.allow_mock_payments
+    rows = [
+        (N_("Booking"), f"{booking.code}: {hall_name}, {local:%d.%m.%Y %H:%M}"),
+        (N_("Amount"), f"{money(payment.amount)['value']} ₽"),
+        (N_("Status"), gettext(words, lang=lang)),
+    ]
+    body = "".join(
+        f"<p>{html.escape(gettext(label, lang=lang))}: <b>{html.escape(value)}</b></p>"
+        for label, value in rows
+    )
+    if payment.status in SETTLED:
+        back = html.escape(return_url(request, booking))
+        label = html.escape(gettext("Back to the booking", lang=lang))
+        body += f'<p><a class="button" href="{back}">{label}</a></p>'
+    else:
+        pay, decline = gettext("Pay", lang=lang), gettext("Decline", lang=lang)
+        body += (
+            '<form method="post" class="actions">'
+            f'<button name="outcome" value="succeeded" class="primary">{pay}</button> '
+            f'<button name="outcome" value="canceled" class="secondary">{decline}</button></form>'
+        )
+    if demo:
+        body = f'<p role="alert" class="alert">{gettext(DEMO_BANNER, lang=lang)}</p>' + body
+    title = gettext("Test payment ({gateway})", lang=lang).format(gateway=payment.gateway)
+    return web.Response(
+        text=message_page(lang, html.escape(title), body), content_type="text/html"
+    )
+
+
+def return_url(request: web.Request, booking: Booking) -> str:
+    """Where the gateway sends the payer back: the studio's own page, or the status page."""
+    deps = request.app[DEPS]
+    return deps.return_url or f"{deps.base_url.rstrip('/')}/pay/return/{booking.code}"
 
 
 @routes.post("/mock/checkout/{gateway_payment_id}")
@@ -142,19 +173,7 @@ async def checkout_action(request: web.Request) -> web.Response:
         return json_response(
             {"payment_id": payment.id, "outcome": str(outcome), "webhook_statuses": statuses}
         )
-    done = "Оплата прошла / Paid" if outcome == PaymentStatus.SUCCEEDED else "Отклонено / Declined"
-    return web.Response(
-        text=f"<!doctype html><meta charset='utf-8'><h1>{done}</h1>"
-        "<p>Вернитесь в чат / Return to the chat.</p>",
-        content_type="text/html",
-    )
-
-
-@routes.get("/pay/return/{code}")
-async def return_page(request: web.Request) -> web.Response:
-    """Where gateways send the payer back; the chat gets the confirmation by itself."""
-    return web.Response(
-        text="<!doctype html><meta charset='utf-8'><h1>Спасибо! / Thank you!</h1>"
-        "<p>Подтверждение придёт в чат. / The confirmation will arrive in the chat.</p>",
-        content_type="text/html",
-    )
+    # As a gateway does: the payer goes back to the studio, where the booking's state shows.
+    booking = await db(request).get(Booking, payment.booking_id)
+    assert booking is not None
+    raise web.HTTPSeeOther(return_url(request, booking))

@@ -1,0 +1,108 @@
+"""A client books on the page and pays on the mock gateway's page; the slot then disappears
+from everyone else's calendar; two browsers racing for one slot get one booking."""
+
+from __future__ import annotations
+
+import re
+
+from playwright.sync_api import Browser, Page, expect
+from sqlalchemy import func, select
+
+from booking.holds import expire_holds
+from db.models import Booking
+from tests.web.conftest import new_context
+from tests.web.served import Served
+from tests.web.steps import fill_contacts, open_hall, pay_on_mock_page, pick_slot, status_of
+
+
+def test_book_pay_and_see_it_confirmed(page: Page, served: Served, browser: Browser) -> None:
+    open_hall(page, served)
+    pick_slot(page, "2026-12-03", "12:00", 120)
+    fill_contacts(page)
+    expect(page.locator("#summary")).to_contain_text("12:00–14:00")
+    expect(page.locator("#summary .sum")).to_contain_text(re.compile(r"5\s000 ₽"))
+    page.locator("#submit").click()
+    pay_on_mock_page(page)
+    expect(page).to_have_url(re.compile(r"/pay/return/[A-Z0-9]+$"))
+    state = page.locator("#status-state")
+    expect(state).to_have_attribute("data-status", "confirmed")
+    expect(state).to_have_text("Подтверждена")
+    expect(page.locator("#status-where")).to_contain_text("anna@example.com")
+    paid = re.compile(r"Оплачено: 2\s500 ₽ из 5\s000 ₽")
+    expect(page.locator("#status-paid")).to_have_text(paid)
+    ics = page.locator("#status-ics")
+    expect(ics).to_be_visible()
+    assert "DTSTART:20261203T090000Z" in (ics.get_attribute("href") or "").replace("%3A", ":")
+
+    # A second client's calendar no longer offers 12:00 (nor what would overlap it).
+    other = new_context(browser, served)
+    second = other.new_page()
+    open_hall(second, served)
+    second.locator('#calendar button[data-date="2026-12-03"]').click()
+    starts = second.locator("#starts button").all_inner_texts()
+    # An hour from 10:45 and its 15-minute cleaning end at 12:00; the booking's own cleaning
+    # keeps 14:00 closed.
+    assert "10:45" in starts and "14:15" in starts
+    assert not {"11:00", "12:00", "13:45", "14:00"} & set(starts)
+    other.close()
+
+
+def test_racing_browsers_get_one_booking(served: Served, browser: Browser) -> None:
+    """Both see 15:00 free; the first to press books it, the other is told and offered the
+    nearest free starts."""
+    contexts = [new_context(browser, served) for _ in range(2)]
+    pages = [c.new_page() for c in contexts]
+    for page in pages:
+        open_hall(page, served, hall="Лофт")
+        pick_slot(page, "2026-12-04", "15:00", 60)
+        fill_contacts(page, email="")
+    pages[0].locator("#submit").click()
+    pay_on_mock_page(pages[0])
+    pages[1].locator("#submit").click()
+    notice = pages[1].locator("#notice")
+    expect(notice).to_contain_text("Это время только что занял кто-то другой")
+    offered = notice.locator("button").all_inner_texts()
+    assert offered and "15:00" not in offered
+    assert "16:15" in offered or "13:45" in offered
+    expect(pages[1].locator("#starts button[data-start='15:00']")).to_have_count(0)
+
+    async def count() -> int:
+        async with served.sessionmaker() as session:
+            return int(
+                await session.scalar(
+                    select(func.count()).select_from(Booking).where(Booking.hall_id == 2)
+                )
+                or 0
+            )
+
+    assert served.run(count()) == 1
+    for context in contexts:
+        context.close()
+
+
+def test_status_page_shows_the_hold_live_until_it_lapses(page: Page, served: Served) -> None:
+    """Declined at the gateway: back on the status page the slot is still held, with the
+    time left to pay; when the hold lapses the page says so by itself."""
+    open_hall(page, served, hall="Тёмный зал")
+    pick_slot(page, "2026-12-05", "13:00", 120)
+    fill_contacts(page)
+    page.locator("#submit").click()
+    pay_on_mock_page(page, "canceled")
+    state = page.locator("#status-state")
+    expect(state).to_have_text("Время за вами, ждём оплату")
+    expect(page.locator("#status-left")).to_have_text(
+        re.compile(r"На оплату осталось: 1[45]:\d\d")
+    )
+    expect(page.locator("#status-pay")).to_be_visible()
+
+    async def lapse() -> int:
+        served.clock.advance(minutes=16)
+        async with served.sessionmaker() as session:
+            return await expire_holds(session, served.deps)
+
+    assert served.run(lapse()) == 1
+    expect(state).to_have_attribute("data-status", "expired")
+    expect(state).to_have_text("Истекла: бронь не оплатили вовремя")
+    expect(page.locator("#status-pay")).to_be_hidden()
+    expect(page.locator("#status-left")).to_have_text("")
+    assert status_of(page) == "expired"

@@ -1,0 +1,60 @@
+"""A booking with an add-on and a promo code on the page, paid at the mock gateway: the
+status page shows the breakdown line by line and turns confirmed."""
+
+from __future__ import annotations
+
+import json
+import re
+import urllib.request
+from typing import Any
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.support import ADMIN_TOKEN
+from tests.web.served import Served
+from tests.web.steps import fill_contacts, open_hall, pay_on_mock_page, pick_slot
+
+
+def call(served: Served, method: str, path: str, body: Any = None) -> Any:
+    request = urllib.request.Request(
+        served.url + path,
+        method=method,
+        data=json.dumps(body).encode() if body is not None else None,
+        headers={"Content-Type": "application/json", "Authorization": f"Bearer {ADMIN_TOKEN}"},
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return json.loads(response.read())
+
+
+def test_booking_with_an_addon_and_a_promo_code(
+    served: Served, request: pytest.FixtureRequest
+) -> None:
+    halls = call(served, "GET", "/api/halls")["halls"]
+    white = next(h for h in halls if h["slug"] == "white")
+    assert white["addons"], "the example studio sells add-ons in the white hall"
+    addon = white["addons"][0]
+    call(served, "POST", "/api/promo-codes", {"code": "PAGE20", "percent": 20})
+    page: Page = request.getfixturevalue("page")  # the browser only once there is a test
+
+    open_hall(page, served)
+    pick_slot(page, "2026-12-09", "12:00", 120)
+    page.locator(f'#addons input[data-addon="{addon["id"]}"]').fill("1")
+    expect(page.locator("#summary")).to_contain_text(addon["title"])
+    page.locator("#promo").fill("PAGE20")
+    page.locator("#name").fill("Анна")
+    page.locator("#phone").fill("+7 999 123-45-67")
+    rules = call(served, "GET", "/api/halls").get("rules")
+    if rules:  # the studio's rules must be accepted before anything is held
+        expect(page.locator("#rules-text")).to_contain_text(rules["text"][:40])
+        page.locator("#submit").click()
+        expect(page.locator("#form-error")).to_have_text(
+            "Чтобы забронировать, примите правила студии."
+        )
+    fill_contacts(page, email="")
+    page.locator("#submit").click()
+    pay_on_mock_page(page)
+    expect(page.locator("#status-state")).to_have_attribute("data-status", "confirmed")
+    lines = page.locator("#status-lines")
+    expect(lines).to_contain_text(addon["title"])
+    expect(lines).to_contain_text(re.compile(r"[-−]\d"))  # the discount, a negative line

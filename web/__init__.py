@@ -1,0 +1,1 @@
+"""The booking page (`/book`), also the Telegram Mini App, and the pages around it."""

@@ -1,0 +1,608 @@
+// The booking page and Telegram Mini App. It calls the public JSON API only (/api/...), so it
+// is also the reference for a studio's own developers. No build step, no outside scripts:
+// inside Telegram the initData and theme come from Telegram.WebApp when its script is there,
+// else from the URL fragment Telegram opens the page with (#tgWebAppData=...).
+"use strict";
+(() => {
+  const $ = (id) => document.getElementById(id);
+  const config = JSON.parse($("config").textContent);
+  const TEXTS = JSON.parse($("texts").textContent);
+  const STORE = "studio.booking.";
+  const FINAL = ["confirmed", "completed", "expired", "cancelled", "no_show"];
+  // Browsers that block a third party's storage (the page in another site's iframe) throw on
+  // any use of it: the page then keeps what it needs in memory for as long as it is open.
+  const memory = new Map();
+  const storage = (kind) => {
+    try {
+      const store = window[kind];
+      store.getItem("probe");
+      return store;
+    } catch (e) {
+      return { getItem: (k) => (memory.has(k) ? memory.get(k) : null), setItem: (k, v) => memory.set(k, String(v)) };
+    }
+  };
+  const local = storage("localStorage");
+  const session = storage("sessionStorage");
+  const state = { lang: "ru", halls: [], hall: null, month: null, days: {}, day: null,
+    start: null, minutes: null, addons: {}, rules: null, poll: null, tick: null };
+
+  // ---------------------------------------------------------------- Telegram, if opened there
+  const tg = (() => {
+    const app = window.Telegram && window.Telegram.WebApp;
+    const hash = new URLSearchParams(location.hash.slice(1));
+    let initData = (app && app.initData) || hash.get("tgWebAppData") || "";
+    if (initData) session.setItem(STORE + "tma", initData);
+    else initData = session.getItem(STORE + "tma") || "";
+    let theme = (app && app.themeParams) || null;
+    if (!theme && hash.get("tgWebAppThemeParams")) {
+      try { theme = JSON.parse(hash.get("tgWebAppThemeParams")); } catch (e) { theme = null; }
+    }
+    let user = null;
+    try { user = JSON.parse(new URLSearchParams(initData).get("user") || "null"); } catch (e) { user = null; }
+    if (app && app.ready) app.ready();
+    return { initData, theme, user };
+  })();
+  if (tg.theme) {
+    const map = { bg_color: "--bg", text_color: "--text", hint_color: "--hint", link_color: "--link",
+      button_color: "--button", button_text_color: "--button-text", secondary_bg_color: "--secondary-bg" };
+    document.documentElement.classList.add("tg");
+    for (const [key, name] of Object.entries(map)) {
+      if (/^#[0-9a-fA-F]{3,8}$/.test(tg.theme[key] || "")) document.documentElement.style.setProperty(name, tg.theme[key]);
+    }
+  }
+
+  // ---------------------------------------------------------------- texts and formats
+  const t = (key, vars = {}) => (TEXTS[state.lang][key] || key).replace(/\{(\w+)\}/g, (_, k) => (k in vars ? vars[k] : `{${k}}`));
+  const rubles = (money) => Number(money.value).toLocaleString(state.lang === "ru" ? "ru-RU" : "en-GB", { maximumFractionDigits: 2 });
+  const locale = () => (state.lang === "ru" ? "ru-RU" : "en-GB");
+  const hallName = (hall) => (state.lang === "en" && hall.name_en) || hall.name;
+  const hm = (iso) => iso.slice(11, 16);
+  const dayLabel = (date, opts) => new Date(date + "T12:00:00Z").toLocaleDateString(locale(), { timeZone: "UTC", ...opts });
+  function chooseLanguage() {
+    const saved = local.getItem(STORE + "lang");
+    if (saved && TEXTS[saved]) return saved;
+    const wanted = (tg.user && tg.user.language_code) || (navigator.languages || [navigator.language])[0] || "ru";
+    return wanted.toLowerCase().startsWith("ru") ? "ru" : "en";
+  }
+  function applyTexts() {
+    document.documentElement.lang = state.lang;
+    document.title = t("title");
+    for (const el of document.querySelectorAll("[data-t]")) el.textContent = t(el.dataset.t);
+    for (const el of document.querySelectorAll("[data-t-label]")) el.setAttribute("aria-label", t(el.dataset.tLabel));
+    for (const b of document.querySelectorAll("[data-lang]")) b.setAttribute("aria-pressed", String(b.dataset.lang === state.lang));
+    $("studio").textContent = (state.lang === "en" && config.studio.name_en) || config.studio.name;
+    $("prepay-label").textContent = t("pay_prepay", { percent: config.prepayment_percent });
+  }
+  function setLanguage(lang) {
+    state.lang = lang;
+    local.setItem(STORE + "lang", lang);
+    applyTexts();
+    renderAll();
+  }
+
+  // ---------------------------------------------------------------- the API
+  async function api(method, path, body, token) {
+    const headers = { Accept: "application/json" };
+    if (body) headers["Content-Type"] = "application/json";
+    if (tg.initData) headers.Authorization = `tma ${tg.initData}`;
+    else if (token) headers.Authorization = `Bearer ${token}`;
+    const response = await fetch(path, { method, headers, body: body ? JSON.stringify(body) : undefined });
+    const data = await response.json().catch(() => ({}));
+    if (!response.ok) {
+      const error = new Error((data.error && data.error.message) || response.statusText);
+      error.code = data.error && data.error.code;
+      error.status = response.status;
+      throw error;
+    }
+    return data;
+  }
+  function problem(error) {
+    if (error.code && error.code.startsWith("init_data")) return t("init_data");
+    if (error.code && TEXTS[state.lang][`err_${error.code}`]) return t(`err_${error.code}`);
+    return t("error", { message: error.message });
+  }
+  function notice(text) {
+    $("notice").hidden = !text;
+    $("notice").textContent = text || "";
+  }
+  function show(id, on = true) { $(id).hidden = !on; }
+  function focusHeading(id) { const h = $(id); if (h) { h.focus(); h.scrollIntoView({ block: "start" }); } }
+  function button(text, onClick, attrs = {}) {
+    const b = document.createElement("button");
+    b.type = "button";
+    b.textContent = text;
+    for (const [k, v] of Object.entries(attrs)) if (v !== undefined && v !== null) b.setAttribute(k, v);
+    b.addEventListener("click", onClick);
+    return b;
+  }
+
+  // ---------------------------------------------------------------- halls
+  async function loadHalls() {
+    const data = await api("GET", "/api/halls");
+    state.halls = data.halls;
+    state.rules = data.rules || null;
+    renderHalls();
+    const wanted = state.halls.find((h) => h.slug === config.hall);
+    if (wanted) pickHall(wanted, false);
+  }
+  function renderHalls() {
+    const box = $("halls");
+    box.replaceChildren();
+    for (const hall of state.halls) {
+      const card = document.createElement("article");
+      card.className = "card" + (state.hall === hall ? " chosen" : "");
+      const photo = (hall.photos || [])[0];
+      if (photo) {
+        const img = document.createElement("img");
+        img.src = typeof photo === "string" ? photo : photo.url;
+        img.alt = hallName(hall);
+        img.loading = "lazy";
+        card.append(img);
+      }
+      const h = document.createElement("h3");
+      h.textContent = hallName(hall);
+      const about = document.createElement("p");
+      about.textContent = (state.lang === "en" && hall.description_en) || hall.description;
+      const specs = document.createElement("p");
+      specs.className = "specs";
+      const bits = [t("from_price", { price: rubles(hall.hourly_price) }), t("min_length", { hours: hall.min_minutes / 60 })];
+      if (hall.capacity) bits.push(t("capacity", { count: hall.capacity }));
+      // The numbers of the hall's specs; its words are the studio's, in Russian only.
+      const specs_ = hall.specs || {};
+      if (typeof specs_.area_m2 === "number") bits.push(t("spec_area", { value: specs_.area_m2.toLocaleString(locale()) }));
+      if (typeof specs_.ceiling_m === "number") bits.push(t("spec_ceiling", { value: specs_.ceiling_m.toLocaleString(locale()) }));
+      specs.textContent = bits.join(" · ");
+      card.append(h, about, specs, button(t("book_this", { hall: hallName(hall) }), () => pickHall(hall, true),
+        { "aria-pressed": String(state.hall === hall), "data-hall": hall.slug }));
+      box.append(card);
+    }
+  }
+  function pickHall(hall, focus) {
+    state.hall = hall;
+    state.days = {};
+    state.day = state.start = state.minutes = null;
+    state.addons = {};
+    if (!state.month) state.month = { year: Number(config.today.slice(0, 4)), month: Number(config.today.slice(5, 7)) - 1 };
+    renderHalls();
+    show("step-day");
+    ["step-time", "step-length", "step-guests", "step-addons", "details"].forEach((id) => show(id, false));
+    loadMonth().then(() => focus && focusHeading("h-day"));
+  }
+
+  // ---------------------------------------------------------------- the month
+  const pad = (n) => String(n).padStart(2, "0");
+  const monthKey = () => `${state.hall.id}:${state.month.year}-${pad(state.month.month + 1)}`;
+  async function loadMonth() {
+    const { year, month } = state.month;
+    const last = new Date(Date.UTC(year, month + 1, 0)).getUTCDate();
+    const key = monthKey();
+    if (!state.days[key]) {
+      $("calendar").setAttribute("aria-busy", "true");
+      const data = await api("GET", `/api/bookings/availability?hall_id=${state.hall.id}` +
+        `&start_date=${year}-${pad(month + 1)}-01&end_date=${year}-${pad(month + 1)}-${pad(last)}`);
+      state.days[key] = Object.fromEntries(data.days.map((d) => [d.date, d]));
+      $("calendar").removeAttribute("aria-busy");
+    }
+    renderMonth();
+  }
+  function renderMonth() {
+    const { year, month } = state.month;
+    const days = state.days[monthKey()] || {};
+    // "декабрь 2026" as a title: the month's name alone, capitalised, then the year.
+    const name = new Date(Date.UTC(year, month, 15)).toLocaleDateString(locale(), { month: "long", timeZone: "UTC" });
+    $("month-name").textContent = `${name[0].toUpperCase()}${name.slice(1)} ${year}`;
+    const grid = $("calendar");
+    grid.replaceChildren();
+    const monday = new Date(Date.UTC(2024, 0, 1));
+    for (let i = 0; i < 7; i++) {
+      const wd = document.createElement("span");
+      wd.className = "wd";
+      wd.setAttribute("aria-hidden", "true");
+      wd.textContent = new Date(monday.getTime() + i * 864e5).toLocaleDateString(locale(), { weekday: "short", timeZone: "UTC" });
+      grid.append(wd);
+    }
+    const first = (new Date(Date.UTC(year, month, 1)).getUTCDay() + 6) % 7;
+    for (let i = 0; i < first; i++) grid.append(document.createElement("span"));
+    const last = new Date(Date.UTC(year, month + 1, 0)).getUTCDate();
+    for (let d = 1; d <= last; d++) {
+      const date = `${year}-${pad(month + 1)}-${pad(d)}`;
+      const day = days[date];
+      const free = day && day.starts.length > 0;
+      const why = !day || !day.open ? t("day_closed") : free ? t("day_free") : t("day_full");
+      const b = button(String(d), () => pickDay(date), {
+        "aria-label": `${dayLabel(date, { day: "numeric", month: "long", weekday: "long" })}: ${why}`,
+        "data-date": date, "aria-pressed": String(state.day === date) });
+      if (!free) b.disabled = true;
+      grid.append(b);
+    }
+  }
+  function moveMonth(step) {
+    const m = state.month.month + step;
+    state.month = { year: state.month.year + Math.floor(m / 12), month: ((m % 12) + 12) % 12 };
+    loadMonth();
+  }
+
+  // ---------------------------------------------------------------- starts and lengths
+  function pickDay(date) {
+    state.day = date;
+    state.start = state.minutes = null;
+    renderMonth();
+    renderStarts();
+    show("step-time");
+    ["step-length", "step-guests", "step-addons", "details"].forEach((id) => show(id, false));
+    focusHeading("h-time");
+  }
+  function dayOf(date) { return (state.days[`${state.hall.id}:${date.slice(0, 7)}`] || {})[date]; }
+  function renderStarts() {
+    const box = $("starts");
+    box.replaceChildren();
+    const day = dayOf(state.day);
+    if (!day || !day.starts.length) { box.textContent = t("no_starts"); return; }
+    const groups = [["morning", (h) => h < 12], ["afternoon", (h) => h >= 12 && h < 17], ["evening", (h) => h >= 17]];
+    for (const [name, fits] of groups) {
+      const starts = day.starts.filter((s) => fits(Number(s.slice(0, 2))));
+      if (!starts.length) continue;
+      const group = document.createElement("div");
+      group.className = "group";
+      group.setAttribute("role", "group");
+      const h = document.createElement("h3");
+      h.id = `g-${name}`;
+      h.textContent = t(name);
+      group.setAttribute("aria-labelledby", h.id);
+      const chips = document.createElement("div");
+      chips.className = "chips";
+      for (const s of starts) chips.append(button(s, () => pickStart(s), { "aria-pressed": String(state.start === s), "data-start": s }));
+      group.append(h, chips);
+      box.append(group);
+    }
+  }
+  function pickStart(start) {
+    state.start = start;
+    state.minutes = null;
+    renderStarts();
+    renderLengths();
+    show("step-length");
+    focusHeading("h-length");
+  }
+  function maxMinutes() {
+    const day = dayOf(state.day);
+    const startIso = `${state.day}T${state.start}`;
+    const gap = day.free.find((f) => f.start.slice(0, 16) <= startIso && startIso < f.end.slice(0, 16));
+    if (!gap) return state.hall.min_minutes;
+    const endsAtClose = day.close && gap.end === day.close;
+    const room = (Date.parse(gap.end) - Date.parse(gap.start)) / 6e4 -
+      (Date.parse(`${startIso}:00${gap.start.slice(19)}`) - Date.parse(gap.start)) / 6e4;
+    return room - (endsAtClose ? 0 : state.hall.buffer_minutes);
+  }
+  function renderLengths() {
+    const box = $("lengths");
+    box.replaceChildren();
+    const most = Math.min(maxMinutes(), 12 * 60);
+    for (let m = state.hall.min_minutes; m <= most; m += m < 180 ? 30 : 60) {
+      box.append(button(t("hours_short", { hours: String(m / 60).replace(".", state.lang === "ru" ? "," : ".") }),
+        () => pickLength(m), { "aria-pressed": String(state.minutes === m), "data-minutes": String(m) }));
+    }
+  }
+  function pickLength(minutes) {
+    state.minutes = minutes;
+    renderLengths();
+    const hall = state.hall;
+    show("step-guests", Boolean(hall.capacity));
+    if (hall.capacity) {
+      $("guests").max = hall.capacity;
+      if (!$("guests").value) $("guests").value = hall.included_guests || 1;
+    }
+    state.addonFree = {};
+    renderAddons();
+    show("step-addons", Boolean(hall.addons && hall.addons.length));
+    if (hall.addons && hall.addons.length) loadAddonStock();
+    show("step-promo", "addons" in hall);
+    renderRules();
+    renderSummary();
+    renderGateways();
+    show("details");
+    if (tg.user && !$("name").value) $("name").value = [tg.user.first_name, tg.user.last_name].filter(Boolean).join(" ");
+    focusHeading(hall.capacity ? "h-guests" : hall.addons && hall.addons.length ? "h-addons" : "h-contacts");
+  }
+
+  // ---------------------------------------------------------------- guests, add-ons, rules
+  function renderAddons() {
+    const box = $("addons");
+    box.replaceChildren();
+    for (const addon of state.hall.addons || []) {
+      const row = document.createElement("div");
+      row.className = "addon";
+      const id = `addon-${addon.id}`;
+      const label = document.createElement("label");
+      label.htmlFor = id;
+      const title = (state.lang === "en" && addon.title_en) || addon.title;
+      label.textContent = `${title} — ${t(`addon_per_${addon.per}`, { price: rubles(addon.price) })}`;
+      const input = document.createElement("input");
+      input.id = id;
+      input.type = "number";
+      input.min = "0";
+      const free = (state.addonFree || {})[addon.id];
+      const most = Math.min(addon.max_quantity || 1, free === undefined ? Infinity : free);
+      input.max = String(most);
+      if ((state.addons[addon.id] || 0) > most) state.addons[addon.id] = most;
+      input.value = String(state.addons[addon.id] || 0);
+      if (most === 0) {
+        input.disabled = true;
+        label.textContent += ` (${t("addon_taken")})`;
+      }
+      input.dataset.addon = addon.id;
+      input.addEventListener("input", () => { state.addons[addon.id] = Math.max(0, Number(input.value) || 0); renderSummary(); });
+      row.append(label, input);
+      box.append(row);
+    }
+  }
+  async function loadAddonStock() {
+    // Add-ons the studio has few of (light kits) may be taken for this time in another hall.
+    const [start, end] = span();
+    const asked = `${state.day}T${state.start}/${state.minutes}`;
+    try {
+      const data = await api("GET", `/api/addons/availability?hall_id=${state.hall.id}` +
+        `&start=${encodeURIComponent(start)}&end=${encodeURIComponent(end)}`);
+      if (asked !== `${state.day}T${state.start}/${state.minutes}`) return;  // chosen again since
+      state.addonFree = Object.fromEntries(data.addons.map((a) => [a.id, a.available]));
+      renderAddons();
+      renderSummary();
+    } catch (error) {
+      // Without the figures the add-ons stay as offered; the booking itself is checked anyway.
+    }
+  }
+  function renderRules() {
+    const rules = state.rules;
+    show("step-rules", Boolean(rules));
+    if (!rules) return;
+    const text = (state.lang === "en" && rules.text_en) || rules.text || "";
+    const box = $("rules-text");
+    box.textContent = text;
+    if (rules.url) {
+      const a = document.createElement("a");
+      a.href = rules.url;
+      a.target = "_blank";
+      a.rel = "noopener";
+      a.textContent = t("rules_link");
+      box.append(text ? " " : "", a);
+    }
+  }
+
+  // ---------------------------------------------------------------- the summary
+  function hallPrice() {
+    // The hall's time by its price bands, as the server prices it; the server's price is the one charged.
+    const hall = state.hall;
+    const start = new Date(`${state.day}T${state.start}:00Z`);
+    const weekday = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"][start.getUTCDay()];
+    let kopecks = 0;
+    for (let m = 0; m < state.minutes; m += 15) {
+      const minute = (start.getUTCHours() * 60 + start.getUTCMinutes() + m) % 1440;
+      const band = (hall.price_rules || []).find((b) => b.weekdays.includes(weekday) &&
+        toMin(b.start) <= minute && minute < (b.end === "24:00" ? 1440 : toMin(b.end)));
+      kopecks += Math.round(Number((band || hall).hourly_price.value) * 100 / 4);
+    }
+    return kopecks;
+  }
+  const toMin = (s) => Number(s.slice(0, 2)) * 60 + Number(s.slice(3, 5));
+  function line(label, value, cls) {
+    const p = document.createElement("p");
+    if (cls) p.className = cls;
+    const a = document.createElement("span");
+    a.textContent = label;
+    const b = document.createElement("span");
+    b.textContent = value;
+    p.append(a, b);
+    return p;
+  }
+  function renderSummary() {
+    if (!state.minutes) return;
+    const end = addMinutes(state.start, state.minutes);
+    const when = t("when", { day: dayLabel(state.day, { day: "numeric", month: "long", weekday: "short" }), start: state.start, end });
+    const lines = [line(hallName(state.hall), when)];
+    let total = hallPrice();
+    lines.push(line(t("hours_short", { hours: state.minutes / 60 }), `${rubles({ value: total / 100 })} ₽`));
+    for (const addon of state.hall.addons || []) {
+      const q = state.addons[addon.id] || 0;
+      if (!q) continue;
+      const each = Math.round(Number(addon.price.value) * 100);
+      const cost = addon.per === "hour" ? each * q * state.minutes / 60 : each * q;
+      total += cost;
+      lines.push(line(`${(state.lang === "en" && addon.title_en) || addon.title} ×${q}`, `${rubles({ value: cost / 100 })} ₽`));
+    }
+    lines.push(line(t("total"), `${rubles({ value: total / 100 })} ₽`, "sum"));
+    $("summary").replaceChildren(...lines);
+  }
+  function addMinutes(hhmm, minutes) {
+    const m = toMin(hhmm) + minutes;
+    return `${pad(Math.floor(m / 60) % 24)}:${pad(m % 60)}`;
+  }
+  function renderGateways() {
+    const box = $("gateways");
+    const chosen = $("details").elements.gateway;
+    const current = (chosen && chosen.value) || config.gateways[0];
+    box.replaceChildren();
+    const names = { yookassa: state.lang === "en" ? "YooKassa" : "ЮKassa", tinkoff: state.lang === "en" ? "T-Bank" : "Т-Банк",
+      sberpay: "SberPay", mock: t("gateway_mock") };
+    config.gateways.forEach((g) => {
+      const label = document.createElement("label");
+      label.className = "check";
+      const input = document.createElement("input");
+      input.type = "radio";
+      input.name = "gateway";
+      input.value = g;
+      input.checked = g === current;
+      const span = document.createElement("span");
+      span.textContent = names[g] || g;
+      label.append(input, span);
+      box.append(label);
+    });
+  }
+
+  // ---------------------------------------------------------------- booking and paying
+  function offsetOf(date) {
+    const day = dayOf(date);
+    const sample = (day && (day.open || (day.free[0] && day.free[0].start))) || "";
+    return sample.length >= 25 ? sample.slice(19) : "+03:00";
+  }
+  async function submit(event) {
+    event.preventDefault();
+    const form = $("details");
+    $("form-error").textContent = "";
+    for (const id of ["name", "phone"]) {
+      const input = $(id);
+      input.setAttribute("aria-invalid", String(!input.value.trim()));
+      if (!input.value.trim()) { $("form-error").textContent = `${t(id)}: ${t("required")}`; input.focus(); return; }
+    }
+    if (state.rules && !$("accept-rules").checked) {
+      $("form-error").textContent = t("err_rules_not_accepted");
+      $("accept-rules").focus();
+      return;
+    }
+    const [start, end] = span();
+    const body = {
+      hall_id: state.hall.id,
+      start,
+      end,
+      payment_mode: form.elements.mode.value,
+      client: { name: $("name").value.trim(), phone: $("phone").value.trim() },
+      language: state.lang,
+    };
+    if ($("email").value.trim()) body.client.email = $("email").value.trim();
+    if (state.hall.capacity) body.guests = Number($("guests").value) || undefined;
+    const addons = Object.entries(state.addons).filter(([, q]) => q > 0).map(([id, quantity]) => ({ id, quantity }));
+    if (addons.length) body.addons = addons;
+    if ($("promo").value.trim()) body.promo_code = $("promo").value.trim();
+    if (state.rules) body.accept_rules = true;
+    const gateway = (form.elements.gateway && form.elements.gateway.value) || config.gateways[0];
+    $("submit").disabled = true;
+    try {
+      const booking = await api("POST", "/api/bookings", body);
+      local.setItem(STORE + booking.code, JSON.stringify({
+        id: booking.id, token: booking.access_token, email: body.client.email || "", gateway, chat: Boolean(tg.initData) }));
+      const payment = await api("POST", "/api/payments", { booking_id: booking.id, gateway }, booking.access_token);
+      location.assign(payment.confirmation_url);
+    } catch (error) {
+      $("submit").disabled = false;
+      if (error.code === "slot_taken" || error.code === "too_soon" || error.code === "in_past") await slotTaken();
+      else $("form-error").textContent = problem(error);
+    }
+  }
+  function span() {
+    // The chosen start and end as the API takes them: ISO times with the studio's offset.
+    const offset = offsetOf(state.day);
+    const start = `${state.day}T${state.start}:00${offset}`;
+    return [start, isoIn(new Date(Date.parse(start) + state.minutes * 6e4), offset)];
+  }
+  function isoIn(date, offset) {
+    const sign = offset[0] === "-" ? -1 : 1;
+    const shift = sign * (Number(offset.slice(1, 3)) * 60 + Number(offset.slice(4, 6)));
+    const local = new Date(date.getTime() + shift * 6e4);
+    return local.toISOString().slice(0, 19) + offset;
+  }
+  async function slotTaken() {
+    const wanted = toMin(state.start);
+    const date = state.day;
+    delete state.days[monthKey()];
+    await loadMonth();
+    const starts = ((dayOf(date) || {}).starts || []).slice()
+      .sort((a, b) => Math.abs(toMin(a) - wanted) - Math.abs(toMin(b) - wanted)).slice(0, 4).sort();
+    const box = document.createElement("div");
+    box.className = "chips";
+    for (const s of starts) box.append(button(s, () => { notice(""); pickDay(date); pickStart(s); }, { "data-start": s }));
+    notice(`${t("taken")} ${starts.length ? t("nearest") : t("no_starts")}`);
+    if (starts.length) $("notice").append(box);
+    state.start = state.minutes = null;
+    renderStarts();
+    ["step-length", "step-guests", "step-addons", "details"].forEach((id) => show(id, false));
+    $("notice").setAttribute("tabindex", "-1");
+    $("notice").focus();
+  }
+
+  // ---------------------------------------------------------------- the status page
+  function kept(code) { try { return JSON.parse(local.getItem(STORE + code) || "null"); } catch (e) { return null; } }
+  async function showStatus() {
+    show("booking", false);
+    show("status");
+    const mine = kept(config.code);
+    $("status-title").textContent = t("status_title", { code: config.code });
+    if (!mine) {
+      $("status-state").textContent = t("unknown_booking");
+      $("status-where").textContent = t("goes_to_chat");
+      return;
+    }
+    const booking = await api("GET", `/api/bookings/${mine.id}`, null, mine.token);
+    renderStatus(booking, mine);
+    if (!FINAL.includes(booking.status)) {
+      clearTimeout(state.poll);
+      state.poll = setTimeout(showStatus, 2000);
+    }
+  }
+  function renderStatus(booking, mine) {
+    state.booking = booking;
+    state.mine = mine;
+    const s = $("status-state");
+    s.textContent = t(`status_${booking.status}`);
+    s.className = `state ${booking.status}`;
+    s.dataset.status = booking.status;
+    const start = booking.start.slice(11, 16);
+    $("status-when").textContent = t("when", { day: dayLabel(booking.start.slice(0, 10), { day: "numeric", month: "long", weekday: "short" }), start, end: hm(booking.end) });
+    const lines = (booking.price_lines || []).map((l) => line((state.lang === "en" && l.title_en) || l.title, `${rubles(l.amount)} ₽`));
+    lines.push(line(t("total"), `${rubles(booking.total)} ₽`, "sum"));
+    $("status-lines").replaceChildren(...lines);
+    $("status-paid").textContent = t("paid", { paid: rubles(booking.paid), total: rubles(booking.total) });
+    $("status-where").textContent = mine.chat || booking.source === "telegram" ? t("goes_to_chat")
+      : mine.email ? t("goes_to_email", { email: mine.email }) : t("goes_nowhere");
+    $("status-pay").hidden = booking.status !== "pending_payment";
+    const ics = $("status-ics");
+    ics.hidden = !["pending_payment", "confirmed"].includes(booking.status);
+    ics.href = "data:text/calendar;charset=utf-8," + encodeURIComponent(icsOf(booking));
+    ics.download = `booking-${booking.code}.ics`;
+    clearInterval(state.tick);
+    const left = $("status-left");
+    left.textContent = "";
+    if (booking.status === "pending_payment" && booking.hold_expires_at) {
+      const until = Date.parse(booking.hold_expires_at);
+      const draw = () => {
+        const ms = Math.max(0, until - Date.now());
+        left.textContent = t("time_left", { time: `${Math.floor(ms / 6e4)}:${pad(Math.floor(ms / 1000) % 60)}` });
+      };
+      draw();
+      state.tick = setInterval(draw, 1000);
+    }
+  }
+  function icsOf(booking) {
+    const utc = (iso) => new Date(iso).toISOString().replace(/[-:]/g, "").slice(0, 15) + "Z";
+    const name = (state.lang === "en" && config.studio.name_en) || config.studio.name;
+    return ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//studio booking//page//", "BEGIN:VEVENT",
+      `UID:${booking.code}@${location.host}`, `DTSTAMP:${utc(booking.created_at || booking.start)}`,
+      `DTSTART:${utc(booking.start)}`, `DTEND:${utc(booking.end)}`,
+      `SUMMARY:${name} ${booking.code}`.replace(/[,;]/g, " "), "END:VEVENT", "END:VCALENDAR"].join("\r\n");
+  }
+  async function payAgain() {
+    const mine = state.mine || {};
+    try {
+      const payment = await api("POST", "/api/payments", { booking_id: state.booking.id, gateway: mine.gateway || config.gateways[0] }, mine.token);
+      location.assign(payment.confirmation_url);
+    } catch (error) {
+      notice(problem(error));
+    }
+  }
+
+  // ---------------------------------------------------------------- start
+  function renderAll() {
+    if (config.code) { if (state.booking) renderStatus(state.booking, state.mine || {}); return; }
+    renderHalls();
+    if (state.hall) renderMonth();
+    if (state.day) renderStarts();
+    if (state.start) renderLengths();
+    if (state.minutes) { renderAddons(); renderRules(); renderSummary(); renderGateways(); }
+  }
+  for (const b of document.querySelectorAll("[data-lang]")) b.addEventListener("click", () => setLanguage(b.dataset.lang));
+  $("prev-month").addEventListener("click", () => moveMonth(-1));
+  $("next-month").addEventListener("click", () => moveMonth(1));
+  $("details").addEventListener("submit", submit);
+  $("status-pay").addEventListener("click", payAgain);
+  state.lang = chooseLanguage();
+  applyTexts();
+  (config.code ? showStatus() : loadHalls()).catch((error) => notice(problem(error)));
+})();

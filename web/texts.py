@@ -1,0 +1,101 @@
+"""The booking page's texts, marked for the gettext catalogs and sent with the page in both
+languages (the page switches without reloading). Keys are what `book.js` asks for."""
+
+from __future__ import annotations
+
+from i18n.catalogs import LANGUAGES, N_, gettext
+
+TEXTS: dict[str, str] = {
+    "title": N_("Book a session"),
+    "language": N_("Language"),
+    "step_day": N_("Day"),
+    "step_time": N_("Start"),
+    "step_length": N_("Duration"),
+    "step_guests": N_("Guests"),
+    "step_addons": N_("Add-ons"),
+    "step_promo": N_("Promo code"),
+    "step_contacts": N_("Your contacts"),
+    "step_rules": N_("Studio rules"),
+    "step_pay": N_("Payment"),
+    "choose_hall": N_("Choose a hall"),
+    "from_price": N_("from {price} ₽/h"),
+    "min_length": N_("at least {hours} h"),
+    "capacity": N_("up to {count} people"),
+    "spec_area": N_("{value} m²"),
+    "spec_ceiling": N_("ceiling {value} m"),
+    "book_this": N_("Choose {hall}"),
+    "prev_month": N_("Previous month"),
+    "next_month": N_("Next month"),
+    "day_closed": N_("closed"),
+    "day_full": N_("fully booked"),
+    "day_free": N_("free times"),
+    "legend": N_("Crossed out: closed or fully booked"),
+    "no_starts": N_("No free starts on this day."),
+    "morning": N_("Morning"),
+    "afternoon": N_("Afternoon"),
+    "evening": N_("Evening"),
+    "hours_short": N_("{hours} h"),
+    "guests_label": N_("Number of people"),
+    "addon_per_booking": N_("{price} ₽ per booking"),
+    "addon_per_hour": N_("{price} ₽ per hour"),
+    "addon_per_unit": N_("{price} ₽ each"),
+    "addon_taken": N_("taken for this time"),
+    "promo_label": N_("Promo code (if you have one)"),
+    "name": N_("Name"),
+    "phone": N_("Phone"),
+    "email": N_("E-mail"),
+    "email_hint": N_("The confirmation and the calendar file come here."),
+    "accept_rules": N_("I accept the studio rules"),
+    "rules_link": N_("Read the rules"),
+    "summary": N_("Your booking"),
+    "total": N_("Total"),
+    "pay_prepay": N_("Prepayment {percent}%"),
+    "pay_full": N_("Pay in full"),
+    "gateway": N_("Pay with"),
+    "gateway_mock": N_("Test payment"),
+    "to_payment": N_("Go to payment"),
+    "required": N_("Fill in this field."),
+    "taken": N_("This time has just been taken by someone else."),
+    "nearest": N_("The nearest free starts:"),
+    "status_title": N_("Booking {code}"),
+    "status_pending_payment": N_("Held, waiting for payment"),
+    "status_confirmed": N_("Confirmed"),
+    "status_completed": N_("Completed"),
+    "status_expired": N_("Expired: the hold lapsed unpaid"),
+    "status_cancelled": N_("Cancelled"),
+    "status_no_show": N_("Missed"),
+    "time_left": N_("Time left to pay: {time}"),
+    "paid": N_("Paid: {paid} ₽ of {total} ₽"),
+    "pay_now": N_("Pay now"),
+    "ics": N_("Add to calendar (.ics)"),
+    "goes_to_email": N_("The confirmation goes to {email}."),
+    "goes_to_chat": N_(
+        "The confirmation, the calendar file and the reminders come in the chat with the bot."
+    ),
+    "goes_nowhere": N_("Keep this page: it shows your booking's state."),
+    "book_again": N_("Book another time"),
+    "unknown_booking": N_("This page does not know the booking: it was made in another browser."),
+    "error": N_("Something went wrong: {message}"),
+    "err_bad_phone": N_("The phone number is not valid."),
+    "err_bad_email": N_("The e-mail address is not valid."),
+    "err_too_many_holds": N_("You already hold unpaid bookings: pay for or cancel one first."),
+    "err_rate_limited": N_("Too many attempts: wait a minute and try again."),
+    "err_hold_expired": N_("The hold has lapsed: choose the time again."),
+    "err_over_capacity": N_("The hall does not take that many people."),
+    "err_addon_unavailable": N_("This add-on is taken for that time."),
+    "err_promo_invalid": N_("There is no such promo code."),
+    "err_promo_expired": N_("The promo code is no longer valid."),
+    "err_promo_used_up": N_("The promo code has been used up."),
+    "err_rules_not_accepted": N_("Accept the studio rules to book."),
+    "init_data": N_(
+        "Telegram did not confirm who you are: close the app and open it again from the bot."
+    ),
+    "when": N_("{day}, {start}–{end}"),
+}
+
+
+def page_texts() -> dict[str, dict[str, str]]:
+    """Every text of the page in each language."""
+    return {
+        lang: {key: gettext(text, lang=lang) for key, text in TEXTS.items()} for lang in LANGUAGES
+    }
