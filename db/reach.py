@@ -6,6 +6,9 @@ that cannot be opened is told in one line naming the fix, not with a driver's tr
 
 from __future__ import annotations
 
+import asyncio
+import sqlite3
+
 import asyncpg
 from sqlalchemy import text
 from sqlalchemy.engine import URL
@@ -18,12 +21,26 @@ class DatabaseUnavailable(Exception):
 
 
 async def check_reachable(engine: AsyncEngine) -> None:
-    """Open one connection, or raise DatabaseUnavailable explaining why not."""
+    """Open one connection, or raise DatabaseUnavailable explaining why not.
+
+    A SQLite file is first opened with the standard library: when aiosqlite fails to open
+    one, its worker thread may still answer after the event loop has closed and print a
+    traceback ("Event loop is closed") under the one line meant for the operator."""
+    url = engine.url
+    if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
+        try:
+            await asyncio.to_thread(_open_sqlite, url.database)
+        except sqlite3.Error as exc:
+            raise DatabaseUnavailable(explain(url, exc)) from None
     try:
         async with engine.connect() as conn:
             await conn.execute(text("SELECT 1"))
     except (OSError, DBAPIError) as exc:
         raise DatabaseUnavailable(explain(engine.url, exc)) from None
+
+
+def _open_sqlite(path: str) -> None:
+    sqlite3.connect(path).close()
 
 
 def explain(url: URL, exc: BaseException) -> str:
