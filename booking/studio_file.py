@@ -143,10 +143,16 @@ async def load_studio(session: AsyncSession, data: dict[str, Any], tz: ZoneInfo)
     return len(halls)
 
 
-async def seed_if_empty(session: AsyncSession, path: Path, tz: ZoneInfo) -> int:
-    """A new studio sees the example halls at once; an existing one is left alone."""
+async def load_if_empty(session: AsyncSession, data: dict[str, Any], tz: ZoneInfo) -> int:
+    """A new studio sees the file's halls at once; an existing one is left alone. Never
+    commits: the caller holds the lock that keeps two processes from loading it both."""
     if await session.scalar(select(func.count()).select_from(Hall)):
         return 0
-    added = await load_studio(session, read_studio_file(path), tz)
+    return await load_studio(session, data, tz)
+
+
+async def seed_if_empty(session: AsyncSession, path: Path, tz: ZoneInfo) -> int:
+    """`load_if_empty` from the file at `path`, committed (tests and benchmarks)."""
+    added = await load_if_empty(session, read_studio_file(path), tz)
     await session.commit()
     return added
