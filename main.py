@@ -186,6 +186,7 @@ async def run(settings: Settings) -> None:
     try:
         if service.bot is not None:
             await service.bot.check_token()
+            await service.bot.check_address()
         await runner.setup()
         await _listen(runner, settings)
     except BaseException:
