@@ -4,7 +4,6 @@ than a running one's refuses to start."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -15,16 +14,9 @@ from bot.factory import create_bot, create_dispatcher
 from bot.runner import BotRunner
 from settings import BotSettings, SettingsError
 from tests.bot.flows import Studio
-from tests.support import REDIS_URL, reachable_redis
+from tests.support import REDIS_URL
 
 SECRET = "s3cret-Token_42"
-
-
-@pytest.fixture
-async def redis() -> AsyncIterator[Redis]:
-    client = await reachable_redis()
-    yield client
-    await client.aclose()
 
 
 @pytest.fixture
