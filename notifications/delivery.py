@@ -32,6 +32,10 @@ LEASE = timedelta(minutes=2)
 # A claimed message not started by then is not started at all: with a sender's own time
 # limit (Telegram: 60 s) it then still ends inside its lease, so no other process sends it.
 START_WITHIN = LEASE / 4
+#: Messages of one recipient claimed at once. A chat takes about one a second, so these go
+#: out within a few seconds, well inside START_WITHIN; the rest wait for the next claim,
+#: made once these are sent (a recipient being sent to is not claimed by anyone else).
+PER_RECIPIENT = 5
 
 
 class DeliveryError(Exception):
@@ -139,7 +143,9 @@ async def claim_due(
 ) -> list[Outgoing]:
     async with sessionmaker() as session:
         now = deps.now()
-        items = await queries.due_notifications(session, now, limit, channels)
+        items = await queries.due_notifications(
+            session, now, limit, channels, per_recipient=PER_RECIPIENT
+        )
         claimed = []
         for item in items:
             stale = await _reminder_stale(session, item, now)
