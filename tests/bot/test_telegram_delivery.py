@@ -328,6 +328,39 @@ async def test_a_backlog_for_one_chat_is_claimed_a_few_at_a_time(
     ]
 
 
+async def test_admins_notices_due_together_are_one_message(
+    tg: FakeTelegram,
+    channel: TelegramChannel,
+    deps: BookingDeps,
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
+    """Seven bookings paid at once: the admin's chat gets the notices in two messages, in
+    order (five claimed, then two), not one a second for seven seconds; each notice is
+    recorded as sent."""
+    admin = tg.user(905)
+    ids = []
+    for n in range(7):
+        async with sessionmaker() as session:
+            item = await add_notification(
+                session,
+                dedupe_key=f"group:{n}",
+                channel="telegram",
+                recipient=str(admin.id),
+                body=f"💳 Бронь B{n} оплачена",
+                extra={"group": True},
+            )
+            await session.commit()
+            assert item is not None
+            ids.append(item.id)
+    assert await deliver_due(sessionmaker, deps, {"telegram": channel}) == 5
+    assert await deliver_due(sessionmaker, deps, {"telegram": channel}) == 2
+    assert texts(tg, admin.id) == [
+        "\n\n".join(f"💳 Бронь B{n} оплачена" for n in range(5)),
+        "💳 Бронь B5 оплачена\n\n💳 Бронь B6 оплачена",
+    ]
+    assert {(await fetch(sessionmaker, Notification, i)).status for i in ids} == {"sent"}
+
+
 async def test_server_error_is_retried_later(
     tg: FakeTelegram,
     channel: TelegramChannel,
