@@ -20,13 +20,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
 from api.access_log import LOGGER, RequestLog
 from api.app import create_app
 from booking.deps import BookingDeps, BookingRules, ReceiptRules
-from booking.studio_file import StudioFileError, read_studio_file, seed_if_empty, studio_info
-from db.clock import Clock, system_clock
+from booking.studio_file import StudioFileError, load_if_empty, read_studio_file, studio_info
+from db.clock import CLOCK_KEY, Clock, system_clock
 from db.migrate import upgrade
 from db.reach import DatabaseUnavailable, check_reachable
 from db.session import create_engine, create_sessionmaker
@@ -94,12 +94,30 @@ def booking_rules(settings: Settings) -> BookingRules:
     )
 
 
-async def open_database(settings: Settings) -> AsyncEngine:
-    """The engine of a reachable database at the schema's latest revision."""
+async def open_database(
+    settings: Settings, clock: Clock = system_clock, *, load: bool = True
+) -> AsyncEngine:
+    """The engine of a reachable database at the schema's latest revision, with the studio
+    file loaded (`load`) if the database had no halls, in the migration's transaction and
+    under its lock."""
+    # Read before the database is touched: a broken file leaves no new database behind.
+    studio = read_studio_file(settings.studio.studio_file)
+
+    async def load_studio_file(conn: AsyncConnection) -> None:
+        session = AsyncSession(bind=conn, info={CLOCK_KEY: clock}, autoflush=False)
+        try:
+            added = await load_if_empty(
+                session, studio, settings.studio.tz, settings.studio.studio_file.parent
+            )
+        finally:
+            await session.close()  # the migration's transaction commits what it flushed
+        if added:
+            log.info("studio seeded from %s", settings.studio.studio_file, extra={"halls": added})
+
     engine = create_engine(settings.db.database_url, echo=settings.db.database_echo)
     try:
         await check_reachable(engine)
-        await upgrade(engine)
+        await upgrade(engine, then=load_studio_file if load else None)
     except BaseException:
         await engine.dispose()
         raise
@@ -113,18 +131,9 @@ async def build_service(settings: Settings, clock: Clock = system_clock) -> Serv
     The bot's modules are imported only when there is a bot: its library takes seconds to
     import, which a service without one, and the commands that only touch the database,
     do without."""
-    # Read before the database is touched: a broken file leaves no new database behind.
     studio = studio_info(read_studio_file(settings.studio.studio_file))
-    engine = await open_database(settings)
+    engine = await open_database(settings, clock)
     sessionmaker = create_sessionmaker(engine, clock)
-    try:
-        async with sessionmaker() as session:
-            added = await seed_if_empty(session, settings.studio.studio_file, settings.studio.tz)
-    except BaseException:
-        await engine.dispose()
-        raise
-    if added:
-        log.info("studio seeded from %s", settings.studio.studio_file, extra={"halls": added})
     base_url = settings.server.base_url()
     deps = BookingDeps(
         rules=booking_rules(settings),
@@ -199,6 +208,7 @@ async def run(settings: Settings) -> None:
     try:
         if service.bot is not None:
             await service.bot.check_token()
+            await service.bot.check_address()
         await runner.setup()
         await _listen(runner, settings)
         metrics_runner = await _serve_metrics(service.app, settings)
@@ -286,7 +296,7 @@ async def audit(settings: Settings) -> int:
     """Check the ledger against the bookings and print the report; 1 if it does not hold."""
     from booking.audit import audit_ledger
 
-    engine = await open_database(settings)
+    engine = await open_database(settings, load=False)
     try:
         async with create_sessionmaker(engine, system_clock)() as session:
             report = await audit_ledger(session, system_clock())

@@ -156,10 +156,18 @@ def _add_addons(session: AsyncSession, data: dict[str, Any], halls: dict[str, Ha
         session.add(addon)
 
 
-async def seed_if_empty(session: AsyncSession, path: Path, tz: ZoneInfo) -> int:
-    """A new studio sees the example halls at once; an existing one is left alone."""
+async def load_if_empty(
+    session: AsyncSession, data: dict[str, Any], tz: ZoneInfo, studio_dir: Path
+) -> int:
+    """A new studio sees the file's halls at once; an existing one is left alone. Never
+    commits: the caller holds the lock that keeps two processes from loading it both."""
     if await session.scalar(select(func.count()).select_from(Hall)):
         return 0
-    added = await load_studio(session, read_studio_file(path), tz, path.parent)
+    return await load_studio(session, data, tz, studio_dir)
+
+
+async def seed_if_empty(session: AsyncSession, path: Path, tz: ZoneInfo) -> int:
+    """`load_if_empty` from the file at `path`, committed (tests and benchmarks)."""
+    added = await load_if_empty(session, read_studio_file(path), tz, path.parent)
     await session.commit()
     return added

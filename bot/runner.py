@@ -11,6 +11,7 @@ import contextlib
 import importlib
 import importlib.util
 import logging
+from collections.abc import AsyncIterator
 from typing import Any, Final
 
 from aiogram import Bot, Dispatcher
@@ -24,9 +25,11 @@ from aiogram.types import (
 )
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler
 from aiohttp import web
+from redis.exceptions import RedisError
 
 from bot.factory import IN_FLIGHT
 from bot.middlewares import InFlight
+from bot.registration import AddressConflict, SharedRegistration, fingerprint
 from handlers.views import mini_app_url
 from i18n.catalogs import LANGUAGES, N_
 from i18n.catalogs import gettext as _
@@ -76,6 +79,10 @@ class BotRunner:
             raise SettingsError(
                 "invalid setting TELEGRAM_WEBHOOK_SECRET: required in webhook mode"
             )
+        self.shared: SharedRegistration | None = None
+        if settings.redis_url:  # several processes: they register once between them
+            bot_key = f"{settings.telegram_api_server or 'telegram'}|{bot.id}"
+            self.shared = SharedRegistration.from_url(settings.redis_url, bot_key)
 
     @property
     def webhook(self) -> bool:
@@ -107,18 +114,87 @@ class BotRunner:
         except (TelegramAPIError, OSError) as exc:
             log.warning("getMe failed; the bot starts and keeps trying: %s", exc)
 
+    async def check_address(self) -> None:
+        """Refuse a webhook address that differs from another live process's: Telegram keeps
+        one webhook, so the last process to register would take every update. The
+        processes see each other through Redis (REDIS_URL); without it there is one."""
+        if not self.webhook or self.shared is None:
+            return
+        try:
+            await self.shared.announce(self.webhook_url)
+        except AddressConflict as exc:
+            raise SettingsError(
+                "invalid setting WEBHOOK_BASE_URL: another running process of this bot "
+                f"registers its Telegram webhook at {exc.theirs}, this one would at "
+                f"{exc.ours}; set WEBHOOK_BASE_URL (or PUBLIC_BASE_URL) to the same public "
+                "address, the load balancer's, in every process"
+            ) from None
+        except RedisError as exc:
+            log.warning("cannot compare webhook addresses through Redis: %s", exc)
+
     async def start(self) -> None:
-        await self.set_commands()
-        await self.set_menu_button()
+        async with self._registering() as needed:
+            if needed:
+                await self.set_commands()
+                await self.set_menu_button()
+                if not self.webhook or await self._set_webhook():
+                    await self._record()
+                else:
+                    self._task = asyncio.create_task(
+                        self._retry_set_webhook(), name="telegram-set-webhook"
+                    )
         if self.webhook:
-            if not await self._set_webhook():
-                self._task = asyncio.create_task(
-                    self._retry_set_webhook(), name="telegram-set-webhook"
-                )
             return
         with contextlib.suppress(TelegramAPIError, OSError):
             await self.bot.delete_webhook()  # getUpdates is refused while a webhook is set
         self._task = asyncio.create_task(self._poll(), name="telegram-polling")
+
+    def _fingerprint(self) -> str:
+        secret = self.settings.telegram_webhook_secret
+        return fingerprint(
+            webhook=self.webhook_url if self.webhook else None,
+            secret=secret.get_secret_value() if secret else None,
+            updates=sorted(self.dp.resolve_used_update_types()),
+            menu_button=mini_app_url(self.base_url),
+            menus=[
+                ([(c.command, c.description) for c in commands], scope.model_dump(), lang)
+                for commands, scope, lang in self._command_calls()
+            ],
+        )
+
+    @contextlib.asynccontextmanager
+    async def _registering(self) -> AsyncIterator[bool]:
+        """Whether this start must register (the webhook, the menus): always without Redis;
+        with it, under its lock, only when what is registered differs from this process's
+        settings, or Telegram's webhook is not the expected one."""
+        if self.shared is None:
+            yield True
+            return
+        try:
+            async with self.shared.lock():
+                yield await self._differs()
+        except RedisError as exc:
+            log.warning("registering without the shared record: %s", exc)
+            yield True
+
+    async def _differs(self) -> bool:
+        assert self.shared is not None
+        if await self.shared.registered() != self._fingerprint():
+            return True
+        if not self.webhook:
+            return False
+        try:
+            info = await self.bot.get_webhook_info()
+        except (TelegramAPIError, OSError):
+            return True
+        return info.url != self.webhook_url
+
+    async def _record(self) -> None:
+        if self.shared is not None:
+            try:
+                await self.shared.record(self._fingerprint())
+            except RedisError as exc:
+                log.warning("cannot record the registration in Redis: %s", exc)
 
     async def _set_webhook(self) -> bool:
         secret = self.settings.telegram_webhook_secret
@@ -142,6 +218,7 @@ class BotRunner:
         while not self._stopping:
             await asyncio.sleep(delay)
             if await self._set_webhook():
+                await self._record()
                 return
             delay = min(delay * 2, 60.0)
 
@@ -164,6 +241,13 @@ class BotRunner:
 
     async def set_commands(self) -> None:
         """The command menu: clients' commands per language, plus admin commands per admin."""
+        for commands, scope, lang in self._command_calls():
+            try:
+                await self.bot.set_my_commands(commands, scope=scope, language_code=lang)
+            except (TelegramAPIError, OSError) as exc:
+                log.warning("setMyCommands failed: %s", exc)
+
+    def _command_calls(self) -> list[tuple[list[BotCommand], Any, str | None]]:
         calls: list[tuple[list[BotCommand], Any, str | None]] = [
             (client_commands("ru"), BotCommandScopeDefault(), None),
             *[(client_commands(lang), BotCommandScopeDefault(), lang) for lang in LANGUAGES],
@@ -174,11 +258,7 @@ class BotRunner:
                 if extra:
                     scope = BotCommandScopeChat(chat_id=admin_id)
                     calls.append((client_commands(lang or "ru") + extra, scope, lang))
-        for commands, scope, lang in calls:
-            try:
-                await self.bot.set_my_commands(commands, scope=scope, language_code=lang)
-            except (TelegramAPIError, OSError) as exc:
-                log.warning("setMyCommands failed: %s", exc)
+        return calls
 
     async def set_menu_button(self) -> None:
         """The menu button opens the booking page as a Mini App (Telegram wants https; over
@@ -219,3 +299,5 @@ class BotRunner:
         await self.dp.storage.close()
         await self.dp.fsm.events_isolation.close()
         await self.bot.session.close()
+        if self.shared is not None:
+            await self.shared.close()

@@ -15,7 +15,7 @@ does on PostgreSQL.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -40,10 +40,22 @@ def alembic_config(url: str = "") -> Config:
     return cfg
 
 
-async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
-    """Bring the schema to `revision` in one transaction."""
+#: Work done in the migration's transaction, under its lock, after the schema is up to date.
+AfterUpgrade = Callable[[AsyncConnection], Awaitable[object]]
+
+
+async def upgrade(
+    engine: AsyncEngine, revision: str = "head", then: AfterUpgrade | None = None
+) -> None:
+    """Bring the schema to `revision` in one transaction, then run `then` in it.
+
+    `then` (the studio file loaded into an empty database) runs under the same lock as the
+    migration: processes starting together on an empty database load it one at a time, so
+    the second sees the first's halls instead of inserting them again."""
     async with _transaction(engine) as conn:
         await conn.run_sync(_run, command.upgrade, revision)
+        if then is not None:
+            await then(conn)
 
 
 async def downgrade(engine: AsyncEngine, revision: str) -> None:

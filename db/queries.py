@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 from sqlalchemy import Select, and_, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from db.clock import session_clock
 from db.models import Booking, Client, Closure, Event, Hall, Notification, StudioHours
@@ -232,21 +233,52 @@ async def pending_events(session: AsyncSession, now: datetime, limit: int) -> Se
 
 
 async def due_notifications(
-    session: AsyncSession, now: datetime, limit: int, channels: Sequence[str]
+    session: AsyncSession,
+    now: datetime,
+    limit: int,
+    channels: Sequence[str],
+    per_recipient: int | None = None,
 ) -> Sequence[Notification]:
-    """Pending messages that are due, and claimed ones whose sender's lease ran out."""
+    """Pending messages that are due, and claimed ones whose sender's lease ran out.
+
+    A recipient with a message being sent under a live lease (by this process or another)
+    is left out, and at most `per_recipient` messages of one recipient are returned: one
+    chat takes a message a second, so a claim of a whole backlog for one chat would hold
+    its tail past the lease. The rows not returned stay unlocked for the next claim."""
+    sending = aliased(Notification)
+    busy = (
+        select(sending.id)
+        .where(
+            sending.channel == Notification.channel,
+            sending.recipient == Notification.recipient,
+            sending.status == "sending",
+            sending.next_attempt_at > now,
+        )
+        .exists()
+    )
     stmt = (
         select(Notification)
         .where(
             Notification.status.in_(("pending", "sending")),
             Notification.channel.in_(channels),
             or_(Notification.next_attempt_at.is_(None), Notification.next_attempt_at <= now),
+            ~busy,
         )
         .order_by(Notification.id)
         .limit(limit)
     )
     stmt = locked(stmt, session, skip_locked=True)
-    return (await session.scalars(stmt)).all()
+    rows = (await session.scalars(stmt)).all()
+    if per_recipient is None:
+        return rows
+    taken: dict[tuple[str, str], int] = {}
+    kept = []
+    for row in rows:
+        key = (row.channel, row.recipient)
+        if taken.get(key, 0) < per_recipient:
+            taken[key] = taken.get(key, 0) + 1
+            kept.append(row)
+    return kept
 
 
 async def list_events(

@@ -85,11 +85,15 @@ class JobSchedule:
     """
 
     def __init__(self, ctx: JobContext) -> None:
-        # Jobs never overlap themselves; a late run is merged, not queued.
+        # Jobs never overlap themselves; a late run is merged, not queued. A run that
+        # falls due while the previous one still goes (a delivery burst outlasts its
+        # one-second interval) returns at once in `_guarded`: APScheduler's own limit
+        # (max_instances) would log a warning for each, twice a second while sending.
         self._scheduler = AsyncIOScheduler(
-            job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 30}
+            job_defaults={"coalesce": True, "max_instances": 3, "misfire_grace_time": 30}
         )
         self._running: set[asyncio.Task[Any]] = set()
+        self._active: set[str] = set()
         self._ctx = ctx
         jobs: list[tuple[str, Callable[[], Awaitable[object]], float]] = [
             ("expire_holds", ctx.expire, 20),
@@ -141,9 +145,12 @@ class JobSchedule:
         self, name: str, func: Callable[[], Awaitable[object]]
     ) -> Callable[[], Awaitable[None]]:
         async def run() -> None:
+            if name in self._active:
+                return  # the previous run still goes; it takes what is due now too
             task = asyncio.current_task()
             assert task is not None
             self._running.add(task)
+            self._active.add(name)
             try:
                 await func()
                 JOB_RUNS.labels(name, "ok").inc()
@@ -152,6 +159,7 @@ class JobSchedule:
                 log.exception("job failed", extra={"job": name})
             finally:
                 self._running.discard(task)
+                self._active.discard(name)
 
         run.__name__ = name
         return run

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
@@ -33,6 +33,12 @@ LEASE = timedelta(minutes=2)
 # A claimed message not started by then is not started at all: with a sender's own time
 # limit (Telegram: 60 s) it then still ends inside its lease, so no other process sends it.
 START_WITHIN = LEASE / 4
+#: Messages of one recipient claimed at once. A chat takes about one a second, so these go
+#: out within a few seconds, well inside START_WITHIN; the rest wait for the next claim,
+#: made once these are sent (a recipient being sent to is not claimed by anyone else).
+PER_RECIPIENT = 5
+#: The longest message joined admins' notices make (Telegram takes 4096 characters).
+GROUP_TEXT = 3500
 
 
 class DeliveryError(Exception):
@@ -62,6 +68,12 @@ class Outgoing:
     booking_id: int | None
     attachments: Sequence[Attachment] = field(default_factory=tuple)
     menu_button: tuple[str, str] | None = None  # (label, menu action) under a chat message
+    groupable: bool = False  # an admin's notice: may share one message with the next ones
+    also: tuple[int, ...] = ()  # the notices joined into this message after its own
+
+    @property
+    def ids(self) -> tuple[int, ...]:
+        return (self.id, *self.also)
 
 
 class Sender(Protocol):
@@ -140,7 +152,9 @@ async def claim_due(
 ) -> list[Outgoing]:
     async with sessionmaker() as session:
         now = deps.now()
-        items = await queries.due_notifications(session, now, limit, channels)
+        items = await queries.due_notifications(
+            session, now, limit, channels, per_recipient=PER_RECIPIENT
+        )
         claimed = []
         for item in items:
             stale = await _reminder_stale(session, item, now)
@@ -161,10 +175,34 @@ async def claim_due(
                     booking_id=item.booking_id,
                     attachments=(ics,) if ics else (),
                     menu_button=_menu_button(item.extra),
+                    groupable=bool(item.extra.get("group")),
                 )
             )
         await session.commit()
         return claimed
+
+
+def grouped(messages: Sequence[Outgoing], limit: int = GROUP_TEXT) -> list[Outgoing]:
+    """Admins' notices claimed together for one chat joined into one message (in order, up
+    to `limit` characters): a burst of paid bookings is a few messages to an admin, not one
+    a second for minutes."""
+    out: list[Outgoing] = []
+    joining: dict[tuple[str, str], int] = {}  # (channel, recipient) -> index in `out`
+    for message in messages:
+        key = (message.channel, message.recipient)
+        at = joining.get(key)
+        if message.groupable and at is not None:
+            head = out[at]
+            text = f"{head.text}\n\n{message.text}"
+            if len(text) <= limit:
+                out[at] = replace(head, text=text, also=(*head.also, message.id))
+                continue
+        if message.groupable:
+            joining[key] = len(out)
+        else:  # the chat's next notices come after this message, not joined before it
+            joining.pop(key, None)
+        out.append(message)
+    return out
 
 
 async def record_result(
@@ -174,17 +212,18 @@ async def record_result(
     error: DeliveryError | None,
 ) -> None:
     async with sessionmaker() as session:
-        item = await session.get(Notification, message.id)
-        if item is None:
-            return
         now = deps.now()
-        if error is None:
-            item.status, item.sent_at, item.last_error = "sent", now, None
-        elif error.permanent or item.attempts >= MAX_ATTEMPTS:
-            item.status, item.last_error = "failed", str(error)[:500]
-        else:
-            item.status, item.last_error = "pending", str(error)[:500]
-            item.next_attempt_at = backoff(item.attempts, now)
+        for notification_id in message.ids:
+            item = await session.get(Notification, notification_id)
+            if item is None:
+                continue
+            if error is None:
+                item.status, item.sent_at, item.last_error = "sent", now, None
+            elif error.permanent or item.attempts >= MAX_ATTEMPTS:
+                item.status, item.last_error = "failed", str(error)[:500]
+            else:
+                item.status, item.last_error = "pending", str(error)[:500]
+                item.next_attempt_at = backoff(item.attempts, now)
         await session.commit()
 
 
@@ -198,7 +237,7 @@ async def deliver_due(
     if not senders:
         return 0
     claimed_at = deps.now()
-    messages = await claim_due(sessionmaker, deps, list(senders), limit)
+    messages = grouped(await claim_due(sessionmaker, deps, list(senders), limit))
     sent = 0
 
     async def one(message: Outgoing) -> None:
@@ -208,8 +247,8 @@ async def deliver_due(
         error: DeliveryError | None = None
         try:
             await senders[message.channel].deliver(message)
-            sent += 1
-            NOTIFICATIONS.labels(message.channel, "sent").inc()
+            sent += len(message.ids)
+            NOTIFICATIONS.labels(message.channel, "sent").inc(len(message.ids))
         except DeliveryError as exc:
             error = exc
             result = "failed" if exc.permanent else "retry"

@@ -246,6 +246,8 @@ async def _to_admins(
             body=body(languages.get(admin_id)),
             booking_id=booking_id,
             event_id=event_id,
+            # Notices due together go to the admin's chat as one message (delivery).
+            extra={"group": True},
         )
         out += [item] if item else []
     for email in channels.admin_emails if channels.email else ():

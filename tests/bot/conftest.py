@@ -36,6 +36,7 @@ from typing import Any
 
 import pytest
 from aiohttp import ClientSession, web
+from redis.asyncio import Redis
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -45,7 +46,7 @@ from main import build_service
 from settings import Settings
 from tests.bot.flows import Studio, close_http_now
 from tests.fakes.telegram_api import FakeTelegram
-from tests.support import BACKEND, FakeClock
+from tests.support import BACKEND, FakeClock, reachable_redis
 
 
 @pytest.fixture
@@ -78,6 +79,14 @@ async def tg(telegram_options: dict[str, Any]) -> AsyncIterator[FakeTelegram]:
     async with FakeTelegram(**telegram_options) as fake:
         yield fake
         assert fake.internal_errors == []
+
+
+@pytest.fixture
+async def redis() -> AsyncIterator[Redis]:
+    """A client of the test Redis (tests that set REDIS_URL ask for it)."""
+    client = await reachable_redis()
+    yield client
+    await client.aclose()
 
 
 @pytest.fixture

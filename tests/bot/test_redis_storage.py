@@ -11,14 +11,7 @@ import pytest
 from redis.asyncio import Redis
 
 from tests.bot.flows import Studio, book_and_pay, share_phone, to_gateway, to_phone
-from tests.support import REDIS_URL, reachable_redis
-
-
-@pytest.fixture
-async def redis() -> AsyncIterator[Redis]:
-    client = await reachable_redis()
-    yield client
-    await client.aclose()
+from tests.support import REDIS_URL
 
 
 @pytest.fixture

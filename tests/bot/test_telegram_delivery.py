@@ -17,7 +17,16 @@ from booking.deps import BookingDeps
 from booking.events import EventType, record_event
 from db.models import Booking, Client, Notification
 from jobs.outbox import relay_events
-from notifications.delivery import LEASE, Attachment, DeliveryError, Outgoing, deliver_due
+from notifications.delivery import (
+    LEASE,
+    PER_RECIPIENT,
+    Attachment,
+    DeliveryError,
+    Outgoing,
+    claim_due,
+    deliver_due,
+    record_result,
+)
 from notifications.outbox import Channels, add_notification
 from notifications.telegram import Pacer, TelegramChannel, Throttled
 from ops.metrics import REGISTRY
@@ -303,6 +312,63 @@ async def test_one_message_a_second_per_chat(
     sent = [c.index for c in tg.calls("sendMessage") if c.params["chat_id"] == anna.id]
     others_done = max(c.index for c in tg.calls("sendMessage") if c.params["chat_id"] != anna.id)
     assert others_done < sent[1]  # other chats did not queue behind Anna's
+
+
+async def test_a_backlog_for_one_chat_is_claimed_a_few_at_a_time(
+    deps: BookingDeps, sessionmaker: async_sessionmaker[AsyncSession]
+) -> None:
+    """Twelve notices for one admin's chat: a claim takes the first few (they go out in a
+    few seconds at a message a second, inside their lease), no other claim touches that chat
+    while they are being sent, and the next claim after them takes the next few in order."""
+    for n in range(12):
+        await queue(sessionmaker, 900, f"notice {n}", f"backlog:{n}")
+    await queue(sessionmaker, 1, "other", "backlog:other")
+    first = await claim_due(sessionmaker, deps, ["telegram"], 100)
+    assert [m.text for m in first if m.recipient == "900"] == [
+        f"notice {n}" for n in range(PER_RECIPIENT)
+    ]
+    assert [m.text for m in first if m.recipient == "1"] == ["other"]
+    # Another process meanwhile: the chat is being sent to, the rest waits.
+    assert await claim_due(sessionmaker, deps, ["telegram"], 100) == []
+    for message in first:
+        await record_result(sessionmaker, deps, message, None)
+    second = await claim_due(sessionmaker, deps, ["telegram"], 100)
+    assert [m.text for m in second] == [
+        f"notice {n}" for n in range(PER_RECIPIENT, 2 * PER_RECIPIENT)
+    ]
+
+
+async def test_admins_notices_due_together_are_one_message(
+    tg: FakeTelegram,
+    channel: TelegramChannel,
+    deps: BookingDeps,
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
+    """Seven bookings paid at once: the admin's chat gets the notices in two messages, in
+    order (five claimed, then two), not one a second for seven seconds; each notice is
+    recorded as sent."""
+    admin = tg.user(905)
+    ids = []
+    for n in range(7):
+        async with sessionmaker() as session:
+            item = await add_notification(
+                session,
+                dedupe_key=f"group:{n}",
+                channel="telegram",
+                recipient=str(admin.id),
+                body=f"💳 Бронь B{n} оплачена",
+                extra={"group": True},
+            )
+            await session.commit()
+            assert item is not None
+            ids.append(item.id)
+    assert await deliver_due(sessionmaker, deps, {"telegram": channel}) == 5
+    assert await deliver_due(sessionmaker, deps, {"telegram": channel}) == 2
+    assert texts(tg, admin.id) == [
+        "\n\n".join(f"💳 Бронь B{n} оплачена" for n in range(5)),
+        "💳 Бронь B5 оплачена\n\n💳 Бронь B6 оплачена",
+    ]
+    assert {(await fetch(sessionmaker, Notification, i)).status for i in ids} == {"sent"}
 
 
 async def test_server_error_is_retried_later(

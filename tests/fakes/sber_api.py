@@ -27,6 +27,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from ssl import SSLContext
 from typing import Any, Literal
 from urllib.parse import parse_qsl
 
@@ -259,13 +260,14 @@ class FakeSber(LocalServer):
         status: int = 1,
         *,
         timeout: float = 5.0,
+        ssl: SSLContext | bool = True,
         **overrides: str | None,
     ) -> tuple[int, str]:
         """GET ``url`` with :meth:`callback_params` as the query; return (status, body)."""
         params = self.callback_params(order_id, operation, status, **overrides)
         async with (
             ClientSession(timeout=ClientTimeout(total=timeout)) as session,
-            session.get(url, params=params) as response,
+            session.get(url, params=params, ssl=ssl) as response,
         ):
             return response.status, await response.text()
 

@@ -48,6 +48,7 @@ import time
 from collections import defaultdict, deque
 from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass, field
+from ssl import SSLContext
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -933,6 +934,7 @@ class FakeTelegram:
         strict_urls: bool = True,
         webhook_retry_delay: float = 0.1,
         host: str = "127.0.0.1",
+        webhook_ssl: SSLContext | bool = True,
     ) -> None:
         match = _TOKEN_RE.match(token)
         if match is None:
@@ -959,6 +961,8 @@ class FakeTelegram:
         self.strict_urls = strict_urls
         self.webhook_retry_delay = webhook_retry_delay
         self.host = host
+        #: How webhook deliveries check the service's certificate (a test's own CA).
+        self.webhook_ssl = webhook_ssl
 
         self._runner: web.AppRunner | None = None
         self._port: int | None = None
@@ -1905,7 +1909,11 @@ class FakeTelegram:
         error: str | None = None
         try:
             async with self._client.post(
-                hook.url, data=json.dumps(update), headers=headers, timeout=ClientTimeout(total=10)
+                hook.url,
+                data=json.dumps(update),
+                headers=headers,
+                timeout=ClientTimeout(total=10),
+                ssl=self.webhook_ssl,
             ) as response:
                 status = response.status
                 if 200 <= status < 300:

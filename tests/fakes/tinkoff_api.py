@@ -27,6 +27,7 @@ import json
 import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from ssl import SSLContext
 from typing import Any, Literal, TypeGuard
 
 from aiohttp import ClientSession, ClientTimeout, web
@@ -277,6 +278,7 @@ class FakeTinkoff(LocalServer):
         payment_id: str | int,
         *,
         timeout: float = 5.0,
+        ssl: SSLContext | bool = True,
         **overrides: object,
     ) -> tuple[int, str]:
         """POST :meth:`notification` to ``url`` (None: the Init ``NotificationURL``).
@@ -290,7 +292,7 @@ class FakeTinkoff(LocalServer):
                 raise ValueError("no url given and Init had no NotificationURL")
         async with (
             ClientSession(timeout=ClientTimeout(total=timeout)) as session,
-            session.post(url, json=payload) as response,
+            session.post(url, json=payload, ssl=ssl) as response,
         ):
             return response.status, await response.text()
 

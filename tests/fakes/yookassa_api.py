@@ -34,6 +34,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
+from ssl import SSLContext
 from typing import Any, Literal
 
 from aiohttp import ClientSession, ClientTimeout, web
@@ -392,13 +393,19 @@ class FakeYooKassa(LocalServer):
         return {"type": "notification", "event": event, "object": obj}
 
     async def send_webhook(
-        self, url: str, object_id: str, event: str | None = None, *, timeout: float = 5.0
+        self,
+        url: str,
+        object_id: str,
+        event: str | None = None,
+        *,
+        timeout: float = 5.0,
+        ssl: SSLContext | bool = True,
     ) -> tuple[int, str]:
         """POST :meth:`notification` as JSON to ``url``; return (HTTP status, body text)."""
         payload = self.notification(object_id, event)
         async with (
             ClientSession(timeout=ClientTimeout(total=timeout)) as session,
-            session.post(url, json=payload) as response,
+            session.post(url, json=payload, ssl=ssl) as response,
         ):
             return response.status, await response.text()
 
