@@ -14,3 +14,5 @@ class BookingForm(StatesGroup):
 
     email = State()
     phone = State()
+    #: The promo code typed on the summary (data: `promo_pick`, and the `cart`).
+    promo = State()
