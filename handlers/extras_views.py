@@ -16,7 +16,7 @@ from handlers.views import offer_text, summary_screen
 from i18n.catalogs import N_, current_language
 from i18n.catalogs import gettext as _
 from i18n.formats import money
-from i18n.lines import line_title
+from i18n.lines import lines_text as price_lines_text
 from keyboards.callbacks import Pick
 from keyboards.extras import (
     AddonButton,
@@ -54,17 +54,7 @@ def addon_title(addon: Addon) -> str:
 
 
 def lines_text(lines: Sequence[dict[str, Any]]) -> str:
-    """The price line by line: "Белый зал — 5 000 ₽", discounts with a minus."""
-    lang = current_language()
-    rows = []
-    for line in lines:
-        title = line_title(line, lang)
-        if line["kind"] == "addon" and int(line.get("quantity") or 1) > 1:
-            title += f" × {line['quantity']}"
-        amount = int(line["amount"])
-        sign = "−" if amount < 0 else ""
-        rows.append(f"• {title}: {sign}{money(abs(amount))}")
-    return "\n".join(rows)
+    return price_lines_text(list(lines), current_language())
 
 
 def guests_screen(sale: SaleOffer, deps: BookingDeps, pick: Pick) -> Screen:
