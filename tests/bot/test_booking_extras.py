@@ -233,3 +233,28 @@ class TestAHallWithNothingBeside:
         [booking] = await studio.bookings()
         assert booking.total == 500000 and booking.status == "confirmed"
         assert timedelta(hours=2) == booking.end_at - booking.start_at
+
+
+async def test_an_add_on_taken_before_the_hold_gets_words_and_the_add_ons_again(
+    studio: Studio,
+) -> None:
+    anna = studio.user()
+    await to_extras(studio, anna)
+    await studio.press(anna, "• 4 •")
+    await studio.press(anna, button(anna, "Генератор дыма"))
+    await studio.press(anna, "Далее ›")
+    await studio.press(anna, button(anna, "Предоплата"))
+    await studio.press(anna, "ЮKassa")
+    await studio.press(anna, "Пропустить")
+    await hold_in_the_loft(studio, 13, 15, AddonWanted("smoke", 1))
+    await anna.send_contact("+79991234567")
+
+    def refused() -> list[dict[str, Any]]:
+        return [m for m in anna.messages() if (m.get("text") or "").startswith("😔")]
+
+    [message] = await studio.tg.wait_until(refused)
+    assert message["text"].startswith("😔 Эту услугу на ваше время только что заняли.")
+    assert "Выберите дополнительные услуги" in message["text"]
+    offered = [text for row in anna.buttons(message) for text in row]
+    assert not any("Генератор дыма" in text for text in offered)
+    assert len(await studio.bookings()) == 1  # the loft's alone: nothing of Anna's was held
