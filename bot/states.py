@@ -1,4 +1,5 @@
-"""FSM states: only the steps that wait for typed input; the picker itself is stateless."""
+"""FSM states: only the steps that wait for typed input. Beside them the FSM data keeps the
+picker's `cart` (people, add-ons, promo code of one pick: handlers/booking_extras.py)."""
 
 from __future__ import annotations
 

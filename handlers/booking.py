@@ -1,7 +1,10 @@
-"""The booking picker: hall → month → day → start → duration → summary → payment mode.
+"""The booking picker: hall → month → day → start → duration → people → add-ons → summary →
+payment mode (the people, add-ons and promo code steps: handlers/booking_extras.py).
 
-Each step edits the picker message in place and is stateless: its button carries what the
-step needs, so an old button still works, or gets a short answer and a fresh view.
+Each step edits the picker message in place. Up to the summary every button carries the pick
+(hall, start, length), so an old button still works, or gets a short answer and a fresh view;
+what the client adds beside the time (people, add-ons, a promo code) is the cart of that pick
+in the FSM data, and every screen is rebuilt from it.
 """
 
 from __future__ import annotations
