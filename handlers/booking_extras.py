@@ -107,19 +107,19 @@ async def step_screen(
     if isinstance(found, Refused):  # nothing left to drop: start the extras again
         await save_cart(state, cart_in({}, pick))
         return await step_screen(session, deps, state, pick, "guests")
-    hall = found.offer.hall
-    if step == "guests" and not asks_guests(hall):
+    guests_step = "guests" if asks_guests(found.offer.hall) else None
+    if step == "guests" and guests_step is None:
         step = "addons"
-    if step == "addons":
+    has_addons = bool(await hall_addons(session, pick.hall_id))
+    if step == "addons" and has_addons:
         offered = await offered_addons(session, deps, pick, cart)
-        if offered:
-            return addons_screen(found, deps, pick, offered), reason
-        step = "summary"
+        return addons_screen(found, deps, pick, offered, guests_step), reason
     if step == "guests":
         return guests_screen(found, deps, pick), reason
     if pick.mode:
         return views.gateways_screen(found.offer, deps, pick), reason
-    return sale_summary_screen(found, deps, pick, cart["promo"]), reason
+    back = "addons" if has_addons else guests_step
+    return sale_summary_screen(found, deps, pick, cart["promo"], back), reason
 
 
 def _dropped(cart: dict[str, Any], code: str) -> str:
@@ -140,8 +140,6 @@ async def offered_addons(
     """The hall's add-ons with how many are free for this time (the API's availability)
     and how many the cart holds."""
     addons = await hall_addons(session, pick.hall_id)
-    if not addons:
-        return []
     start = from_minutes(pick.start)
     end = from_minutes(pick.start + pick.minutes)
     free = dict(await addon_availability(session, deps, pick.hall_id, start, end))

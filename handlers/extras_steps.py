@@ -21,17 +21,23 @@ from handlers.booking_extras import (
     step_screen,
 )
 from handlers.common import Screen, reply, show
-from handlers.extras_views import PROMO_PROMPT, refusal, sale_summary_screen
+from handlers.extras_views import PROMO_PROMPT, refusal
 from handlers.views import Stale, offer_text
 from i18n.catalogs import gettext as _
 from keyboards.callbacks import Pick
-from keyboards.extras import AddonCallback, GuestsCallback, PromoCallback, promo_button
+from keyboards.extras import (
+    AddonCallback,
+    GuestsCallback,
+    PromoCallback,
+    StepCallback,
+    promo_button,
+)
 from keyboards.rows import markup
 
 NOT_A_COMMAND = ~F.text.startswith("/")
 
 
-def pick_of(data: GuestsCallback | AddonCallback | PromoCallback) -> Pick:
+def pick_of(data: GuestsCallback | AddonCallback | PromoCallback | StepCallback) -> Pick:
     return Pick(data.hall_id, data.start, data.minutes)
 
 
@@ -81,6 +87,19 @@ async def on_addon(
         return
     await change_addon(session, state, pick, callback_data.addon, callback_data.delta)
     await show_step(callback, callback_answer, session, deps, state, pick, "addons")
+
+
+async def on_step(
+    callback: CallbackQuery,
+    callback_data: StepCallback,
+    state: FSMContext,
+    session: AsyncSession,
+    deps: BookingDeps,
+    callback_answer: CallbackAnswer,
+) -> None:
+    """Back to the people or the add-ons (from the step after them)."""
+    step = callback_data.step if callback_data.step in ("guests", "addons") else "guests"
+    await show_step(callback, callback_answer, session, deps, state, pick_of(callback_data), step)
 
 
 async def on_promo(
@@ -135,7 +154,8 @@ async def on_promo_text(
         await reply(message, found.screen, session)
         return
     await save_cart(state, cart)
-    await reply(message, sale_summary_screen(found, deps, pick, cart["promo"]), session)
+    screen, _reason = await step_screen(session, deps, state, pick, "summary")
+    await reply(message, screen, session)
 
 
 def create_router() -> Router:
@@ -143,5 +163,6 @@ def create_router() -> Router:
     router.callback_query.register(on_guests, GuestsCallback.filter())
     router.callback_query.register(on_addon, AddonCallback.filter())
     router.callback_query.register(on_promo, PromoCallback.filter())
+    router.callback_query.register(on_step, StepCallback.filter())
     router.message.register(on_promo_text, StateFilter(BookingForm.promo), F.text, NOT_A_COMMAND)
     return router

@@ -21,10 +21,12 @@ from keyboards.callbacks import Pick
 from keyboards.extras import (
     AddonButton,
     addons_keyboard,
+    back_to,
     guests_keyboard,
     promo_button,
     with_row,
 )
+from keyboards.rows import button
 
 #: What a sale refuses, by the error's code, as the client reads it.
 REFUSALS = {
@@ -70,6 +72,7 @@ def addons_screen(
     deps: BookingDeps,
     pick: Pick,
     offered: Sequence[tuple[Addon, int, int]],
+    back_step: str | None,
 ) -> Screen:
     """`offered`: (add-on, how many are free for this time, how many are chosen)."""
     items = [
@@ -87,14 +90,21 @@ def addons_screen(
     text += _("\n\n➕ Choose extras, then press «Next»:") if items else ""
     if not items:
         text += _("\n\nAll extras are taken for this time.")
-    markup = addons_keyboard(pick, items, next_label=_("Next ›"), back=_("‹ Back"))
+    markup = addons_keyboard(
+        pick, items, next_label=_("Next ›"), back=_("‹ Back"), back_step=back_step
+    )
     return Screen(text, markup)
 
 
 def sale_summary_screen(
-    sale: SaleOffer, deps: BookingDeps, pick: Pick, promo_code: str | None
+    sale: SaleOffer,
+    deps: BookingDeps,
+    pick: Pick,
+    promo_code: str | None,
+    back_step: str | None,
 ) -> Screen:
-    """The summary with the price line by line, the promo code step, and the payment mode."""
+    """The summary with the price line by line, the promo code step, the payment mode, and
+    Back to the step before (the add-ons, the people, or the durations)."""
     screen = summary_screen(sale.offer, deps, pick)
     if promo_code:
         row = [promo_button(pick, _("✖ Without the promo code"), "drop")]
@@ -105,4 +115,5 @@ def sale_summary_screen(
         hall, when, rest = text.split("\n", 2)
         text = f"{hall}\n{when}\n{lines_text(sale.lines)}\n{rest}"
     assert screen.markup is not None
-    return Screen(text, with_row(screen.markup, row))  # type: ignore[arg-type]
+    back = button(_("‹ Back"), back_to(pick, back_step))
+    return Screen(text, with_row(screen.markup, row, back))  # type: ignore[arg-type]

@@ -33,6 +33,22 @@ class AddonCallback(CallbackData, prefix="ao"):
     delta: int
 
 
+class StepCallback(CallbackData, prefix="sp"):
+    """Back to an earlier step beside hall time: "guests" or "addons"."""
+
+    hall_id: int
+    start: int
+    minutes: int
+    step: str
+
+
+def back_to(pick: Pick, step: str | None) -> CallbackData:
+    """Back to `step`, or to the durations when there is none before."""
+    if step is None:
+        return SlotCallback(hall_id=pick.hall_id, start=pick.start)
+    return StepCallback(hall_id=pick.hall_id, start=pick.start, minutes=pick.minutes, step=step)
+
+
 class PromoCallback(CallbackData, prefix="pc"):
     """ "I have a promo code" (ask) or "Without a promo code" (drop)."""
 
@@ -74,7 +90,7 @@ def _step(pick: Pick, addon: int, delta: int) -> AddonCallback:
 
 
 def addons_keyboard(
-    pick: Pick, items: Sequence[AddonButton], *, next_label: str, back: str
+    pick: Pick, items: Sequence[AddonButton], *, next_label: str, back: str, back_step: str | None
 ) -> InlineKeyboardMarkup:
     rows: list[list[InlineKeyboardButton]] = []
     for item in items:
@@ -91,7 +107,7 @@ def addons_keyboard(
                 [button(mark + item.label, _step(pick, item.id, -1 if item.chosen else 1))]
             )
     rows += column([button(next_label, _step(pick, 0, 0))])
-    rows.append([button(back, SlotCallback(hall_id=pick.hall_id, start=pick.start))])
+    rows.append([button(back, back_to(pick, back_step))])
     return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
@@ -103,8 +119,8 @@ def promo_button(pick: Pick, label: str, action: str) -> InlineKeyboardButton:
 
 
 def with_row(
-    markup: InlineKeyboardMarkup, row: list[InlineKeyboardButton]
+    markup: InlineKeyboardMarkup, row: list[InlineKeyboardButton], back: InlineKeyboardButton
 ) -> InlineKeyboardMarkup:
-    """The keyboard with `row` inserted before its last row (Back)."""
+    """The keyboard with `row` inserted before its last row, which becomes `back`."""
     rows = list(markup.inline_keyboard)
-    return InlineKeyboardMarkup(inline_keyboard=[*rows[:-1], row, rows[-1]])
+    return InlineKeyboardMarkup(inline_keyboard=[*rows[:-1], row, [back]])

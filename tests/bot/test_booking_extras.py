@@ -258,3 +258,23 @@ async def test_an_add_on_taken_before_the_hold_gets_words_and_the_add_ons_again(
     offered = [text for row in anna.buttons(message) for text in row]
     assert not any("Генератор дыма" in text for text in offered)
     assert len(await studio.bookings()) == 1  # the loft's alone: nothing of Anna's was held
+
+
+async def test_back_goes_step_by_step_and_keeps_the_choice(studio: Studio) -> None:
+    anna = studio.user()
+    await to_extras(studio, anna)
+    await studio.press(anna, "6")
+    await studio.press(anna, button(anna, "Гримёрное место"))
+    await studio.press(anna, "Далее ›")
+    assert "Как будете оплачивать?" in text_of(anna)
+    await studio.press(anna, "‹ Назад")  # the add-ons, makeup still chosen
+    assert button(anna, "✅ Гримёрное место")
+    await studio.press(anna, "‹ Назад")  # the people, 6 marked
+    assert "Сколько человек придёт?" in text_of(anna)
+    assert "• 6 •" in anna.buttons()[1]
+    await studio.press(anna, "‹ Назад")  # the durations
+    assert "Выберите длительность" in text_of(anna)
+    await studio.press(anna, "2 ч")  # the same pick: the cart is kept
+    await studio.press(anna, "• 6 •")
+    await studio.press(anna, "Далее ›")
+    assert f"Стоимость: {rub(760000)}" in text_of(anna)

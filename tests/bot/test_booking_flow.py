@@ -192,14 +192,17 @@ async def test_back_works_at_every_step_in_one_message(studio: Studio) -> None:
     await to_phone(studio, anna)
     picker_id = anna.messages()[0]["message_id"]
     texts_back = []
-    # phone -> e-mail -> gateways -> summary -> lengths -> starts -> month -> halls -> menu
-    for _ in range(8):
+    # phone -> e-mail -> gateways -> summary -> add-ons -> people -> lengths -> starts -> month
+    # -> halls -> menu
+    for _ in range(10):
         await studio.press(anna, "‹ Назад", picker_id)
         texts_back.append(anna.messages()[0]["text"].split("\n")[-1])
     assert texts_back == [
         "✉️ E-mail для чека (необязательно): напишите его сообщением или нажмите «Пропустить».",
         "Выберите способ оплаты:",
         "Как будете оплачивать?",
+        "➕ Выберите дополнительные услуги и нажмите «Далее»:",
+        "Сколько человек придёт?",
         "Выберите длительность:",
         "Выберите время начала:",
         "Выберите день. ✖ — всё занято, · — недоступно.",
