@@ -73,6 +73,12 @@ async def make_hold(
         return taken(await views.fresh_day(session, deps, pick.hall_id, start)), None
     hall = await active_hall(session, booking.hall_id)
     offer = Offer(hall, booking.start_at, booking.end_at, booking.total, booking.prepay_amount)
+    if booking.status == "confirmed":  # the promo code covered the whole price
+        covered = _(
+            "✅ Booking {code} is confirmed: the promo code covers the whole price. "
+            "The details will come here, in this chat."
+        ).format(code=booking.code)
+        return Screen(covered, menu_keyboard(_("📋 My bookings"), "my")), offer
     return views.hold_screen(booking, hall, payment, deps), offer
 
 

@@ -278,3 +278,28 @@ async def test_back_goes_step_by_step_and_keeps_the_choice(studio: Studio) -> No
     await studio.press(anna, "• 6 •")
     await studio.press(anna, "Далее ›")
     assert f"Стоимость: {rub(760000)}" in text_of(anna)
+
+
+async def test_a_code_covering_the_whole_price_confirms_without_a_payment(studio: Studio) -> None:
+    await add_code(studio, "FREE", percent=100)
+    anna = studio.user()
+    await to_extras(studio, anna)
+    await studio.press(anna, "• 4 •")
+    await studio.press(anna, "Далее ›")
+    await studio.press(anna, "🎟 У меня есть промокод")
+    await studio.send(anna, "free")
+    await studio.settle()
+    assert f"Стоимость: {rub(0)}" in text_of(anna)
+    await studio.press(anna, button(anna, "Полная оплата"))
+    await studio.press(anna, "ЮKassa")
+    await studio.press(anna, "Пропустить")
+    await anna.send_contact("+79991234567")
+
+    def covered() -> list[dict[str, Any]]:
+        return [m for m in anna.messages() if (m.get("text") or "").startswith("✅ Бронь")]
+
+    [message] = await studio.tg.wait_until(covered)
+    assert "промокод покрывает всю стоимость" in message["text"]
+    [booking] = await studio.bookings()
+    assert booking.status == "confirmed" and booking.total == 0
+    assert await studio.payments() == []
