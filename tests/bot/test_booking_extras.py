@@ -303,3 +303,24 @@ async def test_a_code_covering_the_whole_price_confirms_without_a_payment(studio
     [booking] = await studio.bookings()
     assert booking.status == "confirmed" and booking.total == 0
     assert await studio.payments() == []
+
+
+async def test_an_english_client_reads_the_steps_and_lines_in_english(studio: Studio) -> None:
+    bob = studio.user(1002, "Bob", lang="en")
+    await studio.send(bob, "/start")
+    await studio.press(bob, "📅 Book")
+    await studio.press(bob, button(bob, "White hall"))
+    await studio.press(bob, "3")
+    await choose_time(studio, bob, "12:00")
+    await studio.press(bob, "2 h")
+    assert "How many people are coming?" in text_of(bob)
+    await studio.press(bob, "5")
+    await studio.press(bob, button(bob, "Makeup place"))
+    await studio.press(bob, "Next ›")
+    summary = text_of(bob)
+    assert f"• White hall: {money(500000, 'en')}" in summary
+    assert f"• Makeup place: {money(60000, 'en')}" in summary
+    assert f"• Guests over 4: 1: {money(100000, 'en')}" in summary
+    await studio.press(bob, "🎟 I have a promo code")
+    reply = await studio.send(bob, "NOSUCH")
+    assert reply.params["text"].startswith("There is no such promo code")
