@@ -17,7 +17,17 @@ from booking.pricing import AddonWanted
 from i18n.formats import money
 from keyboards.callbacks import to_minutes
 from keyboards.extras import GuestsCallback
-from tests.bot.flows import Studio, book_and_pay, button, choose_time, picker, share_phone, url_of
+from tests.bot.flows import (
+    RU,
+    Studio,
+    book_and_pay,
+    button,
+    choose_time,
+    labels,
+    picker,
+    share_phone,
+    url_of,
+)
 from tests.fakes.telegram_api import FakeUser
 from tests.support import EXAMPLE_STUDIO, msk
 
@@ -51,14 +61,15 @@ async def hold_in_the_loft(studio: Studio, start: int, end: int, *wanted: AddonW
         await hold_booking(session, studio.deps, request)
 
 
-async def to_extras(studio: Studio, anna: FakeUser, hall: str = "Белый зал") -> None:
+async def to_extras(studio: Studio, user: FakeUser, hall: str | None = None) -> None:
     """From /start to the first screen after the duration (Thursday 3 December, 12:00, 2 h)."""
-    await studio.send(anna, "/start")
-    await studio.press(anna, "📅 Забронировать")
-    await studio.press(anna, button(anna, hall))
-    await studio.press(anna, "3")
-    await choose_time(studio, anna, "12:00")
-    await studio.press(anna, "2 ч")
+    words = labels(user)
+    await studio.send(user, "/start")
+    await studio.press(user, words["book"])
+    await studio.press(user, button(user, hall or words["hall"]))
+    await studio.press(user, "3")
+    await choose_time(studio, user, "12:00")
+    await studio.press(user, "2 ч" if words is RU else "2 h")
 
 
 async def test_guests_makeup_and_a_promo_code_are_priced_held_and_confirmed(
@@ -307,12 +318,7 @@ async def test_a_code_covering_the_whole_price_confirms_without_a_payment(studio
 
 async def test_an_english_client_reads_the_steps_and_lines_in_english(studio: Studio) -> None:
     bob = studio.user(1002, "Bob", lang="en")
-    await studio.send(bob, "/start")
-    await studio.press(bob, "📅 Book")
-    await studio.press(bob, button(bob, "White hall"))
-    await studio.press(bob, "3")
-    await choose_time(studio, bob, "12:00")
-    await studio.press(bob, "2 h")
+    await to_extras(studio, bob)
     assert "How many people are coming?" in text_of(bob)
     await studio.press(bob, "5")
     await studio.press(bob, button(bob, "Makeup place"))
