@@ -152,8 +152,11 @@ async def hold_and_start_payment(
 ) -> tuple[Booking, Payment | None]:
     """Hold the slot and open its payment, committed together before the gateway is asked;
     the payment is None when the gateway failed (the hold stays, and the client can try
-    again from their bookings)."""
+    again from their bookings), or when nothing is left to pay (the booking is confirmed)."""
     booking, _token = await hold_booking(session, deps, request, commit=False)
+    if booking.status == BookingStatus.CONFIRMED:  # a promo code covered the whole price
+        await session.commit()
+        return booking, None
     provider, intent = await payment_for_hold(session, deps, booking, gateway)
     try:
         payment: Payment | None = await ask_gateway(session, deps, provider, booking, intent)

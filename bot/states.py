@@ -1,4 +1,5 @@
-"""FSM states: only the steps that wait for typed input; the picker itself is stateless."""
+"""FSM states: only the steps that wait for typed input. Beside them the FSM data keeps the
+picker's `cart` (people, add-ons, promo code of one pick: handlers/booking_extras.py)."""
 
 from __future__ import annotations
 
@@ -14,3 +15,5 @@ class BookingForm(StatesGroup):
 
     email = State()
     phone = State()
+    #: The promo code typed on the summary (data: `promo_pick`, and the `cart`).
+    promo = State()

@@ -31,11 +31,12 @@ def admin_router() -> Router | None:
 
 
 def get_routers() -> list[Router]:
-    from handlers import booking, checkout, errors, my_bookings, start
+    from handlers import booking, checkout, errors, extras_steps, my_bookings, start
 
     routers = [
         start.create_router(),
         booking.create_router(),
+        extras_steps.create_router(),
         checkout.create_router(),
         my_bookings.create_router(),
     ]

@@ -1,7 +1,10 @@
-"""The booking picker: hall → month → day → start → duration → summary → payment mode.
+"""The booking picker: hall → month → day → start → duration → people → add-ons → summary →
+payment mode (the people, add-ons and promo code steps: handlers/booking_extras.py).
 
-Each step edits the picker message in place and is stateless: its button carries what the
-step needs, so an old button still works, or gets a short answer and a fresh view.
+Each step edits the picker message in place. Up to the summary every button carries the pick
+(hall, start, length), so an old button still works, or gets a short answer and a fresh view;
+what the client adds beside the time (people, add-ons, a promo code) is the cart of that pick
+in the FSM data, and every screen is rebuilt from it.
 """
 
 from __future__ import annotations
@@ -13,12 +16,13 @@ from aiogram.types import CallbackQuery, Message
 from aiogram.utils.callback_answer import CallbackAnswer
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from booking.clients import Offer
 from booking.deps import BookingDeps
 from booking.errors import NotFound
 from handlers import views
+from handlers.booking_extras import only_cart
 from handlers.common import Screen, reply, show
-from handlers.views import HALL_GONE, SLOT_GONE, Stale
+from handlers.extras_steps import show_step
+from handlers.views import HALL_GONE, SLOT_GONE
 from i18n.catalogs import gettext as _
 from keyboards.calendar import month_index
 from keyboards.callbacks import (
@@ -124,13 +128,14 @@ async def on_slot(
 async def on_duration(
     callback: CallbackQuery,
     callback_data: DurationCallback,
+    state: FSMContext,
     session: AsyncSession,
     deps: BookingDeps,
     callback_answer: CallbackAnswer,
 ) -> None:
+    """The duration chosen: the first of the people, add-ons and summary this hall has."""
     pick = Pick.of(callback_data)
-    found = await views.offer_for(session, deps, pick)
-    await show_offer(callback, callback_answer, session, found, deps, pick)
+    await show_step(callback, callback_answer, session, deps, state, pick, "guests")
 
 
 async def on_mode(
@@ -141,31 +146,14 @@ async def on_mode(
     deps: BookingDeps,
     callback_answer: CallbackAnswer,
 ) -> None:
-    await state.clear()  # Back from the e-mail step lands here
+    """The summary (no mode, or Back from the gateways) or the gateways (mode chosen);
+    Back from the e-mail step lands here, so the contact steps' data goes (the cart stays)."""
+    await state.set_state(None)
+    await state.set_data(await only_cart(state))
     pick = Pick.of(callback_data)
     if pick.mode not in views.MODES:
         pick = Pick(pick.hall_id, pick.start, pick.minutes)
-    found = await views.offer_for(session, deps, pick)
-    await show_offer(callback, callback_answer, session, found, deps, pick)
-
-
-async def show_offer(
-    callback: CallbackQuery,
-    callback_answer: CallbackAnswer,
-    session: AsyncSession,
-    found: Offer | Stale,
-    deps: BookingDeps,
-    pick: Pick,
-) -> None:
-    """The summary (no mode yet) or the gateways (mode chosen); a fresh view when stale."""
-    if isinstance(found, Stale):
-        callback_answer.text = _(found.reason)
-        screen = found.screen
-    elif pick.mode:
-        screen = views.gateways_screen(found, deps, pick)
-    else:
-        screen = views.summary_screen(found, deps, pick)
-    await show(callback, screen, session)
+    await show_step(callback, callback_answer, session, deps, state, pick, "summary")
 
 
 def create_router() -> Router:

@@ -7,43 +7,37 @@ already used and makes nothing twice.
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 from aiogram import Bot, F, Router
 from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
-from aiogram.types import CallbackQuery, Message, User
+from aiogram.types import CallbackQuery, Message
 from aiogram.utils.callback_answer import CallbackAnswer
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from booking.availability import active_hall
-from booking.clients import Offer, hold_and_start_payment, known_contacts
+from booking.clients import Offer, known_contacts
 from booking.deps import BookingDeps
-from booking.errors import BookingRuleError, DomainError, NotFound, TooManyHolds
-from booking.holds import (
-    ClientInfo,
-    HoldRequest,
-    PaymentMode,
-    Source,
-    check_email,
-    normalize_phone,
-)
+from booking.errors import BookingRuleError
+from booking.holds import check_email, normalize_phone
 from booking.rules import accept_rules, rules_to_accept
 from bot.states import BookingForm
 from handlers import views
+from handlers.booking_extras import (
+    offer_of,
+    only_cart,
+)
 from handlers.common import Screen, close_picker, reply, send, show
+from handlers.holding import make_hold, taken
 from handlers.views import Stale
-from i18n.catalogs import N_, current_language, ngettext
+from i18n.catalogs import N_
 from i18n.catalogs import gettext as _
 from keyboards.callbacks import (
     ContactCallback,
     GatewayCallback,
     Pick,
     RulesCallback,
-    from_minutes,
 )
-from keyboards.menu import menu_keyboard
 from keyboards.payment import remove_keyboard, share_phone_keyboard
 
 NOT_A_COMMAND = ~F.text.startswith("/")
@@ -62,7 +56,7 @@ async def on_gateway(
     the e-mail (optional); Back from the phone step lands here. "I accept the rules"
     (RulesCallback) records the version in force and goes on to the e-mail."""
     pick = Pick.of(callback_data)
-    found = await views.offer_for(session, deps, pick)
+    found = await offer_of(session, deps, state, pick)
     if isinstance(found, Stale) or not views.payable_pick(pick, deps):
         await show_stale(callback, callback_answer, session, found, deps, pick)
         return
@@ -74,7 +68,7 @@ async def on_gateway(
         return
     phone, email = await known_contacts(session, callback.from_user.id)
     await state.set_state(BookingForm.email)
-    await state.set_data(_step_data(callback, pick, None, phone, email))
+    await state.set_data(_step_data(callback, pick, None, phone, email) | await only_cart(state))
     await show(callback, views.email_screen(found, deps, pick, email), session)
 
 
@@ -88,14 +82,14 @@ async def on_email_choice(
 ) -> None:
     """Skip the e-mail or use the saved one; then the phone step."""
     pick = Pick.of(callback_data)
-    found = await views.offer_for(session, deps, pick)
+    found = await offer_of(session, deps, state, pick)
     if isinstance(found, Stale):
         await show_stale(callback, callback_answer, session, found, deps, pick)
         return
     phone, email = await contacts_of(session, callback.from_user.id, await state.get_data(), pick)
     chosen = email if callback_data.action == "mail" else None
     await state.set_state(BookingForm.phone)
-    await state.set_data(_step_data(callback, pick, chosen, phone, email))
+    await state.set_data(_step_data(callback, pick, chosen, phone, email) | await only_cart(state))
     await show(callback, views.phone_screen(found, deps, pick, phone), session)
     if phone is None:
         await ask_phone(callback.from_user.id, state, callback.bot)
@@ -122,7 +116,7 @@ async def on_email_text(
         await reply(message, Screen(_(STEP_GONE)))
         return
     pick = Pick.from_list(data["pick"])
-    found = await views.offer_for(session, deps, pick)
+    found = await offer_of(session, deps, state, pick)
     if isinstance(found, Stale):
         await state.clear()
         await reply(message, taken(found.screen), session)
@@ -206,7 +200,7 @@ async def on_phone_message(
         await reply(message, Screen(got, remove_keyboard()))
     assert message.from_user is not None and message.bot is not None
     pick = Pick.from_list(data["pick"])
-    screen, offer = await make_hold(session, deps, message.from_user, pick, data, phone)
+    screen, offer = await make_hold(session, deps, state, message.from_user, pick, data, phone)
     await reply(message, screen, session)
     if offer is not None:
         done = views.picker_done_text(offer, deps)
@@ -233,12 +227,14 @@ async def on_saved_phone(
     data = await state.get_data()
     in_step = await state.get_state() == BookingForm.phone.state
     if not in_step or data.get("pick") != pick.as_list():
-        await on_stale_phone(callback, callback_answer, session, deps, pick, data)
+        await on_stale_phone(callback, callback_answer, session, deps, state, pick, data)
         return
     phone, _email = await contacts_of(session, callback.from_user.id, data, pick)
     await state.set_state(None)
     await state.set_data({"booked": data["pick"]})
-    screen, _offer = await make_hold(session, deps, callback.from_user, pick, data, phone or "")
+    screen, _offer = await make_hold(
+        session, deps, state, callback.from_user, pick, data, phone or ""
+    )
     await show(callback, screen, session)
 
 
@@ -247,6 +243,7 @@ async def on_stale_phone(
     callback_answer: CallbackAnswer,
     session: AsyncSession,
     deps: BookingDeps,
+    state: FSMContext,
     pick: Pick,
     data: dict[str, object],
 ) -> None:
@@ -256,67 +253,8 @@ async def on_stale_phone(
         callback_answer.text = _("The booking is already made")
         return
     callback_answer.text = _(STEP_GONE)
-    found = await views.offer_for(session, deps, pick)
+    found = await offer_of(session, deps, state, pick)
     await show_stale(callback, callback_answer, session, found, deps, pick, keep_text=True)
-
-
-async def make_hold(
-    session: AsyncSession,
-    deps: BookingDeps,
-    user: User,
-    pick: Pick,
-    data: dict[str, object],
-    phone: str,
-) -> tuple[Screen, Offer | None]:
-    """Hold the slot and open its payment; when it was taken meanwhile, a fresh day view."""
-    start = from_minutes(pick.start)
-    if not views.payable_pick(pick, deps):
-        return taken(await views.fresh_day(session, deps, pick.hall_id, start)), None
-    email = data.get("email")
-    client = ClientInfo(
-        name=user.full_name,
-        phone=phone,
-        email=email if isinstance(email, str) else None,
-        telegram_id=user.id,
-        username=user.username,
-        language=current_language(),
-    )
-    request = HoldRequest(
-        hall_id=pick.hall_id,
-        start=start,
-        end=start + timedelta(minutes=pick.minutes),
-        payment_mode=PaymentMode(pick.mode),
-        client=client,
-        source=Source.TELEGRAM,
-        accept_rules=await rules_to_accept(session, user.id) is None,
-    )
-    try:
-        booking, payment = await hold_and_start_payment(session, deps, request, pick.gateway)
-    except TooManyHolds:
-        await session.rollback()
-        limit = deps.rules.max_active_holds
-        text = ngettext(
-            "😔 You can hold at most {limit} unpaid booking at a time. Pay for or cancel it "
-            "in “My bookings”, and you can book again.",
-            "😔 You can hold at most {limit} unpaid bookings at a time. Pay for or cancel one "
-            "of them in “My bookings”, and you can book again.",
-            limit,
-        ).format(limit=limit)
-        return Screen(text, menu_keyboard(_("📋 My bookings"), "my")), None
-    except NotFound:
-        await session.rollback()  # nothing of a refused hold is kept (the reply commits)
-        return taken(await views.halls_screen(session)), None
-    except DomainError:
-        await session.rollback()
-        return taken(await views.fresh_day(session, deps, pick.hall_id, start)), None
-    hall = await active_hall(session, booking.hall_id)
-    offer = Offer(hall, booking.start_at, booking.end_at, booking.total, booking.prepay_amount)
-    return views.hold_screen(booking, hall, payment, deps), offer
-
-
-def taken(fresh: Screen) -> Screen:
-    sorry = _("😔 Someone took this time while you were booking. Please choose another:")
-    return Screen(f"{sorry}\n\n{fresh.text}", fresh.markup)
 
 
 async def show_stale(

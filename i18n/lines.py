@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from i18n.catalogs import gettext, language_of
+from i18n.formats import money
 
 
 def line_title(line: dict[str, Any], lang: str | None) -> str:
@@ -27,3 +28,17 @@ def line_title(line: dict[str, Any], lang: str | None) -> str:
 def titled(line: dict[str, Any]) -> tuple[str, str]:
     """The line's title in Russian and in English."""
     return line_title(line, "ru"), line_title(line, "en")
+
+
+def lines_text(lines: list[dict[str, Any]], lang: str | None) -> str:
+    """The price line by line, as a client reads it: "• Гримёрное место: 600 ₽", discounts
+    with a minus, add-ons taken more than once with their number."""
+    rows = []
+    for line in lines:
+        title = line_title(line, lang)
+        if line["kind"] == "addon" and int(line.get("quantity") or 1) > 1:
+            title += f" × {line['quantity']}"
+        amount = int(line["amount"])
+        sign = "−" if amount < 0 else ""
+        rows.append(f"• {title}: {sign}{money(abs(amount), language_of(lang))}")
+    return "\n".join(rows)

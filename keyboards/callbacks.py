@@ -1,8 +1,9 @@
 """Callback data of every client button: short prefixes, ids and numbers, never names.
 
 Times travel as UTC epoch minutes and days as date ordinals, so a button stays valid and
-unambiguous after a restart; every step carries what it needs, so no button depends on
-FSM state that may be gone.
+unambiguous after a restart; every step carries its pick, so no button depends on FSM state
+that may be gone. Only what the client adds beside the time (people, add-ons, a promo code) is
+FSM data, the cart of that pick (keyboards/extras.py): lost, it starts again empty.
 """
 
 from __future__ import annotations

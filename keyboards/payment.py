@@ -31,9 +31,9 @@ def mode_keyboard(
 def gateway_keyboard(
     pick: Pick, gateways: Sequence[tuple[str, str]], back: str
 ) -> InlineKeyboardMarkup:
-    """`gateways` are (code, label); Back to the payment mode."""
+    """`gateways` are (code, label); Back to the summary (a mode that is none)."""
     buttons = [button(label, pick.with_gateway(code)) for code, label in gateways]
-    return markup(*column([*buttons, button(back, pick.duration())]))
+    return markup(*column([*buttons, button(back, pick.with_mode("-"))]))
 
 
 def rules_keyboard(

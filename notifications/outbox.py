@@ -18,6 +18,7 @@ from i18n.catalogs import current_language, ngettext, use_language
 from i18n.catalogs import gettext as _
 from i18n.formats import amount as rub
 from i18n.formats import date_with_year, time
+from i18n.lines import lines_text
 from notifications import messages
 
 
@@ -313,6 +314,9 @@ def _client_message(about: _Subject, kind: str, address: str) -> tuple[str, str]
         ).format(hours=hours, **values)
     else:
         body = _(body).format(**values)
+    lines = booking.price_lines or []
+    if kind == "confirmed" and len(lines) > 1:  # what was paid for, beside hall time
+        body += "\n\n" + lines_text(lines, current_language())
     return _(subject).format(**values), body
 
 

@@ -207,7 +207,21 @@ async def to_gateway(
     await studio.press(user, day)
     await choose_time(studio, user, time)
     await studio.press(user, length or ("2 ч" if words is RU else "2 h"))
+    await past_extras(studio, user)
     await studio.press(user, button(user, words[mode]))
+
+
+async def past_extras(studio: Studio, user: FakeUser) -> None:
+    """Through the people and add-ons steps as they come, keeping what is offered by
+    default (the number the price covers, no add-ons)."""
+    rows = user.buttons(picker(user))
+    marked = [text for row in rows for text in row if text.startswith("• ") and text[2].isdigit()]
+    if marked:
+        await studio.press(user, marked[0])
+        rows = user.buttons(picker(user))
+    next_label = "Далее ›" if labels(user) is RU else "Next ›"
+    if any(next_label in row for row in rows):
+        await studio.press(user, next_label)
 
 
 async def to_phone(studio: Studio, user: FakeUser, gateway: str = "ЮKassa", **kw: Any) -> None:

@@ -18,6 +18,7 @@ from tests.bot.flows import (
     book_and_pay,
     button,
     is_hold,
+    past_extras,
     share_phone,
     to_gateway,
     to_phone,
@@ -55,6 +56,7 @@ async def test_full_booking_by_buttons(studio: Studio) -> None:
     lengths = [text for row in anna.buttons()[:-1] for text in row]
     assert lengths[0] == "1 ч" and lengths[-1] == "10 ч"  # until closing at 22:00
     await studio.press(anna, "2 ч")
+    await past_extras(studio, anna)  # 4 people, no add-ons: the price of hall time alone
     summary = anna.last_message()["text"]  # type: ignore[index]
     assert "12:00–14:00 (2 ч)" in summary and f"Стоимость: {money(500000, 'ru')}" in summary
     assert f"Предоплата 50%: {money(250000, 'ru')}" in summary
@@ -190,14 +192,17 @@ async def test_back_works_at_every_step_in_one_message(studio: Studio) -> None:
     await to_phone(studio, anna)
     picker_id = anna.messages()[0]["message_id"]
     texts_back = []
-    # phone -> e-mail -> gateways -> summary -> lengths -> starts -> month -> halls -> menu
-    for _ in range(8):
+    # phone -> e-mail -> gateways -> summary -> add-ons -> people -> lengths -> starts -> month
+    # -> halls -> menu
+    for _ in range(10):
         await studio.press(anna, "‹ Назад", picker_id)
         texts_back.append(anna.messages()[0]["text"].split("\n")[-1])
     assert texts_back == [
         "✉️ E-mail для чека (необязательно): напишите его сообщением или нажмите «Пропустить».",
         "Выберите способ оплаты:",
         "Как будете оплачивать?",
+        "➕ Выберите дополнительные услуги и нажмите «Далее»:",
+        "Сколько человек придёт?",
         "Выберите длительность:",
         "Выберите время начала:",
         "Выберите день. ✖ — всё занято, · — недоступно.",
