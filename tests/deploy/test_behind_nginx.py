@@ -31,7 +31,7 @@ from db.clock import system_clock
 from db.models import Booking, Client, Event, Notification, Payment
 from db.session import create_engine, create_sessionmaker
 from notifications.delivery import PER_RECIPIENT
-from tests.bot.flows import choose_time
+from tests.bot.flows import choose_time, past_extras
 from tests.deploy.nginx import Nginx
 from tests.fakes.sber_api import FakeSber
 from tests.fakes.smtp_server import FakeSmtpServer
@@ -342,6 +342,7 @@ async def bot_user(stage: Stage, n: int, base_id: int) -> None:
     await chat.press(user, str(day.day))
     await choose_time(chat, user, start)  # type: ignore[arg-type]
     await chat.press(user, "2 ч")
+    await past_extras(chat, user)  # type: ignore[arg-type]
     await chat.press(user, chat.button("Предоплата"))
     await chat.press(user, GATEWAY_BUTTONS[gateway])
     await chat.press(user, "Пропустить")
