@@ -12,6 +12,7 @@ from api import (
     admin_webhooks,
     bookings,
     calendar_feed,
+    certificates,
     docs,
     health,
     metrics,
@@ -68,6 +69,7 @@ def create_app(
         admin_webhooks.routes,
         calendar_feed.routes,
         sales.routes,
+        certificates.routes,
         gateways.routes,
         checkout.routes,
     ):

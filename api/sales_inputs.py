@@ -1,4 +1,5 @@
-"""Request bodies and queries of selling: add-on availability and promo codes (admin)."""
+"""Request bodies and queries of selling: add-on availability, promo codes and gift
+certificates."""
 
 from __future__ import annotations
 
@@ -38,6 +39,10 @@ class PromoCodeIn(_In):
     hall_ids: list[RowId] | None = Field(None, max_length=50)
     weekdays: list[Weekday] | None = Field(None, max_length=7, description="0 is Monday.")
     min_minutes: Minutes | None = None
+
+
+class CertificateIn(_In):
+    amount: Amount = Field(description="What the certificate is for.")
 
 
 def query_moment(request: web.Request, name: str) -> datetime:
