@@ -104,7 +104,7 @@ async def issue(
     raise RuntimeError("no free certificate code in five tries")
 
 
-def _counts(now: datetime) -> ColumnElement[bool]:
+def counts(now: datetime) -> ColumnElement[bool]:
     """Movements that count in a balance: issues and refunds, spends of holding bookings."""
     return or_(CertificateMovement.kind != SPEND, and_(Booking.id.is_not(None), holding(now)))
 
@@ -114,7 +114,7 @@ async def balance(session: AsyncSession, certificate_id: int, now: datetime) -> 
         select(func.coalesce(func.sum(CertificateMovement.amount), 0))
         .select_from(CertificateMovement)
         .outerjoin(Booking, Booking.id == CertificateMovement.booking_id)
-        .where(CertificateMovement.certificate_id == certificate_id, _counts(now))
+        .where(CertificateMovement.certificate_id == certificate_id, counts(now))
     )
     return int(await session.scalar(stmt) or 0)
 
@@ -164,6 +164,21 @@ async def claim(
     if left <= 0:
         raise SoldOut("certificate_empty", "The gift certificate has nothing left on it.")
     return min(left, price)
+
+
+async def still_covered(session: AsyncSession, booking: Booking, now: datetime) -> bool:
+    """Whether the certificate a lapsed hold paid from can still pay its part, so that a
+    late payment may revive it: the balance may have gone to other bookings meanwhile."""
+    certificate_id, owed = await spent_on(session, booking.id)
+    if certificate_id is None or owed <= 0:
+        return True
+    if queries.is_postgres(session):
+        await session.execute(
+            select(GiftCertificate.id)
+            .where(GiftCertificate.id == certificate_id)
+            .with_for_update()
+        )
+    return await balance(session, certificate_id, now) >= owed
 
 
 def price_line(certificate: GiftCertificate, amount: int) -> PriceLine:

@@ -10,6 +10,7 @@ from enum import StrEnum
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from booking import certificates
 from booking.availability import active_hall, load_schedule
 from booking.deps import BookingDeps
 from booking.domain.calendar import blocked_interval, check_bounds, validate_booking
@@ -260,6 +261,8 @@ async def retake_slot(session: AsyncSession, booking: Booking, now: datetime) ->
     if await queries.live_clash(session, booking) is not None:
         return False
     if not await still_free(session, booking, now):
+        return False
+    if not await certificates.still_covered(session, booking, now):
         return False
     # Written first, so that a refused attempt undoes the booking's status alone (the
     # payment's new state stays), and the database's guard decides a race lost meanwhile.

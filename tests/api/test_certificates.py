@@ -166,3 +166,37 @@ async def test_the_receipt_of_the_gateway_part_sums_to_what_it_took(running: Run
     assert sum(amount for _, amount in items) == prepayment == 225_000
     assert made["due_now"]["value"] == "2250.00"  # (5000 + 500 − 1000) / 2
     assert [title for title, _ in items] == ["Аренда фотостудии: Белый зал", "Генератор дыма × 1"]
+
+
+async def test_a_late_payment_whose_certificate_part_was_spent_meanwhile_is_refunded(
+    running: Running,
+) -> None:
+    """The hold lapsed, another booking took the balance, then the gateway's part arrived:
+    reviving the hold would spend the certificate twice, so the payment goes back."""
+    api = running.api
+    code = await issued(api, "1000.00")
+    status, first = await book(api, certificate_code=code)
+    assert status == 201, first
+    payment = await api.start_payment(first)
+    running.clock.advance(minutes=20)
+    await running.jobs.expire()
+    status, second = await book(api, certificate_code=code, day=4)
+    assert status == 201, second
+    await api.checkout(payment, "succeeded")
+    after = await api.booking(first)
+    assert after["status"] == "expired"
+    assert after["payments"][0]["status"] == "refunded"
+    assert await balance(api, code) == "0.00"
+
+
+async def test_a_late_payment_confirms_when_the_balance_is_still_there(running: Running) -> None:
+    api = running.api
+    code = await issued(api, "1000.00")
+    status, first = await book(api, certificate_code=code)
+    payment = await api.start_payment(first)
+    running.clock.advance(minutes=20)
+    await running.jobs.expire()
+    assert await balance(api, code) == "1000.00"
+    await api.checkout(payment, "succeeded")
+    assert (await api.booking(first))["status"] == "confirmed"
+    assert await balance(api, code) == "0.00"
