@@ -88,7 +88,7 @@ ROUTES = (
     Route("delete", "/api/promo-codes/{code}", "Disable a promo code", "Admin", so.PromoCode,
           auth=ADMIN, errors={404: "promo_not_found"}),
     Route("post", "/api/certificates", "Issue a gift certificate", "Admin", so.Certificate, 201,
-          auth=ADMIN, body=si.CertificateIn, errors={400: BODY}),
+          auth=ADMIN, body=si.CertificateIn, errors={400: f"{BODY} bad_amount"}),
     Route("get", "/api/certificates/{code}", "A gift certificate's balance and expiry",
           "Certificates", so.Certificate,
           errors={404: "certificate_not_found", 429: "rate_limited"}),

@@ -4,10 +4,10 @@ certificates."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from aiohttp import web
-from pydantic import BaseModel, BeforeValidator, Field
+from pydantic import BaseModel, BeforeValidator, Field, WithJsonSchema
 
 from api.errors import ApiError
 from api.inputs import ISO_MOMENT, Amount, Day, Moment, RowId, _In, _number
@@ -41,8 +41,18 @@ class PromoCodeIn(_In):
     min_minutes: Minutes | None = None
 
 
+#: A certificate's amount: rubles up to 1,000,000 (zero is refused as `bad_amount`).
+CERTIFICATE_RUBLES = {"type": "string", "pattern": r"^[0-9]{1,7}(\.[0-9]{1,2})?$"}
+CertificateAmount = Annotated[Any, WithJsonSchema({"description": "Rubles, or a Money object.",
+    "anyOf": [{**CERTIFICATE_RUBLES, "examples": ["5000.00"]},
+              {"type": "integer", "minimum": 0, "maximum": 1_000_000},
+              {"type": "object", "required": ["value"],
+               "properties": {"value": CERTIFICATE_RUBLES}}],
+})]  # fmt: skip
+
+
 class CertificateIn(_In):
-    amount: Amount = Field(description="What the certificate is for.")
+    amount: CertificateAmount = Field(description="What the certificate is for.")
 
 
 def query_moment(request: web.Request, name: str) -> datetime:

@@ -72,7 +72,9 @@ async def issue(
 ) -> GiftCertificate:
     """A new certificate with `amount` on it, valid CERTIFICATE_VALID_DAYS from now."""
     if not 0 < amount <= MAX_AMOUNT:
-        raise BookingRuleError("invalid_input", "A certificate is for 0.01 to 1,000,000 rubles.")
+        raise BookingRuleError(
+            "bad_amount", "A certificate is for 0.01 to 1,000,000 rubles.", most=MAX_AMOUNT
+        )
     now = deps.now()
     buyer = buyer or Buyer()
     for _ in range(5):  # a collision in 2**57 codes is as good as never; still, no 500

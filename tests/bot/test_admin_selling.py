@@ -102,3 +102,4 @@ async def test_certificate_command_issues_one_and_reads_its_balance(
     nope = await ask(tg, admin, "/certificate AAAA-BBBB-CCCC")
     assert nope == "Подарочного сертификата с таким кодом нет."
     assert (await ask(tg, admin, "/certificate")).startswith("Формат: /certificate")
+    assert (await ask(tg, admin, "/certificate 0")) == "Неверная сумма: можно от 0 до 1 000 000 ₽."
