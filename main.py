@@ -91,6 +91,7 @@ def booking_rules(settings: Settings) -> BookingRules:
         horizon_days=studio.booking_horizon_days,
         refund_tiers=studio.cancellation_tiers,
         max_active_holds=settings.holds.max_active_holds,
+        certificate_valid=timedelta(days=studio.certificate_valid_days),
     )
 
 

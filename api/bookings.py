@@ -35,7 +35,7 @@ from api.telegram_auth import telegram_user
 from booking.availability import hall_availability
 from booking.cancel import cancel_booking, refund_quote
 from booking.domain.states import BookingStatus
-from booking.errors import BookingRuleError, NotFound
+from booking.errors import NotFound
 from booking.holds import ClientInfo, HoldRequest, PaymentMode, Source, hold_booking
 from booking.offers import active_addons, current_rules, offered_in
 from booking.paying import confirm_by_hand
@@ -86,12 +86,6 @@ async def create_booking(request: web.Request) -> web.Response:
     deps = request.app[DEPS]
     await check_rate(request, "bookings")
     body = await read_json(request, BookingIn)
-    if body.certificate_code:
-        # No certificate can exist yet (issuing them is to come): refused, never ignored,
-        # so that nobody pays at a gateway believing a balance was used.
-        raise BookingRuleError(
-            "certificate_empty", "There is no gift certificate with a balance under this code."
-        )
     user = telegram_user(request)  # the Mini App: the booking is this Telegram user's
     hold = HoldRequest(
         hall_id=body.hall_id,
@@ -111,6 +105,7 @@ async def create_booking(request: web.Request) -> web.Response:
         guests=body.guests,
         addons=tuple(AddonWanted(item.id, item.quantity) for item in body.addons),
         promo_code=body.promo_code or None,
+        certificate_code=body.certificate_code or None,
         accept_rules=body.accept_rules,
     )
     booking, token = await hold_booking(db(request), deps, hold)

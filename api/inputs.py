@@ -151,8 +151,7 @@ class BookingIn(_In):
     certificate_code: Line | None = Field(
         None,
         max_length=32,
-        description="Gift certificates are not issued yet: any code is "
-        "refused as certificate_empty.",
+        description="A gift certificate's code: its balance pays first, `due_now` is the rest.",
     )
     accept_rules: bool = Field(False, description="Must be true when the studio has rules.")
 

@@ -86,6 +86,8 @@ def rate_limits(settings: Settings) -> RateLimits:
         {
             "bookings": settings.holds.booking_rate_per_minute,
             "payments": settings.holds.payment_rate_per_minute,
+            # Looking a certificate code up counts like a payment: guessing codes is slow.
+            "certificate lookups": settings.holds.payment_rate_per_minute,
         },
     )
 

@@ -185,7 +185,10 @@ class Booking(Answer):
     end: DateTime
     status: BookingStatus
     payment_mode: PaymentMode
-    total: Money
+    total: Money = Field(description="The price: the sum of the lines before `certificate`.")
+    certificate_paid: Money = Field(
+        description="What a gift certificate paid; the gateways are asked for the rest."
+    )
     prepayment: Money = Field(description="What confirms the booking.")
     paid: Money
     refunded: Money

@@ -74,8 +74,9 @@ ROUTES = (
           errors={400: f"{BODY} naive_datetime end_before_start off_grid bad_length too_short"
                        " in_past too_soon beyond_horizon outside_hours closed bad_phone"
                        " bad_email over_capacity addon_unavailable promo_invalid promo_expired"
-                       " rules_not_accepted certificate_empty", 404: "hall_not_found",
-                  409: "slot_taken addon_unavailable promo_used_up",
+                       " rules_not_accepted certificate_invalid certificate_expired",
+                  404: "hall_not_found",
+                  409: "slot_taken addon_unavailable promo_used_up certificate_empty",
                   429: "too_many_holds rate_limited"}),
     Route("get", "/api/addons/availability", "How many of each add-on a booking can take",
           "Halls", so.AddonAvailability, query=si.AddonAvailabilityQuery,
@@ -90,6 +91,11 @@ ROUTES = (
           auth=ADMIN),
     Route("delete", "/api/promo-codes/{code}", "Disable a promo code", "Admin", so.PromoCode,
           auth=ADMIN, errors={404: "promo_not_found"}),
+    Route("post", "/api/certificates", "Issue a gift certificate", "Admin", so.Certificate, 201,
+          auth=ADMIN, body=si.CertificateIn, errors={400: f"{BODY} bad_amount"}),
+    Route("get", "/api/certificates/{code}", "A gift certificate's balance and expiry",
+          "Certificates", so.Certificate,
+          errors={404: "certificate_not_found", 429: "rate_limited"}),
     Route("get", "/api/bookings", "List bookings by start", "Bookings", o.BookingList,
           auth=ADMIN, query=i.BookingsQuery, errors={400: "invalid_input bad_range"}),
     Route("get", BOOKING, "One booking with its payments", "Bookings", o.BookingDetail,

@@ -1,12 +1,13 @@
-"""Request bodies and queries of selling: add-on availability and promo codes (admin)."""
+"""Request bodies and queries of selling: add-on availability, promo codes and gift
+certificates."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from aiohttp import web
-from pydantic import BaseModel, BeforeValidator, Field
+from pydantic import BaseModel, BeforeValidator, Field, WithJsonSchema
 
 from api.errors import ApiError
 from api.inputs import ISO_MOMENT, Amount, Day, Moment, RowId, _In, _number
@@ -38,6 +39,20 @@ class PromoCodeIn(_In):
     hall_ids: list[RowId] | None = Field(None, max_length=50)
     weekdays: list[Weekday] | None = Field(None, max_length=7, description="0 is Monday.")
     min_minutes: Minutes | None = None
+
+
+#: A certificate's amount: rubles up to 1,000,000 (zero is refused as `bad_amount`).
+CERTIFICATE_RUBLES = {"type": "string", "pattern": r"^[0-9]{1,7}(\.[0-9]{1,2})?$"}
+CertificateAmount = Annotated[Any, WithJsonSchema({"description": "Rubles, or a Money object.",
+    "anyOf": [{**CERTIFICATE_RUBLES, "examples": ["5000.00"]},
+              {"type": "integer", "minimum": 0, "maximum": 1_000_000},
+              {"type": "object", "required": ["value"],
+               "properties": {"value": CERTIFICATE_RUBLES}}],
+})]  # fmt: skip
+
+
+class CertificateIn(_In):
+    amount: CertificateAmount = Field(description="What the certificate is for.")
 
 
 def query_moment(request: web.Request, name: str) -> datetime:

@@ -1,10 +1,10 @@
-"""The answers of selling: add-on availability and promo codes."""
+"""The answers of selling: add-on availability, promo codes and gift certificates."""
 
 from __future__ import annotations
 
 from pydantic import Field
 
-from api.outputs import Answer, DateTime, SignedMoney
+from api.outputs import Answer, DateTime, Money, SignedMoney
 
 
 class AddonAvailable(Answer):
@@ -34,3 +34,13 @@ class PromoCode(Answer):
 
 class PromoCodeList(Answer):
     promo_codes: list[PromoCode]
+
+
+class Certificate(Answer):
+    code: str = Field(
+        description="Twelve letters and digits in groups of four; typed in any case, with or "
+        "without the dashes.",
+        examples=["K7MQ-9XDA-3HTP"],
+    )
+    balance: Money = Field(description="What is left to spend.")
+    expires_at: DateTime

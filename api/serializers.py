@@ -22,6 +22,7 @@ from api.errors import ApiError
 from api.sales_json import booking_sales_fields, hall_sales_fields
 from booking.domain.calendar import DayAvailability
 from booking.paying import amount_due
+from booking.pricing import certificate_paid
 from db.models import Booking, Event, Hall, Notification, Payment, Refund, WebhookDelivery
 from db.sales import Addon
 
@@ -134,7 +135,8 @@ def booking_json(booking: Booking, tz: ZoneInfo, now: datetime) -> dict[str, Any
         end=iso(booking.end_at, tz),
         status=booking.status,
         payment_mode=booking.payment_mode,
-        total=money(booking.total),
+        total=money(booking.total + certificate_paid(booking)),
+        certificate_paid=money(certificate_paid(booking)),
         prepayment=money(booking.prepay_amount),
         paid=money(booking.paid),
         refunded=money(booking.refunded),

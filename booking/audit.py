@@ -8,7 +8,8 @@ What must hold, whatever crashed or raced on the way:
 - every payment belongs to a booking, and every refund to its payment's booking;
 - a confirmed booking was paid, confirmed by an admin's hand, or costs nothing;
 - no two live bookings of a hall overlap, their buffers included;
-- no payment waits for its gateway past the gateway's lifetime without admins being told.
+- no payment waits for its gateway past the gateway's lifetime without admins being told;
+- gift certificates' ledgers hold (booking/certificate_audit.py).
 
 `main.py audit` prints the report and exits non-zero when something does not hold; a daily
 job (jobs/audit.py) tells the admins.
@@ -23,6 +24,8 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from booking.certificate_audit import CHECKS as CERTIFICATE_CHECKS
+from booking.certificate_audit import certificate_problems
 from db import ledger
 from payments.base import PAID_STATUSES, PAYMENT_LIFETIME, STUCK_GRACE, stuck_before
 
@@ -37,6 +40,7 @@ CHECKS = {
     "unpaid_confirmed": "confirmed with nothing paid, no admin's confirmation and a price",
     "overlap": "two live bookings of a hall overlap",
     "stuck_payment": "a payment stuck past its gateway's lifetime, admins not told",
+    **CERTIFICATE_CHECKS,
 }
 
 
@@ -86,6 +90,9 @@ async def audit_ledger(session: AsyncSession, now: datetime) -> AuditReport:
     for check in (_totals, _payments, _orphans, _unpaid_confirmed, _overlaps):
         report.findings.extend(await check(session))
     report.findings.extend(await _stuck(session, now))
+    report.findings.extend(
+        Finding(*problem) for problem in await certificate_problems(session, now)
+    )
     return report
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from booking import certificates
 from booking.deps import BookingDeps
 from booking.domain.policy import parse_tiers, refund_amount
 from booking.domain.states import BookingStatus, check_transition
@@ -25,6 +26,22 @@ def refund_quote(booking: Booking, deps: BookingDeps, *, by_admin: bool) -> int:
     return refund_amount(refundable, tiers, booking.start_at, deps.now())
 
 
+async def _certificate_back(
+    session: AsyncSession, deps: BookingDeps, booking: Booking, *, by_admin: bool
+) -> int:
+    """Give back to its certificate what it paid of a booking, by the same policy as the
+    gateway's part. A hold never paid holds no spend once cancelled: nothing to give."""
+    if booking.confirmed_at is None:
+        return 0
+    _, owed = await certificates.spent_on(session, booking.id)
+    if owed <= 0:
+        return 0
+    now = deps.now()
+    if not by_admin:
+        owed = refund_amount(owed, parse_tiers(booking.refund_tiers), booking.start_at, now)
+    return await certificates.refund_back(session, booking, owed, now)
+
+
 async def cancel_booking(
     session: AsyncSession, deps: BookingDeps, booking_id: int, *, by_admin: bool, reason: str = ""
 ) -> tuple[Booking, int]:
@@ -38,6 +55,7 @@ async def cancel_booking(
         # so the rest of a session in progress is not freed for others to book.
         raise InvalidTransition("too_late", "The session has already begun; ask the studio.")
     amount = refund_quote(booking, deps, by_admin=by_admin)
+    to_certificate = await _certificate_back(session, deps, booking, by_admin=by_admin)
     booking.status = BookingStatus.CANCELLED
     booking.cancelled_at = deps.now()
     booking.cancel_reason = reason[:500] or None
@@ -53,6 +71,7 @@ async def cancel_booking(
         EventType.BOOKING_CANCELLED,
         booking=booking,
         refund_total=amount,
+        certificate_refund=to_certificate,
         by="admin" if by_admin else "client",
         reason=reason,
     )

@@ -22,6 +22,8 @@ class BookingRules:
     refund_tiers: str
     #: Live holds one client (and one address) may have at once (MAX_ACTIVE_HOLDS).
     max_active_holds: int = 2
+    #: How long a gift certificate can be spent (CERTIFICATE_VALID_DAYS).
+    certificate_valid: timedelta = timedelta(days=365)
 
     @property
     def window(self) -> BookingWindow:

@@ -10,6 +10,7 @@ from enum import StrEnum
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from booking import certificates
 from booking.availability import active_hall, load_schedule
 from booking.deps import BookingDeps
 from booking.domain.calendar import blocked_interval, check_bounds, validate_booking
@@ -64,6 +65,8 @@ class HoldRequest:
     guests: int | None = None
     addons: tuple[AddonWanted, ...] = ()
     promo_code: str | None = None
+    #: A gift certificate to pay from before the gateway.
+    certificate_code: str | None = None
     #: The client accepted the studio's rules in force (required when it has any).
     accept_rules: bool = False
 
@@ -156,15 +159,6 @@ async def _hold(
         now,
     )
     sale = await prepare_sale(session, deps, hall, request)
-    total = sale.priced.total
-    # A promo code that covers the whole price leaves nothing to pay: confirmed at once,
-    # instead of a hold that nobody can pay and that lapses.
-    free = total == 0 and sale.promo_code is not None
-    prepay = (
-        prepayment_amount(total, deps.rules.prepayment_percent)
-        if request.payment_mode == PaymentMode.PREPAY
-        else total
-    )
     who = identities(request)
     if who is not None:
         await lock_identities(session, who)
@@ -172,6 +166,15 @@ async def _hold(
     if who is not None:
         await check_hold_limit(session, who, deps.rules.max_active_holds, now)
     await secure_sale(session, sale, request.start, blocked.end, now, client)
+    # `total` is what is left for a gateway once a certificate has paid its part. A promo
+    # code or a certificate that covers the whole price leaves nothing to pay: confirmed at
+    # once, instead of a hold that nobody can pay and that lapses.
+    total, free = sale.due, sale.paid_by_codes
+    prepay = (
+        prepayment_amount(total, deps.rules.prepayment_percent)
+        if request.payment_mode == PaymentMode.PREPAY
+        else total
+    )
     if expire_lapsed:
         # Only now that nothing else can refuse the hold but the insert, which rolls back:
         # a lapsed hold is never left marked without its event.
@@ -258,6 +261,8 @@ async def retake_slot(session: AsyncSession, booking: Booking, now: datetime) ->
     if await queries.live_clash(session, booking) is not None:
         return False
     if not await still_free(session, booking, now):
+        return False
+    if not await certificates.still_covered(session, booking, now):
         return False
     # Written first, so that a refused attempt undoes the booking's status alone (the
     # payment's new state stays), and the database's guard decides a race lost meanwhile.

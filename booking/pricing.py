@@ -134,3 +134,11 @@ def booking_lines(booking: Booking) -> list[dict[str, Any]]:
     if booking.price_lines is not None:
         return booking.price_lines
     return [{"kind": "hall", "title": "", "title_en": "", "amount": booking.total}]
+
+
+def certificate_paid(booking: Booking) -> int:
+    """What a gift certificate paid of the booking's price (its `total` is the rest, what
+    the gateways are asked for)."""
+    return -sum(
+        int(line["amount"]) for line in booking_lines(booking) if line["kind"] == "certificate"
+    )

@@ -75,7 +75,7 @@ async def usable_code(
     return found
 
 
-def _holding(now: datetime) -> Any:
+def holding(now: datetime) -> Any:
     """Bookings that hold a use of their code."""
     return or_(
         Booking.status.in_([BookingStatus.CONFIRMED, BookingStatus.COMPLETED]),
@@ -85,7 +85,7 @@ def _holding(now: datetime) -> Any:
 
 
 async def uses(session: AsyncSession, code_id: int, now: datetime) -> int:
-    stmt = select(func.count()).where(Booking.promo_code_id == code_id, _holding(now))
+    stmt = select(func.count()).where(Booking.promo_code_id == code_id, holding(now))
     return int(await session.scalar(stmt) or 0)
 
 
@@ -110,7 +110,7 @@ async def claim(session: AsyncSession, code: PromoCode, client: Client, now: dat
         select(func.count())
         .select_from(Booking)
         .join(Client, Client.id == Booking.client_id)
-        .where(Booking.promo_code_id == code.id, _holding(now), or_(*same_client))
+        .where(Booking.promo_code_id == code.id, holding(now), or_(*same_client))
     )
     if int(await session.scalar(stmt) or 0) >= code.max_uses_per_client:
         raise SoldOut("promo_used_up", "This client has used the promo code already.")

@@ -13,12 +13,13 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from booking import promo, stock
+from booking import certificates, promo, stock
 from booking.deps import BookingDeps
 from booking.domain.charges import Priced
 from booking.errors import BookingRuleError
 from booking.offers import current_rules, hall_addons
 from booking.pricing import AddonWanted, choose_addons, guests_of, price_hold
+from db.certificates import GiftCertificate
 from db.models import Booking, Client, Hall
 from db.sales import Addon, BookingAddon, PromoCode
 
@@ -33,10 +34,27 @@ class Sale:
     rules_version: str | None
     addons: list[tuple[Addon, int]] = field(default_factory=list)
     promo_code: PromoCode | None = None
+    certificate: GiftCertificate | None = None
+    #: What the certificate pays, taken under its lock by `secure_sale`.
+    certificate_spend: int = 0
 
     @property
     def lines(self) -> list[dict[str, Any]]:
-        return [line.as_dict() for line in self.priced.lines]
+        lines = [line.as_dict() for line in self.priced.lines]
+        if self.certificate is not None and self.certificate_spend:
+            spend = certificates.price_line(self.certificate, self.certificate_spend)
+            lines.append(spend.as_dict())
+        return lines
+
+    @property
+    def due(self) -> int:
+        """What is left for a gateway: the total less what the certificate pays."""
+        return self.priced.total - self.certificate_spend
+
+    @property
+    def paid_by_codes(self) -> bool:
+        """Nothing left to pay, thanks to a promo code or a certificate."""
+        return self.due == 0 and (self.promo_code is not None or self.certificate_spend > 0)
 
 
 async def prepare_sale(
@@ -54,6 +72,9 @@ async def prepare_sale(
     code = None
     if request.promo_code:
         code = await promo.usable_code(session, deps, request, hall)
+    certificate = None
+    if request.certificate_code:
+        certificate = await certificates.usable(session, deps, request.certificate_code)
     priced = price_hold(
         hall,
         request.start,
@@ -69,6 +90,7 @@ async def prepare_sale(
         rules_version=rules.version if rules is not None and request.accept_rules else None,
         addons=[(addon, choice.quantity) for addon, choice in chosen],
         promo_code=code,
+        certificate=certificate,
     )
 
 
@@ -81,16 +103,21 @@ async def secure_sale(
     client: Client,
 ) -> None:
     """Take the add-ons' and the code's locks and check them again: call after the hold's
-    first write. Raises 409 `addon_unavailable` or `promo_used_up`."""
+    first write. Raises 409 `addon_unavailable`, `promo_used_up` or `certificate_empty`."""
     counted = [addon.id for addon, _ in sale.addons if addon.stock is not None]
     await stock.lock_addons(session, counted)
     await stock.check_stock(session, sale.addons, start, end, now)
     if sale.promo_code is not None:
         await promo.claim(session, sale.promo_code, client, now)
+    if sale.certificate is not None:
+        price = sale.priced.total
+        sale.certificate_spend = await certificates.claim(session, sale.certificate, price, now)
 
 
 def record_sale(session: AsyncSession, booking: Booking, sale: Sale) -> None:
     booking.promo_code_id = sale.promo_code.id if sale.promo_code is not None else None
+    if sale.certificate is not None and sale.certificate_spend:
+        certificates.record_spend(session, booking, sale.certificate, sale.certificate_spend)
     for addon, quantity in sale.addons:
         line = next(
             line

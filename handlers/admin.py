@@ -66,6 +66,7 @@ ADMIN_COMMANDS: Final[list[tuple[str, str]]] = [
     ("promo", N_("New promo code: /promo CODE 20% [uses] [from] [to]")),
     ("promos", N_("Promo codes")),
     ("promo_off", N_("Disable a promo code: /promo_off CODE")),
+    ("certificate", N_("Gift certificate: /certificate 5000, or its balance: /certificate CODE")),
     ("admin", N_("Admin commands")),
 ]
 
@@ -335,6 +336,7 @@ def create_router() -> Router:
     admin.message.register(sales.on_promo, Command("promo"))
     admin.message.register(sales.on_promos, Command("promos"))
     admin.message.register(sales.on_promo_off, Command("promo_off"))
+    admin.message.register(sales.on_certificate, Command("certificate"))
     return admin
 
 

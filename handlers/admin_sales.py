@@ -1,5 +1,6 @@
 """Admins and what is sold beside hall time: a booking's guests, add-ons and discount in
-the cards and day lists, and the promo code commands (/promo, /promos, /promo_off)."""
+the cards and day lists, the promo code commands (/promo, /promos, /promo_off) and gift
+certificates (/certificate)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from aiogram.filters import CommandObject
 from aiogram.types import Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from booking import promo
+from booking import certificates, promo
 from booking.deps import BookingDeps
 from db.sales import PromoCode
 from handlers.admin_args import BadArguments, args_of, parse_date, parse_id, parse_money
@@ -19,6 +20,7 @@ from handlers.admin_views import chunks
 from handlers.common import release
 from i18n.catalogs import gettext as _
 from i18n.formats import amount as rub
+from i18n.formats import date_with_year
 
 
 async def _answer(message: Message, text: str, session: AsyncSession) -> None:
@@ -99,4 +101,28 @@ async def on_promo_off(
     code = await promo.disable_code(session, args[0])
     uses = await promo.uses(session, code.id, deps.now())
     text = _("🚫 Promo code disabled: {line}").format(line=_code_line(code, uses))
+    await _answer(message, text, session)
+
+
+async def on_certificate(
+    message: Message, command: CommandObject, session: AsyncSession, deps: BookingDeps
+) -> None:
+    """/certificate 5000: a new gift certificate; /certificate CODE: its balance."""
+    args = args_of(command, 1)
+    amount = parse_money(args[0]) if len(args) == 1 else None
+    if amount is not None:
+        made = await certificates.issue(session, deps, amount, issued_by="admin")
+        code, left, expires = made.code, amount, made.expires_at
+        title = _("🎁 Gift certificate issued")
+    else:
+        found = await certificates.find(session, " ".join(args))
+        left = await certificates.balance(session, found.id, deps.now())
+        code, expires = found.code, found.expires_at
+        title = _("🎁 Gift certificate")
+    text = _("{title}: <code>{code}</code>\nBalance: {balance} ₽ · valid until {until}").format(
+        title=title,
+        code=code,
+        balance=rub(left),
+        until=date_with_year(expires.astimezone(deps.rules.tz).date()),
+    )
     await _answer(message, text, session)

@@ -12,7 +12,7 @@ from booking.admin_ops import BookingCard, BookingView
 from booking.errors import DomainError
 from booking.stats import PeriodStats
 from db.models import Closure, Hall
-from handlers.sale_lines import sale_text
+from handlers.sale_lines import price, sale_text
 from i18n.catalogs import N_, current_language
 from i18n.catalogs import gettext as _
 from i18n.formats import amount as rub
@@ -32,6 +32,7 @@ USAGES = {
     "settle": N_("/settle ID yes|no [note]"),
     "calendar": N_("/calendar [new]"),
     "promo": N_("/promo CODE 20%|500 [uses] [from] [to]"),
+    "certificate": N_("/certificate 5000 or /certificate CODE"),
     "promo_off": "/promo_off CODE",
 }
 STATUSES = {
@@ -95,6 +96,7 @@ ERRORS = {
     "gateway_unavailable": N_("The payment service did not answer; try again."),
     "promo_exists": N_("That promo code exists already: /promos"),
     "promo_not_found": N_("There is no promo code {arg}: /promos"),
+    "certificate_not_found": N_("There is no gift certificate under this code."),
     "invalid_input": N_("Wrong value; see the usage: /admin"),
     "bad_discount": N_("Wrong discount: 1% to 100%, or an amount above zero."),
 }
@@ -194,7 +196,7 @@ def booking_line(view: BookingView, tz: ZoneInfo) -> str:
         client=_client(view),
         status=_status(view, tz),
         money=money.format(
-            paid=rub(booking.paid), total=rub(booking.total), refunded=rub(booking.refunded)
+            paid=rub(booking.paid), total=rub(price(booking)), refunded=rub(booking.refunded)
         ),
     ) + (f"\n   {sold}" if sold else "")
 
@@ -230,7 +232,7 @@ def card_text(card: BookingCard, tz: ZoneInfo) -> str:
             start=f"{start:%H:%M}",
             end=f"{end:%H:%M}",
             client=_client(card),
-            total=rub(b.total),
+            total=rub(price(b)),
             paid=rub(b.paid),
             refunded=rub(b.refunded),
             due=rub(max(0, due)),

@@ -21,6 +21,8 @@ class StudioSettings(EnvSettings):
     min_notice_minutes: int = Field(default=60, ge=0)
     booking_horizon_days: int = Field(default=90, ge=1, le=730)
     cancellation_tiers: str = "48:100,24:50,0:0"
+    #: How long a gift certificate can be spent after it is issued.
+    certificate_valid_days: int = Field(default=365, ge=1, le=5 * 366)
 
     @field_validator("studio_file")
     @classmethod

@@ -274,6 +274,12 @@ async def test_real_answers_fit_the_schemas(running: Running) -> None:
     await c.admin("get", codes, 200)
     await c.admin("delete", code, 200, path=f"{codes}/WINTER10")
     await c.admin("delete", code, 404, path=f"{codes}/NOSUCH")
+    gifts, gift = "/api/certificates", "/api/certificates/{code}"
+    made = await c.admin("post", gifts, 201, json={"amount": "5000.00"})
+    await c.admin("post", gifts, 400, json={"amount": "0"})
+    await c.call("post", gifts, 403, token="not-an-admin", json={"amount": "1"})
+    await c.call("get", gift, 200, path=f"{gifts}/{made['code']}")
+    await c.call("get", gift, 404, path=f"{gifts}/AAAA-BBBB-CCCC")
 
     # A booking: create, conflicts, bad input, reading with and without tokens.
     bookings = "/api/bookings"

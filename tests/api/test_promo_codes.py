@@ -137,14 +137,20 @@ async def test_the_receipt_of_a_discounted_booking_lists_its_lines(running: Runn
     await code(api, percent=20)
     status, made = await book(api, promo_code="BDAY", addons=[{"id": "smoke"}])
     assert status == 201, made
+    items, _ = await gateway_receipt(running, made["id"])
+    assert items == [("Аренда фотостудии: Белый зал", 200_000), ("Генератор дыма × 1", 20_000)]
+
+
+async def gateway_receipt(running: Running, booking_id: int) -> tuple[list[tuple[str, int]], int]:
+    """The items of the booking's prepayment receipt, as the gateways get them when the
+    studio sends receipts, and that prepayment."""
     deps = replace(running.deps, receipts=ReceiptRules(tax_system=2, vat_code=1))
     async with running.sessionmaker() as session:
-        booking = await session.get(Booking, made["id"])
+        booking = await session.get(Booking, booking_id)
         assert booking is not None
         hall = await session.get(Hall, booking.hall_id)
         client = await session.get(Client, booking.client_id)
         assert hall is not None and client is not None
         info = booking_receipt(deps, booking, hall, client, "partial_prepayment")
     assert info is not None
-    items = receipt_items(info, booking.prepay_amount)
-    assert items == [("Аренда фотостудии: Белый зал", 200_000), ("Генератор дыма × 1", 20_000)]
+    return receipt_items(info, booking.prepay_amount), booking.prepay_amount

@@ -224,12 +224,3 @@ async def test_a_late_payment_confirms_when_its_add_on_is_still_free(running: Ru
     await api.checkout(payment, "succeeded")
     assert (await api.booking(first))["status"] == "confirmed"
     assert (await availability(api, 2, 3, 13, 14))["smoke"] == 0
-
-
-async def test_a_certificate_code_is_refused_not_ignored(running: Running) -> None:
-    """No certificate is issued yet: a code must not be dropped silently, leaving the client
-    to pay in full believing a balance was used."""
-    before = await table_counts(running.sessionmaker)
-    status, answer = await book(running.api, certificate_code="GIFT-5000")
-    assert (status, answer["error"]["code"]) == (400, "certificate_empty")
-    assert await table_counts(running.sessionmaker) == before

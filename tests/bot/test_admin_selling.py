@@ -69,3 +69,37 @@ async def test_promo_commands_and_what_a_booking_sold(
     off = await ask(tg, admin, "/promo_off bday20")
     assert off.startswith("🚫 Промокод отключён: BDAY20") and off.endswith("(отключён)")
     assert (await ask(tg, admin, "/promo_off NOPE")) == "Промокода NOPE нет: /promos"
+
+
+async def test_certificate_command_issues_one_and_reads_its_balance(
+    tg: FakeTelegram,  # noqa: F811
+    admin: FakeUser,  # noqa: F811
+    polling: None,  # noqa: F811
+    deps: BookingDeps,
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
+    made = await ask(tg, admin, "/certificate 3000")
+    first, second = made.splitlines()
+    assert first.startswith("🎁 Подарочный сертификат выпущен: ")
+    assert second == "Остаток: 3 000 ₽ · действует до 01.12.2027"
+    code = first.rsplit(" ", 1)[1]
+    request = HoldRequest(
+        hall_id=1,
+        start=msk(3, 12),
+        end=msk(3, 13),
+        payment_mode=PaymentMode.PREPAY,
+        client=ClientInfo(name="Анна", phone="+79991234567"),
+        source=Source.WEB,
+        certificate_code=code,
+    )
+    async with sessionmaker() as session:
+        booking, _ = await hold_booking(session, deps, request)
+        assert booking.status == "confirmed"
+    card = await ask(tg, admin, f"/booking {booking.code}")
+    assert f"Подарочный сертификат {code}: −2 500 ₽" in card, card
+    read = await ask(tg, admin, f"/certificate {code.lower().replace('-', ' ')}")
+    assert read.splitlines()[1].startswith("Остаток: 500 ₽")
+    nope = await ask(tg, admin, "/certificate AAAA-BBBB-CCCC")
+    assert nope == "Подарочного сертификата с таким кодом нет."
+    assert (await ask(tg, admin, "/certificate")).startswith("Формат: /certificate")
+    assert (await ask(tg, admin, "/certificate 0")) == "Неверная сумма: можно от 0 до 1 000 000 ₽."

@@ -1,0 +1,103 @@
+"""The gift certificates' part of the money audit (booking/audit.py), read-only.
+
+What must hold: each certificate was issued once for its amount; no balance is below zero
+(the ledger's sum, spends counted while their bookings hold them); what a booking's
+`certificate` price line says it paid is what the ledger spent on it; no booking gave back
+to a certificate more than it spent of it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from booking.certificates import ISSUE, REFUND, SPEND, counts
+from booking.pricing import certificate_paid
+from db.certificates import CertificateMovement, GiftCertificate
+from db.models import Booking
+
+CHECKS = {
+    "certificate_issue": "a certificate not issued once for its amount",
+    "certificate_overspent": "a certificate's balance below zero",
+    "certificate_spend": "a booking's certificate line is not what the ledger spent",
+    "certificate_refund": "more given back to a certificate than the booking spent",
+}
+
+#: (check, booking code or None, the line a person reads)
+Problem = tuple[str, str | None, str]
+
+
+def _rub(kopecks: int) -> str:
+    return f"{kopecks / 100:.2f} RUB"
+
+
+async def certificate_problems(session: AsyncSession, now: datetime) -> list[Problem]:
+    out: list[Problem] = []
+    issued = select(
+        GiftCertificate.code,
+        GiftCertificate.amount,
+        func.count(CertificateMovement.id),
+        func.coalesce(func.sum(CertificateMovement.amount), 0),
+    ).outerjoin(
+        CertificateMovement,
+        (CertificateMovement.certificate_id == GiftCertificate.id)
+        & (CertificateMovement.kind == ISSUE),
+    )
+    for code, amount, n, total in await session.execute(issued.group_by(GiftCertificate.id)):
+        if n != 1 or total != amount:
+            out.append(
+                (
+                    "certificate_issue",
+                    None,
+                    f"certificate {code} of {_rub(amount)}: {n} issue(s) for {_rub(int(total))}",
+                )  # fmt: skip
+            )
+    balances = (
+        select(GiftCertificate.code, func.sum(CertificateMovement.amount))
+        .join(CertificateMovement, CertificateMovement.certificate_id == GiftCertificate.id)
+        .outerjoin(Booking, Booking.id == CertificateMovement.booking_id)
+        .where(counts(now))
+        .group_by(GiftCertificate.code)
+    )
+    for code, left in await session.execute(balances):
+        if int(left) < 0:
+            out.append(("certificate_overspent", None, f"certificate {code}: {_rub(int(left))}"))
+    out.extend(await _by_booking(session))
+    return out
+
+
+async def _by_booking(session: AsyncSession) -> list[Problem]:
+    """Each booking's spend and refunds against its price line."""
+    spent = func.sum(func.abs(CertificateMovement.amount)).filter(
+        CertificateMovement.kind == SPEND
+    )
+    back = func.sum(CertificateMovement.amount).filter(CertificateMovement.kind == REFUND)
+    rows = await session.execute(
+        select(Booking, func.coalesce(spent, 0), func.coalesce(back, 0))
+        .join(CertificateMovement, CertificateMovement.booking_id == Booking.id)
+        .group_by(Booking.id)
+    )
+    out: list[Problem] = []
+    for booking, spend, refunded in rows:
+        line = certificate_paid(booking)
+        if line != spend:
+            out.append(
+                (
+                    "certificate_spend",
+                    booking.code,
+                    f"booking {booking.code}: the line says "
+                    f"{_rub(line)}, the ledger spent {_rub(int(spend))}",
+                )  # fmt: skip
+            )
+        if refunded > spend:
+            out.append(
+                (
+                    "certificate_refund",
+                    booking.code,
+                    f"booking {booking.code}: "
+                    f"{_rub(int(refunded))} back of {_rub(int(spend))} spent",
+                )  # fmt: skip
+            )
+    return out
