@@ -38,8 +38,8 @@ from booking.paying import confirm_by_hand, start_payment
 from booking.payment_reports import apply_payment_report
 from db.models import Base, Booking, Client, Event, Notification, Payment, Refund
 from jobs.scheduler import JobContext
-from main import booking_rules
 from payments.base import PaymentProvider, PaymentState, PaymentStatus
+from service import booking_rules
 from settings import ROOT, HoldSettings, Settings
 from tests.pg_ready import pg_url
 

@@ -42,7 +42,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from db.models import Base
 from db.session import create_engine
-from main import build_service
+from service import build_service
 from settings import Settings
 from tests.bot.flows import Studio, close_http_now
 from tests.fakes.telegram_api import FakeTelegram

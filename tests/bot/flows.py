@@ -15,7 +15,7 @@ from bot.factory import IN_FLIGHT, create_bot, create_dispatcher
 from bot.middlewares import InFlight
 from bot.runner import BotRunner
 from db.models import Booking, Payment
-from main import Service
+from service import Service
 from settings import Settings
 from tests.fakes.telegram_api import Call, FakeTelegram, FakeUser
 from tests.support import FakeClock

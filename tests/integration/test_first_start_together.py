@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from db.migrate import upgrade
 from db.models import Hall, StudioHours
 from db.session import create_engine
-from main import Service, build_service
+from service import Service, build_service
 from settings import ROOT, Settings
 from tests.processes import Databases, run_main, service_env
 

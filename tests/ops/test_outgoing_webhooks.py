@@ -127,7 +127,7 @@ async def test_the_job_runs_with_the_others(
     running: Running, settings: Settings, receiver: Receiver
 ) -> None:
     """main.py adds the job when OUTGOING_WEBHOOKS is set; jobs-once runs it."""
-    from main import build_service
+    from service import build_service
 
     service = await build_service(settings, running.clock)
     try:
