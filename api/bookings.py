@@ -127,6 +127,7 @@ async def quote_booking(request: web.Request) -> web.Response:
     """The price a booking would get now, line by line, refused as POST /api/bookings would
     refuse it; holds nothing and writes nothing."""
     deps = request.app[DEPS]
+    await check_rate(request, "quotes")
     body = await read_json(request, QuoteIn)
     asked = HoldRequest(
         hall_id=body.hall_id,
