@@ -12,6 +12,7 @@ from api.inputs import (
     BookingIn,
     CancelIn,
     ConfirmIn,
+    QuoteIn,
     path_int,
     query_choices,
     query_date,
@@ -22,7 +23,7 @@ from api.inputs import (
 from api.keys import DEPS, LOG_FIELDS
 from api.limits import caller_address, check_rate
 from api.middlewares import db
-from api.sales_json import rules_json
+from api.sales_json import lines_json, rules_json
 from api.serializers import (
     booking_json,
     day_json,
@@ -40,6 +41,7 @@ from booking.holds import ClientInfo, HoldRequest, PaymentMode, Source, hold_boo
 from booking.offers import active_addons, current_rules, offered_in
 from booking.paying import confirm_by_hand
 from booking.pricing import AddonWanted
+from booking.quotes import quote_hold
 from db import payment_queries, queries
 from db.models import Booking
 
@@ -113,6 +115,36 @@ async def create_booking(request: web.Request) -> web.Response:
     data = booking_json(booking, deps.rules.tz, deps.now())
     data["access_token"] = token
     return json_response(data, 201)
+
+
+@routes.post("/api/bookings/quote")
+async def quote_booking(request: web.Request) -> web.Response:
+    """The price a booking would get now, line by line, refused as POST /api/bookings would
+    refuse it; holds nothing and writes nothing."""
+    deps = request.app[DEPS]
+    await check_rate(request, "quotes")
+    body = await read_json(request, QuoteIn)
+    asked = HoldRequest(
+        hall_id=body.hall_id,
+        start=body.start,
+        end=body.end,
+        payment_mode=PaymentMode(body.payment_mode),
+        client=ClientInfo(),
+        source=Source.WEB,
+        guests=body.guests,
+        addons=tuple(AddonWanted(item.id, item.quantity) for item in body.addons),
+        promo_code=body.promo_code or None,
+    )
+    quote = await quote_hold(db(request), deps, asked)
+    return json_response(
+        {
+            "price_lines": lines_json(quote.sale.lines),
+            "total": money(quote.total),
+            "prepayment": money(quote.prepay),
+            # a new hold's due_now (booking_json): the prepayment, or nothing when free
+            "due_now": money(quote.prepay),
+        }
+    )
 
 
 async def load_booking(request: web.Request) -> Booking:

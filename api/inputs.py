@@ -137,17 +137,22 @@ class AddonIn(_In):
     quantity: Count = 1
 
 
-class BookingIn(_In):
+class QuoteIn(_In):
+    """What a booking buys, without who books it: priced by POST /api/bookings/quote."""
+
     hall_id: RowId
     start: Moment
     end: Moment
     payment_mode: Literal["prepay", "full"] = "prepay"
-    client: ClientIn
-    #: The language of the messages about this booking (e-mails).
-    language: Literal["ru", "en"] = "ru"
     guests: Count | None = Field(None, description="Default: the hall's included_guests.")
     addons: list[AddonIn] = Field(default_factory=list, max_length=20)
     promo_code: Line | None = Field(None, max_length=32)
+
+
+class BookingIn(QuoteIn):
+    client: ClientIn
+    #: The language of the messages about this booking (e-mails).
+    language: Literal["ru", "en"] = "ru"
     certificate_code: Line | None = Field(
         None,
         max_length=32,

@@ -57,7 +57,7 @@ def caller_address(request: web.Request) -> str | None:
 
 
 async def check_rate(request: web.Request, kind: str) -> None:
-    """Count one creation of `kind` ("bookings", "payments") for the caller's address;
+    """Count one request of `kind` ("bookings", "payments", "quotes") for the caller's address;
     429 with Retry-After when the address has used its minute's share."""
     address = caller_address(request)
     if address is None or is_admin(request):
@@ -88,6 +88,7 @@ def rate_limits(settings: Settings) -> RateLimits:
             "payments": settings.holds.payment_rate_per_minute,
             # Looking a certificate code up counts like a payment: guessing codes is slow.
             "certificate lookups": settings.holds.payment_rate_per_minute,
+            "quotes": settings.holds.quote_rate_per_minute,
         },
     )
 

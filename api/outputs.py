@@ -212,6 +212,16 @@ class Booking(Answer):
     rules_version: str | None = Field(description="The studio's rules the client accepted.")
 
 
+class Quote(Answer):
+    price_lines: list[PriceLine] = Field(
+        description="What the booking would be charged, line by line, as POST /api/bookings "
+        "would price it now."
+    )
+    total: Money
+    prepayment: Money = Field(description="What would confirm the booking.")
+    due_now: Money = Field(description="What POST /api/payments would charge after booking.")
+
+
 class BookingCreated(Booking):
     access_token: str = Field(
         description="Shown once: `Authorization: Bearer` it to read, pay for or cancel."

@@ -78,6 +78,12 @@ ROUTES = (
                   404: "hall_not_found",
                   409: "slot_taken addon_unavailable promo_used_up certificate_empty",
                   429: "too_many_holds rate_limited"}),
+    Route("post", "/api/bookings/quote", "Price a booking before making it: holds nothing",
+          "Bookings", o.Quote, body=i.QuoteIn,
+          errors={400: f"{BODY} naive_datetime end_before_start off_grid bad_length too_short"
+                       " in_past too_soon beyond_horizon outside_hours closed over_capacity"
+                       " addon_unavailable promo_invalid promo_expired", 404: "hall_not_found",
+                  409: "slot_taken addon_unavailable promo_used_up", 429: "rate_limited"}),
     Route("get", "/api/addons/availability", "How many of each add-on a booking can take",
           "Halls", so.AddonAvailability, query=si.AddonAvailabilityQuery,
           errors={400: "invalid_input end_before_start bad_range", 404: "hall_not_found"}),

@@ -73,9 +73,14 @@ def booking_sales_fields(booking: Booking) -> dict[str, Any]:
             for line in lines
             if line["kind"] == "addon"
         ],
-        "price_lines": [_line_json(line) for line in lines],
+        "price_lines": lines_json(lines),
         "rules_version": booking.rules_version,
     }
+
+
+def lines_json(lines: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Price lines as the API shows them (a booking's, or a quote's)."""
+    return [_line_json(line) for line in lines]
 
 
 def _line_json(line: dict[str, Any]) -> dict[str, Any]:

@@ -11,16 +11,15 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from booking import certificates
-from booking.availability import active_hall, load_schedule
 from booking.deps import BookingDeps
-from booking.domain.calendar import blocked_interval, check_bounds, validate_booking
 from booking.domain.pricing import prepayment_amount
 from booking.domain.states import BookingStatus, check_transition
 from booking.errors import BookingRuleError, SlotTakenError
 from booking.events import EventType, record_event
 from booking.hold_limits import Identities, check_hold_limit, lock_identities
 from booking.pricing import AddonWanted
-from booking.sale import prepare_sale, record_sale, secure_sale
+from booking.quotes import price_request
+from booking.sale import record_sale, secure_sale
 from booking.stock import still_free
 from booking.tokens import hash_token, new_access_token, new_booking_code
 from db import queries
@@ -145,20 +144,8 @@ async def _hold(
     session: AsyncSession, deps: BookingDeps, request: HoldRequest, *, expire_lapsed: bool
 ) -> tuple[Booking, str]:
     now = deps.now()
-    hall = await active_hall(session, request.hall_id)
-    check_bounds(request.start, request.end, deps.rules.window, now)
-    blocked = blocked_interval(request.start, request.end, hall.buffer_minutes)
-    schedule = await load_schedule(session, deps, hall, request.start, request.end)
-    validate_booking(
-        request.start,
-        request.end,
-        schedule.calendar,
-        deps.rules.window,
-        schedule.busy,
-        schedule.closures,
-        now,
-    )
-    sale = await prepare_sale(session, deps, hall, request)
+    quote = await price_request(session, deps, request)
+    hall, sale, blocked = quote.hall, quote.sale, quote.blocked
     who = identities(request)
     if who is not None:
         await lock_identities(session, who)

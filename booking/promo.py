@@ -89,6 +89,13 @@ async def uses(session: AsyncSession, code_id: int, now: datetime) -> int:
     return int(await session.scalar(stmt) or 0)
 
 
+async def check_uses(session: AsyncSession, code: PromoCode, now: datetime) -> None:
+    """409 `promo_used_up` when the code has no use left (without its lock: a quote's check,
+    or the hold's under `claim`'s lock)."""
+    if code.max_uses is not None and await uses(session, code.id, now) >= code.max_uses:
+        raise SoldOut("promo_used_up", "The promo code has been used up.")
+
+
 async def claim(session: AsyncSession, code: PromoCode, client: Client, now: datetime) -> None:
     """Count the code's uses under its lock: 409 `promo_used_up` when none is left.
 
@@ -97,8 +104,7 @@ async def claim(session: AsyncSession, code: PromoCode, client: Client, now: dat
         await session.execute(
             select(PromoCode.id).where(PromoCode.id == code.id).with_for_update()
         )
-    if code.max_uses is not None and await uses(session, code.id, now) >= code.max_uses:
-        raise SoldOut("promo_used_up", "The promo code has been used up.")
+    await check_uses(session, code, now)
     if code.max_uses_per_client is None:
         return
     same_client = [Client.id == client.id]

@@ -58,11 +58,18 @@ class Sale:
 
 
 async def prepare_sale(
-    session: AsyncSession, deps: BookingDeps, hall: Hall, request: HoldRequest
+    session: AsyncSession,
+    deps: BookingDeps,
+    hall: Hall,
+    request: HoldRequest,
+    *,
+    quoting: bool = False,
 ) -> Sale:
-    """Check what the request asks beside the slot and price it; writes nothing."""
+    """Check what the request asks beside the slot and price it; writes nothing.
+    A quote (`quoting`) asks no acceptance of the rules: that comes with the booking."""
     rules = await current_rules(session)
-    if rules is not None and not request.accept_rules and request.source != "admin":
+    asks_acceptance = not quoting and request.source != "admin"
+    if rules is not None and not request.accept_rules and asks_acceptance:
         raise BookingRuleError(
             "rules_not_accepted", "Accept the studio's rules (accept_rules: true) to book."
         )

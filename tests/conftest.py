@@ -163,6 +163,7 @@ def settings(database_url: str, port: int, settings_env: dict[str, Any]) -> Sett
             "max_active_holds": 1000,
             "booking_rate_per_minute": 100_000,
             "payment_rate_per_minute": 100_000,
+            "quote_rate_per_minute": 100_000,
             **settings_env,
         }
     )

@@ -55,7 +55,13 @@ START = datetime(2026, 12, 1, 6, 0, tzinfo=UTC)
 SHIPPED_LIMITS = {
     name: field.default
     for name, field in HoldSettings.model_fields.items()
-    if name in ("max_active_holds", "booking_rate_per_minute", "payment_rate_per_minute")
+    if name
+    in (
+        "max_active_holds",
+        "booking_rate_per_minute",
+        "payment_rate_per_minute",
+        "quote_rate_per_minute",
+    )
 }  # Tuesday 09:00 in Moscow
 MSK = ZoneInfo("Europe/Moscow")
 T = TypeVar("T")

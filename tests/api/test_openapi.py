@@ -272,6 +272,13 @@ async def test_real_answers_fit_the_schemas(running: Running) -> None:
     await c.admin("post", codes, 404, json={"code": "NOHALL", "percent": 5, "hall_ids": [99]})
     await c.call("post", codes, 403, token="not-an-admin", json={"code": "X", "percent": 1})
     await c.admin("get", codes, 200)
+    priced, slot = "/api/bookings/quote", {"hall_id": 1, "start": moscow(3, 12)}
+    quoted = await c.call("post", priced, 200, json={**slot, "end": moscow(3, 14),
+                                                     "promo_code": "WINTER10"})  # fmt: skip
+    assert [line["kind"] for line in quoted["price_lines"]] == ["hall", "discount"]
+    await c.call("post", priced, 400, json={**slot, "end": moscow(3, 14), "guests": 99})
+    await c.call("post", priced, 404, json={"hall_id": 9, "start": moscow(3, 12),
+                                            "end": moscow(3, 14)})  # fmt: skip
     await c.admin("delete", code, 200, path=f"{codes}/WINTER10")
     await c.admin("delete", code, 404, path=f"{codes}/NOSUCH")
     gifts, gift = "/api/certificates", "/api/certificates/{code}"

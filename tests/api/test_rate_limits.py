@@ -130,6 +130,27 @@ async def test_bookings_from_one_address_are_paced(running: Running) -> None:
     assert status == 201, body
 
 
+async def test_prices_asked_from_one_address_are_paced(running: Running) -> None:
+    """Asking prices is cheap for a person (120 a minute) but caps guessing promo codes."""
+    api = running.api
+    asked = {"hall_id": 1, "start": moscow(3, 12), "end": moscow(3, 14), "promo_code": "GUESS"}
+
+    async def ask(ip: str) -> tuple[int, Any, dict[str, str]]:
+        async with api.http.post(
+            api.url("/api/bookings/quote"), json=asked, headers={"X-Forwarded-For": ip}
+        ) as response:
+            return response.status, await response.json(), dict(response.headers)
+
+    statuses = {(await ask("203.0.113.9"))[0] for _ in range(120)}
+    assert statuses == {400}  # promo_invalid, each counted
+    status, body, headers = await ask("203.0.113.9")
+    assert (status, body["error"]["code"]) == (429, "rate_limited")
+    assert headers["Retry-After"] == "1"
+    assert (await ask("198.51.100.9"))[0] == 400  # another address
+    running.clock.advance(seconds=1)
+    assert (await ask("203.0.113.9"))[0] == 400
+
+
 async def test_payments_from_one_address_are_paced(running: Running) -> None:
     api = running.api
     booking = await api.booked()

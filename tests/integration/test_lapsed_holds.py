@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from booking import holds
+from booking import quotes
 from booking.availability import HallSchedule
 from booking.demo import create_demo_bookings
 from booking.deps import BookingDeps
@@ -70,7 +70,7 @@ async def test_a_retry_refused_by_the_calendar_leaves_the_lapsed_hold_as_it_was(
     async with sessionmaker() as session:
         lapsed, _ = await hold_booking(session, deps, request(12, 13))
     clock.advance(minutes=16)
-    real_load = holds.load_schedule
+    real_load = quotes.load_schedule
     loads = 0
 
     async def taken_meanwhile(*args: Any, **kwargs: Any) -> HallSchedule:
@@ -89,7 +89,7 @@ async def test_a_retry_refused_by_the_calendar_leaves_the_lapsed_hold_as_it_was(
             schedule.closures,
         )
 
-    monkeypatch.setattr(holds, "load_schedule", taken_meanwhile)
+    monkeypatch.setattr(quotes, "load_schedule", taken_meanwhile)
     async with sessionmaker() as session:
         with pytest.raises(SlotTakenError):
             await hold_booking(session, deps, request(12, 15))

@@ -65,6 +65,7 @@ def settings_env(request: pytest.FixtureRequest, fakes: Fakes) -> dict[str, Any]
         # Many clients from one address and phone; the limits have their own tests.
         "max_active_holds": 1000,
         "booking_rate_per_minute": 100_000,
+        "quote_rate_per_minute": 100_000,
         "payment_rate_per_minute": 100_000,
     }
     if request.node.get_closest_marker("mock_gateways"):

@@ -134,6 +134,7 @@ def serve(database_template: str, workdir: Path, clock: FakeClock) -> Iterator[S
             booking_horizon_days=90,
             max_active_holds=1000,
             booking_rate_per_minute=100_000,
+            quote_rate_per_minute=100_000,
             payment_rate_per_minute=100_000,
             bot_token=tg.token,
             telegram_api_server=tg.base_url,

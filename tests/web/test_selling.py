@@ -41,7 +41,26 @@ def test_booking_with_an_addon_and_a_promo_code(
     pick_slot(page, "2026-12-09", "12:00", 120)
     page.locator(f'#addons input[data-addon="{addon["id"]}"]').fill("1")
     expect(page.locator("#summary")).to_contain_text(addon["title"])
+    page.locator("#promo").fill("NOSUCH")
+    expect(page.locator("#promo-error")).to_have_text("Такого промокода нет.")
     page.locator("#promo").fill("PAGE20")
+    expect(page.locator("#promo-error")).to_have_text("")
+    # Before anything is held: the server's lines, the discount among them, and its total.
+    summary = page.locator("#summary")
+    expect(summary).to_contain_text("Промокод PAGE20")
+    quoted = call(served, "POST", "/api/bookings/quote", {
+        "hall_id": white["id"], "start": "2026-12-09T12:00:00+03:00",
+        "end": "2026-12-09T14:00:00+03:00", "addons": [{"id": addon["id"]}],
+        "promo_code": "PAGE20",
+    })  # fmt: skip
+    discount = quoted["price_lines"][-1]
+    assert discount["kind"] == "discount"
+    digits = re.compile(r"[\s\u00a0\u202f]")
+    shown = digits.sub("", page.locator("#summary p", has_text="Промокод PAGE20").inner_text())
+    assert shown.endswith(discount["amount"]["value"].removesuffix(".00") + "₽"), shown
+    total = digits.sub("", summary.locator("p.sum").inner_text())
+    assert total.endswith(quoted["total"]["value"].removesuffix(".00") + "₽"), total
+    assert call(served, "GET", "/api/bookings")["bookings"] == []  # nothing held yet
     page.locator("#name").fill("Анна")
     page.locator("#phone").fill("+7 999 123-45-67")
     rules = call(served, "GET", "/api/halls").get("rules")

@@ -24,7 +24,8 @@
   const local = storage("localStorage");
   const session = storage("sessionStorage");
   const state = { lang: "ru", halls: [], hall: null, month: null, days: {}, day: null,
-    start: null, minutes: null, addons: {}, rules: null, poll: null, tick: null };
+    start: null, minutes: null, addons: {}, rules: null, poll: null, tick: null,
+    quote: null, quoteError: null, quotedFor: "", quoteTimer: 0 };
 
   // ---------------------------------------------------------------- Telegram, if opened there
   const tg = (() => {
@@ -293,6 +294,8 @@
       if (!$("guests").value) $("guests").value = hall.included_guests || 1;
     }
     state.addonFree = {};
+    state.quote = null;  // the last price was another slot's
+    state.quoteError = null;
     renderAddons();
     show("step-addons", Boolean(hall.addons && hall.addons.length));
     if (hall.addons && hall.addons.length) loadAddonStock();
@@ -369,21 +372,46 @@
   }
 
   // ---------------------------------------------------------------- the summary
-  function hallPrice() {
-    // The hall's time by its price bands, as the server prices it; the server's price is the one charged.
-    const hall = state.hall;
-    const start = new Date(`${state.day}T${state.start}:00Z`);
-    const weekday = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"][start.getUTCDay()];
-    let kopecks = 0;
-    for (let m = 0; m < state.minutes; m += 15) {
-      const minute = (start.getUTCHours() * 60 + start.getUTCMinutes() + m) % 1440;
-      const band = (hall.price_rules || []).find((b) => b.weekdays.includes(weekday) &&
-        toMin(b.start) <= minute && minute < (b.end === "24:00" ? 1440 : toMin(b.end)));
-      kopecks += Math.round(Number((band || hall).hourly_price.value) * 100 / 4);
-    }
-    return kopecks;
-  }
+  // The price is the server's (POST /api/bookings/quote), priced as the booking will be:
+  // guests, add-ons and the promo code's discount included. Asked again, a moment after the
+  // last change, whenever the choice changes.
   const toMin = (s) => Number(s.slice(0, 2)) * 60 + Number(s.slice(3, 5));
+  function choice() {
+    // What the visitor has chosen, as the API takes it; the booking adds who books.
+    const [start, end] = span();
+    const body = { hall_id: state.hall.id, start, end, payment_mode: $("details").elements.mode.value };
+    if (state.hall.capacity) body.guests = Number($("guests").value) || undefined;
+    const addons = Object.entries(state.addons).filter(([, q]) => q > 0).map(([id, quantity]) => ({ id, quantity }));
+    if (addons.length) body.addons = addons;
+    if ($("promo").value.trim()) body.promo_code = $("promo").value.trim();
+    return body;
+  }
+  function requote() {
+    clearTimeout(state.quoteTimer);
+    state.quoteTimer = setTimeout(loadQuote, 300);
+  }
+  async function loadQuote() {
+    if (!state.minutes) return;
+    const body = choice();
+    const asked = JSON.stringify(body);
+    state.quotedFor = asked;
+    let quote = null;
+    let refused = null;
+    try {
+      quote = await api("POST", "/api/bookings/quote", body);
+    } catch (error) {
+      refused = error;
+      if (error.code && error.code.startsWith("promo_") && body.promo_code) {
+        // The code is refused at its field; the price shown is the one without it.
+        delete body.promo_code;
+        quote = await api("POST", "/api/bookings/quote", body).catch(() => null);
+      }
+    }
+    if (asked !== state.quotedFor) return;  // chosen again since
+    state.quote = quote;
+    state.quoteError = refused;
+    renderSummary();
+  }
   function line(label, value, cls) {
     const p = document.createElement("p");
     if (cls) p.className = cls;
@@ -396,20 +424,20 @@
   }
   function renderSummary() {
     if (!state.minutes) return;
+    if (JSON.stringify(choice()) !== state.quotedFor) requote();
     const end = addMinutes(state.start, state.minutes);
     const when = t("when", { day: dayLabel(state.day, { day: "numeric", month: "long", weekday: "short" }), start: state.start, end });
     const lines = [line(hallName(state.hall), when)];
-    let total = hallPrice();
-    lines.push(line(t("hours_short", { hours: state.minutes / 60 }), `${rubles({ value: total / 100 })} ₽`));
-    for (const addon of state.hall.addons || []) {
-      const q = state.addons[addon.id] || 0;
-      if (!q) continue;
-      const each = Math.round(Number(addon.price.value) * 100);
-      const cost = addon.per === "hour" ? each * q * state.minutes / 60 : each * q;
-      total += cost;
-      lines.push(line(`${(state.lang === "en" && addon.title_en) || addon.title} ×${q}`, `${rubles({ value: cost / 100 })} ₽`));
+    const { quote, quoteError: error } = state;
+    const promoRefused = Boolean(error && error.code && error.code.startsWith("promo_"));
+    $("promo-error").textContent = promoRefused ? problem(error) : "";
+    $("promo").setAttribute("aria-invalid", String(promoRefused));
+    if (error && !promoRefused) {
+      lines.push(line(problem(error), "", "error"));
+    } else if (quote) {
+      for (const l of quote.price_lines) lines.push(line((state.lang === "en" && l.title_en) || l.title, `${rubles(l.amount)} ₽`));
+      lines.push(line(t("total"), `${rubles(quote.total)} ₽`, "sum"));
     }
-    lines.push(line(t("total"), `${rubles({ value: total / 100 })} ₽`, "sum"));
     $("summary").replaceChildren(...lines);
   }
   function addMinutes(hhmm, minutes) {
@@ -458,20 +486,8 @@
       $("accept-rules").focus();
       return;
     }
-    const [start, end] = span();
-    const body = {
-      hall_id: state.hall.id,
-      start,
-      end,
-      payment_mode: form.elements.mode.value,
-      client: { name: $("name").value.trim(), phone: $("phone").value.trim() },
-      language: state.lang,
-    };
+    const body = { ...choice(), client: { name: $("name").value.trim(), phone: $("phone").value.trim() }, language: state.lang };
     if ($("email").value.trim()) body.client.email = $("email").value.trim();
-    if (state.hall.capacity) body.guests = Number($("guests").value) || undefined;
-    const addons = Object.entries(state.addons).filter(([, q]) => q > 0).map(([id, quantity]) => ({ id, quantity }));
-    if (addons.length) body.addons = addons;
-    if ($("promo").value.trim()) body.promo_code = $("promo").value.trim();
     if (state.rules) body.accept_rules = true;
     const gateway = (form.elements.gateway && form.elements.gateway.value) || config.gateways[0];
     $("submit").disabled = true;
@@ -601,6 +617,8 @@
   $("prev-month").addEventListener("click", () => moveMonth(-1));
   $("next-month").addEventListener("click", () => moveMonth(1));
   $("details").addEventListener("submit", submit);
+  for (const id of ["guests", "promo"]) $(id).addEventListener("input", () => { if (state.minutes) renderSummary(); });
+  for (const r of document.querySelectorAll('input[name="mode"]')) r.addEventListener("change", () => { if (state.minutes) renderSummary(); });
   $("status-pay").addEventListener("click", payAgain);
   state.lang = chooseLanguage();
   applyTexts();
