@@ -162,6 +162,11 @@ async def booking_user(
                 break
     await press(tg, run, user, start)
     await press(tg, run, user, "1 ч")
+    marked = [b for b in buttons(tg, user) if b.startswith("• ")]  # the people it covers
+    if marked:
+        await press(tg, run, user, marked[0])
+    if "Далее ›" in buttons(tg, user):  # the add-ons: none taken
+        await press(tg, run, user, "Далее ›")
     await press(tg, run, user, next(b for b in buttons(tg, user) if b.startswith("Предоплата")))
     await press(tg, run, user, "ЮKassa")
     if "✅ Принимаю правила" in buttons(tg, user):  # the studio's rules, once per client

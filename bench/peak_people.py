@@ -249,6 +249,14 @@ class BotUser:
             return "contact"
         if by["rl"]:  # the studio's rules, before the first payment: accepted
             return by["rl"][0]
+        if by["gs"]:  # how many people come
+            return pick(by["gs"][:4])
+        if by["ao"]:  # the add-ons: one looked at now and then, then "Next"
+            onward = [d for d in by["ao"] if d.endswith(":0:0")]
+            extras = [d for d in by["ao"] if not d.endswith(":0:0") and not d.endswith(":-1")]
+            if extras and self.browse("addon"):
+                return pick(extras)
+            return onward[0] if onward else None
         for prefix, among in (("gw", None), ("pm", None), ("du", 3)):
             if by[prefix]:
                 return pick(by[prefix][:among])

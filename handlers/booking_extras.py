@@ -148,16 +148,21 @@ async def offered_addons(
 
 async def change_addon(
     session: AsyncSession, state: FSMContext, pick: Pick, addon_id: int, delta: int
-) -> None:
+) -> bool:
     """+1 / −1 of an add-on, kept within 0 … its max_quantity (stock is checked on the
-    screen that follows)."""
+    screen that follows); False when the count is already at that edge."""
     cart = await cart_of(state, pick)
     addon = next((a for a in await hall_addons(session, pick.hall_id) if a.id == addon_id), None)
-    if addon is not None:
-        count = int(cart["addons"].get(addon.slug, 0)) + delta
-        cart["addons"][addon.slug] = max(0, min(addon.max_quantity, count))
-        cart["addons"] = {slug: n for slug, n in cart["addons"].items() if n > 0}
+    if addon is None:
+        return False
+    before = int(cart["addons"].get(addon.slug, 0))
+    after = max(0, min(addon.max_quantity, before + delta))
+    if after == before:
+        return False
+    cart["addons"][addon.slug] = after
+    cart["addons"] = {slug: n for slug, n in cart["addons"].items() if n > 0}
     await save_cart(state, cart)
+    return True
 
 
 async def offer_of(

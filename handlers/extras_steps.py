@@ -85,7 +85,16 @@ async def on_addon(
     if callback_data.addon == 0:
         await show_step(callback, callback_answer, session, deps, state, pick, "summary")
         return
-    await change_addon(session, state, pick, callback_data.addon, callback_data.delta)
+    if not await change_addon(session, state, pick, callback_data.addon, callback_data.delta):
+        # A tap on a count's label, or on an older screen's − or + at the edge: the screen
+        # stays as it is (Telegram refuses an edit that changes nothing) and the tap is told why.
+        if callback_data.delta == 0:
+            callback_answer.text = _("Tap − or + to change how many.")
+        elif callback_data.delta > 0:
+            callback_answer.text = _("That is as many as you can take.")
+        else:
+            callback_answer.text = _("None taken.")
+        return
     await show_step(callback, callback_answer, session, deps, state, pick, "addons")
 
 

@@ -132,6 +132,18 @@ async def test_guests_makeup_and_a_promo_code_are_priced_held_and_confirmed(
     assert f"• Промокод BDAY20: −{rub(152000)}" in message["caption"]
 
 
+async def test_a_tap_on_a_count_changes_nothing_and_says_how(studio: Studio) -> None:
+    anna = studio.user()
+    await to_extras(studio, anna)
+    await studio.press(anna, "• 4 •")
+    await studio.press(anna, "+")
+    edits = len(studio.tg.calls("editMessageText"))
+    answer = await studio.press(anna, button(anna, "Реквизит"))
+    assert answer.params["text"] == "Количество меняется кнопками − и +."
+    assert len(studio.tg.calls("editMessageText")) == edits  # the screen is left as it is
+    assert button(anna, "Реквизит").endswith(": 1")
+
+
 async def test_the_last_light_kit_taken_by_another_booking_is_not_offered(
     studio: Studio,
 ) -> None:
