@@ -66,6 +66,7 @@ def walk(page: Page, served: Served, out: Path, size: str, day: str) -> None:
     shoot("04-duration", "#step-length")
     page.locator('#lengths button[data-minutes="120"]').click()
     fill_contacts(page)
+    page.locator("#summary p.sum").wait_for()  # the server's price, line by line
     page.locator("#submit").scroll_into_view_if_needed()
     shoot("05-contacts-and-payment")
     page.locator("#submit").click()
