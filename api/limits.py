@@ -70,7 +70,8 @@ async def check_rate(request: web.Request, kind: str) -> None:
         raise ApiError(
             429,
             "rate_limited",
-            f"Too many {kind} from this address; try again in {seconds} s.",
+            f"This address has sent too many requests ({kind}), refused ones included; "
+            f"try again in {seconds} s.",
             headers={"Retry-After": str(seconds)},
         )
 

@@ -21,7 +21,7 @@ from booking.studio_file import StudioFileError, read_studio_file
 from db.models import Booking, Hall
 from i18n.catalogs import LANGUAGES, gettext, language_of
 from settings import Settings
-from web.texts import page_texts
+from web.texts import TEXTS, page_texts
 
 routes = web.RouteTableDef()
 STATIC = Path(__file__).resolve().parent / "static"
@@ -73,9 +73,13 @@ def booking_page(request: web.Request, *, hall: str = "", code: str = "") -> web
         "today": deps.now().astimezone(deps.rules.tz).date().isoformat(),
         "base": settings.server.base_url(),
     }
+    lang = page_language(request)
+    # The page's title in the browser's language before the script runs (link previews).
+    title = html.escape(gettext(TEXTS["title"], lang=lang))
     text = (
         _template("book.html")
-        .replace("{{lang}}", page_language(request))
+        .replace("{{lang}}", lang)
+        .replace("{{title}}", title)
         .replace("{{config}}", _script_json(config))
         .replace("{{texts}}", _script_json(page_texts()))
     )

@@ -149,6 +149,10 @@ async def test_pages_around_the_booking_page(api: Api) -> None:
     assert status == 200 and "Фотостудия «Свет»" in home and 'href="/book"' in home
     status, page = await api.call("GET", "/book/white")
     assert status == 200 and '"hall":"white"' in page
+    # Before its script runs (a link preview), the page speaks the browser's language.
+    assert "<title>Забронировать съёмку</title>" in page
+    status, page = await api.call("GET", "/book", headers={"Accept-Language": "en"})
+    assert "<title>Book a session</title>" in page and '<html lang="en">' in page
     status, missing = await api.call("GET", "/book/no-such-hall")
     assert status == 404 and "В студии нет такого зала." in missing
     status, unknown = await api.call("GET", "/pay/return/NOSUCHCODE")
