@@ -15,7 +15,7 @@ from api.keys import DEPS
 from api.limits import check_rate
 from api.middlewares import db
 from api.sales_inputs import CertificateIn
-from api.serializers import iso, money, requested_amount
+from api.serializers import checked_answer, iso, money, requested_amount
 from booking import certificates
 from db.certificates import GiftCertificate
 
@@ -23,13 +23,12 @@ routes = web.RouteTableDef()
 
 
 def certificate_json(certificate: GiftCertificate, balance: int, tz: ZoneInfo) -> dict[str, Any]:
-    answer = {
-        "code": certificate.code,
-        "balance": money(balance),
-        "expires_at": iso(certificate.expires_at, tz),
-    }
-    out.Certificate.model_validate(answer)
-    return answer
+    return checked_answer(
+        out.Certificate,
+        code=certificate.code,
+        balance=money(balance),
+        expires_at=iso(certificate.expires_at, tz),
+    )
 
 
 @routes.post("/api/certificates")

@@ -15,7 +15,7 @@ from api.keys import DEPS, SETTINGS
 from api.middlewares import db
 from api.sales_inputs import PromoCodeIn, query_moment
 from api.sales_json import signed_money
-from api.serializers import iso, requested_amount
+from api.serializers import checked_answer, iso, requested_amount
 from booking import promo
 from booking.stock import addon_availability
 from booking.studio_sales import photo_path
@@ -32,29 +32,27 @@ async def availability(request: web.Request) -> web.Response:
     hall_id = query_int(request, "hall_id")
     start, end = query_moment(request, "start"), query_moment(request, "end")
     free = await addon_availability(db(request), request.app[DEPS], hall_id, start, end)
-    answer = {"addons": [{"id": slug, "available": n} for slug, n in free]}
-    out.AddonAvailability.model_validate(answer)
-    return json_response(answer)
+    addons = [{"id": slug, "available": n} for slug, n in free]
+    return json_response(checked_answer(out.AddonAvailability, addons=addons))
 
 
 def promo_json(code: PromoCode, uses: int, tz: ZoneInfo) -> dict[str, Any]:
-    answer = {
-        "code": code.code,
-        "percent": code.percent,
-        "amount": signed_money(code.amount) if code.amount is not None else None,
-        "valid_from": code.valid_from.isoformat() if code.valid_from else None,
-        "valid_to": code.valid_to.isoformat() if code.valid_to else None,
-        "max_uses": code.max_uses,
-        "max_uses_per_client": code.max_uses_per_client,
-        "hall_ids": code.hall_ids,
-        "weekdays": code.weekdays,
-        "min_minutes": code.min_minutes,
-        "active": code.active,
-        "uses": uses,
-        "created_at": iso(code.created_at, tz),
-    }
-    out.PromoCode.model_validate(answer)
-    return answer
+    return checked_answer(
+        out.PromoCode,
+        code=code.code,
+        percent=code.percent,
+        amount=signed_money(code.amount) if code.amount is not None else None,
+        valid_from=code.valid_from.isoformat() if code.valid_from else None,
+        valid_to=code.valid_to.isoformat() if code.valid_to else None,
+        max_uses=code.max_uses,
+        max_uses_per_client=code.max_uses_per_client,
+        hall_ids=code.hall_ids,
+        weekdays=code.weekdays,
+        min_minutes=code.min_minutes,
+        active=code.active,
+        uses=uses,
+        created_at=iso(code.created_at, tz),
+    )
 
 
 @routes.post("/api/promo-codes")

@@ -35,7 +35,7 @@ def money(kopecks: int) -> dict[str, str]:
     return {"value": f"{kopecks // 100}.{kopecks % 100:02d}", "currency": "RUB"}
 
 
-def _checked(model: type[out.Answer], **fields: Any) -> dict[str, Any]:
+def checked_answer(model: type[out.Answer], **fields: Any) -> dict[str, Any]:
     try:
         model.model_validate(fields)
     except ValidationError as exc:  # our fault, not the caller's: a 500, never a 400
@@ -80,7 +80,7 @@ def iso(moment: datetime | None, tz: ZoneInfo) -> str | None:
 
 def hall_json(hall: Hall, tz: ZoneInfo, addons: Sequence[Addon], base_url: str) -> dict[str, Any]:
     """A hall with the add-ons offered in it (its own and the studio's)."""
-    return _checked(
+    return checked_answer(
         out.Hall,
         id=hall.id,
         slug=hall.slug,
@@ -114,7 +114,7 @@ def local_times(starts: list[datetime], tz: ZoneInfo) -> list[str]:
 
 
 def day_json(day: DayAvailability, tz: ZoneInfo) -> dict[str, Any]:
-    return _checked(
+    return checked_answer(
         out.Day,
         date=day.day.isoformat(),
         open=iso(day.open, tz),
@@ -126,7 +126,7 @@ def day_json(day: DayAvailability, tz: ZoneInfo) -> dict[str, Any]:
 
 def booking_json(booking: Booking, tz: ZoneInfo, now: datetime) -> dict[str, Any]:
     due, kind = amount_due(booking, now)
-    return _checked(
+    return checked_answer(
         out.Booking,
         id=booking.id,
         code=booking.code,
@@ -154,7 +154,7 @@ def booking_json(booking: Booking, tz: ZoneInfo, now: datetime) -> dict[str, Any
 
 
 def payment_json(payment: Payment, tz: ZoneInfo) -> dict[str, Any]:
-    return _checked(
+    return checked_answer(
         out.Payment,
         id=payment.id,
         booking_id=payment.booking_id,
@@ -170,7 +170,7 @@ def payment_json(payment: Payment, tz: ZoneInfo) -> dict[str, Any]:
 
 
 def refund_json(refund: Refund, tz: ZoneInfo) -> dict[str, Any]:
-    return _checked(
+    return checked_answer(
         out.Refund,
         id=refund.id,
         payment_id=refund.payment_id,
@@ -184,7 +184,7 @@ def refund_json(refund: Refund, tz: ZoneInfo) -> dict[str, Any]:
 
 
 def event_json(event: Event, tz: ZoneInfo) -> dict[str, Any]:
-    return _checked(
+    return checked_answer(
         out.Event,
         id=event.id,
         type=event.type,
@@ -198,7 +198,7 @@ def event_json(event: Event, tz: ZoneInfo) -> dict[str, Any]:
 
 
 def delivery_json(delivery: WebhookDelivery, event_type: str, tz: ZoneInfo) -> dict[str, Any]:
-    return _checked(
+    return checked_answer(
         out.WebhookDelivery,
         id=delivery.id,
         subscriber=delivery.subscriber,
@@ -215,7 +215,7 @@ def delivery_json(delivery: WebhookDelivery, event_type: str, tz: ZoneInfo) -> d
 
 
 def notification_json(item: Notification, tz: ZoneInfo) -> dict[str, Any]:
-    return _checked(
+    return checked_answer(
         out.Notification,
         id=item.id,
         channel=item.channel,

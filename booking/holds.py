@@ -12,13 +12,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from booking import certificates
 from booking.deps import BookingDeps
-from booking.domain.pricing import prepayment_amount
 from booking.domain.states import BookingStatus, check_transition
 from booking.errors import BookingRuleError, SlotTakenError
 from booking.events import EventType, record_event
 from booking.hold_limits import Identities, check_hold_limit, lock_identities
 from booking.pricing import AddonWanted
-from booking.quotes import price_request
+from booking.quotes import confirming_amount, price_request
 from booking.sale import record_sale, secure_sale
 from booking.stock import still_free
 from booking.tokens import hash_token, new_access_token, new_booking_code
@@ -157,11 +156,7 @@ async def _hold(
     # code or a certificate that covers the whole price leaves nothing to pay: confirmed at
     # once, instead of a hold that nobody can pay and that lapses.
     total, free = sale.due, sale.paid_by_codes
-    prepay = (
-        prepayment_amount(total, deps.rules.prepayment_percent)
-        if request.payment_mode == PaymentMode.PREPAY
-        else total
-    )
+    prepay = confirming_amount(deps, request, total)
     if expire_lapsed:
         # Only now that nothing else can refuse the hold but the insert, which rolls back:
         # a lapsed hold is never left marked without its event.

@@ -59,13 +59,15 @@ async def price_request(
         now,
     )
     sale = await prepare_sale(session, deps, hall, request, quoting=quoting)
-    total = sale.priced.total
-    prepay = (
-        prepayment_amount(total, deps.rules.prepayment_percent)
-        if request.payment_mode == "prepay"
-        else total
-    )
+    prepay = confirming_amount(deps, request, sale.priced.total)
     return Quote(hall=hall, sale=sale, blocked=blocked, prepay=prepay)
+
+
+def confirming_amount(deps: BookingDeps, request: HoldRequest, total: int) -> int:
+    """What confirms a booking of `total` left to pay: the prepayment, or all of it."""
+    if request.payment_mode == "prepay":
+        return prepayment_amount(total, deps.rules.prepayment_percent)
+    return total
 
 
 async def quote_hold(session: AsyncSession, deps: BookingDeps, request: HoldRequest) -> Quote:
