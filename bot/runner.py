@@ -252,7 +252,7 @@ class BotRunner:
             (client_commands("ru"), BotCommandScopeDefault(), None),
             *[(client_commands(lang), BotCommandScopeDefault(), lang) for lang in LANGUAGES],
         ]
-        for admin_id in self.settings.admin_ids:
+        for admin_id in self.settings.staff_ids:
             for lang in (None, *LANGUAGES):
                 extra = admin_commands(lang or "ru")
                 if extra:

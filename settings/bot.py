@@ -27,6 +27,9 @@ class BotSettings(EnvSettings):
 
     bot_token: SecretStr | None = None
     admin_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
+    #: Who may change prices, hours, halls, the rules and roles (OWNER_IDS). Owners are admins
+    #: too; with no owners named every admin is one, as in a studio run by one person.
+    owner_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
     telegram_api_server: str | None = None
     bot_mode: BotMode = BotMode.POLLING
     webhook_base_url: str | None = None
@@ -36,7 +39,7 @@ class BotSettings(EnvSettings):
     #: How old a Mini App's initData may be (seconds since its auth_date), default one day.
     webapp_max_age: int = Field(default=24 * 3600, ge=60, le=30 * 24 * 3600)
 
-    @field_validator("admin_ids", "reminder_hours", mode="before")
+    @field_validator("admin_ids", "owner_ids", "reminder_hours", mode="before")
     @classmethod
     def _split_ints(cls, value: Any) -> Any:
         if isinstance(value, str):
@@ -57,6 +60,16 @@ class BotSettings(EnvSettings):
                 "copy it from @BotFather as it is, without quotes or spaces"
             )
         return value
+
+    @property
+    def staff_ids(self) -> tuple[int, ...]:
+        """Everyone with the admin commands: the owners first, then the other admins."""
+        return tuple(dict.fromkeys([*self.owner_ids, *self.admin_ids]))
+
+    @property
+    def owners(self) -> tuple[int, ...]:
+        """Who has the owner's rights: OWNER_IDS, or every admin when none is named."""
+        return tuple(self.owner_ids) if self.owner_ids else tuple(self.admin_ids)
 
     @property
     def enabled(self) -> bool:

@@ -108,7 +108,7 @@ async def studio(
     app_socket: socket.socket,
 ) -> AsyncIterator[Studio]:
     """The service as `main.run` wires it, on a real port, with the bot started."""
-    for admin_id in settings.bot.admin_ids:
+    for admin_id in settings.bot.staff_ids:
         tg.user(admin_id, "Admin")
     service = await build_service(settings, clock)
     runner = web.AppRunner(service.app, access_log=None)
