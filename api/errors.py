@@ -21,6 +21,7 @@ from booking.errors import (
     SoldOut,
     TooManyHolds,
 )
+from booking.studio_checks import StudioConflict
 
 STATUS_BY_ERROR: tuple[tuple[type[DomainError], int], ...] = (
     (NotFound, 404),
@@ -43,10 +44,14 @@ def json_response(
 
 
 def error_response(
-    status: int, code: str, message: str, headers: Mapping[str, str] | None = None
+    status: int,
+    code: str,
+    message: str,
+    headers: Mapping[str, str] | None = None,
+    bookings: list[str] | None = None,
 ) -> web.Response:
-    body = Error(error=ErrorDetail(code=code, message=message))
-    return json_response(body.model_dump(mode="json"), status, headers)
+    body = Error(error=ErrorDetail(code=code, message=message, bookings=bookings))
+    return json_response(body.model_dump(mode="json", exclude_none=True), status, headers)
 
 
 class ApiError(Exception):
@@ -64,6 +69,8 @@ def domain_error_response(exc: DomainError) -> web.Response:
     if isinstance(exc, TooManyHolds):  # says when one of the holds lapses
         headers = {"Retry-After": str(exc.retry_after)}
         return error_response(429, exc.code, exc.message, headers)
+    if isinstance(exc, StudioConflict):  # names the bookings in the way
+        return error_response(409, exc.code, exc.message, bookings=exc.bookings)
     for cls, status in STATUS_BY_ERROR:
         if isinstance(exc, cls):
             return error_response(status, exc.code, exc.message)

@@ -57,6 +57,9 @@ class SignedMoney(Answer):
 class ErrorDetail(Answer):
     code: str = Field(description="Stable machine code, listed on each answer.")
     message: str = Field(description="An English sentence that can be shown as is.")
+    bookings: list[str] | None = Field(
+        None, description="A change of the studio refused: the codes of the bookings in its way."
+    )
 
 
 class Error(Answer):

@@ -12,6 +12,8 @@ from api import inputs as i
 from api import outputs as o
 from api import sales_inputs as si
 from api import sales_outputs as so
+from api import studio_inputs as sti
+from api import studio_outputs as sto
 from api.docs import ASSETS
 from web.pages import ASSETS as PAGE_ASSETS
 
@@ -43,7 +45,7 @@ PATH_PARAMETERS: dict[str, Any] = {
     "booking_id": i.RowId, "payment_id": i.RowId, "refund_id": i.RowId,
     "gateway": Literal[tuple(i.GATEWAYS)], "gateway_payment_id": i.Line, "code": i.Line,
     "asset": Literal[tuple(ASSETS) + tuple(PAGE_ASSETS)], "slug": i.Line, "token": i.Line,
-    "name": i.Line,
+    "name": i.Line, "hall_id": i.RowId, "addon_id": i.Line,
 }  # fmt: skip
 HTML = ("text/html",)
 BODY = "malformed_json invalid_input"
@@ -89,6 +91,26 @@ ROUTES = (
           errors={400: "invalid_input end_before_start bad_range", 404: "hall_not_found"}),
     Route("get", "/studio/photos/{name}", "A hall photo shipped with the studio file", "Halls",
           ("image/jpeg", "image/png", "image/webp"), errors={404: "not_found"}),
+    Route("get", "/api/studio/hours", "Opening hours per weekday and the dates that differ",
+          "Studio", sto.StudioHours, auth=ADMIN),
+    Route("put", "/api/studio/hours", "Set the opening hours (refused if a booking would fall "
+          "outside)", "Studio", sto.StudioHours, auth=ADMIN, body=sti.HoursIn,
+          errors={400: f"{BODY} bad_hours", 409: "bookings_outside_hours"}),
+    Route("post", "/api/halls", "Add a hall", "Studio", sto.AdminHall, 201, auth=ADMIN,
+          body=sti.HallIn, errors={400: f"{BODY} bad_hall", 409: "hall_exists"}),
+    Route("patch", "/api/halls/{hall_id}", "Change, hide or show a hall (bookings keep their "
+          "price)", "Studio", sto.AdminHall, auth=ADMIN, body=sti.HallPatch,
+          errors={400: f"{BODY} bad_hall", 404: "hall_not_found not_found",
+                  409: "hall_has_bookings bookings_over_capacity"}),
+    Route("post", "/api/addons", "Add an add-on", "Studio", sto.AdminAddon, 201, auth=ADMIN,
+          body=sti.AddonIn, errors={400: f"{BODY} bad_addon", 404: "hall_not_found",
+                                    409: "addon_exists"}),
+    Route("patch", "/api/addons/{addon_id}", "Change an add-on: price, stock, halls, hide",
+          "Studio", sto.AdminAddon, auth=ADMIN, body=sti.AddonPatch,
+          errors={400: f"{BODY} bad_addon", 404: "addon_not_found hall_not_found",
+                  409: "stock_below_booked"}),
+    Route("put", "/api/studio/rules", "New rules: a new version in force from now", "Studio",
+          sto.StudioRules, auth=ADMIN, body=sti.RulesIn, errors={400: f"{BODY} bad_rules"}),
     Route("post", "/api/promo-codes", "Create a promo code", "Admin", so.PromoCode, 201,
           auth=ADMIN, body=si.PromoCodeIn,
           errors={400: f"{BODY} bad_discount bad_range", 404: "hall_not_found",

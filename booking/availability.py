@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from booking.deps import BookingDeps
@@ -20,6 +21,7 @@ from booking.domain.pricing import PriceBand
 from booking.errors import BookingRuleError, NotFound
 from db import queries
 from db.models import Hall
+from db.studio import StudioDay
 
 MAX_RANGE_DAYS = 62
 
@@ -54,11 +56,23 @@ async def studio_hours(session: AsyncSession) -> dict[int, DayHours]:
     }
 
 
+async def studio_days(session: AsyncSession) -> dict[date, DayHours | None]:
+    """Dates whose hours differ from their weekday's (None: closed that date)."""
+    rows = (await session.scalars(select(StudioDay))).all()
+    return {
+        row.day: None
+        if row.open_minute is None or row.close_minute is None
+        else DayHours(row.open_minute, row.close_minute)
+        for row in rows
+    }
+
+
 async def hall_calendar(session: AsyncSession, hall: Hall) -> HallCalendar:
     return HallCalendar(
         min_minutes=hall.min_minutes,
         buffer_minutes=hall.buffer_minutes,
         hours=await studio_hours(session),
+        days=await studio_days(session),
     )
 
 

@@ -31,6 +31,9 @@ class EventType(StrEnum):
     NOTIFICATION_MANUAL = "notification.manual"
     REMINDER_DUE = "booking.reminder"
     AUDIT_FAILED = "audit.failed"
+    #: Hours, a hall, an add-on or the rules changed; the payload says what and who ("by":
+    #: "api" for the admin token, an admin's Telegram id for the bot).
+    STUDIO_CHANGED = "studio.changed"
 
 
 def record_event(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -13,16 +13,19 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from booking.domain.calendar import DayHours
+from booking.studio_sales import SLUG, apply_hall_extras, parse_addon, parse_rules
 from booking.studio_sales import StudioFileError as StudioFileError
-from booking.studio_sales import apply_hall_extras, parse_addon, parse_rules
 from booking.studio_sales import kopecks as _kopecks
 from db.models import Closure, Hall, StudioHours
+from db.studio import StudioDay
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
 def _minute(text: str) -> int:
     hours, _, minutes = text.partition(":")
+    if not (hours.isdigit() and (minutes.isdigit() or not minutes)) or len(minutes) > 2:
+        raise StudioFileError(f"time {text!r} is not HH:MM")
     value = int(hours) * 60 + int(minutes or 0)
     if not 0 <= value <= 1440:
         raise StudioFileError(f"time {text!r} is outside 00:00-24:00")
@@ -70,49 +73,100 @@ def studio_info(data: dict[str, Any]) -> StudioInfo:
     )
 
 
+def parse_hours(data: dict[str, Any]) -> tuple[dict[int, DayHours], dict[date, DayHours | None]]:
+    """The weekly hours (`hours`: weekday -> [open, close]) and the dates that differ
+    (`days`: "YYYY-MM-DD" -> [open, close], or null for closed)."""
+    weekly = {
+        _weekday(day): _day_hours(day, span) for day, span in (data.get("hours") or {}).items()
+    }
+    days: dict[date, DayHours | None] = {}
+    for text, span in (data.get("days") or {}).items():
+        try:
+            day = date.fromisoformat(str(text))
+        except ValueError:
+            raise StudioFileError(f"days: {text!r} is not a date YYYY-MM-DD") from None
+        days[day] = None if span is None else _day_hours(str(text), span)
+    return weekly, days
+
+
+def _day_hours(where: str, span: Any) -> DayHours:
+    if not isinstance(span, list | tuple) or len(span) != 2:
+        raise StudioFileError(f"hours of {where}: give [open, close] like ['10:00', '22:00']")
+    opens, closes = _minute(str(span[0])), _minute(str(span[1]))
+    if not opens < closes:
+        raise StudioFileError(f"hours of {where}: the opening is not before the closing")
+    return DayHours(opens, closes)
+
+
+def parse_hall(item: dict[str, Any], order: int, studio_dir: Path) -> Hall:
+    """One hall of the file, checked; its id is given by the database."""
+    where = f"hall {item.get('slug')}"
+    slug = str(item.get("slug", ""))
+    if not SLUG.fullmatch(slug):
+        raise StudioFileError(f"{where}: slug must be lower-case letters, digits, - or _")
+    for key in ("name", "hourly_price"):
+        if item.get(key) in (None, ""):
+            raise StudioFileError(f"{where}: {key} is required")
+    for key in ("min_minutes", "buffer_minutes"):
+        if int(item.get(key, 15)) % 15:
+            raise StudioFileError(f"{where}: {key} must be a multiple of 15")
+    if not 15 <= int(item.get("min_minutes", 60)) <= 24 * 60:
+        raise StudioFileError(f"{where}: min_minutes must be 15..1440")
+    if not 0 <= int(item.get("buffer_minutes", 15)) <= 12 * 60:
+        raise StudioFileError(f"{where}: buffer_minutes must be 0..720")
+    bands = []
+    for rule in item.get("price_rules") or []:
+        band = {
+            "weekdays": sorted({_weekday(d) for d in rule["weekdays"]}),
+            "start_minute": _minute(rule["start"]),
+            "end_minute": _minute(rule["end"]),
+            "hourly_price": _kopecks(rule["hourly_price"]),
+        }
+        if not band["weekdays"] or band["start_minute"] >= band["end_minute"]:
+            raise StudioFileError(f"{where}: a price rule needs weekdays and start before end")
+        bands.append(band)
+    hall = Hall(
+        slug=slug,
+        name=str(item["name"]),
+        name_en=str(item.get("name_en") or item["name"]),
+        description=str(item.get("description", "")),
+        description_en=str(item.get("description_en", "")),
+        hourly_price=_kopecks(item["hourly_price"]),
+        min_minutes=int(item.get("min_minutes", 60)),
+        buffer_minutes=int(item.get("buffer_minutes", 15)),
+        price_bands=bands,
+        active=bool(item.get("active", True)),
+        sort_order=order,
+    )
+    apply_hall_extras(hall, item, studio_dir)
+    return hall
+
+
 async def load_studio(
     session: AsyncSession, data: dict[str, Any], tz: ZoneInfo, studio_dir: Path
 ) -> int:
     """Fill halls, hours, closures, add-ons and rules; returns the number of halls added.
     Photos named in the file are looked for under `studio_dir`. Never commits."""
-    for day, (opens, closes) in data.get("hours", {}).items():
-        hours = DayHours(_minute(opens), _minute(closes))
+    weekly, days = parse_hours(data)
+    for weekday, hours in weekly.items():
         session.add(
             StudioHours(
-                weekday=_weekday(day),
-                open_minute=hours.open_minute,
-                close_minute=hours.close_minute,
+                weekday=weekday, open_minute=hours.open_minute, close_minute=hours.close_minute
+            )
+        )
+    for day, span in days.items():
+        session.add(
+            StudioDay(
+                day=day,
+                open_minute=span.open_minute if span else None,
+                close_minute=span.close_minute if span else None,
             )
         )
     halls: dict[str, Hall] = {}
     for order, item in enumerate(data.get("halls", [])):
-        for key in ("min_minutes", "buffer_minutes"):
-            if int(item.get(key, 15)) % 15:
-                raise StudioFileError(f"hall {item.get('slug')}: {key} must be a multiple of 15")
-        if not 0 <= int(item.get("buffer_minutes", 15)) <= 12 * 60:
-            raise StudioFileError(f"hall {item.get('slug')}: buffer_minutes must be 0..720")
-        hall = Hall(
-            slug=item["slug"],
-            name=item["name"],
-            name_en=item.get("name_en", item["name"]),
-            description=item.get("description", ""),
-            description_en=item.get("description_en", ""),
-            hourly_price=_kopecks(item["hourly_price"]),
-            min_minutes=int(item.get("min_minutes", 60)),
-            buffer_minutes=int(item.get("buffer_minutes", 15)),
-            price_bands=[
-                {
-                    "weekdays": sorted({_weekday(d) for d in rule["weekdays"]}),
-                    "start_minute": _minute(rule["start"]),
-                    "end_minute": _minute(rule["end"]),
-                    "hourly_price": _kopecks(rule["hourly_price"]),
-                }
-                for rule in item.get("price_rules", [])
-            ],
-            active=bool(item.get("active", True)),
-            sort_order=order,
-        )
-        apply_hall_extras(hall, item, studio_dir)
+        hall = parse_hall(item, order, studio_dir)
+        if hall.slug in halls:
+            raise StudioFileError(f"hall slug {hall.slug!r} is used twice")
         session.add(hall)
         halls[hall.slug] = hall
     await session.flush()

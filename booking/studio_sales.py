@@ -100,7 +100,7 @@ def parse_addon(item: dict[str, Any], hall_id: int | None, order: int) -> Addon:
     """An add-on of the studio (`hall_id` None) or of one hall."""
     slug = str(item.get("id", ""))
     where = f"add-on {slug!r}"
-    if not SLUG.fullmatch(slug):
+    if not SLUG.fullmatch(slug) or slug == "availability":
         raise StudioFileError(f"{where}: id must be lower-case letters, digits, - or _")
     if item.get("per") not in PER_CHOICES:
         raise StudioFileError(f"{where}: per must be one of {PER_CHOICES}")

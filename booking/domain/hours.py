@@ -7,7 +7,7 @@ UTC offset: a wall time that DST skips has no instant, and one it repeats has tw
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -57,11 +57,13 @@ class DayHours:
 
 @dataclass(frozen=True, slots=True)
 class HallCalendar:
-    """The calendar rules of one hall; a weekday missing from `hours` is closed."""
+    """The calendar rules of one hall; a weekday missing from `hours` is closed, and a date
+    in `days` has those hours instead of its weekday's (None: closed that date)."""
 
     min_minutes: int
     buffer_minutes: int
     hours: Mapping[int, DayHours]
+    days: Mapping[date, DayHours | None] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.min_minutes < STEP_MINUTES or self.min_minutes % STEP_MINUTES:
@@ -107,7 +109,7 @@ def _wall(day: date, minute: int, tz: ZoneInfo) -> datetime:
 def opening_interval(day: date, hall: HallCalendar, tz: ZoneInfo) -> Interval | None:
     """UTC opening hours of a local day, or None when the hall is closed that day (or its
     hours lie wholly inside a DST gap)."""
-    hours = hall.hours.get(day.weekday())
+    hours = hall.days[day] if day in hall.days else hall.hours.get(day.weekday())
     if hours is None:
         return None
     opens = _wall(day, hours.open_minute, tz).astimezone(UTC)

@@ -288,6 +288,46 @@ async def test_real_answers_fit_the_schemas(running: Running) -> None:
     await c.call("get", gift, 200, path=f"{gifts}/{made['code']}")
     await c.call("get", gift, 404, path=f"{gifts}/AAAA-BBBB-CCCC")
 
+    # The studio edited while it runs.
+    hours = await c.admin("get", "/api/studio/hours", 200)
+    await c.admin(
+        "put",
+        "/api/studio/hours",
+        200,
+        json={
+            "hours": hours["hours"],
+            "days": {"2026-12-30": ["10:00", "16:00"], "2027-01-03": None},
+        },
+    )
+    await c.admin("put", "/api/studio/hours", 400, json={"hours": {"mon": ["22:00", "10:00"]}})
+    hall, addon = "/api/halls/{hall_id}", "/api/addons/{addon_id}"
+    await c.admin(
+        "post",
+        "/api/halls",
+        201,
+        json={"slug": "green", "name": "Зелёный зал", "hourly_price": "1900.00"},
+    )
+    await c.admin(
+        "post", "/api/halls", 409, json={"slug": "green", "name": "Ещё", "hourly_price": "1.00"}
+    )
+    await c.admin("patch", hall, 200, path="/api/halls/4", json={"min_minutes": 90})
+    await c.admin("patch", hall, 400, path="/api/halls/4", json={"min_minutes": 50})
+    await c.admin("patch", hall, 404, path="/api/halls/99", json={"min_minutes": 90})
+    await c.admin(
+        "post",
+        "/api/addons",
+        201,
+        json={"id": "fan", "title": "Вентилятор", "price": "200.00", "per": "booking"},
+    )
+    await c.admin(
+        "post",
+        "/api/addons",
+        404,
+        json={"id": "fan2", "title": "В", "price": "1.00", "per": "booking", "hall_id": 99},
+    )
+    await c.admin("patch", addon, 200, path="/api/addons/fan", json={"stock": 3})
+    await c.admin("patch", addon, 404, path="/api/addons/nothing", json={"stock": 3})
+
     # A booking: create, conflicts, bad input, reading with and without tokens.
     bookings = "/api/bookings"
     booking = await c.call("post", bookings, 201, json=at(3, 12))
@@ -398,6 +438,9 @@ async def test_real_answers_fit_the_schemas(running: Running) -> None:
         await c.call("get", page, 200)
     await c.call("get", "/book/{slug}", 200, path="/book/white")
     await c.call("get", "/book/assets/{asset}", 200, path="/book/assets/book.js")
+
+    await c.admin("put", "/api/studio/rules", 200, json={"text": "Правила", "text_en": "Rules"})
+    await c.admin("put", "/api/studio/rules", 400, json={"text": ""})
 
     documented = {(path, method) for path, method, _ in operations()}
     assert documented - c.seen == set(), "operations this test never called"

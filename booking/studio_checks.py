@@ -1,0 +1,97 @@
+"""What a change of the studio must not do to the bookings already made: put one outside
+the opening hours, over a stock or over a hall's capacity. Each check answers the codes of
+the bookings in the way, so the refusal can name them."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from booking.domain.calendar import DayHours, HallCalendar, opening_interval
+from booking.domain.states import BookingStatus
+from booking.errors import DomainError
+from db.models import Booking
+from db.sales import BookingAddon
+
+
+class StudioConflict(DomainError):
+    """The change would leave live bookings (`bookings`, their codes) outside what the
+    studio offers; nothing was changed (HTTP 409)."""
+
+    def __init__(self, code: str, message: str, bookings: Sequence[str] = ()) -> None:
+        listed = ", ".join(bookings)
+        text = f"{message} Bookings: {listed}." if listed else message
+        super().__init__(code, text, bookings=listed)
+        self.bookings = list(bookings)
+
+
+def _live(now: datetime) -> list[object]:
+    """Bookings that still hold their time: confirmed, or a hold that has not lapsed, and
+    not over yet."""
+    return [
+        Booking.end_at > now,
+        or_(
+            Booking.status == BookingStatus.CONFIRMED,
+            (Booking.status == BookingStatus.PENDING_PAYMENT) & (Booking.hold_expires_at > now),
+        ),
+    ]
+
+
+async def live_bookings(
+    session: AsyncSession, now: datetime, hall_id: int | None = None
+) -> Sequence[Booking]:
+    stmt = select(Booking).where(*_live(now)).order_by(Booking.start_at, Booking.id)
+    if hall_id is not None:
+        stmt = stmt.where(Booking.hall_id == hall_id)
+    return (await session.scalars(stmt)).all()
+
+
+def outside_hours(
+    bookings: Sequence[Booking],
+    hours: Mapping[int, DayHours],
+    days: Mapping[date, DayHours | None],
+    tz: ZoneInfo,
+) -> list[str]:
+    """Codes of the bookings that the hours `hours` and `days` would not fit."""
+    calendar = HallCalendar(min_minutes=15, buffer_minutes=0, hours=hours, days=days)
+    found = []
+    for booking in bookings:
+        opening = opening_interval(booking.start_at.astimezone(tz).date(), calendar, tz)
+        if opening is None or booking.start_at < opening.start or booking.end_at > opening.end:
+            found.append(booking.code)
+    return found
+
+
+async def over_stock(session: AsyncSession, addon_id: int, stock: int, now: datetime) -> list[str]:
+    """Codes of the live bookings that together hold more of the add-on at once than
+    `stock` (each booking's span, buffer included, as the stock counts it)."""
+    stmt = (
+        select(Booking.code, Booking.start_at, Booking.blocked_until, BookingAddon.quantity)
+        .join(BookingAddon, BookingAddon.booking_id == Booking.id)
+        .where(BookingAddon.addon_id == addon_id, *_live(now))
+        .order_by(Booking.start_at)
+    )
+    rows = (await session.execute(stmt)).all()
+    found: dict[str, None] = {}
+    for _code, start, _end, _quantity in rows:
+        at_once = [row for row in rows if row[1] <= start < row[2]]
+        if sum(row[3] for row in at_once) > stock:
+            found.update(dict.fromkeys(row[0] for row in at_once))
+    return list(found)
+
+
+async def addon_booked_in(
+    session: AsyncSession, addon_id: int, now: datetime
+) -> list[tuple[str, int]]:
+    """(code, hall id) of the live bookings that took the add-on."""
+    stmt = (
+        select(Booking.code, Booking.hall_id)
+        .join(BookingAddon, BookingAddon.booking_id == Booking.id)
+        .where(BookingAddon.addon_id == addon_id, *_live(now))
+        .order_by(Booking.start_at)
+    )
+    return [(row[0], row[1]) for row in (await session.execute(stmt)).all()]
