@@ -1,5 +1,5 @@
 """Composition root and command line: `run`, `migrate`, `audit`, `backup`, `restore`,
-`seed-demo`, `jobs-once` (`main.py --help` tells each).
+`export-studio`, `seed-demo`, `jobs-once` (`main.py --help` tells each).
 
 Settings are read once here; everything below receives what it needs.
 """
@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import json
 import logging
 import signal
 import sys
@@ -191,6 +192,26 @@ async def restore(settings: Settings, file: str) -> int:
     return 0
 
 
+async def export_studio(settings: Settings, file: str | None = None) -> int:
+    """The studio as it is now, in the studio file's format: to FILE, or to stdout."""
+    from booking.studio_export import export_studio as current_studio
+    from booking.studio_file import read_studio_file, studio_info
+
+    info = studio_info(read_studio_file(settings.studio.studio_file))
+    engine = await open_database(settings)
+    try:
+        async with create_sessionmaker(engine, system_clock)() as session:
+            data = await current_studio(session, info, settings.studio.tz, system_clock())
+    finally:
+        await engine.dispose()
+    text = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+    if file is None:
+        sys.stdout.write(text)
+    else:
+        await asyncio.to_thread(Path(file).write_text, text, encoding="utf-8")
+    return 0
+
+
 Command = Callable[[Settings], Coroutine[Any, Any, int | None]]
 COMMANDS: dict[str, tuple[Command, str]] = {
     "run": (run, "serve HTTP, run the bot and the background jobs (the default)"),
@@ -244,6 +265,12 @@ def command_line() -> argparse.ArgumentParser:
     )
     restoring = commands.add_parser("restore", help=restore_help, description=restore_help)
     restoring.add_argument("file", metavar="FILE", help="a studio-*.db or studio-*.dump file")
+    export_help = (
+        "write the studio as it is now (hours, halls, add-ons, rules, closures to come) as a "
+        "studio file to FILE, or to stdout; photos named photos/NAME stay beside STUDIO_FILE"
+    )
+    exporting = commands.add_parser("export-studio", help=export_help, description=export_help)
+    exporting.add_argument("file", metavar="FILE", nargs="?", help="where to write it")
     return parser
 
 
@@ -261,6 +288,8 @@ def main(argv: list[str] | None = None) -> int:
         work = backup(settings, args.keep)
     elif name == "restore":
         work = restore(settings, args.file)
+    elif name == "export-studio":
+        work = export_studio(settings, args.file)
     else:
         work = COMMANDS[name][0](settings)
     code: int | None = 0

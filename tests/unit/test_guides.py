@@ -24,7 +24,7 @@ def test_help_describes_each_command(capsys: pytest.CaptureFixture[str]) -> None
     with pytest.raises(SystemExit):
         command_line().parse_args(["--help"])
     text = capsys.readouterr().out
-    for name in [*COMMANDS, "backup", "restore"]:
+    for name in [*COMMANDS, "backup", "restore", "export-studio"]:
         assert f"    {name}" in text, name
     with pytest.raises(SystemExit):
         command_line().parse_args(["backup", "--keep", "0"])
