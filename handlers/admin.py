@@ -29,6 +29,7 @@ from booking.stats import period_stats
 from bot.filters import IsAdmin
 from db.models import Hall
 from handlers import admin_sales as sales
+from handlers import admin_studio as studio
 from handlers import admin_views as tx
 from handlers.admin_args import (
     BadArguments,
@@ -42,6 +43,7 @@ from handlers.admin_args import (
 )
 from handlers.admin_feeds import on_calendar
 from handlers.common import release
+from handlers.studio_views import STUDIO_COMMANDS, studio_help
 from i18n.catalogs import N_
 from i18n.catalogs import gettext as _
 from i18n.formats import amount as rub
@@ -67,6 +69,7 @@ ADMIN_COMMANDS: Final[list[tuple[str, str]]] = [
     ("promos", N_("Promo codes")),
     ("promo_off", N_("Disable a promo code: /promo_off CODE")),
     ("certificate", N_("Gift certificate: /certificate 5000, or its balance: /certificate CODE")),
+    *STUDIO_COMMANDS,
     ("admin", N_("Admin commands")),
 ]
 
@@ -122,7 +125,7 @@ def _today(deps: BookingDeps) -> date:
 
 async def on_help(message: Message, session: AsyncSession) -> None:
     halls = (await session.scalars(select(Hall).order_by(Hall.sort_order, Hall.id))).all()
-    await _answer(message, tx.help_text(halls), session)
+    await _answer(message, tx.help_text(halls) + studio_help(), session)
 
 
 async def on_day(
@@ -337,6 +340,7 @@ def create_router() -> Router:
     admin.message.register(sales.on_promos, Command("promos"))
     admin.message.register(sales.on_promo_off, Command("promo_off"))
     admin.message.register(sales.on_certificate, Command("certificate"))
+    admin.include_router(studio.create_router())
     return admin
 
 
