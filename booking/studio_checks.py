@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import or_, select
+from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from booking.domain.calendar import DayHours, HallCalendar, opening_interval
@@ -29,22 +29,22 @@ class StudioConflict(DomainError):
         self.bookings = list(bookings)
 
 
-def _live(now: datetime) -> list[object]:
+def _live(now: datetime) -> ColumnElement[bool]:
     """Bookings that still hold their time: confirmed, or a hold that has not lapsed, and
     not over yet."""
-    return [
+    return and_(
         Booking.end_at > now,
         or_(
             Booking.status == BookingStatus.CONFIRMED,
             (Booking.status == BookingStatus.PENDING_PAYMENT) & (Booking.hold_expires_at > now),
         ),
-    ]
+    )
 
 
 async def live_bookings(
     session: AsyncSession, now: datetime, hall_id: int | None = None
 ) -> Sequence[Booking]:
-    stmt = select(Booking).where(*_live(now)).order_by(Booking.start_at, Booking.id)
+    stmt = select(Booking).where(_live(now)).order_by(Booking.start_at, Booking.id)
     if hall_id is not None:
         stmt = stmt.where(Booking.hall_id == hall_id)
     return (await session.scalars(stmt)).all()
@@ -72,7 +72,7 @@ async def over_stock(session: AsyncSession, addon_id: int, stock: int, now: date
     stmt = (
         select(Booking.code, Booking.start_at, Booking.blocked_until, BookingAddon.quantity)
         .join(BookingAddon, BookingAddon.booking_id == Booking.id)
-        .where(BookingAddon.addon_id == addon_id, *_live(now))
+        .where(BookingAddon.addon_id == addon_id, _live(now))
         .order_by(Booking.start_at)
     )
     rows = (await session.execute(stmt)).all()
@@ -91,7 +91,7 @@ async def addon_booked_in(
     stmt = (
         select(Booking.code, Booking.hall_id)
         .join(BookingAddon, BookingAddon.booking_id == Booking.id)
-        .where(BookingAddon.addon_id == addon_id, *_live(now))
+        .where(BookingAddon.addon_id == addon_id, _live(now))
         .order_by(Booking.start_at)
     )
     return [(row[0], row[1]) for row in (await session.execute(stmt)).all()]

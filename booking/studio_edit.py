@@ -79,9 +79,9 @@ async def set_hours(
     for weekday, hours in weekly.items():
         session.add(StudioHours(weekday=weekday, open_minute=hours.open_minute,
                                 close_minute=hours.close_minute))  # fmt: skip
-    for day, hours in days.items():
-        session.add(StudioDay(day=day, open_minute=hours.open_minute if hours else None,
-                              close_minute=hours.close_minute if hours else None))  # fmt: skip
+    for day, span in days.items():
+        session.add(StudioDay(day=day, open_minute=span.open_minute if span else None,
+                              close_minute=span.close_minute if span else None))  # fmt: skip
     after = hours_item(weekly, days)
     record_event(session, EventType.STUDIO_CHANGED, what="hours", by=by, before=before,
                  after=after)  # fmt: skip

@@ -114,17 +114,14 @@ def parse_hall(item: dict[str, Any], order: int, studio_dir: Path) -> Hall:
         raise StudioFileError(f"{where}: min_minutes must be 15..1440")
     if not 0 <= int(item.get("buffer_minutes", 15)) <= 12 * 60:
         raise StudioFileError(f"{where}: buffer_minutes must be 0..720")
-    bands = []
+    bands: list[dict[str, Any]] = []
     for rule in item.get("price_rules") or []:
-        band = {
-            "weekdays": sorted({_weekday(d) for d in rule["weekdays"]}),
-            "start_minute": _minute(rule["start"]),
-            "end_minute": _minute(rule["end"]),
-            "hourly_price": _kopecks(rule["hourly_price"]),
-        }
-        if not band["weekdays"] or band["start_minute"] >= band["end_minute"]:
+        weekdays = sorted({_weekday(d) for d in rule["weekdays"]})
+        start, end = _minute(rule["start"]), _minute(rule["end"])
+        if not weekdays or start >= end:
             raise StudioFileError(f"{where}: a price rule needs weekdays and start before end")
-        bands.append(band)
+        bands.append({"weekdays": weekdays, "start_minute": start, "end_minute": end,
+                      "hourly_price": _kopecks(rule["hourly_price"])})  # fmt: skip
     hall = Hall(
         slug=slug,
         name=str(item["name"]),
