@@ -27,6 +27,10 @@ class StudioConflict(DomainError):
         text = f"{message} Bookings: {listed}." if listed else message
         super().__init__(code, text, bookings=listed)
         self.bookings = list(bookings)
+        self.reason = message
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return type(self), (self.code, self.reason, self.bookings)
 
 
 def _live(now: datetime) -> ColumnElement[bool]:

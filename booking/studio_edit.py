@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from booking.deps import BookingDeps
 from booking.errors import BookingRuleError, NotFound
 from booking.events import EventType, record_event
+from booking.stock import lock_addons
 from booking.studio_checks import StudioConflict, live_bookings, outside_hours, over_stock
 from booking.studio_export import addon_item, current_hours, hall_item, hours_item
 from booking.studio_file import StudioFileError, parse_hall, parse_hours
@@ -196,6 +197,7 @@ async def update_addon(
     with checked("bad_addon"):
         fresh = parse_addon(merged, hall_id, addon.sort_order)
     if fresh.stock is not None and fresh.stock != addon.stock:
+        await lock_addons(session, [addon.id])  # holds wanting it wait until this is done
         over = await over_stock(session, addon.id, fresh.stock, deps.now())
         if over:
             raise StudioConflict(
