@@ -18,6 +18,7 @@ from api import (
     metrics,
     payments,
     sales,
+    waitlist,
 )
 from api.cors import cors_middleware
 from api.keys import (
@@ -75,6 +76,7 @@ def create_app(
         calendar_feed.routes,
         sales.routes,
         certificates.routes,
+        waitlist.routes,
         gateways.routes,
         checkout.routes,
         pages.routes,
