@@ -185,6 +185,8 @@ def booking_line(view: BookingView, tz: ZoneInfo) -> str:
         money = _("paid {paid} of {total} ₽, refunded {refunded} ₽")
     else:
         money = _("paid {paid} of {total} ₽")
+    if booking.status == "confirmed" and booking.paid == 0 and booking.total > 0:
+        money += " · " + _("⚠️ unpaid")  # confirmed on trust (/new, /confirm CODE 0)
     sold = sale_text(booking)
     return _(
         "{start}–{end} · {hall} · <code>{code}</code> · {client}\n   {status} · {money}"
@@ -243,6 +245,8 @@ def card_text(card: BookingCard, tz: ZoneInfo) -> str:
     sold = sale_text(b)
     if sold:
         parts.append(sold)
+    if b.booked_by is not None:
+        parts.append(_("Taken for the client by admin {id}").format(id=b.booked_by))
     if b.cancel_reason:
         parts.append(_("Cancelled because: {reason}").format(reason=escape(b.cancel_reason)))
     if card.payments:
