@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from booking.deps import BookingDeps
@@ -381,6 +381,8 @@ async def _to_client(
     out: list[Notification] = []
     telegram_wanted = kind != "created" or booking.source != "telegram"
     linked = event.type == EventType.BOOKING_LINKED
+    if booking.source == "admin" and not linked and client.telegram_id:
+        telegram_wanted = telegram_wanted and await _after_link(session, event)
     if channels.telegram and client.telegram_id and not client.bot_blocked and telegram_wanted:
         item = await add_notification(
             session,
@@ -408,6 +410,17 @@ async def _to_client(
         )
         out += [item] if item else []
     return out
+
+
+async def _after_link(session: AsyncSession, event: Event) -> bool:
+    """A booking taken by phone reaches the chat from its link on: what happened before was
+    told there by the link's own message (the events may be relayed after it)."""
+    link = await session.scalar(
+        select(func.min(Event.id)).where(
+            Event.booking_id == event.booking_id, Event.type == EventType.BOOKING_LINKED
+        )
+    )
+    return link is not None and event.id > link
 
 
 def may_email(event: Event, booking: Booking, kind: str) -> bool:
