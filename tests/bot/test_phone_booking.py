@@ -19,6 +19,12 @@ ADMIN = 900
 pytestmark = pytest.mark.parametrize("bot_env", [{"admin_ids": [ADMIN]}])
 
 
+@pytest.fixture
+def telegram_options() -> dict[str, Any]:
+    # An admin's typed answers follow each other fast; the checkout link is on 127.0.0.1.
+    return {"chat_burst": 100, "strict_urls": False}
+
+
 async def to_client_steps(studio: Studio, admin: FakeUser) -> None:
     """/new through the picker: White hall, the 3rd, 12:00, 2 h."""
     intro = await studio.send(admin, "/new")
@@ -47,6 +53,11 @@ async def type_client(studio: Studio, admin: FakeUser, email: str | None) -> Non
         ["🤝 Подтвердить без оплаты"],
         ["🔗 Ссылка на оплату"],
     ]
+
+
+def spaced(call: Any) -> str:
+    """The text with the no-break spaces of amounts as plain ones."""
+    return str(call.params["text"]).replace("\u00a0", " ").replace("\u202f", " ")
 
 
 async def audit_ok(studio: Studio) -> None:
@@ -81,6 +92,9 @@ async def test_cash_booking_by_phone_reaches_the_client_who_shares_that_phone(
     by_admin = {e.type: e.payload.get("admin_id") for e in events if e.payload.get("by")}
     assert by_admin == {"booking.created": ADMIN, "payment.succeeded": ADMIN}
     await audit_ok(studio)
+    stats = await studio.send(admin, "/stats 2026-12")
+    assert "Оплачено: 5 000 ₽" in spaced(stats)
+    assert "Наличными: 5 000 ₽; долг по подтверждённым броням: 0 ₽" in spaced(stats)
     card = await studio.send(admin, f"/booking {booking.code}")
     assert "источник: админ" in card.params["text"]
     assert f"Оформлена за клиента админом {ADMIN}" in card.params["text"]
@@ -117,6 +131,8 @@ async def test_unpaid_and_link_bookings_by_phone(studio: Studio) -> None:
     assert "Клиент получит подтверждение по e-mail." in text
     day = await studio.send(admin, "/day 2026-12-03")
     assert "⚠️ не оплачено" in day.params["text"]
+    stats = await studio.send(admin, "/stats 2026-12")
+    assert "Наличными: 0 ₽; долг по подтверждённым броням: 5 000 ₽" in spaced(stats)
 
     intro = await studio.send(admin, "/new")
     assert intro.ok
