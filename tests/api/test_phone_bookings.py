@@ -101,6 +101,7 @@ async def test_paid_in_cash(running: Running, smtp: FakeSmtpServer) -> None:
     async with running.sessionmaker() as session:
         stats = await period_stats(session, running.deps, date(2026, 12, 1), date(2026, 12, 31))
     assert stats.paid == 500_000 and stats.by_status == {"confirmed": 1}
+    assert (stats.cash, stats.unpaid) == (500_000, 0)
     assert await mailed(running, smtp) == [f"Бронь {booking['code']} подтверждена"]
 
 
@@ -118,6 +119,9 @@ async def test_confirmed_unpaid_for_a_trusted_client(
     confirmed = [e for e in await events_of(running, booking["id"]) if "confirmed" in e.type]
     assert confirmed[0].payload["by"] == "admin" and confirmed[0].payload["unpaid"] is True
     await audit_holds(running)  # an admin's confirmation: not "confirmed with nothing paid"
+    async with running.sessionmaker() as session:
+        stats = await period_stats(session, running.deps, date(2026, 12, 1), date(2026, 12, 31))
+    assert (stats.paid, stats.cash, stats.unpaid) == (0, 0, 500_000)
     assert await mailed(running, smtp) == [f"Бронь {booking['code']} подтверждена"]
 
 

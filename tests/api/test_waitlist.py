@@ -10,6 +10,8 @@ from typing import Any
 import pytest
 
 from booking import waitlist
+from booking.events import EventType, record_event
+from db.models import Booking
 from notifications.delivery import Sender
 from notifications.email import EmailSender
 from notifications.email_channel import EmailChannel
@@ -143,3 +145,26 @@ async def test_a_wait_ends_with_its_day(running: Running, smtp: FakeSmtpServer) 
     assert waiting == []
     await running.api.admin("DELETE", f"/api/bookings/{booking['id']}")
     assert await told(running, smtp, "wait@example.com") == []
+
+
+async def test_a_booking_moved_away_frees_its_old_slot(
+    running: Running, smtp: FakeSmtpServer
+) -> None:
+    """A change that frees a slot other than its booking's own (a move) names it in its
+    event's payload: `freed_hall_id` and `freed_start`."""
+    booking = await fill_the_day(running)
+    await wait(running, "wait@example.com")
+    async with running.sessionmaker() as session:
+        moved = await session.get(Booking, booking["id"])
+        assert moved is not None
+        old_start = moved.start_at
+        moved.status = "expired"  # stands in for the move: the old time is free now
+        record_event(
+            session,
+            EventType.BOOKING_CONFIRMED,  # any event type: the payload names the slot
+            booking=moved,
+            freed_hall_id=moved.hall_id,
+            freed_start=old_start.isoformat(),
+        )
+        await session.commit()
+    assert await told(running, smtp, "wait@example.com") == [FREED]
