@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import or_, select
+from sqlalchemy import delete, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -117,3 +117,14 @@ async def first_waiting(
         .limit(TOLD_PER_SLOT)
     )
     return hall, day, list((await session.scalars(stmt)).all())
+
+
+async def drop_ended_waits(session: AsyncSession, deps: BookingDeps) -> int:
+    """Waits whose day is over are gone (the completion job runs it); returns how many."""
+    result = await session.execute(
+        delete(WaitlistEntry)
+        .where(WaitlistEntry.ends_at <= deps.now())
+        .execution_options(synchronize_session=False)
+    )
+    await session.commit()
+    return int(getattr(result, "rowcount", 0) or 0)

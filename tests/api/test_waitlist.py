@@ -8,10 +8,12 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
+from sqlalchemy import func, select
 
 from booking import waitlist
 from booking.events import EventType, record_event
 from db.models import Booking
+from db.waitlist import WaitlistEntry
 from notifications.delivery import Sender
 from notifications.email import EmailSender
 from notifications.email_channel import EmailChannel
@@ -68,6 +70,11 @@ async def told(running: Running, smtp: FakeSmtpServer, email: str) -> list[str]:
     return [str(m.message["Subject"]) for m in smtp.messages if m.rcpt_tos == (email,)]
 
 
+async def waits(running: Running) -> int:
+    async with running.sessionmaker() as session:
+        return int(await session.scalar(select(func.count()).select_from(WaitlistEntry)) or 0)
+
+
 FREED = "Освободилось время: Белый зал, 03.12.2026"
 
 
@@ -119,6 +126,7 @@ async def test_a_freed_slot_taken_again_at_once_tells_nobody(
 async def test_a_wait_is_refused_when_it_makes_no_sense(running: Running) -> None:
     await fill_the_day(running)
     before = await table_counts(running.sessionmaker)
+    assert await waits(running) == 0
     status, body = await wait(running, "wait@example.com", day="2026-12-04")
     assert (status, body["error"]["code"]) == (409, "day_not_full")
     status, body = await wait(running, "wait@example.com", day="2026-11-30")
@@ -131,7 +139,7 @@ async def test_a_wait_is_refused_when_it_makes_no_sense(running: Running) -> Non
     assert (status, body["error"]["code"]) == (400, "no_contact")
     status, body = await wait(running, "not-an-address", day=DAY)
     assert (status, body["error"]["code"]) == (400, "bad_email")
-    assert await table_counts(running.sessionmaker) == before
+    assert await table_counts(running.sessionmaker) == before and await waits(running) == 0
 
 
 async def test_a_wait_ends_with_its_day(running: Running, smtp: FakeSmtpServer) -> None:
@@ -145,6 +153,8 @@ async def test_a_wait_ends_with_its_day(running: Running, smtp: FakeSmtpServer) 
     assert waiting == []
     await running.api.admin("DELETE", f"/api/bookings/{booking['id']}")
     assert await told(running, smtp, "wait@example.com") == []
+    await running.jobs.complete()  # ended waits are dropped
+    assert await waits(running) == 0
 
 
 async def test_a_booking_moved_away_frees_its_old_slot(
