@@ -232,7 +232,9 @@ def done_text(taken: PhoneBooking, data: dict[str, object], deps: BookingDeps) -
             text += "\n" + _("The payment service did not answer; no link was made.")
     if data.get("email"):
         text += "\n" + _("The client gets the confirmation by e-mail.")
-    later = _("When the client opens the bot and shares this phone, the booking shows there.")
+    later = _(
+        "When the client opens the bot and shares this phone (/phone), the booking shows there."
+    )
     return f"{text}\n{later}"
 
 
