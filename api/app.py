@@ -19,6 +19,7 @@ from api import (
     payments,
     sales,
     studio,
+    waitlist,
 )
 from api.cors import cors_middleware
 from api.keys import (
@@ -77,6 +78,7 @@ def create_app(
         sales.routes,
         certificates.routes,
         studio.routes,
+        waitlist.routes,
         gateways.routes,
         checkout.routes,
         pages.routes,

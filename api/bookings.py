@@ -40,6 +40,7 @@ from booking.errors import NotFound
 from booking.holds import ClientInfo, HoldRequest, PaymentMode, Source, hold_booking
 from booking.offers import active_addons, current_rules, offered_in
 from booking.paying import confirm_by_hand
+from booking.phone_booking import Settle, book_for_client
 from booking.pricing import AddonWanted
 from booking.quotes import quote_hold
 from db import payment_queries, queries
@@ -88,6 +89,8 @@ async def create_booking(request: web.Request) -> web.Response:
     deps = request.app[DEPS]
     await check_rate(request, "bookings")
     body = await read_json(request, BookingIn)
+    if body.source == "admin" or body.settle is not None:
+        return await take_for_client(request, body)
     user = telegram_user(request)  # the Mini App: the booking is this Telegram user's
     hold = HoldRequest(
         hall_id=body.hall_id,
@@ -114,6 +117,41 @@ async def create_booking(request: web.Request) -> web.Response:
     request[LOG_FIELDS] = {"booking_id": booking.id}
     data = booking_json(booking, deps.rules.tz, deps.now())
     data["access_token"] = token
+    return json_response(data, 201)
+
+
+async def take_for_client(request: web.Request, body: BookingIn) -> web.Response:
+    """A booking the studio takes for a client (by phone): admin only; settled in cash,
+    confirmed unpaid, or held with a payment link the admin forwards."""
+    require_admin(request)
+    deps = request.app[DEPS]
+    hold = HoldRequest(
+        hall_id=body.hall_id,
+        start=body.start,
+        end=body.end,
+        payment_mode=PaymentMode(body.payment_mode),
+        client=ClientInfo(
+            name=body.client.name,
+            phone=body.client.phone,
+            email=body.client.email,
+            language=body.language,
+        ),
+        source=Source.ADMIN,
+        guests=body.guests,
+        addons=tuple(AddonWanted(item.id, item.quantity) for item in body.addons),
+        promo_code=body.promo_code or None,
+        certificate_code=body.certificate_code or None,
+        accept_rules=True,
+    )
+    settle = Settle(body.settle or Settle.LINK)
+    taken = await book_for_client(
+        db(request), deps, hold, settle, admin_id=None, gateway=body.gateway
+    )
+    booking = taken.booking
+    request[LOG_FIELDS] = {"booking_id": booking.id}
+    data = booking_json(booking, deps.rules.tz, deps.now())
+    data["access_token"] = taken.token
+    data["payment"] = payment_json(taken.payment, deps.rules.tz) if taken.payment else None
     return json_response(data, 201)
 
 

@@ -159,6 +159,35 @@ class BookingIn(QuoteIn):
         description="A gift certificate's code: its balance pays first, `due_now` is the rest.",
     )
     accept_rules: bool = Field(False, description="Must be true when the studio has rules.")
+    source: Literal["web", "admin"] | None = Field(
+        None,
+        description="`admin` (admin token only): a booking an admin takes for the client, "
+        "e.g. by phone; settled by `settle`. The rules count as accepted.",
+    )
+    settle: Literal["cash", "unpaid", "link"] | None = Field(
+        None,
+        description="With `source: admin` (default `link`): `cash` — the whole price paid in "
+        "cash, confirmed; `unpaid` — confirmed with nothing paid (a trusted client); "
+        "`link` — held, with a payment link (`payment.confirmation_url`) to forward.",
+    )
+    gateway: Literal["yookassa", "tinkoff", "sberpay", "mock"] | None = Field(
+        None, description="The gateway of a `link` (default: the first one configured)."
+    )
+
+
+class WaitClientIn(_In):
+    name: Line = Field(min_length=1, max_length=200)
+    phone: Line | None = Field(default=None, min_length=5, max_length=32)
+    email: Line | None = Field(
+        default=None, max_length=254, description="Where the message goes when time frees."
+    )
+
+
+class WaitlistIn(_In):
+    hall_id: RowId
+    date: Day
+    client: WaitClientIn
+    language: Literal["ru", "en"] = "ru"
 
 
 class PaymentIn(_In):

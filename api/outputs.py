@@ -225,10 +225,11 @@ class Quote(Answer):
     due_now: Money = Field(description="What POST /api/payments would charge after booking.")
 
 
-class BookingCreated(Booking):
-    access_token: str = Field(
-        description="Shown once: `Authorization: Bearer` it to read, pay for or cancel."
-    )
+class WaitlistEntry(Answer):
+    id: int
+    hall_id: int
+    date: str = Field(examples=["2026-12-05"])
+    ends_at: DateTime = Field(description="The wait is over when its day is.")
 
 
 class Payment(Answer):
@@ -242,6 +243,17 @@ class Payment(Answer):
     confirmation_url: str | None = Field(description="The gateway's payment page.")
     created_at: DateTime
     paid_at: DateTime | None
+
+
+class BookingCreated(Booking):
+    access_token: str = Field(
+        description="Shown once: `Authorization: Bearer` it to read, pay for or cancel."
+    )
+    payment: Payment | None = Field(
+        None,
+        description="A booking an admin took with `settle: link`: the payment whose "
+        "`confirmation_url` the admin forwards (null when the gateway failed).",
+    )
 
 
 class BookingDetail(Booking):

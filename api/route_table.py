@@ -76,10 +76,16 @@ ROUTES = (
           errors={400: f"{BODY} naive_datetime end_before_start off_grid bad_length too_short"
                        " in_past too_soon beyond_horizon outside_hours closed bad_phone"
                        " bad_email over_capacity addon_unavailable promo_invalid promo_expired"
-                       " rules_not_accepted certificate_invalid certificate_expired",
-                  404: "hall_not_found",
+                       " rules_not_accepted certificate_invalid certificate_expired"
+                       " unknown_gateway",
+                  401: "unauthorized", 403: "forbidden", 404: "hall_not_found",
                   409: "slot_taken addon_unavailable promo_used_up certificate_empty",
                   429: "too_many_holds rate_limited"}),
+    Route("post", "/api/waitlist", "Wait for time to free on a full day: one message per "
+          "freed slot (e-mail, or the Mini App user's chat); asked again, the same wait",
+          "Bookings", o.WaitlistEntry, 201, body=i.WaitlistIn,
+          errors={400: f"{BODY} bad_date bad_phone bad_email no_contact range_too_long",
+                  404: "hall_not_found", 409: "day_not_full", 429: "rate_limited"}),
     Route("post", "/api/bookings/quote", "Price a booking before making it: holds nothing",
           "Bookings", o.Quote, body=i.QuoteIn,
           errors={400: f"{BODY} naive_datetime end_before_start off_grid bad_length too_short"

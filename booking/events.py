@@ -20,6 +20,8 @@ class EventType(StrEnum):
     BOOKING_EXPIRED = "booking.expired"
     BOOKING_CANCELLED = "booking.cancelled"
     BOOKING_COMPLETED = "booking.completed"
+    #: A booking an admin took by phone now belongs to the client's Telegram chat.
+    BOOKING_LINKED = "booking.linked"
     PAYMENT_CREATED = "payment.created"
     PAYMENT_SUCCEEDED = "payment.succeeded"
     PAYMENT_CANCELED = "payment.canceled"

@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -67,6 +68,9 @@ class HoldRequest:
     certificate_code: str | None = None
     #: The client accepted the studio's rules in force (required when it has any).
     accept_rules: bool = False
+    #: The admin taking the booking for the client (source `admin`): their Telegram id, or
+    #: None for the admin API. Recorded on the booking and in its events.
+    admin_id: int | None = None
 
 
 def normalize_phone(phone: str) -> str:
@@ -180,6 +184,7 @@ async def _hold(
         paid=0,
         refunded=0,
         source=request.source,
+        booked_by=request.admin_id,
         client_address=request.address,
         hold_expires_at=None if free else now + deps.rules.hold,
         confirmed_at=now if free else None,
@@ -202,7 +207,10 @@ async def _hold(
             raise _LapsedHoldInTheWay from None
         raise SlotTakenError("slot_taken", "This time has just been taken.") from None
     record_sale(session, booking, sale)
-    record_event(session, EventType.BOOKING_CREATED, booking=booking, hall=hall.name)
+    by: dict[str, Any] = (
+        {"by": "admin", "admin_id": request.admin_id} if request.source == Source.ADMIN else {}
+    )
+    record_event(session, EventType.BOOKING_CREATED, booking=booking, hall=hall.name, **by)
     if free:
         record_event(session, EventType.BOOKING_CONFIRMED, booking=booking, late=False)
     return booking, token

@@ -295,12 +295,19 @@ async def _payment_request(
 
 
 async def confirm_by_hand(
-    session: AsyncSession, deps: BookingDeps, booking_id: int, amount: int | None, note: str
+    session: AsyncSession,
+    deps: BookingDeps,
+    booking_id: int,
+    amount: int | None,
+    note: str,
+    *,
+    admin_id: int | None = None,
 ) -> Booking:
     """An admin records money paid outside the gateways (cash, transfer) and confirms.
 
     `amount` None means what is due now (the prepayment, or the balance of a confirmed
-    booking); 0 confirms a trusted client's booking with nothing paid yet.
+    booking); 0 confirms a trusted client's booking with nothing paid yet. `admin_id` (their
+    Telegram id; None for the admin API) goes into the events and the payment's record.
     """
     booking = await queries.booking_for_update(session, booking_id)
     if booking is None:
@@ -326,7 +333,15 @@ async def confirm_by_hand(
             raise SlotTakenError("slot_taken", "The slot is no longer free.")
         booking.status = BookingStatus.CONFIRMED
         booking.confirmed_at = now
-        record_event(session, EventType.BOOKING_CONFIRMED, booking=booking, late=late, by="admin")
+        record_event(
+            session,
+            EventType.BOOKING_CONFIRMED,
+            booking=booking,
+            late=late,
+            by="admin",
+            admin_id=admin_id,
+            unpaid=True,
+        )
         await session.commit()
         return booking
     payment = Payment(
@@ -336,7 +351,7 @@ async def confirm_by_hand(
         amount=amount,
         status=PaymentStatus.SUCCEEDED,
         idempotency_key=f"cash-{uuid.uuid4().hex}",
-        raw={"note": note[:200]},
+        raw={"note": note[:200], "by": "admin", "admin_id": admin_id},
         created_at=now,
         updated_at=now,
         paid_at=now,
@@ -349,6 +364,7 @@ async def confirm_by_hand(
         booking=booking,
         payment=payment,
         by="admin",
+        admin_id=admin_id,
         balance=status == BookingStatus.CONFIRMED,
     )
     await apply_success(session, deps, booking, payment, refund_on_conflict=False)

@@ -16,6 +16,7 @@ from booking.deps import BookingDeps
 from booking.domain.calendar import Interval, opening_interval
 from booking.domain.states import BookingStatus
 from booking.errors import BookingRuleError
+from booking.refunds import CASH
 from db import queries
 from db.models import Booking, Hall, Payment, Refund
 from db.sales import BookingAddon
@@ -52,6 +53,10 @@ class PeriodStats:
     #: Of confirmed and completed bookings: what their add-ons cost, and the discounts given.
     addon_revenue: int = 0
     discounts: int = 0
+    #: Of `paid`: what admins recorded as paid in cash (gateway `cash`).
+    cash: int = 0
+    #: What confirmed and completed bookings still owe (confirmed unpaid, balances due).
+    unpaid: int = 0
 
     @property
     def revenue(self) -> int:
@@ -103,7 +108,23 @@ async def period_stats(
         refunds_pending=refund_rows.get(RefundStatus.PENDING, (0, 0))[1],
         halls=await _occupancy(session, deps, first, last, start, end),
         **await _sales(session, in_period),
+        **await _cash_and_unpaid(session, in_period),
     )
+
+
+async def _cash_and_unpaid(session: AsyncSession, in_period: tuple[Any, ...]) -> dict[str, int]:
+    """Money taken in cash, and what the period's confirmed and completed bookings owe."""
+    cash = await session.scalar(
+        select(func.coalesce(func.sum(Payment.amount), 0))
+        .join(Booking, Booking.id == Payment.booking_id)
+        .where(*in_period, Payment.status.in_(MONEY_IN), Payment.gateway == CASH)
+    )
+    owed = await session.scalar(
+        select(func.coalesce(func.sum(Booking.total - Booking.paid), 0)).where(
+            *in_period, Booking.status.in_(OCCUPYING), Booking.paid < Booking.total
+        )
+    )
+    return {"cash": int(cash or 0), "unpaid": int(owed or 0)}
 
 
 async def _sales(session: AsyncSession, in_period: tuple[Any, ...]) -> dict[str, int]:

@@ -17,3 +17,18 @@ class BookingForm(StatesGroup):
     phone = State()
     #: The promo code typed on the summary (data: `promo_pick`, and the `cart`).
     promo = State()
+
+
+class PhoneBookingForm(StatesGroup):
+    """An admin books for a client (/new): the clients' picker up to the length, then the
+    client's name, phone and optional e-mail, then how it is settled.
+
+    Data: `pick` ([hall_id, start, minutes]) from the length on, then `name`, `phone`,
+    `email`, and `picker` (the message id of the screen to edit).
+    """
+
+    calendar = State()
+    name = State()
+    phone = State()
+    email = State()
+    settle = State()

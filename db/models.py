@@ -137,6 +137,9 @@ class Booking(Base):
     paid: Mapped[int] = mapped_column(Integer, default=0)
     refunded: Mapped[int] = mapped_column(Integer, default=0)
     source: Mapped[str] = mapped_column(String(10))
+    #: The Telegram id of the admin who took the booking for a client (source `admin`);
+    #: None for the admin API and for clients' own bookings.
+    booked_by: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     #: The website caller's address as the hold limits count it (IPv4, or an IPv6 /64).
     client_address: Mapped[str | None] = mapped_column(String(64), nullable=True)
     hold_expires_at: Mapped[datetime | None] = mapped_column(nullable=True)
@@ -311,3 +314,4 @@ class WebhookDelivery(Base):
 from db import certificates as _certificates  # noqa: E402, F401
 from db import sales as _sales  # noqa: E402, F401
 from db import studio as _studio  # noqa: E402, F401
+from db import waitlist as _waitlist  # noqa: E402, F401

@@ -31,14 +31,27 @@ def admin_router() -> Router | None:
 
 
 def get_routers() -> list[Router]:
-    from handlers import booking, checkout, errors, extras_steps, my_bookings, start
+    from handlers import (
+        booking,
+        checkout,
+        errors,
+        extras_steps,
+        my_bookings,
+        phone_link,
+        phone_new,
+        start,
+        waitlist,
+    )
 
     routers = [
+        phone_new.create_router(),  # ahead: an admin's /new takes over the clients' picker
         start.create_router(),
         booking.create_router(),
         extras_steps.create_router(),
         checkout.create_router(),
         my_bookings.create_router(),
+        waitlist.create_router(),
+        phone_link.create_router(),
     ]
     admin = admin_router()
     if admin is not None:

@@ -55,6 +55,7 @@ ADMIN_COMMANDS: Final[list[tuple[str, str]]] = [
     ("today", N_("Today's bookings")),
     ("day", N_("Bookings on a day: /day 2026-12-05")),
     ("booking", N_("A booking by code: /booking CODE")),
+    ("new", N_("Book for a client (by phone): /new")),
     ("confirm", N_("Paid in cash: /confirm CODE [amount]")),
     ("cancel", N_("Cancel with a full refund: /cancel CODE reason")),
     ("refund", N_("Refund an amount: /refund CODE amount")),

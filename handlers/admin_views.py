@@ -185,6 +185,8 @@ def booking_line(view: BookingView, tz: ZoneInfo) -> str:
         money = _("paid {paid} of {total} ₽, refunded {refunded} ₽")
     else:
         money = _("paid {paid} of {total} ₽")
+    if booking.status == "confirmed" and booking.paid == 0 and booking.total > 0:
+        money += " · " + _("⚠️ unpaid")  # confirmed on trust (/new, /confirm CODE 0)
     sold = sale_text(booking)
     return _(
         "{start}–{end} · {hall} · <code>{code}</code> · {client}\n   {status} · {money}"
@@ -243,6 +245,8 @@ def card_text(card: BookingCard, tz: ZoneInfo) -> str:
     sold = sale_text(b)
     if sold:
         parts.append(sold)
+    if b.booked_by is not None:
+        parts.append(_("Taken for the client by admin {id}").format(id=b.booked_by))
     if b.cancel_reason:
         parts.append(_("Cancelled because: {reason}").format(reason=escape(b.cancel_reason)))
     if card.payments:
@@ -323,33 +327,44 @@ def stats_text(stats: PeriodStats) -> str:
         for h in stats.halls
     )
     pending = stats.refunds_pending
-    return _(
-        "<b>Stats for {first} — {last}</b> (by session date)\n"
-        "Bookings: {count} — confirmed {confirmed}, cancelled {cancelled}, "
-        "awaiting payment {pending}, expired {expired}\n"
-        "Paid: {paid} ₽\n"
-        "Refunds: {refunds} for {refunded} ₽{refunds_pending}\n"
-        "<b>Revenue: {revenue} ₽</b>\n"
-        "Add-ons sold: {addons} ₽; discounts given: {discounts} ₽\n"
-        "\n<b>Occupancy</b>\n{halls}"
-    ).format(
-        first=f"{stats.first:%d.%m.%Y}",
-        last=f"{stats.last:%d.%m.%Y}",
-        count=sum(counts.values()),
-        confirmed=counts.get("confirmed", 0) + counts.get("completed", 0),
-        cancelled=counts.get("cancelled", 0),
-        pending=counts.get("pending_payment", 0),
-        expired=counts.get("expired", 0),
-        paid=rub(stats.paid),
-        refunds=stats.refunds,
-        refunded=rub(stats.refunded),
-        refunds_pending=(
-            _(" ({amount} ₽ more in progress)").format(amount=rub(pending)) if pending else ""
-        ),
-        revenue=rub(stats.revenue),
-        addons=rub(stats.addon_revenue),
-        discounts=rub(stats.discounts),
-        halls=halls or "—",
+    return (
+        _(
+            "<b>Stats for {first} — {last}</b> (by session date)\n"
+            "Bookings: {count} — confirmed {confirmed}, cancelled {cancelled}, "
+            "awaiting payment {pending}, expired {expired}\n"
+            "Paid: {paid} ₽\n"
+            "Refunds: {refunds} for {refunded} ₽{refunds_pending}\n"
+            "<b>Revenue: {revenue} ₽</b>\n"
+            "Add-ons sold: {addons} ₽; discounts given: {discounts} ₽\n"
+            "\n<b>Occupancy</b>\n{halls}"
+        )
+        .format(
+            first=f"{stats.first:%d.%m.%Y}",
+            last=f"{stats.last:%d.%m.%Y}",
+            count=sum(counts.values()),
+            confirmed=counts.get("confirmed", 0) + counts.get("completed", 0),
+            cancelled=counts.get("cancelled", 0),
+            pending=counts.get("pending_payment", 0),
+            expired=counts.get("expired", 0),
+            paid=rub(stats.paid),
+            refunds=stats.refunds,
+            refunded=rub(stats.refunded),
+            refunds_pending=(
+                _(" ({amount} ₽ more in progress)").format(amount=rub(pending)) if pending else ""
+            ),
+            revenue=rub(stats.revenue),
+            addons=rub(stats.addon_revenue),
+            discounts=rub(stats.discounts),
+            halls=halls or "—",
+        )
+        .replace("\n\n<b>", "\n" + _money_split(stats) + "\n\n<b>", 1)
+    )
+
+
+def _money_split(stats: PeriodStats) -> str:
+    """Of what was paid, the cash admins recorded; and what confirmed bookings still owe."""
+    return _("In cash: {cash} ₽; owed by confirmed bookings: {unpaid} ₽").format(
+        cash=rub(stats.cash), unpaid=rub(stats.unpaid)
     )
 
 

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from booking.deps import BookingDeps
 from booking.errors import NotFound
-from handlers import views
+from handlers import views, waitlist
 from handlers.booking_extras import only_cart
 from handlers.common import Screen, reply, show
 from handlers.extras_steps import show_step
@@ -101,8 +101,11 @@ async def on_day(
         screen = None
     if screen is None:
         callback_answer.text = _("No free time left on this day")
-        month = month_index(day.year, day.month)
-        screen = await calendar_or_halls(session, deps, hall_id, month, callback_answer)
+        try:  # the waitlist of the day, or another day
+            screen = await waitlist.full_day_screen(session, deps, hall_id, day)
+        except NotFound:
+            month = month_index(day.year, day.month)
+            screen = await calendar_or_halls(session, deps, hall_id, month, callback_answer)
     await show(callback, screen, session)
 
 

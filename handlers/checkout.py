@@ -29,6 +29,7 @@ from handlers.booking_extras import (
 )
 from handlers.common import Screen, close_picker, reply, send, show
 from handlers.holding import make_hold, taken
+from handlers.phone_link import link_contact
 from handlers.views import Stale
 from i18n.catalogs import N_
 from i18n.catalogs import gettext as _
@@ -191,7 +192,7 @@ async def on_phone_message(
         return
     data = await state.get_data()
     if "pick" not in data:
-        await on_stray_contact(message, state)
+        await on_stray_contact(message, state, session, deps)
         return
     await state.set_state(None)
     await state.set_data({"booked": data["pick"]})
@@ -207,8 +208,13 @@ async def on_phone_message(
         await close_picker(message.bot, message.chat.id, data.get("picker"), done)
 
 
-async def on_stray_contact(message: Message, state: FSMContext) -> None:
-    """A phone shared when none is asked for (e.g. the old keyboard after /start)."""
+async def on_stray_contact(
+    message: Message, state: FSMContext, session: AsyncSession, deps: BookingDeps
+) -> None:
+    """A phone shared when no booking asks for one: the bookings an admin took for it join
+    this chat (/phone); else it is not needed (e.g. the old keyboard after /start)."""
+    if await link_contact(message, state, session, deps):
+        return
     await state.clear()
     not_now = _("No phone number is needed right now. To book, send /book.")
     await reply(message, Screen(not_now, remove_keyboard()))

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from booking.deps import BookingDeps
 from booking.holds import complete_finished, expire_holds
+from booking.waitlist import drop_ended_waits
 from jobs.audit import audit_job
 from jobs.outbox import relay_events
 from jobs.reconcile import reconcile_payments, retry_refunds, tell_stuck_payments
@@ -43,6 +44,7 @@ class JobContext:
     async def complete(self) -> None:
         async with self.sessionmaker() as session:
             await complete_finished(session, self.deps)
+            await drop_ended_waits(session, self.deps)
 
     async def relay(self) -> None:
         await relay_events(self.sessionmaker, self.deps, self.channels)

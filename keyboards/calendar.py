@@ -72,8 +72,9 @@ def calendar_keyboard(
             elif day.day in free_days:
                 data = DayCallback(hall_id=hall_id, day=to_day(day))
                 row.append(InlineKeyboardButton(text=str(day.day), callback_data=data.pack()))
-            elif day.day in offered_days:
-                row.append(_noop(FULL, "full"))
+            elif day.day in offered_days:  # full: its day offers the waitlist
+                data = DayCallback(hall_id=hall_id, day=to_day(day))
+                row.append(InlineKeyboardButton(text=FULL, callback_data=data.pack()))
             else:
                 row.append(_noop(NOT_OFFERED, "closed"))
         rows.append(row)

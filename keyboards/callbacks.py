@@ -136,6 +136,19 @@ class MyListCallback(CallbackData, prefix="my"):
     page: int = 0
 
 
+class WaitCallback(CallbackData, prefix="wl"):
+    """ "Tell me when time frees up" on a day with no free start."""
+
+    hall_id: int
+    day: int  # date ordinal
+
+
+class SettleCallback(CallbackData, prefix="ps"):
+    """An admin's booking for a client (/new): how it is settled, or "cancel"."""
+
+    action: str  # "cash" | "unpaid" | "link" | "skip_email" | "cancel"
+
+
 class Pick:
     """What the client has chosen so far in the picker; builds the next steps' data."""
 

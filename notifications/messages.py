@@ -64,6 +64,10 @@ ICS_DESCRIPTION: Final = N_("Booking {code}")
 
 ADMIN: Final[dict[str, str]] = {
     "confirmed": N_("💳 Booking {code} paid: {hall}, {when}, {client}. Paid {paid} ₽."),
+    "taken": N_(
+        "📞 Booking {code} taken by an admin: {hall}, {when}, {client}. "
+        "Paid {paid} ₽ of {total} ₽."
+    ),
     "balance_paid": N_("💳 Balance of {amount} ₽ paid for booking {code}."),
     "cancelled": N_("❌ Booking {code} cancelled: {hall}, {when}. Refund {refund} ₽."),
     "late_refunded": N_(

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from booking.deps import BookingDeps
@@ -126,6 +126,9 @@ CLIENT_KINDS: dict[str, str] = {
     EventType.REFUND_SUCCEEDED: "refunded",
     EventType.PAYMENT_LATE_REFUNDED: "late_refunded",
     EventType.REMINDER_DUE: "reminder",
+    # A booking taken by phone reaches the client's chat once they share that phone: its
+    # confirmation (or its hold, while a link waits for payment), in the chat only.
+    EventType.BOOKING_LINKED: "confirmed",
 }
 #: The admins hear of each paid (or hand-confirmed) booking at once, and of its cancellation;
 #: a hold that is never paid is not news worth a message each: anyone can make one with any
@@ -147,6 +150,8 @@ def _kinds_for(event: Event) -> tuple[str | None, str | None]:
     admin_kind = ADMIN_KINDS.get(event.type)
     if event.type == EventType.PAYMENT_SUCCEEDED and event.payload.get("balance"):
         client_kind, admin_kind = "balance_paid", "balance_paid"
+    if event.type == EventType.BOOKING_LINKED and event.payload.get("status") != "confirmed":
+        client_kind = "created"
     if event.type == EventType.REFUND_FAILED and event.payload.get("needs_admin"):
         admin_kind = "refund_in_doubt"
     elif event.type == EventType.REFUND_FAILED and event.payload.get("final"):
@@ -186,14 +191,17 @@ async def render_event(
     recipient's language."""
     if event.type == EventType.AUDIT_FAILED:
         return await _audit_notice(session, channels, event)
+    freed = await _freed_notices(session, deps, channels, event)
     client_kind, admin_kind = _kinds_for(event)
     if (client_kind is None and admin_kind is None) or event.booking_id is None:
-        return []
+        return freed
     booking = await session.get(Booking, event.booking_id)
     if booking is None:
-        return []
+        return freed
     if admin_kind == "cancelled" and booking.confirmed_at is None:
         admin_kind = None  # an unpaid hold let go: the digest tells of it
+    if admin_kind == "confirmed" and booking.source == "admin":
+        admin_kind = "taken"  # not paid online: an admin took it (cash, or unpaid)
     if event.type == EventType.REMINDER_DUE and booking.status != "confirmed":
         return []  # cancelled after the reminder was queued
     hall = await session.get(Hall, booking.hall_id)
@@ -221,7 +229,40 @@ async def render_event(
             booking_id=booking.id,
             event_id=event.id,
         )
-    return out
+    return out + freed
+
+
+#: Events that free their booking's slot: the waitlist of that day hears of it. Any other
+#: event frees a slot by naming it in its payload: `freed_hall_id` and `freed_start` (ISO
+#: 8601), e.g. a booking moved away from its old time.
+FREEING = frozenset({EventType.BOOKING_EXPIRED, EventType.BOOKING_CANCELLED})
+
+
+async def _freed_notices(
+    session: AsyncSession, deps: BookingDeps, channels: Channels, event: Event
+) -> list[Notification]:
+    from notifications.waitlist import waitlist_notices  # it queues through this module
+
+    payload = event.payload or {}
+    if "freed_hall_id" in payload and "freed_start" in payload:
+        hall_id = int(payload["freed_hall_id"])
+        start = datetime.fromisoformat(str(payload["freed_start"]))
+    elif event.type in FREEING and event.booking_id is not None:
+        booking = await session.get(Booking, event.booking_id)
+        if booking is None:
+            return []
+        hall_id, start = booking.hall_id, booking.start_at
+    else:
+        return []
+    return await waitlist_notices(
+        session,
+        deps,
+        telegram=channels.telegram,
+        email=channels.email,
+        hall_id=hall_id,
+        start=start,
+        event_id=event.id,
+    )
 
 
 async def _to_admins(
@@ -339,6 +380,9 @@ async def _to_client(
             extra["menu_button"] = [_(messages.BOOK_AGAIN), "book"]
     out: list[Notification] = []
     telegram_wanted = kind != "created" or booking.source != "telegram"
+    linked = event.type == EventType.BOOKING_LINKED
+    if booking.source == "admin" and not linked and client.telegram_id:
+        telegram_wanted = telegram_wanted and await _after_link(session, event)
     if channels.telegram and client.telegram_id and not client.bot_blocked and telegram_wanted:
         item = await add_notification(
             session,
@@ -352,7 +396,7 @@ async def _to_client(
             extra=extra,
         )
         out += [item] if item else []
-    if channels.email and client.email and may_email(event, booking, kind):
+    if channels.email and client.email and may_email(event, booking, kind) and not linked:
         item = await add_notification(
             session,
             dedupe_key=f"ev{event.id}:client:email",
@@ -366,6 +410,17 @@ async def _to_client(
         )
         out += [item] if item else []
     return out
+
+
+async def _after_link(session: AsyncSession, event: Event) -> bool:
+    """A booking taken by phone reaches the chat from its link on: what happened before was
+    told there by the link's own message (the events may be relayed after it)."""
+    link = await session.scalar(
+        select(func.min(Event.id)).where(
+            Event.booking_id == event.booking_id, Event.type == EventType.BOOKING_LINKED
+        )
+    )
+    return link is not None and event.id > link
 
 
 def may_email(event: Event, booking: Booking, kind: str) -> bool:

@@ -424,6 +424,23 @@ async def test_real_answers_fit_the_schemas(running: Running) -> None:
     )
     await c.admin("delete", one, 200, path=here, json={"reason": "проверка"})
 
+    # A booking taken by phone (its payment link to forward), and the waitlist of a day it
+    # fills: the whole opening of Sunday the 13th, 10:00-20:00.
+    whole_day = {**at(13, 10), "end": "2026-12-13T20:00:00+03:00"}
+    taken = await c.admin(
+        "post", bookings, 201, json={**whole_day, "source": "admin", "settle": "link"}
+    )
+    assert taken["source"] == "admin" and taken["payment"]["confirmation_url"]
+    await c.call("post", bookings, 401, json={**at(14, 12), "source": "admin"})
+    await c.call("post", bookings, 403, json={**at(14, 12), "settle": "cash"}, token=token)
+    wait = {"hall_id": 1, "client": {"name": "Анна", "email": "anna@example.com"}}
+    first = await c.call("post", "/api/waitlist", 201, json={**wait, "date": "2026-12-13"})
+    again = await c.call("post", "/api/waitlist", 201, json={**wait, "date": "2026-12-13"})
+    assert again["id"] == first["id"]
+    await c.call("post", "/api/waitlist", 409, json={**wait, "date": "2026-12-14"})
+    await c.call("post", "/api/waitlist", 400, json={**wait, "date": "2026-11-30"})
+    await c.call("post", "/api/waitlist", 404, json={**wait, "hall_id": 99, "date": "2026-12-13"})
+
     send = "/api/notifications/send"
     await c.admin("post", send, 202, json={"booking_id": booking["id"], "text": "Привет"})
     await c.admin("post", send, 400, json={"text": "Никому"})

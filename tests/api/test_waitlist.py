@@ -1,0 +1,180 @@
+"""The waitlist of a full day through the API: a website client asks to be told, and hears
+once per freed slot, by e-mail, when a hold lapses or a booking is cancelled; the first
+ones waiting are told, and a wait ends with its day."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from booking import waitlist
+from booking.events import EventType, record_event
+from db.models import Booking
+from db.waitlist import WaitlistEntry
+from notifications.delivery import Sender
+from notifications.email import EmailSender
+from notifications.email_channel import EmailChannel
+from notifications.outbox import Channels
+from settings import SmtpSettings
+from tests.fakes.smtp_server import FakeSmtpServer
+from tests.support import Running, moscow, table_counts
+
+DAY = "2026-12-03"  # a Thursday: 09:00-22:00
+
+
+@pytest.fixture
+async def smtp() -> AsyncIterator[FakeSmtpServer]:
+    async with FakeSmtpServer() as server:
+        yield server
+
+
+@pytest.fixture
+def channels() -> Channels:
+    return Channels(email=True, studio_address="Москва", studio_email="studio@test")
+
+
+@pytest.fixture
+def senders(smtp: FakeSmtpServer) -> dict[str, Sender]:
+    settings = SmtpSettings(smtp_host="127.0.0.1", smtp_port=smtp.port, smtp_from="studio@test")
+    return {"email": EmailChannel(EmailSender(settings))}
+
+
+async def fill_the_day(running: Running, **client: Any) -> dict[str, Any]:
+    """A hold of the white hall from opening to closing (the client's own, unpaid)."""
+    body = {
+        "hall_id": 1,
+        "start": moscow(3, 9),
+        "end": moscow(3, 22),
+        "payment_mode": "prepay",
+        "client": {"name": "Анна", "phone": "+79991234567", **client},
+    }
+    status, booking = await running.api.call("POST", "/api/bookings", json=body)
+    assert status == 201, booking
+    return dict(booking)
+
+
+async def wait(running: Running, email: str, day: str = DAY) -> tuple[int, Any]:
+    return await running.api.call(
+        "POST",
+        "/api/waitlist",
+        json={"hall_id": 1, "date": day, "client": {"name": "Ждущий", "email": email}},
+    )
+
+
+async def told(running: Running, smtp: FakeSmtpServer, email: str) -> list[str]:
+    await running.jobs.relay()
+    await running.jobs.deliver()
+    return [str(m.message["Subject"]) for m in smtp.messages if m.rcpt_tos == (email,)]
+
+
+async def waits(running: Running) -> int:
+    async with running.sessionmaker() as session:
+        return int(await session.scalar(select(func.count()).select_from(WaitlistEntry)) or 0)
+
+
+FREED = "Освободилось время: Белый зал, 03.12.2026"
+
+
+async def test_a_lapsed_hold_tells_those_waiting_once(
+    running: Running, smtp: FakeSmtpServer
+) -> None:
+    await fill_the_day(running)
+    status, entry = await wait(running, "wait@example.com")
+    assert status == 201, entry
+    assert entry["date"] == DAY and entry["ends_at"] == "2026-12-04T00:00:00+03:00"
+    status, again = await wait(running, "wait@example.com")
+    assert (status, again["id"]) == (201, entry["id"])  # one wait per client and day
+    assert await told(running, smtp, "wait@example.com") == []
+    running.clock.advance(minutes=16)
+    await running.jobs.expire()
+    assert await told(running, smtp, "wait@example.com") == [FREED]
+    mail = next(m for m in smtp.messages if m.rcpt_tos == ("wait@example.com",)).message
+    body = mail.get_body(preferencelist=("plain",))
+    assert body is not None and "/book/white" in body.get_content()
+    # The same slot held again and let go again: nobody hears of it twice.
+    taken = await fill_the_day(running)
+    await running.api.cancel(taken)
+    assert await told(running, smtp, "wait@example.com") == [FREED]
+
+
+async def test_a_cancellation_tells_the_first_ones_waiting(
+    running: Running, smtp: FakeSmtpServer
+) -> None:
+    booking = await fill_the_day(running)
+    emails = [f"w{n}@example.com" for n in range(waitlist.TOLD_PER_SLOT + 1)]
+    for email in emails:
+        status, _ = await wait(running, email)
+        assert status == 201
+    await running.api.cancel(booking)
+    heard = [await told(running, smtp, email) for email in emails]
+    assert heard == [[FREED]] * waitlist.TOLD_PER_SLOT + [[]]
+
+
+async def test_a_freed_slot_taken_again_at_once_tells_nobody(
+    running: Running, smtp: FakeSmtpServer
+) -> None:
+    booking = await fill_the_day(running)
+    await wait(running, "wait@example.com")
+    await running.api.cancel(booking)
+    await fill_the_day(running)  # before the outbox relay ran
+    assert await told(running, smtp, "wait@example.com") == []
+
+
+async def test_a_wait_is_refused_when_it_makes_no_sense(running: Running) -> None:
+    await fill_the_day(running)
+    before = await table_counts(running.sessionmaker)
+    assert await waits(running) == 0
+    status, body = await wait(running, "wait@example.com", day="2026-12-04")
+    assert (status, body["error"]["code"]) == (409, "day_not_full")
+    status, body = await wait(running, "wait@example.com", day="2026-11-30")
+    assert (status, body["error"]["code"]) == (400, "bad_date")
+    status, body = await running.api.call(
+        "POST",
+        "/api/waitlist",
+        json={"hall_id": 1, "date": DAY, "client": {"name": "Без почты", "phone": "+79990001122"}},
+    )
+    assert (status, body["error"]["code"]) == (400, "no_contact")
+    status, body = await wait(running, "not-an-address", day=DAY)
+    assert (status, body["error"]["code"]) == (400, "bad_email")
+    assert await table_counts(running.sessionmaker) == before and await waits(running) == 0
+
+
+async def test_a_wait_ends_with_its_day(running: Running, smtp: FakeSmtpServer) -> None:
+    booking = await fill_the_day(running)
+    await wait(running, "wait@example.com")
+    running.clock.now = running.clock.now.replace(day=4, hour=0)  # 03:00 on the 4th in Moscow
+    async with running.sessionmaker() as session:
+        _hall, _day, waiting = await waitlist.first_waiting(
+            session, running.deps, 1, running.clock.now.replace(day=3, hour=10)
+        )
+    assert waiting == []
+    await running.api.admin("DELETE", f"/api/bookings/{booking['id']}")
+    assert await told(running, smtp, "wait@example.com") == []
+    await running.jobs.complete()  # ended waits are dropped
+    assert await waits(running) == 0
+
+
+async def test_a_booking_moved_away_frees_its_old_slot(
+    running: Running, smtp: FakeSmtpServer
+) -> None:
+    """A change that frees a slot other than its booking's own (a move) names it in its
+    event's payload: `freed_hall_id` and `freed_start`."""
+    booking = await fill_the_day(running)
+    await wait(running, "wait@example.com")
+    async with running.sessionmaker() as session:
+        moved = await session.get(Booking, booking["id"])
+        assert moved is not None
+        old_start = moved.start_at
+        moved.status = "expired"  # stands in for the move: the old time is free now
+        record_event(
+            session,
+            EventType.BOOKING_CONFIRMED,  # any event type: the payload names the slot
+            booking=moved,
+            freed_hall_id=moved.hall_id,
+            freed_start=old_start.isoformat(),
+        )
+        await session.commit()
+    assert await told(running, smtp, "wait@example.com") == [FREED]

@@ -1,0 +1,178 @@
+"""An admin books for a client who called, end to end in the bot (/new on the clients' own
+picker, then name, phone, e-mail and how it is settled); the client later shares that phone
+and the booking comes to their chat; non-admins cannot; the money audit holds."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from booking.audit import audit_ledger
+from db.models import Client, Event
+from tests.bot.flows import Studio, book, button, choose_time
+from tests.fakes.telegram_api import FakeUser
+
+ADMIN = 900
+
+pytestmark = pytest.mark.parametrize("bot_env", [{"admin_ids": [ADMIN]}])
+
+
+@pytest.fixture
+def telegram_options() -> dict[str, Any]:
+    # An admin's typed answers follow each other fast; the checkout link is on 127.0.0.1.
+    return {"chat_burst": 100, "strict_urls": False}
+
+
+async def to_client_steps(studio: Studio, admin: FakeUser) -> None:
+    """/new through the picker: White hall, the 3rd, 12:00, 2 h."""
+    intro = await studio.send(admin, "/new")
+    assert intro.params["text"].startswith("📞 Бронь за клиента")
+    await studio.press(admin, button(admin, "Белый зал"))
+    await studio.press(admin, "3")
+    await choose_time(studio, admin, "12:00")
+    await studio.press(admin, "2 ч")
+    text = admin.last_message()["text"]  # type: ignore[index]
+    assert "12:00–14:00 (2 ч)" in text and text.endswith("Введите имя клиента:")
+
+
+async def type_client(studio: Studio, admin: FakeUser, email: str | None) -> None:
+    reply = await studio.send(admin, "Ирина Петрова")
+    assert reply.params["text"].startswith("Клиент: Ирина Петрова. Введите его телефон")
+    reply = await studio.send(admin, "12345")
+    assert reply.params["text"].startswith("Не удалось разобрать номер")
+    reply = await studio.send(admin, "8 (916) 555-44-33")
+    assert reply.params["text"].startswith("Телефон +79165554433.")
+    if email is None:
+        await studio.press(admin, "Пропустить")
+    else:
+        await studio.send(admin, email)
+    assert admin.buttons()[:3] == [
+        ["💵 Оплачено наличными"],
+        ["🤝 Подтвердить без оплаты"],
+        ["🔗 Ссылка на оплату"],
+    ]
+
+
+def spaced(call: Any) -> str:
+    """The text with the no-break spaces of amounts as plain ones."""
+    return str(call.params["text"]).replace("\u00a0", " ").replace("\u202f", " ")
+
+
+async def audit_ok(studio: Studio) -> None:
+    async with studio.sessionmaker() as session:
+        report = await audit_ledger(session, studio.clock.now)
+    assert report.ok, report.render()
+
+
+async def test_cash_booking_by_phone_reaches_the_client_who_shares_that_phone(
+    studio: Studio,
+) -> None:
+    admin = studio.user(ADMIN, "Ольга")
+    await to_client_steps(studio, admin)
+    await type_client(studio, admin, email=None)
+    await studio.press(admin, "💵 Оплачено наличными")
+    done = admin.last_message()["text"]  # type: ignore[index]
+    [booking] = await studio.bookings()
+    assert done.startswith(
+        f"✅ Бронь {booking.code} для клиента Ирина Петрова, +79165554433 подтверждена. "
+        "Оплачено 5\u00a0000\u00a0₽."
+    ), done
+    assert (booking.status, booking.source, booking.paid, booking.booked_by) == (
+        "confirmed",
+        "admin",
+        booking.total,
+        ADMIN,
+    )
+    [payment] = await studio.payments()
+    assert (payment.gateway, payment.status, payment.amount) == ("cash", "succeeded", 500_000)
+    async with studio.sessionmaker() as session:
+        events = (await session.scalars(select(Event).order_by(Event.id))).all()
+    by_admin = {e.type: e.payload.get("admin_id") for e in events if e.payload.get("by")}
+    assert by_admin == {"booking.created": ADMIN, "payment.succeeded": ADMIN}
+    await audit_ok(studio)
+    stats = await studio.send(admin, "/stats 2026-12")
+    assert "Оплачено: 5 000 ₽" in spaced(stats)
+    assert "Наличными: 5 000 ₽; долг по подтверждённым броням: 0 ₽" in spaced(stats)
+    card = await studio.send(admin, f"/booking {booking.code}")
+    assert "источник: админ" in card.params["text"]
+    assert f"Оформлена за клиента админом {ADMIN}" in card.params["text"]
+
+    # The client opens the bot later and shares that phone: the booking joins the chat.
+    irina = studio.user(1501, "Ирина")
+    asked = await studio.send(irina, "/phone")
+    assert asked.params["text"].startswith("Бронировали по телефону через студию?")
+    assert studio.tg.reply_keyboard(irina.id) == [["📱 Поделиться номером"]]
+    await irina.send_contact("+7 916 555 44 33")
+    found = await studio.tg.wait_for("sendMessage", chat_id=irina.id)
+    assert found.params["text"].startswith("📋 Нашлась 1 бронь")
+    await studio.settle()
+    await studio.deliver()
+    told = await studio.tg.wait_until(
+        lambda: [m for m in irina.messages() if booking.code in (m.get("caption") or "")]
+    )
+    assert "подтверждена ✅" in told[0]["caption"]  # with its calendar file
+    assert len([m for m in irina.messages() if booking.code in str(m)]) == 1  # told once
+    my = await studio.send(irina, "/my")
+    assert not my.params["text"].startswith("📋 Предстоящих броней нет"), my.params["text"]
+    async with studio.sessionmaker() as session:
+        owner = await session.scalar(select(Client).where(Client.telegram_id == irina.id))
+    assert owner is not None and owner.phone == "+79165554433"
+
+
+async def test_unpaid_and_link_bookings_by_phone(studio: Studio) -> None:
+    admin = studio.user(ADMIN, "Ольга")
+    await to_client_steps(studio, admin)
+    await type_client(studio, admin, email="irina@example.com")
+    await studio.press(admin, "🤝 Подтвердить без оплаты")
+    text = admin.last_message()["text"]  # type: ignore[index]
+    assert "подтверждена без оплаты: 5\u00a0000\u00a0₽ к оплате в студии" in text
+    assert "Клиент получит подтверждение по e-mail." in text
+    day = await studio.send(admin, "/day 2026-12-03")
+    assert "⚠️ не оплачено" in day.params["text"]
+    stats = await studio.send(admin, "/stats 2026-12")
+    assert "Наличными: 0 ₽; долг по подтверждённым броням: 5 000 ₽" in spaced(stats)
+
+    intro = await studio.send(admin, "/new")
+    assert intro.ok
+    await studio.press(admin, button(admin, "Белый зал"))
+    await studio.press(admin, "3")
+    await choose_time(studio, admin, "16:00")
+    await studio.press(admin, "1 ч")
+    await type_client(studio, admin, email=None)
+    await studio.press(admin, "🔗 Ссылка на оплату")
+    text = admin.last_message()["text"]  # type: ignore[index]
+    assert "держится до 09:15" in text and "Перешлите клиенту эту ссылку на оплату:" in text
+    link = text.split("оплату:\n", 1)[1].split("\n", 1)[0]
+    result: Any = await studio.checkout(link)
+    assert result["webhook_statuses"] == [200]
+    bookings = await studio.bookings()
+    assert [(b.status, b.source, b.paid) for b in bookings] == [
+        ("confirmed", "admin", 0),
+        ("confirmed", "admin", bookings[1].prepay_amount),  # the prepayment, as clients pay
+    ]
+    await audit_ok(studio)
+
+
+async def test_the_slot_taken_meanwhile_and_cancel(studio: Studio) -> None:
+    admin = studio.user(ADMIN, "Ольга")
+    await to_client_steps(studio, admin)
+    await studio.press(admin, "✖ Отмена")
+    assert admin.last_message()["text"].startswith("Ничего не забронировано")  # type: ignore[index]
+    assert await studio.bookings() == []
+    await to_client_steps(studio, admin)
+    await type_client(studio, admin, email=None)
+    anna = studio.user(1001)  # a client books 12:00 meanwhile
+    await book(studio, anna)
+    await studio.press(admin, "💵 Оплачено наличными")
+    text = admin.last_message()["text"]  # type: ignore[index]
+    assert text.startswith("😔 Бронь не создана: это время уже занято."), text
+    assert [b.source for b in await studio.bookings()] == ["telegram"]
+
+
+async def test_non_admins_cannot_book_for_others(studio: Studio) -> None:
+    anna = studio.user(1001)
+    reply = await studio.send(anna, "/new")
+    assert reply.params["text"].startswith("Неизвестная команда")
+    assert await studio.bookings() == []
