@@ -13,12 +13,14 @@ from api import (
     bookings,
     calendar_feed,
     certificates,
+    clients,
     docs,
     health,
     metrics,
     payments,
     sales,
 )
+from api.auth import admin_actor_middleware
 from api.cors import cors_middleware
 from api.keys import (
     DEPS,
@@ -55,6 +57,7 @@ def create_app(
             error_middleware,
             telegram_auth_middleware,
             session_middleware,
+            admin_actor_middleware,
         ],
     )
     app[SETTINGS] = settings
@@ -71,6 +74,7 @@ def create_app(
         bookings.routes,
         payments.routes,
         admin.routes,
+        clients.routes,
         admin_webhooks.routes,
         calendar_feed.routes,
         sales.routes,
