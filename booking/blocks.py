@@ -61,6 +61,15 @@ class ClientRef:
         return cls(booking_code=token)
 
 
+async def ref_from_chat(session: AsyncSession, token: str) -> ClientRef:
+    """`ClientRef.parse`, except that digits naming a booking code are that booking (codes
+    are drawn from letters and digits, and a rare one has digits only)."""
+    ref = ClientRef.parse(token)
+    if ref.telegram_id is not None and await queries.booking_by_code(session, token.strip()):
+        return ClientRef(booking_code=token.strip())
+    return ref
+
+
 def _phone(raw: str) -> str:
     from booking.holds import normalize_phone  # holds imports this module
 
@@ -173,6 +182,13 @@ async def is_blocked(
         return False
     found = await session.scalar(select(ClientBlock.id).where(_matching(phones, ids)).limit(1))
     return found is not None
+
+
+async def is_blocked_in_chat(session: AsyncSession, telegram_id: int) -> bool:
+    """A Telegram user blocked by their id, or by the phone they gave the bot."""
+    client = await queries.client_by_telegram(session, telegram_id)
+    phone = client.phone if client is not None else None
+    return await is_blocked(session, phone=phone, telegram_id=telegram_id)
 
 
 async def check_not_blocked(

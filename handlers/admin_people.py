@@ -61,7 +61,8 @@ async def on_block(
 ) -> None:
     args = args_of(command, 1)
     reason = rest_of(command, 1)
-    found = await blocks.block(session, deps, blocks.ClientRef.parse(args[0]), reason)
+    ref = await blocks.ref_from_chat(session, args[0])
+    found = await blocks.block(session, deps, ref, reason)
     text = _(
         "⛔ Blocked: {who}. They cannot book online and are told to call the studio; "
         "their bookings stay. Undo: /unblock {arg}"
@@ -75,6 +76,7 @@ async def on_unblock(
     args = args_of(command, 1)
     if len(args) != 1:
         raise BadArguments
-    found = await blocks.unblock(session, deps, blocks.ClientRef.parse(args[0]))
+    ref = await blocks.ref_from_chat(session, args[0])
+    found = await blocks.unblock(session, deps, ref)
     text = _("✅ Unblocked: {who}. They can book again.").format(who=_who(found))
     await _answer(message, text, session)

@@ -16,7 +16,7 @@ from aiogram.types import CallbackQuery, Message
 from aiogram.utils.callback_answer import CallbackAnswer
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from booking.blocks import is_blocked
+from booking.blocks import is_blocked_in_chat
 from booking.deps import BookingDeps
 from booking.errors import NotFound
 from handlers import views
@@ -56,7 +56,7 @@ async def calendar_or_halls(
 
 async def first_screen(session: AsyncSession, deps: BookingDeps, user_id: int) -> Screen:
     """The halls, or for a blocked client the studio's phone to call."""
-    if await is_blocked(session, telegram_id=user_id):
+    if await is_blocked_in_chat(session, user_id):
         return views.blocked_screen(deps)
     return await views.halls_screen(session)
 
