@@ -94,6 +94,8 @@ async def test_block_and_unblock(running: Running) -> None:
     )
     assert status == 200, body
     assert body == {"blocked": True, "phones": ["+79991234567"], "telegram_ids": []}
+    again, _ = await api.admin("POST", "/api/clients/block", json={"phone": "+79991234567"})
+    assert again == 200  # blocked already: it stays so
     before = await table_counts(running.sessionmaker)
     status, body = await api.book(day=5)
     assert (status, body["error"]["code"]) == (403, "client_blocked")
@@ -111,7 +113,11 @@ async def test_block_and_unblock(running: Running) -> None:
     async with running.sessionmaker() as session:
         found = await session.scalars(select(Event).where(Event.type.like("client.%")))
         logged = [(e.type, e.payload["actor"]) for e in found]
-    assert logged == [("client.blocked", "admin_api"), ("client.unblocked", "admin_api")]
+    assert logged == [
+        ("client.blocked", "admin_api"),
+        ("client.blocked", "admin_api"),
+        ("client.unblocked", "admin_api"),
+    ]
     await audit_ok(running)
 
 
