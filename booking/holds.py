@@ -145,13 +145,15 @@ async def _hold(
     session: AsyncSession, deps: BookingDeps, request: HoldRequest, *, expire_lapsed: bool
 ) -> tuple[Booking, str]:
     now = deps.now()
-    await check_client(session, deps, request)
     quote = await price_request(session, deps, request)
     hall, sale, blocked = quote.hall, quote.sale, quote.blocked
     who = identities(request)
     if who is not None:
         await lock_identities(session, who)
     client = await upsert_client(session, request.client)
+    # After the client's row (a refusal rolls it back): nothing looks a client up by their
+    # contacts before the contacts are checked and written.
+    await check_client(session, deps, request)
     if who is not None:
         await check_hold_limit(session, who, deps.rules.max_active_holds, now)
     await secure_sale(session, sale, request.start, blocked.end, now, client)
