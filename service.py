@@ -73,6 +73,7 @@ def booking_rules(settings: Settings) -> BookingRules:
         refund_tiers=studio.cancellation_tiers,
         max_active_holds=settings.holds.max_active_holds,
         certificate_valid=timedelta(days=studio.certificate_valid_days),
+        no_show_limit=studio.no_show_limit,
     )
 
 
@@ -126,6 +127,7 @@ async def build_service(settings: Settings, clock: Clock = system_clock) -> Serv
             settings.payments.receipt_tax_system, settings.payments.receipt_vat_code
         ),
         return_url=settings.payments.payment_return_url,
+        studio_phone=studio.phone,
     )
     senders: dict[str, Sender] = {}
     bot = None

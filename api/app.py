@@ -13,6 +13,7 @@ from api import (
     bookings,
     calendar_feed,
     certificates,
+    clients,
     docs,
     health,
     metrics,
@@ -21,6 +22,7 @@ from api import (
     studio,
     waitlist,
 )
+from api.auth import admin_actor_middleware
 from api.cors import cors_middleware
 from api.keys import (
     DEPS,
@@ -57,6 +59,7 @@ def create_app(
             error_middleware,
             telegram_auth_middleware,
             session_middleware,
+            admin_actor_middleware,
         ],
     )
     app[SETTINGS] = settings
@@ -73,6 +76,7 @@ def create_app(
         bookings.routes,
         payments.routes,
         admin.routes,
+        clients.routes,
         admin_webhooks.routes,
         calendar_feed.routes,
         sales.routes,

@@ -4,6 +4,7 @@ Telegram user of the Mini App (a valid initData, checked by api.telegram_auth)."
 from __future__ import annotations
 
 import hmac
+from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 from sqlalchemy import select
@@ -13,6 +14,7 @@ from api.keys import SETTINGS
 from api.middlewares import db
 from api.telegram_auth import telegram_user
 from booking.errors import NotFound
+from booking.events import acting_as
 from booking.tokens import token_matches
 from db.models import Booking, Client
 
@@ -66,3 +68,14 @@ async def require_owner_or_admin(
         if owner == user.id:
             return
     raise missing or NotFound("booking_not_found", "No such booking.")
+
+
+@web.middleware
+async def admin_actor_middleware(
+    request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+) -> web.StreamResponse:
+    """Events recorded while the admin token calls say so (`actor: admin_api`)."""
+    if not is_admin(request):
+        return await handler(request)
+    with acting_as(actor="admin_api"):
+        return await handler(request)

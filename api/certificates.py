@@ -17,6 +17,7 @@ from api.middlewares import db
 from api.sales_inputs import CertificateIn
 from api.serializers import checked_answer, iso, money, requested_amount
 from booking import certificates
+from booking.admin_ops import issue_certificate as issue_by_admin
 from db.certificates import GiftCertificate
 
 routes = web.RouteTableDef()
@@ -40,7 +41,7 @@ async def issue_certificate(request: web.Request) -> web.Response:
     amount = requested_amount(body.amount)
     if amount is None:
         raise ApiError(400, "invalid_input", "amount is required.")
-    certificate = await certificates.issue(db(request), deps, amount, issued_by="admin")
+    certificate = await issue_by_admin(db(request), deps, amount)  # with its event
     return json_response(certificate_json(certificate, amount, deps.rules.tz), 201)
 
 

@@ -13,6 +13,7 @@ from api.outputs import Error, ErrorDetail
 from booking.errors import (
     BookingRuleError,
     DomainError,
+    Forbidden,
     GatewayUnavailable,
     InvalidTransition,
     NotFound,
@@ -25,6 +26,7 @@ from booking.studio_checks import StudioConflict
 
 STATUS_BY_ERROR: tuple[tuple[type[DomainError], int], ...] = (
     (NotFound, 404),
+    (Forbidden, 403),
     (SlotTakenError, 409),
     (SoldOut, 409),
     (TooManyHolds, 429),

@@ -8,6 +8,7 @@ from typing import Any, Final, Literal
 
 from pydantic import BaseModel
 
+from api import clients_io as ci
 from api import inputs as i
 from api import outputs as o
 from api import sales_inputs as si
@@ -78,7 +79,8 @@ ROUTES = (
                        " bad_email over_capacity addon_unavailable promo_invalid promo_expired"
                        " rules_not_accepted certificate_invalid certificate_expired"
                        " unknown_gateway",
-                  401: "unauthorized", 403: "forbidden", 404: "hall_not_found",
+                  401: "unauthorized",
+                  403: "forbidden client_blocked prepayment_not_allowed", 404: "hall_not_found",
                   409: "slot_taken addon_unavailable promo_used_up certificate_empty",
                   429: "too_many_holds rate_limited"}),
     Route("post", "/api/waitlist", "Wait for time to free on a full day: one message per "
@@ -142,6 +144,16 @@ ROUTES = (
           o.Booking, auth=ADMIN, body=i.ConfirmIn, body_optional=True,
           errors={400: f"{BODY} bad_amount", 404: "booking_not_found not_found",
                   409: "invalid_state slot_taken too_late"}),
+    Route("post", f"{BOOKING}/no-show", "Mark a booking a no-show (after its start; nothing "
+          "is refunded)", "Bookings", o.Booking, auth=ADMIN,
+          errors={404: "booking_not_found not_found", 409: "invalid_state not_started"}),
+    Route("post", "/api/clients/block", "Block a client: no more bookings online by any "
+          "channel", "Admin", ci.ClientBlock, auth=ADMIN, body=ci.BlockIn,
+          errors={400: f"{BODY} bad_phone no_identity", 404: "booking_not_found"}),
+    Route("post", "/api/clients/unblock", "Unblock a client", "Admin", ci.ClientBlock,
+          auth=ADMIN, body=ci.ClientRefIn,
+          errors={400: f"{BODY} bad_phone no_identity",
+                  404: "booking_not_found not_blocked"}),
     Route("post", "/api/payments", "Start a payment; confirmation_url is its payment page",
           "Payments", o.Payment, 201, auth=OWNER, body=i.PaymentIn,
           errors={400: f"{BODY} unknown_gateway", 404: "booking_not_found",

@@ -13,14 +13,16 @@ from datetime import date, datetime
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from booking import refunds
+from booking import certificates, refunds
 from booking.availability import day_bounds
 from booking.cancel import cancel_booking
 from booking.deps import BookingDeps
 from booking.domain.states import BookingStatus
-from booking.errors import BookingRuleError, DomainError, InvalidTransition, NotFound
+from booking.errors import BookingRuleError, DomainError, Forbidden, InvalidTransition, NotFound
+from booking.events import EventType, record_event
 from booking.paying import confirm_by_hand, request_refund
 from db import payment_queries, queries
+from db.certificates import GiftCertificate
 from db.models import Booking, Client, Closure, Hall, Payment, Refund
 from payments.base import RefundStatus
 
@@ -30,6 +32,7 @@ DAY_STATUSES = (
     BookingStatus.CONFIRMED,
     BookingStatus.COMPLETED,
     BookingStatus.CANCELLED,
+    BookingStatus.NO_SHOW,
 )
 
 
@@ -65,7 +68,8 @@ class ClosureConflict(DomainError):
 async def bookings_of_day(
     session: AsyncSession, deps: BookingDeps, day: date
 ) -> list[BookingView]:
-    """Bookings of a studio day (live holds, confirmed, completed, cancelled), by start."""
+    """Bookings of a studio day (live holds, confirmed, completed, cancelled, no-shows), by
+    start."""
     start, end = day_bounds(day, day, deps)
     stmt = (
         select(Booking, Hall, Client)
@@ -121,11 +125,22 @@ async def confirm_paid_by_hand(
         raise
 
 
+def check_refund_limit(amount: int, limit: int | None) -> None:
+    """An admin who is not an owner refunds at most ADMIN_REFUND_LIMIT at once (`limit`
+    None: an owner, no limit)."""
+    if limit is not None and amount > limit:
+        raise Forbidden(
+            "refund_over_limit", f"Refunds above {limit} kopecks need an owner.", limit=limit
+        )
+
+
 async def cancel_by_admin(
-    session: AsyncSession, deps: BookingDeps, code: str, reason: str
+    session: AsyncSession, deps: BookingDeps, code: str, reason: str, limit: int | None = None
 ) -> tuple[Booking, int, list[Refund]]:
-    """Cancel with a full refund; returns the booking, the refund total and its refunds."""
+    """Cancel with a full refund; returns the booking, the refund total and its refunds.
+    A refund above `limit` is refused before anything changes."""
     booking = await _by_code(session, code)
+    check_refund_limit(refundable(await payment_queries.payments_of(session, booking.id)), limit)
     before = {r.id for r in await payment_queries.refunds_of(session, booking.id)}
     try:
         booking, amount = await cancel_booking(
@@ -143,7 +158,12 @@ def refundable(payments: Sequence[Payment]) -> int:
 
 
 async def refund_booking(
-    session: AsyncSession, deps: BookingDeps, code: str, amount: int | None, reason: str
+    session: AsyncSession,
+    deps: BookingDeps,
+    code: str,
+    amount: int | None,
+    reason: str,
+    limit: int | None = None,
 ) -> list[Refund]:
     """Refund an amount of a booking (None: all that is left), newest payments first.
 
@@ -161,6 +181,7 @@ async def refund_booking(
         raise BookingRuleError(
             "refund_too_large", f"At most {left} kopecks can be refunded.", most=left
         )
+    check_refund_limit(amount, limit)
     made: list[Refund] = []
     for payment in reversed(payments):
         part = min(amount, payment.amount - payment.refunded)
@@ -205,6 +226,18 @@ async def settle_by_hand(
     refunds.finish(session, deps, refund, payment, booking, status, error)
     await session.commit()
     return refund
+
+
+async def issue_certificate(
+    session: AsyncSession, deps: BookingDeps, amount: int
+) -> GiftCertificate:
+    """A gift certificate issued by an admin, with its event (who issued it)."""
+    made = await certificates.issue(session, deps, amount, issued_by="admin", commit=False)
+    record_event(
+        session, EventType.CERTIFICATE_ISSUED, certificate_id=made.id, certificate_amount=amount
+    )
+    await session.commit()
+    return made
 
 
 # ------------------------------------------------------------------------------ closures
@@ -278,6 +311,17 @@ async def close_period(
         created_at=deps.now(),
     )
     session.add(closure)
+    await session.flush()
+    record_event(
+        session,
+        EventType.CLOSURE_CREATED,
+        closure_id=closure.id,
+        hall_id=closure.hall_id,
+        start=start.isoformat(),
+        end=end.isoformat(),
+        reason=closure.reason,
+        forced=bool(conflicts),
+    )
     await session.commit()
     return closure, hall, conflicts
 
@@ -288,6 +332,14 @@ async def reopen(session: AsyncSession, closure_id: int) -> tuple[Closure, Hall 
     if closure is None:
         raise NotFound("closure_not_found", f"No closure {closure_id}.")
     hall = await session.get(Hall, closure.hall_id) if closure.hall_id is not None else None
+    record_event(
+        session,
+        EventType.CLOSURE_REMOVED,
+        closure_id=closure.id,
+        hall_id=closure.hall_id,
+        start=closure.start_at.isoformat(),
+        end=closure.end_at.isoformat(),
+    )
     await session.delete(closure)
     await session.commit()
     return closure, hall
@@ -318,6 +370,7 @@ async def set_hourly_price(session: AsyncSession, hall_ref: str, price: int) -> 
     hall = await resolve_hall(session, hall_ref)
     old = hall.hourly_price
     hall.hourly_price = price
+    record_event(session, EventType.PRICE_CHANGED, hall_id=hall.id, old=old, new=price)
     await session.commit()
     return hall, old
 

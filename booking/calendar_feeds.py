@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from booking.deps import BookingDeps
 from booking.domain.states import BookingStatus
+from booking.events import EventType, record_event
 from db.models import Booking, CalendarFeed, Client, Hall
 
 #: How far back a feed reaches: recent sessions stay visible, old ones drop off.
@@ -48,6 +49,7 @@ async def feed_links(
     token, so the addresses handed out before answer nothing."""
     if renew:
         await session.execute(delete(CalendarFeed))
+        record_event(session, EventType.FEEDS_RENEWED)
     feeds = {f.hall_id: f for f in (await session.scalars(select(CalendarFeed))).all()}
     halls = (await session.scalars(select(Hall).where(Hall.active).order_by(Hall.id))).all()
     links = []

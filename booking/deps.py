@@ -24,6 +24,8 @@ class BookingRules:
     max_active_holds: int = 2
     #: How long a gift certificate can be spent (CERTIFICATE_VALID_DAYS).
     certificate_valid: timedelta = timedelta(days=365)
+    #: No-shows after which a client must pay in full online (NO_SHOW_LIMIT).
+    no_show_limit: int = 2
 
     @property
     def window(self) -> BookingWindow:
@@ -68,6 +70,9 @@ class BookingDeps:
     clock: Clock
     receipts: ReceiptRules = field(default_factory=ReceiptRules)
     return_url: str | None = None
+    #: The studio's phone from the studio file ("" when it gives none): blocked clients are
+    #: told to call it.
+    studio_phone: str = ""
 
     def now(self) -> datetime:
         return self.clock()

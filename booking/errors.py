@@ -7,6 +7,7 @@ from booking.domain.errors import BookingRuleError, DomainError, InvalidTransiti
 __all__ = [
     "BookingRuleError",
     "DomainError",
+    "Forbidden",
     "GatewayUnavailable",
     "InvalidTransition",
     "NotFound",
@@ -19,6 +20,11 @@ __all__ = [
 
 class NotFound(DomainError):
     """The thing asked for does not exist (or is not the caller's to see)."""
+
+
+class Forbidden(DomainError):
+    """The caller may not do this: an owner's change asked by an admin, a refund above the
+    admins' limit, a blocked client booking (HTTP 403)."""
 
 
 class GatewayUnavailable(DomainError):

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
+from collections.abc import Iterator
+from contextvars import ContextVar
 from enum import StrEnum
 from typing import Any
 
@@ -36,6 +39,33 @@ class EventType(StrEnum):
     #: Hours, a hall, an add-on or the rules changed; the payload says what and who ("by":
     #: "api" for the admin token, an admin's Telegram id for the bot).
     STUDIO_CHANGED = "studio.changed"
+    BOOKING_NO_SHOW = "booking.no_show"
+    CLIENT_BLOCKED = "client.blocked"
+    CLIENT_UNBLOCKED = "client.unblocked"
+    CLOSURE_CREATED = "closure.created"
+    CLOSURE_REMOVED = "closure.removed"
+    PRICE_CHANGED = "hall.price_changed"
+    PROMO_CREATED = "promo.created"
+    PROMO_DISABLED = "promo.disabled"
+    CERTIFICATE_ISSUED = "certificate.issued"
+    REFUND_SETTLED = "refund.settled"
+    FEEDS_RENEWED = "calendar_feeds.renewed"
+
+
+#: Who is acting for the studio while an admin's command or admin API call runs: merged into
+#: every event recorded meanwhile ({"admin_id": telegram id} or {"actor": "admin_api"}), so
+#: the event log tells which admin did what.
+acting: ContextVar[dict[str, Any] | None] = ContextVar("acting", default=None)
+
+
+@contextlib.contextmanager
+def acting_as(**who: Any) -> Iterator[None]:
+    """Record the events of the block as done by `who` (e.g. admin_id=123)."""
+    reset = acting.set(who)
+    try:
+        yield
+    finally:
+        acting.reset(reset)
 
 
 def record_event(
@@ -51,6 +81,8 @@ def record_event(
 
     The payload says what was true when it was recorded."""
     data: dict[str, Any] = dict(payload)
+    for key, value in (acting.get() or {}).items():
+        data.setdefault(key, value)
     if booking is not None:
         data.setdefault("code", booking.code)
         data.setdefault("status", booking.status)

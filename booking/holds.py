@@ -12,11 +12,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from booking import certificates
+from booking.blocks import check_not_blocked
 from booking.deps import BookingDeps
 from booking.domain.states import BookingStatus, check_transition
 from booking.errors import BookingRuleError, SlotTakenError
 from booking.events import EventType, record_event
 from booking.hold_limits import Identities, check_hold_limit, lock_identities
+from booking.no_show import check_prepayment_allowed
 from booking.pricing import AddonWanted
 from booking.quotes import confirming_amount, price_request
 from booking.sale import record_sale, secure_sale
@@ -153,6 +155,9 @@ async def _hold(
     if who is not None:
         await lock_identities(session, who)
     client = await upsert_client(session, request.client)
+    # After the client's row (a refusal rolls it back): nothing looks a client up by their
+    # contacts before the contacts are checked and written.
+    await check_client(session, deps, request)
     if who is not None:
         await check_hold_limit(session, who, deps.rules.max_active_holds, now)
     await secure_sale(session, sale, request.start, blocked.end, now, client)
@@ -214,6 +219,18 @@ async def _hold(
     if free:
         record_event(session, EventType.BOOKING_CONFIRMED, booking=booking, late=False)
     return booking, token
+
+
+async def check_client(session: AsyncSession, deps: BookingDeps, request: HoldRequest) -> None:
+    """A blocked client holds nothing (403 `client_blocked`), and one past NO_SHOW_LIMIT
+    pays in full (403 `prepayment_not_allowed`); the studio's own bookings are exempt."""
+    if request.source == Source.ADMIN:
+        return
+    info = request.client
+    phone = normalize_phone(info.phone) if info.phone else None
+    await check_not_blocked(session, deps, phone=phone, telegram_id=info.telegram_id)
+    if request.payment_mode == PaymentMode.PREPAY:
+        await check_prepayment_allowed(session, deps, phone=phone, telegram_id=info.telegram_id)
 
 
 def identities(request: HoldRequest) -> Identities | None:

@@ -166,7 +166,7 @@ def is_balance(booking: Booking, payment: Payment) -> bool:
     A session that has just ended counts too: a client who paid the rest in its last
     minutes must not be refunded because the completion job ran before the webhook came."""
     return (
-        booking.status in (BookingStatus.CONFIRMED, BookingStatus.COMPLETED)
+        booking.status in (BookingStatus.CONFIRMED, BookingStatus.COMPLETED, BookingStatus.NO_SHOW)
         and booking.paid + payment.amount <= booking.total
     )
 

@@ -25,6 +25,7 @@ from booking.deps import BookingDeps
 from booking.domain.charges import Discount
 from booking.domain.states import BookingStatus
 from booking.errors import BookingRuleError, NotFound, SoldOut
+from booking.events import EventType, record_event
 from db import queries
 from db.models import Booking, Client, Hall
 from db.sales import PromoCode
@@ -78,7 +79,9 @@ async def usable_code(
 def holding(now: datetime) -> Any:
     """Bookings that hold a use of their code."""
     return or_(
-        Booking.status.in_([BookingStatus.CONFIRMED, BookingStatus.COMPLETED]),
+        Booking.status.in_(
+            [BookingStatus.CONFIRMED, BookingStatus.COMPLETED, BookingStatus.NO_SHOW]
+        ),
         and_(Booking.status == BookingStatus.PENDING_PAYMENT, Booking.hold_expires_at > now),
         and_(Booking.status == BookingStatus.CANCELLED, Booking.confirmed_at.is_not(None)),
     )
@@ -168,6 +171,14 @@ async def create_code(session: AsyncSession, new: NewCode) -> PromoCode:
         active=True,
     )
     session.add(row)
+    record_event(
+        session,
+        EventType.PROMO_CREATED,
+        promo_code=code,
+        percent=new.percent,
+        amount=new.amount,
+        max_uses=new.max_uses,
+    )
     try:
         await session.commit()
     except IntegrityError:
@@ -187,5 +198,6 @@ async def disable_code(session: AsyncSession, code: str) -> PromoCode:
     if found is None:
         raise NotFound("promo_not_found", "There is no such promo code.")
     found.active = False
+    record_event(session, EventType.PROMO_DISABLED, promo_code=found.code)
     await session.commit()
     return found

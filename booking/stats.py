@@ -23,7 +23,8 @@ from db.sales import BookingAddon
 from payments.base import PaymentStatus, RefundStatus
 
 MAX_STATS_DAYS = 366
-OCCUPYING = (BookingStatus.CONFIRMED, BookingStatus.COMPLETED)
+#: A no-show held its hall as much as a booking that took place.
+OCCUPYING = (BookingStatus.CONFIRMED, BookingStatus.COMPLETED, BookingStatus.NO_SHOW)
 MONEY_IN = (PaymentStatus.SUCCEEDED, PaymentStatus.PARTIALLY_REFUNDED, PaymentStatus.REFUNDED)
 
 

@@ -56,6 +56,8 @@ class StudioInfo:
     address: str = ""
     name_en: str = ""
     address_en: str = ""
+    #: The studio's phone, for the clients who must call (e.g. a blocked client).
+    phone: str = ""
 
     def name_in(self, lang: str) -> str:
         return self.name_en if lang == "en" and self.name_en else self.name
@@ -70,6 +72,7 @@ def studio_info(data: dict[str, Any]) -> StudioInfo:
         address=str(data.get("address", "")),
         name_en=str(data.get("name_en", "")),
         address_en=str(data.get("address_en", "")),
+        phone=str(data.get("phone", "")),
     )
 
 

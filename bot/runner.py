@@ -49,6 +49,7 @@ CLIENT_COMMANDS: Final = (
     ("book", N_("Book a hall")),
     ("my", N_("My bookings")),
     ("help", N_("Contacts and help")),
+    ("whoami", N_("My Telegram id and role")),
 )
 
 

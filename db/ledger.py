@@ -140,7 +140,7 @@ async def confirmed_without_money(session: AsyncSession) -> Rows:
     )
     stmt = (
         select(Booking.id, Booking.code, Booking.status, Booking.total)
-        .where(Booking.status.in_(("confirmed", "completed")), Booking.total > 0, ~paid)
+        .where(Booking.status.in_(("confirmed", "completed", "no_show")), Booking.total > 0, ~paid)
         .order_by(Booking.id)
     )
     return (await session.execute(stmt)).all()

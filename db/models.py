@@ -311,6 +311,7 @@ class WebhookDelivery(Base):
 
 
 # The selling tables (add-ons, rules, codes) register in Base.metadata with this module.
+from db import blocks as _blocks  # noqa: E402, F401
 from db import certificates as _certificates  # noqa: E402, F401
 from db import sales as _sales  # noqa: E402, F401
 from db import studio as _studio  # noqa: E402, F401

@@ -1,8 +1,11 @@
 """Admin commands: parse the arguments, call a use case of booking.admin_ops, render.
 
-Only ADMIN_IDS get here (IsAdmin on the router); anyone else falls through to the client
-routers and gets their "unknown command" answer. Bad arguments get a usage line and change
-nothing; a refused use case gets its reason.
+Only ADMIN_IDS and OWNER_IDS get here (IsAdmin on the router); anyone else falls through to
+the client routers and gets their "unknown command" answer. Owners' commands (prices,
+closures, promo codes, new certificates, new feed addresses, refunds above
+ADMIN_REFUND_LIMIT) answer other admins that an owner is needed. Bad arguments get a usage
+line and change nothing; a refused use case gets its reason. Every event an admin's command
+records carries the admin's Telegram id.
 """
 
 from __future__ import annotations
@@ -24,10 +27,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from booking import admin_ops as ops
 from booking.admin_ops import settle_by_hand
 from booking.deps import BookingDeps
-from booking.errors import DomainError
+from booking.errors import DomainError, Forbidden
+from booking.events import acting_as
 from booking.stats import period_stats
-from bot.filters import IsAdmin
+from bot.filters import IsAdmin, IsOwner
 from db.models import Hall
+from handlers import admin_people as people
 from handlers import admin_sales as sales
 from handlers import admin_studio as studio
 from handlers import admin_views as tx
@@ -47,6 +52,7 @@ from handlers.studio_views import STUDIO_COMMANDS, studio_help
 from i18n.catalogs import N_
 from i18n.catalogs import gettext as _
 from i18n.formats import amount as rub
+from settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +71,9 @@ ADMIN_COMMANDS: Final[list[tuple[str, str]]] = [
     ("closures", N_("Closures of halls and the studio")),
     ("price", N_("Hourly price: /price hall 2800")),
     ("stats", N_("Stats for a period")),
+    ("noshow", N_("The client did not come: /noshow CODE")),
+    ("block", N_("Block a client: /block PHONE|ID|CODE [reason]")),
+    ("unblock", N_("Unblock a client: /unblock PHONE|ID|CODE")),
     ("calendar", N_("Calendar feeds for the staff: /calendar [new]")),
     ("promo", N_("New promo code: /promo CODE 20% [uses] [from] [to]")),
     ("promos", N_("Promo codes")),
@@ -73,6 +82,9 @@ ADMIN_COMMANDS: Final[list[tuple[str, str]]] = [
     *STUDIO_COMMANDS,
     ("admin", N_("Admin commands")),
 ]
+
+#: Commands only owners may give (IsOwner); other admins are told an owner is needed.
+OWNER_COMMANDS: Final = ("price", "close", "reopen", "promo", "promo_off")
 
 ALL_HALLS = frozenset({"all", "все", "всё", "студия", "studio"})
 FORCE = frozenset({"force", "!"})
@@ -90,8 +102,10 @@ class AdminErrors(BaseMiddleware):
         assert isinstance(event, Message)
         command: CommandObject | None = data.get("command")
         session: AsyncSession | None = data.get("session")
+        data["is_owner"] = await IsOwner()(event, **data)
         try:
-            return await handler(event, data)
+            with acting_as(admin_id=_uid(event)):
+                return await handler(event, data)
         except BadArguments:
             text = tx.usage(command.command if command else "admin")
         except DomainError as exc:
@@ -176,12 +190,15 @@ async def on_cancel(
     session: AsyncSession,
     deps: BookingDeps,
     state: FSMContext,
+    settings: Settings,
+    is_owner: bool,
 ) -> None:
     if not command.args and await state.get_state() is not None:
         raise SkipHandler  # a bare /cancel inside a client dialog belongs to that dialog
     code = args_of(command, 2)[0]
     reason = rest_of(command, 1)
-    booking, amount, refunds = await ops.cancel_by_admin(session, deps, code, reason)
+    limit = None if is_owner else settings.bot.refund_limit
+    booking, amount, refunds = await ops.cancel_by_admin(session, deps, code, reason, limit)
     log.info("admin cancelled", extra={"booking_id": booking.id, "admin_id": _uid(message)})
     if amount:
         text = _("❌ Booking <code>{code}</code> cancelled. Refund {refund} ₽.")
@@ -193,7 +210,12 @@ async def on_cancel(
 
 
 async def on_refund(
-    message: Message, command: CommandObject, session: AsyncSession, deps: BookingDeps
+    message: Message,
+    command: CommandObject,
+    session: AsyncSession,
+    deps: BookingDeps,
+    settings: Settings,
+    is_owner: bool,
 ) -> None:
     code, raw_amount = args_of(command, 2)[:2]
     everything = raw_amount.lower() in ("all", "всё", "все")
@@ -201,7 +223,8 @@ async def on_refund(
     if not everything and not amount:
         raise BadArguments
     reason = rest_of(command, 2) or "refund by admin"
-    refunds = await ops.refund_booking(session, deps, code, amount, reason)
+    limit = None if is_owner else settings.bot.refund_limit
+    refunds = await ops.refund_booking(session, deps, code, amount, reason, limit)
     log.info("admin refund", extra={"booking_code": code, "admin_id": _uid(message)})
     lines = [tx.refund_line(r.amount, r.status, r.error) for r in refunds]
     done = sum(r.amount for r in refunds)
@@ -310,6 +333,11 @@ async def on_price(message: Message, command: CommandObject, session: AsyncSessi
     await _answer(message, text, session)
 
 
+async def on_owner_needed(message: Message) -> None:
+    """An owner's command from an admin who is not one: refused, nothing changes."""
+    raise Forbidden("owner_needed", "Only an owner can do this.")
+
+
 async def on_stats(
     message: Message, command: CommandObject, session: AsyncSession, deps: BookingDeps
 ) -> None:
@@ -331,16 +359,20 @@ def create_router() -> Router:
     admin.message.register(on_cancel, Command("cancel"))
     admin.message.register(on_refund, Command("refund"))
     admin.message.register(on_settle, Command("settle"))
-    admin.message.register(on_close, Command("close"))
-    admin.message.register(on_reopen, Command("reopen"))
+    admin.message.register(on_close, Command("close"), IsOwner())
+    admin.message.register(on_reopen, Command("reopen"), IsOwner())
     admin.message.register(on_closures, Command("closures"))
-    admin.message.register(on_price, Command("price"))
+    admin.message.register(on_price, Command("price"), IsOwner())
     admin.message.register(on_stats, Command("stats"))
     admin.message.register(on_calendar, Command("calendar"))
-    admin.message.register(sales.on_promo, Command("promo"))
+    admin.message.register(sales.on_promo, Command("promo"), IsOwner())
     admin.message.register(sales.on_promos, Command("promos"))
-    admin.message.register(sales.on_promo_off, Command("promo_off"))
+    admin.message.register(sales.on_promo_off, Command("promo_off"), IsOwner())
     admin.message.register(sales.on_certificate, Command("certificate"))
+    admin.message.register(people.on_no_show, Command("noshow"))
+    admin.message.register(people.on_block, Command("block"))
+    admin.message.register(people.on_unblock, Command("unblock"))
+    admin.message.register(on_owner_needed, Command(*OWNER_COMMANDS))
     admin.include_router(studio.create_router())
     return admin
 

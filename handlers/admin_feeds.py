@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from booking.calendar_feeds import FeedLink, feed_links
 from booking.deps import BookingDeps
+from booking.errors import Forbidden
 from handlers.admin_args import BadArguments
 from handlers.common import release
 from i18n.catalogs import gettext as _
@@ -22,11 +23,17 @@ RENEW = frozenset({"new", "новые", "новый", "заново"})
 
 
 async def on_calendar(
-    message: Message, command: CommandObject, session: AsyncSession, deps: BookingDeps
+    message: Message,
+    command: CommandObject,
+    session: AsyncSession,
+    deps: BookingDeps,
+    is_owner: bool,
 ) -> None:
     argument = (command.args or "").strip().lower()
     if argument and argument not in RENEW:
         raise BadArguments
+    if argument and not is_owner:
+        raise Forbidden("owner_needed", "Only an owner can replace the feed addresses.")
     links = await feed_links(session, deps, renew=bool(argument))
     if argument:
         admin_id = message.from_user.id if message.from_user else None

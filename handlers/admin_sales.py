@@ -13,7 +13,9 @@ from aiogram.types import Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from booking import certificates, promo
+from booking.admin_ops import issue_certificate
 from booking.deps import BookingDeps
+from booking.errors import Forbidden
 from db.sales import PromoCode
 from handlers.admin_args import BadArguments, args_of, parse_date, parse_id, parse_money
 from handlers.admin_views import chunks
@@ -105,13 +107,19 @@ async def on_promo_off(
 
 
 async def on_certificate(
-    message: Message, command: CommandObject, session: AsyncSession, deps: BookingDeps
+    message: Message,
+    command: CommandObject,
+    session: AsyncSession,
+    deps: BookingDeps,
+    is_owner: bool,
 ) -> None:
-    """/certificate 5000: a new gift certificate; /certificate CODE: its balance."""
+    """/certificate 5000: a new gift certificate (owners); /certificate CODE: its balance."""
     args = args_of(command, 1)
     amount = parse_money(args[0]) if len(args) == 1 else None
+    if amount is not None and not is_owner:
+        raise Forbidden("owner_needed", "Only an owner can issue a gift certificate.")
     if amount is not None:
-        made = await certificates.issue(session, deps, amount, issued_by="admin")
+        made = await issue_certificate(session, deps, amount)
         code, left, expires = made.code, amount, made.expires_at
         title = _("🎁 Gift certificate issued")
     else:

@@ -34,6 +34,9 @@ USAGES = {
     "promo": N_("/promo CODE 20%|500 [uses] [from] [to]"),
     "certificate": N_("/certificate 5000 or /certificate CODE"),
     "promo_off": "/promo_off CODE",
+    "noshow": N_("/noshow CODE"),
+    "block": N_("/block PHONE|TELEGRAM_ID|CODE [reason]"),
+    "unblock": N_("/unblock PHONE|TELEGRAM_ID|CODE"),
 }
 STATUSES = {
     "pending_payment": N_("⏳ awaiting payment until {hold}"),
@@ -41,6 +44,7 @@ STATUSES = {
     "completed": N_("☑️ completed"),
     "cancelled": N_("❌ cancelled"),
     "expired": N_("⌛ expired"),
+    "no_show": N_("🚷 no-show"),
 }
 #: A booking's status where an admin's command does not fit it ("Not possible: ...").
 IN_STATUS = {
@@ -49,6 +53,7 @@ IN_STATUS = {
     "completed": N_("the booking has already taken place"),
     "cancelled": N_("the booking is already cancelled"),
     "expired": N_("the booking expired unpaid"),
+    "no_show": N_("the booking is already marked a no-show"),
 }
 MODES = {"prepay": N_("prepayment"), "full": N_("full payment")}
 SOURCES = {"telegram": "Telegram", "web": N_("website"), "admin": N_("admin")}
@@ -99,6 +104,11 @@ ERRORS = {
     "certificate_not_found": N_("There is no gift certificate under this code."),
     "invalid_input": N_("Wrong value; see the usage: /admin"),
     "bad_discount": N_("Wrong discount: 1% to 100%, or an amount above zero."),
+    "not_started": N_("Not yet: a booking is marked a no-show only after its start."),
+    "not_blocked": N_("This client is not blocked."),
+    "no_identity": N_("The booking's client left neither a phone nor Telegram to block."),
+    "bad_phone": N_("Wrong phone number: +79991234567, without spaces."),
+    "owner_needed": N_("🔒 Only an owner of the studio can do this (OWNER_IDS); ask an owner."),
 }
 
 
@@ -116,6 +126,9 @@ def error_text(error: DomainError, arg: str = "") -> str:
     if error.code == "refund_too_large" and "most" in details:
         text = _("The amount is too large: at most {most} ₽ can be refunded.")
         return text.format(most=rub(int(details["most"])))
+    if error.code == "refund_over_limit" and "limit" in details:
+        text = _("🔒 A refund above {limit} ₽ needs an owner of the studio (OWNER_IDS).")
+        return text.format(limit=rub(int(details["limit"])))
     if error.code in ERRORS:
         return _(ERRORS[error.code]).format(arg=escape(arg))
     if error.code == "bad_amount":
@@ -138,26 +151,37 @@ def help_text(halls: Sequence[Hall]) -> str:
         )
         for h in halls
     ]
-    return _(
-        "<b>Admin commands</b>\n"
-        "/today — today's bookings\n"
-        "/day 2026-12-05 — bookings on a day (or “tomorrow”)\n"
-        "/booking CODE — a booking by its code\n"
-        "/confirm CODE [amount] — paid in cash (prepayment, then the balance; 0: unpaid)\n"
-        "/cancel CODE reason — cancel with a full refund\n"
-        "/refund CODE amount|all [reason] — refund an amount\n"
-        "/settle ID yes|no [note] — settle a refund the service cannot tell was made\n"
-        "   (ID from /booking; check the payment in the gateway's cabinet first)\n"
-        "/close all|hall 2026-12-05 10:00 18:00 [force] [reason] — close a hall/studio\n"
-        "   (period: date [time] [date] [time]; a date without a time is the whole day)\n"
-        "/reopen ID — remove a closure\n"
-        "/closures — current and future closures\n"
-        "/price hall 2800 — a hall's hourly price (bookings keep their total)\n"
-        "/stats [2026-12-01 2026-12-31 | 2026-12] — stats (this month by default)\n"
-        "/promo CODE 20%|500 [uses] [from] [to] — a promo code; /promos; /promo_off CODE\n"
-        "Amounts in rubles: 2500 or 2500.50. A hall is its number or code.\n"
-        "\n<b>Halls</b>\n{halls}"
-    ).format(halls="\n".join(lines) or "—")
+    return (
+        _(
+            "<b>Admin commands</b>\n"
+            "/today — today's bookings\n"
+            "/day 2026-12-05 — bookings on a day (or “tomorrow”)\n"
+            "/booking CODE — a booking by its code\n"
+            "/confirm CODE [amount] — paid in cash (prepayment, then the balance; 0: unpaid)\n"
+            "/cancel CODE reason — cancel with a full refund\n"
+            "/refund CODE amount|all [reason] — refund an amount\n"
+            "/settle ID yes|no [note] — settle a refund the service cannot tell was made\n"
+            "   (ID from /booking; check the payment in the gateway's cabinet first)\n"
+            "/close all|hall 2026-12-05 10:00 18:00 [force] [reason] — close a hall/studio\n"
+            "   (period: date [time] [date] [time]; a date without a time is the whole day)\n"
+            "/reopen ID — remove a closure\n"
+            "/closures — current and future closures\n"
+            "/price hall 2800 — a hall's hourly price (bookings keep their total)\n"
+            "/stats [2026-12-01 2026-12-31 | 2026-12] — stats (this month by default)\n"
+            "/promo CODE 20%|500 [uses] [from] [to] — a promo code; /promos; /promo_off CODE\n"
+            "Amounts in rubles: 2500 or 2500.50. A hall is its number or code.\n"
+            "\n<b>Halls</b>\n{halls}"
+        ).format(halls="\n".join(lines) or "—")
+        + "\n\n"
+        + _(
+            "<b>Clients</b>\n"
+            "/noshow CODE — the client did not come (after the start; nothing is refunded)\n"
+            "/block PHONE|TELEGRAM_ID|CODE [reason] — no more online bookings; /unblock the same\n"
+            "/whoami — your Telegram id and role\n"
+            "\n🔒 Owners only: /price, /close, /reopen, /promo, /promo_off, /certificate 5000, "
+            "/calendar new, and refunds above ADMIN_REFUND_LIMIT."
+        )
+    )
 
 
 def _client(view: BookingView | BookingCard) -> str:
@@ -327,38 +351,37 @@ def stats_text(stats: PeriodStats) -> str:
         for h in stats.halls
     )
     pending = stats.refunds_pending
-    return (
-        _(
-            "<b>Stats for {first} — {last}</b> (by session date)\n"
-            "Bookings: {count} — confirmed {confirmed}, cancelled {cancelled}, "
-            "awaiting payment {pending}, expired {expired}\n"
-            "Paid: {paid} ₽\n"
-            "Refunds: {refunds} for {refunded} ₽{refunds_pending}\n"
-            "<b>Revenue: {revenue} ₽</b>\n"
-            "Add-ons sold: {addons} ₽; discounts given: {discounts} ₽\n"
-            "\n<b>Occupancy</b>\n{halls}"
-        )
-        .format(
-            first=f"{stats.first:%d.%m.%Y}",
-            last=f"{stats.last:%d.%m.%Y}",
-            count=sum(counts.values()),
-            confirmed=counts.get("confirmed", 0) + counts.get("completed", 0),
-            cancelled=counts.get("cancelled", 0),
-            pending=counts.get("pending_payment", 0),
-            expired=counts.get("expired", 0),
-            paid=rub(stats.paid),
-            refunds=stats.refunds,
-            refunded=rub(stats.refunded),
-            refunds_pending=(
-                _(" ({amount} ₽ more in progress)").format(amount=rub(pending)) if pending else ""
-            ),
-            revenue=rub(stats.revenue),
-            addons=rub(stats.addon_revenue),
-            discounts=rub(stats.discounts),
-            halls=halls or "—",
-        )
-        .replace("\n\n<b>", "\n" + _money_split(stats) + "\n\n<b>", 1)
+    text = _(
+        "<b>Stats for {first} — {last}</b> (by session date)\n"
+        "Bookings: {count} — confirmed {confirmed}, cancelled {cancelled}, "
+        "awaiting payment {pending}, expired {expired}\n"
+        "Paid: {paid} ₽\n"
+        "Refunds: {refunds} for {refunded} ₽{refunds_pending}\n"
+        "<b>Revenue: {revenue} ₽</b>\n"
+        "Add-ons sold: {addons} ₽; discounts given: {discounts} ₽\n"
+        "\n<b>Occupancy</b>\n{halls}"
+    ).format(
+        first=f"{stats.first:%d.%m.%Y}",
+        last=f"{stats.last:%d.%m.%Y}",
+        count=sum(counts.values()),
+        confirmed=counts.get("confirmed", 0) + counts.get("completed", 0),
+        cancelled=counts.get("cancelled", 0),
+        pending=counts.get("pending_payment", 0),
+        expired=counts.get("expired", 0),
+        paid=rub(stats.paid),
+        refunds=stats.refunds,
+        refunded=rub(stats.refunded),
+        refunds_pending=(
+            _(" ({amount} ₽ more in progress)").format(amount=rub(pending)) if pending else ""
+        ),
+        revenue=rub(stats.revenue),
+        addons=rub(stats.addon_revenue),
+        discounts=rub(stats.discounts),
+        halls=halls or "—",
     )
+    main, _gap, occupancy = text.partition("\n\n")
+    missed = _("No-shows: {count}").format(count=counts.get("no_show", 0))
+    return f"{main}\n{_money_split(stats)}\n{missed}\n\n{occupancy}"
 
 
 def _money_split(stats: PeriodStats) -> str:

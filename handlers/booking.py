@@ -16,6 +16,7 @@ from aiogram.types import CallbackQuery, Message
 from aiogram.utils.callback_answer import CallbackAnswer
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from booking.blocks import is_blocked_in_chat
 from booking.deps import BookingDeps
 from booking.errors import NotFound
 from handlers import views, waitlist
@@ -53,14 +54,26 @@ async def calendar_or_halls(
         return await views.halls_screen(session)
 
 
-async def on_book_command(message: Message, state: FSMContext, session: AsyncSession) -> None:
-    await state.clear()
-    await reply(message, await views.halls_screen(session), session)
+async def first_screen(session: AsyncSession, deps: BookingDeps, user_id: int) -> Screen:
+    """The halls, or for a blocked client the studio's phone to call."""
+    if await is_blocked_in_chat(session, user_id):
+        return views.blocked_screen(deps)
+    return await views.halls_screen(session)
 
 
-async def on_book(callback: CallbackQuery, state: FSMContext, session: AsyncSession) -> None:
+async def on_book_command(
+    message: Message, state: FSMContext, session: AsyncSession, deps: BookingDeps
+) -> None:
     await state.clear()
-    await show(callback, await views.halls_screen(session), session)
+    user_id = message.from_user.id if message.from_user else 0
+    await reply(message, await first_screen(session, deps, user_id), session)
+
+
+async def on_book(
+    callback: CallbackQuery, state: FSMContext, session: AsyncSession, deps: BookingDeps
+) -> None:
+    await state.clear()
+    await show(callback, await first_screen(session, deps, callback.from_user.id), session)
 
 
 async def on_hall(

@@ -7,7 +7,7 @@ screen is priced by booking.chat_sale, the same sale functions the hold runs."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from aiogram.fsm.context import FSMContext
@@ -17,6 +17,7 @@ from booking.chat_sale import Extras, SaleOffer, sale_offer
 from booking.clients import Offer
 from booking.deps import BookingDeps
 from booking.errors import DomainError, NotFound
+from booking.no_show import full_payment_only_in_chat
 from booking.offers import hall_addons
 from booking.pricing import AddonWanted
 from booking.stock import addon_availability
@@ -107,6 +108,11 @@ async def step_screen(
     if isinstance(found, Refused):  # nothing left to drop: start the extras again
         await save_cart(state, cart_in({}, pick))
         return await step_screen(session, deps, state, pick, "guests")
+    if await full_payment_only_in_chat(session, deps, state.key.user_id):
+        # Past NO_SHOW_LIMIT: the full price online, no prepayment offered.
+        found = replace(found, offer=replace(found.offer, prepay=found.offer.total))
+        if pick.mode == "prepay":
+            pick = Pick(pick.hall_id, pick.start, pick.minutes, "full", pick.gateway)
     guests_step = "guests" if asks_guests(found.offer.hall) else None
     if step == "guests" and guests_step is None:
         step = "addons"

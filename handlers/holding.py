@@ -68,6 +68,8 @@ async def make_hold(
         return taken(await views.halls_screen(session)), None
     except DomainError as error:
         await session.rollback()
+        if error.code == "client_blocked":
+            return views.blocked_screen(deps), None
         if error.code in REFUSALS:  # an add-on or the code's last use went meanwhile
             return await refused_meanwhile(session, deps, state, pick, data, error.code), None
         return taken(await views.fresh_day(session, deps, pick.hall_id, start)), None

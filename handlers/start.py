@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from aiogram import F, Router
-from aiogram.enums import ChatMemberStatus, ChatType
+from aiogram.enums import ChatMemberStatus, ChatType, ParseMode
 from aiogram.filters import Command, CommandObject, CommandStart
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, ChatMemberUpdated, FSInputFile, InputMediaPhoto, Message
@@ -236,11 +236,34 @@ async def on_membership(update: ChatMemberUpdated, session: AsyncSession) -> Non
     await set_bot_blocked(session, update.from_user.id, blocked)
 
 
+ROLES = {
+    "owner": N_("owner (prices, hours, halls, roles and large refunds too)"),
+    "admin": N_("admin"),
+    "client": N_("client"),
+}
+
+
+async def on_whoami(message: Message, settings: Settings, session: AsyncSession) -> None:
+    """Anyone's Telegram id and role: what an owner puts in ADMIN_IDS or OWNER_IDS."""
+    await release(session)
+    if message.from_user is None:
+        return
+    user_id = message.from_user.id
+    role = settings.bot.role_of(user_id)
+    text = _("🪪 Your Telegram id: <code>{id}</code>\nRole: {role}").format(
+        id=user_id, role=_(ROLES[role])
+    )
+    if role == "client":
+        text += "\n\n" + _("To make you an admin, the studio's owner adds this id to ADMIN_IDS.")
+    await message.answer(text, parse_mode=ParseMode.HTML)
+
+
 def create_router() -> Router:
     router = Router(name=__name__)
     router.my_chat_member.register(on_membership, F.chat.type == ChatType.PRIVATE)
     router.message.register(on_start, CommandStart())
     router.message.register(on_help_command, Command("help"))
+    router.message.register(on_whoami, Command("whoami"))
     router.callback_query.register(on_home, MenuCallback.filter(F.action == "home"))
     router.callback_query.register(on_help, MenuCallback.filter(F.action == "help"))
     router.callback_query.register(on_halls, MenuCallback.filter(F.action == "halls"))

@@ -24,7 +24,7 @@ from i18n.formats import duration, money, month_title, time, weekdays
 from keyboards.calendar import calendar_keyboard, month_index, month_of
 from keyboards.callbacks import MenuCallback, Pick, from_minutes, to_day, to_minutes
 from keyboards.durations import durations_keyboard
-from keyboards.menu import halls_keyboard, single_button_keyboard
+from keyboards.menu import halls_keyboard, menu_keyboard, single_button_keyboard
 from keyboards.payment import (
     email_keyboard,
     gateway_keyboard,
@@ -187,6 +187,16 @@ async def durations_screen(
         hall=hall_name(hall), date=day_text(local.date()), start=time(local)
     )
     return Screen(text, markup)
+
+
+def blocked_screen(deps: BookingDeps) -> Screen:
+    """A blocked client is told to call the studio (its phone when the studio file has it)."""
+    if deps.studio_phone:
+        text = _("⛔ Online booking is not available for you. Please call the studio: {phone}")
+        text = text.format(phone=deps.studio_phone)
+    else:
+        text = _("⛔ Online booking is not available for you. Please call the studio.")
+    return Screen(text, menu_keyboard(_("‹ Back"), "home"))
 
 
 def offer_text(offer: Offer, deps: BookingDeps) -> str:

@@ -27,6 +27,7 @@ STATUSES = {
     "completed": N_("☑️ took place"),
     "cancelled": N_("✖ cancelled"),
     "expired": N_("⌛ not paid in time"),
+    "no_show": N_("🚷 missed"),
 }
 BOOKING_CHANGED = N_("The booking has changed")
 

@@ -30,6 +30,9 @@ class BotSettings(EnvSettings):
     #: Who may change prices, hours, halls, the rules and roles (OWNER_IDS). Owners are admins
     #: too; with no owners named every admin is one, as in a studio run by one person.
     owner_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
+    #: Refunds above this many rubles (one command's refund, a cancellation's included) need
+    #: an owner (ADMIN_REFUND_LIMIT).
+    admin_refund_limit: int = Field(default=10_000, ge=0, le=100_000_000)
     telegram_api_server: str | None = None
     bot_mode: BotMode = BotMode.POLLING
     webhook_base_url: str | None = None
@@ -70,6 +73,17 @@ class BotSettings(EnvSettings):
     def owners(self) -> tuple[int, ...]:
         """Who has the owner's rights: OWNER_IDS, or every admin when none is named."""
         return tuple(self.owner_ids) if self.owner_ids else tuple(self.admin_ids)
+
+    @property
+    def refund_limit(self) -> int:
+        """ADMIN_REFUND_LIMIT in kopecks, as money is counted inside."""
+        return self.admin_refund_limit * 100
+
+    def role_of(self, user_id: int) -> str:
+        """ "owner", "admin" or "client": what /whoami tells."""
+        if user_id in self.owners and user_id in self.staff_ids:
+            return "owner"
+        return "admin" if user_id in self.staff_ids else "client"
 
     @property
     def enabled(self) -> bool:

@@ -23,6 +23,8 @@ class StudioSettings(EnvSettings):
     cancellation_tiers: str = "48:100,24:50,0:0"
     #: How long a gift certificate can be spent after it is issued.
     certificate_valid_days: int = Field(default=365, ge=1, le=5 * 366)
+    #: After this many no-shows a client pays the full price online (NO_SHOW_LIMIT).
+    no_show_limit: int = Field(default=2, ge=1, le=100)
 
     @field_validator("studio_file")
     @classmethod

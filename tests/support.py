@@ -36,6 +36,7 @@ from booking.deps import BookingDeps, ReceiptRules
 from booking.holds import ClientInfo, HoldRequest, PaymentMode, Source, hold_booking
 from booking.paying import confirm_by_hand, start_payment
 from booking.payment_reports import apply_payment_report
+from booking.studio_file import read_studio_file, studio_info
 from db.models import Base, Booking, Client, Event, Notification, Payment, Refund
 from jobs.scheduler import JobContext
 from payments.base import PaymentProvider, PaymentState, PaymentStatus
@@ -237,6 +238,7 @@ def wired_deps(
             settings.payments.receipt_tax_system, settings.payments.receipt_vat_code
         ),
         return_url=settings.payments.payment_return_url,
+        studio_phone=studio_info(read_studio_file(settings.studio.studio_file)).phone,
     )
 
 

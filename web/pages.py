@@ -69,6 +69,7 @@ def booking_page(request: web.Request, *, hall: str = "", code: str = "") -> web
         "code": code,
         "gateways": sorted(deps.providers),
         "prepayment_percent": deps.rules.prepayment_percent,
+        "studio_phone": deps.studio_phone,
         "timezone": deps.rules.tz.key,
         "today": deps.now().astimezone(deps.rules.tz).date().isoformat(),
         "base": settings.server.base_url(),

@@ -87,6 +87,13 @@ TEXTS: dict[str, str] = {
     "err_promo_expired": N_("The promo code is no longer valid."),
     "err_promo_used_up": N_("The promo code has been used up."),
     "err_rules_not_accepted": N_("Accept the studio rules to book."),
+    "err_client_blocked": N_("Online booking is not available for you: please call the studio."),
+    "err_client_blocked_phone": N_(
+        "Online booking is not available for you: please call the studio at {phone}."
+    ),
+    "err_prepayment_not_allowed": N_(
+        "After missed bookings the full price is paid online: full payment is chosen, book again."
+    ),
     "init_data": N_(
         "Telegram did not confirm who you are: close the app and open it again from the bot."
     ),

@@ -17,15 +17,18 @@ class BookingStatus(StrEnum):
     COMPLETED = "completed"
     EXPIRED = "expired"
     CANCELLED = "cancelled"
+    #: The client did not come: marked by an admin after the start; what was paid is kept.
+    NO_SHOW = "no_show"
 
 
 LIVE_STATUSES: frozenset[BookingStatus] = frozenset(
     {BookingStatus.PENDING_PAYMENT, BookingStatus.CONFIRMED, BookingStatus.COMPLETED}
 )
-"""Statuses whose booking occupies its slot; expired and cancelled ones free it."""
+"""Statuses whose booking occupies its slot; expired and cancelled ones free it, and so does a
+no-show for what is left of its time."""
 
 FINAL_STATUSES: frozenset[BookingStatus] = frozenset(
-    {BookingStatus.COMPLETED, BookingStatus.CANCELLED}
+    {BookingStatus.COMPLETED, BookingStatus.CANCELLED, BookingStatus.NO_SHOW}
 )
 """Statuses nothing can leave."""
 
@@ -34,11 +37,14 @@ TRANSITIONS: Mapping[BookingStatus, frozenset[BookingStatus]] = MappingProxyType
         BookingStatus.PENDING_PAYMENT: frozenset(
             {BookingStatus.CONFIRMED, BookingStatus.EXPIRED, BookingStatus.CANCELLED}
         ),
-        BookingStatus.CONFIRMED: frozenset({BookingStatus.COMPLETED, BookingStatus.CANCELLED}),
+        BookingStatus.CONFIRMED: frozenset(
+            {BookingStatus.COMPLETED, BookingStatus.CANCELLED, BookingStatus.NO_SHOW}
+        ),
         # A payment that lands after the hold expired still confirms while the slot is free.
         BookingStatus.EXPIRED: frozenset({BookingStatus.CONFIRMED}),
         BookingStatus.COMPLETED: frozenset(),
         BookingStatus.CANCELLED: frozenset(),
+        BookingStatus.NO_SHOW: frozenset(),
     }
 )
 """Allowed targets from each status; a status never transitions to itself."""

@@ -68,6 +68,9 @@ def _cases(booking: int, payment: int) -> dict[str, tuple[str, str, str, dict[st
         "text": ("POST", "/api/notifications/send", "admin", note),
         "recipient": ("POST", "/api/notifications/send", "admin", note),
         "subject": ("POST", "/api/notifications/send", "admin", note),
+        "phone@block": ("POST", "/api/clients/block", "admin", {"phone": PHONE}),
+        "booking_code@block": ("POST", "/api/clients/block", "admin", {"booking_code": "K7M2QX"}),
+        "reason@block": ("POST", "/api/clients/block", "admin", {"phone": PHONE, "reason": "x"}),
     }
 
 

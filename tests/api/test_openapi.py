@@ -458,6 +458,18 @@ async def test_real_answers_fit_the_schemas(running: Running) -> None:
 
     await c.admin("put", "/api/studio/rules", 200, json={"text": "Правила", "text_en": "Rules"})
     await c.admin("put", "/api/studio/rules", 400, json={"text": ""})
+    # No-shows (the cash booking has not started) and blocks.
+    no_show = "/api/bookings/{booking_id}/no-show"
+    no_show_path = f"/api/bookings/{cash['id']}/no-show"
+    await c.call("post", no_show, 403, path=no_show_path, token=cash["access_token"])
+    await c.admin("post", no_show, 409, path=no_show_path)
+    await c.admin("post", no_show, 404, path="/api/bookings/999999/no-show")
+    block, unblock = "/api/clients/block", "/api/clients/unblock"
+    await c.admin("post", block, 400, json={})
+    await c.call("post", block, 403, token=token, json={"telegram_id": 42})
+    await c.admin("post", block, 200, json={"telegram_id": 42, "reason": "долг"})
+    await c.admin("post", unblock, 200, json={"telegram_id": 42})
+    await c.admin("post", unblock, 404, json={"telegram_id": 42})
 
     documented = {(path, method) for path, method, _ in operations()}
     assert documented - c.seen == set(), "operations this test never called"

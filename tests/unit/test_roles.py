@@ -42,3 +42,12 @@ async def test_nobody_named_means_nobody_is_admin() -> None:
     data = {"settings": SimpleNamespace(bot=BotSettings())}
     assert not await IsAdmin()(_user_event(1), **data)
     assert not await IsOwner()(_user_event(1), **data)
+
+
+def test_whoami_roles_and_the_refund_limit() -> None:
+    bot = BotSettings(admin_ids="20, 30", owner_ids="10", admin_refund_limit="2500")
+    assert [bot.role_of(uid) for uid in (10, 20, 40)] == ["owner", "admin", "client"]
+    assert bot.refund_limit == 250_000
+    alone = BotSettings(admin_ids="20")
+    assert (alone.role_of(20), alone.refund_limit) == ("owner", 1_000_000)
+    assert BotSettings().role_of(20) == "client"

@@ -26,6 +26,7 @@ ALLOWED = {
     (S.PENDING_PAYMENT, S.CANCELLED),
     (S.CONFIRMED, S.COMPLETED),
     (S.CONFIRMED, S.CANCELLED),
+    (S.CONFIRMED, S.NO_SHOW),  # an admin, after its start
     (S.EXPIRED, S.CONFIRMED),  # a late payment while the slot is still free
 }
 
@@ -70,6 +71,7 @@ def test_live_statuses_occupy_the_slot() -> None:
     assert {S.PENDING_PAYMENT, S.CONFIRMED, S.COMPLETED} == LIVE_STATUSES
     assert S.EXPIRED not in LIVE_STATUSES
     assert S.CANCELLED not in LIVE_STATUSES
+    assert S.NO_SHOW not in LIVE_STATUSES  # what is left of its time is free again
 
 
 def test_values_are_the_stored_strings() -> None:
@@ -79,6 +81,7 @@ def test_values_are_the_stored_strings() -> None:
         "completed",
         "expired",
         "cancelled",
+        "no_show",
     ]
     assert S.CONFIRMED == "confirmed"
     assert f"{S.EXPIRED}" == "expired"

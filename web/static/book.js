@@ -99,6 +99,7 @@
   }
   function problem(error) {
     if (error.code && error.code.startsWith("init_data")) return t("init_data");
+    if (error.code === "client_blocked" && config.studio_phone) return t("err_client_blocked_phone", { phone: config.studio_phone });
     if (error.code && TEXTS[state.lang][`err_${error.code}`]) return t(`err_${error.code}`);
     return t("error", { message: error.message });
   }
@@ -500,8 +501,18 @@
     } catch (error) {
       $("submit").disabled = false;
       if (error.code === "slot_taken" || error.code === "too_soon" || error.code === "in_past") await slotTaken();
+      else if (error.code === "prepayment_not_allowed") fullOnly(error);
       else $("form-error").textContent = problem(error);
     }
+  }
+  function fullOnly(error) {
+    // Past the studio's no-show limit: no prepayment is offered any more, only full payment.
+    const prepay = document.querySelector('input[name="mode"][value="prepay"]');
+    document.querySelector('input[name="mode"][value="full"]').checked = true;
+    prepay.disabled = true;
+    prepay.closest("label").hidden = true;
+    if (state.minutes) renderSummary();
+    $("form-error").textContent = problem(error);
   }
   function span() {
     // The chosen start and end as the API takes them: ISO times with the studio's offset.

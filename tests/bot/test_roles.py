@@ -1,0 +1,127 @@
+"""Roles end to end through the local Bot API server: an owner changes prices, closures, codes
+and feed addresses and refunds any amount; a plain admin is refused with a clear word (and
+nothing changes); a client gets the usual "unknown command"; /whoami tells anyone their id
+and role; every admin action's event carries the admin's Telegram id."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from db.models import Booking, Closure, Event, Hall
+from db.sales import PromoCode
+from tests.bot.flows import Studio
+from tests.support import count, fetch, make_booking, msk, rows
+
+OWNER = 710_001
+ADMIN = 710_002
+CLIENT = 1001
+OWNER_NEEDED = "🔒 Это может только владелец студии (OWNER_IDS); попросите владельца."
+
+
+@pytest.fixture
+def bot_env() -> dict[str, Any]:
+    return {"admin_ids": [ADMIN], "owner_ids": [OWNER], "admin_refund_limit": 1000}
+
+
+async def text_of(studio: Studio, user_id: int, command: str) -> str:
+    return str((await studio.send(studio.user(user_id), command)).result["text"])
+
+
+async def events(studio: Studio, kind: str) -> list[dict[str, Any]]:
+    async with studio.sessionmaker() as session:
+        found = await session.scalars(select(Event).where(Event.type == kind).order_by(Event.id))
+        return [e.payload for e in found]
+
+
+async def test_owner_commands_refused_to_a_plain_admin(studio: Studio) -> None:
+    for command in (
+        "/price white 2800",
+        "/close all 2026-12-05 ремонт",
+        "/reopen 1",
+        "/promo WINTER 10%",
+        "/promo_off WINTER",
+        "/certificate 5000",
+        "/calendar new",
+    ):
+        assert await text_of(studio, ADMIN, command) == OWNER_NEEDED, command
+    assert (await fetch(studio.sessionmaker, Hall, 1)).hourly_price == 250_000
+    assert await count(studio.sessionmaker, Closure) == 1  # the studio file's New Year
+    assert await count(studio.sessionmaker, PromoCode) == 0
+    # What any admin may do still works for them.
+    assert (await text_of(studio, ADMIN, "/calendar")).startswith("📆")
+    assert await text_of(studio, ADMIN, "/closures") != OWNER_NEEDED
+    assert "🔒 Только владельцы" in await text_of(studio, ADMIN, "/admin")
+
+
+async def test_owner_can_and_the_events_name_the_admin(studio: Studio) -> None:
+    text = await text_of(studio, OWNER, "/price white 2800")
+    assert text == "💰 Белый зал: 2 500 → 2 800 ₽/ч. Прежние брони сохраняют свою сумму."
+    assert (await text_of(studio, OWNER, "/close loft 2026-12-05 ремонт")).startswith(
+        "🚫 Закрыто: Лофт"
+    )
+    [closure] = await rows(studio.sessionmaker, Closure, Closure.hall_id == 2)
+    assert (await text_of(studio, OWNER, f"/reopen {closure.id}")).startswith("✅ Закрытие")
+    assert (await text_of(studio, OWNER, "/promo WINTER 10%")).startswith("🏷")
+    assert (await text_of(studio, OWNER, "/certificate 5000")).startswith("🎁")
+    assert (await text_of(studio, OWNER, "/calendar new")).startswith("🔄")
+    for kind in (
+        "hall.price_changed",
+        "closure.created",
+        "closure.removed",
+        "promo.created",
+        "certificate.issued",
+        "calendar_feeds.renewed",
+    ):
+        [payload] = await events(studio, kind)
+        assert payload["admin_id"] == OWNER, kind
+    [price] = await events(studio, "hall.price_changed")
+    assert (price["old"], price["new"]) == (250_000, 280_000)
+
+
+async def test_refunds_above_the_limit_need_an_owner(studio: Studio) -> None:
+    # Paid 2 500 ₽ in cash; ADMIN_REFUND_LIMIT is 1 000 ₽ here.
+    booking = await make_booking(studio.sessionmaker, studio.deps, start=msk(3, 12))
+    refused = "🔒 Возврат больше 1 000 ₽ может сделать только владелец студии (OWNER_IDS)."
+    assert await text_of(studio, ADMIN, f"/refund {booking.code} 1500") == refused
+    assert await text_of(studio, ADMIN, f"/refund {booking.code} all") == refused
+    assert await text_of(studio, ADMIN, f"/cancel {booking.code} болезнь") == refused
+    after = await fetch(studio.sessionmaker, Booking, booking.id)
+    assert (after.status, after.refunded) == ("confirmed", 0)
+    text = await text_of(studio, ADMIN, f"/refund {booking.code} 500 свет")
+    assert text.endswith("Возврат 500 ₽: выполнен")
+    # The rest (2 000 ₽) is above the limit: the owner cancels with a full refund.
+    text = await text_of(studio, OWNER, f"/cancel {booking.code} болезнь")
+    assert text.startswith(f"❌ Бронь {booking.code} отменена. Возврат 2 000 ₽.")
+    refunds = await events(studio, "refund.created")
+    assert [(p["refund_amount"], p["admin_id"]) for p in refunds] == [
+        (50_000, ADMIN),
+        (200_000, OWNER),
+    ]
+    [cancelled] = await events(studio, "booking.cancelled")
+    assert cancelled["admin_id"] == OWNER
+
+
+async def test_a_client_gets_unknown_command(studio: Studio) -> None:
+    booking = await make_booking(studio.sessionmaker, studio.deps, start=msk(3, 12))
+    for command in ("/price white 1", f"/noshow {booking.code}", f"/block {booking.code}"):
+        assert (await text_of(studio, CLIENT, command)).startswith("Неизвестная команда")
+    assert (await fetch(studio.sessionmaker, Hall, 1)).hourly_price == 250_000
+    assert (await fetch(studio.sessionmaker, Booking, booking.id)).status == "confirmed"
+
+
+async def test_whoami_for_everyone(studio: Studio) -> None:
+    text = await text_of(studio, CLIENT, "/whoami")
+    assert text.startswith(f"🪪 Ваш Telegram id: {CLIENT}\nРоль: клиент")
+    assert "ADMIN_IDS" in text
+    assert (await text_of(studio, ADMIN, "/whoami")).endswith("Роль: администратор")
+    assert "Роль: владелец" in await text_of(studio, OWNER, "/whoami")
+    english = studio.user(1002, "Ann", lang="en")
+    text = str((await studio.send(english, "/whoami")).result["text"])
+    assert text.startswith("🪪 Your Telegram id: 1002\nRole: client")
+    menu = [c["command"] for c in studio.tg.commands()]
+    assert "whoami" in menu
+    admin_menu = [c["command"] for c in studio.tg.commands({"type": "chat", "chat_id": ADMIN})]
+    assert {"noshow", "block", "unblock"} <= set(admin_menu)
