@@ -73,6 +73,9 @@ def booking_rules(settings: Settings) -> BookingRules:
         refund_tiers=studio.cancellation_tiers,
         max_active_holds=settings.holds.max_active_holds,
         certificate_valid=timedelta(days=studio.certificate_valid_days),
+        reschedule_cutoff=timedelta(hours=studio.reschedule_cutoff_hours),
+        reschedule_limit=studio.reschedule_limit,
+        reschedule_cheaper=studio.reschedule_cheaper,
     )
 
 

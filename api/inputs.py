@@ -161,6 +161,16 @@ class BookingIn(QuoteIn):
     accept_rules: bool = Field(False, description="Must be true when the studio has rules.")
 
 
+class RescheduleIn(_In):
+    start: Moment
+    end: Moment
+    hall_id: RowId | None = Field(None, description="Default: the booking's own hall.")
+
+
+class ExtendIn(_In):
+    minutes: int = Field(ge=15, le=24 * 60, description="Added after the end, 15-minute steps.")
+
+
 class PaymentIn(_In):
     booking_id: RowId
     gateway: Line = Field(min_length=1, max_length=16, json_schema_extra={"enum": GATEWAYS})

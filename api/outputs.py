@@ -210,6 +210,11 @@ class Booking(Answer):
         "`certificate`."
     )
     rules_version: str | None = Field(description="The studio's rules the client accepted.")
+    moves_made: int = Field(description="Times the client has moved it (RESCHEDULE_LIMIT).")
+    change_expires_at: DateTime | None = Field(
+        description="A change (a move or more time) waits for `due_now` (kind `change`) until "
+        "then; unpaid, the booking stays as it is. Null when none waits."
+    )
 
 
 class Quote(Answer):

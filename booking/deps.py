@@ -24,6 +24,11 @@ class BookingRules:
     max_active_holds: int = 2
     #: How long a gift certificate can be spent (CERTIFICATE_VALID_DAYS).
     certificate_valid: timedelta = timedelta(days=365)
+    #: A client's move: no later than this before the start, at most `reschedule_limit`
+    #: times; what was paid above a cheaper price is refunded ("refund") or kept ("keep").
+    reschedule_cutoff: timedelta = timedelta(hours=24)
+    reschedule_limit: int = 1
+    reschedule_cheaper: str = "refund"
 
     @property
     def window(self) -> BookingWindow:

@@ -20,6 +20,13 @@ class EventType(StrEnum):
     BOOKING_EXPIRED = "booking.expired"
     BOOKING_CANCELLED = "booking.cancelled"
     BOOKING_COMPLETED = "booking.completed"
+    #: A change made: the booking moved (time or hall), or got more time.
+    BOOKING_MOVED = "booking.moved"
+    BOOKING_EXTENDED = "booking.extended"
+    #: A change that costs more waits for its difference, its added time held ...
+    CHANGE_REQUESTED = "booking.change_requested"
+    #: ... and lapsed unpaid: the booking stays as it was.
+    CHANGE_LAPSED = "booking.change_lapsed"
     PAYMENT_CREATED = "payment.created"
     PAYMENT_SUCCEEDED = "payment.succeeded"
     PAYMENT_CANCELED = "payment.canceled"

@@ -15,7 +15,7 @@ from sqlalchemy.orm import aliased
 from db.clock import session_clock
 from db.models import Booking, Client, Closure, Event, Hall, Notification, StudioHours
 
-LIVE = ("pending_payment", "confirmed", "completed")
+LIVE = ("pending_payment", "confirmed", "completed", "change_hold")
 SelectT = TypeVar("SelectT", bound=Select[Any])
 # A booking lies within one day's opening hours, and the database refuses one whose blocked
 # span exceeds this; overlap searches may therefore start this far back, not at the
@@ -65,7 +65,10 @@ async def busy_spans(
         Booking.start_at > start - MAX_BLOCKED_SPAN,
         Booking.start_at < end,
         Booking.blocked_until > start,
-        or_(Booking.status != "pending_payment", Booking.hold_expires_at > now),
+        or_(
+            Booking.status.not_in(("pending_payment", "change_hold")),
+            Booking.hold_expires_at > now,
+        ),
     )
     return [(row[0], row[1]) for row in await session.execute(stmt)]
 

@@ -13,6 +13,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from booking.deps import BookingDeps
+from booking.changes import lapse_changes
 from booking.holds import complete_finished, expire_holds
 from jobs.audit import audit_job
 from jobs.outbox import relay_events
@@ -39,6 +40,8 @@ class JobContext:
     async def expire(self) -> None:
         async with self.sessionmaker() as session:
             await expire_holds(session, self.deps)
+        async with self.sessionmaker() as session:
+            await lapse_changes(session, self.deps)
 
     async def complete(self) -> None:
         async with self.sessionmaker() as session:

@@ -4,6 +4,7 @@ lasts, the prepayment, notice and horizon, and the cancellation tiers."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, field_validator
@@ -23,6 +24,13 @@ class StudioSettings(EnvSettings):
     cancellation_tiers: str = "48:100,24:50,0:0"
     #: How long a gift certificate can be spent after it is issued.
     certificate_valid_days: int = Field(default=365, ge=1, le=5 * 366)
+    #: A client moves a booking no later than this many hours before its start ...
+    reschedule_cutoff_hours: int = Field(default=24, ge=0, le=24 * 365)
+    #: ... and at most this many times (admins move any booking, any number of times).
+    reschedule_limit: int = Field(default=1, ge=0, le=100)
+    #: A move to a cheaper time: `refund` returns what was paid above the new price;
+    #: `keep` keeps it on the booking as the client's credit for a later change or extra.
+    reschedule_cheaper: Literal["refund", "keep"] = "refund"
 
     @field_validator("studio_file")
     @classmethod

@@ -17,10 +17,18 @@ class BookingStatus(StrEnum):
     COMPLETED = "completed"
     EXPIRED = "expired"
     CANCELLED = "cancelled"
+    #: Not a client's booking: time held for a change of one until its difference is paid
+    #: (booking/changes.py); it occupies the slot like a hold.
+    CHANGE_HOLD = "change_hold"
 
 
 LIVE_STATUSES: frozenset[BookingStatus] = frozenset(
-    {BookingStatus.PENDING_PAYMENT, BookingStatus.CONFIRMED, BookingStatus.COMPLETED}
+    {
+        BookingStatus.PENDING_PAYMENT,
+        BookingStatus.CONFIRMED,
+        BookingStatus.COMPLETED,
+        BookingStatus.CHANGE_HOLD,
+    }
 )
 """Statuses whose booking occupies its slot; expired and cancelled ones free it."""
 
@@ -39,6 +47,8 @@ TRANSITIONS: Mapping[BookingStatus, frozenset[BookingStatus]] = MappingProxyType
         BookingStatus.EXPIRED: frozenset({BookingStatus.CONFIRMED}),
         BookingStatus.COMPLETED: frozenset(),
         BookingStatus.CANCELLED: frozenset(),
+        # Released once the change is made, or lapsed unpaid.
+        BookingStatus.CHANGE_HOLD: frozenset({BookingStatus.EXPIRED}),
     }
 )
 """Allowed targets from each status; a status never transitions to itself."""
