@@ -90,12 +90,10 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.execute("UPDATE bookings SET status = 'expired' WHERE status = 'change_hold'")
-    with op.batch_alter_table("bookings") as batch:
-        batch.drop_column("change_expires_at")
-        batch.drop_column("change_due")
-        batch.drop_column("change_id")
-        batch.drop_column("ics_sequence")
-        batch.drop_column("moves_made")
+    # Plain ALTER TABLE ... DROP COLUMN (SQLite 3.35+): a rebuilt bookings table would break
+    # the foreign keys that name it.
+    for column in ("change_expires_at", "change_due", "change_id", "ics_sequence", "moves_made"):
+        op.drop_column("bookings", column)
     if op.get_bind().dialect.name == "postgresql":
         _pg_constraint(OLD_LIVE)
     else:  # after the columns: a rebuilt table has lost its triggers
