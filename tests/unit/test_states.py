@@ -27,6 +27,7 @@ ALLOWED = {
     (S.CONFIRMED, S.COMPLETED),
     (S.CONFIRMED, S.CANCELLED),
     (S.EXPIRED, S.CONFIRMED),  # a late payment while the slot is still free
+    (S.CHANGE_HOLD, S.EXPIRED),  # time held for a change: released, or lapsed unpaid
 }
 
 
@@ -67,7 +68,7 @@ def test_unknown_status_is_rejected() -> None:
 
 
 def test_live_statuses_occupy_the_slot() -> None:
-    assert {S.PENDING_PAYMENT, S.CONFIRMED, S.COMPLETED} == LIVE_STATUSES
+    assert {S.PENDING_PAYMENT, S.CONFIRMED, S.COMPLETED, S.CHANGE_HOLD} == LIVE_STATUSES
     assert S.EXPIRED not in LIVE_STATUSES
     assert S.CANCELLED not in LIVE_STATUSES
 
