@@ -80,6 +80,7 @@ def test_values_are_the_stored_strings() -> None:
         "completed",
         "expired",
         "cancelled",
+        "change_hold",
     ]
     assert S.CONFIRMED == "confirmed"
     assert f"{S.EXPIRED}" == "expired"
