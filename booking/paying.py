@@ -317,7 +317,7 @@ async def confirm_by_hand(
     booking); 0 confirms a trusted client's booking with nothing paid yet.
     """
     booking = await queries.booking_for_update(session, booking_id)
-    if booking is None:
+    if booking is None or queries.is_change_hold(booking):
         raise NotFound("booking_not_found", "No such booking.")
     status = BookingStatus(booking.status)
     now = deps.now()

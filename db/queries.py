@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, and_, or_, select
+from sqlalchemy import ColumnElement, Select, and_, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
@@ -170,6 +170,16 @@ async def upsert_telegram_client(
     return result.one()
 
 
+def not_change_hold() -> ColumnElement[bool]:
+    """Leaves out the rows that held time for a change of a booking (booking/changes.py):
+    they are no one's booking, live or lapsed."""
+    return or_(Booking.change_id.is_(None), Booking.status.not_in(("change_hold", "expired")))
+
+
+def is_change_hold(booking: Booking) -> bool:
+    return booking.change_id is not None and booking.status in ("change_hold", "expired")
+
+
 async def list_bookings(
     session: AsyncSession,
     *,
@@ -182,7 +192,7 @@ async def list_bookings(
     offset: int = 0,
     newest_first: bool = False,
 ) -> Sequence[Booking]:
-    conditions = []
+    conditions = [not_change_hold()]
     if start is not None:
         conditions.append(Booking.end_at > start)
     if end is not None:
