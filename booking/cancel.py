@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from booking import certificates
-from booking.changes import drop_pending_change
+from booking.change_making import drop_pending_change
 from booking.deps import BookingDeps
 from booking.domain.policy import parse_tiers, refund_amount
 from booking.domain.states import BookingStatus, check_transition

@@ -22,7 +22,7 @@ import logging
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from booking.changes import apply_change_payment
+from booking.change_making import apply_change_payment
 from booking.deps import BookingDeps
 from booking.domain.states import BookingStatus
 from booking.errors import NotFound, PaymentMismatch, SlotTakenError

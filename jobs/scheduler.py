@@ -12,7 +12,7 @@ from apscheduler.events import EVENT_JOB_SUBMITTED, JobSubmissionEvent
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from booking.changes import lapse_changes
+from booking.change_making import lapse_changes
 from booking.deps import BookingDeps
 from booking.holds import complete_finished, expire_holds
 from jobs.audit import audit_job

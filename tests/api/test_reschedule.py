@@ -199,3 +199,17 @@ async def test_only_the_owner_or_an_admin_moves_and_bad_input_changes_nothing(
     unpaid = await api.booked(day=5, hour=12)
     status, body = await move(api, unpaid, 5, 15)
     assert status == 409 and body["error"]["code"] == "invalid_state", body
+
+
+async def test_an_admins_dearer_move_is_made_at_once_the_rest_a_balance(
+    running: Running,
+) -> None:
+    api = running.api
+    booking = await paid_booking(api, day=3, hour=12, hall_id=2)  # 3600 paid in full
+    status, moved = await move(api, booking, 3, 12, hall_id=1, token=api.admin_token)
+    assert status == 200, moved
+    assert moved["hall_id"] == 1 and moved["total"] == rub("5000.00")
+    assert moved["due_now"] == rub("1400.00") and moved["due_kind"] == "balance"
+    assert moved["moves_made"] == 0  # the client's own moves are what the limit counts
+    assert (await api.book(day=3, hour=12, hall_id=2))[0] == 201
+    await audit_holds(running)
