@@ -28,6 +28,7 @@ from booking.errors import DomainError
 from booking.stats import period_stats
 from bot.filters import IsAdmin
 from db.models import Hall
+from handlers import admin_moves as moves
 from handlers import admin_sales as sales
 from handlers import admin_views as tx
 from handlers.admin_args import (
@@ -67,6 +68,7 @@ ADMIN_COMMANDS: Final[list[tuple[str, str]]] = [
     ("promos", N_("Promo codes")),
     ("promo_off", N_("Disable a promo code: /promo_off CODE")),
     ("certificate", N_("Gift certificate: /certificate 5000, or its balance: /certificate CODE")),
+    ("move", N_("Move a booking: /move CODE 2026-12-05 15:00 [hall]")),
     ("admin", N_("Admin commands")),
 ]
 
@@ -337,6 +339,7 @@ def create_router() -> Router:
     admin.message.register(sales.on_promos, Command("promos"))
     admin.message.register(sales.on_promo_off, Command("promo_off"))
     admin.message.register(sales.on_certificate, Command("certificate"))
+    admin.message.register(moves.on_move, Command("move"))
     return admin
 
 
