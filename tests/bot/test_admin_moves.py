@@ -9,18 +9,13 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from booking.deps import BookingDeps
 from db.models import Booking, Event
-from tests.bot.test_admin_commands import (  # noqa: F401 (the fixtures)
-    ADMIN,
-    UNKNOWN,
-    admin,
-    ask,
-    polling,
-    stranger,
-    tg,
-)
+from tests.bot import test_admin_commands as base
+from tests.bot.test_admin_commands import ADMIN, UNKNOWN, ask
 from tests.fakes.telegram_api import FakeTelegram, FakeUser
 from tests.support import fetch, make_booking, msk
 
+# The admin commands' fixtures: the fake Bot API, an admin, a stranger, the polling bot.
+tg, admin, stranger, polling = base.tg, base.admin, base.stranger, base.polling
 pytestmark = pytest.mark.usefixtures("polling")
 
 
@@ -32,7 +27,8 @@ async def test_an_admin_moves_a_booking_and_the_event_names_them(
 ) -> None:
     booking = await make_booking(sessionmaker, deps, start=msk(3, 12))  # prepayment in cash
     text = await ask(tg, admin, f"/move {booking.code} 2026-12-04 15:00")
-    assert text.startswith(f"🔁 Бронь {booking.code} перенесена: Белый зал, 04.12.2026 15:00"), text
+    moved_to = f"🔁 Бронь {booking.code} перенесена: Белый зал, 04.12.2026 15:00"
+    assert text.startswith(moved_to), text
     assert "Оплачено 2 500 из 5 000 ₽. К оплате: 2 500 ₽." in text
     moved = await fetch(sessionmaker, Booking, booking.id)
     assert moved.start_at == msk(4, 15) and moved.end_at == msk(4, 17)
