@@ -76,6 +76,7 @@ def booking_rules(settings: Settings) -> BookingRules:
         reschedule_cutoff=timedelta(hours=studio.reschedule_cutoff_hours),
         reschedule_limit=studio.reschedule_limit,
         reschedule_cheaper=studio.reschedule_cheaper,
+        overtime_rule=studio.overtime_rule,
     )
 
 

@@ -140,7 +140,7 @@ class HallList(Answer):
 
 
 class PriceLine(Answer):
-    kind: Literal["hall", "addon", "guests", "discount", "certificate"]
+    kind: Literal["hall", "addon", "guests", "discount", "certificate", "overtime"]
     title: str
     title_en: str
     amount: SignedMoney = Field(description="Discounts and certificates negative.")

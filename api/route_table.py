@@ -127,6 +127,11 @@ ROUTES = (
           errors={400: f"{BODY} bad_minutes outside_hours closed",
                   404: "booking_not_found not_found",
                   409: "slot_taken invalid_state too_late addon_unavailable"}),
+    Route("post", f"{BOOKING}/overtime", "Record overtime after a session: a payment whose "
+          "link goes to the client", "Bookings", o.Payment, 201, auth=ADMIN, body=i.OvertimeIn,
+          errors={400: f"{BODY} within_grace unknown_gateway",
+                  404: "booking_not_found not_found",
+                  409: "invalid_state too_early not_payable", 502: "gateway_unavailable"}),
     Route("post", "/api/payments", "Start a payment; confirmation_url is its payment page",
           "Payments", o.Payment, 201, auth=OWNER, body=i.PaymentIn,
           errors={400: f"{BODY} unknown_gateway", 404: "booking_not_found",

@@ -26,6 +26,17 @@ from db.models import Booking, Payment, Refund
 class ChangeKind(StrEnum):
     RESCHEDULE = "reschedule"
     EXTEND = "extend"
+    #: Time used past the end, recorded by an admin after the session (booking/overtime.py).
+    OVERTIME = "overtime"
+
+
+#: A booking whose pending change a payment can still make: overtime comes after the session.
+PAYABLE = (BookingStatus.CONFIRMED, BookingStatus.COMPLETED)
+EVENTS = {
+    ChangeKind.RESCHEDULE: EventType.BOOKING_MOVED,
+    ChangeKind.EXTEND: EventType.BOOKING_EXTENDED,
+    ChangeKind.OVERTIME: EventType.OVERTIME_PAID,
+}
 
 
 class ChangeStatus(StrEnum):
@@ -54,14 +65,15 @@ async def make_change(
     """Put the booking at the change's span and price, in the caller's transaction. The
     add-ons' stock is checked when the change is asked for (not again when it is paid)."""
     now = deps.now()
-    await parts.move_span(
-        session, booking, change.hall_id, change.start_at, change.end_at, change.blocked_until
-    )
+    if change.kind != ChangeKind.OVERTIME:  # overtime changes the price, not the time
+        await parts.move_span(
+            session, booking, change.hall_id, change.start_at, change.end_at, change.blocked_until
+        )
+        booking.ics_sequence += 1
     if check_stock and not await stock.still_free(session, booking, now):
         raise SoldOut("addon_unavailable", "An add-on of the booking is taken at that time.")
     booking.total, booking.prepay_amount = change.total, change.prepay_amount
     booking.price_lines = change.price_lines
-    booking.ics_sequence += 1
     if change.kind == ChangeKind.RESCHEDULE and change.by == "client":
         booking.moves_made += 1
     booking.change_id, booking.change_due, booking.change_expires_at = None, 0, None
@@ -73,12 +85,9 @@ async def make_change(
         refunds = await refund_across_payments(
             session, deps, booking, surplus, f"{change.kind}: the new price is lower"
         )
-    kind = EventType.BOOKING_MOVED if change.kind == ChangeKind.RESCHEDULE else (
-        EventType.BOOKING_EXTENDED
-    )  # fmt: skip
     record_event(
         session,
-        kind,
+        EVENTS[ChangeKind(change.kind)],
         booking=booking,
         by=change.by,
         old_total=change.old_total,
@@ -118,13 +127,16 @@ async def apply_change_payment(
     """A succeeded `change` payment makes its pending change (the caller has both rows
     locked). False when there is none it pays for (superseded, lapsed and its time freed):
     the caller treats the money like any other (a balance, or refunded)."""
-    if booking.change_id is None or booking.status != BookingStatus.CONFIRMED:
+    if booking.change_id is None or booking.status not in PAYABLE:
         return False
     change = await session.get(BookingChange, booking.change_id)
     if change is None or change.status != ChangeStatus.PENDING or change.due != payment.amount:
         return False
-    if not await parts.release(session, change.id):
-        return False
+    held = change.kind != ChangeKind.OVERTIME and parts.added_time(
+        booking, change.hall_id, change.start_at, change.blocked_until
+    )
+    if not await parts.release(session, change.id) and held:
+        return False  # its time was freed: the change lapsed
     booking.paid += payment.amount
     payment.applied = True
     await make_change(session, deps, booking, change, check_stock=False)

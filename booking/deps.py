@@ -29,6 +29,8 @@ class BookingRules:
     reschedule_cutoff: timedelta = timedelta(hours=24)
     reschedule_limit: int = 1
     reschedule_cheaper: str = "refund"
+    #: Overtime's price, `STEP:GRACE[:PRICE]` (booking/overtime.py).
+    overtime_rule: str = "30:5"
 
     @property
     def window(self) -> BookingWindow:

@@ -27,6 +27,9 @@ class EventType(StrEnum):
     CHANGE_REQUESTED = "booking.change_requested"
     #: ... and lapsed unpaid: the booking stays as it was.
     CHANGE_LAPSED = "booking.change_lapsed"
+    #: Overtime recorded by an admin and sent to the client as a payment link; then paid.
+    OVERTIME_BILLED = "booking.overtime_billed"
+    OVERTIME_PAID = "booking.overtime_paid"
     PAYMENT_CREATED = "payment.created"
     PAYMENT_SUCCEEDED = "payment.succeeded"
     PAYMENT_CANCELED = "payment.canceled"

@@ -75,7 +75,8 @@ def amount_due(booking: Booking, now: datetime) -> tuple[int, PaymentKind | None
         if booking.prepay_amount < booking.total:
             return booking.prepay_amount, PaymentKind.PREPAYMENT
         return booking.total, PaymentKind.FULL
-    if booking.status == BookingStatus.CONFIRMED and pending_change_due(booking, now):
+    live = booking.status in (BookingStatus.CONFIRMED, BookingStatus.COMPLETED)
+    if live and pending_change_due(booking, now):
         return booking.change_due, PaymentKind.CHANGE
     if booking.status == BookingStatus.CONFIRMED and booking.paid < booking.total:
         return booking.total - booking.paid, PaymentKind.BALANCE
@@ -83,11 +84,10 @@ def amount_due(booking: Booking, now: datetime) -> tuple[int, PaymentKind | None
 
 
 def pending_change_due(booking: Booking, now: datetime) -> bool:
-    """A change of the booking waits for its difference, and its held time has not lapsed."""
-    return (
-        booking.change_due > 0
-        and booking.change_expires_at is not None
-        and booking.change_expires_at > now
+    """A change of the booking waits for its difference, and its held time has not lapsed
+    (overtime has no hold: it waits until paid)."""
+    return booking.change_due > 0 and (
+        booking.change_expires_at is None or booking.change_expires_at > now
     )
 
 

@@ -31,6 +31,9 @@ class StudioSettings(EnvSettings):
     #: A move to a cheaper time: `refund` returns what was paid above the new price;
     #: `keep` keeps it on the booking as the client's credit for a later change or extra.
     reschedule_cheaper: Literal["refund", "keep"] = "refund"
+    #: Overtime an admin records: `STEP:GRACE[:PRICE]`, each started STEP minutes once more
+    #: than GRACE minutes over, at PRICE rubles or the hall's hourly rate (booking/overtime.py).
+    overtime_rule: str = "30:5"
 
     @field_validator("studio_file")
     @classmethod
@@ -61,6 +64,16 @@ class StudioSettings(EnvSettings):
         if not pairs or any(len(p) != 2 or not 0 <= p[1] <= 100 or p[0] < 0 for p in pairs):
             raise ValueError("expected HOURS:PERCENT pairs, e.g. 48:100,24:50,0:0")
         return value
+
+    @field_validator("overtime_rule")
+    @classmethod
+    def _overtime(cls, value: str) -> str:
+        parts = value.strip().split(":")
+        if len(parts) not in (2, 3) or not all(p.strip().isdigit() for p in parts):
+            raise ValueError("expected STEP:GRACE[:PRICE], e.g. 30:5 or 10:5:100")
+        if not 1 <= int(parts[0]) <= 24 * 60:
+            raise ValueError("STEP is 1 to 1440 minutes")
+        return value.strip()
 
     @property
     def tz(self) -> ZoneInfo:
