@@ -214,9 +214,15 @@ async def move_by_code(
 ) -> Booking:
     """An admin's move by the booking's code: its length kept, its hall unless named (by
     id or slug)."""
-    booking = await queries.booking_by_code(session, code.strip())
-    if booking is None or queries.is_change_hold(booking):
-        raise NotFound("booking_not_found", f"No booking with code {code!r}.")
+    booking = await by_code(session, code)
     hall_id = (await resolve_hall(session, hall_ref)).id if hall_ref else booking.hall_id
     end = start + (booking.end_at - booking.start_at)
     return await reschedule(session, deps, booking.id, hall_id, start, end, actor)
+
+
+async def by_code(session: AsyncSession, code: str) -> Booking:
+    """A client's booking by its code (the rows holding time for changes are no one's)."""
+    booking = await queries.booking_by_code(session, code.strip())
+    if booking is None or queries.is_change_hold(booking):
+        raise NotFound("booking_not_found", f"No booking with code {code!r}.")
+    return booking

@@ -69,6 +69,7 @@ ADMIN_COMMANDS: Final[list[tuple[str, str]]] = [
     ("promo_off", N_("Disable a promo code: /promo_off CODE")),
     ("certificate", N_("Gift certificate: /certificate 5000, or its balance: /certificate CODE")),
     ("move", N_("Move a booking: /move CODE 2026-12-05 15:00 [hall]")),
+    ("overtime", N_("Overtime after a session: /overtime CODE 30")),
     ("admin", N_("Admin commands")),
 ]
 
@@ -340,6 +341,7 @@ def create_router() -> Router:
     admin.message.register(sales.on_promo_off, Command("promo_off"))
     admin.message.register(sales.on_certificate, Command("certificate"))
     admin.message.register(moves.on_move, Command("move"))
+    admin.message.register(moves.on_overtime, Command("overtime"))
     return admin
 
 

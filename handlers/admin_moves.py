@@ -1,4 +1,6 @@
-"""Admin commands that change a booking's time: `/move CODE DATE TIME [hall]`.
+"""Admin commands that change a booking: `/move CODE DATE TIME [hall]` and
+`/overtime CODE MINUTES` (booking/overtime.py: priced by OVERTIME_RULE, the client gets the
+payment link in the chat and by e-mail).
 
 An admin moves any confirmed booking, whenever and however often (booking/changes.py: no
 cutoff, no limit, made at once; a dearer time leaves the difference as the booking's
@@ -14,9 +16,10 @@ from aiogram.filters import CommandObject
 from aiogram.types import Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from booking.changes import Actor, move_by_code
+from booking.changes import Actor, by_code, move_by_code
 from booking.deps import BookingDeps
 from booking.errors import DomainError
+from booking.overtime import record_overtime
 from db.models import Hall
 from handlers import admin_views as tx
 from handlers.admin_args import args_of, local_moment, parse_date, parse_time
@@ -26,6 +29,11 @@ from i18n.catalogs import gettext as _
 from i18n.formats import amount as rub
 
 MOVE_USAGE = N_("/move CODE 2026-12-05 15:00 [hall]")
+OVERTIME_USAGE = N_("/overtime CODE 30")
+OVERTIME_REFUSED = {
+    "within_grace": N_("No overtime to charge: that is within the grace minutes."),
+    "too_early": N_("The session has not begun yet."),
+}
 #: Why a move was refused, by the use case's code (others: the admin router's texts).
 MOVE_REFUSED = {
     "slot_taken": N_("Cannot move: the time is taken by another booking."),
@@ -87,4 +95,35 @@ async def on_move(
     )
     if due > 0:
         text += _(" To pay: {due} ₽.").format(due=rub(due))
+    await _answer(message, text, session)
+
+
+async def on_overtime(
+    message: Message, command: CommandObject, session: AsyncSession, deps: BookingDeps
+) -> None:
+    args = args_of(command)
+    minutes = int(args[1]) if len(args) == 2 and args[1].isdigit() else 0
+    if not 1 <= minutes <= 24 * 60:
+        await _answer(message, _("Usage: {usage}").format(usage=escape(_(OVERTIME_USAGE))))
+        return
+    try:
+        found = await by_code(session, args[0])
+        booking, payment = await record_overtime(
+            session, deps, found.id, minutes, admin_actor(message)
+        )
+    except DomainError as exc:
+        if session.in_transaction():
+            await session.rollback()
+        refused = OVERTIME_REFUSED.get(exc.code)
+        await _answer(message, _(refused) if refused else tx.error_text(exc, args[0]))
+        return
+    text = _(
+        "⏱ Overtime {minutes} min for booking <code>{code}</code>: {amount} ₽. "
+        "The client has the payment link: {url}"
+    ).format(
+        minutes=minutes,
+        code=booking.code,
+        amount=rub(payment.amount),
+        url=escape(payment.confirmation_url or ""),
+    )
     await _answer(message, text, session)

@@ -2,8 +2,8 @@
 the admins' notices. They are rendered in each recipient's language (`notifications.outbox`).
 
 Values: {code}, {hall}, {when}, {address}, {due}, {hold_until}, {paid}, {total}, {balance},
-{amount}, {refund}, {client}, {error}, {refund_id}, {by}, {was}; amounts are rubles without
-the sign.
+{amount}, {refund}, {client}, {error}, {refund_id}, {by}, {was}, {minutes}, {url}; amounts
+are rubles without the sign.
 """
 
 from __future__ import annotations
@@ -67,6 +67,13 @@ CLIENT: Final[dict[str, tuple[str, str]]] = {
         N_(
             "Booking {code} now lasts longer ✅\n{hall}, {when}.\n{address}\n"
             "Paid: {paid} ₽ of {total} ₽."
+        ),
+    ),
+    "overtime": (
+        N_("Booking {code}: overtime to pay"),
+        N_(
+            "Your session {code} ({hall}, {when}) ran {minutes} min over: {amount} ₽ to pay.\n"
+            "Pay here: {url}"
         ),
     ),
     "change_lapsed": (

@@ -113,6 +113,8 @@ def _values(
         if str(payload.get("by", "")).startswith("admin")
         else _(messages.BY_CLIENT),
         "was": _was(payload, tz),
+        "minutes": payload.get("minutes", ""),
+        "url": str(payload.get("url", "")),
     }
 
 
@@ -144,6 +146,7 @@ CLIENT_KINDS: dict[str, str] = {
     EventType.BOOKING_MOVED: "moved",
     EventType.BOOKING_EXTENDED: "extended",
     EventType.CHANGE_LAPSED: "change_lapsed",
+    EventType.OVERTIME_BILLED: "overtime",
 }
 #: The admins hear of each paid (or hand-confirmed) booking at once, and of its cancellation;
 #: a hold that is never paid is not news worth a message each: anyone can make one with any
