@@ -97,3 +97,30 @@ async def test_the_time_held_for_a_change_is_nobodys_booking(running: Running) -
     assert [b["id"] for b in listed["bookings"]] == [booking["id"]]
     status, body = await api.admin("GET", f"/api/bookings/{booking['id'] + 1}")
     assert status == 404, body
+
+
+async def test_cancelling_with_a_change_pending_frees_its_held_time(running: Running) -> None:
+    api = running.api
+    booking = await paid_booking(api, day=3, hour=12, hall_id=2)
+    status, asked = await move(api, booking, 3, 12, hall_id=1)
+    assert status == 200 and asked["due_kind"] == "change"
+    payment = await api.start_payment(booking)
+    cancelled = await api.cancel(booking)
+    assert cancelled["status"] == "cancelled" and cancelled["due_now"] == rub("0.00")
+    assert (await api.book(day=3, hour=12, hall_id=1))[0] == 201  # the held time is free
+    await api.checkout(payment, "succeeded")  # a payment for the change after all: returned
+    seen = await api.booking(booking)
+    late = next(p for p in seen["payments"] if p["id"] == payment["id"])
+    assert late["refunded"] == rub("1400.00")
+    await audit_holds(running)
+
+
+async def test_a_second_change_replaces_the_first(running: Running) -> None:
+    api = running.api
+    booking = await paid_booking(api, day=3, hour=12, hall_id=2)
+    assert (await move(api, booking, 3, 12, hall_id=1))[0] == 200  # dearer: held
+    status, body = await move(api, booking, 3, 16, hall_id=2)  # same price instead
+    assert status == 200 and body["start"] == moscow(3, 16) and body["due_now"] == rub("0.00")
+    assert (await api.book(day=3, hour=12, hall_id=1))[0] == 201  # the first hold let go
+    assert (await api.book(day=3, hour=12, hall_id=2))[0] == 201  # the old time too
+    await audit_holds(running)
