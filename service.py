@@ -74,6 +74,10 @@ def booking_rules(settings: Settings) -> BookingRules:
         max_active_holds=settings.holds.max_active_holds,
         certificate_valid=timedelta(days=studio.certificate_valid_days),
         no_show_limit=studio.no_show_limit,
+        reschedule_cutoff=timedelta(hours=studio.reschedule_cutoff_hours),
+        reschedule_limit=studio.reschedule_limit,
+        reschedule_cheaper=studio.reschedule_cheaper,
+        overtime_rule=studio.overtime_rule,
     )
 
 

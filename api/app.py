@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from api import (
     admin,
     admin_webhooks,
+    booking_changes,
     bookings,
     calendar_feed,
     certificates,
@@ -74,6 +75,7 @@ def create_app(
         openapi_routes,
         docs.routes,
         bookings.routes,
+        booking_changes.routes,
         payments.routes,
         admin.routes,
         clients.routes,

@@ -189,7 +189,7 @@ async def load_booking(request: web.Request) -> Booking:
     """The booking named in the path; callers without any token learn nothing of it."""
     require_token(request)
     booking = await db(request).get(Booking, path_int(request, "booking_id"))
-    if booking is None:
+    if booking is None or queries.is_change_hold(booking):
         raise NotFound("booking_not_found", "No such booking.")
     return booking
 

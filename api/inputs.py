@@ -190,6 +190,23 @@ class WaitlistIn(_In):
     language: Literal["ru", "en"] = "ru"
 
 
+class RescheduleIn(_In):
+    start: Moment
+    end: Moment
+    hall_id: RowId | None = Field(None, description="Default: the booking's own hall.")
+
+
+class ExtendIn(_In):
+    minutes: int = Field(ge=15, le=24 * 60, description="Added after the end, 15-minute steps.")
+
+
+class OvertimeIn(_In):
+    minutes: int = Field(ge=1, le=24 * 60, description="How long the session ran over.")
+    gateway: Literal["yookassa", "tinkoff", "sberpay", "mock"] | None = Field(
+        None, description="The link's gateway; default the first one configured."
+    )
+
+
 class PaymentIn(_In):
     booking_id: RowId
     gateway: Line = Field(min_length=1, max_length=16, json_schema_extra={"enum": GATEWAYS})

@@ -143,7 +143,7 @@ class HallList(Answer):
 
 
 class PriceLine(Answer):
-    kind: Literal["hall", "addon", "guests", "discount", "certificate"]
+    kind: Literal["hall", "addon", "guests", "discount", "certificate", "overtime"]
     title: str
     title_en: str
     amount: SignedMoney = Field(description="Discounts and certificates negative.")
@@ -213,6 +213,11 @@ class Booking(Answer):
         "`certificate`."
     )
     rules_version: str | None = Field(description="The studio's rules the client accepted.")
+    moves_made: int = Field(description="Times the client has moved it (RESCHEDULE_LIMIT).")
+    change_expires_at: DateTime | None = Field(
+        description="A change (a move or more time) waits for `due_now` (kind `change`) until "
+        "then; unpaid, the booking stays as it is. Null when none waits."
+    )
 
 
 class Quote(Answer):

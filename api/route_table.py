@@ -154,6 +154,24 @@ ROUTES = (
           auth=ADMIN, body=ci.ClientRefIn,
           errors={400: f"{BODY} bad_phone no_identity",
                   404: "booking_not_found not_blocked"}),
+    Route("post", f"{BOOKING}/reschedule", "Move to another free start or hall; a dearer "
+          "one waits for its difference (`due_now`)", "Bookings", o.Booking, auth=OWNER,
+          body=i.RescheduleIn,
+          errors={400: f"{BODY} naive_datetime end_before_start off_grid bad_length too_short"
+                       " in_past too_soon beyond_horizon outside_hours closed same_slot",
+                  404: "booking_not_found hall_not_found not_found",
+                  409: "slot_taken reschedule_closed reschedule_limit invalid_state"
+                       " addon_unavailable"}),
+    Route("post", f"{BOOKING}/extend", "More time after the booking, paid as `due_now`",
+          "Bookings", o.Booking, auth=OWNER, body=i.ExtendIn,
+          errors={400: f"{BODY} bad_minutes outside_hours closed",
+                  404: "booking_not_found not_found",
+                  409: "slot_taken invalid_state too_late addon_unavailable"}),
+    Route("post", f"{BOOKING}/overtime", "Record overtime after a session: a payment whose "
+          "link goes to the client", "Bookings", o.Payment, 201, auth=ADMIN, body=i.OvertimeIn,
+          errors={400: f"{BODY} within_grace unknown_gateway",
+                  404: "booking_not_found not_found",
+                  409: "invalid_state too_early not_payable", 502: "gateway_unavailable"}),
     Route("post", "/api/payments", "Start a payment; confirmation_url is its payment page",
           "Payments", o.Payment, 201, auth=OWNER, body=i.PaymentIn,
           errors={400: f"{BODY} unknown_gateway", 404: "booking_not_found",

@@ -21,7 +21,7 @@ from api import outputs as out
 from api.errors import ApiError
 from api.sales_json import booking_sales_fields, hall_sales_fields
 from booking.domain.calendar import DayAvailability
-from booking.paying import amount_due
+from booking.paying import PaymentKind, amount_due
 from booking.pricing import certificate_paid
 from db.models import Booking, Event, Hall, Notification, Payment, Refund, WebhookDelivery
 from db.sales import Addon
@@ -149,6 +149,10 @@ def booking_json(booking: Booking, tz: ZoneInfo, now: datetime) -> dict[str, Any
         refund_policy=booking.refund_tiers,
         cancel_reason=booking.cancel_reason,
         created_at=iso(booking.created_at, tz),
+        moves_made=booking.moves_made,
+        change_expires_at=iso(booking.change_expires_at, tz)
+        if kind == PaymentKind.CHANGE
+        else None,
         **booking_sales_fields(booking),
     )
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from booking import certificates
+from booking.change_making import drop_pending_change
 from booking.deps import BookingDeps
 from booking.domain.policy import parse_tiers, refund_amount
 from booking.domain.states import BookingStatus, check_transition
@@ -54,6 +55,7 @@ async def cancel_booking(
         # The bot offers no cancel once the session has begun; the API keeps the same rule,
         # so the rest of a session in progress is not freed for others to book.
         raise InvalidTransition("too_late", "The session has already begun; ask the studio.")
+    await drop_pending_change(session, booking)
     amount = refund_quote(booking, deps, by_admin=by_admin)
     to_certificate = await _certificate_back(session, deps, booking, by_admin=by_admin)
     booking.status = BookingStatus.CANCELLED

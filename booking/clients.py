@@ -68,6 +68,10 @@ class ClientBooking:
     refund_if_cancelled: int
     can_cancel: bool
     upcoming: bool
+    #: The client may move it (booking/changes.py: confirmed, before the cutoff, under the
+    #: limit) or add time to it (confirmed, not over yet).
+    can_move: bool = False
+    can_extend: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,6 +188,10 @@ def _view(booking: Booking, hall: Hall, deps: BookingDeps) -> ClientBooking:
         and can_transition(status, BookingStatus.CANCELLED)
         and booking.start_at > now,
         upcoming=live and booking.end_at > now,
+        can_move=status == BookingStatus.CONFIRMED
+        and now <= booking.start_at - deps.rules.reschedule_cutoff
+        and booking.moves_made < deps.rules.reschedule_limit,
+        can_extend=status == BookingStatus.CONFIRMED and booking.end_at > now,
     )
 
 
@@ -230,7 +238,9 @@ async def client_booking(
     """One booking of this Telegram user; NotFound if it is someone else's."""
     booking = await session.get(Booking, booking_id, populate_existing=True)
     client = await queries.client_by_telegram(session, telegram_id)
-    if booking is None or client is None or booking.client_id != client.id:
+    if booking is None or queries.is_change_hold(booking):
+        raise NotFound("booking_not_found", "No such booking.")
+    if client is None or booking.client_id != client.id:
         raise NotFound("booking_not_found", "No such booking.")
     hall = await session.get(Hall, booking.hall_id)
     assert hall is not None

@@ -26,6 +26,13 @@ class BookingRules:
     certificate_valid: timedelta = timedelta(days=365)
     #: No-shows after which a client must pay in full online (NO_SHOW_LIMIT).
     no_show_limit: int = 2
+    #: A client's move: no later than this before the start, at most `reschedule_limit`
+    #: times; what was paid above a cheaper price is refunded ("refund") or kept ("keep").
+    reschedule_cutoff: timedelta = timedelta(hours=24)
+    reschedule_limit: int = 1
+    reschedule_cheaper: str = "refund"
+    #: Overtime's price, `STEP:GRACE[:PRICE]` (booking/overtime.py).
+    overtime_rule: str = "30:5"
 
     @property
     def window(self) -> BookingWindow:

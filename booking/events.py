@@ -25,6 +25,16 @@ class EventType(StrEnum):
     BOOKING_COMPLETED = "booking.completed"
     #: A booking an admin took by phone now belongs to the client's Telegram chat.
     BOOKING_LINKED = "booking.linked"
+    #: A change made: the booking moved (time or hall), or got more time.
+    BOOKING_MOVED = "booking.moved"
+    BOOKING_EXTENDED = "booking.extended"
+    #: A change that costs more waits for its difference, its added time held ...
+    CHANGE_REQUESTED = "booking.change_requested"
+    #: ... and lapsed unpaid: the booking stays as it was.
+    CHANGE_LAPSED = "booking.change_lapsed"
+    #: Overtime recorded by an admin and sent to the client as a payment link; then paid.
+    OVERTIME_BILLED = "booking.overtime_billed"
+    OVERTIME_PAID = "booking.overtime_paid"
     PAYMENT_CREATED = "payment.created"
     PAYMENT_SUCCEEDED = "payment.succeeded"
     PAYMENT_CANCELED = "payment.canceled"

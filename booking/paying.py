@@ -63,6 +63,8 @@ class PaymentKind(StrEnum):
     PREPAYMENT = "prepayment"
     FULL = "full"
     BALANCE = "balance"
+    #: The difference a change of the booking costs (booking/changes.py).
+    CHANGE = "change"
 
 
 def amount_due(booking: Booking, now: datetime) -> tuple[int, PaymentKind | None]:
@@ -73,9 +75,20 @@ def amount_due(booking: Booking, now: datetime) -> tuple[int, PaymentKind | None
         if booking.prepay_amount < booking.total:
             return booking.prepay_amount, PaymentKind.PREPAYMENT
         return booking.total, PaymentKind.FULL
+    live = booking.status in (BookingStatus.CONFIRMED, BookingStatus.COMPLETED)
+    if live and pending_change_due(booking, now):
+        return booking.change_due, PaymentKind.CHANGE
     if booking.status == BookingStatus.CONFIRMED and booking.paid < booking.total:
         return booking.total - booking.paid, PaymentKind.BALANCE
     return 0, None
+
+
+def pending_change_due(booking: Booking, now: datetime) -> bool:
+    """A change of the booking waits for its difference, and its held time has not lapsed
+    (overtime has no hold: it waits until paid)."""
+    return booking.change_due > 0 and (
+        booking.change_expires_at is None or booking.change_expires_at > now
+    )
 
 
 async def start_payment(
@@ -280,6 +293,7 @@ async def _payment_request(
         PaymentKind.PREPAYMENT: "partial_prepayment",
         PaymentKind.FULL: "full_prepayment",
         PaymentKind.BALANCE: "full_payment",
+        PaymentKind.CHANGE: "full_prepayment",
     }[PaymentKind(payment.kind)]
     base = deps.base_url.rstrip("/")
     return PaymentRequest(
@@ -310,7 +324,7 @@ async def confirm_by_hand(
     Telegram id; None for the admin API) goes into the events and the payment's record.
     """
     booking = await queries.booking_for_update(session, booking_id)
-    if booking is None:
+    if booking is None or queries.is_change_hold(booking):
         raise NotFound("booking_not_found", "No such booking.")
     status = BookingStatus(booking.status)
     now = deps.now()

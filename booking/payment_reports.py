@@ -22,6 +22,7 @@ import logging
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from booking.change_making import apply_change_payment
 from booking.deps import BookingDeps
 from booking.domain.states import BookingStatus
 from booking.errors import NotFound, PaymentMismatch, SlotTakenError
@@ -122,6 +123,8 @@ async def apply_success(
     payment is refunded and the event tells client and admins. Without `refund_on_conflict`
     (money an admin records by hand) a booking that cannot take it raises SlotTakenError.
     """
+    if payment.kind == "change" and await apply_change_payment(session, deps, booking, payment):
+        return []
     status = BookingStatus(booking.status)
     now = deps.now()
     late = status == BookingStatus.EXPIRED and booking.start_at > now

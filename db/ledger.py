@@ -19,7 +19,7 @@ PAID = ("succeeded", "partially_refunded", "refunded")
 WAITING = ("pending", "authorized")
 #: Refunds that hold their amount of the payment: made, or still to be made.
 HOLDING = ("pending", "succeeded")
-LIVE = ("pending_payment", "confirmed", "completed")
+LIVE = ("pending_payment", "confirmed", "completed", "change_hold")
 
 Rows: TypeAlias = Sequence[Row[*tuple[Any, ...]]]
 

@@ -161,6 +161,16 @@ class Booking(Base):
     updated_at: Mapped[datetime] = mapped_column()
     confirmed_at: Mapped[datetime | None] = mapped_column(nullable=True)
     cancelled_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    #: Moves the client made (RESCHEDULE_LIMIT counts them; an admin's are not counted).
+    moves_made: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    #: The calendar file's SEQUENCE: raised with each change of its time.
+    ics_sequence: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    #: The booking change (db/changes.py) pending on this booking, or, on a `change_hold`
+    #: row, the one whose added time it holds.
+    change_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    #: What the pending change asks to be paid, and until when (then it lapses).
+    change_due: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    change_expires_at: Mapped[datetime | None] = mapped_column(nullable=True)
 
     hall: Mapped[Hall] = relationship(lazy="raise")
     client: Mapped[Client] = relationship(lazy="raise")
@@ -313,6 +323,7 @@ class WebhookDelivery(Base):
 # The selling tables (add-ons, rules, codes) register in Base.metadata with this module.
 from db import blocks as _blocks  # noqa: E402, F401
 from db import certificates as _certificates  # noqa: E402, F401
+from db import changes as _changes  # noqa: E402, F401
 from db import sales as _sales  # noqa: E402, F401
 from db import studio as _studio  # noqa: E402, F401
 from db import waitlist as _waitlist  # noqa: E402, F401

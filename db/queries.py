@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, and_, or_, select
+from sqlalchemy import ColumnElement, Select, and_, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
@@ -15,7 +15,7 @@ from sqlalchemy.orm import aliased
 from db.clock import session_clock
 from db.models import Booking, Client, Closure, Event, Hall, Notification, StudioHours
 
-LIVE = ("pending_payment", "confirmed", "completed")
+LIVE = ("pending_payment", "confirmed", "completed", "change_hold")
 SelectT = TypeVar("SelectT", bound=Select[Any])
 # A booking lies within one day's opening hours, and the database refuses one whose blocked
 # span exceeds this; overlap searches may therefore start this far back, not at the
@@ -65,7 +65,10 @@ async def busy_spans(
         Booking.start_at > start - MAX_BLOCKED_SPAN,
         Booking.start_at < end,
         Booking.blocked_until > start,
-        or_(Booking.status != "pending_payment", Booking.hold_expires_at > now),
+        or_(
+            Booking.status.not_in(("pending_payment", "change_hold")),
+            Booking.hold_expires_at > now,
+        ),
     )
     return [(row[0], row[1]) for row in await session.execute(stmt)]
 
@@ -167,6 +170,16 @@ async def upsert_telegram_client(
     return result.one()
 
 
+def not_change_hold() -> ColumnElement[bool]:
+    """Leaves out the rows that held time for a change of a booking (booking/changes.py):
+    they are no one's booking, live or lapsed."""
+    return or_(Booking.change_id.is_(None), Booking.status.not_in(("change_hold", "expired")))
+
+
+def is_change_hold(booking: Booking) -> bool:
+    return booking.change_id is not None and booking.status in ("change_hold", "expired")
+
+
 async def list_bookings(
     session: AsyncSession,
     *,
@@ -179,7 +192,7 @@ async def list_bookings(
     offset: int = 0,
     newest_first: bool = False,
 ) -> Sequence[Booking]:
-    conditions = []
+    conditions = [not_change_hold()]
     if start is not None:
         conditions.append(Booking.end_at > start)
     if end is not None:

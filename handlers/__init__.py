@@ -36,6 +36,7 @@ def get_routers() -> list[Router]:
         checkout,
         errors,
         extras_steps,
+        moving,
         my_bookings,
         phone_link,
         phone_new,
@@ -52,6 +53,7 @@ def get_routers() -> list[Router]:
         my_bookings.create_router(),
         waitlist.create_router(),
         phone_link.create_router(),
+        moving.create_router(),
     ]
     admin = admin_router()
     if admin is not None:

@@ -32,6 +32,7 @@ from booking.events import acting_as
 from booking.stats import period_stats
 from bot.filters import IsAdmin, IsOwner
 from db.models import Hall
+from handlers import admin_moves as moves
 from handlers import admin_people as people
 from handlers import admin_sales as sales
 from handlers import admin_studio as studio
@@ -80,6 +81,8 @@ ADMIN_COMMANDS: Final[list[tuple[str, str]]] = [
     ("promo_off", N_("Disable a promo code: /promo_off CODE")),
     ("certificate", N_("Gift certificate: /certificate 5000, or its balance: /certificate CODE")),
     *STUDIO_COMMANDS,
+    ("move", N_("Move a booking: /move CODE 2026-12-05 15:00 [hall]")),
+    ("overtime", N_("Overtime after a session: /overtime CODE 30")),
     ("admin", N_("Admin commands")),
 ]
 
@@ -374,6 +377,8 @@ def create_router() -> Router:
     admin.message.register(people.on_unblock, Command("unblock"))
     admin.message.register(on_owner_needed, Command(*OWNER_COMMANDS))
     admin.include_router(studio.create_router())
+    admin.message.register(moves.on_move, Command("move"))
+    admin.message.register(moves.on_overtime, Command("overtime"))
     return admin
 
 

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from booking.admin_ops import BookingCard, BookingView
 from booking.errors import DomainError
 from booking.stats import PeriodStats
-from db.models import Closure, Hall
+from db.models import Booking, Closure, Hall
 from handlers.sale_lines import price, sale_text
 from i18n.catalogs import N_, current_language
 from i18n.catalogs import gettext as _
@@ -212,19 +212,28 @@ def booking_line(view: BookingView, tz: ZoneInfo) -> str:
     if booking.status == "confirmed" and booking.paid == 0 and booking.total > 0:
         money += " · " + _("⚠️ unpaid")  # confirmed on trust (/new, /confirm CODE 0)
     sold = sale_text(booking)
-    return _(
-        "{start}–{end} · {hall} · <code>{code}</code> · {client}\n   {status} · {money}"
-    ).format(
-        start=f"{booking.start_at.astimezone(tz):%H:%M}",
-        end=f"{booking.end_at.astimezone(tz):%H:%M}",
-        hall=hall_name(view.hall),
-        code=booking.code,
-        client=_client(view),
-        status=_status(view, tz),
-        money=money.format(
-            paid=rub(booking.paid), total=rub(price(booking)), refunded=rub(booking.refunded)
-        ),
-    ) + (f"\n   {sold}" if sold else "")
+    return (
+        _("{start}–{end} · {hall} · <code>{code}</code> · {client}\n   {status} · {money}").format(
+            start=f"{booking.start_at.astimezone(tz):%H:%M}",
+            end=f"{booking.end_at.astimezone(tz):%H:%M}",
+            hall=hall_name(view.hall),
+            code=booking.code,
+            client=_client(view),
+            status=_status(view, tz),
+            money=money.format(
+                paid=rub(booking.paid), total=rub(price(booking)), refunded=rub(booking.refunded)
+            ),
+        )
+        + (f"\n   {sold}" if sold else "")
+        + change_due_line(booking, "\n   ")
+    )
+
+
+def change_due_line(booking: Booking, prefix: str) -> str:
+    """A change waiting for its money (unpaid overtime, a dearer move): what it asks."""
+    if booking.change_due <= 0:
+        return ""
+    return prefix + _("⏱ Unpaid change or overtime: {due} ₽").format(due=rub(booking.change_due))
 
 
 def dated_line(view: BookingView, tz: ZoneInfo) -> str:
@@ -271,6 +280,8 @@ def card_text(card: BookingCard, tz: ZoneInfo) -> str:
         parts.append(sold)
     if b.booked_by is not None:
         parts.append(_("Taken for the client by admin {id}").format(id=b.booked_by))
+    if b.change_due > 0:
+        parts.append(change_due_line(b, ""))
     if b.cancel_reason:
         parts.append(_("Cancelled because: {reason}").format(reason=escape(b.cancel_reason)))
     if card.payments:

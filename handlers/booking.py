@@ -23,6 +23,7 @@ from handlers import views, waitlist
 from handlers.booking_extras import only_cart
 from handlers.common import Screen, reply, show
 from handlers.extras_steps import show_step
+from handlers.moving import finish_move, moving
 from handlers.views import HALL_GONE, SLOT_GONE
 from i18n.catalogs import gettext as _
 from keyboards.calendar import month_index
@@ -149,8 +150,13 @@ async def on_duration(
     deps: BookingDeps,
     callback_answer: CallbackAnswer,
 ) -> None:
-    """The duration chosen: the first of the people, add-ons and summary this hall has."""
+    """The duration chosen: the first of the people, add-ons and summary this hall has;
+    or, when the client is choosing a booking's new time, the move (handlers/moving.py)."""
     pick = Pick.of(callback_data)
+    booking_id = await moving(state)
+    if booking_id is not None:
+        await finish_move(callback, callback_answer, session, deps, state, pick, booking_id)
+        return
     await show_step(callback, callback_answer, session, deps, state, pick, "guests")
 
 

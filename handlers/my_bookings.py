@@ -14,6 +14,7 @@ from booking.clients import cancel_own_booking, client_booking, pay_own_booking
 from booking.deps import BookingDeps
 from booking.errors import BookingRuleError, DomainError, GatewayUnavailable, NotFound
 from handlers.common import Screen, reply, show
+from handlers.moving import extend_screen, start_move
 from handlers.views import gateways
 from handlers.views_my import (
     BOOKING_CHANGED,
@@ -60,11 +61,13 @@ async def on_list(
 async def on_booking(
     callback: CallbackQuery,
     callback_data: BookingCallback,
+    state: FSMContext,
     session: AsyncSession,
     deps: BookingDeps,
     callback_answer: CallbackAnswer,
 ) -> None:
-    """Details ("show"), the cancel question ("cancel") or the gateways ("pay")."""
+    """Details ("show"), the cancel question ("cancel"), the gateways ("pay"), a new time
+    ("move": the pickers) or more time ("extend")."""
     user_id, action = callback.from_user.id, callback_data.action
     try:
         view = await client_booking(session, deps, user_id, callback_data.booking_id)
@@ -77,7 +80,11 @@ async def on_booking(
         screen = cancel_screen(view, deps)
     elif action == "pay" and view.due_now > 0:
         screen = pay_choice_screen(view, deps)
-    elif action == "cancel":
+    elif action == "move" and view.can_move:
+        screen = await start_move(view, state, session, deps)
+    elif action == "extend" and view.can_extend:
+        screen = extend_screen(view)
+    elif action in ("cancel", "move", "extend"):
         callback_answer.text = _(BOOKING_CHANGED)
     elif action == "pay":
         callback_answer.text = _("There is nothing to pay for this booking now.")

@@ -44,7 +44,12 @@ GATEWAY_NAMES = {
     "mock": N_("Test payment"),
 }
 #: What a payment is for, as a client reads it ("to pay now: 2 500 ₽ (prepayment)").
-KINDS = {"prepayment": N_("prepayment"), "full": N_("full price"), "balance": N_("balance")}
+KINDS = {
+    "prepayment": N_("prepayment"),
+    "full": N_("full price"),
+    "balance": N_("balance"),
+    "change": N_("the difference for the change"),
+}
 PARTS_OF_DAY = {1: N_("Morning"), 2: N_("Afternoon"), 3: N_("Evening")}
 PHONE_PROMPT = N_(
     "\n\n📱 A phone number for this booking: press «Share my phone» below "

@@ -124,6 +124,8 @@ def booking_screen(view: ClientBooking, deps: BookingDeps) -> Screen:
         cancel_label=_("✖ Cancel booking") if view.can_cancel else None,
         back=_("‹ Back"),
         past=not view.upcoming,
+        move_label=_("🔁 Move") if view.can_move else None,
+        extend_label=_("⏱ More time") if view.can_extend else None,
     )
     return Screen(text, markup)
 

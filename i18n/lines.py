@@ -21,6 +21,8 @@ def line_title(line: dict[str, Any], lang: str | None) -> str:
         return gettext("Promo code {code}", lang=lang).format(code=line["code"])
     if kind == "certificate":
         return gettext("Gift certificate {code}", lang=lang).format(code=line["code"])
+    if kind == "overtime":
+        return gettext("Overtime: {minutes} min", lang=lang).format(minutes=line["minutes"])
     title = str(line["title_en"] if lang == "en" and line["title_en"] else line["title"])
     return title or gettext("Hall rent", lang=lang)
 

@@ -56,7 +56,12 @@ def _ended_unpaid(start: datetime, end: datetime) -> ColumnElement[bool]:
         Booking.cancelled_at >= start,
         Booking.cancelled_at < end,
     )
-    return and_(Booking.confirmed_at.is_(None), Booking.source != "admin", or_(lapsed, let_go))
+    return and_(
+        Booking.confirmed_at.is_(None),
+        Booking.source != "admin",
+        Booking.change_id.is_(None),  # time held for a change of a booking: no one's hold
+        or_(lapsed, let_go),
+    )
 
 
 async def queue_hold_digest(

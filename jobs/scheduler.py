@@ -12,6 +12,7 @@ from apscheduler.events import EVENT_JOB_SUBMITTED, JobSubmissionEvent
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from booking.change_making import lapse_changes
 from booking.deps import BookingDeps
 from booking.holds import complete_finished, expire_holds
 from booking.waitlist import drop_ended_waits
@@ -40,6 +41,8 @@ class JobContext:
     async def expire(self) -> None:
         async with self.sessionmaker() as session:
             await expire_holds(session, self.deps)
+        async with self.sessionmaker() as session:
+            await lapse_changes(session, self.deps)
 
     async def complete(self) -> None:
         async with self.sessionmaker() as session:

@@ -9,6 +9,7 @@ from aiogram.types import InlineKeyboardMarkup
 from keyboards.callbacks import (
     BookingCallback,
     CancelCallback,
+    ExtendCallback,
     MenuCallback,
     MyListCallback,
     PayCallback,
@@ -51,6 +52,8 @@ def booking_keyboard(
     cancel_label: str | None,
     back: str,
     past: bool,
+    move_label: str | None = None,
+    extend_label: str | None = None,
 ) -> InlineKeyboardMarkup:
     buttons = []
     if pay_label is not None:
@@ -58,6 +61,11 @@ def booking_keyboard(
     if cancel_label is not None:
         data = BookingCallback(action="cancel", booking_id=booking_id)
         buttons.append(button(cancel_label, data))
+    if move_label is not None:
+        buttons.append(button(move_label, BookingCallback(action="move", booking_id=booking_id)))
+    if extend_label is not None:
+        data = BookingCallback(action="extend", booking_id=booking_id)
+        buttons.append(button(extend_label, data))
     buttons.append(button(back, MyListCallback(past=past)))
     return markup(*column(buttons))
 
@@ -79,3 +87,14 @@ def pay_gateway_keyboard(
     ]
     back_button = button(back, BookingCallback(action="show", booking_id=booking_id))
     return markup(*column([*buttons, back_button]))
+
+
+def extend_keyboard(
+    booking_id: int, choices: Sequence[tuple[int, str]], back: str
+) -> InlineKeyboardMarkup:
+    """How much time to add: one button per choice (minutes, label), then back."""
+    buttons = [
+        button(label, ExtendCallback(booking_id=booking_id, minutes=minutes))
+        for minutes, label in choices
+    ]
+    return markup(buttons, [button(back, BookingCallback(action="show", booking_id=booking_id))])

@@ -113,10 +113,18 @@ class ContactCallback(CallbackData, prefix="ct"):
 
 
 class BookingCallback(CallbackData, prefix="b"):
-    """A client's booking: show, cancel (ask), pay (choose a gateway)."""
+    """A client's booking: show, cancel (ask), pay (choose a gateway), move (pick a new
+    time), extend (choose how much more)."""
 
     action: str
     booking_id: int
+
+
+class ExtendCallback(CallbackData, prefix="ex"):
+    """Add `minutes` after a client's booking (asked from its "more time" choices)."""
+
+    booking_id: int
+    minutes: int
 
 
 class CancelCallback(CallbackData, prefix="cx"):

@@ -113,15 +113,29 @@ async def _ics_for(session: AsyncSession, item: Notification) -> Attachment | No
         summary=_(ICS_SUMMARY, lang=lang).format(hall=hall),
         description=_(ICS_DESCRIPTION, lang=lang).format(code=booking.code),
         location=str(item.extra.get("address", "")),
-        start=booking.start_at,
-        end=booking.end_at,
+        start=_moment(item.extra.get("start")) or booking.start_at,
+        end=_moment(item.extra.get("end")) or booking.end_at,
         created=booking.created_at,
         stamp=session_clock(session)(),
-        sequence=1 if cancelled else 0,
+        sequence=_sequence(item, booking, cancelled),
         cancelled=cancelled,
         organizer_email=_organizer(item.extra.get("organizer")),
     )
     return Attachment(f"booking-{booking.code}.ics", content, "text/calendar")
+
+
+def _moment(value: object) -> datetime | None:
+    """A time a change's message kept (ISO 8601), so its file says that change's span."""
+    return datetime.fromisoformat(value) if isinstance(value, str) else None
+
+
+def _sequence(item: Notification, booking: Booking, cancelled: bool) -> int:
+    """The file's SEQUENCE: a change's own, as its message kept it; a cancellation's above
+    every change the booking had; 0 for the first confirmation."""
+    kept = item.extra.get("sequence")
+    if isinstance(kept, int):
+        return kept
+    return booking.ics_sequence + 1 if cancelled else 0
 
 
 def _organizer(value: object) -> str | None:

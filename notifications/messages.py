@@ -2,7 +2,8 @@
 the admins' notices. They are rendered in each recipient's language (`notifications.outbox`).
 
 Values: {code}, {hall}, {when}, {address}, {due}, {hold_until}, {paid}, {total}, {balance},
-{amount}, {refund}, {client}, {error}, {refund_id}; amounts are rubles without the sign.
+{amount}, {refund}, {client}, {error}, {refund_id}, {by}, {was}, {minutes}, {url}; amounts
+are rubles without the sign.
 """
 
 from __future__ import annotations
@@ -54,15 +55,47 @@ CLIENT: Final[dict[str, tuple[str, str]]] = {
         ),
     ),
     "reminder": (N_("Reminder: {hall}, {when}"), ""),  # its body counts hours: outbox
+    "moved": (
+        N_("Booking {code} moved"),
+        N_(
+            "Booking {code} is moved ✅\n{hall}, {when}.\n{address}\n"
+            "Paid: {paid} ₽ of {total} ₽.{refund_line}"
+        ),
+    ),
+    "extended": (
+        N_("Booking {code}: time added"),
+        N_(
+            "Booking {code} now lasts longer ✅\n{hall}, {when}.\n{address}\n"
+            "Paid: {paid} ₽ of {total} ₽."
+        ),
+    ),
+    "overtime": (
+        N_("Booking {code}: overtime to pay"),
+        N_(
+            "Your session {code} ({hall}, {when}) ran {minutes} min over: {amount} ₽ to pay.\n"
+            "Pay here: {url}"
+        ),
+    ),
+    "change_lapsed": (
+        N_("Booking {code}: the change was not paid"),
+        N_(
+            "The change of booking {code} was not paid in time, so the booking stays as it "
+            "was: {hall}, {when}."
+        ),
+    ),
 }
 BALANCE_LINE: Final = N_("\nThe balance of {balance} ₽ can be paid in the bot or at the studio.")
 REFUND_LINE: Final = N_("\nRefund: {refund} ₽.")
 BOOK_AGAIN: Final = N_("📅 Book again")
 WHEN: Final = N_("{date}, {start}–{end}")
+BY_CLIENT: Final = N_("the client")
+BY_ADMIN: Final = N_("an admin")
 ICS_SUMMARY: Final = N_("Photo studio: {hall}")
 ICS_DESCRIPTION: Final = N_("Booking {code}")
 
 ADMIN: Final[dict[str, str]] = {
+    "moved": N_("🔁 Booking {code} moved by {by}: now {hall}, {when}, {client}; was {was}."),
+    "extended": N_("⏱ Booking {code} extended by {by}: now {hall}, {when}, {client}."),
     "confirmed": N_("💳 Booking {code} paid: {hall}, {when}, {client}. Paid {paid} ₽."),
     "taken": N_(
         "📞 Booking {code} taken by an admin: {hall}, {when}, {client}. "

@@ -109,7 +109,24 @@ def _values(
         "refund_id": payload.get("refund_id", ""),
         "payment_id": event.payment_id or "",
         "gateway": str(payload.get("gateway", "")),
+        "by": _(messages.BY_ADMIN)
+        if str(payload.get("by", "")).startswith("admin")
+        else _(messages.BY_CLIENT),
+        "was": _was(payload, tz),
+        "minutes": payload.get("minutes", ""),
+        "url": str(payload.get("url", "")),
     }
+
+
+def _was(payload: dict[str, Any], tz: ZoneInfo) -> str:
+    """Where a moved booking was, as the messages say a time."""
+    if "from_start" not in payload:
+        return ""
+    start = datetime.fromisoformat(payload["from_start"]).astimezone(tz)
+    end = datetime.fromisoformat(payload["from_end"]).astimezone(tz)
+    return _(messages.WHEN).format(
+        date=date_with_year(start.date()), start=time(start), end=time(end)
+    )
 
 
 def _hours_left(booking: Booking, now: datetime) -> int:
@@ -129,6 +146,10 @@ CLIENT_KINDS: dict[str, str] = {
     # A booking taken by phone reaches the client's chat once they share that phone: its
     # confirmation (or its hold, while a link waits for payment), in the chat only.
     EventType.BOOKING_LINKED: "confirmed",
+    EventType.BOOKING_MOVED: "moved",
+    EventType.BOOKING_EXTENDED: "extended",
+    EventType.CHANGE_LAPSED: "change_lapsed",
+    EventType.OVERTIME_BILLED: "overtime",
 }
 #: The admins hear of each paid (or hand-confirmed) booking at once, and of its cancellation;
 #: a hold that is never paid is not news worth a message each: anyone can make one with any
@@ -140,6 +161,8 @@ ADMIN_KINDS: dict[str, str] = {
     EventType.PAYMENT_LATE_REFUNDED: "late_refunded",
     EventType.REFUND_FAILED: "refund_failed",
     EventType.PAYMENT_STUCK: "payment_stuck",
+    EventType.BOOKING_MOVED: "moved",
+    EventType.BOOKING_EXTENDED: "extended",
 }
 
 
@@ -342,7 +365,7 @@ def _client_message(about: _Subject, kind: str, address: str) -> tuple[str, str]
     if kind == "confirmed":
         balance = booking.total - booking.paid
         values["balance_line"] = _(messages.BALANCE_LINE).format(**values) if balance > 0 else ""
-    if kind == "cancelled":
+    if kind in ("cancelled", "moved"):
         refund = int(about.event.payload.get("refund_total", 0))
         values["refund_line"] = _(messages.REFUND_LINE).format(**values) if refund > 0 else ""
     subject, body = messages.CLIENT[kind]
@@ -369,13 +392,19 @@ async def _to_client(
         address = channels.address_in(lang)
         subject, body = _client_message(about, kind, address)
         extra: dict[str, Any] = {
-            "ics": kind in ("confirmed", "cancelled"),
+            "ics": kind in ("confirmed", "cancelled", "moved", "extended"),
             "kind": kind,
             "address": address,
             "organizer": channels.studio_email,
             "lang": lang,
             "hall": about.values()["hall"],
         }
+        if kind in ("moved", "extended"):  # the calendar file of this change, not a later
+            extra |= {  # one: the same UID, the booking's SEQUENCE raised with each change
+                "sequence": about.event.payload.get("sequence", 1),
+                "start": about.event.payload.get("start"),
+                "end": about.event.payload.get("end"),
+            }
         if kind == "expired":  # the chat offers the way back into booking with the notice
             extra["menu_button"] = [_(messages.BOOK_AGAIN), "book"]
     out: list[Notification] = []

@@ -4,6 +4,7 @@ lasts, the prepayment, notice and horizon, and the cancellation tiers."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, field_validator
@@ -25,6 +26,16 @@ class StudioSettings(EnvSettings):
     certificate_valid_days: int = Field(default=365, ge=1, le=5 * 366)
     #: After this many no-shows a client pays the full price online (NO_SHOW_LIMIT).
     no_show_limit: int = Field(default=2, ge=1, le=100)
+    #: A client moves a booking no later than this many hours before its start ...
+    reschedule_cutoff_hours: int = Field(default=24, ge=0, le=24 * 365)
+    #: ... and at most this many times (admins move any booking, any number of times).
+    reschedule_limit: int = Field(default=1, ge=0, le=100)
+    #: A move to a cheaper time: `refund` returns what was paid above the new price;
+    #: `keep` keeps it on the booking as the client's credit for a later change or extra.
+    reschedule_cheaper: Literal["refund", "keep"] = "refund"
+    #: Overtime an admin records: `STEP:GRACE[:PRICE]`, each started STEP minutes once more
+    #: than GRACE minutes over, at PRICE rubles or the hall's hourly rate (booking/overtime.py).
+    overtime_rule: str = "30:5"
 
     @field_validator("studio_file")
     @classmethod
@@ -55,6 +66,16 @@ class StudioSettings(EnvSettings):
         if not pairs or any(len(p) != 2 or not 0 <= p[1] <= 100 or p[0] < 0 for p in pairs):
             raise ValueError("expected HOURS:PERCENT pairs, e.g. 48:100,24:50,0:0")
         return value
+
+    @field_validator("overtime_rule")
+    @classmethod
+    def _overtime(cls, value: str) -> str:
+        parts = value.strip().split(":")
+        if len(parts) not in (2, 3) or not all(p.strip().isdigit() for p in parts):
+            raise ValueError("expected STEP:GRACE[:PRICE], e.g. 30:5 or 10:5:100")
+        if not 1 <= int(parts[0]) <= 24 * 60:
+            raise ValueError("STEP is 1 to 1440 minutes")
+        return value.strip()
 
     @property
     def tz(self) -> ZoneInfo:

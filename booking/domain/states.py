@@ -19,10 +19,18 @@ class BookingStatus(StrEnum):
     CANCELLED = "cancelled"
     #: The client did not come: marked by an admin after the start; what was paid is kept.
     NO_SHOW = "no_show"
+    #: Not a client's booking: time held for a change of one until its difference is paid
+    #: (booking/changes.py); it occupies the slot like a hold.
+    CHANGE_HOLD = "change_hold"
 
 
 LIVE_STATUSES: frozenset[BookingStatus] = frozenset(
-    {BookingStatus.PENDING_PAYMENT, BookingStatus.CONFIRMED, BookingStatus.COMPLETED}
+    {
+        BookingStatus.PENDING_PAYMENT,
+        BookingStatus.CONFIRMED,
+        BookingStatus.COMPLETED,
+        BookingStatus.CHANGE_HOLD,
+    }
 )
 """Statuses whose booking occupies its slot; expired and cancelled ones free it, and so does a
 no-show for what is left of its time."""
@@ -45,6 +53,8 @@ TRANSITIONS: Mapping[BookingStatus, frozenset[BookingStatus]] = MappingProxyType
         BookingStatus.COMPLETED: frozenset(),
         BookingStatus.CANCELLED: frozenset(),
         BookingStatus.NO_SHOW: frozenset(),
+        # Released once the change is made, or lapsed unpaid.
+        BookingStatus.CHANGE_HOLD: frozenset({BookingStatus.EXPIRED}),
     }
 )
 """Allowed targets from each status; a status never transitions to itself."""

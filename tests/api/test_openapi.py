@@ -367,6 +367,17 @@ async def test_real_answers_fit_the_schemas(running: Running) -> None:
     assert result["webhook_statuses"] == [200]
     detail = await c.call("get", one, 200, path=here, token=token)
     assert detail["status"] == "confirmed" and detail["payments"]
+    move, extend = f"{one}/reschedule", f"{one}/extend"
+    later = {key: at(3, 15)[key] for key in ("start", "end")}
+    await c.call("post", move, 400, path=f"{here}/reschedule", token=token, json={})
+    await c.call("post", move, 200, path=f"{here}/reschedule", token=token, json=later)
+    await c.call("post", move, 409, path=f"{here}/reschedule", token=token, json=at(3, 18))
+    await c.call("post", extend, 400, path=f"{here}/extend", token=token, json={"minutes": 7})
+    await c.call("post", extend, 200, path=f"{here}/extend", token=token, json={"minutes": 30})
+    over, over_path = f"{one}/overtime", f"{here}/overtime"
+    await c.call("post", over, 403, path=over_path, token=token, json={"minutes": 40})
+    await c.admin("post", over, 409, path=over_path, json={"minutes": 40})  # not begun
+    await c.admin("post", over, 400, path=over_path, json={"minutes": 0})
     pay_one = "/api/payments/{payment_id}"
     await c.call("get", pay_one, 200, path=f"/api/payments/{payment['id']}", token=token)
     await c.call("get", pay_one, 404, path="/api/payments/999999", token=token)

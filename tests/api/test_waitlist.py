@@ -11,8 +11,6 @@ import pytest
 from sqlalchemy import func, select
 
 from booking import waitlist
-from booking.events import EventType, record_event
-from db.models import Booking
 from db.waitlist import WaitlistEntry
 from notifications.delivery import Sender
 from notifications.email import EmailSender
@@ -160,21 +158,15 @@ async def test_a_wait_ends_with_its_day(running: Running, smtp: FakeSmtpServer) 
 async def test_a_booking_moved_away_frees_its_old_slot(
     running: Running, smtp: FakeSmtpServer
 ) -> None:
-    """A change that frees a slot other than its booking's own (a move) names it in its
-    event's payload: `freed_hall_id` and `freed_start`."""
+    """A move frees the booking's old time: the old day's waitlist hears of it, once."""
     booking = await fill_the_day(running)
+    await running.api.checkout(await running.api.start_payment(booking), "succeeded")
     await wait(running, "wait@example.com")
-    async with running.sessionmaker() as session:
-        moved = await session.get(Booking, booking["id"])
-        assert moved is not None
-        old_start = moved.start_at
-        moved.status = "expired"  # stands in for the move: the old time is free now
-        record_event(
-            session,
-            EventType.BOOKING_CONFIRMED,  # any event type: the payload names the slot
-            booking=moved,
-            freed_hall_id=moved.hall_id,
-            freed_start=old_start.isoformat(),
-        )
-        await session.commit()
+    status, moved = await running.api.admin(
+        "POST",
+        f"/api/bookings/{booking['id']}/reschedule",
+        json={"start": moscow(5, 12), "end": moscow(5, 14), "hall_id": 1},
+    )
+    assert status == 200 and moved["start"].startswith("2026-12-05T12:00"), moved
+    assert await told(running, smtp, "wait@example.com") == [FREED]
     assert await told(running, smtp, "wait@example.com") == [FREED]

@@ -84,7 +84,12 @@ async def test_pay_the_balance_twice_tapped_one_payment(studio: Studio) -> None:
 
     await studio.press(anna, "📋 Мои брони")
     await studio.press(anna, anna.buttons()[0][0])
-    assert [row[0] for row in anna.buttons()] == ["✖ Отменить бронь", "‹ Назад"]  # paid up
+    assert [row[0] for row in anna.buttons()] == [  # paid up
+        "✖ Отменить бронь",
+        "🔁 Перенести",
+        "⏱ Продлить",
+        "‹ Назад",
+    ]
 
 
 async def test_another_clients_booking_is_out_of_reach(studio: Studio) -> None:

@@ -28,6 +28,7 @@ ALLOWED = {
     (S.CONFIRMED, S.CANCELLED),
     (S.CONFIRMED, S.NO_SHOW),  # an admin, after its start
     (S.EXPIRED, S.CONFIRMED),  # a late payment while the slot is still free
+    (S.CHANGE_HOLD, S.EXPIRED),  # time held for a change: released, or lapsed unpaid
 }
 
 
@@ -68,7 +69,7 @@ def test_unknown_status_is_rejected() -> None:
 
 
 def test_live_statuses_occupy_the_slot() -> None:
-    assert {S.PENDING_PAYMENT, S.CONFIRMED, S.COMPLETED} == LIVE_STATUSES
+    assert {S.PENDING_PAYMENT, S.CONFIRMED, S.COMPLETED, S.CHANGE_HOLD} == LIVE_STATUSES
     assert S.EXPIRED not in LIVE_STATUSES
     assert S.CANCELLED not in LIVE_STATUSES
     assert S.NO_SHOW not in LIVE_STATUSES  # what is left of its time is free again
@@ -82,6 +83,7 @@ def test_values_are_the_stored_strings() -> None:
         "expired",
         "cancelled",
         "no_show",
+        "change_hold",
     ]
     assert S.CONFIRMED == "confirmed"
     assert f"{S.EXPIRED}" == "expired"

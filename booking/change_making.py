@@ -1,0 +1,202 @@
+"""Making a change of a booking (booking/changes.py decides which and whether): the span,
+price and money moved in the caller's transaction; a `change` payment that makes its pending
+change; pending changes ended when replaced, cancelled with their booking, or lapsed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from booking import change_parts as parts
+from booking import stock
+from booking.deps import BookingDeps
+from booking.domain.states import BookingStatus
+from booking.errors import SoldOut
+from booking.events import EventType, record_event
+from booking.refunds import refund_across_payments
+from db import queries
+from db.changes import BookingChange
+from db.models import Booking, Payment, Refund, Reminder
+
+
+class ChangeKind(StrEnum):
+    RESCHEDULE = "reschedule"
+    EXTEND = "extend"
+    #: Time used past the end, recorded by an admin after the session (booking/overtime.py).
+    OVERTIME = "overtime"
+
+
+#: A booking whose pending change a payment can still make: overtime comes after the session.
+PAYABLE = (BookingStatus.CONFIRMED, BookingStatus.COMPLETED)
+EVENTS = {
+    ChangeKind.RESCHEDULE: EventType.BOOKING_MOVED,
+    ChangeKind.EXTEND: EventType.BOOKING_EXTENDED,
+    ChangeKind.OVERTIME: EventType.OVERTIME_PAID,
+}
+
+
+class ChangeStatus(StrEnum):
+    PENDING = "pending"
+    APPLIED = "applied"
+    LAPSED = "lapsed"
+    SUPERSEDED = "superseded"
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """Who asks: the booking's client, or an admin (`who` names them in the events)."""
+
+    admin: bool
+    who: str = "client"
+
+
+async def make_change(
+    session: AsyncSession,
+    deps: BookingDeps,
+    booking: Booking,
+    change: BookingChange,
+    *,
+    check_stock: bool = True,
+) -> list[Refund]:
+    """Put the booking at the change's span and price, in the caller's transaction. The
+    add-ons' stock is checked when the change is asked for (not again when it is paid)."""
+    now = deps.now()
+    if change.kind != ChangeKind.OVERTIME:  # overtime changes the price, not the time
+        await parts.move_span(
+            session, booking, change.hall_id, change.start_at, change.end_at, change.blocked_until
+        )
+        booking.ics_sequence += 1
+    if change.kind == ChangeKind.RESCHEDULE:  # the reminders sent were for the old time
+        await session.execute(delete(Reminder).where(Reminder.booking_id == booking.id))
+    if check_stock and not await stock.still_free(session, booking, now):
+        raise SoldOut("addon_unavailable", "An add-on of the booking is taken at that time.")
+    booking.total, booking.prepay_amount = change.total, change.prepay_amount
+    booking.price_lines = change.price_lines
+    if change.kind == ChangeKind.RESCHEDULE and change.by == "client":
+        booking.moves_made += 1
+    booking.change_id, booking.change_due, booking.change_expires_at = None, 0, None
+    booking.updated_at = now
+    change.status, change.updated_at = ChangeStatus.APPLIED, now
+    surplus = booking.paid - booking.refunded - booking.total
+    refunds: list[Refund] = []
+    if surplus > 0 and deps.rules.reschedule_cheaper == "refund":
+        refunds = await refund_across_payments(
+            session, deps, booking, surplus, f"{change.kind}: the new price is lower"
+        )
+    record_event(
+        session,
+        EVENTS[ChangeKind(change.kind)],
+        booking=booking,
+        by=change.by,
+        old_total=change.old_total,
+        total=change.total,
+        refund_total=sum(r.amount for r in refunds),
+        sequence=booking.ics_sequence,
+        **spans(change),
+        **freed(change),
+    )
+    return refunds
+
+
+async def check_stock_at(
+    session: AsyncSession, deps: BookingDeps, booking: Booking, change: BookingChange
+) -> None:
+    """The booking's add-ons at the change's span (the booking itself not counted)."""
+    wanted = await stock.booking_addons(session, booking.id)
+    await stock.lock_addons(session, [addon.id for addon, _ in wanted if addon.stock is not None])
+    await stock.check_stock(
+        session, wanted, change.start_at, change.blocked_until, deps.now(), besides=booking.id
+    )
+
+
+def freed(change: BookingChange) -> dict[str, Any]:
+    """A move frees the booking's old time: the waitlist of that day hears of it."""
+    if change.kind != ChangeKind.RESCHEDULE:
+        return {}
+    return {"freed_hall_id": change.old_hall_id, "freed_start": change.old_start_at.isoformat()}
+
+
+def spans(change: BookingChange) -> dict[str, Any]:
+    return {
+        "from_hall_id": change.old_hall_id,
+        "from_start": change.old_start_at.isoformat(),
+        "from_end": change.old_end_at.isoformat(),
+        "hall_id": change.hall_id,
+        "start": change.start_at.isoformat(),
+        "end": change.end_at.isoformat(),
+    }
+
+
+async def apply_change_payment(
+    session: AsyncSession, deps: BookingDeps, booking: Booking, payment: Payment
+) -> bool:
+    """A succeeded `change` payment makes its pending change (the caller has both rows
+    locked). False when there is none it pays for (superseded, lapsed and its time freed):
+    the caller treats the money like any other (a balance, or refunded)."""
+    if booking.change_id is None or booking.status not in PAYABLE:
+        return False
+    change = await session.get(BookingChange, booking.change_id)
+    if change is None or change.status != ChangeStatus.PENDING or change.due != payment.amount:
+        return False
+    held = change.kind != ChangeKind.OVERTIME and parts.added_time(
+        booking, change.hall_id, change.start_at, change.blocked_until
+    )
+    if not await parts.release(session, change.id) and held:
+        return False  # its time was freed: the change lapsed
+    booking.paid += payment.amount
+    payment.applied = True
+    await make_change(session, deps, booking, change, check_stock=False)
+    return True
+
+
+async def drop_pending(session: AsyncSession, booking: Booking, status: ChangeStatus) -> None:
+    """End the booking's pending change (a new one replaces it, the hold lapsed, the booking
+    is cancelled): its held time is freed and it asks for nothing more."""
+    if booking.change_id is None:
+        return
+    change = await session.get(BookingChange, booking.change_id)
+    await parts.release(session, booking.change_id)
+    booking.change_id, booking.change_due, booking.change_expires_at = None, 0, None
+    if change is not None and change.status == ChangeStatus.PENDING:
+        change.status = status
+        if status == ChangeStatus.LAPSED:
+            record_event(session, EventType.CHANGE_LAPSED, booking=booking, change=change.kind)
+
+
+async def drop_pending_change(session: AsyncSession, booking: Booking) -> None:
+    """For a cancellation: the booking's pending change ends with it."""
+    await drop_pending(session, booking, ChangeStatus.SUPERSEDED)
+
+
+async def lapse_changes(session: AsyncSession, deps: BookingDeps, limit: int = 200) -> int:
+    """Pending changes whose hold has lapsed unpaid: their time is freed, the bookings stay.
+    Each booking is locked and read again, so a payment applied meanwhile wins."""
+    now = deps.now()
+    stmt = (
+        select(BookingChange.booking_id)
+        .where(BookingChange.status == ChangeStatus.PENDING, BookingChange.expires_at <= now)
+        .order_by(BookingChange.booking_id)
+        .limit(limit)
+    )
+    lapsed = 0
+    for booking_id in dict.fromkeys((await session.scalars(stmt)).all()):
+        booking = await queries.booking_for_update(session, booking_id)
+        assert booking is not None
+        stale = select(BookingChange).where(
+            BookingChange.booking_id == booking_id,
+            BookingChange.status == ChangeStatus.PENDING,
+            BookingChange.expires_at <= now,
+        )
+        for change in (await session.scalars(stale)).all():
+            if booking.change_id == change.id:
+                await drop_pending(session, booking, ChangeStatus.LAPSED)
+            else:  # left behind by a booking that moved on: only its rows to free
+                await parts.release(session, change.id)
+                change.status = ChangeStatus.SUPERSEDED
+            lapsed += 1
+    await session.commit()
+    return lapsed

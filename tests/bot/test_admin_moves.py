@@ -1,0 +1,76 @@
+"""`/move CODE DATE TIME [hall]` end to end through the local Bot API server: an admin moves
+any booking, with no cutoff or limit; a stranger's /move is an unknown command."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from booking.deps import BookingDeps
+from db.models import Booking, Event
+from tests.bot import test_admin_commands as base
+from tests.bot.test_admin_commands import ADMIN, UNKNOWN, ask
+from tests.fakes.telegram_api import FakeTelegram, FakeUser
+from tests.support import fetch, make_booking, msk
+
+# The admin commands' fixtures: the fake Bot API, an admin, a stranger, the polling bot.
+tg, admin, stranger, polling = base.tg, base.admin, base.stranger, base.polling
+pytestmark = pytest.mark.usefixtures("polling")
+
+
+async def test_an_admin_moves_a_booking_and_the_event_names_them(
+    tg: FakeTelegram,
+    admin: FakeUser,
+    deps: BookingDeps,
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
+    booking = await make_booking(sessionmaker, deps, start=msk(3, 12))  # prepayment in cash
+    text = await ask(tg, admin, f"/move {booking.code} 2026-12-04 15:00")
+    moved_to = f"🔁 Бронь {booking.code} перенесена: Белый зал, 04.12.2026 15:00"
+    assert text.startswith(moved_to), text
+    assert "Оплачено 2 500 из 5 000 ₽. К оплате: 2 500 ₽." in text
+    moved = await fetch(sessionmaker, Booking, booking.id)
+    assert moved.start_at == msk(4, 15) and moved.end_at == msk(4, 17)
+    async with sessionmaker() as session:
+        events = (await session.scalars(select(Event).where(Event.type == "booking.moved"))).all()
+    assert [e.payload["by"] for e in events] == [f"admin:{ADMIN}"]
+
+    # Again, to another hall, within the client's cutoff: no limits for an admin.
+    text = await ask(tg, admin, f"/move {booking.code} 03.12.2026 10:00 loft")
+    assert "Лофт" in text or "loft" in text.lower(), text
+    moved = await fetch(sessionmaker, Booking, booking.id)
+    assert (moved.hall_id, moved.start_at) == (2, msk(3, 10))
+
+
+async def test_refusals_say_why_and_change_nothing(
+    tg: FakeTelegram,
+    admin: FakeUser,
+    deps: BookingDeps,
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
+    booking = await make_booking(sessionmaker, deps, start=msk(3, 12))
+    await make_booking(sessionmaker, deps, start=msk(4, 15), name="Борис")
+    assert await ask(tg, admin, f"/move {booking.code} 2026-12-04 15:00") == (
+        "Нельзя перенести: время занято другой бронью."
+    )
+    assert await ask(tg, admin, f"/move {booking.code} 2026-12-04 23:00") == (
+        "Нельзя перенести: это время вне часов работы."
+    )
+    assert await ask(tg, admin, f"/move {booking.code} soon") == (
+        "Формат: /move КОД 2026-12-05 15:00 [зал]"
+    )
+    assert await ask(tg, admin, "/move NOSUCH 2026-12-04 10:00") == "Бронь NOSUCH не найдена."
+    after = await fetch(sessionmaker, Booking, booking.id)
+    assert after.start_at == msk(3, 12) and after.hall_id == 1
+
+
+async def test_a_stranger_cannot_move(
+    tg: FakeTelegram,
+    stranger: FakeUser,
+    deps: BookingDeps,
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
+    booking = await make_booking(sessionmaker, deps, start=msk(3, 12))
+    assert await ask(tg, stranger, f"/move {booking.code} 2026-12-04 15:00") == UNKNOWN
+    assert (await fetch(sessionmaker, Booking, booking.id)).start_at == msk(3, 12)
