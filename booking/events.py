@@ -31,6 +31,7 @@ class EventType(StrEnum):
     NOTIFICATION_MANUAL = "notification.manual"
     REMINDER_DUE = "booking.reminder"
     AUDIT_FAILED = "audit.failed"
+    CERTIFICATE_PURCHASED = "certificate.purchased"
 
 
 def record_event(

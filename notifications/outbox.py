@@ -186,6 +186,10 @@ async def render_event(
     recipient's language."""
     if event.type == EventType.AUDIT_FAILED:
         return await _audit_notice(session, channels, event)
+    if event.type == EventType.CERTIFICATE_PURCHASED:
+        from notifications.certificate_notices import certificate_notices
+
+        return await certificate_notices(session, deps, channels, event)
     client_kind, admin_kind = _kinds_for(event)
     if (client_kind is None and admin_kind is None) or event.booking_id is None:
         return []
