@@ -31,7 +31,7 @@ def admin_router() -> Router | None:
 
 
 def get_routers() -> list[Router]:
-    from handlers import booking, checkout, errors, extras_steps, my_bookings, start
+    from handlers import booking, checkout, errors, extras_steps, gifts, my_bookings, start
 
     routers = [
         start.create_router(),
@@ -39,6 +39,7 @@ def get_routers() -> list[Router]:
         extras_steps.create_router(),
         checkout.create_router(),
         my_bookings.create_router(),
+        gifts.create_router(),
     ]
     admin = admin_router()
     if admin is not None:
