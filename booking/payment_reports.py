@@ -27,7 +27,7 @@ from booking.deps import BookingDeps
 from booking.domain.states import BookingStatus
 from booking.errors import NotFound, PaymentMismatch, SlotTakenError
 from booking.events import EventType, record_event
-from booking.holds import retake_slot
+from booking.holds import codes_still_hold, retake_slot
 from booking.refunds import create_refund, execute_refunds
 from db import payment_queries, queries
 from db.models import Booking, Payment, Refund
@@ -130,9 +130,13 @@ async def apply_success(
     status = BookingStatus(booking.status)
     now = deps.now()
     late = status == BookingStatus.EXPIRED and booking.start_at > now
-    if status == BookingStatus.PENDING_PAYMENT or (
-        late and await retake_slot(session, booking, now)
-    ):
+    # A hold past its expiry that the sweep has not marked yet holds its slot still, but
+    # its codes' uses and balance were free for others meanwhile.
+    lapsed = booking.hold_expires_at is not None and booking.hold_expires_at <= now
+    held = status == BookingStatus.PENDING_PAYMENT and (
+        not lapsed or await codes_still_hold(session, booking, now)
+    )
+    if held or (late and await retake_slot(session, booking, now)):
         booking.status = BookingStatus.CONFIRMED
         _count(booking, payment)
         booking.confirmed_at = now
