@@ -14,7 +14,7 @@ from db.certificates import CertificateOrder, GiftCertificate
 from db.models import Notification
 from notifications.outbox import Channels
 from tests.api.test_certificates import CODE, balance
-from tests.integration.test_audit import checks_failing
+from tests.integration.test_audit import _execute, checks_failing
 from tests.payments.helpers import Gate
 from tests.support import Api, Running
 
@@ -180,3 +180,23 @@ async def test_the_mock_checkout_sells_a_certificate_once(running: Running) -> N
     await api.checkout(order, "canceled")
     assert len(await issued_codes(running)) == 2
     assert await checks_failing(running) == set()
+
+
+@pytest.mark.mock_gateways
+@pytest.mark.parametrize(
+    "damage",
+    [
+        "UPDATE certificate_orders SET certificate_id = NULL",  # paid, nothing issued
+        "UPDATE certificate_orders SET status = 'canceled'",  # issued, never paid
+        "UPDATE gift_certificates SET amount = amount + 100, issued_by = 'purchase'",
+    ],
+)
+async def test_the_audit_finds_a_certificate_sold_without_its_money(
+    running: Running, damage: str
+) -> None:
+    status, order = await purchase(running.api, "mock", "1500.00")
+    assert status == 201, order
+    await running.api.checkout(order, "succeeded")
+    assert await checks_failing(running) == set()
+    await _execute(running, damage)
+    assert "certificate_purchase" in await checks_failing(running)
