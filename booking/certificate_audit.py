@@ -14,6 +14,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from booking.certificate_orders import stuck_orders
 from booking.certificates import ISSUE, REFUND, SPEND, counts
 from booking.pricing import certificate_paid
 from db.certificates import CertificateMovement, CertificateOrder, GiftCertificate
@@ -27,6 +28,8 @@ CHECKS = {
     "certificate_refund": "more given back to a certificate than the booking spent",
     "certificate_purchase": "a certificate bought without its paid order, or paid for and "
     "not issued",
+    "certificate_order_stuck": "a certificate order stuck past its gateway's lifetime, admins "
+    "not told",
 }
 
 #: (check, booking code or None, the line a person reads)
@@ -70,6 +73,15 @@ async def certificate_problems(session: AsyncSession, now: datetime) -> list[Pro
             out.append(("certificate_overspent", None, f"certificate {code}: {_rub(int(left))}"))
     out.extend(await _by_booking(session))
     out.extend(await _purchases(session))
+    out.extend(
+        (
+            "certificate_order_stuck",
+            None,
+            f"certificate order {order.id} ({order.gateway}, {_rub(order.amount)}) waits "
+            f"since {order.created_at:%Y-%m-%d %H:%M} UTC and no admin was told",
+        )
+        for order in await stuck_orders(session, now)
+    )
     return out
 
 

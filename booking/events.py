@@ -32,6 +32,7 @@ class EventType(StrEnum):
     REMINDER_DUE = "booking.reminder"
     AUDIT_FAILED = "audit.failed"
     CERTIFICATE_PURCHASED = "certificate.purchased"
+    CERTIFICATE_ORDER_STUCK = "certificate.order_stuck"
 
 
 def record_event(

@@ -265,9 +265,9 @@ async def codes_still_hold(session: AsyncSession, booking: Booking, now: datetim
     """Whether what a lapsed hold's codes gave back is still there for it: the gift
     certificate's balance, the promo code's uses in all and this client's. Other holds may
     have taken them while it lapsed; a late payment then must not revive it."""
-    return await certificates.still_covered(
+    return await certificates.still_covered(session, booking, now) and await promo.still_usable(
         session, booking, now
-    ) and await promo.still_usable(session, booking, now)
+    )
 
 
 def expire_one(session: AsyncSession, booking: Booking) -> None:

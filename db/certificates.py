@@ -85,3 +85,5 @@ class CertificateOrder(Base):
     paid_at: Mapped[datetime | None] = mapped_column(nullable=True)
     #: When reconciliation last asked the gateway about it.
     checked_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    #: When admins were told it stayed pending past its gateway's lifetime (once).
+    stuck_told_at: Mapped[datetime | None] = mapped_column(nullable=True)

@@ -100,9 +100,9 @@ async def retry_refunds(
 async def tell_stuck_payments(
     sessionmaker: async_sessionmaker[AsyncSession], deps: BookingDeps
 ) -> int:
-    """Payments still waiting after their gateway's lifetime and the grace after it: the
-    admins are told once about each (they look it up in the gateway's cabinet). Each is
-    claimed first, so several processes tell about it once."""
+    """Payments (and gift certificate orders) still waiting after their gateway's lifetime
+    and the grace after it: the admins are told once about each (they look it up in the
+    gateway's cabinet). Each is claimed first, so several processes tell about it once."""
     now = deps.now()
     shortest = min(PAYMENT_LIFETIME.values()) + STUCK_GRACE
     told = 0
@@ -122,5 +122,6 @@ async def tell_stuck_payments(
                 extra={"payment_id": row.id, "gateway": row.gateway},
             )
             told += 1
+        told += await certificate_orders.tell_stuck(session, now)
         await session.commit()
     return told

@@ -10,6 +10,7 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from booking.deps import BookingDeps
+from booking.events import EventType
 from db.models import Event, Notification
 from i18n.catalogs import gettext as _
 from i18n.catalogs import use_language
@@ -22,6 +23,8 @@ from notifications.outbox import Channels, _to_admins, add_notification
 async def certificate_notices(
     session: AsyncSession, deps: BookingDeps, channels: Channels, event: Event
 ) -> list[Notification]:
+    if event.type == EventType.CERTIFICATE_ORDER_STUCK:
+        return await _stuck_notice(session, channels, event)
     payload = event.payload
     code = str(payload.get("certificate_code", ""))
     amount = int(payload.get("amount", 0))
@@ -67,3 +70,29 @@ async def certificate_notices(
         event_id=event.id,
     )
     return out
+
+
+async def _stuck_notice(
+    session: AsyncSession, channels: Channels, event: Event
+) -> list[Notification]:
+    """A certificate's payment that never got its gateway's final word: to the admins."""
+    payload = event.payload
+
+    def admin_text(language: str | None) -> str:
+        with use_language(language):
+            return _(messages.CERTIFICATE_ORDER_STUCK).format(
+                amount=rub(int(payload.get("amount", 0))),
+                order_id=payload.get("order_id", ""),
+                gateway=payload.get("gateway", ""),
+                gateway_payment_id=payload.get("gateway_payment_id") or "—",
+            )
+
+    return await _to_admins(
+        session,
+        channels,
+        admin_text,
+        key=f"ev{event.id}:admin",
+        subject=f"[studio] certificate order {payload.get('order_id', '')}",
+        booking_id=None,
+        event_id=event.id,
+    )

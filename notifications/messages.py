@@ -112,6 +112,7 @@ AUDIT_CHECKS: Final[dict[str, str]] = {
     "certificate_purchase": N_(
         "a gift certificate bought without its payment, or paid and not issued"
     ),
+    "certificate_order_stuck": N_("a gift certificate's payment stuck, admins not told"),
 }
 
 #: A gift certificate bought online, once its payment is verified: to the buyer.
@@ -127,4 +128,9 @@ CERTIFICATE_BOUGHT: Final = (
 #: ... and to the admins.
 CERTIFICATE_SOLD: Final = N_(
     "🎁 A gift certificate for {amount} ₽ was bought online ({gateway}): {code}, {buyer}."
+)
+CERTIFICATE_ORDER_STUCK: Final = N_(
+    "⚠️ A payment of {amount} ₽ for a gift certificate (order no. {order_id}, {gateway}) never "
+    "got the gateway's final word: its time to pay ran out long ago and it is still "
+    "waiting. Look it up in the gateway's cabinet ({gateway_payment_id})."
 )

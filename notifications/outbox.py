@@ -186,7 +186,7 @@ async def render_event(
     recipient's language."""
     if event.type == EventType.AUDIT_FAILED:
         return await _audit_notice(session, channels, event)
-    if event.type == EventType.CERTIFICATE_PURCHASED:
+    if event.type in (EventType.CERTIFICATE_PURCHASED, EventType.CERTIFICATE_ORDER_STUCK):
         from notifications.certificate_notices import certificate_notices
 
         return await certificate_notices(session, deps, channels, event)

@@ -200,3 +200,21 @@ async def test_the_audit_finds_a_certificate_sold_without_its_money(
     assert await checks_failing(running) == set()
     await _execute(running, damage)
     assert "certificate_purchase" in await checks_failing(running)
+
+
+@pytest.mark.mock_gateways
+async def test_an_order_never_answered_is_told_to_the_admins_once(running: Running) -> None:
+    status, order = await purchase(running.api, "mock", "1500.00")
+    assert status == 201, order
+    running.clock.advance(hours=23)
+    await running.jobs.reconcile()
+    assert await checks_failing(running) == set()  # still within the gateway's lifetime
+    running.clock.advance(hours=3)
+    assert "certificate_order_stuck" in await checks_failing(running)
+    await running.jobs.reconcile()
+    await running.jobs.reconcile()
+    assert await checks_failing(running) == set()
+    told = [m for m in await sent(running) if "заказ № " in m.text]
+    assert [m.recipient for m in told] == ["777"], told
+    assert f"№ {order['id']}" in told[0].text
+    assert await issued_codes(running) == []

@@ -44,6 +44,7 @@ def upgrade() -> None:
         sa.Column("updated_at", moment, nullable=False),
         sa.Column("paid_at", moment, nullable=True),
         sa.Column("checked_at", moment, nullable=True),
+        sa.Column("stuck_told_at", moment, nullable=True),
         sa.UniqueConstraint("idempotency_key", name="uq_certificate_orders_key"),
         sa.UniqueConstraint(
             "gateway", "gateway_payment_id", name="uq_certificate_orders_gateway_id"
