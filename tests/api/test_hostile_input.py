@@ -52,6 +52,8 @@ def _cases(booking: int, payment: int) -> dict[str, tuple[str, str, str, dict[st
     new = {"hall_id": 1, "start": moscow(4, 12), "end": moscow(4, 14), "payment_mode": "full"}
     new["client"] = {"name": NAME, "phone": PHONE, "email": EMAIL}
     note = {"channel": "email", "recipient": EMAIL, "text": "Привет", "subject": "Тема"}
+    gift = {"amount": "5000.00", "gateway": "mock"}
+    gift["buyer"] = {"name": NAME, "phone": PHONE, "email": EMAIL}
     return {
         "client.name": ("POST", "/api/bookings", "anyone", new),
         "client.phone": ("POST", "/api/bookings", "anyone", new),
@@ -68,6 +70,10 @@ def _cases(booking: int, payment: int) -> dict[str, tuple[str, str, str, dict[st
         "text": ("POST", "/api/notifications/send", "admin", note),
         "recipient": ("POST", "/api/notifications/send", "admin", note),
         "subject": ("POST", "/api/notifications/send", "admin", note),
+        "buyer.name": ("POST", "/api/certificates/purchase", "anyone", gift),
+        "buyer.phone": ("POST", "/api/certificates/purchase", "anyone", gift),
+        "buyer.email": ("POST", "/api/certificates/purchase", "anyone", gift),
+        "gateway@gift": ("POST", "/api/certificates/purchase", "anyone", gift),
     }
 
 
