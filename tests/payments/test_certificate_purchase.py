@@ -172,8 +172,13 @@ async def test_the_mock_checkout_sells_a_certificate_once(running: Running) -> N
             assert response.status == 200 and "1500.00" in page, page
         answer = await api.checkout(order, "succeeded", repeat=3)
         assert answer["webhook_statuses"] == [200, 200, 200], answer
+        answer = await api.checkout(order, "canceled")  # late and out of order: stale
+        assert answer["webhook_statuses"] == [200], answer
     codes = await issued_codes(running)
     assert len(codes) == 2
+    async with running.sessionmaker() as session:
+        statuses = list(await session.scalars(select(CertificateOrder.status)))
+        assert statuses == ["succeeded", "succeeded"]
     assert [await balance(api, code) for code in codes] == ["1500.00", "1500.00"]
     status, order = await purchase(api, "mock", "1500.00")
     assert status == 201, order
