@@ -52,8 +52,8 @@ def _cases(booking: int, payment: int) -> dict[str, tuple[str, str, str, dict[st
     new = {"hall_id": 1, "start": moscow(4, 12), "end": moscow(4, 14), "payment_mode": "full"}
     new["client"] = {"name": NAME, "phone": PHONE, "email": EMAIL}
     note = {"channel": "email", "recipient": EMAIL, "text": "Привет", "subject": "Тема"}
-    gift = {"amount": "5000.00", "gateway": "mock"}
-    gift["buyer"] = {"name": NAME, "phone": PHONE, "email": EMAIL}
+    buyer = {"name": NAME, "phone": PHONE, "email": EMAIL}
+    gift: dict[str, Any] = {"amount": "5000.00", "gateway": "mock", "buyer": buyer}
     return {
         "client.name": ("POST", "/api/bookings", "anyone", new),
         "client.phone": ("POST", "/api/bookings", "anyone", new),
