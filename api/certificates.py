@@ -1,4 +1,5 @@
-"""Gift certificates over HTTP: admins issue them; anyone with a code reads its balance."""
+"""Gift certificates over HTTP: admins issue them, anyone buys one at a gateway, anyone
+with a code reads its balance."""
 
 from __future__ import annotations
 
@@ -11,14 +12,14 @@ from api import sales_outputs as out
 from api.auth import require_admin
 from api.errors import ApiError, json_response
 from api.inputs import read_json
-from api.keys import DEPS
+from api.keys import DEPS, LOG_FIELDS
 from api.limits import check_rate
 from api.middlewares import db
-from api.sales_inputs import CertificateIn
+from api.sales_inputs import CertificateIn, CertificatePurchaseIn
 from api.serializers import checked_answer, iso, money, requested_amount
-from booking import certificates
+from booking import certificate_orders, certificates
 from booking.admin_ops import issue_certificate as issue_by_admin
-from db.certificates import GiftCertificate
+from db.certificates import CertificateOrder, GiftCertificate
 
 routes = web.RouteTableDef()
 
@@ -43,6 +44,39 @@ async def issue_certificate(request: web.Request) -> web.Response:
         raise ApiError(400, "invalid_input", "amount is required.")
     certificate = await issue_by_admin(db(request), deps, amount)  # with its event
     return json_response(certificate_json(certificate, amount, deps.rules.tz), 201)
+
+
+@routes.post("/api/certificates/purchase")
+async def purchase_certificate(request: web.Request) -> web.Response:
+    """Anyone buys a certificate at a gateway; it is issued only by the gateway's verified
+    word (webhook or reconciliation), and its code sent to the buyer then."""
+    await check_rate(request, "payments")  # each one asks a gateway
+    deps = request.app[DEPS]
+    body = await read_json(request, CertificatePurchaseIn)
+    amount = requested_amount(body.amount)
+    if amount is None:
+        raise ApiError(400, "invalid_input", "amount is required.")
+    buyer = certificates.Buyer(
+        body.buyer.name, body.buyer.phone, body.buyer.email, body.buyer.telegram_id
+    )
+    order = await certificate_orders.start_purchase(
+        db(request), deps, amount, body.gateway, buyer, body.language
+    )
+    request[LOG_FIELDS] = {"certificate_order_id": order.id}
+    return json_response(order_json(order, deps.rules.tz), 201)
+
+
+def order_json(order: CertificateOrder, tz: ZoneInfo) -> dict[str, Any]:
+    return checked_answer(
+        out.CertificatePurchase,
+        id=order.id,
+        kind="certificate",
+        gateway=order.gateway,
+        amount=money(order.amount),
+        status=order.status,
+        confirmation_url=order.confirmation_url,
+        created_at=iso(order.created_at, tz),
+    )
 
 
 @routes.get("/api/certificates/{code}")

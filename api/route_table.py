@@ -129,6 +129,11 @@ ROUTES = (
           auth=ADMIN, errors={404: "promo_not_found"}),
     Route("post", "/api/certificates", "Issue a gift certificate", "Admin", so.Certificate, 201,
           auth=ADMIN, body=si.CertificateIn, errors={400: f"{BODY} bad_amount"}),
+    Route("post", "/api/certificates/purchase", "Buy a gift certificate at a gateway; the "
+          "code is sent once the gateway's verified word comes", "Certificates",
+          so.CertificatePurchase, 201, body=si.CertificatePurchaseIn,
+          errors={400: f"{BODY} bad_amount unknown_gateway no_recipient",
+                  429: "rate_limited", 502: "gateway_unavailable"}),
     Route("get", "/api/certificates/{code}", "A gift certificate's balance and expiry",
           "Certificates", so.Certificate,
           errors={404: "certificate_not_found", 429: "rate_limited"}),

@@ -4,19 +4,20 @@ certificates."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from aiohttp import web
 from pydantic import BaseModel, BeforeValidator, Field, WithJsonSchema
 
 from api.errors import ApiError
-from api.inputs import ISO_MOMENT, Amount, Day, Moment, RowId, _In, _number
+from api.inputs import GATEWAYS, ISO_MOMENT, Amount, Day, Line, Moment, RowId, _In, _number
 from booking.domain.calendar import SUPPORTED_YEARS
 
 Weekday = Annotated[int, Field(ge=0, le=6), BeforeValidator(_number)]
 Uses = Annotated[int, Field(ge=1, le=1_000_000), BeforeValidator(_number)]
 Percent = Annotated[int, Field(ge=1, le=100), BeforeValidator(_number)]
 Minutes = Annotated[int, Field(ge=15, le=1440), BeforeValidator(_number)]
+TelegramId = Annotated[int, Field(ge=1, le=2**53), BeforeValidator(_number)]
 
 
 class AddonAvailabilityQuery(BaseModel):
@@ -53,6 +54,26 @@ CertificateAmount = Annotated[Any, WithJsonSchema({"description": "Rubles, or a 
 
 class CertificateIn(_In):
     amount: CertificateAmount = Field(description="What the certificate is for.")
+
+
+class BuyerIn(_In):
+    """Who buys a certificate: the code goes to the e-mail and/or the Telegram chat."""
+
+    name: Line = Field(min_length=1, max_length=200)
+    phone: Line = Field(min_length=5, max_length=32)
+    email: Line | None = Field(default=None, max_length=254)
+    telegram_id: TelegramId | None = Field(
+        default=None, description="The chat the bot sends the code to (the buyer's user id)."
+    )
+
+
+class CertificatePurchaseIn(_In):
+    amount: CertificateAmount = Field(
+        description="What the certificate is for: 500 to 100,000 rubles online."
+    )
+    gateway: Line = Field(min_length=1, max_length=16, json_schema_extra={"enum": GATEWAYS})
+    buyer: BuyerIn
+    language: Literal["ru", "en"] = Field("ru", description="The language of the code's message.")
 
 
 def query_moment(request: web.Request, name: str) -> datetime:

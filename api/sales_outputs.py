@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field
 
-from api.outputs import Answer, DateTime, Money, SignedMoney
+from api.outputs import Answer, DateTime, Money, PaymentStatus, SignedMoney
 
 
 class AddonAvailable(Answer):
@@ -44,3 +46,16 @@ class Certificate(Answer):
     )
     balance: Money = Field(description="What is left to spend.")
     expires_at: DateTime
+
+
+class CertificatePurchase(Answer):
+    """A gift certificate bought online, as a payment: pay at `confirmation_url`; once the
+    gateway's verified word comes, the code is sent to the buyer."""
+
+    id: int = Field(description="The certificate order.")
+    kind: Literal["certificate"] = "certificate"
+    gateway: str = Field(examples=["yookassa", "tinkoff", "sberpay", "mock"])
+    amount: Money
+    status: PaymentStatus
+    confirmation_url: str | None = Field(description="The gateway's payment page.")
+    created_at: DateTime

@@ -3,7 +3,8 @@
 What must hold: each certificate was issued once for its amount; no balance is below zero
 (the ledger's sum, spends counted while their bookings hold them); what a booking's
 `certificate` price line says it paid is what the ledger spent on it; no booking gave back
-to a certificate more than it spent of it.
+to a certificate more than it spent of it; a certificate bought online has its one paid
+order of its amount, and every paid order its certificate.
 """
 
 from __future__ import annotations
@@ -13,16 +14,22 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from booking.certificate_orders import stuck_orders
 from booking.certificates import ISSUE, REFUND, SPEND, counts
 from booking.pricing import certificate_paid
-from db.certificates import CertificateMovement, GiftCertificate
+from db.certificates import CertificateMovement, CertificateOrder, GiftCertificate
 from db.models import Booking
+from payments.base import PAID_STATUSES
 
 CHECKS = {
     "certificate_issue": "a certificate not issued once for its amount",
     "certificate_overspent": "a certificate's balance below zero",
     "certificate_spend": "a booking's certificate line is not what the ledger spent",
     "certificate_refund": "more given back to a certificate than the booking spent",
+    "certificate_purchase": "a certificate bought without its paid order, or paid for and "
+    "not issued",
+    "certificate_order_stuck": "a certificate order stuck past its gateway's lifetime, admins "
+    "not told",
 }
 
 #: (check, booking code or None, the line a person reads)
@@ -65,6 +72,47 @@ async def certificate_problems(session: AsyncSession, now: datetime) -> list[Pro
         if int(left) < 0:
             out.append(("certificate_overspent", None, f"certificate {code}: {_rub(int(left))}"))
     out.extend(await _by_booking(session))
+    out.extend(await _purchases(session))
+    out.extend(
+        (
+            "certificate_order_stuck",
+            None,
+            f"certificate order {order.id} ({order.gateway}, {_rub(order.amount)}) waits "
+            f"since {order.created_at:%Y-%m-%d %H:%M} UTC and no admin was told",
+        )
+        for order in await stuck_orders(session, now)
+    )
+    return out
+
+
+async def _purchases(session: AsyncSession) -> list[Problem]:
+    """Money in for certificates bought online against the certificates issued for it."""
+    out: list[Problem] = []
+    rows = await session.execute(
+        select(
+            GiftCertificate.code,
+            GiftCertificate.amount,
+            GiftCertificate.issued_by,
+            CertificateOrder.id,
+            CertificateOrder.amount,
+            CertificateOrder.status,
+        ).outerjoin(CertificateOrder, CertificateOrder.certificate_id == GiftCertificate.id)
+    )
+    for code, amount, issued_by, order_id, paid, status in rows:
+        bought = issued_by == "purchase"
+        if bought and (order_id is None or status not in PAID_STATUSES or paid != amount):
+            what = "no order" if order_id is None else f"order {order_id} {status} {_rub(paid)}"
+            out.append(("certificate_purchase", None, f"certificate {code}: bought, {what}"))
+        elif not bought and order_id is not None:
+            out.append(("certificate_purchase", None, f"certificate {code}: order {order_id}"))
+    unissued = select(CertificateOrder.id, CertificateOrder.amount).where(
+        CertificateOrder.status.in_([str(s) for s in PAID_STATUSES]),
+        CertificateOrder.certificate_id.is_(None),
+    )
+    for order_id, paid in await session.execute(unissued):
+        out.append(
+            ("certificate_purchase", None, f"order {order_id}: {_rub(paid)} paid, no certificate")
+        )
     return out
 
 

@@ -1,6 +1,6 @@
-"""A chat offer with what the client adds to the hall time: the people coming, add-ons and
-a promo code, priced and checked by the same sale functions a hold runs (booking/sale.py),
-so the summary the client reads is the price the hold will take."""
+"""A chat offer with what the client adds to the hall time: the people coming, add-ons, a
+promo code and a gift certificate, priced and checked by the same sale functions a hold
+runs (booking/sale.py), so the summary the client reads is the price the hold will take."""
 
 from __future__ import annotations
 
@@ -10,11 +10,11 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from booking import promo
+from booking import certificates, promo
 from booking.clients import Offer, make_offer
 from booking.deps import BookingDeps
 from booking.domain.pricing import prepayment_amount
-from booking.errors import SoldOut
+from booking.errors import NotFound, SoldOut
 from booking.holds import ClientInfo, HoldRequest, PaymentMode, Source
 from booking.pricing import AddonWanted
 from booking.sale import prepare_sale
@@ -28,6 +28,7 @@ class Extras:
     guests: int | None = None
     addons: tuple[AddonWanted, ...] = ()
     promo_code: str | None = None
+    certificate_code: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +60,7 @@ def hold_request(
         guests=extras.guests,
         addons=extras.addons,
         promo_code=extras.promo_code,
+        certificate_code=extras.certificate_code,
         accept_rules=accept_rules,
     )
 
@@ -73,7 +75,10 @@ async def sale_offer(
 ) -> SaleOffer:
     """The priced offer; raises what a hold would: SlotTakenError, NotFound, 400
     `over_capacity`, `addon_unavailable`, `promo_invalid`, `promo_expired`, and 409
-    `addon_unavailable` / `promo_used_up` when the stock or the code's uses are gone."""
+    `addon_unavailable` / `promo_used_up` when the stock or the code's uses are gone;
+    `certificate_invalid`, `certificate_expired`, 409 `certificate_empty` for a certificate.
+    A certificate pays what its balance covers now (the hold takes it again under its
+    lock); the offer's `total` is the rest."""
     base = await make_offer(session, deps, hall_id, start, minutes)
     request = hold_request(hall_id, start, minutes, extras, "full", ClientInfo())
     sale = await prepare_sale(session, deps, base.hall, request)
@@ -90,12 +95,28 @@ async def sale_offer(
         and await promo.uses(session, code.id, deps.now()) >= limit
     ):
         raise SoldOut("promo_used_up", "The promo code has been used up.")
-    total = sale.priced.total
+    if sale.certificate is not None:
+        left = await certificates.balance(session, sale.certificate.id, deps.now())
+        sale.certificate_spend = min(left, sale.priced.total)
+    total = sale.due
     offer = Offer(
         hall=base.hall,
         start=base.start,
         end=base.end,
         total=total,
         prepay=prepayment_amount(total, deps.rules.prepayment_percent),
+        covered=sale.certificate_spend,
     )
     return SaleOffer(offer, sale.lines, sale.guests)
+
+
+async def is_certificate(session: AsyncSession, typed: str) -> bool:
+    """Whether a code typed on the summary is a gift certificate's (else a promo code's):
+    the form of one, and one under it exists."""
+    if certificates.normalize(typed) is None:
+        return False
+    try:
+        await certificates.find(session, typed)
+    except NotFound:
+        return False
+    return True

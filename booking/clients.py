@@ -40,6 +40,9 @@ from db import queries
 from db.models import Booking, Client, Hall, Payment
 
 UPCOMING = (BookingStatus.PENDING_PAYMENT, BookingStatus.CONFIRMED)
+#: The "gateway" of a booking that a promo code or a certificate pays in full: none is
+#: asked, the hold is confirmed at once.
+NO_GATEWAY = "none"
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +54,8 @@ class Offer:
     end: datetime
     total: int
     prepay: int
+    #: What a gift certificate pays of the price; `total` is the rest, left to pay.
+    covered: int = 0
 
     @property
     def minutes(self) -> int:
@@ -158,9 +163,11 @@ async def hold_and_start_payment(
     the payment is None when the gateway failed (the hold stays, and the client can try
     again from their bookings), or when nothing is left to pay (the booking is confirmed)."""
     booking, _token = await hold_booking(session, deps, request, commit=False)
-    if booking.status == BookingStatus.CONFIRMED:  # a promo code covered the whole price
+    if booking.status == BookingStatus.CONFIRMED:  # a code covered the whole price
         await session.commit()
         return booking, None
+    if gateway == NO_GATEWAY:  # offered free, now not (a certificate's balance went)
+        raise BookingRuleError("price_changed", "The price has changed; please check it.")
     provider, intent = await payment_for_hold(session, deps, booking, gateway)
     try:
         payment: Payment | None = await ask_gateway(session, deps, provider, booking, intent)

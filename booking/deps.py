@@ -55,6 +55,8 @@ class ReceiptRules:
         email: str | None,
         phone: str | None,
         lines: Sequence[tuple[str, int]] = (),
+        *,
+        subject: str = "service",
     ) -> ReceiptInfo | None:
         if self.vat_code is None or not (email or phone):
             return None
@@ -66,6 +68,7 @@ class ReceiptRules:
             email=email,
             phone=phone,
             lines=tuple(lines),
+            subject=subject,
         )
 
 

@@ -60,6 +60,8 @@ class EventType(StrEnum):
     CERTIFICATE_ISSUED = "certificate.issued"
     REFUND_SETTLED = "refund.settled"
     FEEDS_RENEWED = "calendar_feeds.renewed"
+    CERTIFICATE_PURCHASED = "certificate.purchased"
+    CERTIFICATE_ORDER_STUCK = "certificate.order_stuck"
 
 
 #: Who is acting for the studio while an admin's command or admin API call runs: merged into

@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from booking import certificates
+from booking import certificates, promo
 from booking.blocks import check_not_blocked
 from booking.deps import BookingDeps
 from booking.domain.states import BookingStatus, check_transition
@@ -269,7 +269,7 @@ async def retake_slot(session: AsyncSession, booking: Booking, now: datetime) ->
         return False
     if not await still_free(session, booking, now):
         return False
-    if not await certificates.still_covered(session, booking, now):
+    if not await codes_still_hold(session, booking, now):
         return False
     # Written first, so that a refused attempt undoes the booking's status alone (the
     # payment's new state stays), and the database's guard decides a race lost meanwhile.
@@ -284,6 +284,15 @@ async def retake_slot(session: AsyncSession, booking: Booking, now: datetime) ->
         await session.refresh(booking)  # the rolled-back attempt left it expired in memory
         return False
     return True
+
+
+async def codes_still_hold(session: AsyncSession, booking: Booking, now: datetime) -> bool:
+    """Whether what a lapsed hold's codes gave back is still there for it: the gift
+    certificate's balance, the promo code's uses in all and this client's. Other holds may
+    have taken them while it lapsed; a late payment then must not revive it."""
+    return await certificates.still_covered(session, booking, now) and await promo.still_usable(
+        session, booking, now
+    )
 
 
 def expire_one(session: AsyncSession, booking: Booking) -> None:

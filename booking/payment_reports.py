@@ -22,12 +22,13 @@ import logging
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from booking import certificate_orders
 from booking.change_making import apply_change_payment
 from booking.deps import BookingDeps
 from booking.domain.states import BookingStatus
 from booking.errors import NotFound, PaymentMismatch, SlotTakenError
 from booking.events import EventType, record_event
-from booking.holds import retake_slot
+from booking.holds import codes_still_hold, retake_slot
 from booking.refunds import create_refund, execute_refunds
 from db import payment_queries, queries
 from db.models import Booking, Payment, Refund
@@ -59,8 +60,12 @@ async def apply_payment_report(
 
     Returns what happened, for the log: "applied", "duplicate" or "stale". A report that
     names no payment of ours, or another order or amount, raises its DomainError and
-    changes nothing.
+    changes nothing. A report about a gift certificate bought online (its order number
+    starts with `cert-`) is the certificate order's (booking.certificate_orders).
     """
+    order = await certificate_orders.reported(session, gateway, state)
+    if order is not None:
+        return await certificate_orders.apply_report(session, deps, order, state, MOVES)
     found = await _find_payment(session, gateway, state)
     booking = await queries.booking_for_update(session, found.booking_id)
     payment = await payment_queries.payment_for_update(session, found.id)
@@ -128,9 +133,13 @@ async def apply_success(
     status = BookingStatus(booking.status)
     now = deps.now()
     late = status == BookingStatus.EXPIRED and booking.start_at > now
-    if status == BookingStatus.PENDING_PAYMENT or (
-        late and await retake_slot(session, booking, now)
-    ):
+    # A hold past its expiry that the sweep has not marked yet holds its slot still, but
+    # its codes' uses and balance were free for others meanwhile.
+    lapsed = booking.hold_expires_at is not None and booking.hold_expires_at <= now
+    held = status == BookingStatus.PENDING_PAYMENT and (
+        not lapsed or await codes_still_hold(session, booking, now)
+    )
+    if held or (late and await retake_slot(session, booking, now)):
         booking.status = BookingStatus.CONFIRMED
         _count(booking, payment)
         booking.confirmed_at = now

@@ -103,13 +103,24 @@ async def claim(session: AsyncSession, code: PromoCode, client: Client, now: dat
     """Count the code's uses under its lock: 409 `promo_used_up` when none is left.
 
     Call after the hold's first write (the client's row)."""
-    if queries.is_postgres(session):
-        await session.execute(
-            select(PromoCode.id).where(PromoCode.id == code.id).with_for_update()
-        )
+    await _lock(session, code.id)
     await check_uses(session, code, now)
     if code.max_uses_per_client is None:
         return
+    if await client_uses(session, code.id, client, now) >= code.max_uses_per_client:
+        raise SoldOut("promo_used_up", "This client has used the promo code already.")
+
+
+async def _lock(session: AsyncSession, code_id: int) -> None:
+    if queries.is_postgres(session):
+        await session.execute(
+            select(PromoCode.id).where(PromoCode.id == code_id).with_for_update()
+        )
+
+
+async def client_uses(session: AsyncSession, code_id: int, client: Client, now: datetime) -> int:
+    """The bookings of this client (the same row, Telegram account or phone) holding the
+    code now."""
     same_client = [Client.id == client.id]
     if client.telegram_id is not None:
         same_client.append(Client.telegram_id == client.telegram_id)
@@ -119,10 +130,28 @@ async def claim(session: AsyncSession, code: PromoCode, client: Client, now: dat
         select(func.count())
         .select_from(Booking)
         .join(Client, Client.id == Booking.client_id)
-        .where(Booking.promo_code_id == code.id, holding(now), or_(*same_client))
+        .where(Booking.promo_code_id == code_id, holding(now), or_(*same_client))
     )
-    if int(await session.scalar(stmt) or 0) >= code.max_uses_per_client:
-        raise SoldOut("promo_used_up", "This client has used the promo code already.")
+    return int(await session.scalar(stmt) or 0)
+
+
+async def still_usable(session: AsyncSession, booking: Booking, now: datetime) -> bool:
+    """Whether the code a lapsed hold took can still be used by it, so that a late payment
+    may revive it: while it lapsed, other bookings (of anyone, or of this same client) may
+    have taken the uses it gave back. Counted under the code's lock, as a hold's claim."""
+    if booking.promo_code_id is None:
+        return True
+    code = await session.get(PromoCode, booking.promo_code_id)
+    if code is None:
+        return True
+    await _lock(session, code.id)
+    if code.max_uses is not None and await uses(session, code.id, now) >= code.max_uses:
+        return False
+    if code.max_uses_per_client is None:
+        return True
+    client = await session.get(Client, booking.client_id)
+    assert client is not None
+    return await client_uses(session, code.id, client, now) < code.max_uses_per_client
 
 
 @dataclass(frozen=True, slots=True)

@@ -48,6 +48,7 @@ CLIENT_COMMANDS: Final = (
     ("start", N_("Main menu")),
     ("book", N_("Book a hall")),
     ("my", N_("My bookings")),
+    ("gift", N_("Buy a gift certificate")),
     ("help", N_("Contacts and help")),
     ("whoami", N_("My Telegram id and role")),
 )

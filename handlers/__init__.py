@@ -36,6 +36,7 @@ def get_routers() -> list[Router]:
         checkout,
         errors,
         extras_steps,
+        gifts,
         moving,
         my_bookings,
         phone_link,
@@ -54,6 +55,7 @@ def get_routers() -> list[Router]:
         waitlist.create_router(),
         phone_link.create_router(),
         moving.create_router(),
+        gifts.create_router(),
     ]
     admin = admin_router()
     if admin is not None:

@@ -1,5 +1,6 @@
 """The steps beside hall time, between the duration and the payment: how many people, the
-add-ons (only what is free for that time), and the promo code typed on the summary.
+add-ons (only what is free for that time), and the promo code or gift certificate typed on
+the summary.
 
 What the client chose lives in the FSM data under `cart`, tied to its pick (hall, start,
 length): a cart of another pick is never used, so an old button starts a fresh cart. Every
@@ -53,7 +54,7 @@ def cart_in(data: dict[str, Any], pick: Pick) -> dict[str, Any]:
     cart = data.get(CART)
     if isinstance(cart, dict) and cart.get("pick") == _key(pick):
         return cart
-    return {"pick": _key(pick), "guests": None, "addons": {}, "promo": None}
+    return {"pick": _key(pick), "guests": None, "addons": {}, "promo": None, "certificate": None}
 
 
 async def cart_of(state: FSMContext, pick: Pick) -> dict[str, Any]:
@@ -72,7 +73,7 @@ async def only_cart(state: FSMContext) -> dict[str, Any]:
 
 def extras_of(cart: dict[str, Any]) -> Extras:
     addons = tuple(AddonWanted(slug, n) for slug, n in cart["addons"].items() if n > 0)
-    return Extras(cart["guests"], addons, cart["promo"])
+    return Extras(cart["guests"], addons, cart["promo"], cart.get("certificate"))
 
 
 async def sale_for(
@@ -122,10 +123,11 @@ async def step_screen(
         return addons_screen(found, deps, pick, offered, guests_step), reason
     if step == "guests":
         return guests_screen(found, deps, pick), reason
-    if pick.mode:
+    if pick.mode and found.offer.total > 0:  # nothing to pay: the summary's Confirm
         return views.gateways_screen(found.offer, deps, pick), reason
     back = "addons" if has_addons else guests_step
-    return sale_summary_screen(found, deps, pick, cart["promo"], back), reason
+    codes = (cart["promo"], cart.get("certificate"))
+    return sale_summary_screen(found, deps, pick, codes, back), reason
 
 
 def _dropped(cart: dict[str, Any], code: str) -> str:
@@ -136,7 +138,10 @@ def _dropped(cart: dict[str, Any], code: str) -> str:
     if code == "addon_unavailable":
         cart["addons"] = {}
         return "addons"
-    cart["promo"] = None
+    if code.startswith("certificate_"):
+        cart["certificate"] = None
+    elif code != "price_changed":
+        cart["promo"] = None
     return "summary"
 
 

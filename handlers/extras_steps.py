@@ -1,5 +1,5 @@
-"""The handlers of the people, add-ons and promo code steps (screens are built by
-handlers/booking_extras.py from the cart in the FSM data)."""
+"""The handlers of the people, add-ons and promo code / gift certificate steps (screens
+are built by handlers/booking_extras.py from the cart in the FSM data)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from aiogram.types import CallbackQuery, Message
 from aiogram.utils.callback_answer import CallbackAnswer
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from booking.chat_sale import is_certificate
 from booking.deps import BookingDeps
 from bot.states import BookingForm
 from handlers.booking_extras import (
@@ -119,11 +120,12 @@ async def on_promo(
     deps: BookingDeps,
     callback_answer: CallbackAnswer,
 ) -> None:
-    """ "I have a promo code": wait for it typed; "Without the promo code": the summary."""
+    """ "I have a promo code / certificate": wait for it typed; "Without the promo code"
+    (or certificate): the summary without them."""
     pick = pick_of(callback_data)
     cart = await cart_of(state, pick)
     if callback_data.action != "ask":
-        cart["promo"] = None
+        cart["promo"] = cart["certificate"] = None
         await save_cart(state, cart)
         await state.set_state(None)
         await show_step(callback, callback_answer, session, deps, state, pick, "summary")
@@ -132,7 +134,7 @@ async def on_promo(
     if not isinstance(found, (Stale, Refused)):
         await state.set_state(BookingForm.promo)
         await state.update_data(promo_pick=pick.as_list())
-        without = promo_button(pick, _("‹ Without a promo code"), "drop")
+        without = promo_button(pick, _("‹ Without a code"), "drop")
         text = offer_text(found.offer, deps) + "\n\n" + _(PROMO_PROMPT)
         await show(callback, Screen(text, markup([without])), session)
         return
@@ -142,8 +144,8 @@ async def on_promo(
 async def on_promo_text(
     message: Message, state: FSMContext, session: AsyncSession, deps: BookingDeps
 ) -> None:
-    """A typed promo code: checked as the hold will check it; refused in words, or the
-    summary with the discount."""
+    """A typed promo code or gift certificate's code: checked as the hold will check it;
+    refused in words, or the summary with the discount or what the certificate pays."""
     data = await state.get_data()
     if "promo_pick" not in data:
         await state.set_state(None)
@@ -151,10 +153,13 @@ async def on_promo_text(
         return
     pick = Pick.from_list(data["promo_pick"])
     cart = await cart_of(state, pick)
-    cart["promo"] = (message.text or "").strip()[:32]
+    typed = (message.text or "").strip()[:32]
+    kept = dict(cart)
+    cart["certificate" if await is_certificate(session, typed) else "promo"] = typed
     found = await sale_for(session, deps, pick, cart)
     if isinstance(found, Refused):
-        without = promo_button(pick, _("‹ Without a promo code"), "drop")
+        await save_cart(state, kept)  # the code refused is not kept; the other one is
+        without = promo_button(pick, _("‹ Without a code"), "drop")
         again = _("\nType another code or go on without one.")
         await reply(message, Screen(refusal(found.code) + again, markup([without])))
         return

@@ -1,10 +1,13 @@
 """Screens of the steps beside hall time: how many people, which add-ons, the summary with
-its price line by line and the promo code; and the words for what a sale refuses."""
+its price line by line and the promo code or gift certificate; and the words for what a
+sale refuses."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
+
+from aiogram.types import InlineKeyboardMarkup
 
 from booking.chat_sale import SaleOffer
 from booking.deps import BookingDeps
@@ -24,7 +27,6 @@ from keyboards.extras import (
     back_to,
     guests_keyboard,
     promo_button,
-    with_row,
 )
 from keyboards.rows import button
 
@@ -37,8 +39,19 @@ REFUSALS = {
     "promo_used_up": N_("This promo code has been used up."),
     "addon_unavailable": N_("This extra has just been taken for your time."),
     "over_capacity": N_("The hall does not take that many people."),
+    "certificate_invalid": N_("There is no gift certificate under this code."),
+    "certificate_expired": N_("This gift certificate has expired."),
+    "certificate_empty": N_("There is nothing left on this gift certificate."),
+    "price_changed": N_("The price has just changed; please check it again."),
 }
-PROMO_PROMPT = N_("🎟 Type the promo code in a message.")
+PROMO_PROMPT = N_("🎟 Type the promo code or the gift certificate's code in a message.")
+ASK_CODE = N_("🎟 I have a promo code / certificate")
+#: The button that drops the codes typed, by which are in the cart (promo, certificate).
+DROP_CODES = {
+    (True, False): N_("✖ Without the promo code"),
+    (False, True): N_("✖ Without the certificate"),
+    (True, True): N_("✖ Without the promo code and certificate"),
+}
 
 
 def refusal(code: str) -> str:
@@ -100,20 +113,24 @@ def sale_summary_screen(
     sale: SaleOffer,
     deps: BookingDeps,
     pick: Pick,
-    promo_code: str | None,
+    codes: tuple[str | None, str | None],
     back_step: str | None,
 ) -> Screen:
-    """The summary with the price line by line, the promo code step, the payment mode, and
-    Back to the step before (the add-ons, the people, or the durations)."""
+    """The summary with the price line by line, the promo code and certificate step, the
+    payment mode (or Confirm, when the codes pay it all), and Back to the step before (the
+    add-ons, the people, or the durations). `codes`: the promo code and certificate typed."""
     screen = summary_screen(sale.offer, deps, pick)
-    if promo_code:
-        row = [promo_button(pick, _("✖ Without the promo code"), "drop")]
-    else:
-        row = [promo_button(pick, _("🎟 I have a promo code"), "ask")]
+    rows = []
+    if not all(codes) and sale.offer.total > 0:
+        rows.append([promo_button(pick, _(ASK_CODE), "ask")])
+    if any(codes):
+        label = DROP_CODES[(bool(codes[0]), bool(codes[1]))]
+        rows.append([promo_button(pick, _(label), "drop")])
     text = screen.text
     if len(sale.lines) > 1:  # hall, date; the lines; then the total and the rest
         hall, when, rest = text.split("\n", 2)
         text = f"{hall}\n{when}\n{lines_text(sale.lines)}\n{rest}"
-    assert screen.markup is not None
+    assert isinstance(screen.markup, InlineKeyboardMarkup)
     back = button(_("‹ Back"), back_to(pick, back_step))
-    return Screen(text, with_row(screen.markup, row, back))  # type: ignore[arg-type]
+    keyboard = screen.markup.inline_keyboard
+    return Screen(text, InlineKeyboardMarkup(inline_keyboard=[*keyboard[:-1], *rows, [back]]))

@@ -14,6 +14,7 @@ from booking.clients import Offer, hold_and_start_payment
 from booking.deps import BookingDeps
 from booking.errors import DomainError, NotFound, TooManyHolds
 from booking.holds import ClientInfo
+from booking.pricing import certificate_paid
 from booking.rules import rules_to_accept
 from handlers import views
 from handlers.booking_extras import CART, cart_in, extras_of, step_screen
@@ -74,11 +75,19 @@ async def make_hold(
             return await refused_meanwhile(session, deps, state, pick, data, error.code), None
         return taken(await views.fresh_day(session, deps, pick.hall_id, start)), None
     hall = await active_hall(session, booking.hall_id)
-    offer = Offer(hall, booking.start_at, booking.end_at, booking.total, booking.prepay_amount)
-    if booking.status == "confirmed":  # the promo code covered the whole price
+    paid_by_certificate = certificate_paid(booking)
+    offer = Offer(
+        hall,
+        booking.start_at,
+        booking.end_at,
+        booking.total,
+        booking.prepay_amount,
+        paid_by_certificate,
+    )
+    if booking.status == "confirmed":  # a promo code or a certificate covered it all
         covered = _(
-            "✅ Booking {code} is confirmed: the promo code covers the whole price. "
-            "The details will come here, in this chat."
+            "✅ Booking {code} is confirmed: the promo code or gift certificate covers the "
+            "whole price. The details will come here, in this chat."
         ).format(code=booking.code)
         return Screen(covered, menu_keyboard(_("📋 My bookings"), "my")), offer
     return views.hold_screen(booking, hall, payment, deps), offer

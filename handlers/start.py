@@ -40,7 +40,11 @@ NOOP_HINTS = {
 
 def menu_screen(intro: str = "") -> Screen:
     markup = main_menu_keyboard(
-        _("📅 Book"), _("📋 My bookings"), _("💰 Halls and prices"), _("ℹ️ Contacts and help")
+        _("📅 Book"),
+        _("📋 My bookings"),
+        _("💰 Halls and prices"),
+        _("ℹ️ Contacts and help"),
+        _("🎁 Gift certificate"),
     )
     question = _("What would you like to do?")
     return Screen(f"{intro}\n\n{question}" if intro else question, markup)

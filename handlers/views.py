@@ -10,7 +10,7 @@ from aiogram.types import InlineKeyboardMarkup
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from booking.availability import active_hall, durations_at
-from booking.clients import Offer, day_starts, list_halls, make_offer, month_view
+from booking.clients import NO_GATEWAY, Offer, day_starts, list_halls, make_offer, month_view
 from booking.deps import BookingDeps
 from booking.errors import DomainError, NotFound
 from booking.paying import amount_due
@@ -27,6 +27,7 @@ from keyboards.durations import durations_keyboard
 from keyboards.menu import halls_keyboard, menu_keyboard, single_button_keyboard
 from keyboards.payment import (
     email_keyboard,
+    free_keyboard,
     gateway_keyboard,
     mode_keyboard,
     pay_keyboard,
@@ -90,8 +91,10 @@ def part_of(local: datetime) -> int:
 
 
 def payable_pick(pick: Pick, deps: BookingDeps) -> bool:
-    """A pick whose payment mode and gateway this process offers."""
-    return pick.mode in MODES and pick.gateway in dict(gateways(deps))
+    """A pick whose payment mode and gateway this process offers (or no gateway, for a
+    booking a code pays in full: the hold refuses it if something is left to pay)."""
+    offered = pick.gateway == NO_GATEWAY or pick.gateway in dict(gateways(deps))
+    return pick.mode in MODES and offered
 
 
 async def halls_screen(session: AsyncSession) -> Screen:
@@ -212,8 +215,12 @@ def offer_text(offer: Offer, deps: BookingDeps) -> str:
         start=time(start),
         end=time(end),
         duration=duration(offer.minutes),
-        total=money(offer.total),
+        total=money(offer.total + offer.covered),
     )
+    if offer.covered:
+        text += _("\nThe gift certificate pays {covered}; left to pay: {rest}").format(
+            covered=money(offer.covered), rest=money(offer.total)
+        )
     if offer.prepay < offer.total:
         text += _(
             "\nPrepayment {percent}%: {prepay}; the rest at the studio or in the bot."
@@ -222,6 +229,10 @@ def offer_text(offer: Offer, deps: BookingDeps) -> str:
 
 
 def summary_screen(offer: Offer, deps: BookingDeps, pick: Pick) -> Screen:
+    if offer.total == 0:  # a promo code or a certificate pays it all: no 0 ₽ payment
+        markup = free_keyboard(pick, confirm=_("✅ Confirm the booking"), gateway=NO_GATEWAY,
+                               back=_("‹ Back"))  # fmt: skip
+        return Screen(offer_text(offer, deps) + _("\n\nNothing is left to pay."), markup)
     prepay = _("Prepayment {amount}").format(amount=money(offer.prepay))
     markup = mode_keyboard(
         pick,

@@ -8,6 +8,7 @@ from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from booking import certificate_orders
 from booking.deps import BookingDeps
 from booking.errors import DomainError
 from booking.events import EventType, record_event
@@ -44,6 +45,11 @@ async def reconcile_payments(
         # Marked before asking: a gateway that fails or hangs on one payment must not keep
         # it at the head of the queue either.
         await payment_queries.mark_checked(session, [p.id for p in found], now)
+        # Gift certificates bought online wait for the same word, on the same terms.
+        orders = await certificate_orders.stale_orders(
+            session, now, now - PAYMENT_AGE, limit, newer_than=now - PAYMENT_GIVE_UP
+        )
+        stale += [(o.gateway, o.gateway_payment_id) for o in orders]
         await session.commit()
     changed = 0
     for gateway, gateway_payment_id in stale:
@@ -94,9 +100,9 @@ async def retry_refunds(
 async def tell_stuck_payments(
     sessionmaker: async_sessionmaker[AsyncSession], deps: BookingDeps
 ) -> int:
-    """Payments still waiting after their gateway's lifetime and the grace after it: the
-    admins are told once about each (they look it up in the gateway's cabinet). Each is
-    claimed first, so several processes tell about it once."""
+    """Payments (and gift certificate orders) still waiting after their gateway's lifetime
+    and the grace after it: the admins are told once about each (they look it up in the
+    gateway's cabinet). Each is claimed first, so several processes tell about it once."""
     now = deps.now()
     shortest = min(PAYMENT_LIFETIME.values()) + STUCK_GRACE
     told = 0
@@ -116,5 +122,6 @@ async def tell_stuck_payments(
                 extra={"payment_id": row.id, "gateway": row.gateway},
             )
             told += 1
+        told += await certificate_orders.tell_stuck(session, now)
         await session.commit()
     return told

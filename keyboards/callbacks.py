@@ -33,9 +33,16 @@ def from_day(ordinal: int) -> date:
 
 
 class MenuCallback(CallbackData, prefix="m"):
-    """Main menu entries: book, my, halls, help, home."""
+    """Main menu entries: book, my, halls, help, gift, home."""
 
     action: str
+
+
+class GiftCallback(CallbackData, prefix="gift"):
+    """Buying a gift certificate: its amount in rubles, then the gateway to pay at."""
+
+    rubles: int
+    gateway: str = ""
 
 
 class NoopCallback(CallbackData, prefix="x"):

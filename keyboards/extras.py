@@ -116,11 +116,3 @@ def promo_button(pick: Pick, label: str, action: str) -> InlineKeyboardButton:
         label,
         PromoCallback(hall_id=pick.hall_id, start=pick.start, minutes=pick.minutes, action=action),
     )
-
-
-def with_row(
-    markup: InlineKeyboardMarkup, row: list[InlineKeyboardButton], back: InlineKeyboardButton
-) -> InlineKeyboardMarkup:
-    """The keyboard with `row` inserted before its last row, which becomes `back`."""
-    rows = list(markup.inline_keyboard)
-    return InlineKeyboardMarkup(inline_keyboard=[*rows[:-1], row, [back]])

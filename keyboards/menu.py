@@ -11,11 +11,14 @@ from keyboards.callbacks import HallCallback, MenuCallback, PhotosCallback
 from keyboards.rows import button, markup
 
 
-def main_menu_keyboard(book: str, my: str, halls: str, help_: str) -> InlineKeyboardMarkup:
+def main_menu_keyboard(
+    book: str, my: str, halls: str, help_: str, gift: str
+) -> InlineKeyboardMarkup:
     return markup(
         [button(book, MenuCallback(action="book"))],
         [button(my, MenuCallback(action="my"))],
         [button(halls, MenuCallback(action="halls")), button(help_, MenuCallback(action="help"))],
+        [button(gift, MenuCallback(action="gift"))],
     )
 
 

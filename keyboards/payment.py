@@ -28,6 +28,17 @@ def mode_keyboard(
     return markup(*column(buttons))
 
 
+def free_keyboard(pick: Pick, *, confirm: str, gateway: str, back: str) -> InlineKeyboardMarkup:
+    """Nothing left to pay (a code covers the price): Confirm, with no gateway to choose,
+    and Back to the durations."""
+    confirm_button = button(
+        confirm, Pick(pick.hall_id, pick.start, pick.minutes, "full").with_gateway(gateway)
+    )
+    return markup(
+        [confirm_button], [button(back, SlotCallback(hall_id=pick.hall_id, start=pick.start))]
+    )
+
+
 def gateway_keyboard(
     pick: Pick, gateways: Sequence[tuple[str, str]], back: str
 ) -> InlineKeyboardMarkup:

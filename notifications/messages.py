@@ -142,4 +142,32 @@ AUDIT_CHECKS: Final[dict[str, str]] = {
     "unpaid_confirmed": N_("confirmed with nothing paid and no admin's confirmation"),
     "overlap": N_("bookings of one hall overlap"),
     "stuck_payment": N_("a payment stuck, admins not told"),
+    "certificate_issue": N_("a gift certificate not issued once for its amount"),
+    "certificate_overspent": N_("a gift certificate's balance below zero"),
+    "certificate_spend": N_("a booking's certificate line differs from the ledger"),
+    "certificate_refund": N_("more given back to a gift certificate than was spent"),
+    "certificate_purchase": N_(
+        "a gift certificate bought without its payment, or paid and not issued"
+    ),
+    "certificate_order_stuck": N_("a gift certificate's payment stuck, admins not told"),
 }
+
+#: A gift certificate bought online, once its payment is verified: to the buyer.
+CERTIFICATE_BOUGHT: Final = (
+    N_("Your gift certificate for {amount} ₽"),
+    N_(
+        "🎁 Thank you! Your gift certificate for {amount} ₽ is paid.\n"
+        "Code: {code}\nValid until {until}.\n"
+        'Enter the code when booking ("I have a promo code / certificate"): its balance '
+        "pays first. It can be spent over several bookings."
+    ),
+)
+#: ... and to the admins.
+CERTIFICATE_SOLD: Final = N_(
+    "🎁 A gift certificate for {amount} ₽ was bought online ({gateway}): {code}, {buyer}."
+)
+CERTIFICATE_ORDER_STUCK: Final = N_(
+    "⚠️ A payment of {amount} ₽ for a gift certificate (order no. {order_id}, {gateway}) never "
+    "got the gateway's final word: its time to pay ran out long ago and it is still "
+    "waiting. Look it up in the gateway's cabinet ({gateway_payment_id})."
+)

@@ -214,6 +214,10 @@ async def render_event(
     recipient's language."""
     if event.type == EventType.AUDIT_FAILED:
         return await _audit_notice(session, channels, event)
+    if event.type in (EventType.CERTIFICATE_PURCHASED, EventType.CERTIFICATE_ORDER_STUCK):
+        from notifications.certificate_notices import certificate_notices
+
+        return await certificate_notices(session, deps, channels, event)
     freed = await _freed_notices(session, deps, channels, event)
     client_kind, admin_kind = _kinds_for(event)
     if (client_kind is None and admin_kind is None) or event.booking_id is None:

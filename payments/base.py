@@ -93,6 +93,9 @@ class ReceiptInfo:
     #: The positions sold, (name, full amount), when there are several (hall time,
     #: add-ons, guests): the receipt lists each, the discount spread over them.
     lines: tuple[tuple[str, int], ...] = ()
+    #: What is sold (ЮKassa's `payment_subject`): "service" (studio time) or "payment" (a
+    #: gift certificate, sold as an advance whose service comes later).
+    subject: str = "service"
 
 
 @dataclass(frozen=True, slots=True)

@@ -47,6 +47,8 @@ SBER_PAYMENT_METHOD = {
     "full_payment": 4,
 }
 SBER_SERVICE = 4  # FFD tag 1212: a service
+#: ЮKassa `payment_subject` → FFD tag 1212 (Sber): a service, or a payment (an advance).
+SBER_SUBJECT = {"service": SBER_SERVICE, "payment": 10}
 
 _NEEDS_TABLES = {"tinkoff": "T-Bank", "sberpay": "Sber"}
 
@@ -112,7 +114,7 @@ def yookassa_receipt(info: ReceiptInfo, amount: int, currency: str = "RUB") -> d
                 "amount": {"value": rubles(share), "currency": currency},
                 "vat_code": info.vat_code,
                 "payment_mode": info.payment_mode,
-                "payment_subject": "service",
+                "payment_subject": info.subject,
             }
             for name, share in receipt_items(info, amount)
         ],
@@ -136,7 +138,7 @@ def tinkoff_receipt(info: ReceiptInfo, amount: int) -> dict[str, Any]:
                 "Amount": share,
                 "Tax": TINKOFF_TAX[info.vat_code],
                 "PaymentMethod": TINKOFF_PAYMENT_METHOD.get(info.payment_mode, "full_payment"),
-                "PaymentObject": "service",
+                "PaymentObject": info.subject,
             }
             for name, share in receipt_items(info, amount)
         ],
@@ -160,7 +162,7 @@ def _sber_items(info: ReceiptInfo, amount: int) -> list[dict[str, Any]]:
             "itemCode": "studio-rent" if position == 1 else f"studio-{position}",
             "tax": {"taxType": SBER_TAX_TYPE[info.vat_code]},
             "paymentMethod": SBER_PAYMENT_METHOD.get(info.payment_mode, 4),
-            "paymentObject": SBER_SERVICE,
+            "paymentObject": SBER_SUBJECT.get(info.subject, SBER_SERVICE),
         }
         for position, (name, share) in enumerate(receipt_items(info, amount), start=1)
     ]

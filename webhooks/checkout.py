@@ -22,6 +22,8 @@ from api.inputs import has_controls
 from api.keys import DEPS, HTTP, SETTINGS
 from api.middlewares import db
 from api.serializers import money
+from booking import certificate_orders
+from db.certificates import CertificateOrder
 from db.models import Booking, Hall, Payment
 from i18n.catalogs import N_, gettext
 from payments.base import PaymentProvider, PaymentStatus
@@ -51,14 +53,21 @@ SETTLED = frozenset({"succeeded", "canceled", "refunded", "partially_refunded"})
 DEMO_BANNER = N_("Demo: no money is taken, yet the booking is confirmed.")
 
 
-async def _find(request: web.Request) -> tuple[Payment, PaymentProvider] | None:
-    """The payment, if a simulated gateway (plain mock, or a gateway in mock mode) has it."""
+#: What a checkout is for: a booking's payment, or a gift certificate bought online.
+Payable = Payment | CertificateOrder
+
+
+async def _find(request: web.Request) -> tuple[Payable, PaymentProvider] | None:
+    """The payment (or certificate order), if a simulated gateway (plain mock, or a gateway
+    in mock mode) has it."""
     gateway_id = request.match_info["gateway_payment_id"]
     if has_controls(gateway_id):  # no gateway's id, and no text the database takes
         return None
-    payments = await db(request).scalars(
-        select(Payment).where(Payment.gateway_payment_id == gateway_id)
+    payments: list[Payable] = list(
+        await db(request).scalars(select(Payment).where(Payment.gateway_payment_id == gateway_id))
     )
+    order = await certificate_orders.order_by_gateway_id(db(request), gateway_id)
+    payments += [order] if order is not None else []
     for payment in payments:
         provider = request.app[DEPS].provider(payment.gateway)
         if isinstance(provider, MockProvider) or simulator_of(provider) is not None:
@@ -68,7 +77,7 @@ async def _find(request: web.Request) -> tuple[Payment, PaymentProvider] | None:
 
 
 def _delivery(
-    payment: Payment, provider: PaymentProvider, outcome: PaymentStatus
+    payment: Payable, provider: PaymentProvider, outcome: PaymentStatus
 ) -> SimulatedWebhook:
     """The webhook the simulated gateway sends, in its own format and signature."""
     assert payment.gateway_payment_id is not None
@@ -94,18 +103,12 @@ async def checkout_page(request: web.Request) -> web.Response:
     if found is None:
         return error_response(404, "payment_not_found", "No such mock payment.")
     payment, _ = found
-    booking = await db(request).get(Booking, payment.booking_id)
-    assert booking is not None
-    hall = await db(request).get(Hall, booking.hall_id)
     lang = page_language(request)
-    local = booking.start_at.astimezone(request.app[DEPS].rules.tz)
-    hall_name = (hall.name_en if lang == "en" and hall and hall.name_en else None) or (
-        hall.name if hall else ""
-    )
+    what = await _what(request, payment, lang)
     words = STATUS_WORDS.get(payment.status, payment.status)
     demo = request.app[SETTINGS].payments.allow_mock_payments
     rows = [
-        (N_("Booking"), f"{booking.code}: {hall_name}, {local:%d.%m.%Y %H:%M}"),
+        what,
         (N_("Amount"), f"{money(payment.amount)['value']} ₽"),
         (N_("Status"), gettext(words, lang=lang)),
     ]
@@ -114,8 +117,13 @@ async def checkout_page(request: web.Request) -> web.Response:
         for label, value in rows
     )
     if payment.status in SETTLED:
-        back = html.escape(return_url(request, booking))
-        label = html.escape(gettext("Back to the booking", lang=lang))
+        back = html.escape(await _back(request, payment))
+        back_to = (
+            N_("Back to the studio")
+            if isinstance(payment, CertificateOrder)
+            else N_("Back to the booking")
+        )
+        label = html.escape(gettext(back_to, lang=lang))
         body += f'<p><a class="button" href="{back}">{label}</a></p>'
     else:
         pay, decline = gettext("Pay", lang=lang), gettext("Decline", lang=lang)
@@ -130,6 +138,30 @@ async def checkout_page(request: web.Request) -> web.Response:
     return web.Response(
         text=message_page(lang, html.escape(title), body), content_type="text/html"
     )
+
+
+async def _what(request: web.Request, payment: Payable, lang: str) -> tuple[str, str]:
+    """The page's first row: the booking paid for, or the gift certificate bought."""
+    if isinstance(payment, CertificateOrder):
+        return N_("Gift certificate"), f"№ {payment.id}"
+    booking = await db(request).get(Booking, payment.booking_id)
+    assert booking is not None
+    hall = await db(request).get(Hall, booking.hall_id)
+    local = booking.start_at.astimezone(request.app[DEPS].rules.tz)
+    hall_name = (hall.name_en if lang == "en" and hall and hall.name_en else None) or (
+        hall.name if hall else ""
+    )
+    return N_("Booking"), f"{booking.code}: {hall_name}, {local:%d.%m.%Y %H:%M}"
+
+
+async def _back(request: web.Request, payment: Payable) -> str:
+    """Where the payer goes after paying: the booking's status page, or the studio's."""
+    if isinstance(payment, CertificateOrder):
+        deps = request.app[DEPS]
+        return deps.return_url or f"{deps.base_url.rstrip('/')}/"
+    booking = await db(request).get(Booking, payment.booking_id)
+    assert booking is not None
+    return return_url(request, booking)
 
 
 def return_url(request: web.Request, booking: Booking) -> str:
@@ -174,6 +206,4 @@ async def checkout_action(request: web.Request) -> web.Response:
             {"payment_id": payment.id, "outcome": str(outcome), "webhook_statuses": statuses}
         )
     # As a gateway does: the payer goes back to the studio, where the booking's state shows.
-    booking = await db(request).get(Booking, payment.booking_id)
-    assert booking is not None
-    raise web.HTTPSeeOther(return_url(request, booking))
+    raise web.HTTPSeeOther(await _back(request, payment))

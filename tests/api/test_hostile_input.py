@@ -52,6 +52,8 @@ def _cases(booking: int, payment: int) -> dict[str, tuple[str, str, str, dict[st
     new = {"hall_id": 1, "start": moscow(4, 12), "end": moscow(4, 14), "payment_mode": "full"}
     new["client"] = {"name": NAME, "phone": PHONE, "email": EMAIL}
     note = {"channel": "email", "recipient": EMAIL, "text": "Привет", "subject": "Тема"}
+    buyer = {"name": NAME, "phone": PHONE, "email": EMAIL}
+    gift: dict[str, Any] = {"amount": "5000.00", "gateway": "mock", "buyer": buyer}
     return {
         "client.name": ("POST", "/api/bookings", "anyone", new),
         "client.phone": ("POST", "/api/bookings", "anyone", new),
@@ -71,6 +73,10 @@ def _cases(booking: int, payment: int) -> dict[str, tuple[str, str, str, dict[st
         "phone@block": ("POST", "/api/clients/block", "admin", {"phone": PHONE}),
         "booking_code@block": ("POST", "/api/clients/block", "admin", {"booking_code": "K7M2QX"}),
         "reason@block": ("POST", "/api/clients/block", "admin", {"phone": PHONE, "reason": "x"}),
+        "buyer.name": ("POST", "/api/certificates/purchase", "anyone", gift),
+        "buyer.phone": ("POST", "/api/certificates/purchase", "anyone", gift),
+        "buyer.email": ("POST", "/api/certificates/purchase", "anyone", gift),
+        "gateway@gift": ("POST", "/api/certificates/purchase", "anyone", gift),
         **_studio_cases(),
     }
 

@@ -287,6 +287,12 @@ async def test_real_answers_fit_the_schemas(running: Running) -> None:
     await c.call("post", gifts, 403, token="not-an-admin", json={"amount": "1"})
     await c.call("get", gift, 200, path=f"{gifts}/{made['code']}")
     await c.call("get", gift, 404, path=f"{gifts}/AAAA-BBBB-CCCC")
+    bought = f"{gifts}/purchase"
+    buyer = {"name": "Анна", "phone": "+79991234567", "email": "a@example.com", "telegram_id": 42}
+    await c.call("post", bought, 201, json={"amount": "5000.00", "gateway": "mock",
+                                            "buyer": buyer, "language": "en"})  # fmt: skip
+    await c.call("post", bought, 400, json={"amount": "10.00", "gateway": "mock",
+                                            "buyer": buyer})  # fmt: skip
 
     # The studio edited while it runs.
     hours = await c.admin("get", "/api/studio/hours", 200)

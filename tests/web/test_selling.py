@@ -77,3 +77,26 @@ def test_booking_with_an_addon_and_a_promo_code(
     lines = page.locator("#status-lines")
     expect(lines).to_contain_text(addon["title"])
     expect(lines).to_contain_text(re.compile(r"[-−]\d"))  # the discount, a negative line
+
+
+def test_a_code_paying_everything_confirms_with_no_payment_page(
+    served: Served, request: pytest.FixtureRequest
+) -> None:
+    call(served, "POST", "/api/promo-codes", {"code": "GIFT100", "percent": 100})
+    page: Page = request.getfixturevalue("page")
+    open_hall(page, served)
+    pick_slot(page, "2026-12-10", "12:00", 120)
+    page.locator("#promo").fill("GIFT100")
+    expect(page.locator("#summary")).to_contain_text("Промокод GIFT100")
+    fill_contacts(page, email="")
+    page.locator("#submit").click()
+    expect(page).to_have_url(re.compile(r"/pay/return/[^/]+$"))  # never a payment page
+    expect(page.locator("#status-state")).to_have_attribute("data-status", "confirmed")
+    [booking] = [
+        b
+        for b in call(served, "GET", "/api/bookings")["bookings"]
+        if b["start"].startswith("2026-12-10T12:00")
+    ]
+    assert booking["status"] == "confirmed"
+    detail = call(served, "GET", f"/api/bookings/{booking['id']}")
+    assert detail["payments"] == []

@@ -496,6 +496,10 @@
       const booking = await api("POST", "/api/bookings", body);
       local.setItem(STORE + booking.code, JSON.stringify({
         id: booking.id, token: booking.access_token, email: body.client.email || "", gateway, chat: Boolean(tg.initData) }));
+      if (booking.status === "confirmed") {  // a promo code or certificate paid it all: no 0 ₽ payment
+        location.assign(`/pay/return/${encodeURIComponent(booking.code)}`);
+        return;
+      }
       const payment = await api("POST", "/api/payments", { booking_id: booking.id, gateway }, booking.access_token);
       location.assign(payment.confirmation_url);
     } catch (error) {
