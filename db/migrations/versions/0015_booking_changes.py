@@ -6,8 +6,8 @@ the no-overlap guard, so the guard now counts that status too) until its differe
 moves (`moves_made`), the calendar file's revision (`ics_sequence`), and what its pending
 change asks to be paid until when (`change_due`, `change_expires_at`; `change_id` names it).
 
-Revision ID: 0014
-Revises: 0011
+Revision ID: 0015
+Revises: 0014
 Create Date: 2026-12-06 11:00:00
 """
 
@@ -19,8 +19,8 @@ from alembic import op
 
 import db.types
 
-revision: str = "0014"
-down_revision: str | None = "0013"
+revision: str = "0015"
+down_revision: str | None = "0014"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
