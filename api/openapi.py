@@ -89,7 +89,7 @@ def _responses(route: Route, refs: dict[Any, Schema]) -> Schema:
             content["text/html"] = {}
     found: Schema = {str(route.status): {"description": route.summary, "content": content}}
     errors = {**AUTH_ERRORS[route.auth], **route.errors}
-    if route.method in ("post", "delete"):
+    if route.method in ("post", "put", "patch", "delete"):
         errors[413] = "body_too_large"
     for status, codes in sorted(errors.items()):
         listed = ", ".join(f"`{code}`" for code in codes.split())

@@ -35,6 +35,7 @@ class HoursIn(_Studio):
     )
     days: dict[DateKey, Span | None] = Field(
         default_factory=dict,
+        json_schema_extra={"additionalProperties": False},
         description="Dates whose hours differ (a shorter day), or null: closed that date.",
     )
 
