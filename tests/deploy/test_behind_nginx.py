@@ -63,8 +63,9 @@ WEB_CLIENTS, WEB_SLOTS, BOT_USERS = 60, 50, 40
 ADMIN_ID = 777_000_001
 #: Due when the processes start: reminders of bookings made days ago, lapsed holds.
 SEEDED_REMINDERS, SEEDED_HOLDS = 12, 12
-#: A bot user waits this long for an answer: an update caught in the killed process holds
-#: its user's Redis lock until the lock's own timeout.
+#: A bot user waits at most this long for an answer: an update caught in the killed process
+#: holds its user's Redis lock until the lock lapses (bot.isolation: seconds), and a busy
+#: machine adds its own delays.
 PRESS_TIMEOUT = 90.0
 #: A button pressed with no answer within ANSWER_WAIT is pressed again, PRESS_TRIES times.
 ANSWER_WAIT, PRESS_TRIES = 20.0, 5
