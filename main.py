@@ -26,6 +26,7 @@ from db.reach import DatabaseUnavailable
 from db.session import create_sessionmaker
 from jobs.scheduler import JobSchedule
 from logconfig import setup_logging
+from notifications.claims import process_identity, release_own_claims
 from ops.backup import BackupError
 from service import build_service, open_database
 from settings import PaymentEnv, Settings, SettingsError, is_loopback_url, load_settings
@@ -62,6 +63,9 @@ async def run(settings: Settings) -> None:
         await service.close()
         raise
     warn_if_mock_is_public(settings)
+    # Bound to the port: an earlier self on it is gone, and what it held goes now.
+    service.jobs.claimant = process_identity(settings.server.port)
+    await release_own_claims(service.sessionmaker, service.deps, service.jobs.claimant)
     schedule = JobSchedule(service.jobs)
     schedule.start()
     if service.bot is not None:

@@ -137,11 +137,15 @@ async def build_service(settings: Settings, clock: Clock = system_clock) -> Serv
     bot = None
     if settings.bot.enabled:
         from bot.factory import create_bot
+        from bot.pacing import PacedReplies
         from notifications.telegram import TelegramChannel, paced_for
 
         bot = create_bot(settings)
         if bot is not None:
+            # One pacer for everything this process sends: the notifications, and the
+            # handlers' replies through the session's middleware.
             pacer = paced_for(settings.bot.redis_url)
+            bot.session.middleware(PacedReplies(pacer))
             senders["telegram"] = TelegramChannel(bot, sessionmaker, pacer=pacer)
     channels = Channels(
         telegram="telegram" in senders,

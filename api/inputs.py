@@ -125,7 +125,9 @@ class _In(BaseModel):
 
 class ClientIn(_In):
     name: Line = Field(min_length=1, max_length=200)
-    phone: Line = Field(min_length=5, max_length=32)
+    # Only "given" here: a number too short to be one is booking's `bad_phone` (which the
+    # page says in the client's language), like any other text that is not a phone number.
+    phone: Line = Field(min_length=1, max_length=32)
     email: Line | None = Field(default=None, max_length=254)
 
 

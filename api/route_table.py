@@ -212,7 +212,7 @@ ROUTES = (
           errors={404: "payment_not_found"}),
     Route("post", CHECKOUT, "Press Pay or Decline: the gateway's webhook is sent",
           "Mock checkout", o.MockCheckoutResult, body=i.MockCheckoutForm, form=True,
-          errors={400: "invalid_input", 404: "payment_not_found"}),
+          errors={400: "invalid_input", 404: "payment_not_found", 409: "payment_settled"}),
     Route("get", "/pay/return/{code}", "Where gateways send the payer back: the booking's "
           "live status", "Booking page", HTML, errors={404: "not_found"}, html_errors=True),
     Route("get", "/", "The studio's name and a link to the booking page", "Booking page", HTML),

@@ -2,6 +2,8 @@
 gateways all use the service at once.
 
     python -m bench.bench_peak [--users 100] [--seconds 60] [--backend sqlite|postgres]
+    python -m bench.bench_peak --backend postgres --processes 3   # behind nginx
+    python -m bench.bench_peak --compare [--users 100] [--seconds 60]
     python -m bench.bench_peak --find-capacity [--seconds 60] [--max-users 3200]
 
 The service runs as `main.py run` in its own process (mock payments, the bot polling a local
@@ -25,6 +27,11 @@ answer reaching the fake Bot API: the callback answer of a press, the reply to a
 of API answers and of webhook answers; errors; bookings made; double bookings (overlapping
 live bookings of a hall, checked in the database after the run). Goals: p99 <= 150 ms each,
 0 errors, 0 double bookings.
+
+`--processes 3` runs three `main.py run` behind Debian's nginx with the deploy/ site on one
+PostgreSQL and Redis, the bot in webhook mode (bench/peak_cluster.py); `--compare` runs one
+process on SQLite, one on PostgreSQL and three behind nginx on PostgreSQL in turn with the
+same people and prints their figures side by side.
 
 --find-capacity raises the users (100, 200, 400, ... then halves the gap) until a p99 passes
 150 ms or errors appear, and prints the largest number of users one process carried. Each
@@ -141,6 +148,13 @@ class Options:
     web_bookings: float = 30.0
     pause: tuple[float, float] = (1.0, 3.0)
     seed: int = 2026
+    processes: int = 1  # more: behind nginx, bot in webhook mode (PostgreSQL and Redis)
+
+    @property
+    def setup(self) -> str:
+        if self.processes > 1:
+            return f"{self.processes} processes behind nginx, {self.backend}"
+        return f"one process, {self.backend}"
 
 
 async def evening(users: int, options: Options) -> Evening:
@@ -152,8 +166,12 @@ async def evening(users: int, options: Options) -> Evening:
             rows = BookingSet(studio, datetime.now(UTC)).rows()
             await insert_bookings(database.url, rows, options.bookings)
         with tempfile.TemporaryDirectory(prefix="bench_peak_") as logdir:
-            result = await with_service(users, options, database.url, Path(logdir))
-            result.log_errors = log_errors(Path(logdir) / "service.log")
+            if options.processes > 1:
+                result = await with_cluster(users, options, database.url, Path(logdir))
+            else:
+                result = await with_service(users, options, database.url, Path(logdir))
+            for log in Path(logdir).glob("service*.log"):
+                result.log_errors.update(log_errors(log))
         result.made, result.double_bookings = await check_database(database.url, result.before)
         paid = (
             result.samples.counts["bot bookings paid"] + result.samples.counts["web bookings paid"]
@@ -183,11 +201,30 @@ async def with_service(users: int, options: Options, url: str, logdir: Path) -> 
                 crowd = Crowd(tg, http, base, timer.base, samples, deadline=math.inf)
                 _, halls = await http_json(http, f"{base}/api/halls")
                 crowd.halls = [(h["id"], h["min_minutes"]) for h in halls["halls"]]
-                await warm_up(crowd, timer)
-                return await measured(crowd, process, users, options, url)
+                await warm_up(crowd, [timer])
+                return await measured(crowd, [process], users, options, url)
         finally:
             await asyncio.to_thread(process.stop)
             await timer.stop()
+
+
+async def with_cluster(users: int, options: Options, url: str, logdir: Path) -> Evening:
+    """The evening against `options.processes` processes behind nginx (bench.peak_cluster)."""
+    from bench.peak_cluster import Cluster
+
+    if options.backend != "postgres":
+        raise SystemExit("several processes share PostgreSQL: add --backend postgres")
+    samples = Samples()
+    cluster = Cluster(options.processes, url, logdir, samples)
+    try:
+        crowd = await cluster.start(samples)
+        crowd.deadline = math.inf
+        _, halls = await http_json(crowd.http, f"{crowd.service}/api/halls")
+        crowd.halls = [(h["id"], h["min_minutes"]) for h in halls["halls"]]
+        await warm_up(crowd, cluster.timers)
+        return await measured(crowd, cluster.processes, users, options, url)
+    finally:
+        await cluster.stop()
 
 
 async def bot_service(
@@ -217,7 +254,7 @@ async def http_json(http: ClientSession, url: str) -> tuple[int, Any]:
         return response.status, await response.json()
 
 
-async def warm_up(crowd: Crowd, timer: WebhookTimer) -> None:
+async def warm_up(crowd: Crowd, timers: list[WebhookTimer]) -> None:
     """A few bookings and polls before the clock starts (first statements, imports, pools);
     their figures are dropped, their errors reported."""
     warm = crowd.samples
@@ -234,7 +271,9 @@ async def warm_up(crowd: Crowd, timer: WebhookTimer) -> None:
     )
     if warm.errors:
         print(f"   warm-up errors: {dict(warm.errors)}")
-    crowd.samples = timer.samples = Samples()
+    crowd.samples = Samples()
+    for timer in timers:
+        timer.samples = crowd.samples
 
 
 async def poll_availability_burst(crowd: Crowd, count: int) -> None:
@@ -246,7 +285,7 @@ async def poll_availability_burst(crowd: Crowd, count: int) -> None:
 
 
 async def measured(
-    crowd: Crowd, process: Process, users: int, options: Options, url: str
+    crowd: Crowd, processes: list[Process], users: int, options: Options, url: str
 ) -> Evening:
     before = await last_booking_id(url)
     loop = asyncio.get_running_loop()
@@ -254,8 +293,9 @@ async def measured(
     began = loop.time()
     crowd.deadline = began + options.seconds
     calls_before = len(crowd.tg.calls())
-    cpu, own = cpu_seconds(process.pid), time.process_time()
-    waited = run_queue_seconds(process.pid)
+    pids = [process.pid for process in processes]
+    cpu, own = sum(map(cpu_seconds, pids)), time.process_time()
+    waited = sum(map(run_queue_seconds, pids))
     rng = random.Random(options.seed)
     ramp = min(10.0, options.seconds / 6)
     people = [
@@ -273,9 +313,9 @@ async def measured(
         crowd.samples.error("the run did not end by itself")
     result = Evening(users, options.seconds, crowd.samples, before)
     result.elapsed_s = loop.time() - began
-    result.service_cpu_s = cpu_seconds(process.pid) - cpu
+    result.service_cpu_s = sum(map(cpu_seconds, pids)) - cpu
     result.harness_cpu_s = time.process_time() - own
-    result.service_waited_s = run_queue_seconds(process.pid) - waited
+    result.service_waited_s = sum(map(run_queue_seconds, pids)) - waited
     for call in crowd.tg.calls()[calls_before:]:
         if not call.ok and call.method != "getUpdates":
             result.refused_calls[f"Bot API refused {call.method}: {call.description}"] += 1
@@ -397,7 +437,8 @@ def report(result: Evening) -> None:
         print(f"   also: {', '.join(extra)}")
     print(
         f"   as people feel it: a tap answered in p50 {s.ms('tap', 0.5):.1f} / p99 "
-        f"{s.ms('tap', 0.99):.1f} ms (the wait for the bot's next getUpdates included); Pay "
+        f"{s.ms('tap', 0.99):.1f} ms (the wait for the bot's next getUpdates, or for the "
+        f"webhook's turn, included); Pay "
         f"p50 {s.ms('pay', 0.5):.1f} / p99 {s.ms('pay', 0.99):.1f} ms; the confirmation in "
         f"the chat p50 {s.ms('confirmation', 0.5) / 1000:.1f} / p99 "
         f"{s.ms('confirmation', 0.99) / 1000:.1f} s after Pay"
@@ -426,7 +467,7 @@ def report(result: Evening) -> None:
 async def one_evening(users: int, options: Options) -> Evening:
     header(
         f"peak: a Saturday evening, {users} Telegram users and the website, "
-        f"{options.seconds:.0f} s ({options.backend}, {options.bookings:,} bookings before)"
+        f"{options.seconds:.0f} s ({options.setup}, {options.bookings:,} bookings before)"
     )
     result = await evening(users, options)
     report(result)
@@ -491,6 +532,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--web-bookings", type=float, default=30.0, help="a minute")
     parser.add_argument("--pause", type=float, nargs=2, default=(1.0, 3.0), metavar=("MIN", "MAX"))
     parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--processes", type=int, default=1, help="more: behind nginx")
+    parser.add_argument(
+        "--compare",
+        action="store_true",
+        help="one process on SQLite, one on PostgreSQL, --processes (3) behind nginx",
+    )
     parser.add_argument("--find-capacity", action="store_true")
     parser.add_argument("--max-users", type=int, default=3200)
     args = parser.parse_args(argv)
@@ -502,7 +549,12 @@ def main(argv: list[str] | None = None) -> int:
         web_bookings=args.web_bookings,
         pause=(args.pause[0], args.pause[1]),
         seed=args.seed,
+        processes=args.processes,
     )
+    if args.compare:
+        from bench.peak_compare import compare
+
+        return 0 if asyncio.run(compare(args.users, options)) else 1
     if args.find_capacity:
         header(
             f"peak capacity: the users one process carries ({args.backend}, "

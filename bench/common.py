@@ -532,14 +532,22 @@ class Process:
         self.stop()
 
 
-def start_service(database_url: str, logdir: Path, **env: str) -> tuple[Process, str]:
-    """`main.py run` of APP_ROOT as its own process; returns it and its base URL when ready."""
-    port = free_port()
+def start_service(
+    database_url: str,
+    logdir: Path,
+    *,
+    port: int | None = None,
+    log: str = "service.log",
+    **env: str,
+) -> tuple[Process, str]:
+    """`main.py run` of APP_ROOT as its own process (on `port`, or a free one, logging to
+    `logdir/log`); returns it and its base URL when ready."""
+    port = port or free_port()
     process = Process(
         [sys.executable, "main.py", "run"],
         env=service_env(database_url, port, **env),
         cwd=APP_ROOT,
-        log=logdir / "service.log",
+        log=logdir / log,
     )
     base = f"http://{HOST}:{port}"
     try:

@@ -74,8 +74,15 @@ class Crowd:
     def over(self) -> bool:
         return asyncio.get_running_loop().time() >= self.deadline
 
+    #: Several processes: each one's PUBLIC_BASE_URL -> its own address (a mock payment's
+    #: checkout page lives in the process that made it).
+    links: dict[str, str] = field(default_factory=dict)
+
     def local(self, url: str) -> str:
         """A link the service gave (built on PUBLIC_BASE_URL), pointed at the service."""
+        for public, own in self.links.items():
+            if url.startswith(public + "/"):
+                return own + url.removeprefix(public)
         if not url.startswith(self.public + "/"):
             raise ValueError(f"not a link of this service: {url}")
         return self.service + url.removeprefix(self.public)
@@ -110,16 +117,24 @@ class PeakTelegram(FakeTelegram):
     def _noting_delivery(self, handler: Callable[..., Any]) -> Callable[..., Any]:
         async def call(params: dict[str, Any], files: dict[str, Any]) -> Any:
             updates = await handler(params, files)
-            now = time.perf_counter()
-            for update in updates:
-                if "callback_query" in update:
-                    self.delivered["q", update["callback_query"]["id"]] = now
-                elif "message" in update:
-                    message = update["message"]
-                    self.delivered["m", message["chat"]["id"], message["message_id"]] = now
+            self._note_delivery(updates)
             return updates
 
         return call
+
+    async def _deliver(self, hook: Any, update: dict[str, Any]) -> bool:
+        """In webhook mode an update is handed to the bot when its delivery starts."""
+        self._note_delivery([update])
+        return bool(await super()._deliver(hook, update))
+
+    def _note_delivery(self, updates: list[dict[str, Any]]) -> None:
+        now = time.perf_counter()
+        for update in updates:
+            if "callback_query" in update:
+                self.delivered["q", update["callback_query"]["id"]] = now
+            elif "message" in update:
+                message = update["message"]
+                self.delivered["m", message["chat"]["id"], message["message_id"]] = now
 
     def _noting_answer(self, name: str, handler: Callable[..., Any]) -> Callable[..., Any]:
         def call(params: dict[str, Any], files: dict[str, Any]) -> Any:

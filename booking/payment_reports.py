@@ -108,7 +108,7 @@ async def _apply(
         )
         return await apply_success(session, deps, booking, payment)
     if state.status == PaymentStatus.CANCELED:
-        record_event(session, EventType.PAYMENT_CANCELED, payment=payment)
+        record_event(session, EventType.PAYMENT_CANCELED, booking=booking, payment=payment)
     return []
 
 

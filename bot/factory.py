@@ -70,16 +70,20 @@ def create_bot(settings: Settings | BotSettings) -> Bot | None:
 def create_storage(
     bot_settings: BotSettings, key_prefix: str = "fsm"
 ) -> tuple[BaseStorage, BaseEventIsolation]:
-    """Redis (shared by every instance, with a Redis lock per user) when REDIS_URL is set;
-    otherwise memory with a per-user asyncio lock. Either way one user's updates run one at
-    a time, so two quick taps never race on the same state."""
+    """Redis (shared by every instance, with a Redis lock per user, bot.isolation) when
+    REDIS_URL is set; otherwise memory with a per-user asyncio lock. Either way one user's
+    updates run one at a time, so two quick taps never race on the same state."""
     if bot_settings.redis_url:
         from aiogram.fsm.storage.redis import RedisStorage
+
+        from bot.isolation import RenewedRedisIsolation
 
         storage = RedisStorage.from_url(
             bot_settings.redis_url, key_builder=DefaultKeyBuilder(prefix=key_prefix)
         )
-        return storage, storage.create_isolation()
+        # A short lock, renewed while the update runs: one left by a killed process lapses
+        # in seconds, not aiogram's minute.
+        return storage, RenewedRedisIsolation(storage.redis, storage.key_builder)
     return MemoryStorage(), SimpleEventIsolation()
 
 

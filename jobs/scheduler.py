@@ -37,6 +37,8 @@ class JobContext:
     )
     #: Set when the service stops: a delivery burst ends after its current batch.
     stopping: bool = False
+    #: This process as its claims of messages name it (notifications.claims).
+    claimant: str | None = None
 
     async def expire(self) -> None:
         async with self.sessionmaker() as session:
@@ -54,7 +56,9 @@ class JobContext:
 
     async def deliver(self) -> None:
         # Keep going until nothing is due, so a burst (reminders) goes out at the full rate.
-        while not self.stopping and await deliver_due(self.sessionmaker, self.deps, self.senders):
+        while not self.stopping and await deliver_due(
+            self.sessionmaker, self.deps, self.senders, claimant=self.claimant
+        ):
             pass
 
     async def reconcile(self) -> None:

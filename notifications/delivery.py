@@ -1,7 +1,8 @@
 """Delivering queued notifications: claim, send outside any transaction, record the result.
 
 A claim is a lease (status "sending" until `next_attempt_at`): another process skips it, and
-if this one dies mid-send the message is tried again once the lease runs out.
+if this one dies mid-send the message is tried again once the lease runs out, or as soon as
+the same process starts again (notifications.claims: a claim names its claimant).
 """
 
 from __future__ import annotations
@@ -39,6 +40,8 @@ START_WITHIN = LEASE / 4
 PER_RECIPIENT = 5
 #: The longest message joined admins' notices make (Telegram takes 4096 characters).
 GROUP_TEXT = 3500
+#: The key in a claimed message's `extra` that names the process holding it.
+CLAIMANT = "claimed_by"
 
 
 class DeliveryError(Exception):
@@ -163,6 +166,7 @@ async def claim_due(
     deps: BookingDeps,
     channels: Sequence[str],
     limit: int,
+    claimant: str | None = None,
 ) -> list[Outgoing]:
     async with sessionmaker() as session:
         now = deps.now()
@@ -178,6 +182,8 @@ async def claim_due(
             item.status = "sending"
             item.attempts += 1
             item.next_attempt_at = now + LEASE
+            if claimant is not None:
+                item.extra = {**item.extra, CLAIMANT: claimant}
             ics = await _ics_for(session, item)
             claimed.append(
                 Outgoing(
@@ -246,12 +252,13 @@ async def deliver_due(
     deps: BookingDeps,
     senders: Mapping[str, Sender],
     limit: int = 100,
+    claimant: str | None = None,
 ) -> int:
     """Send what is due on every channel that has a sender; returns how many were sent."""
     if not senders:
         return 0
     claimed_at = deps.now()
-    messages = grouped(await claim_due(sessionmaker, deps, list(senders), limit))
+    messages = grouped(await claim_due(sessionmaker, deps, list(senders), limit, claimant))
     sent = 0
 
     async def one(message: Outgoing) -> None:

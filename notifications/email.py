@@ -42,6 +42,7 @@ _LABEL = re.compile(r"(?!-)[A-Za-z0-9-]{1,63}(?<!-)")
 _TLD = re.compile(r"[A-Za-z]{2,63}|xn--[A-Za-z0-9-]{1,59}")
 _MIME_TYPE = re.compile(r"[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]*/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]*")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_KEY = re.compile(r"[A-Za-z0-9]+(\.[A-Za-z0-9]+)*")  # the left part of a Message-ID
 _ICS_METHOD = re.compile(rb"^METHOD:([A-Za-z-]+)\r?$", re.MULTILINE)
 
 # Bodies are encoded as quoted-printable or base64 (whichever is shorter), never raw
@@ -148,8 +149,14 @@ class EmailSender:
         subject: str,
         text: str,
         attachments: Sequence[EmailAttachment] = (),
+        *,
+        key: str | None = None,
     ) -> str:
         """Send one plain-text message to `to`; return its Message-ID (with brackets).
+
+        `key` (letters, digits, dots) names the message for good: sent again with the same
+        key (a retry whose first try may have arrived) it carries the same Message-ID, and
+        mail systems that see both take them for one message. Without it, a new one.
 
         Raises ValueError for a malformed recipient (or a subject with line breaks or
         other control characters)
@@ -159,7 +166,7 @@ class EmailSender:
         recipient = normalize_email(to)
         if _CONTROL.search(subject):  # a line break would start a header of its own (Bcc:)
             raise ValueError("the subject must be one line without control characters")
-        message = self._build(recipient, subject, text, attachments)
+        message = self._build(recipient, subject, text, attachments, key)
         message_id = str(message["Message-ID"])
         settings = self._settings
         host = (settings.smtp_host or "").strip()
@@ -203,13 +210,17 @@ class EmailSender:
         subject: str,
         text: str,
         attachments: Sequence[EmailAttachment],
+        key: str | None = None,
     ) -> EmailMessage:
         message = EmailMessage(policy=_MESSAGE_POLICY)
         message["From"] = self._settings.smtp_from
         message["To"] = recipient
         message["Subject"] = subject
         message["Date"] = format_datetime(datetime.now(UTC))
-        message["Message-ID"] = make_msgid(domain=self._msgid_domain)
+        if key is not None and not _KEY.fullmatch(key):
+            raise ValueError("a message key is letters, digits and dots")
+        domain = self._msgid_domain
+        message["Message-ID"] = f"<{key}@{domain}>" if key else make_msgid(domain=domain)
         message.set_content(text)
         for attachment in attachments:
             maintype, subtype = attachment.mime_type.lower().split("/")

@@ -1,17 +1,20 @@
 """Telegram's sending limits shared by every process of the service, through Redis.
 
-Each process's Pacer keeps its own sends within about 30 a second overall and one a second per
-chat. Several processes (webhook mode behind a load balancer, each running the delivery job)
-would each take that whole budget. With REDIS_URL set, every send also reserves its place in
-Redis, so the processes together stay within the limits, and a "retry after" one of them gets
-holds them all (Telegram's flood control is per bot, not per connection).
+Each process's Pacer (notifications.pacing) keeps its own sends within about 30 a second
+overall and one a second per chat. Several processes (webhook mode behind a load balancer,
+each running the delivery job and answering updates) would each take that whole budget. With
+REDIS_URL set, every send also reserves its place in Redis, so the processes together stay
+within the limits, and a "retry after" one of them gets holds them all (Telegram's flood
+control is per bot, not per connection).
 
 The reservation is one script (atomic in Redis), on Redis's clock so that machines whose
 clocks differ agree: the overall rate as a generic cell rate algorithm (each send moves a
 theoretical arrival time on by 1/rate; a send may start up to `catch_up` seconds ahead of it),
-the chat's interval as the earliest next start (held while a send is out, then counted from
-its end), and the pause as a deadline. It answers 0 (reserved) or how long to wait, for
-everyone or for this chat only, having reserved nothing.
+the chat's the same way (each send moves the moment the chat is rested on by one interval; a
+notification starts once it has come, a reply up to `ahead` seconds before it; a
+notification's send holds the chat while it is out, and its interval counts from its end),
+and the pause as a deadline. It answers 0 (reserved) or how long to wait, for everyone or
+for this chat only, having reserved nothing.
 
 If Redis fails or does not answer within its socket timeout, each process paces its own sends
 alone for the next ten seconds (a warning is logged at most once a minute): a message is better
@@ -40,9 +43,10 @@ local clock = redis.call('TIME')
 local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
 """
 
-# KEYS: the overall next arrival, the chat's next start, the pause. ARGV: ms of one step,
-# of the allowed lead, of the chat's interval, of the hold on a chat while a send is out.
-# Returns 0 (reserved), the ms to wait for everyone (> 0), or minus the ms the chat waits.
+# KEYS: the overall next arrival, the moment the chat is rested, the pause. ARGV: ms of one
+# step, of the allowed lead, of the chat's interval, of the hold on the chat while this send
+# is out, of this send's lead on the chat's rest. Returns 0 (reserved), the ms to wait for
+# everyone (> 0), or minus the ms the chat waits.
 _RESERVE = (
     _NOW_MS
     + """
@@ -51,10 +55,10 @@ if paused > now then
     return paused - now
 end
 local step, ahead = tonumber(ARGV[1]), tonumber(ARGV[2])
-local chat_gap, sending = tonumber(ARGV[3]), tonumber(ARGV[4])
-local chat_free = tonumber(redis.call('GET', KEYS[2]) or '0')
-if chat_free > now then
-    return now - chat_free
+local chat_gap, held, chat_ahead = tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
+local rested = tonumber(redis.call('GET', KEYS[2]) or '0')
+if rested - chat_ahead > now then
+    return now - (rested - chat_ahead)
 end
 local due = math.max(tonumber(redis.call('GET', KEYS[1]) or '0'), now)
 if due - ahead > now then
@@ -62,17 +66,21 @@ if due - ahead > now then
 end
 redis.call('SET', KEYS[1], due + step, 'PX', ahead + step + 1000)
 if chat_gap > 0 then
-    redis.call('SET', KEYS[2], now + chat_gap + sending, 'PX', chat_gap + sending + 1000)
+    rested = math.max(rested, now) + chat_gap + held
+    redis.call('SET', KEYS[2], rested, 'PX', rested - now + 1000)
 end
 return 0
 """
 )
 
-# The send ended: the chat's interval runs from now (KEYS[1]; ARGV[1] its ms).
+# The send ended (KEYS[1] the chat's rest; ARGV[1] the interval's ms, ARGV[2] the hold this
+# send took): the chat rests an interval from now, or later if other sends went meanwhile.
 _FINISHED = (
     _NOW_MS
     + """
-redis.call('SET', KEYS[1], now + tonumber(ARGV[1]), 'PX', tonumber(ARGV[1]) + 1000)
+local rested = tonumber(redis.call('GET', KEYS[1]) or '0') - tonumber(ARGV[2])
+rested = math.max(rested, now + tonumber(ARGV[1]))
+redis.call('SET', KEYS[1], rested, 'PX', rested - now + 1000)
 return 0
 """
 )
@@ -104,8 +112,8 @@ RESERVED = Wait(0.0)
 class SharedLimits:
     """The overall rate, the per-chat interval and the 429 pause, kept in Redis.
 
-    The chat's interval runs from the end of a send, as in the Pacer: a reserved chat stays
-    held for up to `SENDING` seconds until `finished` is told.
+    The chat's interval runs from the end of a send, as in the Pacer: a chat reserved for a
+    notification stays held for up to `SENDING` seconds until `finished` is told.
     """
 
     def __init__(
@@ -128,12 +136,17 @@ class SharedLimits:
         self._skip_until = 0.0  # after a failure, Redis is left alone for SKIP_AFTER_FAILURE
         self._warned_at = -WARN_EVERY
 
-    async def reserve(self, chat_id: int) -> Wait:
-        """Reserve this chat's next send, or say how long to wait (nothing reserved)."""
+    async def reserve(self, chat_id: int, *, ahead: float = 0.0, held: bool = True) -> Wait:
+        """Reserve this chat's next send, or say how long to wait (nothing reserved).
+
+        `ahead`: how long before the chat is rested the send may start (a reply's burst);
+        `held`: the chat stays held while the send is out (a notification's, whose
+        interval counts from its end), until `finished` says it ended."""
         if self._skipping():
             return RESERVED
         keys = [self._key("next"), self._chat_key(chat_id), self._key("paused_until")]
-        args = [self._step_ms, self._ahead_ms, self._chat_ms, round(SENDING * 1000)]
+        hold = round(SENDING * 1000) if held else 0
+        args = [self._step_ms, self._ahead_ms, self._chat_ms, hold, round(ahead * 1000)]
         try:
             wait_ms = int(await self._reserve(keys, args))
         except RedisError as exc:
@@ -141,12 +154,13 @@ class SharedLimits:
             return RESERVED
         return Wait(abs(wait_ms) / 1000, chat=wait_ms < 0) if wait_ms else RESERVED
 
-    async def finished(self, chat_id: int) -> None:
-        """The send to this chat ended: its interval runs from now."""
+    async def finished(self, chat_id: int, *, held: bool = True) -> None:
+        """The send to this chat ended: its interval runs from now (`held` as reserved)."""
         if self._skipping() or not self._chat_ms:
             return
+        hold = round(SENDING * 1000) if held else 0
         try:
-            await self._finished([self._chat_key(chat_id)], [self._chat_ms])
+            await self._finished([self._chat_key(chat_id)], [self._chat_ms, hold])
         except RedisError as exc:
             self._failed(exc)
 

@@ -1,7 +1,8 @@
 """The mock gateway's checkout page: Pay and Decline send the webhook a gateway would.
 
 The page speaks the payer's language (Accept-Language), shows the payment's state in
-words, and once the payment is settled the outcome alone, without the buttons. After Pay
+words, and once the payment is settled the outcome alone, without the buttons; a POST then
+may only repeat that outcome (409 `payment_settled` otherwise). After Pay
 or Decline the payer goes back to the booking's status page, as from a real gateway.
 
 The webhook goes over real HTTP to this app's public URL, signed, so the same verification
@@ -21,11 +22,11 @@ from api.errors import error_response, json_response
 from api.inputs import has_controls
 from api.keys import DEPS, HTTP, SETTINGS
 from api.middlewares import db
-from api.serializers import money
 from booking import certificate_orders
 from db.certificates import CertificateOrder
 from db.models import Booking, Hall, Payment
 from i18n.catalogs import N_, gettext
+from i18n.formats import money
 from payments.base import PaymentProvider, PaymentStatus
 from payments.mock import MockProvider
 from payments.mock_gateways import SimulatedWebhook, simulator_of
@@ -109,7 +110,7 @@ async def checkout_page(request: web.Request) -> web.Response:
     demo = request.app[SETTINGS].payments.allow_mock_payments
     rows = [
         what,
-        (N_("Amount"), f"{money(payment.amount)['value']} ₽"),
+        (N_("Amount"), money(payment.amount, lang)),
         (N_("Status"), gettext(words, lang=lang)),
     ]
     body = "".join(
@@ -180,6 +181,12 @@ async def checkout_action(request: web.Request) -> web.Response:
     outcome = OUTCOMES.get(str(form.get("outcome", "")))
     if outcome is None:
         return error_response(400, "invalid_input", "outcome must be succeeded or canceled.")
+    if payment.status in SETTLED and payment.status != outcome:
+        # A payer cannot pay what was declined (nor decline what was paid) on a gateway's
+        # page; the same outcome again is the gateway repeating its webhook, and is allowed.
+        return error_response(
+            409, "payment_settled", f"The payment is already {payment.status}; nothing changed."
+        )
     try:
         repeat = max(1, min(10, int(str(form.get("repeat", "1")))))
     except ValueError:

@@ -1,8 +1,9 @@
 """Telegram's limits shared by several processes through Redis (REDIS_URL): two delivery
 channels, each with its own Bot, pacer and Redis connection as two processes would have, send
 to the fake Bot API over HTTP. Together they stay within 30 a second and one a second per
-chat; one process's busy chat does not hold up its others; a "retry after" one of them gets
-holds the other; without Redis they overrun; a Redis that is away or silent holds nothing."""
+chat, one process's replies and the other's notifications included; one process's busy chat
+does not hold up its others; a "retry after" one of them gets holds the other; without Redis
+they overrun; a Redis that is away or silent holds nothing."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ import pytest
 from aiogram import Bot
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.pacing import PacedReplies
 from notifications.delivery import Outgoing
 from notifications.shared_pacing import RESERVED
 from notifications.telegram import TelegramChannel, paced_for
@@ -131,6 +133,29 @@ async def test_a_chat_another_process_just_used_does_not_hold_up_other_chats(
     order = [int(c.params["chat_id"]) for c in tg.calls("sendMessage")]
     # A asked first and went last: it waited its interval, and the others did not wait for A.
     assert sorted(order[:-1]) == sorted(others) and order[-1] == busy
+
+
+async def test_replies_in_one_process_and_notifications_in_another_share_a_chats_limit(
+    tg: FakeTelegram, processes: tuple[Process, Process]
+) -> None:
+    """One process answers a person's taps (two messages at once are allowed), the other
+    delivers a confirmation to the same chat: it waits until the chat has rested, and the
+    replies after it wait their turn too."""
+    one, two = processes
+    one.bot.session.middleware(PacedReplies(one.pacer))
+    tg.chat_burst = 2  # a third message within a second: 429
+    [chat] = chats(tg, 0, 1)
+    await one.bot.send_message(chat, "Вы выбрали зал")
+    await one.bot.send_message(chat, "Выберите день")
+    assert await two.send([chat], 1) == [None]
+    await one.bot.send_message(chat, "Вы выбрали день")
+    await one.bot.send_message(chat, "Выберите время")
+    sent = tg.calls("sendMessage")
+    assert [c.params["text"] for c in sent] == [
+        "Вы выбрали зал", "Выберите день", "hi", "Вы выбрали день", "Выберите время",
+    ]  # fmt: skip
+    assert tg.stats.rate_limited == 0
+    assert sent[2].time - sent[1].time > 1.5  # the confirmation waited about two intervals
 
 
 async def test_a_retry_after_in_one_process_holds_the_other(

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+import time as wall
 from collections import Counter
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -30,7 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from db.clock import system_clock
 from db.models import Booking, Client, Event, Notification, Payment
 from db.session import create_engine, create_sessionmaker
-from notifications.delivery import PER_RECIPIENT
+from notifications.delivery import LEASE, PER_RECIPIENT
 from tests.bot.flows import choose_time, past_extras
 from tests.deploy.nginx import Nginx
 from tests.fakes.sber_api import FakeSber
@@ -62,13 +63,17 @@ WEB_CLIENTS, WEB_SLOTS, BOT_USERS = 60, 50, 40
 ADMIN_ID = 777_000_001
 #: Due when the processes start: reminders of bookings made days ago, lapsed holds.
 SEEDED_REMINDERS, SEEDED_HOLDS = 12, 12
-#: A bot user waits this long for an answer: an update caught in the killed process holds
-#: its user's Redis lock until the lock's own timeout.
+#: A bot user waits at most this long for an answer: an update caught in the killed process
+#: holds its user's Redis lock until the lock lapses (bot.isolation: seconds), and a busy
+#: machine adds its own delays.
 PRESS_TIMEOUT = 90.0
 #: A button pressed with no answer within ANSWER_WAIT is pressed again, PRESS_TRIES times.
 ANSWER_WAIT, PRESS_TRIES = 20.0, 5
 #: Clients arrive over this many seconds, not all in the same instant.
 ARRIVALS = 8.0
+#: A message the killed process had sent but not recorded was accepted this close before the
+#: kill (its answer and the commit that records it take milliseconds; a busy machine more).
+IN_FLIGHT = 5.0
 
 
 @dataclass
@@ -86,6 +91,8 @@ class Stage:
     env: dict[str, str]
     processes: list[ServiceProcess]
     outcomes: Counter[str] = field(default_factory=Counter)
+    killed_at: float = 0.0  # wall clock, as the fake's calls are timed
+    killed_loop: float = 0.0  # the same moment on the event loop's clock
 
     def url(self, path: str) -> str:
         return self.nginx.base_url + path
@@ -367,6 +374,7 @@ async def kill_and_restart(stage: Stage) -> None:
     """SIGKILL the second process in the middle of the load, start it again later."""
     await asyncio.sleep(ARRIVALS / 2)
     victim = stage.processes[1]
+    stage.killed_at, stage.killed_loop = wall.time(), asyncio.get_running_loop().time()
     await victim.kill()
     await asyncio.sleep(6)
     again = ServiceProcess(stage.env, int(victim.base_url.rsplit(":", 1)[1]))
@@ -437,7 +445,10 @@ async def test_three_processes_behind_nginx(stage: Stage) -> None:
     assert stage.outcomes["bot paid"] >= BOT_USERS - 5
 
     loop = asyncio.get_running_loop()
-    deadline = loop.time() + 100  # reminders are queued once a minute
+    # Reminders are queued once a minute; the messages the killed process had claimed go
+    # once their lease runs out, and its recipients' next messages after them (a recipient
+    # being sent to is claimed by nobody else): the admin's notices wait that long.
+    deadline = max(loop.time() + 100, stage.killed_loop + LEASE.total_seconds() + 40)
     while left := await unsettled(stage):
         assert loop.time() < deadline, left
         await asyncio.sleep(1)
@@ -448,7 +459,11 @@ async def test_three_processes_behind_nginx(stage: Stage) -> None:
         events = (await session.scalars(select(Event))).all()
         notes = (await session.scalars(select(Notification))).all()
 
-    # Every paid booking confirmed exactly once; no webhook applied twice.
+    # Every paid booking confirmed exactly once; no webhook applied twice. (Checked: with the
+    # report's row locks gone, booking.payment_reports taking neither the booking's nor the
+    # payment's, the two deliveries of a webhook both apply it and the first line below
+    # fails, "assert 2 == 1". The payment's lock alone gone changes nothing: the booking's,
+    # taken first, still puts the two deliveries one after the other.)
     per_booking = Counter((e.booking_id, e.type) for e in events)
     per_payment = Counter(e.payment_id for e in events if e.type == "payment.succeeded")
     paid = [p for p in payments if p.status == "succeeded"]
@@ -496,8 +511,11 @@ async def test_three_processes_behind_nginx(stage: Stage) -> None:
     confirmations = [n for n in telegram if n.extra.get("kind") == "confirmed"]
     assert len(confirmations) == stage.outcomes["bot paid"]
     # A message the killed process had sent but not yet recorded goes again once its lease
-    # runs out (at least once, docs/OPERATIONS.md "Stopping"): it was claimed twice. Every
-    # other message reached its chat exactly once.
+    # runs out (at least once, docs/OPERATIONS.md "Stopping"): Telegram's sendMessage and
+    # SMTP take no idempotency key, so a send accepted in the moment before the SIGKILL
+    # cannot be told from one that never left. Only such a message may arrive twice: claimed
+    # twice, its first copy accepted just before the kill, its second after. Every other
+    # message reached its chat exactly once.
     resent = 0
     for note in telegram:
         first_line = note.text.splitlines()[0]
@@ -510,32 +528,34 @@ async def test_three_processes_behind_nginx(stage: Stage) -> None:
             and first_line in str(c.params.get("text") or c.params.get("caption") or "")
         ]
         if note.attempts > 1 and len(copies) == 2:
+            first, second = sorted(c.time for c in copies)
+            in_flight = stage.killed_at - IN_FLIGHT <= first <= stage.killed_at + 0.5
+            assert in_flight and second > stage.killed_at, (note.id, first, second)
             resent += 1
             continue
         assert len(copies) == 1, (note.id, note.extra.get("kind"), note.attempts, len(copies))
-    mails = Counter((tuple(m.rcpt_tos), m.message["Subject"]) for m in stage.smtp.messages)
+    mails: dict[tuple[tuple[str, ...], str], list[str]] = {}
+    for mail in stage.smtp.messages:
+        key = (tuple(mail.rcpt_tos), mail.message["Subject"])
+        mails.setdefault(key, []).append(mail.message["Message-ID"])
     emails = [n for n in notes if n.channel == "email"]
     assert emails
     for note in emails:
-        received = mails[((note.recipient,), note.subject)]
-        if note.attempts > 1 and received == 2:
+        received = mails.get(((note.recipient,), note.subject), [])
+        if note.attempts > 1 and len(received) == 2:
+            # Sent again under the same Message-ID: the mailbox shows one message.
+            assert received[0] == received[1], (note.id, received)
             resent += 1
             continue
-        assert received == 1, (note.id, note.subject, note.attempts, received)
+        assert len(received) == 1, (note.id, note.subject, note.attempts, received)
     assert resent <= PER_RECIPIENT * 2, resent  # what one process can have in flight
     # The money audit of the whole day holds.
     code, out, err = await run_main(stage.env, "audit")
     assert code == 0, out + err[-2000:]
 
-    # Telegram never had to slow the bot down. Checked last: a known gap remains. The
-    # deliveries pace themselves per chat (one a second, shared through Redis), but not
-    # against the bot's own replies in that chat, so a confirmation sent within a second of
-    # the conversation's last replies now and then meets a 429 (it is waited out and sent
-    # once). Until the replies go through the same pacer this is reported, not failed.
+    # Telegram never had to slow the bot down: the handlers' replies and the deliveries of
+    # every process take their turns per chat from one budget in Redis (bot.pacing).
     limited = [
         (c.method, c.params.get("chat_id"), c.via) for c in stage.tg.calls() if c.status == 429
     ]
-    admin_limited = [call for call in limited if call[1] == ADMIN_ID]
-    assert admin_limited == [], admin_limited
-    if limited:
-        pytest.xfail(f"429 in a client's chat after the bot's own replies: {limited}")
+    assert limited == [], limited

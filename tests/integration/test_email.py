@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from pydantic import SecretStr
 
+from notifications.delivery import Outgoing
 from notifications.email import (
     EmailAttachment,
     EmailDeliveryError,
@@ -23,6 +24,7 @@ from notifications.email import (
     email_enabled,
     normalize_email,
 )
+from notifications.email_channel import EmailChannel
 from notifications.ics import booking_ics
 from settings import Settings, SmtpSettings
 from tests.fakes.smtp_server import FakeSmtpServer, running_smtp_server
@@ -155,6 +157,21 @@ async def test_each_message_gets_its_own_message_id() -> None:
     assert first != second
     assert [m.message["Message-ID"] for m in smtp.messages] == [first, second]
     assert smtp.messages[1].rcpt_tos == ("other@example.org",)
+
+
+async def test_a_notification_sent_again_keeps_its_message_id() -> None:
+    """A retry of a message whose first try may have arrived (the process died before it
+    recorded the send) is the same message to the mailbox, which shows it once."""
+    confirmation = Outgoing(41, "email", TO, "Бронь подтверждена", "Ждём вас", 7)
+    async with running_smtp_server() as smtp:
+        channel = EmailChannel(EmailSender(smtp_settings(smtp.port)))
+        await channel.deliver(confirmation)
+        await channel.deliver(confirmation)  # the lease ran out: claimed and sent again
+        await channel.deliver(Outgoing(42, "email", TO, "Напоминание", "Завтра в 12:00", 7))
+    first, again, other = (m.message["Message-ID"] for m in smtp.messages)
+    assert first == again
+    assert other != first
+    assert first.startswith("<n41.") and first.endswith("@example.com>")
 
 
 async def test_idn_recipient_goes_out_as_punycode() -> None:

@@ -1,0 +1,55 @@
+"""One user's updates one at a time across processes (Redis), with a lock that a dead process
+lets go of within seconds.
+
+aiogram's RedisEventIsolation takes a per-user lock for 60 seconds: an update that died with
+its process (SIGKILL, a crash, a machine lost) left its user unanswered for a minute, every
+press of theirs waiting behind it. Here the lock lasts `LOCK_SECONDS`, and the process
+handling the update renews it every third of that while the handler runs: a slow handler (a
+gateway taking its time) keeps its lock, a dead process's lock lapses soon.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncGenerator
+
+from aiogram.fsm.storage.base import KeyBuilder, StorageKey
+from aiogram.fsm.storage.redis import RedisEventIsolation
+from redis.asyncio import Redis
+from redis.asyncio.lock import Lock
+from redis.exceptions import LockError, RedisError
+
+log = logging.getLogger(__name__)
+
+LOCK_SECONDS = 8.0
+
+
+class RenewedRedisIsolation(RedisEventIsolation):
+    """RedisEventIsolation with a short lock renewed while the update is handled."""
+
+    def __init__(self, redis: Redis, key_builder: KeyBuilder, timeout: float = LOCK_SECONDS):
+        super().__init__(redis, key_builder, lock_kwargs={"timeout": timeout})
+        self.timeout = timeout
+
+    @contextlib.asynccontextmanager
+    async def lock(self, key: StorageKey) -> AsyncGenerator[None, None]:
+        name = self.key_builder.build(key, "lock")
+        async with self.redis.lock(name=name, timeout=self.timeout, lock_class=Lock) as held:
+            renewing = asyncio.create_task(self._renew(held), name="fsm-lock-renewal")
+            try:
+                yield None
+            finally:
+                renewing.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await renewing
+
+    async def _renew(self, held: Lock) -> None:
+        while True:
+            await asyncio.sleep(self.timeout / 3)
+            try:
+                await held.reacquire()
+            except (LockError, RedisError) as exc:  # lost: the next update may start now
+                log.warning("could not renew a user's update lock: %s", exc)
+                return
