@@ -60,13 +60,19 @@ def client_commands(lang: str) -> list[BotCommand]:
     ]
 
 
-def admin_commands(lang: str) -> list[BotCommand]:
+def admin_commands(lang: str, owner: bool = True) -> list[BotCommand]:
     """`handlers.admin.ADMIN_COMMANDS` ((name, marked description) pairs) when the admin
-    module exists."""
+    module exists; a plain admin's menu leaves out the owners' commands (OWNER_ONLY)."""
     if importlib.util.find_spec("handlers.admin") is None:
         return []
-    found: Any = getattr(importlib.import_module("handlers.admin"), "ADMIN_COMMANDS", ())
-    return [BotCommand(command=name, description=_(text, lang=lang)) for name, text in found]
+    module = importlib.import_module("handlers.admin")
+    found: Any = getattr(module, "ADMIN_COMMANDS", ())
+    hidden: Any = frozenset() if owner else getattr(module, "OWNER_ONLY", frozenset())
+    return [
+        BotCommand(command=name, description=_(text, lang=lang))
+        for name, text in found
+        if name not in hidden
+    ]
 
 
 class BotRunner:
@@ -256,7 +262,7 @@ class BotRunner:
         ]
         for admin_id in self.settings.staff_ids:
             for lang in (None, *LANGUAGES):
-                extra = admin_commands(lang or "ru")
+                extra = admin_commands(lang or "ru", owner=admin_id in self.settings.owners)
                 if extra:
                     scope = BotCommandScopeChat(chat_id=admin_id)
                     calls.append((client_commands(lang or "ru") + extra, scope, lang))

@@ -88,6 +88,8 @@ ADMIN_COMMANDS: Final[list[tuple[str, str]]] = [
 
 #: Commands only owners may give (IsOwner); other admins are told an owner is needed.
 OWNER_COMMANDS: Final = ("price", "close", "reopen", "promo", "promo_off")
+#: Left out of a plain admin's command menu: what only owners may do.
+OWNER_ONLY: Final = frozenset({*OWNER_COMMANDS, *(name for name, _text in STUDIO_COMMANDS)})
 
 ALL_HALLS = frozenset({"all", "все", "всё", "студия", "studio"})
 FORCE = frozenset({"force", "!"})

@@ -30,6 +30,7 @@ from booking.studio_file import WEEKDAYS
 from bot.filters import IsOwner
 from handlers import studio_views as tx
 from handlers.admin_args import BadArguments, parse_date, parse_money
+from handlers.admin_views import ERRORS
 from handlers.common import release
 from i18n.catalogs import gettext as _
 from settings import Settings
@@ -198,7 +199,7 @@ def _answering(name: str, handler: Handler) -> Callable[..., Awaitable[None]]:
 
 
 async def _not_owner(message: Message) -> None:
-    await message.answer(_(tx.NOT_OWNER))
+    await message.answer(_(ERRORS["owner_needed"]))
 
 
 def create_router() -> Router:

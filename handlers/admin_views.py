@@ -175,8 +175,13 @@ def help_text(halls: Sequence[Hall]) -> str:
         + "\n\n"
         + _(
             "<b>Clients</b>\n"
+            "/new — book for a client who called (cash, unpaid or a payment link)\n"
+            "/move CODE 2026-12-05 15:00 [hall] — move a booking (no cutoff or limit)\n"
+            "/overtime CODE 30 — overtime after a session: the client gets a payment link\n"
             "/noshow CODE — the client did not come (after the start; nothing is refunded)\n"
             "/block PHONE|TELEGRAM_ID|CODE [reason] — no more online bookings; /unblock the same\n"
+            "/certificate CODE — a gift certificate's balance; /certificate 5000 issues one\n"
+            "/calendar — the calendar addresses for staff\n"
             "/whoami — your Telegram id and role\n"
             "\n🔒 Owners only: /price, /close, /reopen, /promo, /promo_off, /certificate 5000, "
             "/calendar new, and refunds above ADMIN_REFUND_LIMIT."

@@ -35,7 +35,6 @@ USAGES: Final[dict[str, str]] = {
     ),
 }
 WEEKDAY_NAMES = (N_("Mon"), N_("Tue"), N_("Wed"), N_("Thu"), N_("Fri"), N_("Sat"), N_("Sun"))
-NOT_OWNER = N_("Only the studio's owners change the hours, halls, add-ons and rules.")
 CONFLICTS: Final[dict[str, str]] = {
     "bookings_outside_hours": N_(
         "Not changed: these bookings would fall outside the hours: {codes}. "

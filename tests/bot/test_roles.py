@@ -124,4 +124,7 @@ async def test_whoami_for_everyone(studio: Studio) -> None:
     menu = [c["command"] for c in studio.tg.commands()]
     assert "whoami" in menu
     admin_menu = [c["command"] for c in studio.tg.commands({"type": "chat", "chat_id": ADMIN})]
-    assert {"noshow", "block", "unblock"} <= set(admin_menu)
+    assert {"noshow", "block", "unblock", "new", "move"} <= set(admin_menu)
+    assert not {"price", "close", "hours", "hall", "rules"} & set(admin_menu)
+    owner_menu = [c["command"] for c in studio.tg.commands({"type": "chat", "chat_id": OWNER})]
+    assert {"noshow", "price", "close", "hours", "hall", "rules"} <= set(owner_menu)

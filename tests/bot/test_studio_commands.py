@@ -189,7 +189,7 @@ async def test_admins_who_are_not_owners_and_strangers_are_refused(
     admin, stranger = tg.user(ADMIN), tg.user(STRANGER)
     for command in ("/hours mon 10:00-12:00", "/hall 1 price 1", "/addon smoke hide",
                     "/rules Новые", "/hours"):  # fmt: skip
-        assert "только владельцы" in await ask(tg, admin, command), command
+        assert "🔒 Это может только владелец студии" in await ask(tg, admin, command), command
         assert await ask(tg, stranger, command) == UNKNOWN
     assert await studio_events(sessionmaker) == []
     assert (await fetch(sessionmaker, Hall, 1)).hourly_price == 250_000
