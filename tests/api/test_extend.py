@@ -3,9 +3,12 @@ dearer move; refused into taken time, after the session, off the 15-minute steps
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import pytest
+
+from booking.stats import period_stats
 
 from tests.api.test_reschedule import audit_holds, move, paid_booking, rub
 from tests.support import Api, Running, moscow
@@ -124,3 +127,16 @@ async def test_a_second_change_replaces_the_first(running: Running) -> None:
     assert (await api.book(day=3, hour=12, hall_id=1))[0] == 201  # the first hold let go
     assert (await api.book(day=3, hour=12, hall_id=2))[0] == 201  # the old time too
     await audit_holds(running)
+
+
+async def test_stats_count_an_extended_booking_once(running: Running) -> None:
+    """The row that held the extra time until it was paid is no booking of the period."""
+    api = running.api
+    booking = await paid_booking(api, day=3, hour=12)
+    status, asked = await extend(api, booking, 30)
+    assert status == 200, asked
+    await api.checkout(await api.start_payment(booking), "succeeded")
+    async with running.sessionmaker() as session:
+        stats = await period_stats(session, running.deps, date(2026, 12, 3), date(2026, 12, 3))
+    assert stats.by_status == {"confirmed": 1}
+    assert stats.paid == 625_000
