@@ -12,6 +12,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from db.changes import BookingChange
 from db.clock import session_clock
 from db.models import Booking, Client, Closure, Event, Hall, Notification, StudioHours
 
@@ -311,3 +312,22 @@ async def list_notifications(
         stmt = stmt.where(Notification.status.in_(statuses))
     stmt = stmt.order_by(Notification.id.desc()).limit(limit).offset(offset)
     return (await session.scalars(stmt)).all()
+
+
+def held_for_changes(
+    now: datetime,
+) -> tuple[type[Booking], type[Booking], Select[Booking, Booking, BookingChange]]:
+    """(held, parent, their select): aliases of the `change_hold` rows whose hold has not
+    lapsed and of the bookings whose pending change they hold time for. A check of the time
+    bookings take (a closure, new hours) counts that time as the parent's: paying the
+    change moves the booking there. A held row's span runs to the buffer after the change's
+    session; the session itself ends at `BookingChange.end_at`."""
+    held, parent = aliased(Booking), aliased(Booking)
+    stmt = (
+        select(held, parent, BookingChange)
+        .select_from(held)
+        .join(BookingChange, BookingChange.id == held.change_id)
+        .join(parent, parent.id == BookingChange.booking_id)
+        .where(held.status == "change_hold", held.hold_expires_at > now)
+    )
+    return held, parent, stmt
