@@ -113,12 +113,13 @@ async def live_clash(session: AsyncSession, booking: Booking) -> int | None:
 async def overdue_holds_in(
     session: AsyncSession, hall_id: int, start: datetime, end: datetime, now: datetime
 ) -> Sequence[Booking]:
-    """Holds past their expiry that overlap a window: they must be expired before a new hold."""
+    """Holds past their expiry that overlap a window, a change's held time among them: they
+    must be expired before a new hold."""
     stmt = (
         select(Booking)
         .where(
             Booking.hall_id == hall_id,
-            Booking.status == "pending_payment",
+            Booking.status.in_(("pending_payment", "change_hold")),
             Booking.hold_expires_at <= now,
             Booking.start_at > start - MAX_BLOCKED_SPAN,
             Booking.start_at < end,
@@ -331,3 +332,13 @@ def held_for_changes(
         .where(held.status == "change_hold", held.hold_expires_at > now)
     )
     return held, parent, stmt
+
+
+async def change_hold_rows(session: AsyncSession, change_ids: Sequence[int]) -> Sequence[Booking]:
+    """The rows still holding time for these changes, locked in id order."""
+    stmt = (
+        select(Booking)
+        .where(Booking.change_id.in_(change_ids), Booking.status == "change_hold")
+        .order_by(Booking.id)
+    )
+    return (await session.scalars(locked(stmt, session))).all()
