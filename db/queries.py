@@ -342,3 +342,19 @@ async def change_hold_rows(session: AsyncSession, change_ids: Sequence[int]) -> 
         .order_by(Booking.id)
     )
     return (await session.scalars(locked(stmt, session))).all()
+
+
+async def first_held(session: AsyncSession, change_id: int, besides: int) -> Booking | None:
+    """The earliest row that held time for a change, live or let go (not the booking
+    `besides` the change is of): where its time was."""
+    stmt = (
+        select(Booking)
+        .where(
+            Booking.change_id == change_id,
+            Booking.id != besides,
+            Booking.status.in_(("change_hold", "expired")),
+        )
+        .order_by(Booking.start_at)
+        .limit(1)
+    )
+    return (await session.scalars(stmt)).first()
