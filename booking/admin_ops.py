@@ -23,6 +23,7 @@ from booking.events import EventType, record_event
 from booking.paying import confirm_by_hand, request_refund
 from db import payment_queries, queries
 from db.certificates import GiftCertificate
+from db.changes import BookingChange
 from db.models import Booking, Client, Closure, Hall, Payment, Refund
 from payments.base import RefundStatus
 
@@ -259,24 +260,33 @@ async def resolve_hall(session: AsyncSession, ref: str) -> Hall:
 async def live_bookings_between(
     session: AsyncSession, deps: BookingDeps, hall_id: int | None, start: datetime, end: datetime
 ) -> list[BookingView]:
-    """Confirmed bookings and unexpired holds (a hold paid later would confirm) overlapping."""
+    """Confirmed bookings and unexpired holds (a hold paid later would confirm) overlapping,
+    and the bookings whose pending change holds time there (paid later, it moves them)."""
+    now = deps.now()
+    held, parent, holding = queries.held_for_changes(now)
+    holding = holding.where(held.start_at < end, held.end_at > start, BookingChange.end_at > start)
+    if hall_id is not None:
+        holding = holding.where(held.hall_id == hall_id)
+    own = (Booking.start_at < end) & (Booking.end_at > start)
+    if hall_id is not None:
+        own = own & (Booking.hall_id == hall_id)
     stmt = (
         select(Booking, Hall, Client)
         .join(Hall, Hall.id == Booking.hall_id)
         .join(Client, Client.id == Booking.client_id)
         .where(
-            Booking.start_at < end,
-            Booking.end_at > start,
             or_(
-                Booking.status == BookingStatus.CONFIRMED,
-                (Booking.status == BookingStatus.PENDING_PAYMENT)
-                & (Booking.hold_expires_at > deps.now()),
+                own
+                & or_(
+                    Booking.status == BookingStatus.CONFIRMED,
+                    (Booking.status == BookingStatus.PENDING_PAYMENT)
+                    & (Booking.hold_expires_at > now),
+                ),
+                Booking.id.in_(holding.with_only_columns(parent.id)),
             ),
         )
         .order_by(Booking.start_at, Booking.id)
     )
-    if hall_id is not None:
-        stmt = stmt.where(Booking.hall_id == hall_id)
     return [BookingView(b, h, c) for b, h, c in await session.execute(stmt)]
 
 

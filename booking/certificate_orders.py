@@ -214,12 +214,14 @@ async def apply_report(
     locked_order.gateway_payment_id = locked_order.gateway_payment_id or state.gateway_payment_id
     if state.status == PaymentStatus.SUCCEEDED and locked_order.certificate_id is None:
         locked_order.paid_at = now
-        await _issue(session, deps, locked_order)
+        await issue_for(session, deps, locked_order)
     await session.commit()
     return "applied"
 
 
-async def _issue(session: AsyncSession, deps: BookingDeps, order: CertificateOrder) -> None:
+async def issue_for(session: AsyncSession, deps: BookingDeps, order: CertificateOrder) -> None:
+    """Issue the order's certificate (the caller has the order locked, paid, none issued)
+    and queue its code for the buyer."""
     buyer = certificates.Buyer(
         order.buyer_name, order.buyer_phone, order.buyer_email, order.buyer_telegram_id
     )

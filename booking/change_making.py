@@ -163,8 +163,14 @@ async def drop_pending(session: AsyncSession, booking: Booking, status: ChangeSt
     booking.change_id, booking.change_due, booking.change_expires_at = None, 0, None
     if change is not None and change.status == ChangeStatus.PENDING:
         change.status = status
-        if status == ChangeStatus.LAPSED:
-            record_event(session, EventType.CHANGE_LAPSED, booking=booking, change=change.kind)
+        if status == ChangeStatus.LAPSED:  # the held time is free: the waitlist hears of it
+            held = await queries.first_held(session, change.id, booking.id)
+            span: dict[str, Any] = {}
+            if held is not None:
+                span = {"freed_hall_id": held.hall_id, "freed_start": held.start_at.isoformat()}
+            record_event(
+                session, EventType.CHANGE_LAPSED, booking=booking, change=change.kind, **span
+            )
 
 
 async def drop_pending_change(session: AsyncSession, booking: Booking) -> None:

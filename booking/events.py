@@ -62,6 +62,9 @@ class EventType(StrEnum):
     FEEDS_RENEWED = "calendar_feeds.renewed"
     CERTIFICATE_PURCHASED = "certificate.purchased"
     CERTIFICATE_ORDER_STUCK = "certificate.order_stuck"
+    #: An admin settled a stuck order from the gateway's cabinet: paid (its certificate
+    #: issued) or not (cancelled).
+    CERTIFICATE_ORDER_SETTLED = "certificate.order_settled"
 
 
 #: Who is acting for the studio while an admin's command or admin API call runs: merged into

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -169,10 +170,10 @@ async def _hold(
     if expire_lapsed:
         # Only now that nothing else can refuse the hold but the insert, which rolls back:
         # a lapsed hold is never left marked without its event.
-        for lapsed in await queries.overdue_holds_in(
-            session, hall.id, blocked.start, blocked.end, now
-        ):
-            expire_one(session, lapsed)
+        await expire_overdue(
+            session,
+            await queries.overdue_holds_in(session, hall.id, blocked.start, blocked.end, now),
+        )
     token = new_access_token()
     booking = Booking(
         code=new_booking_code(),
@@ -261,8 +262,7 @@ async def retake_slot(session: AsyncSession, booking: Booking, now: datetime) ->
     lapsed = await queries.overdue_holds_in(
         session, booking.hall_id, booking.start_at, booking.blocked_until, now
     )
-    for hold in lapsed:
-        expire_one(session, hold)
+    await expire_overdue(session, lapsed)
     if lapsed:
         await session.flush()  # so that the clash check below reads them expired
     if await queries.live_clash(session, booking) is not None:
@@ -300,6 +300,19 @@ def expire_one(session: AsyncSession, booking: Booking) -> None:
     check_transition(BookingStatus(booking.status), BookingStatus.EXPIRED)
     booking.status = BookingStatus.EXPIRED
     record_event(session, EventType.BOOKING_EXPIRED, booking=booking)
+
+
+async def expire_overdue(session: AsyncSession, lapsed: Sequence[Booking]) -> None:
+    """Free lapsed holds in the way of a new one. A change's held time goes whole (every row
+    of it, so that its payment can no longer make it) and silently: it is no one's booking,
+    and the sweep (booking/change_making.py) records the change as lapsed."""
+    changes = [hold.change_id for hold in lapsed if hold.change_id is not None]
+    for hold in lapsed:
+        if hold.change_id is None:
+            expire_one(session, hold)
+    if changes:
+        for row in await queries.change_hold_rows(session, changes):
+            row.status = BookingStatus.EXPIRED
 
 
 async def expire_holds(session: AsyncSession, deps: BookingDeps, limit: int = 200) -> int:

@@ -77,7 +77,8 @@ async def period_stats(
     if (last - first).days + 1 > MAX_STATS_DAYS:
         raise BookingRuleError("range_too_long", f"At most {MAX_STATS_DAYS} days at once.")
     start, end = day_bounds(first, last, deps)
-    in_period = (Booking.start_at >= start, Booking.start_at < end)
+    # The rows that held time for a change are no one's booking (db/queries.py).
+    in_period = (Booking.start_at >= start, Booking.start_at < end, queries.not_change_hold())
     by_status = {
         str(status): int(count)
         for status, count in await session.execute(

@@ -5,6 +5,7 @@ the bookings in the way, so the refusal can name them."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -14,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from booking.domain.calendar import DayHours, HallCalendar, opening_interval
 from booking.domain.states import BookingStatus
 from booking.errors import DomainError
+from db import queries
 from db.models import Booking
 from db.sales import BookingAddon
 
@@ -45,29 +47,51 @@ def _live(now: datetime) -> ColumnElement[bool]:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class TakenTime:
+    """Time a live booking takes, named by its code: its own span, or the span its pending
+    change holds (paying the change moves it there)."""
+
+    code: str
+    hall_id: int
+    start_at: datetime
+    end_at: datetime
+    guests: int | None
+
+
 async def live_bookings(
     session: AsyncSession, now: datetime, hall_id: int | None = None
-) -> Sequence[Booking]:
+) -> list[TakenTime]:
     stmt = select(Booking).where(_live(now)).order_by(Booking.start_at, Booking.id)
+    held, parent, holding = queries.held_for_changes(now)
+    holding = holding.where(held.end_at > now).order_by(held.start_at, held.id)
     if hall_id is not None:
         stmt = stmt.where(Booking.hall_id == hall_id)
-    return (await session.scalars(stmt)).all()
+        holding = holding.where(held.hall_id == hall_id)
+    taken = [
+        TakenTime(b.code, b.hall_id, b.start_at, b.end_at, b.guests)
+        for b in (await session.scalars(stmt)).all()
+    ]
+    for row, owner, change in (await session.execute(holding)).all():
+        end = min(row.end_at, change.end_at)  # the held span's buffer is no session time
+        taken.append(TakenTime(owner.code, row.hall_id, row.start_at, end, owner.guests))
+    return taken
 
 
 def outside_hours(
-    bookings: Sequence[Booking],
+    bookings: Sequence[TakenTime],
     hours: Mapping[int, DayHours],
     days: Mapping[date, DayHours | None],
     tz: ZoneInfo,
 ) -> list[str]:
     """Codes of the bookings that the hours `hours` and `days` would not fit."""
     calendar = HallCalendar(min_minutes=15, buffer_minutes=0, hours=hours, days=days)
-    found = []
+    found: dict[str, None] = {}
     for booking in bookings:
         opening = opening_interval(booking.start_at.astimezone(tz).date(), calendar, tz)
         if opening is None or booking.start_at < opening.start or booking.end_at > opening.end:
-            found.append(booking.code)
-    return found
+            found[booking.code] = None
+    return list(found)
 
 
 async def over_stock(session: AsyncSession, addon_id: int, stock: int, now: datetime) -> list[str]:

@@ -137,10 +137,14 @@ async def update_hall(
         raise StudioConflict(
             "hall_has_bookings",
             "The hall has bookings to come; hide it with keep_bookings to keep them.",
-            [booking.code for booking in live],
+            list(dict.fromkeys(booking.code for booking in live)),
         )
     if fresh.capacity is not None:
-        crowded = [b.code for b in live if b.guests is not None and b.guests > fresh.capacity]
+        crowded = list(
+            dict.fromkeys(
+                b.code for b in live if b.guests is not None and b.guests > fresh.capacity
+            )
+        )
         if crowded:
             raise StudioConflict(
                 "bookings_over_capacity", "Bookings bring more people than that.", crowded

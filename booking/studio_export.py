@@ -124,6 +124,7 @@ async def export_studio(
             ("name_en", info.name_en),
             ("address", info.address),
             ("address_en", info.address_en),
+            ("phone", info.phone),
         )
         if value
     }

@@ -12,6 +12,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from db.changes import BookingChange
 from db.clock import session_clock
 from db.models import Booking, Client, Closure, Event, Hall, Notification, StudioHours
 
@@ -112,12 +113,13 @@ async def live_clash(session: AsyncSession, booking: Booking) -> int | None:
 async def overdue_holds_in(
     session: AsyncSession, hall_id: int, start: datetime, end: datetime, now: datetime
 ) -> Sequence[Booking]:
-    """Holds past their expiry that overlap a window: they must be expired before a new hold."""
+    """Holds past their expiry that overlap a window, a change's held time among them: they
+    must be expired before a new hold."""
     stmt = (
         select(Booking)
         .where(
             Booking.hall_id == hall_id,
-            Booking.status == "pending_payment",
+            Booking.status.in_(("pending_payment", "change_hold")),
             Booking.hold_expires_at <= now,
             Booking.start_at > start - MAX_BLOCKED_SPAN,
             Booking.start_at < end,
@@ -311,3 +313,48 @@ async def list_notifications(
         stmt = stmt.where(Notification.status.in_(statuses))
     stmt = stmt.order_by(Notification.id.desc()).limit(limit).offset(offset)
     return (await session.scalars(stmt)).all()
+
+
+def held_for_changes(
+    now: datetime,
+) -> tuple[type[Booking], type[Booking], Select[Booking, Booking, BookingChange]]:
+    """(held, parent, their select): aliases of the `change_hold` rows whose hold has not
+    lapsed and of the bookings whose pending change they hold time for. A check of the time
+    bookings take (a closure, new hours) counts that time as the parent's: paying the
+    change moves the booking there. A held row's span runs to the buffer after the change's
+    session; the session itself ends at `BookingChange.end_at`."""
+    held, parent = aliased(Booking), aliased(Booking)
+    stmt = (
+        select(held, parent, BookingChange)
+        .select_from(held)
+        .join(BookingChange, BookingChange.id == held.change_id)
+        .join(parent, parent.id == BookingChange.booking_id)
+        .where(held.status == "change_hold", held.hold_expires_at > now)
+    )
+    return held, parent, stmt
+
+
+async def change_hold_rows(session: AsyncSession, change_ids: Sequence[int]) -> Sequence[Booking]:
+    """The rows still holding time for these changes, locked in id order."""
+    stmt = (
+        select(Booking)
+        .where(Booking.change_id.in_(change_ids), Booking.status == "change_hold")
+        .order_by(Booking.id)
+    )
+    return (await session.scalars(locked(stmt, session))).all()
+
+
+async def first_held(session: AsyncSession, change_id: int, besides: int) -> Booking | None:
+    """The earliest row that held time for a change, live or let go (not the booking
+    `besides` the change is of): where its time was."""
+    stmt = (
+        select(Booking)
+        .where(
+            Booking.change_id == change_id,
+            Booking.id != besides,
+            Booking.status.in_(("change_hold", "expired")),
+        )
+        .order_by(Booking.start_at)
+        .limit(1)
+    )
+    return (await session.scalars(stmt)).first()

@@ -80,6 +80,7 @@ ADMIN_COMMANDS: Final[list[tuple[str, str]]] = [
     ("promos", N_("Promo codes")),
     ("promo_off", N_("Disable a promo code: /promo_off CODE")),
     ("certificate", N_("Gift certificate: /certificate 5000, or its balance: /certificate CODE")),
+    ("certorder", N_("A stuck gift certificate payment, from the cabinet: /certorder 12 yes|no")),
     *STUDIO_COMMANDS,
     ("move", N_("Move a booking: /move CODE 2026-12-05 15:00 [hall]")),
     ("overtime", N_("Overtime after a session: /overtime CODE 30")),
@@ -374,6 +375,7 @@ def create_router() -> Router:
     admin.message.register(sales.on_promos, Command("promos"))
     admin.message.register(sales.on_promo_off, Command("promo_off"), IsOwner())
     admin.message.register(sales.on_certificate, Command("certificate"))
+    admin.message.register(sales.on_certificate_order, Command("certorder"))
     admin.message.register(people.on_no_show, Command("noshow"))
     admin.message.register(people.on_block, Command("block"))
     admin.message.register(people.on_unblock, Command("unblock"))

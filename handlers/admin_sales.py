@@ -1,6 +1,6 @@
 """Admins and what is sold beside hall time: a booking's guests, add-ons and discount in
 the cards and day lists, the promo code commands (/promo, /promos, /promo_off) and gift
-certificates (/certificate)."""
+certificates (/certificate, /certorder)."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from booking import certificates, promo
 from booking.admin_ops import issue_certificate
+from booking.certificate_settle import settle_order
 from booking.deps import BookingDeps
 from booking.errors import Forbidden
 from db.sales import PromoCode
@@ -133,4 +134,34 @@ async def on_certificate(
         balance=rub(left),
         until=date_with_year(expires.astimezone(deps.rules.tz).date()),
     )
+    await _answer(message, text, session)
+
+
+#: The answer to "did the money arrive?" (/certorder 12 yes).
+PAID = {"да": True, "yes": True, "пришли": True, "paid": True, "нет": False, "no": False}
+
+
+async def on_certificate_order(
+    message: Message, command: CommandObject, session: AsyncSession, deps: BookingDeps
+) -> None:
+    """/certorder 12 yes|no: a certificate order stuck at its gateway, settled from the
+    gateway's cabinet: paid, its certificate is issued once and sent to the buyer; not, the
+    order is cancelled."""
+    args = args_of(command, 2)
+    order_id, paid = parse_id(args[0]), PAID.get(args[1].lower())
+    if len(args) != 2 or order_id is None or paid is None:
+        raise BadArguments
+    admin_id = message.from_user.id if message.from_user else None
+    settled = await settle_order(session, deps, order_id, paid=paid, admin_id=admin_id)
+    order, made = settled.order, settled.certificate
+    if made is not None:
+        text = _(
+            "☑️ Order no. {id}: {amount} ₽ recorded as paid. Gift certificate "
+            "<code>{code}</code> issued and sent to the buyer."
+        ).format(id=order.id, amount=rub(order.amount), code=made.code)
+    else:
+        text = _(
+            "☑️ Order no. {id} for {amount} ₽ cancelled, nothing issued. Should the gateway "
+            "report the payment after all, the certificate is issued then."
+        ).format(id=order.id, amount=rub(order.amount))
     await _answer(message, text, session)

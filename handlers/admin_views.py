@@ -33,6 +33,7 @@ USAGES = {
     "calendar": N_("/calendar [new]"),
     "promo": N_("/promo CODE 20%|500 [uses] [from] [to]"),
     "certificate": N_("/certificate 5000 or /certificate CODE"),
+    "certorder": N_("/certorder ORDER_NO yes|no"),
     "promo_off": "/promo_off CODE",
     "noshow": N_("/noshow CODE"),
     "block": N_("/block PHONE|TELEGRAM_ID|CODE [reason]"),
@@ -84,6 +85,10 @@ ERRORS = {
     "booking_not_found": N_("Booking {arg} not found."),
     "hall_not_found": N_("Hall {arg} not found. Halls: /admin"),
     "closure_not_found": N_("Closure {arg} not found. List: /closures"),
+    "order_not_found": N_("Gift certificate order no. {arg} not found."),
+    "order_settled": N_(
+        "Order no. {arg} is settled already: its gateway's word or an admin decided it."
+    ),
     "slot_taken": N_("Cannot confirm: the time is taken by another booking."),
     "not_payable": N_("Nothing to confirm: the booking is confirmed and fully paid."),
     "too_late": N_("Not possible: the booking's time has already begun."),

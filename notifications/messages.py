@@ -169,5 +169,7 @@ CERTIFICATE_SOLD: Final = N_(
 CERTIFICATE_ORDER_STUCK: Final = N_(
     "⚠️ A payment of {amount} ₽ for a gift certificate (order no. {order_id}, {gateway}) never "
     "got the gateway's final word: its time to pay ran out long ago and it is still "
-    "waiting. Look it up in the gateway's cabinet ({gateway_payment_id})."
+    "waiting. Look it up in the gateway's cabinet ({gateway_payment_id}): the money arrived — "
+    "/certorder {order_id} yes (its certificate is issued and sent to the buyer); it did "
+    "not — /certorder {order_id} no. Do not issue a certificate for it by hand."
 )

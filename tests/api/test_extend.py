@@ -3,10 +3,13 @@ dearer move; refused into taken time, after the session, off the 15-minute steps
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from typing import Any
 
 import pytest
 
+from booking import admin_ops
+from booking.stats import period_stats
 from tests.api.test_reschedule import audit_holds, move, paid_booking, rub
 from tests.support import Api, Running, moscow
 
@@ -124,3 +127,58 @@ async def test_a_second_change_replaces_the_first(running: Running) -> None:
     assert (await api.book(day=3, hour=12, hall_id=1))[0] == 201  # the first hold let go
     assert (await api.book(day=3, hour=12, hall_id=2))[0] == 201  # the old time too
     await audit_holds(running)
+
+
+async def test_stats_count_an_extended_booking_once(running: Running) -> None:
+    """The row that held the extra time until it was paid is no booking of the period."""
+    api = running.api
+    booking = await paid_booking(api, day=3, hour=12)
+    status, asked = await extend(api, booking, 30)
+    assert status == 200, asked
+    await api.checkout(await api.start_payment(booking), "succeeded")
+    async with running.sessionmaker() as session:
+        stats = await period_stats(session, running.deps, date(2026, 12, 3), date(2026, 12, 3))
+    assert stats.by_status == {"confirmed": 1}
+    assert stats.paid == 625_000
+
+
+async def test_closing_the_time_a_pending_extend_holds_names_the_booking(
+    running: Running,
+) -> None:
+    """Paid later, the extend would move the booking into the closed time: the closure is
+    refused over it, under the booking's code, until the hold lapses."""
+    api = running.api
+    booking = await paid_booking(api, day=3, hour=12)  # white 12:00-14:00
+    status, asked = await extend(api, booking, 60)  # 15:00 held until paid
+    assert status == 200 and asked["due_kind"] == "change", asked
+
+    async def close(hour: int, minute: int = 0) -> list[str]:
+        async with running.sessionmaker() as session:
+            try:
+                await admin_ops.close_period(
+                    session, running.deps, "white",
+                    datetime.fromisoformat(moscow(3, hour, minute)),
+                    datetime.fromisoformat(moscow(3, 18)), "repairs",
+                )  # fmt: skip
+            except admin_ops.ClosureConflict as refused:
+                return [view.booking.code for view in refused.bookings]
+        return []
+
+    assert await close(14, 30) == [booking["code"]]
+    running.clock.advance(minutes=16)  # the hold lapses, not yet swept
+    assert await close(14, 30) == []
+
+
+async def test_closing_after_the_extended_session_leaves_its_buffer_alone(
+    running: Running,
+) -> None:
+    api = running.api
+    booking = await paid_booking(api, day=3, hour=12)
+    assert (await extend(api, booking, 60))[0] == 200  # to 15:00, its buffer to 15:15
+    async with running.sessionmaker() as session:
+        _, _, conflicts = await admin_ops.close_period(
+            session, running.deps, "white",
+            datetime.fromisoformat(moscow(3, 15)), datetime.fromisoformat(moscow(3, 18)),
+            "repairs",
+        )  # fmt: skip
+    assert conflicts == []

@@ -229,3 +229,23 @@ async def test_a_moved_booking_is_reminded_of_its_new_time(running: Running) -> 
     running.clock.now = datetime.fromisoformat(moscow(5, 12)) - timedelta(hours=23)
     async with running.sessionmaker() as session:
         assert await queue_due_reminders(session, running.deps, [24]) == 1
+
+
+async def test_a_lapsed_change_hold_is_free_before_the_sweep(running: Running) -> None:
+    """Availability shows a lapsed change hold's time free, so a new booking gets it at once;
+    the sweep then records the change as lapsed, and no booking as expired."""
+    api = running.api
+    booking = await paid_booking(api, day=3, hour=12, hall_id=2)
+    status, asked = await move(api, booking, 3, 12, hall_id=1)
+    assert status == 200 and asked["due_kind"] == "change", asked
+    running.clock.advance(minutes=16)
+    assert (await api.book(day=3, hour=12, hall_id=1))[0] == 201
+    await running.jobs.expire()
+    assert "booking.change_lapsed" in [e["type"] for e in await events(api, booking)]
+    status, body = await api.admin("GET", "/api/integrations/events?limit=1000")
+    assert status == 200
+    assert "booking.expired" not in [e["type"] for e in body["events"]]
+    seen = await api.booking(booking)
+    assert seen["hall_id"] == 2 and seen["status"] == "confirmed"
+    assert seen["due_now"] == rub("0.00") and seen["change_expires_at"] is None
+    await audit_holds(running)

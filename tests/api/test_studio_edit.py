@@ -281,3 +281,25 @@ async def test_new_rules_get_a_new_version(running: Running) -> None:
     assert status == 400 and body["error"]["code"] == "bad_rules"
     status, body = await api.admin("PUT", "/api/studio/rules", json={"url": "ftp://x"})
     assert status == 400 and body["error"]["code"] == "invalid_input"
+
+
+async def test_hours_that_would_strand_a_pending_extend_are_refused(running: Running) -> None:
+    """Time held for a change that is not paid yet counts as its booking's: paid later, it
+    would put the booking outside the hours. A lapsed hold stands in no one's way."""
+    api = running.api
+    booking = await api.booked(day=3, hour=12, mode="full")  # Thursday 12:00-14:00
+    await api.checkout(await api.start_payment(booking), "succeeded")
+    status, asked = await api.call(
+        "POST", f"/api/bookings/{booking['id']}/extend", json={"minutes": 60},
+        token=booking["access_token"],
+    )  # fmt: skip
+    assert status == 200 and asked["due_kind"] == "change", asked
+    _, hours = await api.admin("GET", HOURS)
+    short = {"hours": hours["hours"], "days": {"2026-12-03": ["09:00", "14:30"]}}
+    status, body = await api.admin("PUT", HOURS, json=short)
+    assert status == 409 and body["error"]["code"] == "bookings_outside_hours", body
+    assert body["error"]["bookings"] == [booking["code"]]
+    to_the_end = {"hours": hours["hours"], "days": {"2026-12-03": ["09:00", "15:00"]}}
+    assert (await api.admin("PUT", HOURS, json=to_the_end))[0] == 200
+    running.clock.advance(minutes=16)  # the hold lapses, not yet swept
+    assert (await api.admin("PUT", HOURS, json=short))[0] == 200

@@ -16,6 +16,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api.app import create_app
+from booking.studio_file import read_studio_file, studio_info
 from db.session import create_engine, create_sessionmaker
 from main import export_studio
 from payments.base import PaymentProvider
@@ -146,6 +147,8 @@ async def test_an_edited_studio_exported_and_loaded_is_the_same(
     exported = json.loads(file.read_text(encoding="utf-8"))
     assert exported["days"] == {"2026-12-04": ["10:00", "16:00"], "2026-12-05": None}
     assert exported["halls"][1]["active"] is False
+    original = studio_info(read_studio_file(EXAMPLE_STUDIO))
+    assert original.phone and studio_info(read_studio_file(file)) == original
     async with (
         empty_database(tmp_path) as url,
         studio_from_file(settings, file, url, running.clock, providers, running.api.http) as api,

@@ -170,3 +170,22 @@ async def test_a_booking_moved_away_frees_its_old_slot(
     assert status == 200 and moved["start"].startswith("2026-12-05T12:00"), moved
     assert await told(running, smtp, "wait@example.com") == [FREED]
     assert await told(running, smtp, "wait@example.com") == [FREED]
+
+
+async def test_a_lapsed_extend_tells_those_waiting(running: Running, smtp: FakeSmtpServer) -> None:
+    """The day is full with a booking and the time held for its extend; once the extend
+    lapses unpaid, that time is free again and the client waiting hears of it."""
+    api = running.api
+    booking = await api.booked(day=3, hour=9, hours=4, mode="full", email="a@example.com")
+    await api.checkout(await api.start_payment(booking), "succeeded")
+    status, asked = await api.call(
+        "POST", f"/api/bookings/{booking['id']}/extend", json={"minutes": 540},
+        token=booking["access_token"],
+    )  # fmt: skip
+    assert status == 200 and asked["due_kind"] == "change", asked  # 09:00-22:00 taken
+    status, entry = await wait(running, "wait@example.com")
+    assert status == 201, entry
+    assert await told(running, smtp, "wait@example.com") == []
+    running.clock.advance(minutes=16)
+    await running.jobs.expire()
+    assert await told(running, smtp, "wait@example.com") == [FREED]

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from db.certificates import CertificateOrder, GiftCertificate
 from db.models import Booking, Closure, Event, Hall
 from db.sales import PromoCode
 from tests.bot.flows import Studio
@@ -128,3 +129,38 @@ async def test_whoami_for_everyone(studio: Studio) -> None:
     assert not {"price", "close", "hours", "hall", "rules"} & set(admin_menu)
     owner_menu = [c["command"] for c in studio.tg.commands({"type": "chat", "chat_id": OWNER})]
     assert {"noshow", "price", "close", "hours", "hall", "rules"} <= set(owner_menu)
+
+
+async def test_a_plain_admin_settles_a_stuck_certificate_order_once(studio: Studio) -> None:
+    """The stuck notice's recipe works for any admin: the order's one certificate is issued
+    through it (recorded with the admin's id), and asking again changes nothing."""
+    now = studio.deps.now()
+    async with studio.sessionmaker() as session:
+        order = CertificateOrder(
+            amount=150_000, gateway="mock", gateway_payment_id="mock-stuck-1",
+            idempotency_key="cert-stuck-1", status="pending", buyer_name="Анна",
+            buyer_email="anna@example.com", created_at=now, updated_at=now,
+        )  # fmt: skip
+        session.add(order)
+        await session.commit()
+        order_id = order.id
+    text = await text_of(studio, ADMIN, f"/certorder {order_id} да")
+    [made] = await rows(studio.sessionmaker, GiftCertificate)
+    assert text == (
+        f"☑️ Заказ № {order_id}: 1 500 ₽ отмечены как полученные. Подарочный сертификат "
+        f"{made.code} выпущен и отправлен покупателю."
+    )
+    settled = await fetch(studio.sessionmaker, CertificateOrder, order_id)
+    assert settled.status == "succeeded" and settled.certificate_id == made.id
+    assert settled.raw is not None and settled.raw["admin_id"] == ADMIN
+    assert [e["admin_id"] for e in await events(studio, "certificate.order_settled")] == [ADMIN]
+    assert await text_of(studio, ADMIN, f"/certorder {order_id} нет") == (
+        f"Заказ № {order_id} уже решён: ответом платёжной системы или администратором."
+    )
+    assert await count(studio.sessionmaker, GiftCertificate) == 1
+    assert await text_of(studio, ADMIN, "/certorder 999 да") == (
+        "Заказ сертификата № 999 не найден."
+    )
+    assert await text_of(studio, ADMIN, f"/certorder {order_id}") == (
+        "Формат: /certorder НОМЕР_ЗАКАЗА да|нет"
+    )

@@ -10,9 +10,13 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
+from booking.certificate_settle import settle_order
+from booking.errors import InvalidTransition
+from booking.payment_reports import apply_payment_report
 from db.certificates import CertificateOrder, GiftCertificate
-from db.models import Notification
+from db.models import Event, Notification
 from notifications.outbox import Channels
+from payments.base import PaymentState, PaymentStatus
 from tests.api.test_certificates import CODE, balance
 from tests.integration.test_audit import _execute, checks_failing
 from tests.payments.helpers import Gate
@@ -228,3 +232,69 @@ async def test_an_order_never_answered_is_told_to_the_admins_once(running: Runni
     assert [m.recipient for m in told] == ["777"], told
     assert f"№ {order['id']}" in told[0].text
     assert await issued_codes(running) == []
+
+
+async def late_success(running: Running, order_id: int) -> str:
+    """The gateway's verified word that the order was paid, coming after all."""
+    async with running.sessionmaker() as session:
+        row = await session.get(CertificateOrder, order_id)
+        assert row is not None and row.gateway_payment_id is not None
+        state = PaymentState(
+            gateway_payment_id=row.gateway_payment_id,
+            status=PaymentStatus.SUCCEEDED,
+            amount=row.amount,
+            order_key=row.idempotency_key,
+        )
+        return await apply_payment_report(session, running.deps, row.gateway, state)
+
+
+async def settle(running: Running, order_id: int, *, paid: bool) -> Any:
+    async with running.sessionmaker() as session:
+        return await settle_order(session, running.deps, order_id, paid=paid, admin_id=777)
+
+
+@pytest.mark.mock_gateways
+async def test_a_stuck_order_settled_as_paid_issues_one_certificate(running: Running) -> None:
+    """The notice's recipe: the order itself is settled, so a late success issues nothing."""
+    status, order = await purchase(running.api, "mock", "1500.00")
+    assert status == 201, order
+    running.clock.advance(hours=26)
+    await running.jobs.reconcile()
+    [notice] = [m for m in await sent(running) if "заказ № " in m.text]
+    assert f"/certorder {order['id']} да" in notice.text
+    settled = await settle(running, order["id"], paid=True)
+    assert settled.certificate is not None
+    assert await issued_codes(running) == [settled.certificate.code]
+    assert await late_success(running, order["id"]) == "duplicate"
+    assert await issued_codes(running) == [settled.certificate.code]
+    with pytest.raises(InvalidTransition) as again:
+        await settle(running, order["id"], paid=True)
+    assert again.value.code == "order_settled"
+    assert len(await issued_codes(running)) == 1
+    to_buyer = [m for m in await sent(running) if settled.certificate.code in m.text]
+    assert {m.channel for m in to_buyer} >= {"telegram", "email"}
+    async with running.sessionmaker() as session:
+        row = await session.get(CertificateOrder, order["id"])
+        assert row is not None and row.status == "succeeded"
+        assert row.raw is not None and row.raw["admin_id"] == 777
+        [event] = await session.scalars(
+            select(Event).where(Event.type == "certificate.order_settled")
+        )
+        assert event.payload["paid"] is True and event.payload["admin_id"] == 777
+    assert await checks_failing(running) == set()
+
+
+@pytest.mark.mock_gateways
+async def test_a_stuck_order_settled_as_unpaid_issues_on_a_late_success_once(
+    running: Running,
+) -> None:
+    status, order = await purchase(running.api, "mock", "1500.00")
+    assert status == 201, order
+    running.clock.advance(hours=26)
+    settled = await settle(running, order["id"], paid=False)
+    assert settled.certificate is None and settled.order.status == "canceled"
+    assert await issued_codes(running) == []
+    assert await late_success(running, order["id"]) == "applied"
+    assert await late_success(running, order["id"]) == "duplicate"
+    assert len(await issued_codes(running)) == 1
+    assert await checks_failing(running) == set()
