@@ -56,3 +56,41 @@ async def test_within_grace_before_the_session_and_by_the_client_are_refused(
     status, body = await overtime(api, booking, 30, token=booking["access_token"])
     assert status == 403, body
     assert (await api.booking(booking))["due_now"] == rub("0.00")
+
+
+async def test_overtime_taken_in_cash_cannot_be_paid_again_online(running: Running) -> None:
+    api = running.api
+    booking = await paid_booking(api, day=3, hour=12)  # 5000 paid in full
+    running.clock.advance(days=2, hours=6)
+    await running.jobs.complete()
+    status, payment = await overtime(api, booking, 40)
+    assert status == 201, payment
+    status, seen = await api.admin(
+        "POST", f"/api/bookings/{booking['id']}/confirm", json={"note": "cash at the desk"}
+    )
+    assert status == 200, seen
+    assert seen["status"] == "completed"
+    assert seen["paid"] == seen["total"] == rub("7500.00") and seen["due_now"] == rub("0.00")
+    assert seen["price_lines"][-1]["kind"] == "overtime"
+    await api.checkout(payment, "succeeded")  # the link sent before, paid all the same
+    seen = await api.booking(booking)
+    assert seen["total"] == seen["paid"] == rub("7500.00")
+    online = [p for p in seen["payments"] if p["kind"] == "change" and p["gateway"] != "cash"]
+    assert online[0]["status"] == "refunded" and online[0]["refunded"] == rub("2500.00")
+    await audit_holds(running)
+
+
+async def test_overtime_in_cash_on_a_confirmed_booking_with_its_amount(running: Running) -> None:
+    api = running.api
+    booking = await paid_booking(api, day=3, hour=12)
+    running.clock.advance(days=2, hours=6)  # over, the completion job not run yet
+    status, payment = await overtime(api, booking, 40)
+    assert status == 201, payment
+    status, seen = await api.admin(
+        "POST",
+        f"/api/bookings/{booking['id']}/confirm",
+        json={"amount": "2500.00", "note": "cash"},
+    )
+    assert status == 200, seen
+    assert seen["paid"] == seen["total"] == rub("7500.00") and seen["due_now"] == rub("0.00")
+    await audit_holds(running)
