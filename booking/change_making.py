@@ -15,7 +15,7 @@ from booking import change_parts as parts
 from booking import stock
 from booking.deps import BookingDeps
 from booking.domain.states import BookingStatus
-from booking.errors import SoldOut
+from booking.errors import Forbidden, SoldOut
 from booking.events import EventType, record_event
 from booking.refunds import refund_across_payments
 from db import queries
@@ -48,10 +48,13 @@ class ChangeStatus(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Actor:
-    """Who asks: the booking's client, or an admin (`who` names them in the events)."""
+    """Who asks: the booking's client, or an admin (`who` names them in the events).
+    `refund_limit`: the most (kopecks) a change of theirs may refund at once (an admin who
+    is not an owner: ADMIN_REFUND_LIMIT); None: no limit."""
 
     admin: bool
     who: str = "client"
+    refund_limit: int | None = None
 
 
 async def make_change(
@@ -61,9 +64,12 @@ async def make_change(
     change: BookingChange,
     *,
     check_stock: bool = True,
+    refund_limit: int | None = None,
 ) -> list[Refund]:
     """Put the booking at the change's span and price, in the caller's transaction. The
-    add-ons' stock is checked when the change is asked for (not again when it is paid)."""
+    add-ons' stock is checked when the change is asked for (not again when it is paid).
+    A refund above `refund_limit` is refused (403 `refund_over_limit`): the caller rolls
+    back."""
     now = deps.now()
     if change.kind != ChangeKind.OVERTIME:  # overtime changes the price, not the time
         await parts.move_span(
@@ -84,6 +90,12 @@ async def make_change(
     surplus = booking.paid - booking.refunded - booking.total
     refunds: list[Refund] = []
     if surplus > 0 and deps.rules.reschedule_cheaper == "refund":
+        if refund_limit is not None and surplus > refund_limit:
+            raise Forbidden(
+                "refund_over_limit",
+                f"Refunds above {refund_limit} kopecks need an owner.",
+                limit=refund_limit,
+            )
         refunds = await refund_across_payments(
             session, deps, booking, surplus, f"{change.kind}: the new price is lower"
         )

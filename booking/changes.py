@@ -79,7 +79,7 @@ async def reschedule(
     check_bounds(start, end, deps.rules.window, now)
     await _check_free(session, deps, booking, hall, start, end, now)
     change = _new_change(deps, booking, ChangeKind.RESCHEDULE, hall, start, end, actor)
-    return await _go(session, deps, booking, change, at_once=actor.admin)
+    return await _go(session, deps, booking, change, actor)
 
 
 async def extend(
@@ -100,7 +100,7 @@ async def extend(
     as_of = booking.start_at - deps.rules.min_notice
     await _check_free(session, deps, booking, hall, booking.start_at, end, as_of)
     change = _new_change(deps, booking, ChangeKind.EXTEND, hall, booking.start_at, end, actor)
-    return await _go(session, deps, booking, change, at_once=actor.admin)
+    return await _go(session, deps, booking, change, actor)
 
 
 async def _changeable(session: AsyncSession, booking_id: int) -> Booking:
@@ -173,15 +173,16 @@ async def _go(
     deps: BookingDeps,
     booking: Booking,
     change: BookingChange,
-    *,
-    at_once: bool,
+    actor: Actor,
 ) -> Booking:
     """Make a change that costs nothing more (or one an admin makes), or hold its added
     time and ask for the rest."""
     session.add(change)
     await session.flush()
-    if change.due == 0 or at_once:
-        refunds = await make_change(session, deps, booking, change)
+    if change.due == 0 or actor.admin:
+        refunds = await make_change(
+            session, deps, booking, change, refund_limit=actor.refund_limit
+        )
         await session.commit()
         await execute_refunds(session, deps, [r.id for r in refunds])
         return booking
