@@ -11,12 +11,13 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from booking import certificates, stock
 from booking import change_parts as parts
-from booking import stock
 from booking.deps import BookingDeps
 from booking.domain.states import BookingStatus
 from booking.errors import Forbidden, SoldOut
 from booking.events import EventType, record_event
+from booking.pricing import certificate_paid
 from booking.refunds import refund_across_payments
 from db import queries
 from db.changes import BookingChange
@@ -80,8 +81,11 @@ async def make_change(
         await session.execute(delete(Reminder).where(Reminder.booking_id == booking.id))
     if check_stock and not await stock.still_free(session, booking, now):
         raise SoldOut("addon_unavailable", "An add-on of the booking is taken at that time.")
+    gift = certificate_paid(booking)
     booking.total, booking.prepay_amount = change.total, change.prepay_amount
     booking.price_lines = change.price_lines
+    if gift > certificate_paid(booking):  # cheaper than the certificate paid: the rest back
+        await certificates.spend_less(session, booking, gift - certificate_paid(booking), now)
     if change.kind == ChangeKind.RESCHEDULE and change.by == "client":
         booking.moves_made += 1
     booking.change_id, booking.change_due, booking.change_expires_at = None, 0, None
