@@ -15,7 +15,7 @@ from booking import certificates, stock
 from booking import change_parts as parts
 from booking.deps import BookingDeps
 from booking.domain.states import BookingStatus
-from booking.errors import Forbidden, SoldOut
+from booking.errors import Forbidden, InvalidTransition, SoldOut
 from booking.events import EventType, record_event
 from booking.pricing import certificate_paid
 from booking.refunds import refund_across_payments
@@ -167,6 +167,24 @@ async def apply_change_payment(
     payment.applied = True
     await make_change(session, deps, booking, change, check_stock=False)
     return True
+
+
+async def refuse_pending(
+    session: AsyncSession, booking: Booking, kinds: tuple[ChangeKind, ...]
+) -> None:
+    """409 `change_pending` when the booking waits for payment of a change of one of `kinds`:
+    a change of another kind must not silently replace overtime billed or more time asked
+    for (a client's move or more time replaces their own earlier one)."""
+    if booking.change_id is None:
+        return
+    change = await session.get(BookingChange, booking.change_id)
+    if change is not None and change.status == ChangeStatus.PENDING and change.kind in kinds:
+        raise InvalidTransition(
+            "change_pending",
+            f"The booking waits for the payment of its {change.kind}; settle it first.",
+            change=change.kind,
+            due=booking.change_due,
+        )
 
 
 async def drop_pending(session: AsyncSession, booking: Booking, status: ChangeStatus) -> None:

@@ -10,6 +10,9 @@ One mechanism for both. The new span is checked like a new booking's and priced 
   (booking.paying). Its success releases the held rows and moves the booking in one
   transaction; unpaid when the hold lapses, the rows are freed and the booking stays.
 
+Overtime billed and waiting for its payment is not replaced by a move or more time (409
+`change_pending`); a client's move or more time replaces their own earlier one.
+
 A client moves no later than RESCHEDULE_CUTOFF_HOURS before the start, RESCHEDULE_LIMIT
 times. Admins move without those limits, and at once: a difference they cause is left for
 the client to pay as the booking's balance. Every change writes an event naming who made it.
@@ -31,6 +34,7 @@ from booking.change_making import (
     check_stock_at,
     drop_pending,
     make_change,
+    refuse_pending,
     spans,
 )
 from booking.deps import BookingDeps
@@ -74,6 +78,7 @@ async def reschedule(
             )
     if (hall_id, start, end) == (booking.hall_id, booking.start_at, booking.end_at):
         raise BookingRuleError("same_slot", "The booking is already at that time.")
+    await refuse_pending(session, booking, (ChangeKind.OVERTIME,))
     await drop_pending(session, booking, ChangeStatus.SUPERSEDED)
     hall = await active_hall(session, hall_id)
     check_bounds(start, end, deps.rules.window, now)
@@ -92,6 +97,7 @@ async def extend(
     now = deps.now()
     if booking.end_at <= now:
         raise InvalidTransition("too_late", "The session is over; an admin records overtime.")
+    await refuse_pending(session, booking, (ChangeKind.OVERTIME,))
     await drop_pending(session, booking, ChangeStatus.SUPERSEDED)
     hall = await session.get(Hall, booking.hall_id)
     assert hall is not None

@@ -34,6 +34,9 @@ OVERTIME_USAGE = N_("/overtime CODE 30")
 OVERTIME_REFUSED = {
     "within_grace": N_("No overtime to charge: that is within the grace minutes."),
     "too_early": N_("The session has not begun yet."),
+    "change_pending": N_(
+        "Cannot bill overtime now: the client's move or extra time is waiting for payment."
+    ),
 }
 #: Why a move was refused, by the use case's code (others: the admin router's texts).
 MOVE_REFUSED = {
