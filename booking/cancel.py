@@ -67,6 +67,7 @@ async def cancel_booking(
         booking,
         amount,
         reason or ("cancelled by admin" if by_admin else "cancelled"),
+        by_client=not by_admin,
     )
     record_event(
         session,

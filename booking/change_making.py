@@ -101,7 +101,12 @@ async def make_change(
                 limit=refund_limit,
             )
         refunds = await refund_across_payments(
-            session, deps, booking, surplus, f"{change.kind}: the new price is lower"
+            session,
+            deps,
+            booking,
+            surplus,
+            f"{change.kind}: the new price is lower",
+            by_client=change.by == "client",
         )
     record_event(
         session,

@@ -229,3 +229,46 @@ async def test_a_moved_booking_is_reminded_of_its_new_time(running: Running) -> 
     running.clock.now = datetime.fromisoformat(moscow(5, 12)) - timedelta(hours=23)
     async with running.sessionmaker() as session:
         assert await queue_due_reminders(session, running.deps, [24]) == 1
+
+
+async def cash_paid(api: Api, **kw: Any) -> dict[str, Any]:
+    """A booking whose prepayment (2500) an admin took in cash, by phone or at the desk."""
+    booking = await api.booked(**kw)
+    status, seen = await api.admin(
+        "POST", f"/api/bookings/{booking['id']}/confirm", json={"note": "cash"}
+    )
+    assert status == 200 and seen["status"] == "confirmed", seen
+    return booking
+
+
+async def test_cash_a_client_is_owed_waits_for_an_admin_to_hand_it_over(
+    running: Running,
+) -> None:
+    api = running.api
+    booking = await cash_paid(api, day=3, hour=12, mode="full")  # 5000 in cash
+    status, moved = await move(api, booking, 3, 12, hall_id=2)  # the loft: 3600
+    assert status == 200, moved
+    seen = await api.booking(booking)
+    assert seen["refunded"] == rub("0.00"), seen  # nobody has given the 1400 back yet
+    owed = [e for e in await events(api, booking) if e["type"] == "refund.cash_due"]
+    assert len(owed) == 1 and owed[0]["payload"]["refund_amount"] == 140_000, owed
+    refund_id = owed[0]["payload"]["refund_id"]
+    running.clock.advance(minutes=30)
+    await running.jobs.reconcile()  # the retries do not mark it made either
+    assert (await api.booking(booking))["refunded"] == rub("0.00")
+    status, settled = await api.admin(
+        "POST", f"/api/refunds/{refund_id}/settle", json={"made": True, "note": "handed over"}
+    )
+    assert status == 200 and settled["status"] == "succeeded", settled
+    assert (await api.booking(booking))["refunded"] == rub("1400.00")
+    await audit_holds(running)
+
+    other = await cash_paid(api, day=4, hour=12)  # the prepayment, 2500 in cash
+    status, body = await api.call(
+        "DELETE", f"/api/bookings/{other['id']}", token=other["access_token"]
+    )
+    assert status == 200 and body["refund"] == rub("2500.00"), body
+    seen = await api.booking(other)
+    assert seen["status"] == "cancelled" and seen["refunded"] == rub("0.00"), seen
+    assert [e["type"] for e in await events(api, other)].count("refund.cash_due") == 1
+    await audit_holds(running)
