@@ -18,7 +18,7 @@ from booking.domain.states import BookingStatus
 from booking.errors import Forbidden, InvalidTransition, SoldOut
 from booking.events import EventType, record_event
 from booking.pricing import certificate_paid
-from booking.refunds import refund_across_payments
+from booking.refunds import owed_back, refund_across_payments
 from db import queries
 from db.changes import BookingChange
 from db.models import Booking, Payment, Refund, Reminder
@@ -91,7 +91,11 @@ async def make_change(
     booking.change_id, booking.change_due, booking.change_expires_at = None, 0, None
     booking.updated_at = now
     change.status, change.updated_at = ChangeStatus.APPLIED, now
-    surplus = booking.paid - booking.refunded - booking.total
+    # Refunds reserved and not made yet (cash still to hand over) are not the client's to
+    # get back a second time.
+    surplus = (
+        booking.paid - booking.refunded - await owed_back(session, booking.id) - booking.total
+    )
     refunds: list[Refund] = []
     if surplus > 0 and deps.rules.reschedule_cheaper == "refund":
         if refund_limit is not None and surplus > refund_limit:

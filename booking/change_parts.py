@@ -60,12 +60,15 @@ def reprice(
     return Repriced(total, lines if booking.price_lines is not None else None)
 
 
-def owed_for(booking: Booking, total: int, prepayment_percent: int) -> tuple[int, int]:
+def owed_for(
+    booking: Booking, total: int, prepayment_percent: int, owed_back: int = 0
+) -> tuple[int, int]:
     """(the new prepayment, what must be paid before the change is made).
 
     The booking stays as paid as before: a booking paid in full (or asked in full) is paid
-    to its new price; one with its prepayment paid, to the new prepayment."""
-    net = booking.paid - booking.refunded
+    to its new price; one with its prepayment paid, to the new prepayment. `owed_back`:
+    refunds reserved and not made yet (refunds.owed_back), no longer paid."""
+    net = booking.paid - booking.refunded - owed_back
     prepay = total
     if booking.payment_mode == "prepay":
         prepay = prepayment_amount(total, prepayment_percent)

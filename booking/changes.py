@@ -42,7 +42,7 @@ from booking.domain.calendar import Interval, blocked_interval, check_bounds, va
 from booking.domain.states import BookingStatus
 from booking.errors import BookingRuleError, InvalidTransition, NotFound
 from booking.events import EventType, record_event
-from booking.refunds import execute_refunds
+from booking.refunds import execute_refunds, owed_back
 from db import queries
 from db.changes import BookingChange
 from db.models import Booking, Hall
@@ -83,7 +83,9 @@ async def reschedule(
     hall = await active_hall(session, hall_id)
     check_bounds(start, end, deps.rules.window, now)
     await _check_free(session, deps, booking, hall, start, end, now)
-    change = _new_change(deps, booking, ChangeKind.RESCHEDULE, hall, start, end, actor)
+    change = await _new_change(
+        session, deps, booking, ChangeKind.RESCHEDULE, hall, start, end, actor
+    )
     return await _go(session, deps, booking, change, actor)
 
 
@@ -105,7 +107,9 @@ async def extend(
     # The start is the booking's own, already begun perhaps: judged as of when it was made.
     as_of = booking.start_at - deps.rules.min_notice
     await _check_free(session, deps, booking, hall, booking.start_at, end, as_of)
-    change = _new_change(deps, booking, ChangeKind.EXTEND, hall, booking.start_at, end, actor)
+    change = await _new_change(
+        session, deps, booking, ChangeKind.EXTEND, hall, booking.start_at, end, actor
+    )
     return await _go(session, deps, booking, change, actor)
 
 
@@ -139,7 +143,8 @@ async def _check_free(
     )
 
 
-def _new_change(
+async def _new_change(
+    session: AsyncSession,
     deps: BookingDeps,
     booking: Booking,
     kind: ChangeKind,
@@ -150,7 +155,8 @@ def _new_change(
 ) -> BookingChange:
     now = deps.now()
     priced = parts.reprice(booking, hall, start, end, deps.rules.tz)
-    prepay, due = parts.owed_for(booking, priced.total, deps.rules.prepayment_percent)
+    owed = await owed_back(session, booking.id)
+    prepay, due = parts.owed_for(booking, priced.total, deps.rules.prepayment_percent, owed)
     return BookingChange(
         booking_id=booking.id,
         kind=kind,

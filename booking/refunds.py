@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import flag_modified
 
@@ -94,6 +94,21 @@ async def create_refund(
             session, EventType.REFUND_CASH_DUE, booking=booking, payment=payment, refund=refund
         )
     return refund
+
+
+async def owed_back(session: AsyncSession, booking_id: int) -> int:
+    """Money of the booking's counted payments reserved for refunds not made yet (cash still
+    to be handed over, a gateway's refund under way): no longer the client's with the studio."""
+    stmt = (
+        select(func.coalesce(func.sum(Refund.amount), 0))
+        .join(Payment, Payment.id == Refund.payment_id)
+        .where(
+            Refund.booking_id == booking_id,
+            Refund.status == RefundStatus.PENDING,
+            Payment.applied.is_(True),
+        )
+    )
+    return int(await session.scalar(stmt) or 0)
 
 
 async def refund_across_payments(

@@ -272,3 +272,19 @@ async def test_cash_a_client_is_owed_waits_for_an_admin_to_hand_it_over(
     assert seen["status"] == "cancelled" and seen["refunded"] == rub("0.00"), seen
     assert [e["type"] for e in await events(api, other)].count("refund.cash_due") == 1
     await audit_holds(running)
+
+
+async def test_cash_still_owed_back_is_not_counted_as_paid(running: Running) -> None:
+    api = running.api
+    booking = await cash_paid(api, day=3, hour=12, mode="full")  # 5000 in cash
+    assert (await move(api, booking, 3, 12, hall_id=2))[0] == 200  # 1400 owed back
+    status, longer = await api.call(  # an hour more in the loft: 5400 in all
+        "POST",
+        f"/api/bookings/{booking['id']}/extend",
+        json={"minutes": 60},
+        token=booking["access_token"],
+    )
+    assert status == 200 and longer["due_now"] == rub("1800.00"), longer
+    owed = [e for e in await events(api, booking) if e["type"] == "refund.cash_due"]
+    assert len(owed) == 1, owed  # the 1400 is not owed twice
+    await audit_holds(running)
