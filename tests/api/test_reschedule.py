@@ -288,3 +288,18 @@ async def test_cash_still_owed_back_is_not_counted_as_paid(running: Running) -> 
     owed = [e for e in await events(api, booking) if e["type"] == "refund.cash_due"]
     assert len(owed) == 1, owed  # the 1400 is not owed twice
     await audit_holds(running)
+
+
+async def test_cancelling_after_cash_owed_back_refunds_the_rest_once(running: Running) -> None:
+    api = running.api
+    booking = await cash_paid(api, day=3, hour=12, mode="full")  # 5000 in cash
+    assert (await move(api, booking, 3, 12, hall_id=2))[0] == 200  # 1400 owed back
+    seen = await api.booking(booking)
+    assert seen["refund_if_cancelled_now"] == rub("3600.00"), seen
+    status, body = await api.call(
+        "DELETE", f"/api/bookings/{booking['id']}", token=booking["access_token"]
+    )
+    assert status == 200 and body["refund"] == rub("3600.00"), body
+    owed = [e for e in await events(api, booking) if e["type"] == "refund.cash_due"]
+    assert [e["payload"]["refund_amount"] for e in owed] == [140_000, 360_000]
+    await audit_holds(running)
