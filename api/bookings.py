@@ -43,6 +43,7 @@ from booking.paying import confirm_by_hand
 from booking.phone_booking import Settle, book_for_client
 from booking.pricing import AddonWanted
 from booking.quotes import quote_hold
+from booking.refunds import owed_back
 from db import payment_queries, queries
 from db.models import Booking
 
@@ -205,7 +206,9 @@ async def get_booking(request: web.Request) -> web.Response:
         for p in await payment_queries.payments_of(db(request), booking.id)
     ]
     if booking.status in ("pending_payment", "confirmed"):
-        data["refund_if_cancelled_now"] = money(refund_quote(booking, deps, by_admin=False))
+        owed = await owed_back(db(request), booking.id)
+        quote = refund_quote(booking, deps, by_admin=False, owed_back=owed)
+        data["refund_if_cancelled_now"] = money(quote)
     return json_response(data)
 
 

@@ -216,7 +216,8 @@ async def settle_by_hand(
     assert booking is not None and payment is not None and refund is not None
     if refund.status != RefundStatus.PENDING:
         raise InvalidTransition("not_pending", f"A {refund.status} refund cannot be settled.")
-    if refund.updated_at > deps.now() - refunds.IN_FLIGHT:
+    cash_due = bool((refund.raw or {}).get(refunds.CASH_DUE))  # no call can be under way
+    if not cash_due and refund.updated_at > deps.now() - refunds.IN_FLIGHT:
         raise InvalidTransition(
             "refund_in_flight",
             "A call about this refund may still be under way; try again in a minute.",

@@ -11,14 +11,17 @@ from booking.domain.policy import parse_tiers, refund_amount
 from booking.domain.states import BookingStatus, check_transition
 from booking.errors import InvalidTransition, NotFound
 from booking.events import EventType, record_event
-from booking.refunds import execute_refunds, refund_across_payments
+from booking.refunds import execute_refunds, owed_back, refund_across_payments
 from db import queries
 from db.models import Booking
 
 
-def refund_quote(booking: Booking, deps: BookingDeps, *, by_admin: bool) -> int:
-    """What cancelling now would return: shown to the client before they agree."""
-    refundable = max(booking.paid - booking.refunded, 0)
+def refund_quote(
+    booking: Booking, deps: BookingDeps, *, by_admin: bool, owed_back: int = 0
+) -> int:
+    """What cancelling now would return: shown to the client before they agree.
+    `owed_back`: refunds reserved and not made yet (refunds.owed_back), not counted twice."""
+    refundable = max(booking.paid - booking.refunded - owed_back, 0)
     if by_admin or booking.status == BookingStatus.PENDING_PAYMENT:
         return refundable
     tiers = parse_tiers(booking.refund_tiers)
@@ -56,7 +59,8 @@ async def cancel_booking(
         # so the rest of a session in progress is not freed for others to book.
         raise InvalidTransition("too_late", "The session has already begun; ask the studio.")
     await drop_pending_change(session, booking)
-    amount = refund_quote(booking, deps, by_admin=by_admin)
+    owed = await owed_back(session, booking.id)
+    amount = refund_quote(booking, deps, by_admin=by_admin, owed_back=owed)
     to_certificate = await _certificate_back(session, deps, booking, by_admin=by_admin)
     booking.status = BookingStatus.CANCELLED
     booking.cancelled_at = deps.now()
@@ -67,6 +71,7 @@ async def cancel_booking(
         booking,
         amount,
         reason or ("cancelled by admin" if by_admin else "cancelled"),
+        by_client=not by_admin,
     )
     record_event(
         session,

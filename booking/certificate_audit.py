@@ -118,9 +118,8 @@ async def _purchases(session: AsyncSession) -> list[Problem]:
 
 async def _by_booking(session: AsyncSession) -> list[Problem]:
     """Each booking's spend and refunds against its price line."""
-    spent = func.sum(func.abs(CertificateMovement.amount)).filter(
-        CertificateMovement.kind == SPEND
-    )
+    # Net of spends given back when a change made the booking cheaper than its certificate.
+    spent = -func.sum(CertificateMovement.amount).filter(CertificateMovement.kind == SPEND)
     back = func.sum(CertificateMovement.amount).filter(CertificateMovement.kind == REFUND)
     rows = await session.execute(
         select(Booking, func.coalesce(spent, 0), func.coalesce(back, 0))

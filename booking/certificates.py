@@ -202,6 +202,24 @@ def record_spend(
     )
 
 
+async def spend_less(session: AsyncSession, booking: Booking, amount: int, now: datetime) -> None:
+    """A booking changed to a price below what its certificate paid spends `amount` less of
+    it: a spend back (+), so its certificate line stays what the ledger spent on it and a
+    later cancellation gives back only what is still spent."""
+    certificate_id, _ = await spent_on(session, booking.id)
+    if certificate_id is None or amount <= 0:
+        return
+    session.add(
+        CertificateMovement(
+            certificate_id=certificate_id,
+            kind=SPEND,
+            amount=amount,
+            booking_id=booking.id,
+            created_at=now,
+        )
+    )
+
+
 async def spent_on(session: AsyncSession, booking_id: int) -> tuple[int | None, int]:
     """The certificate a booking paid from and what it still owes back to it: its spend
     less what was refunded already (0 and None for a booking without one)."""

@@ -11,13 +11,14 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from booking import certificates, stock
 from booking import change_parts as parts
-from booking import stock
 from booking.deps import BookingDeps
 from booking.domain.states import BookingStatus
-from booking.errors import SoldOut
+from booking.errors import Forbidden, InvalidTransition, SoldOut
 from booking.events import EventType, record_event
-from booking.refunds import refund_across_payments
+from booking.pricing import certificate_paid
+from booking.refunds import owed_back, refund_across_payments
 from db import queries
 from db.changes import BookingChange
 from db.models import Booking, Payment, Refund, Reminder
@@ -48,10 +49,13 @@ class ChangeStatus(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Actor:
-    """Who asks: the booking's client, or an admin (`who` names them in the events)."""
+    """Who asks: the booking's client, or an admin (`who` names them in the events).
+    `refund_limit`: the most (kopecks) a change of theirs may refund at once (an admin who
+    is not an owner: ADMIN_REFUND_LIMIT); None: no limit."""
 
     admin: bool
     who: str = "client"
+    refund_limit: int | None = None
 
 
 async def make_change(
@@ -61,9 +65,12 @@ async def make_change(
     change: BookingChange,
     *,
     check_stock: bool = True,
+    refund_limit: int | None = None,
 ) -> list[Refund]:
     """Put the booking at the change's span and price, in the caller's transaction. The
-    add-ons' stock is checked when the change is asked for (not again when it is paid)."""
+    add-ons' stock is checked when the change is asked for (not again when it is paid).
+    A refund above `refund_limit` is refused (403 `refund_over_limit`): the caller rolls
+    back."""
     now = deps.now()
     if change.kind != ChangeKind.OVERTIME:  # overtime changes the price, not the time
         await parts.move_span(
@@ -74,18 +81,36 @@ async def make_change(
         await session.execute(delete(Reminder).where(Reminder.booking_id == booking.id))
     if check_stock and not await stock.still_free(session, booking, now):
         raise SoldOut("addon_unavailable", "An add-on of the booking is taken at that time.")
+    gift = certificate_paid(booking)
     booking.total, booking.prepay_amount = change.total, change.prepay_amount
     booking.price_lines = change.price_lines
+    if gift > certificate_paid(booking):  # cheaper than the certificate paid: the rest back
+        await certificates.spend_less(session, booking, gift - certificate_paid(booking), now)
     if change.kind == ChangeKind.RESCHEDULE and change.by == "client":
         booking.moves_made += 1
     booking.change_id, booking.change_due, booking.change_expires_at = None, 0, None
     booking.updated_at = now
     change.status, change.updated_at = ChangeStatus.APPLIED, now
-    surplus = booking.paid - booking.refunded - booking.total
+    # Refunds reserved and not made yet (cash still to hand over) are not the client's to
+    # get back a second time.
+    surplus = (
+        booking.paid - booking.refunded - await owed_back(session, booking.id) - booking.total
+    )
     refunds: list[Refund] = []
     if surplus > 0 and deps.rules.reschedule_cheaper == "refund":
+        if refund_limit is not None and surplus > refund_limit:
+            raise Forbidden(
+                "refund_over_limit",
+                f"Refunds above {refund_limit} kopecks need an owner.",
+                limit=refund_limit,
+            )
         refunds = await refund_across_payments(
-            session, deps, booking, surplus, f"{change.kind}: the new price is lower"
+            session,
+            deps,
+            booking,
+            surplus,
+            f"{change.kind}: the new price is lower",
+            by_client=change.by == "client",
         )
     record_event(
         session,
@@ -151,6 +176,24 @@ async def apply_change_payment(
     payment.applied = True
     await make_change(session, deps, booking, change, check_stock=False)
     return True
+
+
+async def refuse_pending(
+    session: AsyncSession, booking: Booking, kinds: tuple[ChangeKind, ...]
+) -> None:
+    """409 `change_pending` when the booking waits for payment of a change of one of `kinds`:
+    a change of another kind must not silently replace overtime billed or more time asked
+    for (a client's move or more time replaces their own earlier one)."""
+    if booking.change_id is None:
+        return
+    change = await session.get(BookingChange, booking.change_id)
+    if change is not None and change.status == ChangeStatus.PENDING and change.kind in kinds:
+        raise InvalidTransition(
+            "change_pending",
+            f"The booking waits for the payment of its {change.kind}; settle it first.",
+            change=change.kind,
+            due=booking.change_due,
+        )
 
 
 async def drop_pending(session: AsyncSession, booking: Booking, status: ChangeStatus) -> None:

@@ -22,7 +22,7 @@ from booking.domain.pricing import prepayment_amount, quote
 from booking.domain.states import BookingStatus
 from booking.errors import SlotTakenError
 from booking.holds import is_overlap_violation
-from booking.pricing import booking_lines
+from booking.pricing import booking_lines, certificate_paid
 from booking.tokens import hash_token, new_booking_code
 from db.changes import BookingChange
 from db.models import Booking, Hall
@@ -45,16 +45,30 @@ def reprice(
         if line["kind"] == "hall":
             line.update(title=hall.name, title_en=hall.name_en or hall.name, amount=hall_amount)
             break
+    # A gift certificate pays at most the new price: what it paid above that goes back to
+    # it when the change is made (make_change), not to the gateways or nowhere.
+    gift = certificate_paid(booking)
+    if gift and booking.price_lines is not None:
+        gross = sum(int(line["amount"]) for line in lines if line["kind"] != "certificate")
+        cover = min(gift, max(gross, 0))
+        for line in lines:
+            if line["kind"] == "certificate":
+                line["amount"] = -cover
+        total = max(booking.total + hall_amount - old + gift - cover, 0)
+        return Repriced(total, lines)
     total = max(booking.total + hall_amount - old, 0)
     return Repriced(total, lines if booking.price_lines is not None else None)
 
 
-def owed_for(booking: Booking, total: int, prepayment_percent: int) -> tuple[int, int]:
+def owed_for(
+    booking: Booking, total: int, prepayment_percent: int, owed_back: int = 0
+) -> tuple[int, int]:
     """(the new prepayment, what must be paid before the change is made).
 
     The booking stays as paid as before: a booking paid in full (or asked in full) is paid
-    to its new price; one with its prepayment paid, to the new prepayment."""
-    net = booking.paid - booking.refunded
+    to its new price; one with its prepayment paid, to the new prepayment. `owed_back`:
+    refunds reserved and not made yet (refunds.owed_back), no longer paid."""
+    net = booking.paid - booking.refunded - owed_back
     prepay = total
     if booking.payment_mode == "prepay":
         prepay = prepayment_amount(total, prepayment_percent)

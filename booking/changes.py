@@ -10,6 +10,9 @@ One mechanism for both. The new span is checked like a new booking's and priced 
   (booking.paying). Its success releases the held rows and moves the booking in one
   transaction; unpaid when the hold lapses, the rows are freed and the booking stays.
 
+Overtime billed and waiting for its payment is not replaced by a move or more time (409
+`change_pending`); a client's move or more time replaces their own earlier one.
+
 A client moves no later than RESCHEDULE_CUTOFF_HOURS before the start, RESCHEDULE_LIMIT
 times. Admins move without those limits, and at once: a difference they cause is left for
 the client to pay as the booking's balance. Every change writes an event naming who made it.
@@ -31,6 +34,7 @@ from booking.change_making import (
     check_stock_at,
     drop_pending,
     make_change,
+    refuse_pending,
     spans,
 )
 from booking.deps import BookingDeps
@@ -38,7 +42,7 @@ from booking.domain.calendar import Interval, blocked_interval, check_bounds, va
 from booking.domain.states import BookingStatus
 from booking.errors import BookingRuleError, InvalidTransition, NotFound
 from booking.events import EventType, record_event
-from booking.refunds import execute_refunds
+from booking.refunds import execute_refunds, owed_back
 from db import queries
 from db.changes import BookingChange
 from db.models import Booking, Hall
@@ -74,12 +78,15 @@ async def reschedule(
             )
     if (hall_id, start, end) == (booking.hall_id, booking.start_at, booking.end_at):
         raise BookingRuleError("same_slot", "The booking is already at that time.")
+    await refuse_pending(session, booking, (ChangeKind.OVERTIME,))
     await drop_pending(session, booking, ChangeStatus.SUPERSEDED)
     hall = await active_hall(session, hall_id)
     check_bounds(start, end, deps.rules.window, now)
     await _check_free(session, deps, booking, hall, start, end, now)
-    change = _new_change(deps, booking, ChangeKind.RESCHEDULE, hall, start, end, actor)
-    return await _go(session, deps, booking, change, at_once=actor.admin)
+    change = await _new_change(
+        session, deps, booking, ChangeKind.RESCHEDULE, hall, start, end, actor
+    )
+    return await _go(session, deps, booking, change, actor)
 
 
 async def extend(
@@ -92,6 +99,7 @@ async def extend(
     now = deps.now()
     if booking.end_at <= now:
         raise InvalidTransition("too_late", "The session is over; an admin records overtime.")
+    await refuse_pending(session, booking, (ChangeKind.OVERTIME,))
     await drop_pending(session, booking, ChangeStatus.SUPERSEDED)
     hall = await session.get(Hall, booking.hall_id)
     assert hall is not None
@@ -99,8 +107,10 @@ async def extend(
     # The start is the booking's own, already begun perhaps: judged as of when it was made.
     as_of = booking.start_at - deps.rules.min_notice
     await _check_free(session, deps, booking, hall, booking.start_at, end, as_of)
-    change = _new_change(deps, booking, ChangeKind.EXTEND, hall, booking.start_at, end, actor)
-    return await _go(session, deps, booking, change, at_once=actor.admin)
+    change = await _new_change(
+        session, deps, booking, ChangeKind.EXTEND, hall, booking.start_at, end, actor
+    )
+    return await _go(session, deps, booking, change, actor)
 
 
 async def _changeable(session: AsyncSession, booking_id: int) -> Booking:
@@ -133,7 +143,8 @@ async def _check_free(
     )
 
 
-def _new_change(
+async def _new_change(
+    session: AsyncSession,
     deps: BookingDeps,
     booking: Booking,
     kind: ChangeKind,
@@ -144,7 +155,8 @@ def _new_change(
 ) -> BookingChange:
     now = deps.now()
     priced = parts.reprice(booking, hall, start, end, deps.rules.tz)
-    prepay, due = parts.owed_for(booking, priced.total, deps.rules.prepayment_percent)
+    owed = await owed_back(session, booking.id)
+    prepay, due = parts.owed_for(booking, priced.total, deps.rules.prepayment_percent, owed)
     return BookingChange(
         booking_id=booking.id,
         kind=kind,
@@ -173,15 +185,16 @@ async def _go(
     deps: BookingDeps,
     booking: Booking,
     change: BookingChange,
-    *,
-    at_once: bool,
+    actor: Actor,
 ) -> Booking:
     """Make a change that costs nothing more (or one an admin makes), or hold its added
     time and ask for the rest."""
     session.add(change)
     await session.flush()
-    if change.due == 0 or at_once:
-        refunds = await make_change(session, deps, booking, change)
+    if change.due == 0 or actor.admin:
+        refunds = await make_change(
+            session, deps, booking, change, refund_limit=actor.refund_limit
+        )
         await session.commit()
         await execute_refunds(session, deps, [r.id for r in refunds])
         return booking

@@ -43,6 +43,9 @@ class EventType(StrEnum):
     REFUND_CREATED = "refund.created"
     REFUND_SUCCEEDED = "refund.succeeded"
     REFUND_FAILED = "refund.failed"
+    #: Cash a client's own cancellation or cheaper move gives back, to be handed over at the
+    #: studio and settled by an admin.
+    REFUND_CASH_DUE = "refund.cash_due"
     NOTIFICATION_MANUAL = "notification.manual"
     REMINDER_DUE = "booking.reminder"
     AUDIT_FAILED = "audit.failed"

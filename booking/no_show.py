@@ -1,7 +1,8 @@
 """No-shows: an admin marks a confirmed booking whose time has begun `no_show`; nothing is
-refunded and the state is final. A client with NO_SHOW_LIMIT no-shows (counted by their
-phone and Telegram id, since website clients get a row per booking) pays the full price
-online from then on: no prepayment is offered, and one asked for is refused."""
+refunded, the state is final and a pending change ends with it. A client with NO_SHOW_LIMIT
+no-shows (counted by their phone and Telegram id, since website clients get a row per
+booking) pays the full price online from then on: no prepayment is offered, and one asked
+for is refused."""
 
 from __future__ import annotations
 
@@ -31,6 +32,12 @@ async def mark_no_show(session: AsyncSession, deps: BookingDeps, booking_id: int
     except InvalidTransition:
         await session.rollback()
         raise
+    # A change asked for (more time, overtime) ends here: its held time is freed, its link
+    # paid later is refunded (booking.payment_reports). Imported here: booking.holds, which
+    # booking.change_making needs, imports this module.
+    from booking.change_making import ChangeStatus, drop_pending  # noqa: PLC0415
+
+    await drop_pending(session, booking, ChangeStatus.SUPERSEDED)
     booking.status = BookingStatus.NO_SHOW
     booking.updated_at = deps.now()
     record_event(session, EventType.BOOKING_NO_SHOW, booking=booking)

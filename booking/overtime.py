@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from booking.change_making import Actor, ChangeKind, ChangeStatus, drop_pending
+from booking.change_making import Actor, ChangeKind, ChangeStatus, drop_pending, refuse_pending
 from booking.deps import BookingDeps
 from booking.domain.states import BookingStatus
 from booking.errors import BookingRuleError, InvalidTransition, NotFound
@@ -96,6 +96,9 @@ async def record_overtime(
         raise BookingRuleError(
             "within_grace", f"{minutes} min is within the {rule.grace} min of grace."
         )
+    # A move or more time the client is paying for is not dropped (409 `change_pending`);
+    # overtime recorded again replaces the earlier figure.
+    await refuse_pending(session, booking, (ChangeKind.RESCHEDULE, ChangeKind.EXTEND))
     await drop_pending(session, booking, ChangeStatus.SUPERSEDED)
     line = {"kind": "overtime", "title": "", "title_en": "", "amount": amount, "minutes": minutes}
     change = BookingChange(

@@ -20,6 +20,7 @@ from enum import StrEnum
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from booking.change_making import PAYABLE, apply_change_payment
 from booking.deps import BookingDeps
 from booking.domain.states import BookingStatus, check_transition
 from booking.errors import (
@@ -328,6 +329,8 @@ async def confirm_by_hand(
         raise NotFound("booking_not_found", "No such booking.")
     status = BookingStatus(booking.status)
     now = deps.now()
+    if _pays_change(booking, amount):
+        return await _confirm_change_by_hand(session, deps, booking, note, admin_id)
     if status == BookingStatus.CONFIRMED and booking.paid >= booking.total:
         raise InvalidTransition("not_payable", "The booking is confirmed and fully paid.")
     if status not in (BookingStatus.CONFIRMED, BookingStatus.EXPIRED):
@@ -382,6 +385,57 @@ async def confirm_by_hand(
         balance=status == BookingStatus.CONFIRMED,
     )
     await apply_success(session, deps, booking, payment, refund_on_conflict=False)
+    await session.commit()
+    return booking
+
+
+def _pays_change(booking: Booking, amount: int | None) -> bool:
+    """Money for the booking's pending change (overtime, a move, more time): exactly what
+    the change asks (or no amount named) on a booking the change can still be made on."""
+    return (
+        booking.change_id is not None
+        and booking.change_due > 0
+        and booking.status in PAYABLE
+        and amount in (None, booking.change_due)
+    )
+
+
+async def _confirm_change_by_hand(
+    session: AsyncSession,
+    deps: BookingDeps,
+    booking: Booking,
+    note: str,
+    admin_id: int | None,
+) -> Booking:
+    """Cash for the pending change makes it, as its online payment would: that link, paid
+    later, finds no change to make and is refunded like any other surplus."""
+    now = deps.now()
+    payment = Payment(
+        booking_id=booking.id,
+        gateway=CASH,
+        kind=PaymentKind.CHANGE,
+        amount=booking.change_due,
+        status=PaymentStatus.SUCCEEDED,
+        idempotency_key=f"cash-{uuid.uuid4().hex}",
+        raw={"note": note[:200], "by": "admin", "admin_id": admin_id},
+        created_at=now,
+        updated_at=now,
+        paid_at=now,
+    )
+    session.add(payment)
+    await session.flush()
+    record_event(
+        session,
+        EventType.PAYMENT_SUCCEEDED,
+        booking=booking,
+        payment=payment,
+        by="admin",
+        admin_id=admin_id,
+        balance=False,
+    )
+    if not await apply_change_payment(session, deps, booking, payment):
+        await session.rollback()
+        raise InvalidTransition("change_lapsed", "The booking's change has lapsed.")
     await session.commit()
     return booking
 

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import flag_modified
 
@@ -45,6 +45,9 @@ IN_FLIGHT = timedelta(minutes=1)
 REFUSED = "refused"
 #: In a refund's `raw`: admins were told it cannot tell whether it was made.
 ADMIN_TOLD = "admins_told_in_doubt"
+#: In a refund's `raw`: cash a client's own cancellation or cheaper move gives back; nobody
+#: has handed it over yet, so it waits, pending, for an admin to settle it (admin_ops).
+CASH_DUE = "cash_to_hand_back"
 
 
 def retry_pause(attempts: int) -> timedelta:
@@ -59,15 +62,23 @@ async def create_refund(
     payment: Payment,
     amount: int,
     reason: str,
+    *,
+    by_client: bool = False,
 ) -> Refund:
-    """Reserve `amount` of a payment for refund; the caller commits, then executes it."""
+    """Reserve `amount` of a payment for refund; the caller commits, then executes it.
+
+    Cash an admin gives back is returned as they record it; cash returned `by_client` (their
+    own cancellation or cheaper move) stays pending until an admin hands it over and settles
+    it, and the admins are told."""
     now = deps.now()
+    cash_due = by_client and payment.gateway == CASH
     refund = Refund(
         payment_id=payment.id,
         booking_id=booking.id,
         amount=amount,
         status=RefundStatus.PENDING,
         reason=reason[:500],
+        raw={CASH_DUE: True} if cash_due else None,
         created_at=now,
         updated_at=now,
     )
@@ -78,13 +89,39 @@ async def create_refund(
     record_event(
         session, EventType.REFUND_CREATED, booking=booking, payment=payment, refund=refund
     )
+    if cash_due:
+        record_event(
+            session, EventType.REFUND_CASH_DUE, booking=booking, payment=payment, refund=refund
+        )
     return refund
 
 
+async def owed_back(session: AsyncSession, booking_id: int) -> int:
+    """Money of the booking's counted payments reserved for refunds not made yet (cash still
+    to be handed over, a gateway's refund under way): no longer the client's with the studio."""
+    stmt = (
+        select(func.coalesce(func.sum(Refund.amount), 0))
+        .join(Payment, Payment.id == Refund.payment_id)
+        .where(
+            Refund.booking_id == booking_id,
+            Refund.status == RefundStatus.PENDING,
+            Payment.applied.is_(True),
+        )
+    )
+    return int(await session.scalar(stmt) or 0)
+
+
 async def refund_across_payments(
-    session: AsyncSession, deps: BookingDeps, booking: Booking, amount: int, reason: str
+    session: AsyncSession,
+    deps: BookingDeps,
+    booking: Booking,
+    amount: int,
+    reason: str,
+    *,
+    by_client: bool = False,
 ) -> list[Refund]:
-    """Spread a booking's refund over the payments counted in what it paid, newest first."""
+    """Spread a booking's refund over the payments counted in what it paid, newest first
+    (`by_client`: see create_refund)."""
     refunds: list[Refund] = []
     for payment in reversed(await payment_queries.payments_of(session, booking.id)):
         if amount <= 0:
@@ -93,7 +130,11 @@ async def refund_across_payments(
             continue
         part = min(amount, payment.amount - payment.refunded)
         if part > 0:
-            refunds.append(await create_refund(session, deps, booking, payment, part, reason))
+            refunds.append(
+                await create_refund(
+                    session, deps, booking, payment, part, reason, by_client=by_client
+                )
+            )
             amount -= part
     return refunds
 
@@ -117,6 +158,9 @@ async def execute_refund(
     With `stale_before` (a retry), the refund is first claimed: only the process whose update
     moves its stamp forward goes on, so two processes never send the same refund at once.
     """
+    raw = await session.scalar(select(Refund.raw).where(Refund.id == refund_id))
+    if (raw or {}).get(CASH_DUE):
+        return None  # handed over at the studio: an admin settles it
     if stale_before is not None and not await _claim(session, refund_id, stale_before, deps.now()):
         return None
     refund = await session.get(Refund, refund_id)

@@ -27,12 +27,16 @@ from handlers.common import release
 from i18n.catalogs import N_
 from i18n.catalogs import gettext as _
 from i18n.formats import amount as rub
+from settings import Settings
 
 MOVE_USAGE = N_("/move CODE 2026-12-05 15:00 [hall]")
 OVERTIME_USAGE = N_("/overtime CODE 30")
 OVERTIME_REFUSED = {
     "within_grace": N_("No overtime to charge: that is within the grace minutes."),
     "too_early": N_("The session has not begun yet."),
+    "change_pending": N_(
+        "Cannot bill overtime now: the client's move or extra time is waiting for payment."
+    ),
 }
 #: Why a move was refused, by the use case's code (others: the admin router's texts).
 MOVE_REFUSED = {
@@ -49,9 +53,10 @@ MOVE_REFUSED = {
 }
 
 
-def admin_actor(message: Message) -> Actor:
+def admin_actor(message: Message, refund_limit: int | None = None) -> Actor:
+    """The admin in the events; `refund_limit` None for an owner."""
     uid = message.from_user.id if message.from_user else 0
-    return Actor(admin=True, who=f"admin:{uid}")
+    return Actor(admin=True, who=f"admin:{uid}", refund_limit=refund_limit)
 
 
 async def _answer(message: Message, text: str, session: AsyncSession | None = None) -> None:
@@ -60,7 +65,12 @@ async def _answer(message: Message, text: str, session: AsyncSession | None = No
 
 
 async def on_move(
-    message: Message, command: CommandObject, session: AsyncSession, deps: BookingDeps
+    message: Message,
+    command: CommandObject,
+    session: AsyncSession,
+    deps: BookingDeps,
+    settings: Settings,
+    is_owner: bool,
 ) -> None:
     args = args_of(command)
     tz = deps.rules.tz
@@ -71,9 +81,10 @@ async def on_move(
         await _answer(message, _("Usage: {usage}").format(usage=escape(_(MOVE_USAGE))))
         return
     hall_ref = args[3] if len(args) == 4 else None
+    actor = admin_actor(message, None if is_owner else settings.bot.refund_limit)
     try:
         booking = await move_by_code(
-            session, deps, args[0], local_moment(day, minute, tz), hall_ref, admin_actor(message)
+            session, deps, args[0], local_moment(day, minute, tz), hall_ref, actor
         )
     except DomainError as exc:
         if session.in_transaction():

@@ -35,6 +35,7 @@ EXTEND_STEPS = (15, 30, 60, 120)
 MOVE_REFUSED = {
     "reschedule_closed": N_("It is too late to move this booking; please call the studio."),
     "reschedule_limit": N_("This booking has been moved as many times as allowed."),
+    "change_pending": N_("Please pay the overtime billed for this booking first."),
 }
 
 
@@ -150,6 +151,8 @@ async def on_extend(
         callback_answer.text = (
             _("The hall is not free for that long after the booking.")
             if isinstance(exc, SlotTakenError) or exc.code in ("outside_hours", "closed")
+            else _(MOVE_REFUSED["change_pending"])
+            if exc.code == "change_pending"
             else _(BOOKING_CHANGED)
         )
         view = await client_booking(session, deps, user_id, booking_id)

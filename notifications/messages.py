@@ -120,6 +120,11 @@ ADMIN: Final[dict[str, str]] = {
         "{error}. Look the payment up in the gateway's cabinet and settle the refund: "
         "/settle {refund_id} yes|no in the bot, or POST /api/refunds/{refund_id}/settle."
     ),
+    "refund_cash_due": N_(
+        "💵 The client of booking {code} is owed {amount} ₽ back in cash (refund no. "
+        "{refund_id}). Hand it over at the studio, then settle the refund: "
+        "/settle {refund_id} yes in the bot, or POST /api/refunds/{refund_id}/settle."
+    ),
     "payment_stuck": N_(
         "⚠️ A payment of {amount} ₽ for booking {code} (no. {payment_id}, {gateway}) never "
         "got the gateway's final word: its time to pay ran out long ago and it is still "

@@ -160,6 +160,7 @@ ADMIN_KINDS: dict[str, str] = {
     EventType.BOOKING_CANCELLED: "cancelled",
     EventType.PAYMENT_LATE_REFUNDED: "late_refunded",
     EventType.REFUND_FAILED: "refund_failed",
+    EventType.REFUND_CASH_DUE: "refund_cash_due",
     EventType.PAYMENT_STUCK: "payment_stuck",
     EventType.BOOKING_MOVED: "moved",
     EventType.BOOKING_EXTENDED: "extended",

@@ -11,6 +11,7 @@ from sqlalchemy import update
 
 from db.certificates import GiftCertificate
 from tests.api.test_promo_codes import gateway_receipt
+from tests.api.test_reschedule import audit_holds, move
 from tests.api.test_selling import amounts, book
 from tests.support import Api, Running, table_counts
 
@@ -203,3 +204,23 @@ async def test_a_late_payment_confirms_when_the_balance_is_still_there(running: 
     await api.checkout(payment, "succeeded")
     assert (await api.booking(first))["status"] == "confirmed"
     assert await balance(api, code) == "0.00"
+
+
+async def test_a_cheaper_move_gives_the_certificate_back_what_it_paid_above(
+    running: Running,
+) -> None:
+    api = running.api
+    code = await issued(api, "8000.00")
+    status, booking = await book(api, certificate_code=code)  # white 2 h: 5000, all by it
+    assert status == 201 and booking["status"] == "confirmed", booking
+    assert await balance(api, code) == "3000.00"
+    status, moved = await move(api, booking, 3, 12, hall_id=2)  # the loft: 3600
+    assert status == 200, moved
+    assert amounts(moved) == [("hall", "3600.00"), ("certificate", "-3600.00")]
+    assert (moved["total"]["value"], moved["certificate_paid"]["value"]) == ("3600.00", "3600.00")
+    assert moved["due_now"]["value"] == "0.00"
+    assert await balance(api, code) == "4400.00"  # the 1400 above the new price is back
+    await audit_holds(running)
+    await api.cancel(booking)  # a cancellation gives back what it still holds, once
+    assert await balance(api, code) == "8000.00"
+    await audit_holds(running)

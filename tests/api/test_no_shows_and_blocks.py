@@ -169,3 +169,27 @@ async def test_a_mini_app_user_blocked_by_telegram_id(running: Running) -> None:
     # (not blocked) still works.
     status, _ = await api.call("POST", "/api/bookings", json=body)
     assert status == 201
+
+
+async def test_a_no_show_ends_the_pending_change(running: Running) -> None:
+    api, token = running.api, running.api.admin_token
+    booking = await paid(running, day=1, hour=11)  # 11:00–13:00
+    running.clock.now = msk(1, 11, 20)
+    status, body = await api.call(
+        "POST",
+        f"/api/bookings/{booking['id']}/extend",
+        json={"minutes": 60},
+        token=booking["access_token"],
+    )
+    assert status == 200 and body["due_now"]["value"] == "1250.00", body  # the prepayment's share
+    link = await api.start_payment(booking)  # the difference's link, left unpaid
+    status, body = await no_show(running, booking["id"], token=token)
+    assert status == 200, body
+    assert body["due_now"]["value"] == "0.00" and body["change_expires_at"] is None
+    status, after = await api.book(day=1, hour=13, minute=30, hours=1)  # the hour asked is free
+    assert status == 201, after
+    await api.checkout(link, "succeeded")  # paid late all the same: no time is added
+    seen = await api.booking(booking)
+    assert seen["status"] == "no_show" and seen["end"] == moscow(1, 13)
+    assert seen["total"]["value"] == "5000.00"  # the money counts as the booking's balance
+    await audit_ok(running)

@@ -56,3 +56,75 @@ async def test_within_grace_before_the_session_and_by_the_client_are_refused(
     status, body = await overtime(api, booking, 30, token=booking["access_token"])
     assert status == 403, body
     assert (await api.booking(booking))["due_now"] == rub("0.00")
+
+
+async def test_overtime_taken_in_cash_cannot_be_paid_again_online(running: Running) -> None:
+    api = running.api
+    booking = await paid_booking(api, day=3, hour=12)  # 5000 paid in full
+    running.clock.advance(days=2, hours=6)
+    await running.jobs.complete()
+    status, payment = await overtime(api, booking, 40)
+    assert status == 201, payment
+    status, seen = await api.admin(
+        "POST", f"/api/bookings/{booking['id']}/confirm", json={"note": "cash at the desk"}
+    )
+    assert status == 200, seen
+    assert seen["status"] == "completed"
+    assert seen["paid"] == seen["total"] == rub("7500.00") and seen["due_now"] == rub("0.00")
+    assert seen["price_lines"][-1]["kind"] == "overtime"
+    await api.checkout(payment, "succeeded")  # the link sent before, paid all the same
+    seen = await api.booking(booking)
+    assert seen["total"] == seen["paid"] == rub("7500.00")
+    online = [p for p in seen["payments"] if p["kind"] == "change" and p["gateway"] != "cash"]
+    assert online[0]["status"] == "refunded" and online[0]["refunded"] == rub("2500.00")
+    await audit_holds(running)
+
+
+async def test_overtime_in_cash_on_a_confirmed_booking_with_its_amount(running: Running) -> None:
+    api = running.api
+    booking = await paid_booking(api, day=3, hour=12)
+    running.clock.advance(days=2, hours=6)  # over, the completion job not run yet
+    status, payment = await overtime(api, booking, 40)
+    assert status == 201, payment
+    status, seen = await api.admin(
+        "POST",
+        f"/api/bookings/{booking['id']}/confirm",
+        json={"amount": "2500.00", "note": "cash"},
+    )
+    assert status == 200, seen
+    assert seen["paid"] == seen["total"] == rub("7500.00") and seen["due_now"] == rub("0.00")
+    await audit_holds(running)
+
+
+async def extend(api: Api, booking: dict[str, Any], minutes: int) -> tuple[int, Any]:
+    return await api.call(
+        "POST",
+        f"/api/bookings/{booking['id']}/extend",
+        json={"minutes": minutes},
+        token=booking["access_token"],
+    )
+
+
+async def test_overtime_and_more_time_do_not_drop_each_other(running: Running) -> None:
+    api = running.api
+    booking = await paid_booking(api, day=3, hour=12)  # 12:00–14:00, 5000 paid
+    running.clock.advance(days=2, hours=4)  # 3 Dec 13:00, during the session
+    status, payment = await overtime(api, booking, 40)
+    assert status == 201, payment
+    status, body = await extend(api, booking, 30)
+    assert (status, body["error"]["code"]) == (409, "change_pending"), body
+    seen = await api.booking(booking)
+    assert seen["due_now"] == rub("2500.00") and seen["end"] == booking["seen"]["end"]
+    await api.checkout(payment, "succeeded")  # the overtime's link still makes it
+    assert (await api.booking(booking))["total"] == rub("7500.00")
+
+    other = await paid_booking(api, day=3, hour=15, hall_id=2)  # the loft 15:00–17:00
+    running.clock.advance(hours=3)  # 16:00
+    status, asked = await extend(api, other, 60)
+    assert status == 200 and asked["due_now"] == rub("1800.00"), asked
+    status, body = await overtime(api, other, 40)
+    assert (status, body["error"]["code"]) == (409, "change_pending"), body
+    await api.checkout(await api.start_payment(other), "succeeded")  # more time, still paid
+    seen = await api.booking(other)
+    assert seen["end"].startswith("2026-12-03T18:00") and seen["due_now"] == rub("0.00")
+    await audit_holds(running)

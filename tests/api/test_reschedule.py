@@ -248,4 +248,77 @@ async def test_a_lapsed_change_hold_is_free_before_the_sweep(running: Running) -
     seen = await api.booking(booking)
     assert seen["hall_id"] == 2 and seen["status"] == "confirmed"
     assert seen["due_now"] == rub("0.00") and seen["change_expires_at"] is None
+
+
+async def cash_paid(api: Api, **kw: Any) -> dict[str, Any]:
+    """A booking whose prepayment (2500) an admin took in cash, by phone or at the desk."""
+    booking = await api.booked(**kw)
+    status, seen = await api.admin(
+        "POST", f"/api/bookings/{booking['id']}/confirm", json={"note": "cash"}
+    )
+    assert status == 200 and seen["status"] == "confirmed", seen
+    return booking
+
+
+async def test_cash_a_client_is_owed_waits_for_an_admin_to_hand_it_over(
+    running: Running,
+) -> None:
+    api = running.api
+    booking = await cash_paid(api, day=3, hour=12, mode="full")  # 5000 in cash
+    status, moved = await move(api, booking, 3, 12, hall_id=2)  # the loft: 3600
+    assert status == 200, moved
+    seen = await api.booking(booking)
+    assert seen["refunded"] == rub("0.00"), seen  # nobody has given the 1400 back yet
+    owed = [e for e in await events(api, booking) if e["type"] == "refund.cash_due"]
+    assert len(owed) == 1 and owed[0]["payload"]["refund_amount"] == 140_000, owed
+    refund_id = owed[0]["payload"]["refund_id"]
+    running.clock.advance(minutes=30)
+    await running.jobs.reconcile()  # the retries do not mark it made either
+    assert (await api.booking(booking))["refunded"] == rub("0.00")
+    status, settled = await api.admin(
+        "POST", f"/api/refunds/{refund_id}/settle", json={"made": True, "note": "handed over"}
+    )
+    assert status == 200 and settled["status"] == "succeeded", settled
+    assert (await api.booking(booking))["refunded"] == rub("1400.00")
+    await audit_holds(running)
+
+    other = await cash_paid(api, day=4, hour=12)  # the prepayment, 2500 in cash
+    status, body = await api.call(
+        "DELETE", f"/api/bookings/{other['id']}", token=other["access_token"]
+    )
+    assert status == 200 and body["refund"] == rub("2500.00"), body
+    seen = await api.booking(other)
+    assert seen["status"] == "cancelled" and seen["refunded"] == rub("0.00"), seen
+    assert [e["type"] for e in await events(api, other)].count("refund.cash_due") == 1
+    await audit_holds(running)
+
+
+async def test_cash_still_owed_back_is_not_counted_as_paid(running: Running) -> None:
+    api = running.api
+    booking = await cash_paid(api, day=3, hour=12, mode="full")  # 5000 in cash
+    assert (await move(api, booking, 3, 12, hall_id=2))[0] == 200  # 1400 owed back
+    status, longer = await api.call(  # an hour more in the loft: 5400 in all
+        "POST",
+        f"/api/bookings/{booking['id']}/extend",
+        json={"minutes": 60},
+        token=booking["access_token"],
+    )
+    assert status == 200 and longer["due_now"] == rub("1800.00"), longer
+    owed = [e for e in await events(api, booking) if e["type"] == "refund.cash_due"]
+    assert len(owed) == 1, owed  # the 1400 is not owed twice
+    await audit_holds(running)
+
+
+async def test_cancelling_after_cash_owed_back_refunds_the_rest_once(running: Running) -> None:
+    api = running.api
+    booking = await cash_paid(api, day=3, hour=12, mode="full")  # 5000 in cash
+    assert (await move(api, booking, 3, 12, hall_id=2))[0] == 200  # 1400 owed back
+    seen = await api.booking(booking)
+    assert seen["refund_if_cancelled_now"] == rub("3600.00"), seen
+    status, body = await api.call(
+        "DELETE", f"/api/bookings/{booking['id']}", token=booking["access_token"]
+    )
+    assert status == 200 and body["refund"] == rub("3600.00"), body
+    owed = [e for e in await events(api, booking) if e["type"] == "refund.cash_due"]
+    assert [e["payload"]["refund_amount"] for e in owed] == [140_000, 360_000]
     await audit_holds(running)

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from booking.holds import PaymentMode
 from db.certificates import CertificateOrder, GiftCertificate
 from db.models import Booking, Closure, Event, Hall
 from db.sales import PromoCode
@@ -164,3 +165,18 @@ async def test_a_plain_admin_settles_a_stuck_certificate_order_once(studio: Stud
     assert await text_of(studio, ADMIN, f"/certorder {order_id}") == (
         "Формат: /certorder НОМЕР_ЗАКАЗА да|нет"
     )
+
+
+async def test_a_move_refunding_above_the_limit_needs_an_owner(studio: Studio) -> None:
+    # Paid 5 000 ₽ online; the loft costs 3 600 ₽: moving there refunds 1 400 ₽.
+    booking = await make_booking(
+        studio.sessionmaker, studio.deps, start=msk(3, 12), paid="mock", mode=PaymentMode.FULL
+    )
+    refused = "🔒 Возврат больше 1 000 ₽ может сделать только владелец студии (OWNER_IDS)."
+    assert await text_of(studio, ADMIN, f"/move {booking.code} 2026-12-03 12:00 loft") == refused
+    after = await fetch(studio.sessionmaker, Booking, booking.id)
+    assert (after.hall_id, after.total, after.refunded) == (1, 500_000, 0)
+    text = await text_of(studio, OWNER, f"/move {booking.code} 2026-12-03 12:00 loft")
+    assert text.startswith(f"🔁 Бронь {booking.code} перенесена: Лофт"), text
+    after = await fetch(studio.sessionmaker, Booking, booking.id)
+    assert (after.hall_id, after.total, after.refunded) == (2, 360_000, 140_000)
