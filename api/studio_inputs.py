@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
-from api.inputs import RUBLES, Line, RowId, Text, _number
+from api.inputs import Line, RowId, Text, _number
 
 WeekdayName = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 ClockIn = Annotated[
@@ -16,7 +16,11 @@ ClockIn = Annotated[
 ]
 Span = Annotated[list[ClockIn], Field(min_length=2, max_length=2, examples=[["10:00", "22:00"]])]
 DateKey = Annotated[str, Field(pattern=r"^2[01][0-9]{2}-[01][0-9]-[0-3][0-9]$")]
-Rubles = Annotated[str, Field(pattern=RUBLES["pattern"], examples=["2500.00"])]
+#: A price the studio sets: at most 1 000 000 rubles (booking.studio_sales.MAX_PRICE_RUBLES).
+Rubles = Annotated[
+    str,
+    Field(pattern=r"^(1000000(\.0{1,2})?|[0-9]{1,6}(\.[0-9]{1,2})?)$", examples=["2500.00"]),
+]
 Count = Annotated[int, Field(ge=0, le=10_000), BeforeValidator(_number)]
 Minutes = Annotated[int, Field(ge=0, le=1440), BeforeValidator(_number)]
 Slug = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$", examples=["white"])]

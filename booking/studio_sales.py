@@ -24,6 +24,10 @@ class StudioFileError(ValueError):
     """The studio file is malformed; the message says where."""
 
 
+#: The dearest price a studio sets (rubles): more is a typo, and would not fit the database.
+MAX_PRICE_RUBLES = 1_000_000
+
+
 def kopecks(text: str | int) -> int:
     try:
         value = Decimal(str(text))
@@ -31,6 +35,8 @@ def kopecks(text: str | int) -> int:
         raise StudioFileError(f"bad price {text!r}") from None
     if value < 0 or value != value.quantize(Decimal("0.01")):
         raise StudioFileError(f"bad price {text!r}")
+    if value > MAX_PRICE_RUBLES:
+        raise StudioFileError(f"bad price {text!r}: at most {MAX_PRICE_RUBLES} rubles")
     return int(value * 100)
 
 

@@ -187,6 +187,7 @@ async def test_bad_hall_changes_are_refused(running: Running) -> None:
         ({"buffer_minutes": 735}, "bad_hall"),
         ({"included_guests": 40}, "bad_hall"),
         ({"hourly_price": "12.345"}, "invalid_input"),
+        ({"hourly_price": "100000000.00"}, "invalid_input"),  # would not fit the database
         ({"photos": ["photos/none.png"]}, "bad_hall"),
         ({"slug": "renamed"}, "invalid_input"),
         ({"price_rules": [{"weekdays": ["mon"], "start": "20:00", "end": "10:00",
@@ -256,6 +257,7 @@ async def test_addons_price_stock_and_halls(running: Running) -> None:
          400),
         ("PATCH", "/api/addons/fan", {"per": "minute"}, 400),
         ("PATCH", "/api/addons/fan", {"max_quantity": 0}, 400),
+        ("PATCH", "/api/addons/fan", {"price": "55674775.80"}, 400),
         ("PATCH", "/api/addons/fan", {"hall_id": 99}, 404),
         ("PATCH", "/api/addons/nothing", {"price": "1.00"}, 404),
     ):  # fmt: skip
