@@ -35,11 +35,11 @@ from api.serializers import (
 from api.telegram_auth import telegram_user
 from booking.availability import hall_availability
 from booking.cancel import cancel_booking, refund_quote
+from booking.cash import confirm_by_hand
 from booking.domain.states import BookingStatus
 from booking.errors import NotFound
 from booking.holds import ClientInfo, HoldRequest, PaymentMode, Source, hold_booking
 from booking.offers import active_addons, current_rules, offered_in
-from booking.paying import confirm_by_hand
 from booking.phone_booking import Settle, book_for_client
 from booking.pricing import AddonWanted
 from booking.quotes import quote_hold

@@ -16,11 +16,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from booking import certificates, refunds
 from booking.availability import day_bounds
 from booking.cancel import cancel_booking
+from booking.cash import confirm_by_hand
 from booking.deps import BookingDeps
 from booking.domain.states import BookingStatus
 from booking.errors import BookingRuleError, DomainError, Forbidden, InvalidTransition, NotFound
 from booking.events import EventType, record_event
-from booking.paying import confirm_by_hand, request_refund
+from booking.paying import request_refund
 from db import payment_queries, queries
 from db.certificates import GiftCertificate
 from db.changes import BookingChange

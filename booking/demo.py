@@ -6,10 +6,10 @@ from datetime import datetime, time, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from booking.cash import confirm_by_hand
 from booking.deps import BookingDeps
 from booking.errors import DomainError
 from booking.holds import ClientInfo, HoldRequest, PaymentMode, Source, hold_booking
-from booking.paying import confirm_by_hand
 from db import queries
 
 

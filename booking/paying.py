@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
@@ -20,21 +19,18 @@ from enum import StrEnum
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from booking.change_making import PAYABLE, apply_change_payment
 from booking.deps import BookingDeps
-from booking.domain.states import BookingStatus, check_transition
+from booking.domain.states import BookingStatus
 from booking.errors import (
     BookingRuleError,
     GatewayUnavailable,
     InvalidTransition,
     NotFound,
-    SlotTakenError,
 )
 from booking.events import EventType, record_event
-from booking.holds import expire_one, retake_slot
-from booking.payment_reports import apply_success
+from booking.holds import expire_one
 from booking.pricing import booking_receipt
-from booking.refunds import CASH, create_refund, execute_refunds
+from booking.refunds import create_refund, execute_refunds
 from db import payment_queries, queries
 from db.models import Booking, Client, Hall, Payment, Refund
 from payments.base import (
@@ -307,143 +303,6 @@ async def _payment_request(
         receipt=booking_receipt(deps, booking, hall, client, mode),
         metadata={"payment_id": str(payment.id), "booking_code": booking.code},
     )
-
-
-async def confirm_by_hand(
-    session: AsyncSession,
-    deps: BookingDeps,
-    booking_id: int,
-    amount: int | None,
-    note: str,
-    *,
-    admin_id: int | None = None,
-) -> Booking:
-    """An admin records money paid outside the gateways (cash, transfer) and confirms.
-
-    `amount` None means what is due now (the prepayment, or the balance of a confirmed
-    booking); 0 confirms a trusted client's booking with nothing paid yet. `admin_id` (their
-    Telegram id; None for the admin API) goes into the events and the payment's record.
-    """
-    booking = await queries.booking_for_update(session, booking_id)
-    if booking is None or queries.is_change_hold(booking):
-        raise NotFound("booking_not_found", "No such booking.")
-    status = BookingStatus(booking.status)
-    now = deps.now()
-    if _pays_change(booking, amount):
-        return await _confirm_change_by_hand(session, deps, booking, note, admin_id)
-    if status == BookingStatus.CONFIRMED and booking.paid >= booking.total:
-        raise InvalidTransition("not_payable", "The booking is confirmed and fully paid.")
-    if status not in (BookingStatus.CONFIRMED, BookingStatus.EXPIRED):
-        check_transition(status, BookingStatus.CONFIRMED)
-    if status == BookingStatus.EXPIRED and booking.start_at <= now:
-        raise InvalidTransition("too_late", "The booking's time has already begun.")
-    due = booking.total - booking.paid
-    if amount is None:
-        amount = booking.prepay_amount if status != BookingStatus.CONFIRMED else due
-    if amount < 0 or amount > due or (amount == 0 and status == BookingStatus.CONFIRMED):
-        raise BookingRuleError(
-            "bad_amount", f"The amount must be between 0 and {due} kopecks.", most=due
-        )
-    if amount == 0:  # an expired booking retakes its slot
-        late = status == BookingStatus.EXPIRED
-        if late and not await retake_slot(session, booking, now):
-            raise SlotTakenError("slot_taken", "The slot is no longer free.")
-        booking.status = BookingStatus.CONFIRMED
-        booking.confirmed_at = now
-        record_event(
-            session,
-            EventType.BOOKING_CONFIRMED,
-            booking=booking,
-            late=late,
-            by="admin",
-            admin_id=admin_id,
-            unpaid=True,
-        )
-        await session.commit()
-        return booking
-    payment = Payment(
-        booking_id=booking.id,
-        gateway=CASH,
-        kind=_cash_kind(booking, amount),
-        amount=amount,
-        status=PaymentStatus.SUCCEEDED,
-        idempotency_key=f"cash-{uuid.uuid4().hex}",
-        raw={"note": note[:200], "by": "admin", "admin_id": admin_id},
-        created_at=now,
-        updated_at=now,
-        paid_at=now,
-    )
-    session.add(payment)
-    await session.flush()
-    record_event(
-        session,
-        EventType.PAYMENT_SUCCEEDED,
-        booking=booking,
-        payment=payment,
-        by="admin",
-        admin_id=admin_id,
-        balance=status == BookingStatus.CONFIRMED,
-    )
-    await apply_success(session, deps, booking, payment, refund_on_conflict=False)
-    await session.commit()
-    return booking
-
-
-def _pays_change(booking: Booking, amount: int | None) -> bool:
-    """Money for the booking's pending change (overtime, a move, more time): exactly what
-    the change asks (or no amount named) on a booking the change can still be made on."""
-    return (
-        booking.change_id is not None
-        and booking.change_due > 0
-        and booking.status in PAYABLE
-        and amount in (None, booking.change_due)
-    )
-
-
-async def _confirm_change_by_hand(
-    session: AsyncSession,
-    deps: BookingDeps,
-    booking: Booking,
-    note: str,
-    admin_id: int | None,
-) -> Booking:
-    """Cash for the pending change makes it, as its online payment would: that link, paid
-    later, finds no change to make and is refunded like any other surplus."""
-    now = deps.now()
-    payment = Payment(
-        booking_id=booking.id,
-        gateway=CASH,
-        kind=PaymentKind.CHANGE,
-        amount=booking.change_due,
-        status=PaymentStatus.SUCCEEDED,
-        idempotency_key=f"cash-{uuid.uuid4().hex}",
-        raw={"note": note[:200], "by": "admin", "admin_id": admin_id},
-        created_at=now,
-        updated_at=now,
-        paid_at=now,
-    )
-    session.add(payment)
-    await session.flush()
-    record_event(
-        session,
-        EventType.PAYMENT_SUCCEEDED,
-        booking=booking,
-        payment=payment,
-        by="admin",
-        admin_id=admin_id,
-        balance=False,
-    )
-    if not await apply_change_payment(session, deps, booking, payment):
-        await session.rollback()
-        raise InvalidTransition("change_lapsed", "The booking's change has lapsed.")
-    await session.commit()
-    return booking
-
-
-def _cash_kind(booking: Booking, amount: int) -> PaymentKind:
-    if booking.status == BookingStatus.CONFIRMED:
-        return PaymentKind.BALANCE
-    return PaymentKind.FULL if amount == booking.total else PaymentKind.PREPAYMENT
 
 
 async def request_refund(

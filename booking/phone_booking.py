@@ -2,7 +2,7 @@
 hold is, then settled one of three ways, each through the use case that already does it.
 
 - `cash`: the whole price paid in cash, a succeeded payment of gateway `cash` recorded by
-  the admin (booking.paying.confirm_by_hand), so the money audit and the stats count it;
+  the admin (booking.cash.confirm_by_hand), so the money audit and the stats count it;
 - `unpaid`: confirmed with nothing paid for a trusted client (an admin's confirmation, which
   the audit accepts); the balance shows as due in the admin lists;
 - `link`: the hold keeps waiting for payment, and its payment link at a gateway is given
@@ -22,6 +22,7 @@ from enum import StrEnum
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from booking.cash import confirm_by_hand
 from booking.deps import BookingDeps
 from booking.domain.states import BookingStatus
 from booking.errors import BookingRuleError, GatewayUnavailable
@@ -35,7 +36,7 @@ from booking.holds import (
     normalize_phone,
     upsert_client,
 )
-from booking.paying import ask_gateway, confirm_by_hand, payment_for_hold
+from booking.paying import ask_gateway, payment_for_hold
 from db.models import Booking, Client, Payment
 
 

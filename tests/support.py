@@ -32,9 +32,10 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from booking.cash import confirm_by_hand
 from booking.deps import BookingDeps, ReceiptRules
 from booking.holds import ClientInfo, HoldRequest, PaymentMode, Source, hold_booking
-from booking.paying import confirm_by_hand, start_payment
+from booking.paying import start_payment
 from booking.payment_reports import apply_payment_report
 from booking.studio_file import read_studio_file, studio_info
 from db.models import Base, Booking, Client, Event, Notification, Payment, Refund

@@ -8,9 +8,9 @@ from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from booking.cash import confirm_by_hand
 from booking.deps import BookingDeps
 from booking.holds import ClientInfo, HoldRequest, PaymentMode, Source, hold_booking
-from booking.paying import confirm_by_hand
 from booking.pricing import AddonWanted
 from settings import Settings
 

@@ -92,7 +92,7 @@ async def test_paid_late_counts_from_the_confirmation(
     booking = await make_booking(sessionmaker, deps, start=msk(3, 12), paid=None)
     clock.now = msk(2, 12, 1)
     async with sessionmaker() as session:
-        from booking.paying import confirm_by_hand
+        from booking.cash import confirm_by_hand
 
         await confirm_by_hand(session, deps, booking.id, None, "cash")
     assert await run_reminders(sessionmaker, deps, HOURS) == 0
