@@ -34,6 +34,7 @@ from bot.filters import IsAdmin, IsOwner
 from db.models import Hall
 from handlers import admin_moves as moves
 from handlers import admin_people as people
+from handlers import admin_reports as reports
 from handlers import admin_sales as sales
 from handlers import admin_studio as studio
 from handlers import admin_views as tx
@@ -146,7 +147,7 @@ def _today(deps: BookingDeps) -> date:
 
 async def on_help(message: Message, session: AsyncSession) -> None:
     halls = (await session.scalars(select(Hall).order_by(Hall.sort_order, Hall.id))).all()
-    await _answer(message, tx.help_text(halls) + studio_help(), session)
+    await _answer(message, reports.help_text(halls) + studio_help(), session)
 
 
 async def on_day(
@@ -349,7 +350,7 @@ async def on_stats(
 ) -> None:
     first, last = parse_stats_range(args_of(command), _today(deps))
     stats = await period_stats(session, deps, first, last)
-    await _answer(message, tx.stats_text(stats), session)
+    await _answer(message, reports.stats_text(stats), session)
 
 
 def create_router() -> Router:
