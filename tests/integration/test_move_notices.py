@@ -93,3 +93,32 @@ async def test_a_move_resends_the_calendar_event_and_tells_the_admins(
         f"Бронь {booking['code']} перенесена клиентом" in text and "было " in text
         for text in to_admins
     ), to_admins
+
+
+async def test_two_moves_in_a_row_are_each_told_as_they_happened(
+    running: Running, smtp: FakeSmtpServer
+) -> None:
+    """The notices are written after both moves: each still names its own times."""
+    api = running.api
+    booking = await api.booked(email="anna@example.com", mode="full")
+    await api.checkout(await api.start_payment(booking), "succeeded")
+    for hour in (16, 18):
+        status, body = await api.admin(
+            "POST",
+            f"/api/bookings/{booking['id']}/reschedule",
+            json={"start": moscow(3, hour), "end": moscow(3, hour + 2)},
+        )
+        assert status == 200, body
+    await running.jobs.relay()
+    await running.jobs.deliver()
+    to_admins = [
+        m.message.get_body(preferencelist=("plain",)).get_content()  # type: ignore[union-attr]
+        for m in smtp.messages
+        if m.rcpt_tos == ("owner@studio.test",)
+    ]
+    to_admins = [text for text in to_admins if "перенесена" in text]
+    assert len(to_admins) == 2, to_admins
+    first, second = sorted(to_admins, key=lambda text: "было 03.12.2026 12:00" not in text)
+    assert "теперь Белый зал, 03.12.2026 16:00–18:00" in first, first
+    assert "было 03.12.2026 16:00–18:00" in second, second
+    assert "теперь Белый зал, 03.12.2026 18:00–20:00" in second, second
