@@ -48,7 +48,8 @@ from db import payment_queries, queries
 from db.models import Booking
 
 routes = web.RouteTableDef()
-BOOKING_STATUSES = frozenset(str(s) for s in BookingStatus)
+#: What the list filters by: a change_hold row is never listed, so it is no filter either.
+BOOKING_STATUSES = frozenset(str(s) for s in BookingStatus if s is not BookingStatus.CHANGE_HOLD)
 
 
 @routes.get("/api/halls")

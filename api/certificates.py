@@ -12,7 +12,7 @@ from api import sales_outputs as out
 from api.auth import require_admin
 from api.errors import ApiError, json_response
 from api.inputs import read_json
-from api.keys import DEPS, LOG_FIELDS
+from api.keys import DEPS, LOG_FIELDS, SETTINGS
 from api.limits import check_rate
 from api.middlewares import db
 from api.sales_inputs import CertificateIn, CertificatePurchaseIn
@@ -60,7 +60,13 @@ async def purchase_certificate(request: web.Request) -> web.Response:
         body.buyer.name, body.buyer.phone, body.buyer.email, body.buyer.telegram_id
     )
     order = await certificate_orders.start_purchase(
-        db(request), deps, amount, body.gateway, buyer, body.language
+        db(request),
+        deps,
+        amount,
+        body.gateway,
+        buyer,
+        body.language,
+        telegram=request.app[SETTINGS].bot.enabled,  # no bot, no chat to send the code to
     )
     request[LOG_FIELDS] = {"certificate_order_id": order.id}
     return json_response(order_json(order, deps.rules.tz), 201)

@@ -261,7 +261,11 @@ class BookingsQuery(BaseModel):
     date_from: Day | None = None
     date_to: Day | None = None
     hall_id: RowId | None = None
-    status: str = Field("", pattern=choices(BookingStatus), examples=["confirmed"])
+    status: str = Field(
+        "",
+        pattern=choices(s for s in BookingStatus if s is not BookingStatus.CHANGE_HOLD),
+        examples=["confirmed"],
+    )
     limit: int = Limit
     offset: int = Offset
 

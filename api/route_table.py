@@ -132,7 +132,7 @@ ROUTES = (
     Route("post", "/api/certificates/purchase", "Buy a gift certificate at a gateway; the "
           "code is sent once the gateway's verified word comes", "Certificates",
           so.CertificatePurchase, 201, body=si.CertificatePurchaseIn,
-          errors={400: f"{BODY} bad_amount unknown_gateway no_recipient",
+          errors={400: f"{BODY} bad_amount unknown_gateway bad_phone bad_email no_recipient",
                   429: "rate_limited", 502: "gateway_unavailable"}),
     Route("get", "/api/certificates/{code}", "A gift certificate's balance and expiry",
           "Certificates", so.Certificate,

@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 import secrets
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -27,6 +28,7 @@ from booking import certificates
 from booking.deps import BookingDeps
 from booking.errors import BookingRuleError, GatewayUnavailable, NotFound, PaymentMismatch
 from booking.events import EventType, record_event
+from booking.holds import check_email, normalize_phone
 from db.certificates import CertificateOrder
 from db.queries import locked
 from payments.base import (
@@ -70,16 +72,21 @@ async def start_purchase(
     gateway: str,
     buyer: certificates.Buyer,
     language: str = "ru",
+    *,
+    telegram: bool = True,
 ) -> CertificateOrder:
     """A new order for a certificate of `amount`, registered at `gateway`: its
     `confirmation_url` is where the buyer pays. 400 `bad_amount`, `unknown_gateway`,
-    `no_recipient` (neither an e-mail nor a Telegram chat to send the code to); 502
+    `bad_phone`, `bad_email` (checked as a booking's client's: the code's e-mail and the
+    54-FZ receipt need real ones), `no_recipient` (neither an e-mail nor a Telegram chat to
+    send the code to; with `telegram` False, as when the bot is off, a chat is none); 502
     `gateway_unavailable`, the order kept as failed."""
     provider = deps.provider(gateway)
     if provider is None:
         raise BookingRuleError("unknown_gateway", f"Payment gateway {gateway!r} is not available.")
     check_amount(amount)
-    if not (buyer.email or buyer.telegram_id):
+    buyer = checked_buyer(buyer)
+    if not (buyer.email or (telegram and buyer.telegram_id)):
         raise BookingRuleError(
             "no_recipient", "An e-mail or a Telegram chat is needed to send the code to."
         )
@@ -126,6 +133,14 @@ async def start_purchase(
     await session.commit()
     await session.refresh(order)
     return order
+
+
+def checked_buyer(buyer: certificates.Buyer) -> certificates.Buyer:
+    """The buyer with the phone and e-mail in their stored forms; 400 `bad_phone` or
+    `bad_email` when one given is not one, as for a booking's client."""
+    phone = normalize_phone(buyer.phone) if buyer.phone else None
+    email = check_email(buyer.email) if buyer.email else None
+    return replace(buyer, phone=phone, email=email)
 
 
 def _request(deps: BookingDeps, order: CertificateOrder) -> PaymentRequest:

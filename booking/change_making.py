@@ -146,13 +146,17 @@ def freed(change: BookingChange) -> dict[str, Any]:
 
 
 def spans(change: BookingChange) -> dict[str, Any]:
+    """The change's old and new times for its event, all UTC like every event's: a change
+    made at once still holds the times as the request gave them (with its offset)."""
+    from datetime import UTC  # here, so the change stays within this function
+
     return {
         "from_hall_id": change.old_hall_id,
-        "from_start": change.old_start_at.isoformat(),
-        "from_end": change.old_end_at.isoformat(),
+        "from_start": change.old_start_at.astimezone(UTC).isoformat(),
+        "from_end": change.old_end_at.astimezone(UTC).isoformat(),
         "hall_id": change.hall_id,
-        "start": change.start_at.isoformat(),
-        "end": change.end_at.isoformat(),
+        "start": change.start_at.astimezone(UTC).isoformat(),
+        "end": change.end_at.astimezone(UTC).isoformat(),
     }
 
 

@@ -4,7 +4,7 @@ cutoff and the limit, an admin without them, and two clients racing for one slot
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from booking.audit import audit_ledger
@@ -89,6 +89,36 @@ async def test_dearer_waits_for_the_difference_then_moves(running: Running) -> N
     assert (await api.book(day=3, hour=12, hall_id=2))[0] == 201  # the old time is free
     assert (await api.book(day=3, hour=12, hall_id=1))[0] == 409
     await audit_holds(running)
+
+
+def utc(moment: str) -> str:
+    return datetime.fromisoformat(moment).astimezone(UTC).isoformat()
+
+
+async def test_moves_are_recorded_in_utc_made_at_once_or_paid(running: Running) -> None:
+    """booking.moved and booking.change_requested write every time as UTC ISO 8601, as the
+    other events do, whether the move was made at once or after its difference was paid."""
+    api = running.api
+    at_once = await paid_booking(api, day=3, hour=12)
+    assert (await move(api, at_once, 3, 16))[0] == 200
+    dearer = await paid_booking(api, day=4, hour=12, hall_id=2)
+    assert (await move(api, dearer, 4, 12, hall_id=1))[0] == 200
+    await api.checkout(await api.start_payment(dearer), "succeeded")
+    expected = {
+        at_once["id"]: (moscow(3, 12), moscow(3, 14), moscow(3, 16), moscow(3, 18)),
+        dearer["id"]: (moscow(4, 12), moscow(4, 14), moscow(4, 12), moscow(4, 14)),
+    }
+    for booking in (at_once, dearer):
+        recorded = [
+            e["payload"]
+            for e in await events(api, booking)
+            if e["type"] in {"booking.moved", "booking.change_requested"}
+        ]
+        assert recorded
+        for payload in recorded:
+            times = tuple(payload[k] for k in ("from_start", "from_end", "start", "end"))
+            assert times == tuple(utc(t) for t in expected[booking["id"]]), payload
+            assert all(t.endswith("+00:00") for t in times), payload
 
 
 async def test_dearer_left_unpaid_lapses_and_the_booking_stays(running: Running) -> None:

@@ -22,7 +22,20 @@ from tests.integration.test_audit import _execute, checks_failing
 from tests.payments.helpers import Gate
 from tests.support import Api, Running
 
+#: The bot is on (its token's shape is all the app checks): a buyer's chat can be sent the code.
+BOT_TOKEN = "123456789:TEST-gift-fake-token_for-tests"
 BUYER = {"name": "Анна", "phone": "+79990001122", "email": "anna@example.com", "telegram_id": 42}
+
+
+@pytest.fixture
+def bot_on() -> bool:
+    """Whether the bot runs; a test turns it off by parametrizing this."""
+    return True
+
+
+@pytest.fixture
+def settings_env(settings_env: dict[str, Any], bot_on: bool) -> dict[str, Any]:
+    return {**settings_env, "bot_token": BOT_TOKEN if bot_on else None}
 
 
 @pytest.fixture
@@ -147,6 +160,10 @@ async def test_reconciliation_issues_a_certificate_whose_webhook_was_lost(
         ("abc", {}, 400, "invalid_input"),
         ("5000.00", {"email": None, "telegram_id": None}, 400, "no_recipient"),
         ("5000.00", {"telegram_id": -5}, 400, "invalid_input"),
+        ("5000.00", {"email": "aexample.com"}, 400, "bad_email"),
+        ("5000.00", {"email": "anna@example"}, 400, "bad_email"),
+        ("5000.00", {"phone": "abcde"}, 400, "bad_phone"),
+        ("5000.00", {"phone": "12345"}, 400, "bad_phone"),
     ],
 )
 async def test_bad_purchases_are_refused_and_change_nothing(
@@ -163,6 +180,24 @@ async def test_bad_purchases_are_refused_and_change_nothing(
     async with running.sessionmaker() as session:
         assert await session.scalar(select(func.count()).select_from(CertificateOrder)) == 0
     assert await issued_codes(running) == []
+
+
+@pytest.mark.parametrize("bot_on", [False])  # no BOT_TOKEN
+async def test_with_the_bot_off_a_chat_alone_is_no_recipient(running: Running) -> None:
+    status, answer = await purchase(running.api, "yookassa", email=None)
+    assert (status, answer["error"]["code"]) == (400, "no_recipient"), answer
+    async with running.sessionmaker() as session:
+        assert await session.scalar(select(func.count()).select_from(CertificateOrder)) == 0
+    status, order = await purchase(running.api, "yookassa")  # the e-mail still reaches them
+    assert status == 201, order
+
+
+async def test_the_phone_is_kept_as_a_booking_client_s(running: Running) -> None:
+    status, order = await purchase(running.api, "yookassa", phone="8 (999) 000-11-22")
+    assert status == 201, order
+    async with running.sessionmaker() as session:
+        row = await session.get(CertificateOrder, order["id"])
+        assert row is not None and row.buyer_phone == "+79990001122"
 
 
 @pytest.mark.mock_gateways
