@@ -106,8 +106,9 @@ async def extend(
     hall = await session.get(Hall, booking.hall_id)
     assert hall is not None
     end = booking.end_at + timedelta(minutes=minutes)
-    # The start is the booking's own, already begun perhaps: judged as of when it was made.
-    as_of = booking.start_at - deps.rules.min_notice
+    # The start is the booking's own, already begun perhaps, and an extension starts
+    # nothing: it is judged as of a moment before it with its notice (none or more).
+    as_of = booking.start_at - deps.rules.min_notice - timedelta(minutes=1)
     await _check_free(session, deps, booking, hall, booking.start_at, end, as_of)
     change = await _new_change(
         session, deps, booking, ChangeKind.EXTEND, hall, booking.start_at, end, actor
