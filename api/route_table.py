@@ -166,7 +166,7 @@ ROUTES = (
                        " in_past too_soon beyond_horizon outside_hours closed same_slot",
                   404: "booking_not_found hall_not_found not_found",
                   409: "slot_taken reschedule_closed reschedule_limit invalid_state"
-                       " addon_unavailable change_pending"}),
+                       " over_capacity addon_unavailable change_pending"}),
     Route("post", f"{BOOKING}/extend", "More time after the booking, paid as `due_now`",
           "Bookings", o.Booking, auth=OWNER, body=i.ExtendIn,
           errors={400: f"{BODY} bad_minutes outside_hours closed",

@@ -1,7 +1,8 @@
 """Changes of a confirmed booking: a move to another start or hall, more time.
 
 One mechanism for both. The new span is checked like a new booking's and priced again
-(change_parts). What the client owes for it (`owed_for`) decides the path:
+(change_parts); another hall must take the booking's guests and offer its add-ons. What
+the client owes for it (`owed_for`) decides the path:
 - nothing: the booking is moved at once, in one statement the database's no-overlap guard
   judges, so the client never holds both spans nor neither; money paid above a cheaper
   price is refunded or kept (RESCHEDULE_CHEAPER);
@@ -81,6 +82,7 @@ async def reschedule(
     await refuse_pending(session, booking, (ChangeKind.OVERTIME,))
     await drop_pending(session, booking, ChangeStatus.SUPERSEDED)
     hall = await active_hall(session, hall_id)
+    await parts.check_fits(session, booking, hall)
     check_bounds(start, end, deps.rules.window, now)
     await _check_free(session, deps, booking, hall, start, end, now)
     change = await _new_change(
@@ -104,8 +106,9 @@ async def extend(
     hall = await session.get(Hall, booking.hall_id)
     assert hall is not None
     end = booking.end_at + timedelta(minutes=minutes)
-    # The start is the booking's own, already begun perhaps: judged as of when it was made.
-    as_of = booking.start_at - deps.rules.min_notice
+    # The start is the booking's own, already begun perhaps, and an extension starts
+    # nothing: it is judged as of a moment before it with its notice (none or more).
+    as_of = booking.start_at - deps.rules.min_notice - timedelta(minutes=1)
     await _check_free(session, deps, booking, hall, booking.start_at, end, as_of)
     change = await _new_change(
         session, deps, booking, ChangeKind.EXTEND, hall, booking.start_at, end, actor

@@ -49,7 +49,10 @@ MOVE_REFUSED = {
     "beyond_horizon": N_("Cannot move: that time is too far ahead."),
     "same_slot": N_("The booking is already at that time."),
     "too_short": N_("Cannot move: the booking is shorter than that hall's minimum."),
-    "addon_unavailable": N_("Cannot move: an add-on of the booking is taken then."),
+    "addon_unavailable": N_(
+        "Cannot move: an add-on of the booking is taken then or not offered in that hall."
+    ),
+    "over_capacity": N_("Cannot move: that hall takes fewer people than the booking brings."),
 }
 
 

@@ -36,6 +36,8 @@ MOVE_REFUSED = {
     "reschedule_closed": N_("It is too late to move this booking; please call the studio."),
     "reschedule_limit": N_("This booking has been moved as many times as allowed."),
     "change_pending": N_("Please pay the overtime billed for this booking first."),
+    "over_capacity": N_("That hall takes fewer people than your booking brings."),
+    "addon_unavailable": N_("An extra of your booking is taken then or not offered in that hall."),
 }
 
 

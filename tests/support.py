@@ -156,9 +156,11 @@ class Api:
         minute: int = 0,
         email: str | None = "client@example.com",
         start: datetime | None = None,
+        guests: int | None = None,
     ) -> tuple[int, Any]:
         """A booking from `day` days after the tests' first day at `hour`:`minute` in Moscow,
-        or from `start` when given (a test on a clock of its own)."""
+        or from `start` when given (a test on a clock of its own); `guests` unless None (the
+        number the hall's price covers)."""
         if start is None:
             start = datetime.fromisoformat(moscow(day, hour, minute))
         end = start + timedelta(hours=hours)
@@ -174,7 +176,8 @@ class Api:
                 "end": end.isoformat(),
                 "payment_mode": mode,
                 "client": client,
-            },
+            }
+            | ({"guests": guests} if guests is not None else {}),
         )
 
     async def booked(self, **kw: Any) -> dict[str, Any]:

@@ -76,7 +76,7 @@ async def test_minutes_off_the_steps_are_refused(running: Running, minutes: int)
 
 async def test_a_late_payment_for_a_lapsed_change_is_refunded(running: Running) -> None:
     api = running.api
-    booking = await paid_booking(api, day=3, hour=12, hall_id=2)
+    booking = await paid_booking(api, day=3, hour=12, hall_id=2, guests=4)
     status, _ = await move(api, booking, 3, 12, hall_id=1)
     assert status == 200
     payment = await api.start_payment(booking)
@@ -104,7 +104,7 @@ async def test_the_time_held_for_a_change_is_nobodys_booking(running: Running) -
 
 async def test_cancelling_with_a_change_pending_frees_its_held_time(running: Running) -> None:
     api = running.api
-    booking = await paid_booking(api, day=3, hour=12, hall_id=2)
+    booking = await paid_booking(api, day=3, hour=12, hall_id=2, guests=4)
     status, asked = await move(api, booking, 3, 12, hall_id=1)
     assert status == 200 and asked["due_kind"] == "change"
     payment = await api.start_payment(booking)

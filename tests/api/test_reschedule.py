@@ -71,7 +71,8 @@ async def test_same_price_moves_at_once_and_frees_the_old_time(running: Running)
 
 async def test_dearer_waits_for_the_difference_then_moves(running: Running) -> None:
     api = running.api
-    booking = await paid_booking(api, day=3, hour=12, hall_id=2)  # loft: 2 h x 1800
+    # The loft: 2 h x 1800; four people, as many as the white hall's price covers.
+    booking = await paid_booking(api, day=3, hour=12, hall_id=2, guests=4)
     status, asked = await move(api, booking, 3, 12, hall_id=1)  # white: 2 h x 2500
     assert status == 200, asked
     assert asked["hall_id"] == 2 and asked["start"] == moscow(3, 12)  # not moved yet
@@ -123,7 +124,7 @@ async def test_moves_are_recorded_in_utc_made_at_once_or_paid(running: Running) 
 
 async def test_dearer_left_unpaid_lapses_and_the_booking_stays(running: Running) -> None:
     api = running.api
-    booking = await paid_booking(api, day=3, hour=12, hall_id=2)
+    booking = await paid_booking(api, day=3, hour=12, hall_id=2, guests=4)
     status, asked = await move(api, booking, 3, 12, hall_id=1)
     assert status == 200 and asked["due_now"] == rub("1400.00")
     running.clock.advance(minutes=16)
@@ -139,7 +140,7 @@ async def test_dearer_left_unpaid_lapses_and_the_booking_stays(running: Running)
 
 async def test_a_prepaid_booking_pays_the_prepayment_difference(running: Running) -> None:
     api = running.api
-    booking = await paid_booking(api, day=3, hour=12, hall_id=2, mode="prepay")  # 1800 paid
+    booking = await paid_booking(api, day=3, hour=12, hall_id=2, mode="prepay", guests=4)
     status, asked = await move(api, booking, 3, 12, hall_id=1)  # prepayment 2500 now
     assert status == 200, asked
     assert asked["due_now"] == rub("700.00")
@@ -237,7 +238,7 @@ async def test_an_admins_dearer_move_is_made_at_once_the_rest_a_balance(
     running: Running,
 ) -> None:
     api = running.api
-    booking = await paid_booking(api, day=3, hour=12, hall_id=2)  # 3600 paid in full
+    booking = await paid_booking(api, day=3, hour=12, hall_id=2, guests=4)  # 3600 paid
     status, moved = await move(api, booking, 3, 12, hall_id=1, token=api.admin_token)
     assert status == 200, moved
     assert moved["hall_id"] == 1 and moved["total"] == rub("5000.00")

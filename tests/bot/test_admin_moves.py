@@ -74,3 +74,17 @@ async def test_a_stranger_cannot_move(
     booking = await make_booking(sessionmaker, deps, start=msk(3, 12))
     assert await ask(tg, stranger, f"/move {booking.code} 2026-12-04 15:00") == UNKNOWN
     assert (await fetch(sessionmaker, Booking, booking.id)).start_at == msk(3, 12)
+
+
+async def test_a_move_to_a_hall_too_small_is_refused(
+    tg: FakeTelegram,
+    admin: FakeUser,
+    deps: BookingDeps,
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
+    loft = await make_booking(sessionmaker, deps, start=msk(3, 12), hall_id=2)  # ten people
+    assert await ask(tg, admin, f"/move {loft.code} 2026-12-04 12:00 dark") == (
+        "Нельзя перенести: этот зал вмещает меньше гостей, чем указано в брони."
+    )  # the dark hall takes six
+    after = await fetch(sessionmaker, Booking, loft.id)
+    assert (after.hall_id, after.start_at) == (2, msk(3, 12))

@@ -48,7 +48,8 @@ def _at(hour: int) -> datetime:
 async def _paid(
     service: ServiceProcess, tinkoff: FakeTinkoffWithCheckOrder, url: str, hall_id: int
 ) -> dict[str, Any]:
-    """A booking of `hall_id` at 12:00-14:00 in three days, paid in full at T-Bank."""
+    """A booking of `hall_id` at 12:00-14:00 in three days, paid in full at T-Bank; four
+    people, as many as the white hall's price covers (a move there adds no guest fee)."""
     status, booking = await _call(
         "POST",
         f"{service.base_url}/api/bookings",
@@ -57,6 +58,7 @@ async def _paid(
             "start": _at(12).isoformat(),
             "end": _at(14).isoformat(),
             "payment_mode": "full",
+            "guests": 4,
             "client": {"name": "Анна", "phone": "+7 999 123-45-67"},
         },
     )
