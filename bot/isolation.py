@@ -37,17 +37,21 @@ class RenewedRedisIsolation(RedisEventIsolation):
     async def lock(self, key: StorageKey) -> AsyncGenerator[None, None]:
         name = self.key_builder.build(key, "lock")
         async with self.redis.lock(name=name, timeout=self.timeout, lock_class=Lock) as held:
-            renewing = asyncio.create_task(self._renew(held), name="fsm-lock-renewal")
+            done = asyncio.Event()
+            renewing = asyncio.create_task(self._renew(held, done), name="fsm-lock-renewal")
             try:
                 yield None
             finally:
-                renewing.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await renewing
+                # Told to stop rather than cancelled: a Redis call cut off halfway would
+                # leave its connection broken and unclosed.
+                done.set()
+                await asyncio.shield(renewing)
 
-    async def _renew(self, held: Lock) -> None:
+    async def _renew(self, held: Lock, done: asyncio.Event) -> None:
         while True:
-            await asyncio.sleep(self.timeout / 3)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(done.wait(), self.timeout / 3)
+                return
             try:
                 await held.reacquire()
             except (LockError, RedisError) as exc:  # lost: the next update may start now

@@ -33,6 +33,7 @@ from handlers.admin_args import BadArguments, parse_date, parse_money
 from handlers.admin_views import ERRORS
 from handlers.common import release
 from i18n.catalogs import gettext as _
+from i18n.formats import amount as rub
 from settings import Settings
 
 log = logging.getLogger(__name__)
@@ -112,7 +113,7 @@ async def _hall(
     shown = values[0] if values else ""
     if what == "price" and len(values) == 1 and parse_money(values[0]):
         patch = {"hourly_price": rubles(parse_money(values[0]) or 0)}
-        shown = rubles(parse_money(values[0]) or 0)
+        shown = rub(parse_money(values[0]) or 0)
     elif what in ("min", "buffer") and len(values) == 1:
         patch = {f"{what}_minutes": _count(values[0])}
     elif what == "capacity" and len(values) == 1:
@@ -141,8 +142,8 @@ async def _addon(
     patch: dict[str, Any]
     shown = ""
     if what == "price" and len(values) == 1 and parse_money(values[0]) is not None:
-        shown = rubles(parse_money(values[0]) or 0)
-        patch = {"price": shown}
+        patch = {"price": rubles(parse_money(values[0]) or 0)}
+        shown = rub(parse_money(values[0]) or 0)
     elif what == "stock" and len(values) == 1:
         stock = _count(values[0], allow_none=True)
         patch, shown = {"stock": stock}, "" if stock is None else str(stock)
