@@ -272,6 +272,9 @@ class BotUser:
             if extras and self.browse("addon"):
                 return pick(extras)
             return onward[0] if onward else None
+        if by["wl"] and by["mo"]:  # a day that filled meanwhile: another day, not the wait
+            self.samples.counts["bot full day shown (another day chosen)"] += 1
+            return by["mo"][0]
         for prefix, among in (("gw", None), ("pm", None), ("du", 3)):
             if by[prefix]:
                 return pick(by[prefix][:among])
