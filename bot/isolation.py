@@ -36,16 +36,20 @@ class RenewedRedisIsolation(RedisEventIsolation):
     @contextlib.asynccontextmanager
     async def lock(self, key: StorageKey) -> AsyncGenerator[None, None]:
         name = self.key_builder.build(key, "lock")
-        async with self.redis.lock(name=name, timeout=self.timeout, lock_class=Lock) as held:
-            done = asyncio.Event()
-            renewing = asyncio.create_task(self._renew(held, done), name="fsm-lock-renewal")
-            try:
-                yield None
-            finally:
-                # Told to stop rather than cancelled: a Redis call cut off halfway would
-                # leave its connection broken and unclosed.
-                done.set()
-                await asyncio.shield(renewing)
+        held = self.redis.lock(name=name, timeout=self.timeout, lock_class=Lock)
+        await held.acquire()
+        done = asyncio.Event()
+        renewing = asyncio.create_task(self._renew(held, done), name="fsm-lock-renewal")
+        try:
+            yield None
+        finally:
+            # The renewal told to stop and the release shielded rather than cancelled: a
+            # Redis call cut off halfway (an update cancelled at shutdown) would leave its
+            # connection broken and unclosed.
+            done.set()
+            await asyncio.shield(renewing)
+            with contextlib.suppress(LockError):  # lapsed meanwhile: nothing to release
+                await asyncio.shield(held.release())
 
     async def _renew(self, held: Lock, done: asyncio.Event) -> None:
         while True:

@@ -24,6 +24,7 @@ writes).
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from dataclasses import dataclass
@@ -148,7 +149,7 @@ class SharedLimits:
         hold = round(SENDING * 1000) if held else 0
         args = [self._step_ms, self._ahead_ms, self._chat_ms, hold, round(ahead * 1000)]
         try:
-            wait_ms = int(await self._reserve(keys, args))
+            wait_ms = int(await asyncio.shield(self._reserve(keys, args)))
         except RedisError as exc:
             self._failed(exc)
             return RESERVED
@@ -160,7 +161,7 @@ class SharedLimits:
             return
         hold = round(SENDING * 1000) if held else 0
         try:
-            await self._finished([self._chat_key(chat_id)], [self._chat_ms, hold])
+            await asyncio.shield(self._finished([self._chat_key(chat_id)], [self._chat_ms, hold]))
         except RedisError as exc:
             self._failed(exc)
 
@@ -169,7 +170,9 @@ class SharedLimits:
         if self._skipping():
             return
         try:
-            await self._pause([self._key("paused_until")], [max(1, round(seconds * 1000))])
+            await asyncio.shield(
+                self._pause([self._key("paused_until")], [max(1, round(seconds * 1000))])
+            )
         except RedisError as exc:
             self._failed(exc)
 
