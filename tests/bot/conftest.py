@@ -128,6 +128,5 @@ async def studio(
             await service.bot.stop()
             await close_http_now(service.bot.bot)
             await runner.cleanup()
-            await service.bot.close()
-            await service.engine.dispose()
+            await service.close()  # the bot, the pacer's Redis client, the gateways, the pool
     assert tg.unanswered_callback_queries() == []
