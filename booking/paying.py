@@ -243,9 +243,11 @@ async def ask_gateway(
         created.confirmation_url,
         created.raw,
         deps.now(),
+        created.retired,
     ):
         # Another request asked again meanwhile (this process stalled past ASKING_FOR) and
-        # stored its order first; its link is the one handed out, this order never shown.
+        # stored a live order first; its link is the one handed out, this order never shown.
+        # (Had it stored the order this answer cancelled, this answer would have replaced it.)
         log.warning(
             "payment linked by another request",
             extra={"payment_id": payment.id, "gateway": payment.gateway},

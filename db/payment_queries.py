@@ -107,16 +107,19 @@ async def link_payment(
     confirmation_url: str,
     raw: Mapping[str, Any],
     now: datetime,
+    replaces: Sequence[str] = (),
 ) -> bool:
     """Store a gateway's answer to creating the payment, unless the payment is already
-    linked to another of the gateway's payments; True if stored."""
+    linked to another live one of the gateway's payments (the first answer stored is the
+    link handed out); a link to one the answer `replaces` (cancelled) is overwritten. True if
+    stored."""
     result = await session.execute(
         update(Payment)
         .where(
             Payment.id == payment_id,
             or_(
                 Payment.gateway_payment_id.is_(None),
-                Payment.gateway_payment_id == gateway_payment_id,
+                Payment.gateway_payment_id.in_([gateway_payment_id, *replaces]),
             ),
         )
         .values(

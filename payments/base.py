@@ -113,10 +113,15 @@ class PaymentRequest:
 
 @dataclass(frozen=True, slots=True)
 class CreatedPayment:
+    """The gateway's answer to creating a payment. `retired` names earlier registrations of
+    the same order this call cancelled (their links are dead): a payment still linked to one
+    of them takes this registration instead."""
+
     gateway_payment_id: str
     confirmation_url: str
     status: PaymentStatus
     raw: Mapping[str, Any] = field(default_factory=dict)
+    retired: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -140,6 +140,7 @@ class SberProvider:
         and the payment is registered again as `<key>-r2`.
         """
         refusal = ""
+        retired: list[str] = []
         for attempt in range(1, MAX_ATTEMPTS + 1):
             ref = order_ref(request.idempotency_key, attempt, ORDER_NUMBER_LIMIT)
             params = self._register_params(request, ref)
@@ -154,7 +155,9 @@ class SberProvider:
                 order_id, url = answer.get("orderId"), answer.get("formUrl")
                 if not order_id or not isinstance(url, str) or not url:
                     raise GatewayError("Sber register.do answered without orderId or formUrl")
-                return CreatedPayment(str(order_id), url, PaymentStatus.PENDING, dict(answer))
+                return CreatedPayment(
+                    str(order_id), url, PaymentStatus.PENDING, dict(answer), tuple(retired)
+                )
             refusal = _refusal("register.do", answer)
             if code != DUPLICATE_ORDER:
                 raise GatewayError(refusal)
@@ -166,6 +169,7 @@ class SberProvider:
             if status in (1, 2, 4):
                 return CreatedPayment(order_id, request.return_url, PaymentStatus.PENDING, {})
             if status in (0, 5):
+                retired.append(order_id)
                 await self._reverse_quietly(order_id)
         raise GatewayError(refusal or "Sber register.do failed")
 

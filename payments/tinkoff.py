@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+from dataclasses import replace
 from functools import partial
 from typing import Any, Protocol
 
@@ -148,6 +149,7 @@ class TinkoffProvider:
         the payment is registered again as `<key>-r2`.
         """
         refusal = ""
+        retired: list[str] = []
         for attempt in range(1, MAX_ATTEMPTS + 1):
             ref = order_ref(request.idempotency_key, attempt, ORDER_ID_LIMIT)
             body = self._sign(self._init_fields(request, ref))
@@ -155,7 +157,7 @@ class TinkoffProvider:
                 ref, partial(self._api.call, "Init", body), self._timeout, "Init"
             )
             if _ok(answer):
-                return self._created(request, answer)
+                return replace(self._created(request, answer), retired=tuple(retired))
             refusal = _refusal("Init", answer)
             earlier = await self._earlier_payments(ref)
             if not earlier:
@@ -168,7 +170,8 @@ class TinkoffProvider:
                 return CreatedPayment(payment_id, request.return_url, PaymentStatus.PENDING, {})
             for stale in earlier:
                 if stale.get("Status") in _UNPAID:
-                    await self._cancel_quietly(str(stale.get("PaymentId")))
+                    retired.append(str(stale.get("PaymentId")))
+                    await self._cancel_quietly(retired[-1])
         raise GatewayError(refusal or "T-Bank Init failed")
 
     def _init_fields(self, request: PaymentRequest, ref: str) -> dict[str, Any]:
