@@ -198,6 +198,8 @@ async def hall_command(
         raise BadArguments
     hall = await resolve_hall(session, args[0])
     what, values = args[1].lower(), args[2:]
+    if what == "photo" and message.photo and not values:
+        return tx.photo_by_address_text(hall.id)
     patch, shown = _patch(hall, what, values, message)
     hall = await edit.update_hall(
         session, deps, hall.id, patch, owner_id(message), studio_dir,

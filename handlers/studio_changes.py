@@ -80,3 +80,12 @@ def fee_value(per: str, amount: str) -> str:
     texts = {"person_hour": N_("{amount} ₽ an hour"), "person_booking": N_("{amount} ₽ a booking"),
              "percent": N_("{amount}% of the hall time")}  # fmt: skip
     return _(texts[per]).format(amount=amount)
+
+
+def photo_by_address_text(number: int) -> str:
+    """A photo sent in the chat: the website and the API show a hall's photos by address."""
+    return _(
+        "📷 A photo sent here is not kept: clients see a hall's photos on the website and in "
+        "the bot by the picture's address. Put the photo online and send its address: "
+        "/hall {number} photo https://…"
+    ).format(number=number)

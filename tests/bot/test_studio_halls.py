@@ -103,6 +103,7 @@ async def test_owner_adds_a_hall_and_clients_see_each_change(
     assert "/book/chernyy-zal-2" in await ask(tg, owner, "/hall new Чёрный  зал 1000")
     events = await studio_events(running.sessionmaker)
     assert len(events) == 23 and {e.payload["by"] for e in events} == {OWNER}
+    assert {e.payload["admin_id"] for e in events} == {OWNER}
 
 
 @pytest.mark.usefixtures("polling")
@@ -125,6 +126,11 @@ async def test_wrong_arguments_get_the_usage_and_a_refused_value_says_why(
     assert "Не принято: тариф по времени начинается раньше" in reply
     assert "Не принято" in await ask(tg, owner, "/hall new Дворец 2000000")
     assert "Зала 9 нет" in await ask(tg, owner, "/hall 9 name Другой")
+    photo = [{"file_id": "AgAD1", "file_unique_id": "u1", "width": 800, "height": 600}]
+    await owner.send_message({"photo": photo, "caption": "/hall 2 photo"})
+    sent = await tg.wait_for("sendMessage", chat_id=OWNER)
+    assert "Фото, присланное сюда, не сохраняется" in sent.result["text"]
+    assert "/hall 2 photo https://" in sent.result["text"]
     assert await studio_events(running.sessionmaker) == []
     assert len(await shown_halls(running.api)) == 3
 
