@@ -14,8 +14,14 @@ from i18n.catalogs import gettext as _
 #: The owners' studio commands for the menu: (command, description marked for the catalogs).
 STUDIO_COMMANDS: Final[list[tuple[str, str]]] = [
     ("hours", N_("Opening hours: /hours mon 10:00-22:00, /hours 2026-12-31 closed")),
-    ("hall", N_("A hall: /hall 2 price 2500 | min 90 | buffer 30 | capacity 10 | hide | show")),
-    ("addon", N_("An add-on: /addon light-kit price 900 | stock 3 | hide | show")),
+    (
+        "hall",
+        N_(
+            "Halls: /hall new NAME PRICE, /hall 2 price 2500 | name … | about … | photo URL "
+            "| band 18:00-22:00 3000 | min 90 | hide | show"
+        ),
+    ),
+    ("addon", N_("Add-ons: /addon new ID PRICE hour NAME, /addon ID price 900 | stock 3 | hide")),
     ("rules", N_("New studio rules: /rules text, or /rules https://...")),
 ]
 USAGES: Final[dict[str, str]] = {
@@ -25,10 +31,29 @@ USAGES: Final[dict[str, str]] = {
         "/hours 2026-12-31 10:00-16:00 — one date (“closed”; “reset”: as its weekday)"
     ),
     "hall": N_(
-        "/hall HALL price 2500 | min 90 | buffer 30 | capacity 10 | capacity none | "
-        "hide [force] | show (HALL: its number or slug, see /admin)"
+        "/hall new NAME PRICE — a new hall (/hall new Белый зал 2500)\n"
+        "/hall HALL price 2500 — the hourly price (HALL: its number or slug, see /admin)\n"
+        "/hall HALL name NAME | name_en NAME — its name, in Russian or English\n"
+        "/hall HALL about TEXT | about_en TEXT — its description (“-”: none)\n"
+        "/hall HALL photo https://… — add a photo (“photo none”: remove them all)\n"
+        "/hall HALL band [mon-fri] 18:00-22:00 3000 — another hourly price at those hours "
+        "(“band none”: one price all day)\n"
+        "/hall HALL min 90 | buffer 30 — the shortest booking, the break after one (minutes)\n"
+        "/hall HALL capacity 10 | guests 4 — the most people, those the price covers (“none”)\n"
+        "/hall HALL fee 500 hour | fee 200 booking | fee 20% | fee none — each further person\n"
+        "/hall HALL spec area 80 | ceiling 4.5 | equipment a, b — specs (“none”: remove)\n"
+        "/hall HALL hide [force] | show — hide it from clients or show it again"
     ),
-    "addon": N_("/addon ID price 900 | stock 3 | stock none | hide | show"),
+    "addon": N_(
+        "/addon new ID PRICE [booking|hour|unit] NAME — a new add-on "
+        "(/addon new fog 500 booking Дым-машина)\n"
+        "/addon ID price 900 | stock 3 | stock none — its price, how many there are\n"
+        "/addon ID title NAME | title_en NAME — its name, in Russian or English\n"
+        "/addon ID per booking|hour|unit | max 2 — how it is priced, "
+        "at most how many a booking takes\n"
+        "/addon ID hall 2 | hall all — offered in one hall only, or in all\n"
+        "/addon ID hide | show — stop offering it, or offer it again"
+    ),
     "rules": N_(
         "/rules the text of the rules (an English text may follow a line ---), "
         "or /rules https://… for a page with them"
@@ -57,6 +82,19 @@ REFUSALS: Final[dict[str, str]] = {
         "guests the price includes."
     ),
     "bad_addon": N_("Not accepted: check the price and the stock."),
+    "bad_hall:photo": N_(
+        "Not accepted: a photo is an http(s) address of a picture, or photos/NAME of one "
+        "shipped with the studio file."
+    ),
+    "bad_hall:band": N_("Not accepted: a time band starts before it ends, within the day."),
+    "bad_hall:new": N_("Not accepted: check the hall's name and price (at most 1 000 000 ₽)."),
+    "bad_hall:price": N_("Not accepted: a price is at most 1 000 000 ₽."),
+    "bad_addon:new": N_(
+        "Not accepted: an id is lower-case Latin letters, digits, - or _; a price is at most "
+        "1 000 000 ₽."
+    ),
+    "bad_addon:price": N_("Not accepted: a price is at most 1 000 000 ₽."),
+    "addon_exists": N_("An add-on {arg} exists already: choose another id."),
     "bad_rules": N_("Not accepted: send the text of the rules or an http(s) address."),
 }
 
@@ -71,13 +109,15 @@ def usage(command: str) -> str:
     return _("Usage:\n{usage}").format(usage=escape(_(USAGES[command])))
 
 
-def refusal(error: DomainError, arg: str, command: str = "") -> str:
-    """The refusal in the owner's language (the use cases' own messages are the API's)."""
+def refusal(error: DomainError, arg: str, what: str = "", command: str = "") -> str:
+    """The refusal in the owner's language (the use cases' own messages are the API's);
+    `what` was changed ("photo", "band", "new"…) when the refusal depends on it."""
     if error.code in CONFLICTS:
         codes = escape(str(error.details.get("bookings", "")))
         return _(CONFLICTS[error.code]).format(codes=codes, command=escape(command))
-    if error.code in REFUSALS:
-        return _(REFUSALS[error.code]).format(arg=escape(arg))
+    text = REFUSALS.get(f"{error.code}:{what}") or REFUSALS.get(error.code)
+    if text is not None:
+        return _(text).format(arg=escape(arg))
     return _("Not possible (code {code}).").format(code=escape(error.code))
 
 
@@ -96,34 +136,6 @@ def hours_text(hours: dict[str, Any]) -> str:
         lines.append(_("<b>Dates</b>"))
         lines += [f"{day} {_span(span)}" for day, span in hours["days"].items()]
     return "\n".join(lines)
-
-
-def hall_change_text(name: str, what: str, value: str = "") -> str:
-    texts = {
-        "price": _("hourly price {value} ₽"),
-        "min": _("shortest booking {value} min"),
-        "buffer": _("buffer after a booking {value} min"),
-        "capacity": _("capacity {value}") if value else _("capacity not stated"),
-        "hide": _("hidden from clients"),
-        "show": _("shown to clients"),
-    }
-    change = texts[what].format(value=value)
-    return _("✅ {hall}: {change}. Bookings already made keep their price and time.").format(
-        hall=escape(name), change=change
-    )
-
-
-def addon_change_text(title: str, what: str, value: str = "") -> str:
-    texts = {
-        "price": _("price {value} ₽"),
-        "stock": _("stock {value}") if value else _("stock not counted"),
-        "hide": _("no longer offered"),
-        "show": _("offered again"),
-    }
-    change = texts[what].format(value=value)
-    return _("✅ {addon}: {change}. Bookings already made keep theirs.").format(
-        addon=escape(title), change=change
-    )
 
 
 def hours_changed_text(hours: dict[str, Any]) -> str:
