@@ -95,6 +95,25 @@ async def _existing(
     return (await session.scalars(stmt.limit(1))).first()
 
 
+async def waiting(
+    session: AsyncSession,
+    deps: BookingDeps,
+    *,
+    hall_id: int | None = None,
+    day: date | None = None,
+    limit: int = 100,
+    offset: int = 0,
+) -> list[WaitlistEntry]:
+    """The waits not yet over, by day and then first come first (the order they are told)."""
+    stmt = select(WaitlistEntry).where(WaitlistEntry.ends_at > deps.now())
+    if hall_id is not None:
+        stmt = stmt.where(WaitlistEntry.hall_id == hall_id)
+    if day is not None:
+        stmt = stmt.where(WaitlistEntry.day == day)
+    stmt = stmt.order_by(WaitlistEntry.day, WaitlistEntry.id).limit(limit).offset(offset)
+    return list((await session.scalars(stmt)).all())
+
+
 async def first_waiting(
     session: AsyncSession, deps: BookingDeps, hall_id: int, start: datetime
 ) -> tuple[Hall, date, list[WaitlistEntry]]:
