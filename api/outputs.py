@@ -176,6 +176,10 @@ class Day(Answer):
         description="Where a booking of the hall's minimum length (and its buffer) can begin."
     )
     free: list[Interval] = Field(description="Free time, booked time and buffers left out.")
+    full: bool = Field(
+        description="No start is free, but one would be if a booking let go of its time: "
+        "POST /api/waitlist takes the day (false for a day closed, past or beyond the horizon)."
+    )
 
 
 class Availability(Answer):

@@ -122,6 +122,7 @@ def day_json(day: DayAvailability, tz: ZoneInfo) -> dict[str, Any]:
         close=iso(day.close, tz),
         starts=local_times(day.starts, tz),
         free=[{"start": iso(i.start, tz), "end": iso(i.end, tz)} for i in day.free],
+        full=day.full,
     )
 
 

@@ -84,6 +84,7 @@ def test_the_validator_catches_what_it_must() -> None:
         "close": None,
         "starts": [],
         "free": [],
+        "full": False,
     }
     good = {"hall_id": 1, "timezone": "UTC", "step_minutes": 15, "min_minutes": 60}
     SPEC.validate_response(request, MockResponse(dumps({**good, "days": [day]}).encode()))

@@ -131,6 +131,8 @@ async def test_a_wait_is_refused_when_it_makes_no_sense(running: Running) -> Non
     assert (status, body["error"]["code"]) == (409, "day_not_full")
     status, body = await wait(running, "wait@example.com", day="2026-11-30")
     assert (status, body["error"]["code"]) == (400, "bad_date")
+    status, body = await wait(running, "wait@example.com", day="2027-01-01")  # New Year closure
+    assert (status, body["error"]["code"]) == (400, "bad_date")
     status, body = await running.api.call(
         "POST",
         "/api/waitlist",
