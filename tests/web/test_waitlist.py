@@ -10,34 +10,11 @@ from typing import Any
 from playwright.sync_api import Page, expect
 
 from booking.cancel import cancel_booking
-from booking.cash import confirm_by_hand
-from booking.holds import ClientInfo, HoldRequest, PaymentMode, Source, hold_booking
 from tests.support import ADMIN_TOKEN, msk
 from tests.web.served import Served
-from tests.web.steps import open_hall
+from tests.web.steps import fill_day, open_hall
 from tests.web.test_access import CONTRAST
 from tests.web.test_mini_app import ANN, mini_app_url
-
-
-def fill_day(served: Served, day: int, hall_id: int = 1, start: int = 9, end: int = 22) -> int:
-    """A booking paid in cash from `start` to `end` o'clock: no start of the day is left."""
-
-    async def book() -> int:
-        request = HoldRequest(
-            hall_id=hall_id,
-            start=msk(day, start),
-            end=msk(day, end),
-            payment_mode=PaymentMode.FULL,
-            client=ClientInfo(name="Борис", phone="+79990001122"),
-            source=Source.WEB,
-            accept_rules=True,
-        )
-        async with served.sessionmaker() as session:
-            booking, _token = await hold_booking(session, served.deps, request)
-            await confirm_by_hand(session, served.deps, booking.id, None, "cash")
-            return booking.id
-
-    return served.run(book())
 
 
 def waits(page: Page, served: Served, query: str) -> list[dict[str, Any]]:
