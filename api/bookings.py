@@ -30,6 +30,7 @@ from api.serializers import (
     hall_json,
     money,
     payment_json,
+    pending_change_json,
     requested_amount,
 )
 from api.telegram_auth import telegram_user
@@ -40,11 +41,13 @@ from booking.domain.states import BookingStatus
 from booking.errors import NotFound
 from booking.holds import ClientInfo, HoldRequest, PaymentMode, Source, hold_booking
 from booking.offers import active_addons, current_rules, offered_in
+from booking.paying import PaymentKind
 from booking.phone_booking import Settle, book_for_client
 from booking.pricing import AddonWanted
 from booking.quotes import quote_hold
 from booking.refunds import owed_back
 from db import payment_queries, queries
+from db.changes import BookingChange
 from db.models import Booking
 
 routes = web.RouteTableDef()
@@ -206,6 +209,10 @@ async def get_booking(request: web.Request) -> web.Response:
         payment_json(p, deps.rules.tz)
         for p in await payment_queries.payments_of(db(request), booking.id)
     ]
+    change = None
+    if data["due_kind"] == PaymentKind.CHANGE and booking.change_id is not None:
+        change = await db(request).get(BookingChange, booking.change_id)
+    data["change"] = pending_change_json(change, deps.rules.tz) if change else None
     if booking.status in ("pending_payment", "confirmed"):
         owed = await owed_back(db(request), booking.id)
         quote = refund_quote(booking, deps, by_admin=False, owed_back=owed)

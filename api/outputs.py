@@ -176,6 +176,10 @@ class Day(Answer):
         description="Where a booking of the hall's minimum length (and its buffer) can begin."
     )
     free: list[Interval] = Field(description="Free time, booked time and buffers left out.")
+    full: bool = Field(
+        description="No start is free, but one would be if a booking let go of its time: "
+        "POST /api/waitlist takes the day (false for a day closed, past or beyond the horizon)."
+    )
 
 
 class Availability(Answer):
@@ -236,13 +240,6 @@ class Quote(Answer):
     due_now: Money = Field(description="What POST /api/payments would charge after booking.")
 
 
-class WaitlistEntry(Answer):
-    id: int
-    hall_id: int
-    date: str = Field(examples=["2026-12-05"])
-    ends_at: DateTime = Field(description="The wait is over when its day is.")
-
-
 class Payment(Answer):
     id: int
     booking_id: int
@@ -267,8 +264,28 @@ class BookingCreated(Booking):
     )
 
 
+class PendingChange(Answer):
+    """A change of the booking waiting for its difference: `due_now` of kind `change` pays
+    it, and the payment makes the change."""
+
+    kind: Literal["reschedule", "extend", "overtime"]
+    hall_id: int = Field(description="The hall after the change.")
+    start: DateTime = Field(description="The booking's start after the change.")
+    end: DateTime = Field(description="The booking's end after the change.")
+    total: Money = Field(description="The booking's price once the change is made.")
+    due: Money = Field(description="What the change costs now: `due_now`.")
+    expires_at: DateTime | None = Field(
+        description="Unpaid by then, the booking stays as it was; null for overtime, which "
+        "waits until paid."
+    )
+    overtime_minutes: int | None = Field(description="How long the session ran over.")
+
+
 class BookingDetail(Booking):
     payments: list[Payment]
+    change: PendingChange | None = Field(
+        default=None, description="The change waiting for its payment; null when none waits."
+    )
     refund_if_cancelled_now: Money | None = Field(
         default=None, description="What the client's cancellation refunds now; absent after."
     )

@@ -15,6 +15,7 @@ from api import sales_inputs as si
 from api import sales_outputs as so
 from api import studio_inputs as sti
 from api import studio_outputs as sto
+from api import waitlist_io as wio
 from api.docs import ASSETS
 from web.pages import ASSETS as PAGE_ASSETS
 
@@ -85,9 +86,12 @@ ROUTES = (
                   429: "too_many_holds rate_limited"}),
     Route("post", "/api/waitlist", "Wait for time to free on a full day: one message per "
           "freed slot (e-mail, or the Mini App user's chat); asked again, the same wait",
-          "Bookings", o.WaitlistEntry, 201, body=i.WaitlistIn,
+          "Bookings", wio.WaitlistEntry, 201, body=i.WaitlistIn,
           errors={400: f"{BODY} bad_date bad_phone bad_email no_contact range_too_long",
                   404: "hall_not_found", 409: "day_not_full", 429: "rate_limited"}),
+    Route("get", "/api/waitlist", "Who waits for time to free, by day", "Admin",
+          wio.WaitingList, auth=ADMIN, query=wio.WaitlistQuery,
+          errors={400: "invalid_input"}),
     Route("post", "/api/bookings/quote", "Price a booking before making it: holds nothing",
           "Bookings", o.Quote, body=i.QuoteIn,
           errors={400: f"{BODY} naive_datetime end_before_start off_grid bad_length too_short"

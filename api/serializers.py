@@ -23,6 +23,7 @@ from api.sales_json import booking_sales_fields, hall_sales_fields
 from booking.domain.calendar import DayAvailability
 from booking.paying import PaymentKind, amount_due
 from booking.pricing import certificate_paid
+from db.changes import BookingChange
 from db.models import Booking, Event, Hall, Notification, Payment, Refund, WebhookDelivery
 from db.sales import Addon
 
@@ -121,6 +122,7 @@ def day_json(day: DayAvailability, tz: ZoneInfo) -> dict[str, Any]:
         close=iso(day.close, tz),
         starts=local_times(day.starts, tz),
         free=[{"start": iso(i.start, tz), "end": iso(i.end, tz)} for i in day.free],
+        full=day.full,
     )
 
 
@@ -154,6 +156,25 @@ def booking_json(booking: Booking, tz: ZoneInfo, now: datetime) -> dict[str, Any
         if kind == PaymentKind.CHANGE
         else None,
         **booking_sales_fields(booking),
+    )
+
+
+def pending_change_json(change: BookingChange, tz: ZoneInfo) -> dict[str, Any]:
+    """The change a booking's `due_now` of kind `change` would pay for."""
+    lines = change.price_lines or []
+    gift = -sum(int(line["amount"]) for line in lines if line["kind"] == "certificate")
+    minutes = [int(line.get("minutes") or 0) for line in lines if line["kind"] == "overtime"]
+    overtime = change.kind == "overtime" and bool(minutes and minutes[-1])
+    return checked_answer(
+        out.PendingChange,
+        kind=change.kind,
+        hall_id=change.hall_id,
+        start=iso(change.start_at, tz),
+        end=iso(change.end_at, tz),
+        total=money(change.total + gift),
+        due=money(change.due),
+        expires_at=iso(change.expires_at, tz),
+        overtime_minutes=minutes[-1] if overtime else None,
     )
 
 

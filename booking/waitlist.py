@@ -42,19 +42,19 @@ async def join_waitlist(
     """Put the client on the day's waitlist; returns the wait and whether it is new (the
     same client asking again keeps their place).
 
-    Refused when the day is outside the booking window (`bad_date`), when a start is free
-    (`day_not_full`: book it instead), and without a way to reach the client (`no_contact`).
+    Refused when a start is free (`day_not_full`: book it instead), when no booking letting
+    go could free one (`bad_date`: closed, a closure all day, past, no start left today,
+    beyond the horizon), and without a way to reach the client (`no_contact`).
     """
     phone = normalize_phone(who.phone) if who.phone else None
     email = check_email(who.email) if who.email else None
     if who.telegram_id is None and email is None:
         raise BookingRuleError("no_contact", "An e-mail is needed to tell you.")
     _hall, days = await hall_availability(session, deps, hall_id, day, day)
-    today = deps.now().astimezone(deps.rules.tz).date()
-    if not today <= day or (day - today).days > deps.rules.horizon_days or days[0].open is None:
-        raise BookingRuleError("bad_date", "That day cannot be booked.")
     if days[0].starts:
         raise InvalidTransition("day_not_full", "That day still has free time: book it.")
+    if not days[0].full:  # closed, past, beyond the horizon: no booking will free time
+        raise BookingRuleError("bad_date", "That day cannot be booked.")
     found = await _existing(session, hall_id, day, who.telegram_id, email)
     if found is not None:
         return found, False
@@ -93,6 +93,25 @@ async def _existing(
         WaitlistEntry.hall_id == hall_id, WaitlistEntry.day == day, or_(*same)
     )
     return (await session.scalars(stmt.limit(1))).first()
+
+
+async def waiting(
+    session: AsyncSession,
+    deps: BookingDeps,
+    *,
+    hall_id: int | None = None,
+    day: date | None = None,
+    limit: int = 100,
+    offset: int = 0,
+) -> list[WaitlistEntry]:
+    """The waits not yet over, by day and then first come first (the order they are told)."""
+    stmt = select(WaitlistEntry).where(WaitlistEntry.ends_at > deps.now())
+    if hall_id is not None:
+        stmt = stmt.where(WaitlistEntry.hall_id == hall_id)
+    if day is not None:
+        stmt = stmt.where(WaitlistEntry.day == day)
+    stmt = stmt.order_by(WaitlistEntry.day, WaitlistEntry.id).limit(limit).offset(offset)
+    return list((await session.scalars(stmt)).all())
 
 
 async def first_waiting(

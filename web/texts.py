@@ -29,7 +29,11 @@ TEXTS: dict[str, str] = {
     "day_closed": N_("closed"),
     "day_full": N_("fully booked"),
     "day_free": N_("free times"),
-    "legend": N_("Crossed out: closed or fully booked"),
+    "day_full_wait": N_("fully booked, we can tell you if time frees up"),
+    "legend": N_(
+        "Crossed out: closed or fully booked. On a fully booked day you can ask to be "
+        "told if time frees up."
+    ),
     "no_starts": N_("No free starts on this day."),
     "morning": N_("Morning"),
     "afternoon": N_("Afternoon"),
@@ -98,6 +102,42 @@ TEXTS: dict[str, str] = {
         "Telegram did not confirm who you are: close the app and open it again from the bot."
     ),
     "when": N_("{day}, {start}–{end}"),
+    # A fully booked day: its waitlist.
+    "wait_text": N_("Everything is booked on this day. We can tell you if time frees up."),
+    "wait_offer": N_("Tell me if time frees up"),
+    "wait_email_hint": N_("The message comes to this address."),
+    "phone_optional": N_("Phone (optional)"),
+    "wait_join": N_("Tell me"),
+    "wait_done_email": N_("Done: we will write to {email} if time frees up on {day}."),
+    "wait_done_chat": N_(
+        "Done: we will write in the chat with the bot if time frees up on {day}."
+    ),
+    "wait_already_email": N_(
+        "You are already on the waiting list for {day}: we will write to {email} if time frees up."
+    ),
+    "wait_already_chat": N_(
+        "You are already on the waiting list for {day}: we will write in the chat with the bot "
+        "if time frees up."
+    ),
+    "freed_meanwhile": N_("Time has just freed up on this day: choose a start."),
+    "err_no_contact": N_("Enter your e-mail: the message comes there."),
+    "err_bad_date": N_("This day can no longer be booked: choose another one."),
+    # A change of the booking waiting for its payment.
+    "change_title": N_("A change awaits payment"),
+    "change_reschedule": N_("New time: {where}"),
+    "change_extend": N_("More time: until {end}"),
+    "change_overtime": N_("Overtime: {minutes} min"),
+    "change_total": N_("The booking's new price: {total} ₽"),
+    "change_due": N_("To pay: {amount} ₽"),
+    "change_until": N_(
+        "The time is kept for you until {time}; unpaid by then, the booking stays as it is."
+    ),
+    "change_pay": N_("Pay {amount} ₽"),
+    "change_checking": N_("Waiting for the gateway to confirm the payment…"),
+    "change_done_reschedule": N_("Paid: the booking has been moved."),
+    "change_done_extend": N_("Paid: the booking now ends at {end}."),
+    "change_done_overtime": N_("Paid: the overtime is settled. Thank you!"),
+    "change_lapsed": N_("The time to pay for the change ran out: the booking stays as it was."),
 }
 
 

@@ -30,6 +30,9 @@ class DayAvailability:
     close: datetime | None
     starts: list[datetime]
     free: list[Interval]
+    #: No start is free, yet one would be if a booking let go of its time: the day is full
+    #: (its waitlist takes clients), not closed, past or out of reach.
+    full: bool = False
 
 
 # --------------------------------------------------------------------------- availability
@@ -134,24 +137,29 @@ def availability(
     buffer = timedelta(minutes=hall.buffer_minutes)
     busy_spans = _widened(busy)
     booked = _Spans.of(busy_spans)
+    closed = _Spans.of(_widened(closures))
     blocked = _Spans.of(busy_spans + _widened(closures))
 
     def one_day(day: date) -> DayAvailability:
         opening = opening_interval(day, hall, tz)
         if opening is None:
             return DayAvailability(day, None, None, [], [])
-        result = DayAvailability(day, opening.start, opening.end, [], [])
         grid = day_grid(day, opening, tz, step) if today <= day <= last_bookable else []
         first = bisect_left(grid, earliest)
         if first == len(grid):  # not bookable, or no start left that day
-            return result
-        low = max(_ceil_minute(opening.start), grid[first])
-        for gap in blocked.gaps(low, _floor_minute(opening.end)):
-            result.free.append(gap)
+            return DayAvailability(day, opening.start, opening.end, [], [])
+        low, high = max(_ceil_minute(opening.start), grid[first]), _floor_minute(opening.end)
+        free, starts = [], []
+        for gap in blocked.gaps(low, high):
+            free.append(gap)
             # Starts whose booking fits the gap and whose buffer ends before the next booking.
             last = min(gap.end, booked.next_start(gap.end) - buffer) - length
-            result.starts.extend(grid[bisect_left(grid, gap.start) : bisect_right(grid, last)])
-        return result
+            starts.extend(grid[bisect_left(grid, gap.start) : bisect_right(grid, last)])
+        full = not starts and any(
+            bisect_left(grid, gap.start) < bisect_right(grid, gap.end - length)
+            for gap in closed.gaps(low, high)
+        )
+        return DayAvailability(day, opening.start, opening.end, starts, free, full)
 
     days = (last_day - first_day).days + 1
     return [one_day(first_day + timedelta(days=offset)) for offset in range(max(days, 0))]

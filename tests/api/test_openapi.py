@@ -84,6 +84,7 @@ def test_the_validator_catches_what_it_must() -> None:
         "close": None,
         "starts": [],
         "free": [],
+        "full": False,
     }
     good = {"hall_id": 1, "timezone": "UTC", "step_minutes": 15, "min_minutes": 60}
     SPEC.validate_response(request, MockResponse(dumps({**good, "days": [day]}).encode()))
@@ -473,6 +474,10 @@ async def test_real_answers_fit_the_schemas(running: Running) -> None:
     await c.call("post", "/api/waitlist", 409, json={**wait, "date": "2026-12-14"})
     await c.call("post", "/api/waitlist", 400, json={**wait, "date": "2026-11-30"})
     await c.call("post", "/api/waitlist", 404, json={**wait, "hall_id": 99, "date": "2026-12-13"})
+    waits = await c.admin("get", "/api/waitlist", 200, path="/api/waitlist?date=2026-12-13")
+    assert [w["id"] for w in waits["waits"]] == [first["id"]]
+    await c.admin("get", "/api/waitlist", 400, path="/api/waitlist?hall_id=x")
+    await c.call("get", "/api/waitlist", 403, token=token)
 
     send = "/api/notifications/send"
     await c.admin("post", send, 202, json={"booking_id": booking["id"], "text": "Привет"})

@@ -83,8 +83,10 @@ async def test_a_lapsed_hold_tells_those_waiting_once(
     status, entry = await wait(running, "wait@example.com")
     assert status == 201, entry
     assert entry["date"] == DAY and entry["ends_at"] == "2026-12-04T00:00:00+03:00"
+    assert entry["already_waiting"] is False
     status, again = await wait(running, "wait@example.com")
     assert (status, again["id"]) == (201, entry["id"])  # one wait per client and day
+    assert again["already_waiting"] is True
     assert await told(running, smtp, "wait@example.com") == []
     running.clock.advance(minutes=16)
     await running.jobs.expire()
@@ -128,6 +130,8 @@ async def test_a_wait_is_refused_when_it_makes_no_sense(running: Running) -> Non
     status, body = await wait(running, "wait@example.com", day="2026-12-04")
     assert (status, body["error"]["code"]) == (409, "day_not_full")
     status, body = await wait(running, "wait@example.com", day="2026-11-30")
+    assert (status, body["error"]["code"]) == (400, "bad_date")
+    status, body = await wait(running, "wait@example.com", day="2027-01-01")  # New Year closure
     assert (status, body["error"]["code"]) == (400, "bad_date")
     status, body = await running.api.call(
         "POST",
@@ -189,3 +193,26 @@ async def test_a_lapsed_extend_tells_those_waiting(running: Running, smtp: FakeS
     running.clock.advance(minutes=16)
     await running.jobs.expire()
     assert await told(running, smtp, "wait@example.com") == [FREED]
+
+
+async def test_the_admin_lists_who_waits(running: Running) -> None:
+    await fill_the_day(running)
+    for email in ("first@example.com", "second@example.com", "first@example.com"):
+        status, _ = await wait(running, email)
+        assert status == 201
+    status, body = await running.api.admin("GET", f"/api/waitlist?hall_id=1&date={DAY}")
+    assert status == 200, body
+    assert [(w["email"], w["name"], w["date"]) for w in body["waits"]] == [
+        ("first@example.com", "Ждущий", DAY),
+        ("second@example.com", "Ждущий", DAY),
+    ]
+    assert body["waits"][0]["telegram_id"] is None
+    status, body = await running.api.admin("GET", "/api/waitlist?date=2026-12-04")
+    assert (status, body) == (200, {"waits": []})
+    status, body = await running.api.call("GET", "/api/waitlist")
+    assert (status, body["error"]["code"]) == (401, "unauthorized")
+    status, body = await running.api.admin("GET", "/api/waitlist?date=tomorrow")
+    assert (status, body["error"]["code"]) == (400, "invalid_input")
+    running.clock.now = running.clock.now.replace(day=4, hour=0)  # the day is over
+    status, body = await running.api.admin("GET", "/api/waitlist")
+    assert (status, body) == (200, {"waits": []})

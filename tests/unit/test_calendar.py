@@ -428,6 +428,18 @@ class TestClosures:
         assert days[1].free == []
         assert local_hhmm(days[2].starts[0]) == "12:00"
 
+    def test_full_means_a_booking_letting_go_would_free_a_start(self) -> None:
+        """Booked from opening to closing: full (the waitlist takes it); the same day
+        closed all day, or booked where a closure leaves no room: not full."""
+        booked = [span(self.DAY, "10:00", "22:00")]
+        assert day_availability(self.DAY, HALL, WINDOW, booked, [], NOW).full
+        closed = [span(self.DAY, "00:00", "23:59")]
+        assert not day_availability(self.DAY, HALL, WINDOW, [], closed, NOW).full
+        assert not day_availability(self.DAY, HALL, WINDOW, booked, closed, NOW).full
+        part = [span(self.DAY, "10:00", "13:00")]
+        assert day_availability(self.DAY, HALL, WINDOW, booked, part, NOW).full
+        assert not day_availability(self.DAY, HALL, WINDOW, [], part, NOW).full  # starts free
+
     def test_closure_outside_hours_changes_nothing(self) -> None:
         closures = [span(self.DAY, "06:00", "10:00"), span(self.DAY, "22:00", "23:00")]
         with_closures = day_availability(self.DAY, HALL, WINDOW, [], closures, NOW)
@@ -771,6 +783,16 @@ def test_free_time_avoids_busy_and_closures(scenario: Scenario) -> None:
     shortest = timedelta(minutes=scenario.shortest)
     for start in result.starts:
         assert any(f.start <= start and start + shortest <= f.end for f in result.free)
+
+
+@pytest.mark.slow
+@PROPERTY
+@given(scenarios())
+def test_full_is_no_start_now_but_one_without_the_bookings(scenario: Scenario) -> None:
+    hall, window, _busy, closures, now = scenario.args()
+    result = day_availability(scenario.day, *scenario.args())
+    unbooked = day_availability(scenario.day, hall, window, [], closures, now)
+    assert result.full == (not result.starts and bool(unbooked.starts))
 
 
 @pytest.mark.slow

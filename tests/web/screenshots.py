@@ -23,7 +23,7 @@ from settings import ROOT
 from tests.support import FakeClock
 from tests.web.conftest import NOW
 from tests.web.served import CHROMIUM, Served, serve
-from tests.web.steps import fill_contacts, open_hall, pay_on_mock_page
+from tests.web.steps import fill_contacts, fill_day, open_hall, pay_on_mock_page, pick_slot
 
 SIZES = {"phone": (390, 844), "desktop": (1280, 800)}
 TELEGRAM_DARK = {
@@ -98,6 +98,41 @@ def english(page: Page, served: Served, out: Path, size: str, day: str) -> None:
     _shoot(page, out, "09-english", size, "#step-day")
 
 
+def full_day(page: Page, served: Served, out: Path, size: str, day: str) -> None:
+    """A fully booked day: its offer to tell the visitor when time frees up, then done."""
+    date = f"2026-12-{int(day[-2:]) + 6:02d}"  # a Wednesday or a Thursday
+    fill_day(served, int(date[-2:]), hall_id=2)
+    open_hall(page, served, hall="Лофт")
+    page.locator(f'#calendar button[data-date="{date}"]').click()
+    page.locator("#wait-open").click()
+    page.locator("#wait-name").fill("Анна")
+    page.locator("#wait-email").fill("anna@example.com")
+    _shoot(page, out, "11-full-day-waitlist", size, "#step-time")
+    page.locator("#wait-submit").click()
+    page.locator("#wait-done").wait_for()
+    _shoot(page, out, "12-waitlist-joined", size, "#step-time")
+
+
+def change_due(page: Page, served: Served, out: Path, size: str, day: str) -> None:
+    """A booking given more time: the status page asks for the difference."""
+    open_hall(page, served, hall="Тёмный зал")
+    pick_slot(page, day, "12:00", 120)
+    fill_contacts(page)
+    page.locator("#submit").click()
+    pay_on_mock_page(page)
+    page.locator('#status-state[data-status="confirmed"]').wait_for()
+    code = page.url.rsplit("/", 1)[1]
+    mine = json.loads(page.evaluate(f"localStorage.getItem('studio.booking.{code}')"))
+    page.request.post(
+        f"{served.url}/api/bookings/{mine['id']}/extend",
+        data={"minutes": 60},
+        headers={"Authorization": f"Bearer {mine['token']}"},
+    )
+    page.reload()
+    page.locator("#change-pay").wait_for()
+    _shoot(page, out, "13-change-awaits-payment", size, "#status-change")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
@@ -112,7 +147,7 @@ def main() -> None:
         ):
             browser = playwright.chromium.launch(executable_path=CHROMIUM)
             for index, (size, (width, height)) in enumerate(SIZES.items()):
-                for scene in (walk, english, mini_app):
+                for scene in (walk, english, mini_app, full_day, change_due):
                     context = browser.new_context(
                         locale="ru-RU", viewport={"width": width, "height": height}
                     )

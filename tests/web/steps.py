@@ -7,6 +7,9 @@ import re
 
 from playwright.sync_api import Page, expect
 
+from booking.cash import confirm_by_hand
+from booking.holds import ClientInfo, HoldRequest, PaymentMode, Source, hold_booking
+from tests.support import msk
 from tests.web.served import Served
 
 
@@ -38,3 +41,25 @@ def pay_on_mock_page(page: Page, outcome: str = "succeeded") -> None:
 
 def status_of(page: Page) -> str:
     return str(page.locator("#status-state").get_attribute("data-status") or "")
+
+
+def fill_day(served: Served, day: int, hall_id: int = 1, start: int = 9, end: int = 22) -> int:
+    """Another client's booking, paid in cash, from `start` to `end` o'clock of December
+    `day`: with the defaults no start of a weekday is left. Returns its id."""
+
+    async def book() -> int:
+        request = HoldRequest(
+            hall_id=hall_id,
+            start=msk(day, start),
+            end=msk(day, end),
+            payment_mode=PaymentMode.FULL,
+            client=ClientInfo(name="Борис", phone="+79990001122"),
+            source=Source.WEB,
+            accept_rules=True,
+        )
+        async with served.sessionmaker() as session:
+            booking, _token = await hold_booking(session, served.deps, request)
+            await confirm_by_hand(session, served.deps, booking.id, None, "cash")
+            return booking.id
+
+    return served.run(book())
