@@ -117,3 +117,20 @@ async def test_the_same_time_again_is_said_so_and_changes_nothing(studio: Studio
     assert answer.params["text"] == "Бронь уже стоит на это время."
     [booking] = await studio.bookings()
     assert (booking.start_at, booking.moves_made) == (msk(3, 12), 0)
+
+
+async def test_back_from_the_moves_halls_is_the_booking_and_a_new_booking_is_new(
+    studio: Studio,
+) -> None:
+    anna = studio.user()
+    await book_and_pay(studio, anna)  # white, Thu 3 Dec 12:00-14:00
+    [booking] = await studio.bookings()
+    await open_move(studio, anna)
+    await studio.press(anna, "‹ Назад")  # the move's halls
+    await studio.press(anna, "‹ Назад")  # the booking, the move left
+    shown = anna.last_message()["text"]  # type: ignore[index]
+    assert shown.startswith(f"Бронь {booking.code}"), shown
+    await book_and_pay(studio, anna, day="4", time="15:00")  # booked anew, not moved
+    first, second = await studio.bookings()
+    assert (first.start_at, first.moves_made) == (msk(3, 12), 0)
+    assert (second.start_at, second.status) == (msk(4, 15), "confirmed")
