@@ -25,7 +25,7 @@ from handlers import views, waitlist
 from handlers.booking_extras import only_cart
 from handlers.common import Screen, reply, show
 from handlers.extras_steps import show_step
-from handlers.moving import finish_move, move_calendar, move_halls, moving
+from handlers.moving import finish_move, move_halls, moving
 from handlers.views import HALL_GONE, SLOT_GONE
 from i18n.catalogs import gettext as _
 from keyboards.calendar import month_index
@@ -53,9 +53,7 @@ async def calendar_or_halls(
 ) -> Screen:
     """The hall's month, or the halls when it is gone (`booking_id`: of a move)."""
     try:
-        if booking_id is not None:
-            return await move_calendar(session, deps, booking_id, hall_id, month)
-        return await views.calendar_screen(session, deps, hall_id, month)
+        return await views.calendar_screen(session, deps, hall_id, month, moving=booking_id)
     except NotFound:
         callback_answer.text = _(HALL_GONE)
         if booking_id is not None:

@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from booking.changes import Actor, extend, reschedule
 from booking.clients import ClientBooking, client_booking
 from booking.deps import BookingDeps
-from booking.errors import DomainError, NotFound, SlotTakenError
+from booking.errors import BookingRuleError, DomainError, NotFound, SlotTakenError
 from db.models import Booking
 from handlers import views
 from handlers.common import Screen, show
@@ -53,25 +53,13 @@ async def start_move(
     """Remember the booking and show its hall's calendar, titled as a move."""
     await state.clear()
     await state.update_data({MOVING: view.booking.id})
-    return await move_calendar(session, deps, view.booking.id, view.booking.hall_id, None)
+    return await views.calendar_screen(session, deps, view.booking.hall_id, moving=view.booking.id)
 
 
 async def moving(state: FSMContext) -> int | None:
     """The booking whose new time the pickers are choosing, if any."""
     value = (await state.get_data()).get(MOVING)
     return int(value) if value is not None else None
-
-
-async def move_calendar(
-    session: AsyncSession, deps: BookingDeps, booking_id: int, hall_id: int, month: int | None
-) -> Screen:
-    """A hall's month for the move of a booking, titled so (NotFound for a gone hall)."""
-    screen = await views.calendar_screen(session, deps, hall_id, month, moving=booking_id)
-    booking = await session.get(Booking, booking_id)
-    if booking is None:
-        return screen
-    title = _("🔁 Moving booking {code}: choose the new day.").format(code=booking.code)
-    return Screen(f"{title}\n\n{screen.text}", screen.markup, screen.link_text)
 
 
 async def move_halls(session: AsyncSession, booking_id: int) -> Screen:
@@ -127,7 +115,7 @@ async def finish_move(
         await session.rollback()
         callback_answer.text = _refused(exc)
         callback_answer.show_alert = True
-        if isinstance(exc, SlotTakenError):
+        if isinstance(exc, SlotTakenError | BookingRuleError):  # another time: the move goes on
             fresh = await views.fresh_day(session, deps, pick.hall_id, start, moving=booking_id)
             await show(callback, fresh)
             return
@@ -141,12 +129,15 @@ async def finish_move(
 
 
 def _refused(exc: DomainError) -> str:
+    """Why a move was refused, in the client's language (the error's own message is English)."""
     if isinstance(exc, SlotTakenError):
         return _("This time has just been taken; please choose another.")
     text = MOVE_REFUSED.get(exc.code)
-    return (
-        _(text) if text else _("This time cannot be chosen: {reason}").format(reason=exc.message)
-    )
+    if text:
+        return _(text)
+    if isinstance(exc, BookingRuleError):  # the calendar's rules: passed, too soon, closed…
+        return _("This time cannot be chosen now; please choose another.")
+    return _(BOOKING_CHANGED)
 
 
 def _after_change(view: ClientBooking, deps: BookingDeps, *, moved: bool) -> Screen:

@@ -132,8 +132,8 @@ async def calendar_screen(
     moving: int | None = None,
 ) -> Screen:
     """The hall's month (the current one by default); raises NotFound for a gone hall.
-    `moving`: the booking whose new time is chosen: its own time is free, "‹ Back" leads
-    to the halls of the move and no Mini App (it books anew) is offered."""
+    `moving`: the booking whose new time is chosen: the month is titled so, its own time is
+    free, "‹ Back" leads to the halls of the move and no Mini App (it books anew) is offered."""
     if month is None:
         today = deps.now().astimezone(deps.rules.tz).date()
         month = month_index(today.year, today.month)
@@ -142,6 +142,9 @@ async def calendar_screen(
     text = _("{hall} · {price}/h\nChoose a day. ✖ — fully booked, · — not available.").format(
         hall=hall_name(view.hall), price=money(view.hall.hourly_price)
     )
+    if moving is not None and (booking := await session.get(Booking, moving)) is not None:
+        title = _("🔁 Moving booking {code}: choose the new day.").format(code=booking.code)
+        text = f"{title}\n\n{text}"
     markup = calendar_keyboard(
         hall_id=hall_id,
         year=view.year,

@@ -134,3 +134,23 @@ async def test_back_from_the_moves_halls_is_the_booking_and_a_new_booking_is_new
     first, second = await studio.bookings()
     assert (first.start_at, first.moves_made) == (msk(3, 12), 0)
     assert (second.start_at, second.status) == (msk(4, 15), "confirmed")
+
+
+async def test_a_time_gone_by_meanwhile_is_refused_in_russian(studio: Studio) -> None:
+    anna = studio.user()
+    await book_and_pay(studio, anna)  # white, Thu 3 Dec 12:00-14:00; now Tue 1 Dec 09:00
+    await open_move(studio, anna)
+    await studio.press(anna, "1")
+    await choose_time(studio, anna, "20:00")
+    studio.clock.advance(hours=12)  # 21:00: the chosen start has passed
+    answer = await studio.press(anna, "1 ч")
+    assert answer.params["text"] == "Это время сейчас выбрать нельзя — выберите другое."
+    [booking] = await studio.bookings()
+    assert (booking.start_at, booking.moves_made) == (msk(3, 12), 0)
+    # The move goes on: the day has no start left, so its month shows; another day.
+    assert anna.last_message()["text"].startswith("🔁 Перенос брони")  # type: ignore[index]
+    await studio.press(anna, "4")
+    await choose_time(studio, anna, "10:00")
+    await studio.press(anna, "2 ч")
+    [booking] = await studio.bookings()
+    assert (booking.start_at, booking.moves_made) == (msk(4, 10), 1)
