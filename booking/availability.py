@@ -85,11 +85,18 @@ async def active_hall(session: AsyncSession, hall_id: int) -> Hall:
 
 
 async def load_schedule(
-    session: AsyncSession, deps: BookingDeps, hall: Hall, start: datetime, end: datetime
+    session: AsyncSession,
+    deps: BookingDeps,
+    hall: Hall,
+    start: datetime,
+    end: datetime,
+    *,
+    besides: int | None = None,
 ) -> HallSchedule:
-    """Busy time and closures around [start, end), widened by a day for buffers."""
+    """Busy time and closures around [start, end), widened by a day for buffers; the time
+    of booking `besides` (one being moved) is not busy."""
     lo, hi = start - timedelta(days=1), end + timedelta(days=1)
-    spans = await queries.calendar_spans(session, hall.id, lo, hi, now=deps.now())
+    spans = await queries.calendar_spans(session, hall.id, lo, hi, now=deps.now(), besides=besides)
     ordered = sorted(spans, key=lambda span: (span[1], span[2]))
     busy = [Interval(span[1], span[2]) for span in ordered if span[0] == "b"]
     closures = [Interval(span[1], span[2]) for span in ordered if span[0] != "b"]
@@ -111,13 +118,20 @@ def check_range(first: date, last: date) -> None:
 
 
 async def hall_availability(
-    session: AsyncSession, deps: BookingDeps, hall_id: int, first: date, last: date
+    session: AsyncSession,
+    deps: BookingDeps,
+    hall_id: int,
+    first: date,
+    last: date,
+    *,
+    besides: int | None = None,
 ) -> tuple[Hall, list[DayAvailability]]:
-    """Free starts and free intervals per day, by the same rules the hold checks."""
+    """Free starts and free intervals per day, by the same rules the hold checks (for a
+    move of booking `besides`, its own time free)."""
     check_range(first, last)
     hall = await active_hall(session, hall_id)
     start, end = day_bounds(first, last, deps)
-    schedule = await load_schedule(session, deps, hall, start, end)
+    schedule = await load_schedule(session, deps, hall, start, end, besides=besides)
     days = availability(
         first,
         last,
@@ -131,11 +145,18 @@ async def hall_availability(
 
 
 async def durations_at(
-    session: AsyncSession, deps: BookingDeps, hall_id: int, start: datetime
+    session: AsyncSession,
+    deps: BookingDeps,
+    hall_id: int,
+    start: datetime,
+    *,
+    besides: int | None = None,
 ) -> list[int]:
-    """Lengths a booking starting at `start` can have now (for the bot's duration step)."""
+    """Lengths a booking starting at `start` can have now (for the bot's duration step;
+    for a move of booking `besides`, its own time free)."""
     hall = await active_hall(session, hall_id)
-    schedule = await load_schedule(session, deps, hall, start, start + timedelta(days=1))
+    end = start + timedelta(days=1)
+    schedule = await load_schedule(session, deps, hall, start, end, besides=besides)
     return fitting_durations(
         start, schedule.calendar, deps.rules.window, schedule.busy, schedule.closures, deps.now()
     )

@@ -39,7 +39,7 @@ from booking.change_making import (
     spans,
 )
 from booking.deps import BookingDeps
-from booking.domain.calendar import Interval, blocked_interval, check_bounds, validate_booking
+from booking.domain.calendar import blocked_interval, check_bounds, validate_booking
 from booking.domain.states import BookingStatus
 from booking.errors import BookingRuleError, InvalidTransition, NotFound
 from booking.events import EventType, record_event
@@ -137,12 +137,11 @@ async def _check_free(
     end: datetime,
     now: datetime,
 ) -> None:
-    """The new span by the calendar's rules, the booking's own time not counted as busy."""
-    schedule = await load_schedule(session, deps, hall, start, end)
-    own = Interval(booking.start_at, booking.blocked_until)
-    busy = [i for i in schedule.busy if not (hall.id == booking.hall_id and i == own)]
+    """The new span by the calendar's rules, the booking's own time not counted as busy
+    (a shift by half an hour overlaps it): the same as the bot shows during a move."""
+    schedule = await load_schedule(session, deps, hall, start, end, besides=booking.id)
     validate_booking(
-        start, end, schedule.calendar, deps.rules.window, busy, schedule.closures, now
+        start, end, schedule.calendar, deps.rules.window, schedule.busy, schedule.closures, now
     )
 
 

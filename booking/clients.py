@@ -103,17 +103,26 @@ async def opening_hours(session: AsyncSession) -> dict[int, DayHours]:
 
 
 async def month_view(
-    session: AsyncSession, deps: BookingDeps, hall_id: int, year: int, month: int
+    session: AsyncSession,
+    deps: BookingDeps,
+    hall_id: int,
+    year: int,
+    month: int,
+    *,
+    besides: int | None = None,
 ) -> MonthView:
     """The month (moved into the booking window if outside it) with its offered days: open,
-    not past, not beyond the horizon; and those of them with a free start."""
+    not past, not beyond the horizon; and those of them with a free start (`besides`: a
+    booking being moved, its own time free)."""
     today = deps.now().astimezone(deps.rules.tz).date()
     last = today + timedelta(days=deps.rules.horizon_days)
     wanted = min(max((year, month), (today.year, today.month)), (last.year, last.month))
     first_day = max(date(*wanted, 1), today)
     next_month = date(wanted[0] + wanted[1] // 12, wanted[1] % 12 + 1, 1)
     last_day = min(next_month - timedelta(days=1), last)
-    hall, days = await hall_availability(session, deps, hall_id, first_day, last_day)
+    hall, days = await hall_availability(
+        session, deps, hall_id, first_day, last_day, besides=besides
+    )
     return MonthView(
         hall=hall,
         year=wanted[0],
@@ -126,10 +135,15 @@ async def month_view(
 
 
 async def day_starts(
-    session: AsyncSession, deps: BookingDeps, hall_id: int, day: date
+    session: AsyncSession,
+    deps: BookingDeps,
+    hall_id: int,
+    day: date,
+    *,
+    besides: int | None = None,
 ) -> tuple[Hall, list[datetime]]:
-    """Free starts of one day where the hall's minimum length fits."""
-    hall, days = await hall_availability(session, deps, hall_id, day, day)
+    """Free starts of one day where the hall's minimum length fits (`besides`: month_view)."""
+    hall, days = await hall_availability(session, deps, hall_id, day, day, besides=besides)
     return hall, days[0].starts
 
 

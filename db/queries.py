@@ -54,11 +54,19 @@ async def studio_hours(session: AsyncSession) -> Sequence[StudioHours]:
 
 
 async def busy_spans(
-    session: AsyncSession, hall_id: int, start: datetime, end: datetime, *, now: datetime
+    session: AsyncSession,
+    hall_id: int,
+    start: datetime,
+    end: datetime,
+    *,
+    now: datetime,
+    besides: int | None = None,
 ) -> list[tuple[datetime, datetime]]:
     """[start, blocked_until) of the hall's live bookings touching the window.
 
     A hold past its expiry no longer counts, even before the sweeper marks it expired.
+    `besides`: a booking being moved, whose own time (and the time its pending change
+    holds) is not in its way.
     """
     stmt = select(Booking.start_at, Booking.blocked_until).where(
         Booking.hall_id == hall_id,
@@ -71,14 +79,27 @@ async def busy_spans(
             Booking.hold_expires_at > now,
         ),
     )
+    if besides is not None:
+        own_changes = select(BookingChange.id).where(BookingChange.booking_id == besides)
+        stmt = stmt.where(
+            Booking.id != besides,
+            or_(Booking.change_id.is_(None), Booking.change_id.not_in(own_changes)),
+        )
     return [(row[0], row[1]) for row in await session.execute(stmt)]
 
 
 async def calendar_spans(
-    session: AsyncSession, hall_id: int, start: datetime, end: datetime, *, now: datetime
+    session: AsyncSession,
+    hall_id: int,
+    start: datetime,
+    end: datetime,
+    *,
+    now: datetime,
+    besides: int | None = None,
 ) -> list[tuple[str, datetime, datetime]]:
-    """Busy time ("b") and closures ("c") of a hall touching the window."""
-    busy = await busy_spans(session, hall_id, start, end, now=now)
+    """Busy time ("b") and closures ("c") of a hall touching the window (`besides`:
+    busy_spans)."""
+    busy = await busy_spans(session, hall_id, start, end, now=now, besides=besides)
     closed = await closure_spans(session, hall_id, start, end)
     return [("b", *span) for span in busy] + [("c", *span) for span in closed]
 

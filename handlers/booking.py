@@ -9,6 +9,8 @@ in the FSM data, and every screen is rebuilt from it.
 
 from __future__ import annotations
 
+from contextlib import suppress
+
 from aiogram import F, Router
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
@@ -23,7 +25,7 @@ from handlers import views, waitlist
 from handlers.booking_extras import only_cart
 from handlers.common import Screen, reply, show
 from handlers.extras_steps import show_step
-from handlers.moving import finish_move, moving
+from handlers.moving import finish_move, move_halls, moving
 from handlers.views import HALL_GONE, SLOT_GONE
 from i18n.catalogs import gettext as _
 from keyboards.calendar import month_index
@@ -47,11 +49,15 @@ async def calendar_or_halls(
     hall_id: int,
     month: int | None,
     callback_answer: CallbackAnswer,
+    booking_id: int | None = None,
 ) -> Screen:
+    """The hall's month, or the halls when it is gone (`booking_id`: of a move)."""
     try:
-        return await views.calendar_screen(session, deps, hall_id, month)
+        return await views.calendar_screen(session, deps, hall_id, month, moving=booking_id)
     except NotFound:
         callback_answer.text = _(HALL_GONE)
+        if booking_id is not None:
+            return await move_halls(session, booking_id)
         return await views.halls_screen(session)
 
 
@@ -80,23 +86,32 @@ async def on_book(
 async def on_hall(
     callback: CallbackQuery,
     callback_data: HallCallback,
+    state: FSMContext,
     session: AsyncSession,
     deps: BookingDeps,
     callback_answer: CallbackAnswer,
 ) -> None:
-    screen = await calendar_or_halls(session, deps, callback_data.hall_id, None, callback_answer)
+    screen = await calendar_or_halls(
+        session, deps, callback_data.hall_id, None, callback_answer, await moving(state)
+    )
     await show(callback, screen, session)
 
 
 async def on_month(
     callback: CallbackQuery,
     callback_data: MonthCallback,
+    state: FSMContext,
     session: AsyncSession,
     deps: BookingDeps,
     callback_answer: CallbackAnswer,
 ) -> None:
     screen = await calendar_or_halls(
-        session, deps, callback_data.hall_id, callback_data.month, callback_answer
+        session,
+        deps,
+        callback_data.hall_id,
+        callback_data.month,
+        callback_answer,
+        await moving(state),
     )
     await show(callback, screen, session)
 
@@ -104,41 +119,54 @@ async def on_month(
 async def on_day(
     callback: CallbackQuery,
     callback_data: DayCallback,
+    state: FSMContext,
     session: AsyncSession,
     deps: BookingDeps,
     callback_answer: CallbackAnswer,
 ) -> None:
+    """The day's free starts; a full day offers its waitlist (a move: the month again)."""
     day, hall_id = from_day(callback_data.day), callback_data.hall_id
+    booking_id = await moving(state)
     try:
-        screen = await views.slots_screen(session, deps, hall_id, day, callback_data.part)
+        screen = await views.slots_screen(
+            session, deps, hall_id, day, callback_data.part, moving=booking_id
+        )
     except NotFound:
         screen = None
     if screen is None:
         callback_answer.text = _("No free time left on this day")
-        try:  # the waitlist of the day, or another day
-            screen = await waitlist.full_day_screen(session, deps, hall_id, day)
-        except NotFound:
+        if booking_id is None:  # the waitlist of the day, or another day
+            with suppress(NotFound):
+                screen = await waitlist.full_day_screen(session, deps, hall_id, day)
+        if screen is None:
             month = month_index(day.year, day.month)
-            screen = await calendar_or_halls(session, deps, hall_id, month, callback_answer)
+            screen = await calendar_or_halls(
+                session, deps, hall_id, month, callback_answer, booking_id
+            )
     await show(callback, screen, session)
 
 
 async def on_slot(
     callback: CallbackQuery,
     callback_data: SlotCallback,
+    state: FSMContext,
     session: AsyncSession,
     deps: BookingDeps,
     callback_answer: CallbackAnswer,
 ) -> None:
     start, hall_id = from_minutes(callback_data.start), callback_data.hall_id
+    booking_id = await moving(state)
     try:
-        screen = await views.durations_screen(session, deps, hall_id, start)
+        screen = await views.durations_screen(session, deps, hall_id, start, moving=booking_id)
         if screen is None:
             callback_answer.text = _(SLOT_GONE)
-            screen = await views.fresh_day(session, deps, hall_id, start)
+            screen = await views.fresh_day(session, deps, hall_id, start, moving=booking_id)
     except NotFound:
         callback_answer.text = _(HALL_GONE)
-        screen = await views.halls_screen(session)
+        if booking_id is not None:
+            screen = await move_halls(session, booking_id)
+        else:
+            screen = await views.halls_screen(session)
     await show(callback, screen, session)
 
 

@@ -1,16 +1,19 @@
 """A client moves a booking or adds time to it from "my bookings".
 
 "🔁 Move" remembers the booking in the FSM data and opens its hall's calendar: the client
-walks the same day, start and duration pickers as for a new booking (another hall through
-the calendar's way back to the halls), and the duration chosen moves the booking instead of
-starting a new one (booking/changes.py). A dearer time shows the gateways for the difference;
-the new time is held meanwhile. "⏱ More time" offers 15-minute steps after the end."""
+walks the same day, start and duration pickers as for a new booking, and the duration chosen
+moves the booking instead of starting a new one (booking/changes.py). The calendar's "‹ Back"
+leads to the halls, the move going on: another hall is priced, and must take the booking's
+people and add-ons, as booking/changes.py checks. The pickers show the booking's own time as
+free (a shift by half an hour overlaps it). A dearer time shows the gateways for the
+difference; the new time is held meanwhile. "⏱ More time" offers 15-minute steps after the
+end."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
-from aiogram import Router
+from aiogram import F, Router
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery
 from aiogram.utils.callback_answer import CallbackAnswer
@@ -19,15 +22,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from booking.changes import Actor, extend, reschedule
 from booking.clients import ClientBooking, client_booking
 from booking.deps import BookingDeps
-from booking.errors import DomainError, NotFound, SlotTakenError
+from booking.errors import BookingRuleError, DomainError, NotFound, SlotTakenError
+from db.models import Booking
 from handlers import views
 from handlers.common import Screen, show
+from handlers.views import MOVE_HALLS
 from handlers.views_my import BOOKING_CHANGED, booking_screen, bookings_screen, pay_choice_screen
 from i18n.catalogs import N_
 from i18n.catalogs import gettext as _
 from i18n.formats import money
 from keyboards.bookings import extend_keyboard
-from keyboards.callbacks import ExtendCallback, Pick, from_minutes
+from keyboards.callbacks import BookingCallback, ExtendCallback, MenuCallback, Pick, from_minutes
 
 #: The FSM data key of the booking being moved.
 MOVING = "moving"
@@ -38,6 +43,7 @@ MOVE_REFUSED = {
     "change_pending": N_("Please pay the overtime billed for this booking first."),
     "over_capacity": N_("That hall takes fewer people than your booking brings."),
     "addon_unavailable": N_("An extra of your booking is taken then or not offered in that hall."),
+    "same_slot": N_("The booking is already at that time."),
 }
 
 
@@ -47,15 +53,34 @@ async def start_move(
     """Remember the booking and show its hall's calendar, titled as a move."""
     await state.clear()
     await state.update_data({MOVING: view.booking.id})
-    screen = await views.calendar_screen(session, deps, view.booking.hall_id)
-    title = _("🔁 Moving booking {code}: choose the new day.").format(code=view.booking.code)
-    return Screen(f"{title}\n\n{screen.text}", screen.markup, screen.link_text)
+    return await views.calendar_screen(session, deps, view.booking.hall_id, moving=view.booking.id)
 
 
 async def moving(state: FSMContext) -> int | None:
     """The booking whose new time the pickers are choosing, if any."""
     value = (await state.get_data()).get(MOVING)
     return int(value) if value is not None else None
+
+
+async def move_halls(session: AsyncSession, booking_id: int) -> Screen:
+    """The halls to move a booking to ("‹ Back": the booking)."""
+    back = BookingCallback(booking_id=booking_id, action="show")
+    screen = await views.halls_screen(session, back)
+    booking = await session.get(Booking, booking_id)
+    if booking is None:
+        return screen
+    title = _("🔁 Moving booking {code}.").format(code=booking.code)
+    return Screen(f"{title}\n\n{screen.text}", screen.markup)
+
+
+async def on_move_halls(callback: CallbackQuery, state: FSMContext, session: AsyncSession) -> None:
+    """ "‹ Back" from a move's calendar: the halls, the move going on (a plain hall list
+    when the move is no longer remembered)."""
+    booking_id = await moving(state)
+    if booking_id is None:
+        await show(callback, await views.halls_screen(session), session)
+        return
+    await show(callback, await move_halls(session, booking_id), session)
 
 
 async def finish_move(
@@ -90,8 +115,9 @@ async def finish_move(
         await session.rollback()
         callback_answer.text = _refused(exc)
         callback_answer.show_alert = True
-        if isinstance(exc, SlotTakenError):
-            await show(callback, await views.fresh_day(session, deps, pick.hall_id, start))
+        if isinstance(exc, SlotTakenError | BookingRuleError):  # another time: the move goes on
+            fresh = await views.fresh_day(session, deps, pick.hall_id, start, moving=booking_id)
+            await show(callback, fresh)
             return
         await state.clear()
         view = await client_booking(session, deps, user_id, booking_id)
@@ -103,12 +129,15 @@ async def finish_move(
 
 
 def _refused(exc: DomainError) -> str:
+    """Why a move was refused, in the client's language (the error's own message is English)."""
     if isinstance(exc, SlotTakenError):
         return _("This time has just been taken; please choose another.")
     text = MOVE_REFUSED.get(exc.code)
-    return (
-        _(text) if text else _("This time cannot be chosen: {reason}").format(reason=exc.message)
-    )
+    if text:
+        return _(text)
+    if isinstance(exc, BookingRuleError):  # the calendar's rules: passed, too soon, closed…
+        return _("This time cannot be chosen now; please choose another.")
+    return _(BOOKING_CHANGED)
 
 
 def _after_change(view: ClientBooking, deps: BookingDeps, *, moved: bool) -> Screen:
@@ -167,4 +196,5 @@ async def on_extend(
 def create_router() -> Router:
     router = Router(name=__name__)
     router.callback_query.register(on_extend, ExtendCallback.filter())
+    router.callback_query.register(on_move_halls, MenuCallback.filter(F.action == MOVE_HALLS))
     return router

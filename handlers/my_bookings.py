@@ -14,7 +14,7 @@ from booking.clients import cancel_own_booking, client_booking, pay_own_booking
 from booking.deps import BookingDeps
 from booking.errors import BookingRuleError, DomainError, GatewayUnavailable, NotFound
 from handlers.common import Screen, reply, show
-from handlers.moving import extend_screen, start_move
+from handlers.moving import MOVING, extend_screen, start_move
 from handlers.views import gateways
 from handlers.views_my import (
     BOOKING_CHANGED,
@@ -69,6 +69,8 @@ async def on_booking(
     """Details ("show"), the cancel question ("cancel"), the gateways ("pay"), a new time
     ("move": the pickers) or more time ("extend")."""
     user_id, action = callback.from_user.id, callback_data.action
+    if action != "move":  # a move left (its halls' "‹ Back"): the pickers book anew
+        await state.update_data({MOVING: None})
     try:
         view = await client_booking(session, deps, user_id, callback_data.booking_id)
     except NotFound:

@@ -6,6 +6,7 @@ import math
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardMarkup
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -61,6 +62,8 @@ PHONE_SAVED_PROMPT = N_(
 )
 #: Why a pressed button gets a fresh view (the callback's answer).
 HALL_GONE = N_("This hall is not available now")
+#: The menu action of "‹ Back" from a move's calendar: the halls, the move going on.
+MOVE_HALLS = "move_halls"
 SLOT_GONE = N_("This time has just been taken")
 
 
@@ -97,7 +100,8 @@ def payable_pick(pick: Pick, deps: BookingDeps) -> bool:
     return pick.mode in MODES and offered
 
 
-async def halls_screen(session: AsyncSession) -> Screen:
+async def halls_screen(session: AsyncSession, back_data: CallbackData | None = None) -> Screen:
+    """The bookable halls; "‹ Back" to the menu, or to `back_data` (a move's booking)."""
     halls = await list_halls(session)
     if not halls:
         home = single_button_keyboard(_("‹ Back"), MenuCallback(action="home"))
@@ -109,7 +113,7 @@ async def halls_screen(session: AsyncSession) -> Screen:
         )
         for hall in halls
     ]
-    return Screen(_("Choose a hall:"), halls_keyboard(items, _("‹ Back")))
+    return Screen(_("Choose a hall:"), halls_keyboard(items, _("‹ Back"), back_data))
 
 
 def mini_app_url(base_url: str, slug: str = "") -> str | None:
@@ -120,16 +124,27 @@ def mini_app_url(base_url: str, slug: str = "") -> str | None:
 
 
 async def calendar_screen(
-    session: AsyncSession, deps: BookingDeps, hall_id: int, month: int | None = None
+    session: AsyncSession,
+    deps: BookingDeps,
+    hall_id: int,
+    month: int | None = None,
+    *,
+    moving: int | None = None,
 ) -> Screen:
-    """The hall's month (the current one by default); raises NotFound for a gone hall."""
+    """The hall's month (the current one by default); raises NotFound for a gone hall.
+    `moving`: the booking whose new time is chosen: the month is titled so, its own time is
+    free, "‹ Back" leads to the halls of the move and no Mini App (it books anew) is offered."""
     if month is None:
         today = deps.now().astimezone(deps.rules.tz).date()
         month = month_index(today.year, today.month)
-    view = await month_view(session, deps, hall_id, *month_of(month))
+    view = await month_view(session, deps, hall_id, *month_of(month), besides=moving)
+    url = None if moving is not None else mini_app_url(deps.base_url, view.hall.slug)
     text = _("{hall} · {price}/h\nChoose a day. ✖ — fully booked, · — not available.").format(
         hall=hall_name(view.hall), price=money(view.hall.hourly_price)
     )
+    if moving is not None and (booking := await session.get(Booking, moving)) is not None:
+        title = _("🔁 Moving booking {code}: choose the new day.").format(code=booking.code)
+        text = f"{title}\n\n{text}"
     markup = calendar_keyboard(
         hall_id=hall_id,
         year=view.year,
@@ -141,18 +156,23 @@ async def calendar_screen(
         can_go_back=view.has_previous,
         can_go_forward=view.has_next,
         back=_("‹ Back"),
-        web_app=(_("🗓 Open the calendar"), url)
-        if (url := mini_app_url(deps.base_url, view.hall.slug))
-        else None,
+        web_app=(_("🗓 Open the calendar"), url) if url else None,
+        back_to="book" if moving is None else MOVE_HALLS,
     )
     return Screen(text, markup)
 
 
 async def slots_screen(
-    session: AsyncSession, deps: BookingDeps, hall_id: int, day: date, part: int = 0
+    session: AsyncSession,
+    deps: BookingDeps,
+    hall_id: int,
+    day: date,
+    part: int = 0,
+    *,
+    moving: int | None = None,
 ) -> Screen | None:
-    """The day's free starts, or None when none is left."""
-    hall, starts = await day_starts(session, deps, hall_id, day)
+    """The day's free starts (`moving`: calendar_screen), or None when none is left."""
+    hall, starts = await day_starts(session, deps, hall_id, day, besides=moving)
     if not starts:
         return None
     tz = deps.rules.tz
@@ -175,10 +195,16 @@ async def slots_screen(
 
 
 async def durations_screen(
-    session: AsyncSession, deps: BookingDeps, hall_id: int, start: datetime
+    session: AsyncSession,
+    deps: BookingDeps,
+    hall_id: int,
+    start: datetime,
+    *,
+    moving: int | None = None,
 ) -> Screen | None:
-    """Lengths that fit at `start`, or None when the start is no longer bookable."""
-    lengths = await durations_at(session, deps, hall_id, start)
+    """Lengths that fit at `start` (`moving`: calendar_screen), or None when the start is no
+    longer bookable."""
+    lengths = await durations_at(session, deps, hall_id, start, besides=moving)
     if not lengths:
         return None
     hall = await active_hall(session, hall_id)
@@ -356,15 +382,22 @@ class Stale:
 
 
 async def fresh_day(
-    session: AsyncSession, deps: BookingDeps, hall_id: int, start: datetime
+    session: AsyncSession,
+    deps: BookingDeps,
+    hall_id: int,
+    start: datetime,
+    *,
+    moving: int | None = None,
 ) -> Screen:
-    """The free starts of `start`'s day (its part of the day), or the month when none left."""
+    """The free starts of `start`'s day (its part of the day), or the month when none left
+    (`moving`: calendar_screen)."""
     local = start.astimezone(deps.rules.tz)
     day = local.date()
-    screen = await slots_screen(session, deps, hall_id, day, part_of(local))
+    screen = await slots_screen(session, deps, hall_id, day, part_of(local), moving=moving)
     if screen is not None:
         return screen
-    return await calendar_screen(session, deps, hall_id, month_index(day.year, day.month))
+    month = month_index(day.year, day.month)
+    return await calendar_screen(session, deps, hall_id, month, moving=moving)
 
 
 async def offer_for(session: AsyncSession, deps: BookingDeps, pick: Pick) -> Offer | Stale:

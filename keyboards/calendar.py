@@ -39,10 +39,12 @@ def calendar_keyboard(
     can_go_forward: bool,
     back: str,
     web_app: tuple[str, str] | None = None,
+    back_to: str = "book",
 ) -> InlineKeyboardMarkup:
     """A 7-column month grid: free days are buttons, full days ✖, the rest ·.
 
     `web_app` (text, https URL) adds a button opening the booking page as a Mini App.
+    `back_to`: the menu action of "‹ Back" (the halls of a new booking, or of a move).
 
     `offered_days` are the days inside the booking window (not past, not beyond the horizon);
     those of them not in `free_days` have no start left.
@@ -81,6 +83,6 @@ def calendar_keyboard(
     if web_app is not None:
         text, url = web_app
         rows.append([InlineKeyboardButton(text=text, web_app=WebAppInfo(url=url))])
-    back_data = MenuCallback(action="book").pack()
+    back_data = MenuCallback(action=back_to).pack()
     rows.append([InlineKeyboardButton(text=back, callback_data=back_data)])
     return InlineKeyboardMarkup(inline_keyboard=rows)

@@ -22,10 +22,13 @@ def main_menu_keyboard(
     )
 
 
-def halls_keyboard(halls: Sequence[tuple[int, str]], back: str) -> InlineKeyboardMarkup:
-    """One hall per row (its label carries the price), then Back to the menu."""
+def halls_keyboard(
+    halls: Sequence[tuple[int, str]], back: str, back_data: CallbackData | None = None
+) -> InlineKeyboardMarkup:
+    """One hall per row (its label carries the price), then Back to the menu (or to
+    `back_data`: a moved booking's own screen)."""
     rows = [[button(label, HallCallback(hall_id=hall_id))] for hall_id, label in halls]
-    return markup(*rows, [button(back, MenuCallback(action="home"))])
+    return markup(*rows, [button(back, back_data or MenuCallback(action="home"))])
 
 
 def hall_choice_keyboard(

@@ -88,3 +88,25 @@ async def test_a_move_to_a_hall_too_small_is_refused(
     )  # the dark hall takes six
     after = await fetch(sessionmaker, Booking, loft.id)
     assert (after.hall_id, after.start_at) == (2, msk(3, 12))
+
+
+async def test_a_move_by_half_an_hour_or_to_another_hall_by_its_name(
+    tg: FakeTelegram,
+    admin: FakeUser,
+    deps: BookingDeps,
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
+    booking = await make_booking(sessionmaker, deps, start=msk(3, 12))  # white, 12:00-14:00
+    await make_booking(sessionmaker, deps, start=msk(3, 15), name="Борис")
+    text = await ask(tg, admin, f"/move {booking.code} 2026-12-03 12:30")  # over its own time
+    assert text.startswith(f"🔁 Бронь {booking.code} перенесена: Белый зал, 03.12.2026 12:30")
+    assert await ask(tg, admin, f"/move {booking.code} 2026-12-03 13:30") == (
+        "Нельзя перенести: время занято другой бронью."
+    )  # Boris's 15:00 is still in the way of 13:30-15:30
+    assert await ask(tg, admin, f"/move {booking.code} 2026-12-03 12:30 attic") == (
+        "Зал attic не найден. Залы: /admin"
+    )
+    text = await ask(tg, admin, f"/move {booking.code} 2026-12-03 13:00 2")  # the loft by id
+    assert text.startswith(f"🔁 Бронь {booking.code} перенесена: Лофт, 03.12.2026 13:00"), text
+    moved = await fetch(sessionmaker, Booking, booking.id)
+    assert (moved.hall_id, moved.start_at, moved.end_at) == (2, msk(3, 13), msk(3, 15))
