@@ -26,7 +26,6 @@ from handlers.extras_steps import show_step
 from handlers.moving import finish_move, moving
 from handlers.views import HALL_GONE, SLOT_GONE
 from i18n.catalogs import gettext as _
-from keyboards.calendar import month_index
 from keyboards.callbacks import (
     DayCallback,
     DurationCallback,
@@ -114,12 +113,13 @@ async def on_day(
     except NotFound:
         screen = None
     if screen is None:
-        callback_answer.text = _("No free time left on this day")
-        try:  # the waitlist of the day, or another day
-            screen = await waitlist.full_day_screen(session, deps, hall_id, day)
+        try:  # the waitlist of a full day, or why the day cannot be booked
+            callback_answer.text, screen = await waitlist.no_start_screen(
+                session, deps, hall_id, day
+            )
         except NotFound:
-            month = month_index(day.year, day.month)
-            screen = await calendar_or_halls(session, deps, hall_id, month, callback_answer)
+            callback_answer.text = _(HALL_GONE)
+            screen = await views.halls_screen(session)
     await show(callback, screen, session)
 
 
