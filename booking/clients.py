@@ -81,13 +81,14 @@ class ClientBooking:
 
 @dataclass(frozen=True, slots=True)
 class MonthView:
-    """One month of a hall's calendar: which days are offered and which have a free start."""
+    """One month of a hall's calendar: the days with a free start, and the full ones (no
+    start free, one would be if a booking let go: their waitlist takes clients)."""
 
     hall: Hall
     year: int
     month: int
-    offered_days: frozenset[int]
     free_days: frozenset[int]
+    full_days: frozenset[int]
     has_previous: bool
     has_next: bool
 
@@ -111,9 +112,9 @@ async def month_view(
     *,
     besides: int | None = None,
 ) -> MonthView:
-    """The month (moved into the booking window if outside it) with its offered days: open,
-    not past, not beyond the horizon; and those of them with a free start (`besides`: a
-    booking being moved, its own time free)."""
+    """The month (moved into the booking window if outside it) with its free and full days
+    (`besides`: a booking being moved, its own time free); the others (past, closed, beyond
+    the horizon, no start left today) are not offered."""
     today = deps.now().astimezone(deps.rules.tz).date()
     last = today + timedelta(days=deps.rules.horizon_days)
     wanted = min(max((year, month), (today.year, today.month)), (last.year, last.month))
@@ -127,8 +128,8 @@ async def month_view(
         hall=hall,
         year=wanted[0],
         month=wanted[1],
-        offered_days=frozenset(d.day.day for d in days if d.open is not None),
         free_days=frozenset(d.day.day for d in days if d.starts),
+        full_days=frozenset(d.day.day for d in days if d.full),
         has_previous=wanted > (today.year, today.month),
         has_next=wanted < (last.year, last.month),
     )

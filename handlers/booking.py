@@ -9,8 +9,6 @@ in the FSM data, and every screen is rebuilt from it.
 
 from __future__ import annotations
 
-from contextlib import suppress
-
 from aiogram import F, Router
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
@@ -133,16 +131,20 @@ async def on_day(
         )
     except NotFound:
         screen = None
-    if screen is None:
+    if screen is None and booking_id is not None:  # a move: no waitlist, the month again
         callback_answer.text = _("No free time left on this day")
-        if booking_id is None:  # the waitlist of the day, or another day
-            with suppress(NotFound):
-                screen = await waitlist.full_day_screen(session, deps, hall_id, day)
-        if screen is None:
-            month = month_index(day.year, day.month)
-            screen = await calendar_or_halls(
-                session, deps, hall_id, month, callback_answer, booking_id
+        month = month_index(day.year, day.month)
+        screen = await calendar_or_halls(
+            session, deps, hall_id, month, callback_answer, booking_id
+        )
+    elif screen is None:
+        try:  # the waitlist of a full day, or why the day cannot be booked
+            callback_answer.text, screen = await waitlist.no_start_screen(
+                session, deps, hall_id, day
             )
+        except NotFound:
+            callback_answer.text = _(HALL_GONE)
+            screen = await views.halls_screen(session)
     await show(callback, screen, session)
 
 

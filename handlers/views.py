@@ -150,7 +150,7 @@ async def calendar_screen(
         year=view.year,
         month=view.month,
         free_days=view.free_days,
-        offered_days=view.offered_days,
+        full_days=view.full_days,
         weekdays=weekdays(current_language(), "short"),
         title=month_title(view.year, view.month),
         can_go_back=view.has_previous,

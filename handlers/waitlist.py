@@ -1,5 +1,6 @@
-"""A day with no free start: the client can ask to be told when time frees on it
-(booking/waitlist.py); the message that tells them carries a button back to that day."""
+"""A day with no free start: a full one lets the client ask to be told when time frees on it
+(booking/waitlist.py), and the message that tells them carries a button back to that day; a
+day no booking letting go could open (closed, past, too short...) says why instead."""
 
 from __future__ import annotations
 
@@ -10,13 +11,14 @@ from aiogram.types import CallbackQuery
 from aiogram.utils.callback_answer import CallbackAnswer
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from booking.availability import active_hall
+from booking.day_state import DayState, day_state
 from booking.deps import BookingDeps
 from booking.errors import DomainError, NotFound
 from booking.waitlist import Waiter, join_waitlist
+from db.models import Hall
 from handlers import views
 from handlers.common import Screen, send, show
-from i18n.catalogs import current_language
+from i18n.catalogs import N_, current_language
 from i18n.catalogs import gettext as _
 from i18n.formats import day as day_text
 from keyboards.calendar import month_index
@@ -24,21 +26,51 @@ from keyboards.callbacks import MenuCallback, MonthCallback, WaitCallback, from_
 from keyboards.rows import button, markup
 
 DAY_ACTION = "day-"
+NOT_BOOKABLE = N_("This day cannot be booked")
+#: Why a day without a free start has no waitlist either: no booking letting go opens it.
+WHY_NOT = {
+    DayState.PAST: N_("{hall}, {date}: this day has passed."),
+    DayState.AHEAD: N_("{hall}, {date}: booking for this day is not open yet."),
+    DayState.DAY_OFF: N_("{hall}, {date}: the studio does not work on this day."),
+    DayState.SHORT: N_(
+        "{hall}, {date}: the studio's hours on this day are shorter than this hall's "
+        "shortest booking."
+    ),
+    DayState.LATE: N_("{hall}, {date}: it is too late to start a booking today."),
+    DayState.CLOSED: N_("{hall}, {date}: the studio is closed on this day."),
+}
 
 
-async def full_day_screen(
-    session: AsyncSession, deps: BookingDeps, hall_id: int, day: date
-) -> Screen:
-    """The day has no free start: offer to wait for one, or another day."""
-    hall = await active_hall(session, hall_id)
+def full_day_screen(hall: Hall, day: date) -> Screen:
+    """The day has no free start, but would have if a booking let go: offer to wait for
+    one, or another day."""
     text = _(
         "{hall}, {date}: no free time left.\nI can write to you if time frees up on this day."
     ).format(hall=views.hall_name(hall), date=day_text(day))
     wait = button(
-        _("🔔 Tell me when time frees up"), WaitCallback(hall_id=hall_id, day=to_day(day))
+        _("🔔 Tell me when time frees up"), WaitCallback(hall_id=hall.id, day=to_day(day))
     )
-    month = MonthCallback(hall_id=hall_id, month=month_index(day.year, day.month))
+    month = MonthCallback(hall_id=hall.id, month=month_index(day.year, day.month))
     return Screen(text, markup([wait], [button(_("‹ Another day"), month)]))
+
+
+async def no_start_screen(
+    session: AsyncSession, deps: BookingDeps, hall_id: int, day: date
+) -> tuple[str, Screen]:
+    """The short answer and the screen of a day found without a free start: its waitlist
+    when it is full, otherwise why it cannot be booked above the month (the waitlist would
+    refuse it). Raises NotFound for a gone hall."""
+    hall, state = await day_state(session, deps, hall_id, day)
+    if state is DayState.FREE and (slots := await views.slots_screen(session, deps, hall_id, day)):
+        return _("Time has just freed up on this day"), slots
+    if state is DayState.FULL:
+        return _("No free time left on this day"), full_day_screen(hall, day)
+    month = month_index(day.year, day.month)
+    calendar = await views.calendar_screen(session, deps, hall_id, month)
+    if state not in WHY_NOT:
+        return _(NOT_BOOKABLE), calendar
+    why = _(WHY_NOT[state]).format(hall=views.hall_name(hall), date=day_text(day))
+    return _(NOT_BOOKABLE), Screen(f"{why}\n\n{calendar.text}", calendar.markup)
 
 
 async def on_wait(
@@ -58,16 +90,10 @@ async def on_wait(
         callback_answer.text = _(views.HALL_GONE)
         await show(callback, await views.halls_screen(session), session)
         return
-    except DomainError as error:
+    except DomainError:  # freed meanwhile (day_not_full), or closed since (bad_date)
         await session.rollback()
-        fresh = await views.slots_screen(session, deps, hall_id, day)
-        if error.code == "day_not_full" and fresh is not None:
-            callback_answer.text = _("Time has just freed up on this day")
-            await show(callback, fresh, session)
-            return
-        callback_answer.text = _("This day cannot be booked")
-        month = month_index(day.year, day.month)
-        await show(callback, await views.calendar_screen(session, deps, hall_id, month), session)
+        callback_answer.text, screen = await no_start_screen(session, deps, hall_id, day)
+        await show(callback, screen, session)
         return
     callback_answer.text = _("Done: I will write if time frees up")
     text = _(
@@ -93,8 +119,7 @@ async def on_freed_day(
         day = from_day(int(ordinal))
         screen = await views.slots_screen(session, deps, int(hall_id), day)
         if screen is None:
-            callback_answer.text = _("No free time left on this day")
-            screen = await full_day_screen(session, deps, int(hall_id), day)
+            callback_answer.text, screen = await no_start_screen(session, deps, int(hall_id), day)
     except (ValueError, NotFound):
         callback_answer.text = _(views.HALL_GONE)
         screen = await views.halls_screen(session)

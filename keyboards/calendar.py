@@ -1,4 +1,7 @@
-"""The month calendar of one hall: free days, full days, days not offered, ‹ › months."""
+"""The month calendar of one hall: free days, full days, days not offered, ‹ › months.
+
+A full day (✖) is a button, its day offers the waitlist; a day that no booking letting go
+could open (closed, past, no start left today) is a · that only answers with a hint."""
 
 from __future__ import annotations
 
@@ -32,7 +35,7 @@ def calendar_keyboard(
     year: int,
     month: int,
     free_days: Collection[int],
-    offered_days: Collection[int],
+    full_days: Collection[int],
     weekdays: Sequence[str],
     title: str,
     can_go_back: bool,
@@ -41,13 +44,10 @@ def calendar_keyboard(
     web_app: tuple[str, str] | None = None,
     back_to: str = "book",
 ) -> InlineKeyboardMarkup:
-    """A 7-column month grid: free days are buttons, full days ✖, the rest ·.
+    """A 7-column month grid: free days are buttons, full days ✖ buttons, the rest ·.
 
     `web_app` (text, https URL) adds a button opening the booking page as a Mini App.
     `back_to`: the menu action of "‹ Back" (the halls of a new booking, or of a move).
-
-    `offered_days` are the days inside the booking window (not past, not beyond the horizon);
-    those of them not in `free_days` have no start left.
     """
     index = month_index(year, month)
     rows: list[list[InlineKeyboardButton]] = [
@@ -74,7 +74,7 @@ def calendar_keyboard(
             elif day.day in free_days:
                 data = DayCallback(hall_id=hall_id, day=to_day(day))
                 row.append(InlineKeyboardButton(text=str(day.day), callback_data=data.pack()))
-            elif day.day in offered_days:  # full: its day offers the waitlist
+            elif day.day in full_days:  # its day offers the waitlist
                 data = DayCallback(hall_id=hall_id, day=to_day(day))
                 row.append(InlineKeyboardButton(text=FULL, callback_data=data.pack()))
             else:

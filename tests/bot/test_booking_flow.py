@@ -225,11 +225,10 @@ async def test_calendar_months_horizon_and_closures(studio: Studio) -> None:
     await studio.press(anna, "›")
     january = anna.buttons()
     assert january[0] == ["‹", "Январь 2027", "›"]
-    assert january[2][4] == "✖" and january[2][5] == "2"  # closed on Friday 1 January
-    answer = await studio.press(anna, "✖")  # a day with no start offers its waitlist
-    assert answer.params["text"] == "На этот день свободного времени больше нет"
-    assert anna.buttons()[0] == ["🔔 Сообщить, когда освободится"]
-    await studio.press(anna, "‹ Другой день")
+    assert january[2][4] == "·" and january[2][5] == "2"  # closed on Friday 1 January
+    answer = await studio.press(anna, "·")  # closed: no waitlist, no booking letting go opens it
+    assert answer.params["text"] == "Этот день недоступен для брони"
+    assert anna.buttons() == january
     await studio.press(anna, "›")
     await studio.press(anna, "›")
     march = anna.buttons()

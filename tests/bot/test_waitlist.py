@@ -1,19 +1,28 @@
 """The waitlist in the bot: a full day (✖) offers "tell me when time frees up"; when the
 booking that filled it is cancelled the client gets one message with a button to that day,
-and the same slot freed again tells nobody twice."""
+and the same slot freed again tells nobody twice. A day the studio closed is a plain · and,
+reached by an older button, says it is closed instead of offering a wait it would refuse."""
 
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
+from sqlalchemy import select
+
+from booking import admin_ops
 from booking.cancel import cancel_booking
 from booking.holds import ClientInfo, HoldRequest, PaymentMode, Source, hold_booking
+from db.waitlist import WaitlistEntry
 from keyboards.callbacks import DayCallback
 from tests.bot.flows import Studio, button
+from tests.fakes.telegram_api import FakeUser
 from tests.support import msk
 
 DAY = date(2026, 12, 3)
+CLOSED = date(2026, 12, 5)
 FREED = "🔔 Освободилось время: Белый зал, 03.12.2026."
+WAIT = "🔔 Сообщить, когда освободится"
 
 
 async def fill_the_day(studio: Studio) -> int:
@@ -29,6 +38,29 @@ async def fill_the_day(studio: Studio) -> int:
     async with studio.sessionmaker() as session:
         booking, _token = await hold_booking(session, studio.deps, request)
         return booking.id
+
+
+async def close_the_day(studio: Studio, day: int) -> None:
+    """The White hall closed by the studio for the whole day (its bookings stay)."""
+    async with studio.sessionmaker() as session:
+        await admin_ops.close_period(
+            session, studio.deps, "white", msk(day, 0), msk(day + 1, 0), "ремонт", force=True
+        )
+
+
+async def waits(studio: Studio) -> list[tuple[int, date, int | None]]:
+    async with studio.sessionmaker() as session:
+        rows = await session.scalars(select(WaitlistEntry).order_by(WaitlistEntry.id))
+        return [(row.hall_id, row.day, row.telegram_id) for row in rows]
+
+
+def day_button(user: FakeUser, day: date) -> str | None:
+    """The text of the newest message's button opening `day`; None when no button does."""
+    data = DayCallback(hall_id=1, day=day.toordinal()).pack()
+    message: Any = user.last_message()
+    rows = message.get("reply_markup", {}).get("inline_keyboard", [])
+    found = [b["text"] for row in rows for b in row if b.get("callback_data") == data]
+    return found[0] if found else None
 
 
 async def cancel(studio: Studio, booking_id: int) -> None:
@@ -85,3 +117,48 @@ async def test_a_day_with_free_time_again_shows_its_starts(studio: Studio) -> No
     answer = await studio.press(anna, "🔔 Сообщить, когда освободится")
     assert answer.params.get("text") == "В этот день только что освободилось время"
     assert "Выберите время начала" in anna.last_message()["text"]  # type: ignore[index]
+
+
+async def test_a_closed_day_offers_no_waitlist_and_a_full_one_does(studio: Studio) -> None:
+    await fill_the_day(studio)
+    anna = studio.user()
+    await studio.send(anna, "/book")
+    await studio.press(anna, button(anna, "Белый зал"))
+    calendar = anna.last_message()
+    assert calendar is not None and day_button(anna, CLOSED) == "5"
+    await close_the_day(studio, CLOSED.day)
+
+    # The day's button on the calendar shown before the closure says why, with no waitlist.
+    closed = DayCallback(hall_id=1, day=CLOSED.toordinal()).pack()
+    answer = await studio.answered((await anna.press_data(closed, calendar["message_id"]))["id"])
+    assert answer.params.get("text") == "Этот день недоступен для брони"
+    assert anna.last_message()["text"].startswith(  # type: ignore[index]
+        "Белый зал, сб, 5 декабря: в этот день студия закрыта.\n\nБелый зал · "
+    )
+    assert WAIT not in str(anna.buttons())
+    # The month below it: the closed day is a plain ·, the full day a ✖ that offers the wait.
+    assert day_button(anna, CLOSED) is None and day_button(anna, DAY) == "✖"
+    assert "·" in str(anna.buttons())
+    answer = await studio.press(anna, "✖")
+    assert answer.params.get("text") == "На этот день свободного времени больше нет"
+    answer = await studio.press(anna, WAIT)
+    assert answer.params.get("text") == "Готово: напишу, если время освободится"
+    assert await waits(studio) == [(1, DAY, anna.id)]
+
+
+async def test_a_day_closed_after_the_offer_says_so_and_nobody_waits(studio: Studio) -> None:
+    await fill_the_day(studio)
+    anna = studio.user()
+    await studio.send(anna, "/book")
+    await studio.press(anna, button(anna, "Белый зал"))
+    await studio.press(anna, "✖")
+    assert WAIT in str(anna.buttons())
+    await close_the_day(studio, DAY.day)
+
+    answer = await studio.press(anna, WAIT)
+    assert answer.params.get("text") == "Этот день недоступен для брони"
+    assert anna.last_message()["text"].startswith(  # type: ignore[index]
+        "Белый зал, чт, 3 декабря: в этот день студия закрыта."
+    )
+    assert day_button(anna, DAY) is None and WAIT not in str(anna.buttons())
+    assert await waits(studio) == []

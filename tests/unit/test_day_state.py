@@ -1,0 +1,76 @@
+"""Why a day without a free start has one: only a full day is FULL (the one state whose
+waitlist the bot offers, the same test the waitlist applies); every other one has a reason
+the bot states plainly."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from booking.day_state import DayState, state_of
+from booking.domain import BookingWindow, DayHours, HallCalendar, Interval, day_availability
+
+MSK = ZoneInfo("Europe/Moscow")
+HALL = HallCalendar(
+    min_minutes=60, buffer_minutes=15, hours={w: DayHours(10 * 60, 22 * 60) for w in range(7)}
+)
+WINDOW = BookingWindow(tz=MSK, min_notice=timedelta(hours=2), horizon_days=30)
+NOW = datetime(2026, 12, 1, 9, 0, tzinfo=MSK).astimezone(UTC)
+TODAY = date(2026, 12, 1)
+
+
+def span(day: date, start: str, end: str) -> Interval:
+    """Local [start, end) of `day`; "24:00" is the next midnight."""
+
+    def moment(hhmm: str) -> datetime:
+        if hhmm == "24:00":
+            return datetime.combine(day + timedelta(days=1), time(), tzinfo=MSK)
+        return datetime.combine(day, time.fromisoformat(hhmm), tzinfo=MSK)
+
+    return Interval(moment(start), moment(end))
+
+
+DAY = date(2026, 12, 3)
+SHORT_DAY = HallCalendar(
+    min_minutes=60, buffer_minutes=15, hours=HALL.hours, days={DAY: DayHours(600, 645)}
+)
+OFF_DAY = HallCalendar(min_minutes=60, buffer_minutes=15, hours=HALL.hours, days={DAY: None})
+BOOKED = [span(DAY, "10:00", "22:00")]
+CLOSED = [span(DAY, "00:00", "24:00")]
+CLOSED_BUT_HALF_AN_HOUR = [span(DAY, "00:00", "12:00"), span(DAY, "12:30", "24:00")]
+EVENING = datetime(2026, 12, 1, 21, 0, tzinfo=MSK).astimezone(UTC)
+
+
+def state(
+    day: date = DAY,
+    hall: HallCalendar = HALL,
+    busy: list[Interval] | None = None,
+    closures: list[Interval] | None = None,
+    now: datetime = NOW,
+) -> DayState:
+    found = day_availability(day, hall, WINDOW, busy or [], closures or [], now)
+    today = now.astimezone(MSK).date()
+    return state_of(found, today, WINDOW.horizon_days, hall.min_minutes)
+
+
+@pytest.mark.parametrize(
+    ("case", "expected"),
+    [
+        ({}, DayState.FREE),
+        ({"busy": BOOKED}, DayState.FULL),
+        ({"busy": BOOKED, "closures": [span(DAY, "10:00", "13:00")]}, DayState.FULL),
+        ({"closures": CLOSED}, DayState.CLOSED),
+        ({"busy": BOOKED, "closures": CLOSED}, DayState.CLOSED),
+        ({"closures": CLOSED_BUT_HALF_AN_HOUR}, DayState.CLOSED),  # no booking fits
+        ({"hall": SHORT_DAY}, DayState.SHORT),
+        ({"hall": OFF_DAY}, DayState.DAY_OFF),
+        ({"day": TODAY - timedelta(days=1)}, DayState.PAST),
+        ({"day": TODAY + timedelta(days=WINDOW.horizon_days + 1)}, DayState.AHEAD),
+        ({"day": TODAY + timedelta(days=WINDOW.horizon_days)}, DayState.FREE),
+        ({"day": TODAY, "now": EVENING}, DayState.LATE),  # 2 h notice: past the last start
+    ],
+)
+def test_the_state_of_a_day(case: dict[str, object], expected: DayState) -> None:
+    assert state(**case) is expected  # type: ignore[arg-type]
