@@ -43,6 +43,7 @@ from booking.domain.calendar import Interval, blocked_interval, check_bounds, va
 from booking.domain.states import BookingStatus
 from booking.errors import BookingRuleError, InvalidTransition, NotFound
 from booking.events import EventType, record_event
+from booking.hours_lock import share_hours
 from booking.refunds import execute_refunds, owed_back
 from db import queries
 from db.changes import BookingChange
@@ -138,6 +139,7 @@ async def _check_free(
     now: datetime,
 ) -> None:
     """The new span by the calendar's rules, the booking's own time not counted as busy."""
+    await share_hours(session)  # no change of the hours until this one is made
     schedule = await load_schedule(session, deps, hall, start, end)
     own = Interval(booking.start_at, booking.blocked_until)
     busy = [i for i in schedule.busy if not (hall.id == booking.hall_id and i == own)]

@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from booking.deps import BookingDeps
 from booking.errors import BookingRuleError, NotFound
 from booking.events import EventType, record_event
+from booking.hours_lock import take_hours
 from booking.stock import lock_addons
 from booking.studio_checks import StudioConflict, live_bookings, outside_hours, over_stock
 from booking.studio_export import addon_item, current_hours, hall_item, hours_item
@@ -68,15 +69,19 @@ async def set_hours(
     """Replace the weekly hours and the dates' exceptions; answers them as stored."""
     with checked("bad_hours"):
         weekly, days = parse_hours(data)
-    live = await live_bookings(session, deps.now())
-    outside = outside_hours(live, weekly, days, deps.rules.tz)
-    if outside:
-        raise StudioConflict(
-            "bookings_outside_hours", "These hours would leave bookings outside them.", outside
-        )
+    # Holds being made finish first, and new ones wait for this change (booking.hours_lock);
+    # on SQLite the first write below takes the database's one write lock the same way.
+    await take_hours(session)
     before = await current_hours(session)
     await session.execute(delete(StudioHours))
     await session.execute(delete(StudioDay))
+    live = await live_bookings(session, deps.now())
+    outside = outside_hours(live, weekly, days, deps.rules.tz)
+    if outside:
+        await session.rollback()
+        raise StudioConflict(
+            "bookings_outside_hours", "These hours would leave bookings outside them.", outside
+        )
     for weekday, hours in weekly.items():
         session.add(StudioHours(weekday=weekday, open_minute=hours.open_minute,
                                 close_minute=hours.close_minute))  # fmt: skip
