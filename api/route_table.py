@@ -80,7 +80,8 @@ ROUTES = (
                        " rules_not_accepted certificate_invalid certificate_expired"
                        " unknown_gateway",
                   401: "unauthorized",
-                  403: "forbidden client_blocked prepayment_not_allowed", 404: "hall_not_found",
+                  403: "forbidden client_blocked prepayment_not_allowed full_payment_required",
+                  404: "hall_not_found",
                   409: "slot_taken addon_unavailable promo_used_up certificate_empty",
                   429: "too_many_holds rate_limited"}),
     Route("post", "/api/waitlist", "Wait for time to free on a full day: one message per "
