@@ -104,7 +104,8 @@ ROUTES = (
           "Studio", sto.StudioHours, auth=ADMIN),
     Route("put", "/api/studio/hours", "Set the opening hours (refused if a booking would fall "
           "outside)", "Studio", sto.StudioHours, auth=ADMIN, body=sti.HoursIn,
-          errors={400: f"{BODY} bad_hours", 409: "bookings_outside_hours"}),
+          errors={400: f"{BODY} bad_hours hours_off_grid date_in_past",
+                  409: "bookings_outside_hours"}),
     Route("post", "/api/halls", "Add a hall", "Studio", sto.AdminHall, 201, auth=ADMIN,
           body=sti.HallIn, errors={400: f"{BODY} bad_hall", 409: "hall_exists"}),
     Route("patch", "/api/halls/{hall_id}", "Change, hide or show a hall (bookings keep their "

@@ -18,12 +18,19 @@ from typing import Any
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from booking.availability import studio_days
 from booking.deps import BookingDeps
 from booking.errors import BookingRuleError, NotFound
 from booking.events import EventType, record_event
 from booking.hours_lock import take_hours
 from booking.stock import lock_addons
-from booking.studio_checks import StudioConflict, live_bookings, outside_hours, over_stock
+from booking.studio_checks import (
+    StudioConflict,
+    check_hours_change,
+    live_bookings,
+    outside_hours,
+    over_stock,
+)
 from booking.studio_export import addon_item, current_hours, hall_item, hours_item
 from booking.studio_file import StudioFileError, parse_hall, parse_hours
 from booking.studio_sales import parse_addon
@@ -69,6 +76,8 @@ async def set_hours(
     """Replace the weekly hours and the dates' exceptions; answers them as stored."""
     with checked("bad_hours"):
         weekly, days = parse_hours(data)
+    today = deps.now().astimezone(deps.rules.tz).date()
+    check_hours_change(weekly, days, await studio_days(session), today)
     # Holds being made finish first, and new ones wait for this change (booking.hours_lock);
     # on SQLite the first write below takes the database's one write lock the same way.
     await take_hours(session)
