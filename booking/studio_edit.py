@@ -55,8 +55,10 @@ def checked(code: str) -> Iterator[None]:
         yield
     except StudioFileError as exc:
         raise BookingRuleError(code, str(exc)) from None
-    except (KeyError, TypeError, ValueError) as exc:
-        raise BookingRuleError(code, f"malformed value: {exc}") from None
+    except (KeyError, TypeError, ValueError):
+        # Python's own words ("invalid literal for int()…") say nothing to the caller.
+        subject = code.removeprefix("bad_").replace("_", " ")
+        raise BookingRuleError(code, f"{subject}: a value has the wrong type or shape") from None
 
 
 def _changed(old: object, new: object, fields: tuple[str, ...]) -> dict[str, list[Any]]:
