@@ -9,6 +9,7 @@ import orjson
 from aiohttp import web
 from pydantic import ValidationError
 
+from api.input_errors import describe
 from api.outputs import Error, ErrorDetail
 from booking.errors import (
     BookingRuleError,
@@ -80,6 +81,5 @@ def domain_error_response(exc: DomainError) -> web.Response:
 
 
 def validation_error_response(exc: ValidationError) -> web.Response:
-    first = exc.errors()[0]
-    where = ".".join(str(part) for part in first["loc"]) or "body"
-    return error_response(400, "invalid_input", f"{where}: {first['msg']}")
+    """The first wrong field and what is wrong with it (api.input_errors)."""
+    return error_response(400, "invalid_input", describe(exc.errors()[0]))

@@ -25,6 +25,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from api.errors import ApiError
+from api.input_errors import pattern
 from api.outputs import NotificationStatus
 from booking.domain.calendar import SUPPORTED_YEARS
 from booking.domain.states import BookingStatus
@@ -243,8 +244,9 @@ class NotificationIn(_In):
 
 def choices(values: Any) -> str:
     """The pattern of a comma-separated filter of known values, as `query_choices` reads it."""
-    one = "|".join(str(value) for value in values)
-    return f"^(({one})?,)*({one})?$"
+    known = [str(value) for value in values]
+    one = "|".join(known)
+    return pattern(f"^(({one})?,)*({one})?$", "a comma-separated list of " + ", ".join(known))
 
 
 Limit = Field(100, ge=1, le=MAX_ROW_ID, description="Page size; at most 500 come back.")

@@ -81,7 +81,8 @@ ROUTES = (
                        " rules_not_accepted certificate_invalid certificate_expired"
                        " unknown_gateway",
                   401: "unauthorized",
-                  403: "forbidden client_blocked prepayment_not_allowed", 404: "hall_not_found",
+                  403: "forbidden client_blocked prepayment_not_allowed full_payment_required",
+                  404: "hall_not_found",
                   409: "slot_taken addon_unavailable promo_used_up certificate_empty",
                   429: "too_many_holds rate_limited"}),
     Route("post", "/api/waitlist", "Wait for time to free on a full day: one message per "
@@ -107,7 +108,8 @@ ROUTES = (
           "Studio", sto.StudioHours, auth=ADMIN),
     Route("put", "/api/studio/hours", "Set the opening hours (refused if a booking would fall "
           "outside)", "Studio", sto.StudioHours, auth=ADMIN, body=sti.HoursIn,
-          errors={400: f"{BODY} bad_hours", 409: "bookings_outside_hours"}),
+          errors={400: f"{BODY} bad_hours hours_off_grid date_in_past",
+                  409: "bookings_outside_hours"}),
     Route("post", "/api/halls", "Add a hall", "Studio", sto.AdminHall, 201, auth=ADMIN,
           body=sti.HallIn, errors={400: f"{BODY} bad_hall", 409: "hall_exists"}),
     Route("patch", "/api/halls/{hall_id}", "Change, hide or show a hall (bookings keep their "

@@ -10,6 +10,7 @@ from aiohttp import web
 from pydantic import BaseModel, BeforeValidator, Field, WithJsonSchema
 
 from api.errors import ApiError
+from api.input_errors import pattern
 from api.inputs import GATEWAYS, ISO_MOMENT, Amount, Day, Line, Moment, RowId, _In, _number
 from booking.domain.calendar import SUPPORTED_YEARS
 
@@ -26,7 +27,8 @@ class AddonAvailabilityQuery(BaseModel):
     end: Moment
 
 
-Code = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{2,31}$", examples=["BIRTHDAY20"])]
+CODE = pattern(r"^[A-Za-z0-9][A-Za-z0-9_-]{2,31}$", "3 to 32 letters, digits, - or _")
+Code = Annotated[str, Field(pattern=CODE, examples=["BIRTHDAY20"])]
 
 
 class PromoCodeIn(_In):

@@ -8,23 +8,32 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
+from api.input_errors import pattern
 from api.inputs import Line, RowId, Text, _number
 
 WeekdayName = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
-ClockIn = Annotated[
-    str, Field(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$|^24:00$", examples=["10:00"])
-]
+CLOCK = pattern(r"^([01][0-9]|2[0-3]):[0-5][0-9]$|^24:00$", "a time HH:MM, 00:00 to 24:00")
+ClockIn = Annotated[str, Field(pattern=CLOCK, examples=["10:00"])]
 Span = Annotated[list[ClockIn], Field(min_length=2, max_length=2, examples=[["10:00", "22:00"]])]
-DateKey = Annotated[str, Field(pattern=r"^2[01][0-9]{2}-[01][0-9]-[0-3][0-9]$")]
+DateKey = Annotated[
+    str, Field(pattern=pattern(r"^2[01][0-9]{2}-[01][0-9]-[0-3][0-9]$", "a date YYYY-MM-DD"))
+]
 #: A price the studio sets: at most 1 000 000 rubles (booking.studio_sales.MAX_PRICE_RUBLES).
 Rubles = Annotated[
     str,
-    Field(pattern=r"^(1000000(\.0{1,2})?|[0-9]{1,6}(\.[0-9]{1,2})?)$", examples=["2500.00"]),
+    Field(
+        pattern=pattern(
+            r"^(1000000(\.0{1,2})?|[0-9]{1,6}(\.[0-9]{1,2})?)$",
+            'rubles like "2500.00", at most 1000000',
+        ),
+        examples=["2500.00"],
+    ),
 ]
 Count = Annotated[int, Field(ge=0, le=10_000), BeforeValidator(_number)]
 Minutes = Annotated[int, Field(ge=0, le=1440), BeforeValidator(_number)]
-Slug = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$", examples=["white"])]
-Url = Annotated[str, Field(pattern=r"^https?://\S+$", max_length=500)]
+SLUG = pattern(r"^[a-z0-9][a-z0-9_-]{0,63}$", "lower-case letters, digits, - or _ (up to 64)")
+Slug = Annotated[str, Field(pattern=SLUG, examples=["white"])]
+Url = Annotated[str, Field(pattern=pattern(r"^https?://\S+$", "an http(s) URL"), max_length=500)]
 
 
 class _Studio(BaseModel):

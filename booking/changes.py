@@ -43,6 +43,7 @@ from booking.domain.calendar import blocked_interval, check_bounds, validate_boo
 from booking.domain.states import BookingStatus
 from booking.errors import BookingRuleError, InvalidTransition, NotFound
 from booking.events import EventType, record_event
+from booking.hours_lock import share_hours
 from booking.refunds import execute_refunds, owed_back
 from db import queries
 from db.changes import BookingChange
@@ -139,6 +140,7 @@ async def _check_free(
 ) -> None:
     """The new span by the calendar's rules, the booking's own time not counted as busy
     (a shift by half an hour overlaps it): the same as the bot shows during a move."""
+    await share_hours(session)  # no change of the hours until this one is made
     schedule = await load_schedule(session, deps, hall, start, end, besides=booking.id)
     validate_booking(
         start, end, schedule.calendar, deps.rules.window, schedule.busy, schedule.closures, now

@@ -22,10 +22,11 @@ from enum import StrEnum
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from booking.blocks import is_blocked
 from booking.cash import confirm_by_hand
 from booking.deps import BookingDeps
 from booking.domain.states import BookingStatus
-from booking.errors import BookingRuleError, GatewayUnavailable
+from booking.errors import BookingRuleError, Forbidden, GatewayUnavailable
 from booking.events import EventType, record_event
 from booking.holds import (
     ClientInfo,
@@ -36,6 +37,7 @@ from booking.holds import (
     normalize_phone,
     upsert_client,
 )
+from booking.no_show import full_payment_only
 from booking.paying import ask_gateway, payment_for_hold
 from db.models import Booking, Client, Payment
 
@@ -79,6 +81,7 @@ async def book_for_client(
     chat later). Cash is the whole price; a code covering the price confirms at once."""
     if not request.client.phone:
         raise BookingRuleError("bad_phone", "The client's phone is required.")
+    await check_client_for_admin(session, deps, request, settle)
     mode = PaymentMode.FULL if settle == Settle.CASH else request.payment_mode
     request = replace(
         request, source=Source.ADMIN, admin_id=admin_id, accept_rules=True, payment_mode=mode
@@ -104,6 +107,38 @@ async def book_for_client(
     note = f"{settle} by admin {admin_id if admin_id is not None else 'api'}"
     booking = await confirm_by_hand(session, deps, booking.id, amount, note, admin_id=admin_id)
     return PhoneBooking(booking, token, None)
+
+
+async def check_client_for_admin(
+    session: AsyncSession, deps: BookingDeps, request: HoldRequest, settle: Settle
+) -> None:
+    """A blocked client is refused here too (403 `client_blocked`, saying how to lift the
+    block); one past NO_SHOW_LIMIT pays the full price: in cash or by a link for all of it,
+    never confirmed unpaid (403 `full_payment_required`) nor by a prepayment link (403
+    `prepayment_not_allowed`)."""
+    phone = normalize_phone(request.client.phone or "")
+    if await is_blocked(session, phone=phone):
+        raise Forbidden(
+            "client_blocked",
+            f"The client {phone} is blocked. To book for them, lift the block first: "
+            f"/unblock {phone} in the bot, or POST /api/clients/unblock.",
+            phone=phone,
+        )
+    if settle == Settle.CASH or not await full_payment_only(session, deps, phone=phone):
+        return
+    if settle == Settle.UNPAID:
+        raise Forbidden(
+            "full_payment_required",
+            f"The client has missed {deps.rules.no_show_limit} or more bookings: they pay the "
+            "full price, in cash or by a payment link for all of it.",
+            no_show_limit=deps.rules.no_show_limit,
+        )
+    if request.payment_mode == PaymentMode.PREPAY:
+        raise Forbidden(
+            "prepayment_not_allowed",
+            "After missed bookings the full price is paid: choose payment_mode full.",
+            no_show_limit=deps.rules.no_show_limit,
+        )
 
 
 async def link_shared_phone(

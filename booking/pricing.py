@@ -142,3 +142,24 @@ def certificate_paid(booking: Booking) -> int:
     return -sum(
         int(line["amount"]) for line in booking_lines(booking) if line["kind"] == "certificate"
     )
+
+
+@dataclass(frozen=True, slots=True)
+class MoneyState:
+    """A booking's money as a person is told it (i18n.paid): what money is asked for (the
+    price less what a gift certificate paid), what was paid and kept (refunds taken off),
+    what went back, and what the certificate paid."""
+
+    to_pay: int
+    paid: int
+    refunded: int
+    certificate: int
+
+
+def money_state(booking: Booking) -> MoneyState:
+    return MoneyState(
+        to_pay=booking.total,
+        paid=max(booking.paid - booking.refunded, 0),
+        refunded=booking.refunded,
+        certificate=certificate_paid(booking),
+    )

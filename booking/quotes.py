@@ -16,6 +16,7 @@ from booking.availability import active_hall, load_schedule
 from booking.deps import BookingDeps
 from booking.domain.calendar import Interval, blocked_interval, check_bounds, validate_booking
 from booking.domain.pricing import prepayment_amount
+from booking.hours_lock import share_hours
 from booking.sale import Sale, prepare_sale
 from db.models import Hall
 
@@ -48,6 +49,7 @@ async def price_request(
     hall = await active_hall(session, request.hall_id)
     check_bounds(request.start, request.end, deps.rules.window, now)
     blocked = blocked_interval(request.start, request.end, hall.buffer_minutes)
+    await share_hours(session)  # the hours read next stay until the hold is made
     schedule = await load_schedule(session, deps, hall, request.start, request.end)
     validate_booking(
         request.start,

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from booking.domain.calendar import DayHours, HallCalendar, opening_interval
 from booking.domain.states import BookingStatus
-from booking.errors import DomainError
+from booking.errors import BookingRuleError, DomainError
 from db import queries
 from db.models import Booking
 from db.sales import BookingAddon
@@ -33,6 +33,40 @@ class StudioConflict(DomainError):
 
     def __reduce__(self) -> tuple[object, ...]:
         return type(self), (self.code, self.reason, self.bookings)
+
+
+WEEKDAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+#: Starts are offered on a 15-minute grid; an opening or a closing off it could not be met.
+GRID_MINUTES = 15
+
+
+def check_hours_change(
+    weekly: Mapping[int, DayHours],
+    days: Mapping[date, DayHours | None],
+    stored_days: Mapping[date, DayHours | None],
+    today: date,
+) -> None:
+    """Hours an admin sets: on the 15-minute grid (400 `hours_off_grid`), and no date
+    before `today` set or changed (400 `date_in_past`; one stored already may be sent back
+    as it is, since an edit sends the whole table)."""
+    spans: list[tuple[str, DayHours | None]] = [
+        (f"hours.{WEEKDAY_NAMES[weekday]}", span) for weekday, span in sorted(weekly.items())
+    ]
+    for day, span in sorted(days.items()):
+        where = f"days.{day.isoformat()}"
+        if day < today and (day not in stored_days or stored_days[day] != span):
+            raise BookingRuleError(
+                "date_in_past", f"{where}: this date has passed; set today's or a later one."
+            )
+        spans.append((where, span))
+    for where, span in spans:
+        for minute in (span.open_minute, span.close_minute) if span else ():
+            if minute % GRID_MINUTES:
+                raise BookingRuleError(
+                    "hours_off_grid",
+                    f"{where}: {minute // 60:02d}:{minute % 60:02d} is not on the 15-minute "
+                    "grid; use :00, :15, :30 or :45.",
+                )
 
 
 def _live(now: datetime) -> ColumnElement[bool]:

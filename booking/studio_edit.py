@@ -18,11 +18,19 @@ from typing import Any
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from booking.availability import studio_days
 from booking.deps import BookingDeps
 from booking.errors import BookingRuleError, NotFound
 from booking.events import EventType, record_event
+from booking.hours_lock import take_hours
 from booking.stock import lock_addons
-from booking.studio_checks import StudioConflict, live_bookings, outside_hours, over_stock
+from booking.studio_checks import (
+    StudioConflict,
+    check_hours_change,
+    live_bookings,
+    outside_hours,
+    over_stock,
+)
 from booking.studio_export import addon_item, current_hours, hall_item, hours_item
 from booking.studio_file import StudioFileError, parse_hall, parse_hours
 from booking.studio_sales import parse_addon
@@ -47,8 +55,10 @@ def checked(code: str) -> Iterator[None]:
         yield
     except StudioFileError as exc:
         raise BookingRuleError(code, str(exc)) from None
-    except (KeyError, TypeError, ValueError) as exc:
-        raise BookingRuleError(code, f"malformed value: {exc}") from None
+    except (KeyError, TypeError, ValueError):
+        # Python's own words ("invalid literal for int()…") say nothing to the caller.
+        subject = code.removeprefix("bad_").replace("_", " ")
+        raise BookingRuleError(code, f"{subject}: a value has the wrong type or shape") from None
 
 
 def _changed(old: object, new: object, fields: tuple[str, ...]) -> dict[str, list[Any]]:
@@ -68,15 +78,21 @@ async def set_hours(
     """Replace the weekly hours and the dates' exceptions; answers them as stored."""
     with checked("bad_hours"):
         weekly, days = parse_hours(data)
-    live = await live_bookings(session, deps.now())
-    outside = outside_hours(live, weekly, days, deps.rules.tz)
-    if outside:
-        raise StudioConflict(
-            "bookings_outside_hours", "These hours would leave bookings outside them.", outside
-        )
+    today = deps.now().astimezone(deps.rules.tz).date()
+    check_hours_change(weekly, days, await studio_days(session), today)
+    # Holds being made finish first, and new ones wait for this change (booking.hours_lock);
+    # on SQLite the first write below takes the database's one write lock the same way.
+    await take_hours(session)
     before = await current_hours(session)
     await session.execute(delete(StudioHours))
     await session.execute(delete(StudioDay))
+    live = await live_bookings(session, deps.now())
+    outside = outside_hours(live, weekly, days, deps.rules.tz)
+    if outside:
+        await session.rollback()
+        raise StudioConflict(
+            "bookings_outside_hours", "These hours would leave bookings outside them.", outside
+        )
     for weekday, hours in weekly.items():
         session.add(StudioHours(weekday=weekday, open_minute=hours.open_minute,
                                 close_minute=hours.close_minute))  # fmt: skip

@@ -64,7 +64,8 @@ def _photo(entry: Any, where: str, studio_dir: Path) -> str:
     name = entry.removeprefix(f"{PHOTOS_DIR}/")
     path = photo_path(name, studio_dir)
     if path is None or not path.is_file():
-        raise StudioFileError(f"{where}: no photo {entry!r} in {studio_dir / PHOTOS_DIR}")
+        # The server's own folders stay unnamed: the message may reach an API caller.
+        raise StudioFileError(f"{where}: no photo {entry!r} in the studio's {PHOTOS_DIR}/")
     return f"{PHOTOS_DIR}/{name}"
 
 
@@ -74,12 +75,15 @@ def _guest_fee(item: dict[str, Any], where: str) -> dict[str, Any] | None:
         return None
     per = fee.get("per")
     if per not in GUEST_FEE_KINDS:
-        raise StudioFileError(f"{where}: extra_guest_fee per must be one of {GUEST_FEE_KINDS}")
+        kinds = ", ".join(sorted(GUEST_FEE_KINDS))
+        raise StudioFileError(f"{where}: extra_guest_fee per must be one of {kinds}")
     parsed: dict[str, Any] = {"per": per, "above": _count(fee, "above", where)}
     if per == "percent":
         parsed["percent"] = _count(fee, "percent", where, minimum=1)
         if parsed["percent"] is None:
             raise StudioFileError(f"{where}: a percent guest fee needs its percent")
+    elif fee.get("price") is None:
+        raise StudioFileError(f"{where}: a guest fee per {per} needs its price")
     else:
         parsed["price"] = kopecks(fee["price"])
     return parsed
@@ -109,7 +113,7 @@ def parse_addon(item: dict[str, Any], hall_id: int | None, order: int) -> Addon:
     if not SLUG.fullmatch(slug) or slug == "availability":
         raise StudioFileError(f"{where}: id must be lower-case letters, digits, - or _")
     if item.get("per") not in PER_CHOICES:
-        raise StudioFileError(f"{where}: per must be one of {PER_CHOICES}")
+        raise StudioFileError(f"{where}: per must be one of {', '.join(sorted(PER_CHOICES))}")
     return Addon(
         slug=slug,
         hall_id=hall_id,

@@ -29,6 +29,7 @@ from booking.admin_ops import settle_by_hand
 from booking.deps import BookingDeps
 from booking.errors import DomainError, Forbidden
 from booking.events import acting_as
+from booking.pricing import money_state
 from booking.stats import period_stats
 from bot.filters import IsAdmin, IsOwner
 from db.models import Hall
@@ -54,6 +55,7 @@ from handlers.studio_views import STUDIO_COMMANDS, studio_help
 from i18n.catalogs import N_
 from i18n.catalogs import gettext as _
 from i18n.formats import amount as rub
+from i18n.paid import paid_sentence
 from settings import Settings
 
 log = logging.getLogger(__name__)
@@ -185,9 +187,8 @@ async def on_confirm(
     log.info(
         "admin confirmed by hand", extra={"booking_id": booking.id, "admin_id": _uid(message)}
     )
-    text = _("✅ Booking <code>{code}</code> confirmed. Paid {paid} of {total} ₽.").format(
-        code=booking.code, paid=rub(booking.paid), total=rub(booking.total)
-    )
+    text = _("✅ Booking <code>{code}</code> confirmed.").format(code=booking.code)
+    text = f"{text} {paid_sentence(money_state(booking))}".rstrip()
     await _answer(message, text, session)
 
 

@@ -20,6 +20,7 @@ from booking.changes import Actor, by_code, move_by_code
 from booking.deps import BookingDeps
 from booking.errors import DomainError
 from booking.overtime import record_overtime
+from booking.pricing import money_state
 from db.models import Hall
 from handlers import admin_views as tx
 from handlers.admin_args import args_of, local_moment, parse_date, parse_time
@@ -27,6 +28,7 @@ from handlers.common import release
 from i18n.catalogs import N_
 from i18n.catalogs import gettext as _
 from i18n.formats import amount as rub
+from i18n.paid import paid_sentence
 from settings import Settings
 
 MOVE_USAGE = N_("/move CODE 2026-12-05 15:00 [hall]")
@@ -99,14 +101,12 @@ async def on_move(
     hall = await session.get(Hall, booking.hall_id)
     assert hall is not None
     due = booking.total - (booking.paid - booking.refunded)
-    text = _("🔁 Booking <code>{code}</code> moved: {hall}, {when}. Paid {paid} of {total} ₽.")
-    text = text.format(
+    text = _("🔁 Booking <code>{code}</code> moved: {hall}, {when}.").format(
         code=booking.code,
         hall=tx.hall_name(hall),
         when=tx.period_text(booking.start_at, booking.end_at, tz),
-        paid=rub(booking.paid - booking.refunded),
-        total=rub(booking.total),
     )
+    text = f"{text} {paid_sentence(money_state(booking))}".rstrip()
     if due > 0:
         text += _(" To pay: {due} ₽.").format(due=rub(due))
     await _answer(message, text, session)

@@ -10,11 +10,13 @@ from zoneinfo import ZoneInfo
 
 from booking.admin_ops import BookingCard, BookingView
 from booking.errors import DomainError
+from booking.pricing import money_state
 from db.models import Booking, Closure, Hall
 from handlers.sale_lines import price, sale_text
 from i18n.catalogs import N_, current_language
 from i18n.catalogs import gettext as _
 from i18n.formats import amount as rub
+from i18n.paid import paid_sentence
 from notifications.telegram import split_utf16, utf16_length
 
 USAGES = {
@@ -165,25 +167,21 @@ def _named(names: dict[str, str], code: str) -> str:
 
 def booking_line(view: BookingView, tz: ZoneInfo) -> str:
     booking = view.booking
-    if booking.refunded:
-        money = _("paid {paid} of {total} ₽, refunded {refunded} ₽")
-    else:
-        money = _("paid {paid} of {total} ₽")
+    parts = [paid_sentence(money_state(booking)).removesuffix(".")]
     if booking.status == "confirmed" and booking.paid == 0 and booking.total > 0:
-        money += " · " + _("⚠️ unpaid")  # confirmed on trust (/new, /confirm CODE 0)
+        parts.append(_("⚠️ unpaid"))  # confirmed on trust (/new, /confirm CODE 0)
+    money = " · ".join(part for part in parts if part)
     sold = sale_text(booking)
     return (
-        _("{start}–{end} · {hall} · <code>{code}</code> · {client}\n   {status} · {money}").format(
+        _("{start}–{end} · {hall} · <code>{code}</code> · {client}\n   {status}").format(
             start=f"{booking.start_at.astimezone(tz):%H:%M}",
             end=f"{booking.end_at.astimezone(tz):%H:%M}",
             hall=hall_name(view.hall),
             code=booking.code,
             client=_client(view),
             status=_status(view, tz),
-            money=money.format(
-                paid=rub(booking.paid), total=rub(price(booking)), refunded=rub(booking.refunded)
-            ),
         )
+        + (f" · {money}" if money else "")
         + (f"\n   {sold}" if sold else "")
         + change_due_line(booking, "\n   ")
     )

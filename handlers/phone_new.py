@@ -20,6 +20,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardButton, Message
 from aiogram.utils.callback_answer import CallbackAnswer
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from booking.blocks import is_blocked
 from booking.deps import BookingDeps
 from booking.errors import BookingRuleError, DomainError, SlotTakenError
 from booking.holds import (
@@ -30,6 +31,7 @@ from booking.holds import (
     check_email,
     normalize_phone,
 )
+from booking.no_show import full_payment_only
 from booking.phone_booking import PhoneBooking, Settle, book_for_client
 from bot.filters import IsAdmin
 from bot.states import PhoneBookingForm
@@ -103,12 +105,16 @@ async def on_name(message: Message, state: FSMContext) -> None:
     await reply(message, Screen(text, markup(_cancel_button())))
 
 
-async def on_phone(message: Message, state: FSMContext) -> None:
+async def on_phone(message: Message, state: FSMContext, session: AsyncSession) -> None:
     try:
         phone = normalize_phone(message.text or "")
     except BookingRuleError:
         again = _("I could not read that number. Type it like +7 999 123-45-67.")
         await reply(message, Screen(again, markup(_cancel_button())))
+        return
+    if await is_blocked(session, phone=phone):
+        await state.clear()
+        await reply(message, Screen(blocked_text(phone)))
         return
     await state.update_data(phone=phone)
     await state.set_state(PhoneBookingForm.email)
@@ -150,8 +156,12 @@ async def settle_screen(session: AsyncSession, deps: BookingDeps, state: FSMCont
     if data.get("email"):
         who += f", {data['email']}"
     question = _("How is it settled?")
+    settles = dict(SETTLES)
+    if await full_payment_only(session, deps, phone=data["phone"]):
+        question = f"{full_price_text(deps)}\n\n{question}"
+        del settles["unpaid"]
     buttons = [
-        button(_(label), SettleCallback(action=action)) for action, label in SETTLES.items()
+        button(_(label), SettleCallback(action=action)) for action, label in settles.items()
     ]
     keyboard = markup(*column(buttons), _cancel_button())
     return Screen(f"{offer}{who}\n\n{question}", keyboard)
@@ -170,11 +180,12 @@ async def on_settle(
     await state.clear()
     hall_id, start_minutes, minutes = data["pick"]
     start = from_minutes(start_minutes)
+    full_only = await full_payment_only(session, deps, phone=data["phone"])
     request = HoldRequest(
         hall_id=hall_id,
         start=start,
         end=start + timedelta(minutes=minutes),
-        payment_mode=PaymentMode.PREPAY,
+        payment_mode=PaymentMode.FULL if full_only else PaymentMode.PREPAY,
         client=ClientInfo(name=data["name"], phone=data["phone"], email=data.get("email")),
         source=Source.ADMIN,
     )
@@ -186,6 +197,11 @@ async def on_settle(
     except DomainError as error:
         await session.rollback()
         log.info("phone booking refused", extra={"code": error.code, "admin_id": admin_id})
+        if error.code in ("client_blocked", "full_payment_required"):
+            callback_answer.text = _("Not booked")
+            why = blocked_text(data["phone"]) if error.code == "client_blocked" else None
+            await show(callback, Screen(why or full_price_text(deps, refused=True)), session)
+            return
         await state.set_state(PhoneBookingForm.calendar)
         fresh = await views.fresh_day(session, deps, hall_id, start)
         if isinstance(error, SlotTakenError):
@@ -204,6 +220,25 @@ async def on_settle(
         },
     )
     await show(callback, Screen(done_text(taken, data, deps)), session)
+
+
+def blocked_text(phone: str) -> str:
+    """Why nothing can be booked for a blocked client, and how to lift the block."""
+    return _(
+        "⛔ The client {phone} is blocked: nothing can be booked for them, by phone either. "
+        "To lift the block: /unblock {phone} — then start again with /new"
+    ).format(phone=phone)
+
+
+def full_price_text(deps: BookingDeps, *, refused: bool = False) -> str:
+    """A client past NO_SHOW_LIMIT: the full price, in cash or by a link for all of it."""
+    text = _(
+        "⚠️ The client has missed {limit} or more bookings: they pay the full price — in cash "
+        "or by a payment link for the whole sum; a booking unpaid is not possible."
+    ).format(limit=deps.rules.no_show_limit)
+    if refused:
+        text = _("😔 Not booked.") + " " + text + "\n" + _("Start again: /new")
+    return text
 
 
 def done_text(taken: PhoneBooking, data: dict[str, object], deps: BookingDeps) -> str:

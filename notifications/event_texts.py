@@ -8,11 +8,13 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from booking.events import EventType
+from booking.pricing import money_state
 from db.models import Booking, Client, Event, Hall
 from i18n.catalogs import current_language
 from i18n.catalogs import gettext as _
 from i18n.formats import amount as rub
 from i18n.formats import date_with_year, time
+from i18n.paid import paid_line
 from notifications import messages
 
 
@@ -36,6 +38,7 @@ def event_values(
         "paid": rub(booking.paid),
         "total": rub(booking.total),
         "balance": rub(booking.total - booking.paid),
+        "paid_line": paid_line(money_state(booking)),
         "client": " ".join(x for x in (client.name, client.phone or "") if x),
         "amount": rub(int(payload.get("refund_amount") or payload.get("amount") or 0)),
         "refund": rub(int(payload.get("refund_total", 0))),

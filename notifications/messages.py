@@ -2,6 +2,7 @@
 the admins' notices. They are rendered in each recipient's language (`notifications.outbox`).
 
 Values: {code}, {hall}, {when}, {address}, {due}, {hold_until}, {paid}, {total}, {balance},
+{paid_line} (i18n.paid: a newline and "Paid 2 500 ₽ of 5 000 ₽.", or nothing),
 {amount}, {refund}, {client}, {error}, {refund_id}, {by}, {was}, {minutes}, {url}; amounts
 are rubles without the sign.
 """
@@ -23,14 +24,11 @@ CLIENT: Final[dict[str, tuple[str, str]]] = {
     ),
     "confirmed": (
         N_("Booking {code} confirmed"),
-        N_(
-            "Booking {code} is confirmed ✅\n{hall}, {when}.\n{address}\n"
-            "Paid: {paid} ₽ of {total} ₽.{balance_line}"
-        ),
+        N_("Booking {code} is confirmed ✅\n{hall}, {when}.\n{address}{paid_line}{balance_line}"),
     ),
     "balance_paid": (
         N_("Booking {code}: payment received"),
-        N_("Received {amount} ₽ for booking {code}. Paid {paid} ₽ of {total} ₽."),
+        N_("Received {amount} ₽ for booking {code}.{paid_line}"),
     ),
     "expired": (
         N_("Booking {code} cancelled: not paid in time"),
@@ -57,17 +55,11 @@ CLIENT: Final[dict[str, tuple[str, str]]] = {
     "reminder": (N_("Reminder: {hall}, {when}"), ""),  # its body counts hours: outbox
     "moved": (
         N_("Booking {code} moved"),
-        N_(
-            "Booking {code} is moved ✅\n{hall}, {when}.\n{address}\n"
-            "Paid: {paid} ₽ of {total} ₽.{refund_line}"
-        ),
+        N_("Booking {code} is moved ✅\n{hall}, {when}.\n{address}{paid_line}{refund_line}"),
     ),
     "extended": (
         N_("Booking {code}: time added"),
-        N_(
-            "Booking {code} now lasts longer ✅\n{hall}, {when}.\n{address}\n"
-            "Paid: {paid} ₽ of {total} ₽."
-        ),
+        N_("Booking {code} now lasts longer ✅\n{hall}, {when}.\n{address}{paid_line}"),
     ),
     "overtime": (
         N_("Booking {code}: overtime to pay"),
@@ -97,10 +89,7 @@ ADMIN: Final[dict[str, str]] = {
     "moved": N_("🔁 Booking {code} moved by {by}: now {hall}, {when}, {client}; was {was}."),
     "extended": N_("⏱ Booking {code} extended by {by}: now {hall}, {when}, {client}."),
     "confirmed": N_("💳 Booking {code} paid: {hall}, {when}, {client}. Paid {paid} ₽."),
-    "taken": N_(
-        "📞 Booking {code} taken by an admin: {hall}, {when}, {client}. "
-        "Paid {paid} ₽ of {total} ₽."
-    ),
+    "taken": N_("📞 Booking {code} taken by an admin: {hall}, {when}, {client}.{paid_line}"),
     "balance_paid": N_("💳 Balance of {amount} ₽ paid for booking {code}."),
     "cancelled": N_("❌ Booking {code} cancelled: {hall}, {when}. Refund {refund} ₽."),
     "late_refunded": N_(

@@ -70,6 +70,8 @@ TEXTS: dict[str, str] = {
     "status_no_show": N_("Missed"),
     "time_left": N_("Time left to pay: {time}"),
     "paid": N_("Paid: {paid} ₽ of {total} ₽"),
+    "paid_certificate": N_("by gift certificate {amount} ₽"),
+    "paid_refunded": N_("refunded {amount} ₽"),
     "pay_now": N_("Pay now"),
     "ics": N_("Add to calendar (.ics)"),
     "goes_to_email": N_("The confirmation goes to {email}."),

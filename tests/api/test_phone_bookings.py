@@ -20,7 +20,7 @@ from notifications.email_channel import EmailChannel
 from notifications.outbox import Channels
 from settings import SmtpSettings
 from tests.fakes.smtp_server import FakeSmtpServer
-from tests.support import Running, moscow, table_counts
+from tests.support import Running, make_booking, moscow, msk, table_counts
 
 
 @pytest.fixture
@@ -174,3 +174,51 @@ async def test_the_slot_is_held_like_any_other(running: Running) -> None:
     assert (status, body["error"]["code"]) == (409, "slot_taken")
     status, body = await running.api.book(day=3, hour=13)
     assert (status, body["error"]["code"]) == (409, "slot_taken")
+
+
+async def test_a_blocked_client_is_refused_and_the_admin_told_how_to_unblock(
+    running: Running,
+) -> None:
+    status, _ = await running.api.admin(
+        "POST", "/api/clients/block", json={"phone": "+79165554433"}
+    )
+    assert status == 200
+    before = await table_counts(running.sessionmaker)
+    for settle in ("cash", "unpaid", "link"):
+        status, body = await running.api.admin(
+            "POST", "/api/bookings", json=phone_booking(settle, payment_mode="full")
+        )
+        assert (status, body["error"]["code"]) == (403, "client_blocked"), body
+        assert "/unblock +79165554433" in body["error"]["message"]
+        assert "POST /api/clients/unblock" in body["error"]["message"]
+    assert await table_counts(running.sessionmaker) == before
+    await running.api.admin("POST", "/api/clients/unblock", json={"phone": "+79165554433"})
+    await take(running, "cash")
+
+
+async def test_past_the_no_show_limit_the_full_price_only(running: Running) -> None:
+    """Cash or a link for the whole price; never confirmed unpaid nor a prepayment link."""
+    missed = [
+        await make_booking(running.sessionmaker, running.deps, start=msk(1, 11), hall_id=hall)
+        for hall in (1, 2)
+    ]
+    running.clock.now = msk(1, 11, 20)
+    for booking in missed:
+        status, _ = await running.api.admin("POST", f"/api/bookings/{booking.id}/no-show")
+        assert status == 200
+    anna = {"name": "Анна", "phone": "+7 999 123-45-67"}
+    before = await table_counts(running.sessionmaker)
+    status, body = await running.api.admin(
+        "POST", "/api/bookings", json=phone_booking("unpaid", client=anna)
+    )
+    assert (status, body["error"]["code"]) == (403, "full_payment_required"), body
+    assert "full price" in body["error"]["message"]
+    status, body = await running.api.admin(
+        "POST", "/api/bookings", json=phone_booking("link", client=anna, payment_mode="prepay")
+    )
+    assert (status, body["error"]["code"]) == (403, "prepayment_not_allowed"), body
+    assert await table_counts(running.sessionmaker) == before
+    link = await take(running, "link", client=anna, payment_mode="full", gateway="mock")
+    assert link["payment"]["amount"]["value"] == link["total"]["value"] == "5000.00"
+    cash = await take(running, "cash", client=anna, hall_id=2)
+    assert cash["status"] == "confirmed" and cash["paid"] == cash["total"]

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.support import Api, Running, moscow, table_counts
+from settings import ROOT
+from tests.support import Api, Running, moscow, msk, table_counts
 
 HOURS = "/api/studio/hours"
 
@@ -305,3 +306,40 @@ async def test_hours_that_would_strand_a_pending_extend_are_refused(running: Run
     assert (await api.admin("PUT", HOURS, json=to_the_end))[0] == 200
     running.clock.advance(minutes=16)  # the hold lapses, not yet swept
     assert (await api.admin("PUT", HOURS, json=short))[0] == 200
+
+
+async def test_hours_off_the_grid_or_on_past_dates_are_refused(running: Running) -> None:
+    """Starts are offered every 15 minutes, and a date gone by cannot be opened or closed;
+    a past date already stored comes back as it is (an edit sends the whole table)."""
+    api = running.api
+    _, hours = await api.admin("GET", HOURS)
+    for change, code, where in (
+        ({"hours": {**hours["hours"], "mon": ["10:10", "22:00"]}}, "hours_off_grid", "mon"),
+        ({"hours": {**hours["hours"], "fri": ["09:00", "21:50"]}}, "hours_off_grid", "fri"),
+        ({"hours": hours["hours"], "days": {"2026-12-04": ["10:00", "16:05"]}},
+         "hours_off_grid", "2026-12-04"),
+        ({"hours": hours["hours"], "days": {"2026-11-30": None}}, "date_in_past", "2026-11-30"),
+        ({"hours": hours["hours"], "days": {"2026-11-30": ["10:00", "16:00"]}},
+         "date_in_past", "2026-11-30"),
+    ):  # fmt: skip
+        status, body = await api.admin("PUT", HOURS, json=change)
+        assert (status, body["error"]["code"]) == (400, code), (change, body)
+        assert where in body["error"]["message"]
+    assert (await api.admin("GET", HOURS))[1] == hours
+    today = {"hours": hours["hours"], "days": {"2026-12-01": ["10:00", "16:30"]}}
+    status, body = await api.admin("PUT", HOURS, json=today)
+    assert status == 200, body
+    running.clock.now = msk(3, 12)  # the 1st has passed; sent back as stored, it stays
+    status, body = await api.admin("PUT", HOURS, json=today)
+    assert status == 200 and body["days"] == today["days"], body
+    moved = {"hours": hours["hours"], "days": {"2026-12-01": ["11:00", "16:30"]}}
+    status, body = await api.admin("PUT", HOURS, json=moved)
+    assert (status, body["error"]["code"]) == (400, "date_in_past"), body
+    status, body = await api.admin("PUT", HOURS, json={"hours": hours["hours"]})
+    assert status == 200 and body["days"] == {}
+
+
+def test_the_hours_codes_are_in_the_api_guide() -> None:
+    guide = (ROOT / "docs" / "API.md").read_text(encoding="utf-8")
+    for code in ("hours_off_grid", "date_in_past"):
+        assert f"| 400 | `{code}` |" in guide, code

@@ -213,7 +213,8 @@ async def test_today_and_day(
     assert text.startswith("Брони на 01.12.2026 (2)")
     assert confirmed.code in text and held.code in text and later.code not in text
     assert "12:00–14:00 · Белый зал" in text and "Анна <b>" in text  # escaped, shown as typed
-    assert "ждёт оплаты до 09:15" in text and "оплачено 2 500 из 5 000 ₽" in text
+    assert "ждёт оплаты до 09:15" in text
+    assert "Оплачено 2\u00a0500\u00a0₽ из 5\u00a0000\u00a0₽" in text
     text = await ask(tg, admin, "/day 2026-12-03")
     assert later.code in text and confirmed.code not in text
     assert await ask(tg, admin, "/day 04.12.2026") == "На 04.12.2026 броней нет."
@@ -252,13 +253,14 @@ async def test_confirm_by_hand(
     assert await ask(tg, admin, f"/confirm {held.code} lots") == "Формат: /confirm КОД [сумма]"
     assert (await fetch(sessionmaker, Booking, held.id)).status == "pending_payment"
     text = await ask(tg, admin, f"/confirm {held.code}")
-    assert text == f"✅ Бронь {held.code} подтверждена. Оплачено 2 500 из 5 000 ₽."
+    paid = "Оплачено 2\u00a0500\u00a0₽ из 5\u00a0000\u00a0₽."
+    assert text == f"✅ Бронь {held.code} подтверждена. {paid}"
     text = await ask(tg, admin, f"/confirm {full.code} 3600")
-    assert text.endswith("Оплачено 3 600 из 3 600 ₽.")
+    assert text.endswith("Оплачено 3\u00a0600\u00a0₽ из 3\u00a0600\u00a0₽.")
     text = await ask(tg, admin, f"/confirm {held.code} 6000")
     assert text == "Неверная сумма: можно от 0 до 2 500 ₽."
     text = await ask(tg, admin, f"/confirm {held.code}")  # the balance, paid at the studio
-    assert text.endswith("Оплачено 5 000 из 5 000 ₽.")
+    assert text.endswith("Оплачено 5\u00a0000\u00a0₽ из 5\u00a0000\u00a0₽.")
     payments = await rows(sessionmaker, Payment, Payment.booking_id == held.id)
     assert [(p.gateway, p.kind, p.amount) for p in payments] == [
         ("cash", "prepayment", 250_000),

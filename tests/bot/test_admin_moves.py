@@ -29,7 +29,7 @@ async def test_an_admin_moves_a_booking_and_the_event_names_them(
     text = await ask(tg, admin, f"/move {booking.code} 2026-12-04 15:00")
     moved_to = f"🔁 Бронь {booking.code} перенесена: Белый зал, 04.12.2026 15:00"
     assert text.startswith(moved_to), text
-    assert "Оплачено 2 500 из 5 000 ₽. К оплате: 2 500 ₽." in text
+    assert "Оплачено 2\u00a0500\u00a0₽ из 5\u00a0000\u00a0₽. К оплате: 2 500 ₽." in text
     moved = await fetch(sessionmaker, Booking, booking.id)
     assert moved.start_at == msk(4, 15) and moved.end_at == msk(4, 17)
     async with sessionmaker() as session:

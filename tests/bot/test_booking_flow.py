@@ -117,7 +117,7 @@ async def confirmation_reaches_the_chat(
     messages = await studio.tg.wait_until(confirmed)
     text = messages[0].get("text") or messages[0].get("caption")
     assert code in text and "Белый зал" in text and "Примерная" in text
-    assert "Оплачено: 2 500" in text.replace("\u00a0", " ")
+    assert "Оплачено 2 500 ₽ из 5 000 ₽." in text.replace("\u00a0", " ")
 
     def ics() -> list[dict[str, Any]]:
         return [
@@ -185,7 +185,7 @@ async def test_an_english_speaker_reads_the_studio_in_english(studio: Studio) ->
     messages = await studio.tg.wait_until(lambda: [t for t in confirmed() if "is confirmed" in t])
     assert "White hall, Thu, 3 December 2026, 12:00–14:00." in messages[0]
     assert "1 Primernaya St, 3rd floor, Moscow" in messages[0]
-    assert "Paid: 2,500 ₽ of 5,000 ₽." in messages[0]
+    assert "Paid 2,500\u00a0₽ of 5,000\u00a0₽." in messages[0]
 
 
 async def test_back_works_at_every_step_in_one_message(studio: Studio) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+import pytest
 from sqlalchemy import update
 
 from booking import certificates
@@ -16,6 +17,7 @@ from tests.bot.flows import Studio, button, share_phone, url_of
 from tests.bot.test_booking_extras import rub, text_of, to_extras
 from tests.fakes.telegram_api import FakeUser
 
+ADMIN = 900
 ASK = "🎟 У меня есть промокод / сертификат"
 
 
@@ -65,6 +67,7 @@ async def test_a_certificate_pays_part_and_the_gateway_the_rest(studio: Studio) 
     assert (booking.status, booking.paid) == ("confirmed", 200000)
 
 
+@pytest.mark.parametrize("bot_env", [{"admin_ids": [ADMIN]}])
 async def test_a_certificate_covering_everything_confirms_with_no_payment(
     studio: Studio,
 ) -> None:
@@ -86,6 +89,19 @@ async def test_a_certificate_covering_everything_confirms_with_no_payment(
     assert (booking.status, booking.total) == ("confirmed", 0)
     assert await studio.payments() == []
     assert await left_on(studio, code) == 500000
+    # The confirmation says the certificate paid it, not "paid 0 ₽ of 0 ₽".
+    await studio.settle()
+    await studio.deliver()
+
+    def told() -> list[str]:
+        texts = [m.get("text") or m.get("caption") or "" for m in anna.messages()]
+        return [t for t in texts if "подтверждена ✅" in t]
+
+    [confirmation] = await studio.tg.wait_until(told)
+    assert f"\nОплачено подарочным сертификатом: {rub(500000)}." in confirmation
+    assert " из " not in confirmation, confirmation
+    day = str((await studio.send(studio.user(ADMIN), "/day 2026-12-03")).params["text"])
+    assert f"· Оплачено подарочным сертификатом: {rub(500000)}" in day, day
 
 
 async def test_a_certificate_spent_meanwhile_asks_again_instead_of_a_zero_payment(

@@ -13,6 +13,7 @@ from booking.audit import audit_ledger
 from db.models import Client, Event
 from tests.bot.flows import Studio, book, button, choose_time
 from tests.fakes.telegram_api import FakeUser
+from tests.support import FakeClock, make_booking, msk
 
 ADMIN = 900
 
@@ -176,3 +177,53 @@ async def test_non_admins_cannot_book_for_others(studio: Studio) -> None:
     reply = await studio.send(anna, "/new")
     assert reply.params["text"].startswith("Неизвестная команда")
     assert await studio.bookings() == []
+
+
+async def test_a_blocked_client_is_refused_by_phone_too(studio: Studio) -> None:
+    """The admin learns it as soon as the phone is typed, with the command that lifts it."""
+    admin = studio.user(ADMIN, "Ольга")
+    blocked = await studio.send(admin, "/block +79165554433 долг")
+    assert blocked.params["text"].startswith("⛔ Заблокирован")
+    await to_client_steps(studio, admin)
+    await studio.send(admin, "Ирина Петрова")
+    told = await studio.send(admin, "8 (916) 555-44-33")
+    assert told.params["text"] == (
+        "⛔ Клиент +79165554433 заблокирован: бронь за него не оформить, по телефону тоже. "
+        "Снять блокировку: /unblock +79165554433 — и начните заново: /new"
+    )
+    assert await studio.bookings() == []
+    await studio.send(admin, "/unblock +79165554433")
+    await to_client_steps(studio, admin)
+    await type_client(studio, admin, email=None)
+    await studio.press(admin, "💵 Оплачено наличными")
+    assert [b.status for b in await studio.bookings()] == ["confirmed"]
+
+
+async def test_a_client_past_the_no_show_limit_pays_in_full_by_phone(
+    studio: Studio, clock: FakeClock
+) -> None:
+    """No "confirm unpaid" for them, and the link is for the whole price."""
+    missed = [
+        await make_booking(studio.sessionmaker, studio.deps, start=msk(1, 10), hall_id=hall)
+        for hall in (1, 2)
+    ]
+    clock.now = msk(1, 10, 30)
+    admin = studio.user(ADMIN, "Ольга")
+    for booking in missed:
+        await studio.send(admin, f"/noshow {booking.code}")
+    await to_client_steps(studio, admin)
+    await studio.send(admin, "Анна")
+    await studio.send(admin, "+7 999 123-45-67")
+    await studio.press(admin, "Пропустить")
+    screen = admin.last_message()["text"]  # type: ignore[index]
+    assert (
+        "⚠️ У клиента неявок на брони: 2 или больше. Он платит полную стоимость — наличными "
+        "или по ссылке на всю сумму; бронь без оплаты невозможна." in screen
+    ), screen
+    assert admin.buttons()[:2] == [["💵 Оплачено наличными"], ["🔗 Ссылка на оплату"]]
+    await studio.press(admin, "🔗 Ссылка на оплату")
+    assert "Перешлите клиенту эту ссылку на оплату:" in admin.last_message()["text"]  # type: ignore[index]
+    [held] = [b for b in await studio.bookings() if b.status == "pending_payment"]
+    assert (held.payment_mode, held.prepay_amount, held.total) == ("full", 500_000, 500_000)
+    [payment] = [p for p in await studio.payments() if p.booking_id == held.id]
+    assert payment.amount == 500_000

@@ -62,7 +62,7 @@ async def test_confirmation_email_with_calendar_file(
     plain = confirmed.get_body(preferencelist=("plain",))
     assert plain is not None
     body = plain.get_content()
-    assert "Оплачено: 2 500 ₽ из 5 000 ₽" in body
+    assert "Оплачено 2\u00a0500\u00a0₽ из 5\u00a0000\u00a0₽." in body
     calendars = [
         p for p in confirmed.iter_attachments() if p.get_content_type() == "text/calendar"
     ]
@@ -109,7 +109,7 @@ async def test_a_website_booking_in_english_gets_english_emails(
         .replace("\r\n", "\n")
         .startswith(
             f"Booking {code} is confirmed ✅\nWhite hall, Thu, 3 December 2026, 12:00–14:00.\n"
-            "Moscow\nPaid: 2,500 ₽ of 5,000 ₽."
+            "Moscow\nPaid 2,500\u00a0₽ of 5,000\u00a0₽."
         )
     )
     ics = next(

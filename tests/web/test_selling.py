@@ -92,6 +92,7 @@ def test_a_code_paying_everything_confirms_with_no_payment_page(
     page.locator("#submit").click()
     expect(page).to_have_url(re.compile(r"/pay/return/[^/]+$"))  # never a payment page
     expect(page.locator("#status-state")).to_have_attribute("data-status", "confirmed")
+    expect(page.locator("#status-paid")).to_have_text("")  # nothing due, nothing paid: no "0 of 0"
     [booking] = [
         b
         for b in call(served, "GET", "/api/bookings")["bookings"]
