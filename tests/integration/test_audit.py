@@ -126,6 +126,7 @@ CORRUPTIONS = {
     "unused_payment": "DELETE FROM refunds WHERE payment_id = :second",
     "misplaced_refund": "UPDATE refunds SET booking_id = :prepaid WHERE booking_id = :part",
     "unpaid_confirmed": "UPDATE bookings SET status = 'confirmed' WHERE id = :abandoned",
+    "price_lines": "UPDATE bookings SET total = total + 100 WHERE id = :prepaid",
     "stuck_payment": "UPDATE payments SET stuck_told_at = NULL WHERE booking_id = :abandoned",
 }
 EXPECTED = {"misplaced_refund": "orphan"}
