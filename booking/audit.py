@@ -7,6 +7,8 @@ What must hold, whatever crashed or raced on the way:
   their sum, and a paid payment that counts in no booking is being returned in full;
 - every payment belongs to a booking, and every refund to its payment's booking;
 - a confirmed booking was paid, confirmed by an admin's hand, or costs nothing;
+- a booking's price lines add up to its total, as made and after every move, extension
+  or overtime;
 - no two live bookings of a hall overlap, their buffers included;
 - no payment waits for its gateway past the gateway's lifetime without admins being told;
 - gift certificates' ledgers hold (booking/certificate_audit.py).
@@ -38,6 +40,7 @@ CHECKS = {
     "unused_payment": "money that counts in no booking and is not being returned",
     "orphan": "a payment or refund without its booking",
     "unpaid_confirmed": "confirmed with nothing paid, no admin's confirmation and a price",
+    "price_lines": "a booking's price lines do not add up to its total",
     "overlap": "two live bookings of a hall overlap",
     "stuck_payment": "a payment stuck past its gateway's lifetime, admins not told",
     **CERTIFICATE_CHECKS,
@@ -87,7 +90,7 @@ def rub(kopecks: int) -> str:
 async def audit_ledger(session: AsyncSession, now: datetime) -> AuditReport:
     """Run every check; nothing is written."""
     report = AuditReport(sizes=await ledger.sizes(session))
-    for check in (_totals, _payments, _orphans, _unpaid_confirmed, _overlaps):
+    for check in (_totals, _payments, _orphans, _unpaid_confirmed, _price_lines, _overlaps):
         report.findings.extend(await check(session))
     report.findings.extend(await _stuck(session, now))
     report.findings.extend(
@@ -189,6 +192,24 @@ async def _unpaid_confirmed(session: AsyncSession) -> list[Finding]:
         for row in candidates
         if row.id not in by_hand
     ]
+
+
+async def _price_lines(session: AsyncSession) -> list[Finding]:
+    out = []
+    for row in await ledger.priced_bookings(session):
+        if row.price_lines is None:
+            continue
+        summed = sum(int(line["amount"]) for line in row.price_lines)
+        if summed != row.total:
+            out.append(
+                Finding(
+                    "price_lines",
+                    row.code,
+                    f"booking {row.code} (id {row.id}): total {rub(row.total)}, its price "
+                    f"lines add up to {rub(summed)}",
+                )
+            )
+    return out
 
 
 async def _overlaps(session: AsyncSession) -> list[Finding]:

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from booking import certificates, stock
 from booking import change_parts as parts
+from booking.change_price import record_repriced
 from booking.deps import BookingDeps
 from booking.domain.states import BookingStatus
 from booking.errors import Forbidden, InvalidTransition, SoldOut
@@ -81,6 +82,8 @@ async def make_change(
         await session.execute(delete(Reminder).where(Reminder.booking_id == booking.id))
     if check_stock and not await stock.still_free(session, booking, now):
         raise SoldOut("addon_unavailable", "An add-on of the booking is taken at that time.")
+    if change.kind != ChangeKind.OVERTIME:
+        await record_repriced(session, booking, change)
     gift = certificate_paid(booking)
     booking.total, booking.prepay_amount = change.total, change.prepay_amount
     booking.price_lines = change.price_lines

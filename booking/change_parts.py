@@ -1,109 +1,38 @@
-"""The pieces a change of a booking is made of: its new price, what the client owes for it,
-and the rows that hold the time it adds until that is paid.
-
-Only the hall's time is priced again (by the new hall's bands), and on a move to another
-hall the guests by that hall's fee; add-ons, discounts and a certificate stay as booked, so
-the price changes by those lines' difference. A move to another hall must fit it: its
-capacity and the add-ons it offers (`check_fits`)."""
+"""The pieces a change of a booking is made of: what the client owes for its new price
+(booking/change_price.py), and the rows that hold the time it adds until that is paid.
+A move to another hall must fit it: its capacity and the add-ons it offers (`check_fits`)."""
 
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from booking.availability import price_bands
 from booking.domain.calendar import Interval
 from booking.domain.charges import check_guests
-from booking.domain.pricing import prepayment_amount, quote
+from booking.domain.pricing import prepayment_amount
 from booking.domain.states import BookingStatus
 from booking.errors import BookingRuleError, InvalidTransition, SlotTakenError, SoldOut
 from booking.holds import is_overlap_violation
-from booking.pricing import booking_lines, certificate_paid, guest_fee_of
 from booking.stock import booking_addons
 from booking.tokens import hash_token, new_booking_code
 from db.changes import BookingChange
 from db.models import Booking, Hall
 
 
-@dataclass(frozen=True, slots=True)
-class Repriced:
-    total: int
-    lines: list[dict[str, Any]] | None
-
-
-def reprice(
-    booking: Booking, hall: Hall, start: datetime, end: datetime, tz: ZoneInfo
-) -> Repriced:
-    """The booking's price with its hall time at [start, end) in `hall` (and its guests by
-    that hall's fee when it is another hall)."""
-    hall_amount = quote(start, end, hall.hourly_price, price_bands(hall), tz)
-    lines = [dict(line) for line in booking_lines(booking)]
-    old = sum(int(line["amount"]) for line in lines if line["kind"] in ("hall", "guests"))
-    for line in lines:
-        if line["kind"] == "hall":
-            line.update(title=hall.name, title_en=hall.name_en or hall.name, amount=hall_amount)
-            break
-    if hall.id != booking.hall_id and booking.price_lines is not None:
-        lines = _guests_priced(lines, booking.guests, hall, start, end, hall_amount)
-    new = sum(int(line["amount"]) for line in lines if line["kind"] in ("hall", "guests"))
-    # A gift certificate pays at most the new price: what it paid above that goes back to
-    # it when the change is made (make_change), not to the gateways or nowhere.
-    gift = certificate_paid(booking)
-    if gift and booking.price_lines is not None:
-        gross = sum(int(line["amount"]) for line in lines if line["kind"] != "certificate")
-        cover = min(gift, max(gross, 0))
-        for line in lines:
-            if line["kind"] == "certificate":
-                line["amount"] = -cover
-        total = max(booking.total + new - old + gift - cover, 0)
-        return Repriced(total, lines)
-    total = max(booking.total + new - old, 0)
-    return Repriced(total, lines if booking.price_lines is not None else None)
-
-
-def _guests_priced(
-    lines: list[dict[str, Any]],
-    guests: int | None,
-    hall: Hall,
-    start: datetime,
-    end: datetime,
-    hall_amount: int,
-) -> list[dict[str, Any]]:
-    """The lines with the guests' line priced by `hall`'s fee (booking/domain/charges.py),
-    dropped when nothing is owed, added after the add-ons when something is now."""
-    rest = [line for line in lines if line["kind"] != "guests"]
-    fee = guest_fee_of(hall)
-    if fee is None or guests is None:
-        return rest
-    minutes = int((end - start).total_seconds()) // 60
-    amount = fee.amount(guests, minutes, hall_amount)
-    if not amount:
-        return rest
-    line = {"kind": "guests", "title": "", "title_en": "", "amount": amount,
-            "guests": guests, "above": fee.above}  # fmt: skip
-    at = next(
-        (i for i, item in enumerate(rest) if item["kind"] in ("discount", "certificate")),
-        len(rest),
-    )
-    return [*rest[:at], line, *rest[at:]]
-
-
 async def check_fits(session: AsyncSession, booking: Booking, hall: Hall) -> None:
-    """A move to another hall: 409 `over_capacity` when the booking brings more people than
-    it takes, 409 `addon_unavailable` when a booked add-on is not offered there (the
-    studio-wide ones are offered in every hall; their stock is checked with the span)."""
+    """A move to another hall: 409 `over_capacity` when the booking's client chose more
+    people than it takes (none chosen: the hall's own number counts), 409
+    `addon_unavailable` when a booked add-on is not offered there (the studio-wide ones
+    are offered in every hall; their stock is checked with the span)."""
     if hall.id == booking.hall_id:
         return
-    if booking.guests is not None:
+    if booking.guests_chosen is not None:
         try:
-            check_guests(booking.guests, hall.capacity)
+            check_guests(booking.guests_chosen, hall.capacity)
         except BookingRuleError as exc:
             raise InvalidTransition(exc.code, exc.message, **exc.details) from None
     for addon, _ in await booking_addons(session, booking.id):

@@ -1,8 +1,9 @@
 """Changes of a confirmed booking: a move to another start or hall, more time.
 
-One mechanism for both. The new span is checked like a new booking's and priced again
-(change_parts); another hall must take the booking's guests and offer its add-ons. What
-the client owes for it (`owed_for`) decides the path:
+One mechanism for both. The new span is checked like a new booking's and priced as one
+with the booking's recorded choices (change_price); another hall must take the people its
+client chose and offer its add-ons. What the client owes for it (`owed_for`) decides the
+path:
 - nothing: the booking is moved at once, in one statement the database's no-overlap guard
   judges, so the client never holds both spans nor neither; money paid above a cheaper
   price is refunded or kept (RESCHEDULE_CHEAPER);
@@ -38,6 +39,7 @@ from booking.change_making import (
     refuse_pending,
     spans,
 )
+from booking.change_price import reprice
 from booking.deps import BookingDeps
 from booking.domain.calendar import blocked_interval, check_bounds, validate_booking
 from booking.domain.states import BookingStatus
@@ -158,7 +160,7 @@ async def _new_change(
     actor: Actor,
 ) -> BookingChange:
     now = deps.now()
-    priced = parts.reprice(booking, hall, start, end, deps.rules.tz)
+    priced = await reprice(session, booking, hall, start, end, deps.rules.tz)
     owed = await owed_back(session, booking.id)
     prepay, due = parts.owed_for(booking, priced.total, deps.rules.prepayment_percent, owed)
     return BookingChange(

@@ -202,6 +202,7 @@ async def _hold(
         refund_tiers=deps.rules.refund_tiers,
         access_token_hash=hash_token(token),
         guests=sale.guests,
+        guests_chosen=request.guests,
         price_lines=sale.lines,
         rules_version=sale.rules_version,
         created_at=now,

@@ -52,10 +52,15 @@ def guest_fee_of(hall: Hall) -> GuestFee | None:
 
 def guests_of(hall: Hall, guests: int | None) -> int | None:
     """The people coming: as asked (within capacity), else the number the price covers."""
-    if guests is None:
-        return hall.included_guests
-    check_guests(guests, hall.capacity)
-    return guests
+    if guests is not None:
+        check_guests(guests, hall.capacity)
+    return counted_guests(hall, guests)
+
+
+def counted_guests(hall: Hall, chosen: int | None) -> int | None:
+    """The people a booking counts in `hall`: as its client chose, else the number the
+    hall's price covers (a booking moved to another hall takes that hall's)."""
+    return chosen if chosen is not None else hall.included_guests
 
 
 def choose_addons(

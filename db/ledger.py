@@ -156,6 +156,15 @@ async def confirmation_payloads(session: AsyncSession, booking_ids: Sequence[int
     return (await session.execute(stmt)).all()
 
 
+async def priced_bookings(session: AsyncSession) -> Rows:
+    """Every booking's total and price lines (None for those made before the lines), to
+    check that the lines add up to the total however the booking was changed."""
+    stmt = select(Booking.id, Booking.code, Booking.total, Booking.price_lines).order_by(
+        Booking.id
+    )
+    return (await session.execute(stmt)).all()
+
+
 async def live_spans(session: AsyncSession) -> Rows:
     """Every booking that occupies its hall, by hall and start: what the overlap check
     sweeps (in one pass, rather than a self-join over each hall's whole history)."""

@@ -146,8 +146,12 @@ class Booking(Base):
     refund_tiers: Mapped[str] = mapped_column(String(200))
     access_token_hash: Mapped[str] = mapped_column(String(64))
     cancel_reason: Mapped[str | None] = mapped_column(String(500), nullable=True)
-    #: People coming (None: the hall states no capacity and none were asked for).
+    #: People the booking is priced and checked for: as the client chose, else the number
+    #: the hall's price covers (None: the hall states none and none were asked for).
     guests: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    #: People the client said are coming; None: they did not say, and `guests` is the
+    #: number the hall's price covers, which a move to another hall takes from that hall.
+    guests_chosen: Mapped[int | None] = mapped_column(Integer, nullable=True)
     #: The price as it was made: [{"kind", "title", "title_en", "amount", ...}], summing to
     #: `total` (booking/domain/charges.py); None for bookings of hall time alone made before.
     price_lines: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON, nullable=True)

@@ -134,6 +134,7 @@ AUDIT_CHECKS: Final[dict[str, str]] = {
     "unused_payment": N_("money counted in no booking and not being returned"),
     "orphan": N_("a payment or refund without its booking"),
     "unpaid_confirmed": N_("confirmed with nothing paid and no admin's confirmation"),
+    "price_lines": N_("a booking's price lines do not add up to its total"),
     "overlap": N_("bookings of one hall overlap"),
     "stuck_payment": N_("a payment stuck, admins not told"),
     "certificate_issue": N_("a gift certificate not issued once for its amount"),

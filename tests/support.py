@@ -312,8 +312,10 @@ async def make_booking(
     language: str = "ru",
     email: str | None = None,
     mode: PaymentMode = PaymentMode.PREPAY,
+    guests: int | None = None,
 ) -> Booking:
-    """A booking held now; `paid` "cash" (by hand), "mock" (the gateway) or None (a hold)."""
+    """A booking held now; `paid` "cash" (by hand), "mock" (the gateway) or None (a hold);
+    `guests` as the client chose them (None: the number the hall's price covers)."""
     request = HoldRequest(
         hall_id=hall_id,
         start=start,
@@ -327,6 +329,7 @@ async def make_booking(
             language=language,
         ),
         source=Source.TELEGRAM if telegram_id else Source.WEB,
+        guests=guests,
     )
     async with sessionmaker() as session:
         booking, _ = await hold_booking(session, deps, request)

@@ -82,7 +82,7 @@ async def test_a_move_to_a_hall_too_small_is_refused(
     deps: BookingDeps,
     sessionmaker: async_sessionmaker[AsyncSession],
 ) -> None:
-    loft = await make_booking(sessionmaker, deps, start=msk(3, 12), hall_id=2)  # ten people
+    loft = await make_booking(sessionmaker, deps, start=msk(3, 12), hall_id=2, guests=10)
     assert await ask(tg, admin, f"/move {loft.code} 2026-12-04 12:00 dark") == (
         "Нельзя перенести: этот зал вмещает меньше гостей, чем указано в брони."
     )  # the dark hall takes six

@@ -114,6 +114,7 @@ async def test_guests_makeup_and_a_promo_code_are_priced_held_and_confirmed(
     hold = (await share_phone(studio, anna)).result
     [booking] = await studio.bookings()
     assert booking.guests == 6 and booking.total == 608000
+    assert booking.guests_chosen == 6  # a move counts these against the new hall
     assert booking.prepay_amount == 304000
     assert [(line["kind"], line["amount"]) for line in booking.price_lines or []] == [
         ("hall", 500000),
@@ -224,6 +225,7 @@ async def test_more_people_than_the_hall_takes_cannot_be_chosen(studio: Studio) 
     await share_phone(studio, anna)
     [booking] = await studio.bookings()
     assert booking.guests == 4 and booking.total == 500000
+    assert booking.guests_chosen == 4  # chosen, though the price's own number
 
 
 def plain_studio(folder: Path) -> Path:

@@ -42,3 +42,21 @@ async def test_payments_that_count_are_marked_and_refunds_summed_again(running: 
     assert [bool(row.applied) for row in applied] == [True, False]
     assert refunded == 0
     assert (await api.cancel(booking))["refund"]["value"] == "5000.00"
+
+
+async def test_bookings_keep_the_count_they_were_priced_for_as_chosen(running: Running) -> None:
+    """0017 on bookings made before it: each counts the people it was priced for as the
+    client's choice (the migration's documented default), and going down drops the column."""
+    api = running.api
+    told = await api.booked(guests=6)
+    defaulted = await api.booked(hour=16)  # the white hall's four
+    engine = running.sessionmaker.kw["bind"]
+    await downgrade(engine, "0016")
+    async with engine.connect() as conn:
+        columns = await conn.run_sync(lambda c: inspect(c).get_columns("bookings"))
+    assert "guests_chosen" not in {column["name"] for column in columns}
+    await upgrade(engine)
+    async with engine.connect() as conn:
+        rows = await conn.execute(text("SELECT id, guests, guests_chosen FROM bookings"))
+        found = {row.id: (row.guests, row.guests_chosen) for row in rows}
+    assert found == {told["id"]: (6, 6), defaulted["id"]: (4, 4)}

@@ -1,0 +1,114 @@
+"""A change's new price: the booking's recorded choices priced by `price_hold`, the function
+that prices a new booking, at the changed hall and span, so a move or more time costs what
+a booking made that way now would.
+
+The choices recorded: the add-ons and their quantities (at their prices now, per hour ones
+for the new length), the people the client chose (none chosen: the number the hall's price
+covers), and the promo code: a percentage applies to the new price as it did to the first;
+a fixed amount stays what it took off. A gift certificate pays at most the new price (what
+it paid above that goes back to it when the change is made), and overtime already billed
+stays as it was."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from booking.domain.charges import AddonChoice, Discount
+from booking.pricing import (
+    booking_lines,
+    certificate_paid,
+    counted_guests,
+    guests_of,
+    price_hold,
+)
+from booking.stock import booking_addons
+from db.changes import BookingChange
+from db.models import Booking, Hall
+from db.sales import Addon, BookingAddon, PromoCode
+
+#: Lines a change carries over as they are: what a certificate paid (its amount set again
+#: to what it covers) and overtime billed.
+KEPT = ("certificate", "overtime")
+
+
+@dataclass(frozen=True, slots=True)
+class Repriced:
+    total: int
+    lines: list[dict[str, Any]]
+
+
+async def reprice(
+    session: AsyncSession,
+    booking: Booking,
+    hall: Hall,
+    start: datetime,
+    end: datetime,
+    tz: ZoneInfo,
+) -> Repriced:
+    """The booking's price at [start, end) in `hall` (its capacity is checked apart, by
+    change_parts.check_fits)."""
+    old_lines = booking_lines(booking)
+    order = [line.get("addon_id") for line in old_lines if line["kind"] == "addon"]
+    booked = sorted(
+        await booking_addons(session, booking.id),
+        key=lambda item: order.index(item[0].slug) if item[0].slug in order else len(order),
+    )
+    chosen = [
+        AddonChoice(addon.slug, addon.title, addon.title_en, addon.price, addon.per, quantity)
+        for addon, quantity in booked
+    ]
+    guests = guests_of(hall, booking.guests_chosen)
+    discount = await booked_discount(session, booking)
+    priced = price_hold(hall, start, end, tz, chosen, guests, discount)
+    lines = [line.as_dict() for line in priced.lines]
+    gross = priced.total + sum(int(ln["amount"]) for ln in old_lines if ln["kind"] == "overtime")
+    cover = min(certificate_paid(booking), max(gross, 0))
+    for line in old_lines:
+        if line["kind"] in KEPT:
+            kept = dict(line)
+            if kept["kind"] == "certificate":
+                kept["amount"] = -cover
+            lines.append(kept)
+    return Repriced(max(gross - cover, 0), lines)
+
+
+async def booked_discount(session: AsyncSession, booking: Booking) -> Discount | None:
+    """The booking's discount to price a change with: its code's percentage, or the fixed
+    amount its discount line took off."""
+    line = next((ln for ln in booking_lines(booking) if ln["kind"] == "discount"), None)
+    taken = -int(line["amount"]) if line is not None else 0
+    code = None
+    if booking.promo_code_id is not None:
+        code = await session.get(PromoCode, booking.promo_code_id)
+    if code is not None and code.percent:
+        return Discount(code.code, percent=code.percent)
+    if line is None:
+        return None
+    return Discount(code.code if code is not None else str(line.get("code", "")), amount=taken)
+
+
+async def record_repriced(session: AsyncSession, booking: Booking, change: BookingChange) -> None:
+    """What the booking took, as the change priced it: its people counted for the hall it
+    is in now, its add-ons' amounts (the statistics sum them)."""
+    hall = await session.get(Hall, change.hall_id)
+    assert hall is not None
+    booking.guests = counted_guests(hall, booking.guests_chosen)
+    amounts = {
+        line["addon_id"]: int(line["amount"])
+        for line in change.price_lines or []
+        if line["kind"] == "addon"
+    }
+    stmt = (
+        select(BookingAddon, Addon)
+        .join(Addon, Addon.id == BookingAddon.addon_id)
+        .where(BookingAddon.booking_id == booking.id)
+    )
+    for taken, addon in (await session.execute(stmt)).all():
+        if addon.slug in amounts:
+            taken.unit_price, taken.amount = addon.price, amounts[addon.slug]
