@@ -9,21 +9,12 @@ from aiohttp import web
 
 from api.auth import is_admin, require_admin, require_owner_or_admin, require_token
 from api.errors import ApiError, json_response
-from api.inputs import (
-    BookingIn,
-    CancelIn,
-    ConfirmIn,
-    QuoteIn,
-    path_int,
-    query_choices,
-    query_date,
-    query_int,
-    query_limit,
-    read_json,
-)
+from api.inputs import BookingIn, CancelIn, ConfirmIn, QuoteIn
+from api.json_body import read_json
 from api.keys import DEPS, LOG_FIELDS
 from api.limits import caller_address, check_rate
 from api.middlewares import db
+from api.query_params import path_int, query_choices, query_date, query_int, query_limit
 from api.sales_json import lines_json, rules_json
 from api.serializers import (
     booking_json,

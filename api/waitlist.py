@@ -7,7 +7,8 @@ from aiohttp import web
 
 from api import outputs as out
 from api.errors import json_response
-from api.inputs import WaitlistIn, read_json
+from api.inputs import WaitlistIn
+from api.json_body import read_json
 from api.keys import DEPS
 from api.limits import check_rate
 from api.middlewares import db
