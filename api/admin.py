@@ -6,16 +6,11 @@ from aiohttp import web
 
 from api.auth import require_admin
 from api.errors import json_response
-from api.inputs import (
-    NOTIFICATION_STATUSES,
-    NotificationIn,
-    query_choices,
-    query_int,
-    query_limit,
-    read_json,
-)
+from api.inputs import NotificationIn
+from api.json_body import read_json
 from api.keys import DEPS
 from api.middlewares import db
+from api.query_params import NOTIFICATION_STATUSES, query_choices, query_int, query_limit
 from api.serializers import event_json, notification_json
 from db import queries
 from notifications.manual import queue_manual

@@ -8,9 +8,9 @@ from sqlalchemy import select
 
 from api.auth import require_admin
 from api.errors import json_response
-from api.inputs import DELIVERY_STATUSES, query_choices, query_limit
 from api.keys import DEPS
 from api.middlewares import db
+from api.query_params import DELIVERY_STATUSES, query_choices, query_limit
 from api.serializers import delivery_json
 from db.models import Event, WebhookDelivery
 

@@ -8,7 +8,8 @@ from aiohttp import web
 from api.auth import is_admin, require_admin, require_owner_or_admin
 from api.bookings import load_booking
 from api.errors import json_response
-from api.inputs import ExtendIn, OvertimeIn, RescheduleIn, read_json
+from api.inputs import ExtendIn, OvertimeIn, RescheduleIn
+from api.json_body import read_json
 from api.keys import DEPS, LOG_FIELDS
 from api.middlewares import db
 from api.serializers import booking_json, payment_json

@@ -4,25 +4,17 @@ from __future__ import annotations
 
 from datetime import datetime, time, timedelta
 
+from aiogram.utils.web_app import WebAppUser
 from aiohttp import web
 
 from api.auth import is_admin, require_admin, require_owner_or_admin, require_token
 from api.errors import ApiError, json_response
-from api.inputs import (
-    BookingIn,
-    CancelIn,
-    ConfirmIn,
-    QuoteIn,
-    path_int,
-    query_choices,
-    query_date,
-    query_int,
-    query_limit,
-    read_json,
-)
+from api.inputs import BookingIn, CancelIn, ConfirmIn, QuoteIn
+from api.json_body import read_json
 from api.keys import DEPS, LOG_FIELDS
 from api.limits import caller_address, check_rate
 from api.middlewares import db
+from api.query_params import path_int, query_choices, query_date, query_int, query_limit
 from api.sales_json import lines_json, rules_json
 from api.serializers import (
     booking_json,
@@ -97,7 +89,29 @@ async def create_booking(request: web.Request) -> web.Response:
     if body.source == "admin" or body.settle is not None:
         return await take_for_client(request, body)
     user = telegram_user(request)  # the Mini App: the booking is this Telegram user's
-    hold = HoldRequest(
+    hold = hold_asked(
+        body,
+        Source.TELEGRAM if user else Source.WEB,
+        user=user,
+        address=caller_address(request),
+    )
+    booking, token = await hold_booking(db(request), deps, hold)
+    request[LOG_FIELDS] = {"booking_id": booking.id}
+    data = booking_json(booking, deps.rules.tz, deps.now())
+    data["access_token"] = token
+    return json_response(data, 201)
+
+
+def hold_asked(
+    body: BookingIn,
+    source: Source,
+    *,
+    user: WebAppUser | None = None,
+    address: str | None = None,
+) -> HoldRequest:
+    """The hold a booking's body asks for, whoever takes it: the client on the website or in
+    the Mini App (`user`), or an admin for them, who accepts the studio's rules for them."""
+    return HoldRequest(
         hall_id=body.hall_id,
         start=body.start,
         end=body.end,
@@ -110,19 +124,14 @@ async def create_booking(request: web.Request) -> web.Response:
             telegram_id=user.id if user else None,
             username=user.username if user else None,
         ),
-        source=Source.TELEGRAM if user else Source.WEB,
-        address=caller_address(request),
+        source=source,
+        address=address,
         guests=body.guests,
         addons=tuple(AddonWanted(item.id, item.quantity) for item in body.addons),
         promo_code=body.promo_code or None,
         certificate_code=body.certificate_code or None,
-        accept_rules=body.accept_rules,
+        accept_rules=source is Source.ADMIN or body.accept_rules,
     )
-    booking, token = await hold_booking(db(request), deps, hold)
-    request[LOG_FIELDS] = {"booking_id": booking.id}
-    data = booking_json(booking, deps.rules.tz, deps.now())
-    data["access_token"] = token
-    return json_response(data, 201)
 
 
 async def take_for_client(request: web.Request, body: BookingIn) -> web.Response:
@@ -130,24 +139,7 @@ async def take_for_client(request: web.Request, body: BookingIn) -> web.Response
     confirmed unpaid, or held with a payment link the admin forwards."""
     require_admin(request)
     deps = request.app[DEPS]
-    hold = HoldRequest(
-        hall_id=body.hall_id,
-        start=body.start,
-        end=body.end,
-        payment_mode=PaymentMode(body.payment_mode),
-        client=ClientInfo(
-            name=body.client.name,
-            phone=body.client.phone,
-            email=body.client.email,
-            language=body.language,
-        ),
-        source=Source.ADMIN,
-        guests=body.guests,
-        addons=tuple(AddonWanted(item.id, item.quantity) for item in body.addons),
-        promo_code=body.promo_code or None,
-        certificate_code=body.certificate_code or None,
-        accept_rules=True,
-    )
+    hold = hold_asked(body, Source.ADMIN)
     settle = Settle(body.settle or Settle.LINK)
     taken = await book_for_client(
         db(request), deps, hold, settle, admin_id=None, gateway=body.gateway

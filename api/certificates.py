@@ -11,7 +11,7 @@ from aiohttp import web
 from api import sales_outputs as out
 from api.auth import require_admin
 from api.errors import ApiError, json_response
-from api.inputs import read_json
+from api.json_body import read_json
 from api.keys import DEPS, LOG_FIELDS, SETTINGS
 from api.limits import check_rate
 from api.middlewares import db

@@ -10,7 +10,7 @@ from api.bookings import load_booking
 from api.clients_io import BlockIn, ClientRefIn
 from api.clients_io import ClientBlock as ClientBlockOut
 from api.errors import json_response
-from api.inputs import read_json
+from api.json_body import read_json
 from api.keys import DEPS, LOG_FIELDS
 from api.middlewares import db
 from api.serializers import booking_json, checked_answer

@@ -1,18 +1,15 @@
-"""Request bodies and query parameters, validated before any use case runs.
+"""Request bodies, and the types of their fields, validated before any use case runs.
 
-The models are also the OpenAPI document's request schemas; the query models declare the
-bounds that `query_int`, `query_limit` and `query_date` enforce.
-"""
+The models are also the OpenAPI document's request schemas. Query and path parameters are
+api.query_params; reading a body as strict JSON is api.json_body."""
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable
 from datetime import date
-from typing import Annotated, Any, Literal, TypeVar, get_args
+from typing import Annotated, Any, Literal
 
-from aiohttp import web
 from pydantic import (
     AwareDatetime,
     BaseModel,
@@ -24,14 +21,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from api.errors import ApiError
-from api.input_errors import pattern
-from api.outputs import NotificationStatus
-from booking.domain.calendar import SUPPORTED_YEARS
-from booking.domain.states import BookingStatus
 from db.models import MAX_ROW_ID
-
-Model = TypeVar("Model", bound=BaseModel)
 
 #: The years of SUPPORTED_YEARS, for the schema of dates and times (a test keeps them equal).
 IN_SUPPORTED_YEARS = "^2[01][0-9]{2}-"
@@ -111,7 +101,6 @@ Moment = Annotated[
 ]
 Day = Annotated[date, Field(json_schema_extra={"pattern": IN_SUPPORTED_YEARS})]
 GATEWAYS: list[JsonValue] = ["yookassa", "tinkoff", "sberpay", "mock"]
-NOTIFICATION_STATUSES = frozenset(get_args(NotificationStatus))
 #: What `parse_money` reads: rubles with at most two decimals, at most MAX_RUBLES.
 RUBLES = {"type": "string", "pattern": r"^(100000000(\.0{1,2})?|[0-9]{1,8}(\.[0-9]{1,2})?)$"}
 Amount = Annotated[Any, WithJsonSchema({"description": "Rubles, or a Money object.", "anyOf": [
@@ -242,172 +231,6 @@ class NotificationIn(_In):
     subject: Line = Field(default="", max_length=200)
 
 
-def choices(values: Any) -> str:
-    """The pattern of a comma-separated filter of known values, as `query_choices` reads it."""
-    known = [str(value) for value in values]
-    one = "|".join(known)
-    return pattern(f"^(({one})?,)*({one})?$", "a comma-separated list of " + ", ".join(known))
-
-
-Limit = Field(100, ge=1, le=MAX_ROW_ID, description="Page size; at most 500 come back.")
-Offset = Field(0, ge=0, le=MAX_ROW_ID)
-
-
-class AvailabilityQuery(BaseModel):
-    hall_id: RowId
-    start_date: Day
-    end_date: Day = Field(description="Not before start_date, at most 62 days after it.")
-
-
-class BookingsQuery(BaseModel):
-    date_from: Day | None = None
-    date_to: Day | None = None
-    hall_id: RowId | None = None
-    status: str = Field(
-        "",
-        pattern=choices(s for s in BookingStatus if s is not BookingStatus.CHANGE_HOLD),
-        examples=["confirmed"],
-    )
-    limit: int = Limit
-    offset: int = Offset
-
-
-class NotificationsQuery(BaseModel):
-    status: str = Field("", pattern=choices(sorted(NOTIFICATION_STATUSES)), examples=["failed"])
-    limit: int = Limit
-    offset: int = Offset
-
-
-DELIVERY_STATUSES = frozenset({"pending", "delivered"})
-
-
-class DeliveriesQuery(BaseModel):
-    status: str = Field("", pattern=choices(sorted(DELIVERY_STATUSES)), examples=["pending"])
-    limit: int = Limit
-
-
-class EventsQuery(BaseModel):
-    after_id: int = Field(0, ge=0, le=MAX_ROW_ID, description="Only events after this one.")
-    booking_id: RowId | None = None
-    limit: int = Field(100, ge=1, le=MAX_ROW_ID, description="At most 1000 come back.")
-
-
 class MockCheckoutForm(BaseModel):
     outcome: Literal["succeeded", "canceled"]
     repeat: int = Field(1, description="Send the webhook this many times (1 to 10).")
-
-
-class _DuplicateKey(ValueError):
-    pass
-
-
-def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    """An object whose keys repeat is ambiguous (parsers differ on which value wins)."""
-    found: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in found:
-            raise _DuplicateKey(f"The key {key!r} appears more than once.")
-        found[key] = value
-    return found
-
-
-def _no_constant(name: str) -> None:
-    raise ValueError(f"{name} is not JSON")
-
-
-def parse_json(raw: bytes) -> Any:
-    """Strict JSON: UTF-8, no NaN or Infinity, no repeated keys in an object."""
-    try:
-        return json.loads(
-            raw.decode("utf-8"), object_pairs_hook=_unique_keys, parse_constant=_no_constant
-        )
-    except _DuplicateKey as exc:
-        raise ApiError(400, "malformed_json", str(exc)) from None
-    except (ValueError, RecursionError):  # decoding, syntax, digits past the limit, depth
-        raise ApiError(400, "malformed_json", "The body is not valid JSON.") from None
-
-
-async def read_json(request: web.Request, model: type[Model], *, optional: bool = False) -> Model:
-    """Parse and validate a JSON object body; oversized bodies are refused by the server."""
-    raw = await request.read()
-    if not raw.strip():
-        if optional:
-            return model()
-        raise ApiError(400, "malformed_json", "A JSON object body is required.")
-    data = parse_json(raw)
-    if not isinstance(data, dict):
-        raise ApiError(400, "malformed_json", "The body must be a JSON object.")
-    return model.model_validate(data)
-
-
-#: Numbers in queries and paths as the contract writes them: ASCII digits, nothing else
-#: (`int()` would also read "1_000", " 12 " and other scripts' digits).
-INTEGER = re.compile(r"-?[0-9]+")
-ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
-
-
-def query_int(
-    request: web.Request, name: str, *, default: int | None = None, minimum: int = 1
-) -> int:
-    """A whole number given, or the default when absent; ids start at 1."""
-    value = request.query.get(name)
-    if value is None or value == "":
-        if default is None:
-            raise ApiError(400, "invalid_input", f"Query parameter {name} is required.")
-        return default
-    if not INTEGER.fullmatch(value):
-        raise ApiError(400, "invalid_input", f"Query parameter {name} must be an integer.")
-    number = int(value) if len(value.lstrip("-0")) <= 12 else MAX_ROW_ID + 1
-    if number < minimum:
-        raise ApiError(400, "invalid_input", f"Query parameter {name} must be at least {minimum}.")
-    if number > MAX_ROW_ID:
-        raise ApiError(400, "invalid_input", f"Query parameter {name} is too large.")
-    return number
-
-
-def query_limit(request: web.Request, *, default: int = 100, maximum: int = 500) -> int:
-    """A page size: at least 1, capped so one request never reads a whole table."""
-    return min(query_int(request, "limit", default=default, minimum=1), maximum)
-
-
-def query_choices(request: web.Request, name: str, allowed: frozenset[str]) -> list[str]:
-    """A comma-separated filter whose values must be known ones."""
-    values = [v for v in request.query.get(name, "").split(",") if v]
-    unknown = sorted(set(values) - allowed)
-    if unknown:
-        raise ApiError(
-            400,
-            "invalid_input",
-            f"Unknown {name}: {', '.join(unknown)}; use {', '.join(sorted(allowed))}.",
-        )
-    return values
-
-
-def query_date(request: web.Request, name: str, *, required: bool = True) -> date | None:
-    value = request.query.get(name)
-    if not value:
-        if required:
-            raise ApiError(400, "invalid_input", f"Query parameter {name} is required.")
-        return None
-    try:
-        if not ISO_DAY.fullmatch(value):
-            raise ValueError(value)
-        day = date.fromisoformat(value)
-    except ValueError:
-        raise ApiError(400, "invalid_input", f"{name} must be a date like 2026-12-01.") from None
-    if day.year not in SUPPORTED_YEARS:
-        raise ApiError(
-            400,
-            "invalid_input",
-            f"{name} must be between {SUPPORTED_YEARS[0]} and {SUPPORTED_YEARS[-1]}.",
-        )
-    return day
-
-
-def path_int(request: web.Request, name: str) -> int:
-    """A row id from the path; one no row can have is not found, like any other."""
-    value = request.match_info[name]
-    number = int(value) if INTEGER.fullmatch(value) and len(value) <= 12 else None
-    if number is None or number > MAX_ROW_ID:
-        raise ApiError(404, "not_found", f"No such {name}.")
-    return number

@@ -8,10 +8,12 @@ from aiohttp import web
 
 from api.auth import require_admin, require_owner_or_admin, require_token
 from api.errors import json_response
-from api.inputs import PaymentIn, RefundIn, SettleIn, path_int, read_json
+from api.inputs import PaymentIn, RefundIn, SettleIn
+from api.json_body import read_json
 from api.keys import DEPS, LOG_FIELDS
 from api.limits import check_rate
 from api.middlewares import db
+from api.query_params import path_int
 from api.serializers import payment_json, refund_json, requested_amount
 from booking.admin_ops import settle_by_hand
 from booking.errors import NotFound

@@ -11,6 +11,7 @@ from pydantic import BaseModel
 from api import clients_io as ci
 from api import inputs as i
 from api import outputs as o
+from api import query_params as qp
 from api import sales_inputs as si
 from api import sales_outputs as so
 from api import studio_inputs as sti
@@ -71,7 +72,7 @@ ROUTES = (
           ("text/javascript", "text/css", "image/png"), errors={404: "not_found"}),
     Route("get", "/api/halls", "Active halls with prices and rules", "Halls", o.HallList),
     Route("get", "/api/bookings/availability", "Free 15-minute starts and free time per day",
-          "Bookings", o.Availability, query=i.AvailabilityQuery,
+          "Bookings", o.Availability, query=qp.AvailabilityQuery,
           errors={400: "invalid_input bad_range range_too_long", 404: "hall_not_found"}),
     Route("post", "/api/bookings", "Hold a slot: a new booking in pending_payment", "Bookings",
           o.BookingCreated, 201, body=i.BookingIn,
@@ -144,7 +145,7 @@ ROUTES = (
           "Certificates", so.Certificate,
           errors={404: "certificate_not_found", 429: "rate_limited"}),
     Route("get", "/api/bookings", "List bookings by start", "Bookings", o.BookingList,
-          auth=ADMIN, query=i.BookingsQuery, errors={400: "invalid_input bad_range"}),
+          auth=ADMIN, query=qp.BookingsQuery, errors={400: "invalid_input bad_range"}),
     Route("get", BOOKING, "One booking with its payments", "Bookings", o.BookingDetail,
           auth=OWNER, errors={404: "booking_not_found not_found"}),
     Route("delete", BOOKING, "Cancel: by policy for the owner, in full for the admin",
@@ -203,17 +204,17 @@ ROUTES = (
     Route("get", HOOK, "A gateway's notification as a GET (Sber's callbacks)", "Webhooks",
           ("text/plain",), errors=HOOK_ERRORS),
     Route("get", "/api/notifications", "Notifications, newest first", "Admin",
-          o.NotificationList, auth=ADMIN, query=i.NotificationsQuery,
+          o.NotificationList, auth=ADMIN, query=qp.NotificationsQuery,
           errors={400: "invalid_input"}),
     Route("post", "/api/notifications/send", "Queue a message by hand", "Admin",
           o.NotificationList, 202, auth=ADMIN, body=i.NotificationIn,
           errors={400: f"{BODY} no_recipient bad_recipient", 404: "booking_not_found"}),
     Route("get", "/api/integrations/events", "The event log, oldest first", "Admin",
-          o.EventPage, auth=ADMIN, query=i.EventsQuery, errors={400: "invalid_input"}),
+          o.EventPage, auth=ADMIN, query=qp.EventsQuery, errors={400: "invalid_input"}),
     Route("get", "/calendar/{token}.ics", "A staff calendar feed (its secret address comes "
           "from the bot's /calendar)", "Admin", ("text/calendar",), errors={404: "not_found"}),
     Route("get", "/api/integrations/webhooks", "Deliveries of the outgoing webhooks, newest "
-          "first", "Admin", o.WebhookDeliveryList, auth=ADMIN, query=i.DeliveriesQuery,
+          "first", "Admin", o.WebhookDeliveryList, auth=ADMIN, query=qp.DeliveriesQuery,
           errors={400: "invalid_input"}),
     Route("get", CHECKOUT, "The mock gateway's payment page", "Mock checkout", HTML,
           errors={404: "payment_not_found"}),

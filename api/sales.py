@@ -10,9 +10,10 @@ from aiohttp import web
 from api import sales_outputs as out
 from api.auth import require_admin
 from api.errors import ApiError, json_response
-from api.inputs import query_int, read_json
+from api.json_body import read_json
 from api.keys import DEPS, SETTINGS
 from api.middlewares import db
+from api.query_params import query_int
 from api.sales_inputs import PromoCodeIn, query_moment
 from api.sales_json import signed_money
 from api.serializers import checked_answer, iso, requested_amount

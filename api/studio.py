@@ -11,9 +11,10 @@ from aiohttp import web
 from api import studio_outputs as so
 from api.auth import require_admin
 from api.errors import json_response
-from api.inputs import path_int, read_json
+from api.json_body import read_json
 from api.keys import DEPS, SETTINGS
 from api.middlewares import db
+from api.query_params import path_int
 from api.sales_json import addon_json, rules_json
 from api.serializers import checked_answer, hall_json
 from api.studio_inputs import (

@@ -8,10 +8,12 @@ from aiohttp import web
 from api import waitlist_io as wio
 from api.auth import require_admin
 from api.errors import json_response
-from api.inputs import WaitlistIn, query_date, query_int, query_limit, read_json
+from api.inputs import WaitlistIn
+from api.json_body import read_json
 from api.keys import DEPS
 from api.limits import check_rate
 from api.middlewares import db
+from api.query_params import query_date, query_int, query_limit
 from api.serializers import checked_answer, iso
 from api.telegram_auth import telegram_user
 from booking.waitlist import Waiter, join_waitlist, waiting

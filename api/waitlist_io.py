@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
-from api.inputs import Day, Limit, Offset, RowId
+from api.inputs import Day, RowId
 from api.outputs import Answer, DateTime
+from api.query_params import Limit, Offset
 
 
 class WaitlistEntry(Answer):

@@ -13,7 +13,7 @@ from datetime import date, datetime
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from booking import certificates, refunds
+from booking import certificates, refund_outcome, refunds
 from booking.availability import day_bounds
 from booking.cancel import cancel_booking
 from booking.cash import confirm_by_hand
@@ -226,7 +226,7 @@ async def settle_by_hand(
     refund.raw = {**(refund.raw or {}), "settled_by_admin": made, "note": note}
     status = RefundStatus.SUCCEEDED if made else RefundStatus.CANCELED
     error = None if made else f"settled by an admin as not made: {note}"[:500]
-    refunds.finish(session, deps, refund, payment, booking, status, error)
+    refund_outcome.finish(session, deps, refund, payment, booking, status, error)
     await session.commit()
     return refund
 

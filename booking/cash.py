@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -81,27 +82,14 @@ async def confirm_by_hand(
         )
         await session.commit()
         return booking
-    payment = Payment(
-        booking_id=booking.id,
-        gateway=CASH,
-        kind=_cash_kind(booking, amount),
-        amount=amount,
-        status=PaymentStatus.SUCCEEDED,
-        idempotency_key=f"cash-{uuid.uuid4().hex}",
-        raw={"note": note[:200], "by": "admin", "admin_id": admin_id},
-        created_at=now,
-        updated_at=now,
-        paid_at=now,
-    )
-    session.add(payment)
-    await session.flush()
-    record_event(
+    payment = await _record_cash(
         session,
-        EventType.PAYMENT_SUCCEEDED,
-        booking=booking,
-        payment=payment,
-        by="admin",
-        admin_id=admin_id,
+        booking,
+        _cash_kind(booking, amount),
+        amount,
+        note,
+        admin_id,
+        now=now,
         balance=status == BookingStatus.CONFIRMED,
     )
     await apply_success(session, deps, booking, payment, refund_on_conflict=False)
@@ -129,12 +117,41 @@ async def _confirm_change_by_hand(
 ) -> Booking:
     """Cash for the pending change makes it, as its online payment would: that link, paid
     later, finds no change to make and is refunded like any other surplus."""
-    now = deps.now()
+    payment = await _record_cash(
+        session,
+        booking,
+        PaymentKind.CHANGE,
+        booking.change_due,
+        note,
+        admin_id,
+        now=deps.now(),
+        balance=False,
+    )
+    if not await apply_change_payment(session, deps, booking, payment):
+        await session.rollback()
+        raise InvalidTransition("change_lapsed", "The booking's change has lapsed.")
+    await session.commit()
+    return booking
+
+
+async def _record_cash(
+    session: AsyncSession,
+    booking: Booking,
+    kind: PaymentKind,
+    amount: int,
+    note: str,
+    admin_id: int | None,
+    *,
+    now: datetime,
+    balance: bool,
+) -> Payment:
+    """The succeeded cash payment and its event, as a gateway's report would write them, so
+    the money audit, the stats and the integrations count desk money like any other."""
     payment = Payment(
         booking_id=booking.id,
         gateway=CASH,
-        kind=PaymentKind.CHANGE,
-        amount=booking.change_due,
+        kind=kind,
+        amount=amount,
         status=PaymentStatus.SUCCEEDED,
         idempotency_key=f"cash-{uuid.uuid4().hex}",
         raw={"note": note[:200], "by": "admin", "admin_id": admin_id},
@@ -151,13 +168,9 @@ async def _confirm_change_by_hand(
         payment=payment,
         by="admin",
         admin_id=admin_id,
-        balance=False,
+        balance=balance,
     )
-    if not await apply_change_payment(session, deps, booking, payment):
-        await session.rollback()
-        raise InvalidTransition("change_lapsed", "The booking's change has lapsed.")
-    await session.commit()
-    return booking
+    return payment
 
 
 def _cash_kind(booking: Booking, amount: int) -> PaymentKind:

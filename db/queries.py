@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 from sqlalchemy import ColumnElement, Select, and_, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import QueryableAttribute, aliased
 
 from db.changes import BookingChange
 from db.clock import session_clock
@@ -233,25 +233,25 @@ async def list_bookings(
 
 async def due_holds(session: AsyncSession, now: datetime, limit: int) -> Sequence[Booking]:
     """Expired holds, claimed so that two processes never expire the same one."""
-    stmt = (
-        select(Booking)
-        .where(Booking.status == "pending_payment", Booking.hold_expires_at <= now)
-        .order_by(Booking.hold_expires_at)
-        .limit(limit)
-    )
-    stmt = locked(stmt, session, skip_locked=True)
-    return (await session.scalars(stmt)).all()
+    return await _claimed_when_due(session, "pending_payment", Booking.hold_expires_at, now, limit)
 
 
 async def finished_bookings(session: AsyncSession, now: datetime, limit: int) -> Sequence[Booking]:
+    return await _claimed_when_due(session, "confirmed", Booking.end_at, now, limit)
+
+
+async def _claimed_when_due(
+    session: AsyncSession, status: str, due_at: QueryableAttribute[Any], now: datetime, limit: int
+) -> Sequence[Booking]:
+    """Bookings of `status` whose `due_at` has come, soonest first, locked skipping the rows
+    another process holds: each of the processes a job runs in takes its own."""
     stmt = (
         select(Booking)
-        .where(Booking.status == "confirmed", Booking.end_at <= now)
-        .order_by(Booking.end_at)
+        .where(Booking.status == status, due_at <= now)
+        .order_by(due_at)
         .limit(limit)
     )
-    stmt = locked(stmt, session, skip_locked=True)
-    return (await session.scalars(stmt)).all()
+    return (await session.scalars(locked(stmt, session, skip_locked=True))).all()
 
 
 async def pending_events(session: AsyncSession, now: datetime, limit: int) -> Sequence[Event]:

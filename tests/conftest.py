@@ -25,10 +25,13 @@ from db.models import Base
 from db.session import create_engine, create_sessionmaker
 from jobs.scheduler import JobContext
 from notifications.delivery import Sender
+from notifications.email import EmailSender
+from notifications.email_channel import EmailChannel
 from notifications.outbox import Channels
 from payments.base import PaymentProvider
 from payments.registry import build_providers, close_providers
-from settings import Settings
+from settings import Settings, SmtpSettings
+from tests.fakes.smtp_server import FakeSmtpServer
 from tests.pg_ready import pg_problem
 from tests.support import (
     ADMIN_TOKEN,
@@ -56,6 +59,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "sqlite_only: only meaningful on SQLite")
     config.addinivalue_line("markers", "postgres_only: only meaningful on PostgreSQL")
+    config.addinivalue_line("markers", "email: the jobs also mail, through the `smtp` fixture")
     problem = pg_problem(PG_ADMIN_URL) if BACKEND == "postgres" else None
     if problem is not None:
         pytest.exit(problem, returncode=2)
@@ -190,13 +194,35 @@ async def deps(
 
 
 @pytest.fixture
-def channels() -> Channels:
-    return Channels(studio_address="Москва, ул. Примерная, 1")
+async def smtp() -> AsyncIterator[FakeSmtpServer]:
+    """A real SMTP server on a free port (tests/fakes): where tests marked `email` mail to."""
+    async with FakeSmtpServer() as server:
+        yield server
 
 
 @pytest.fixture
-def senders() -> dict[str, Sender]:
-    return {}
+def channels(request: pytest.FixtureRequest) -> Channels:
+    """Telegram only; with the `email` mark, e-mail too, to clients and to an owner."""
+    if request.node.get_closest_marker("email") is None:
+        return Channels(studio_address="Москва, ул. Примерная, 1")
+    return Channels(
+        email=True,
+        admin_emails=("owner@studio.test",),
+        studio_address="Москва",
+        studio_address_en="Moscow",
+        studio_email="studio@test",
+    )
+
+
+@pytest.fixture
+def senders(request: pytest.FixtureRequest) -> dict[str, Sender]:
+    """No sender but the jobs' own; with the `email` mark, e-mail through the `smtp` server
+    (the same one the test asks for, to read what was sent)."""
+    if request.node.get_closest_marker("email") is None:
+        return {}
+    smtp: FakeSmtpServer = request.getfixturevalue("smtp")
+    settings = SmtpSettings(smtp_host="127.0.0.1", smtp_port=smtp.port, smtp_from="studio@test")
+    return {"email": EmailChannel(EmailSender(settings))}
 
 
 @pytest.fixture

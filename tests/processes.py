@@ -3,20 +3,28 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import signal
 import sys
 import uuid
+from collections.abc import Awaitable
 from pathlib import Path
+from typing import Any
 
 import aiohttp
-from sqlalchemy import text
+from sqlalchemy import select, text
 
+from db.models import Payment
 from db.session import create_engine
 from settings import ROOT
+from tests.payments.helpers import TB_PASSWORD, TERMINAL, FakeTinkoffWithCheckOrder
 from tests.stall_main import STALLED
 from tests.support import BACKEND, PG_ADMIN_URL, studio_without_rules
+
+#: The admin API token of the services the T-Bank tests start (`tbank_env`).
+ADMIN = "chaos-admin-token-of-enough-length"
 
 
 def service_env(database_url: str, **extra: str) -> dict[str, str]:
@@ -57,6 +65,52 @@ async def run_main(env: dict[str, str], *args: str, timeout: float = 120) -> tup
             await proc.wait()
     assert proc.returncode is not None
     return proc.returncode, out.decode(), err.decode()
+
+
+async def audit_holds(env: dict[str, str]) -> None:
+    """`main.py audit` on the service's database finds the ledger whole."""
+    code, out, err = await run_main(env, "audit")
+    assert code == 0, out + err[-2000:]
+    assert out.startswith("ledger audit: everything holds"), out
+
+
+def tbank_env(database_url: str, tinkoff: FakeTinkoffWithCheckOrder) -> dict[str, str]:
+    """A service that takes payments at the T-Bank fake (the gateway's test mode)."""
+    return service_env(
+        database_url,
+        PAYMENT_ENV="test",
+        TINKOFF_TERMINAL_KEY=TERMINAL,
+        TINKOFF_PASSWORD=TB_PASSWORD,
+        TINKOFF_API_URL=tinkoff.api_url,
+        ADMIN_API_TOKEN=ADMIN,
+        PAYMENT_GATEWAY_TIMEOUT="5",
+    )
+
+
+async def paid_at_tbank(
+    service: ServiceProcess,
+    tinkoff: FakeTinkoffWithCheckOrder,
+    database_url: str,
+    booking: dict[str, Any],
+) -> str:
+    """The client opens a T-Bank payment of what the booking asks now and pays it on the
+    gateway's page; the gateway's report is still to send. Its id at the gateway."""
+    status, payment = await service.call(
+        "POST",
+        "/api/payments",
+        json={"booking_id": booking["id"], "gateway": "tinkoff"},
+        token=booking["access_token"],
+    )
+    assert status == 201, payment
+    engine = create_engine(database_url)
+    async with engine.connect() as conn:
+        gateway_id = await conn.scalar(
+            select(Payment.gateway_payment_id).where(Payment.id == payment["id"])
+        )
+    await engine.dispose()
+    assert gateway_id is not None
+    tinkoff.pay(gateway_id)
+    return str(gateway_id)
 
 
 async def kill_after_statement(
@@ -181,6 +235,26 @@ class ServiceProcess:
             stalled = False
         await self.kill()
         return stalled
+
+    async def call(
+        self, method: str, path: str, *, json: Any = None, token: str | None = None
+    ) -> tuple[int, Any]:
+        """One call of its JSON API, as a client makes it: the status and the body."""
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        async with (
+            aiohttp.ClientSession() as http,
+            http.request(method, self.base_url + path, json=json, headers=headers) as response,
+        ):
+            return response.status, await response.json()
+
+    async def kill_during(self, request: Awaitable[Any]) -> None:
+        """Arm the stall, send `request` (a call to this process) and SIGKILL the process once
+        it stalls; the request, cut off with it, may end as it likes."""
+        self.arm()
+        sent = asyncio.ensure_future(request)
+        await self.kill_when_stalled()
+        with contextlib.suppress(aiohttp.ClientError, TimeoutError):
+            await sent
 
     async def kill(self) -> None:
         assert self.proc is not None

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from tests.api.test_extend import extend
 from tests.api.test_reschedule import audit_holds, paid_booking, rub
 from tests.support import Api, Running
 
@@ -94,15 +95,6 @@ async def test_overtime_in_cash_on_a_confirmed_booking_with_its_amount(running: 
     assert status == 200, seen
     assert seen["paid"] == seen["total"] == rub("7500.00") and seen["due_now"] == rub("0.00")
     await audit_holds(running)
-
-
-async def extend(api: Api, booking: dict[str, Any], minutes: int) -> tuple[int, Any]:
-    return await api.call(
-        "POST",
-        f"/api/bookings/{booking['id']}/extend",
-        json={"minutes": minutes},
-        token=booking["access_token"],
-    )
 
 
 async def test_overtime_and_more_time_do_not_drop_each_other(running: Running) -> None:

@@ -4,7 +4,6 @@ the client gets the confirmation by e-mail, and nobody else can take a booking t
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -14,30 +13,10 @@ from sqlalchemy import select
 from booking.audit import audit_ledger
 from booking.stats import period_stats
 from db.models import Event
-from notifications.delivery import Sender
-from notifications.email import EmailSender
-from notifications.email_channel import EmailChannel
-from notifications.outbox import Channels
-from settings import SmtpSettings
 from tests.fakes.smtp_server import FakeSmtpServer
 from tests.support import Running, make_booking, moscow, msk, table_counts
 
-
-@pytest.fixture
-async def smtp() -> AsyncIterator[FakeSmtpServer]:
-    async with FakeSmtpServer() as server:
-        yield server
-
-
-@pytest.fixture
-def channels() -> Channels:
-    return Channels(email=True, studio_address="Москва", studio_email="studio@test")
-
-
-@pytest.fixture
-def senders(smtp: FakeSmtpServer) -> dict[str, Sender]:
-    settings = SmtpSettings(smtp_host="127.0.0.1", smtp_port=smtp.port, smtp_from="studio@test")
-    return {"email": EmailChannel(EmailSender(settings))}
+pytestmark = pytest.mark.email
 
 
 def phone_booking(settle: str | None, **extra: Any) -> dict[str, Any]:

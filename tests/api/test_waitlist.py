@@ -4,7 +4,6 @@ ones waiting are told, and a wait ends with its day."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -12,32 +11,12 @@ from sqlalchemy import func, select
 
 from booking import waitlist
 from db.waitlist import WaitlistEntry
-from notifications.delivery import Sender
-from notifications.email import EmailSender
-from notifications.email_channel import EmailChannel
-from notifications.outbox import Channels
-from settings import SmtpSettings
 from tests.fakes.smtp_server import FakeSmtpServer
 from tests.support import Running, moscow, table_counts
 
+pytestmark = pytest.mark.email
+
 DAY = "2026-12-03"  # a Thursday: 09:00-22:00
-
-
-@pytest.fixture
-async def smtp() -> AsyncIterator[FakeSmtpServer]:
-    async with FakeSmtpServer() as server:
-        yield server
-
-
-@pytest.fixture
-def channels() -> Channels:
-    return Channels(email=True, studio_address="Москва", studio_email="studio@test")
-
-
-@pytest.fixture
-def senders(smtp: FakeSmtpServer) -> dict[str, Sender]:
-    settings = SmtpSettings(smtp_host="127.0.0.1", smtp_port=smtp.port, smtp_from="studio@test")
-    return {"email": EmailChannel(EmailSender(settings))}
 
 
 async def fill_the_day(running: Running, **client: Any) -> dict[str, Any]:

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import date
+from typing import Any
 
 import pytest
-from aiogram import Dispatcher, Router
-from aiogram.types import BotCommandScopeChat, Message
+from aiogram.types import BotCommandScopeChat
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from booking import admin_ops as ops
@@ -18,10 +18,9 @@ from booking.errors import BookingRuleError, SlotTakenError
 from booking.holds import PaymentMode
 from booking.refunds import create_refund
 from booking.stats import open_minutes_outside, period_stats
-from bot.middlewares import InFlight, LanguageMiddleware, UpdateContextMiddleware
 from bot.runner import admin_commands
 from db.models import Booking, Closure, Hall, Payment, Refund
-from handlers.admin import ADMIN_COMMANDS, create_router
+from handlers.admin import ADMIN_COMMANDS
 from handlers.admin_args import (
     BadArguments,
     parse_date,
@@ -30,6 +29,7 @@ from handlers.admin_args import (
     parse_stats_range,
 )
 from settings import Settings
+from tests.bot.admin_polling import UNKNOWN, admin_router_polled, ask
 from tests.bot.flows import Studio
 from tests.fakes.telegram_api import FakeTelegram, FakeUser
 from tests.support import MSK, count, fetch, make_booking, msk, pay_online, rows
@@ -37,15 +37,12 @@ from tests.support import MSK, count, fetch, make_booking, msk, pay_online, rows
 ADMIN = 700_001
 STRANGER = 700_002
 ADMIN_EN = 700_003
-UNKNOWN = "Неизвестная команда"
 
 
 @pytest.fixture
-async def tg() -> AsyncIterator[FakeTelegram]:
+def telegram_options() -> dict[str, Any]:
     # Replies to one admin follow each other fast, like answers to typed commands.
-    async with FakeTelegram(chat_burst=100) as fake:
-        yield fake
-        assert fake.internal_errors == []
+    return {"chat_burst": 100}
 
 
 @pytest.fixture
@@ -58,17 +55,6 @@ def stranger(tg: FakeTelegram) -> FakeUser:
     return tg.user(STRANGER, first_name="Пётр")
 
 
-def fallback_router() -> Router:
-    """Stands in for the client routers' catch-all answer."""
-    router = Router(name="fallback")
-
-    @router.message()
-    async def unknown(message: Message) -> None:
-        await message.answer(UNKNOWN)
-
-    return router
-
-
 @pytest.fixture
 async def polling(
     tg: FakeTelegram,
@@ -77,19 +63,8 @@ async def polling(
     sessionmaker: async_sessionmaker[AsyncSession],
 ) -> AsyncIterator[None]:
     settings.bot.admin_ids = [ADMIN, ADMIN_EN]
-    dp = Dispatcher(deps=deps, settings=settings, sessionmaker=sessionmaker)
-    dp.update.outer_middleware(UpdateContextMiddleware(sessionmaker, InFlight()))
-    dp.update.outer_middleware(LanguageMiddleware())
-    dp.include_routers(create_router(), fallback_router())
-    async with tg.polling(dp, tg.make_bot()):
+    async with admin_router_polled(tg, settings, deps, sessionmaker):
         yield
-
-
-async def ask(tg: FakeTelegram, user: FakeUser, text: str) -> str:
-    await user.send_text(text)
-    call = await tg.wait_for("sendMessage", chat_id=user.id)
-    assert call.ok, call
-    return str(call.result["text"])
 
 
 # ------------------------------------------------------------------------------ parsing

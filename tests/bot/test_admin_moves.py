@@ -10,12 +10,15 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from booking.deps import BookingDeps
 from db.models import Booking, Event
 from tests.bot import test_admin_commands as base
-from tests.bot.test_admin_commands import ADMIN, UNKNOWN, ask
+from tests.bot.admin_polling import UNKNOWN, ask
+from tests.bot.test_admin_commands import ADMIN
 from tests.fakes.telegram_api import FakeTelegram, FakeUser
 from tests.support import fetch, make_booking, msk
 
-# The admin commands' fixtures: the fake Bot API, an admin, a stranger, the polling bot.
-tg, admin, stranger, polling = base.tg, base.admin, base.stranger, base.polling
+# The admin commands' fixtures: the fake Bot API's options, an admin, a stranger, the
+# polling bot.
+telegram_options, admin, stranger = base.telegram_options, base.admin, base.stranger
+polling = base.polling
 pytestmark = pytest.mark.usefixtures("polling")
 
 

@@ -13,9 +13,10 @@ from booking.deps import BookingDeps
 from booking.holds import ClientInfo, HoldRequest, PaymentMode, Source, hold_booking
 from booking.pricing import AddonWanted
 from settings import Settings
+from tests.bot.admin_polling import ask
 
-# The admin commands' fixtures: a fake Bot API, an admin, the admin router polling.
-from tests.bot.test_admin_commands import admin, ask, polling, tg  # noqa: F401
+# The admin commands' fixtures: the fake Bot API's options, an admin, the admin router polling.
+from tests.bot.test_admin_commands import admin, polling, telegram_options  # noqa: F401
 from tests.fakes.telegram_api import FakeTelegram, FakeUser
 from tests.support import msk
 

@@ -6,32 +6,29 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import date
+from typing import Any
 
 import pytest
-from aiogram import Dispatcher, Router
-from aiogram.types import Message
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from booking.availability import hall_availability
 from booking.deps import BookingDeps
 from db.models import Event, Hall
 from db.sales import Addon, StudioRules
-from handlers.admin import create_router
 from settings import Settings
-from tests.fakes.telegram_api import FakeTelegram, FakeUser
+from tests.bot.admin_polling import UNKNOWN, admin_router_polled, ask
+from tests.fakes.telegram_api import FakeTelegram
 from tests.support import fetch, make_booking, msk, rows
 
 OWNER = 710_001
 ADMIN = 710_002
 STRANGER = 710_003
-UNKNOWN = "Неизвестная команда"
 
 
 @pytest.fixture
-async def tg() -> AsyncIterator[FakeTelegram]:
-    async with FakeTelegram(chat_burst=100) as fake:
-        yield fake
-        assert fake.internal_errors == []
+def telegram_options() -> dict[str, Any]:
+    # Replies to one admin follow each other fast, like answers to typed commands.
+    return {"chat_burst": 100}
 
 
 @pytest.fixture
@@ -43,27 +40,8 @@ async def polling(
 ) -> AsyncIterator[None]:
     settings.bot.admin_ids = [ADMIN]
     settings.bot.owner_ids = [OWNER]
-    fallback = Router(name="fallback")
-
-    @fallback.message()
-    async def unknown(message: Message) -> None:
-        await message.answer(UNKNOWN)
-
-    dp = Dispatcher(deps=deps, settings=settings, sessionmaker=sessionmaker)
-    from bot.middlewares import InFlight, LanguageMiddleware, UpdateContextMiddleware
-
-    dp.update.outer_middleware(UpdateContextMiddleware(sessionmaker, InFlight()))
-    dp.update.outer_middleware(LanguageMiddleware())
-    dp.include_routers(create_router(), fallback)
-    async with tg.polling(dp, tg.make_bot()):
+    async with admin_router_polled(tg, settings, deps, sessionmaker):
         yield
-
-
-async def ask(tg: FakeTelegram, user: FakeUser, text: str) -> str:
-    await user.send_text(text)
-    call = await tg.wait_for("sendMessage", chat_id=user.id)
-    assert call.ok, call
-    return str(call.result["text"])
 
 
 async def studio_events(sessionmaker: async_sessionmaker[AsyncSession]) -> list[Event]:

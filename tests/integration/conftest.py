@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.payments.helpers import TB_PASSWORD, TERMINAL, FakeTinkoffWithCheckOrder
 from tests.processes import Databases
 
 
@@ -16,3 +17,10 @@ async def databases(tmp_path: Path) -> AsyncIterator[Databases]:
     made = Databases(tmp_path)
     yield made
     await made.drop_all()
+
+
+@pytest.fixture
+async def tinkoff() -> AsyncIterator[FakeTinkoffWithCheckOrder]:
+    """The T-Bank fake the services of `tests.processes.tbank_env` pay at."""
+    async with FakeTinkoffWithCheckOrder(TERMINAL, TB_PASSWORD) as fake:
+        yield fake

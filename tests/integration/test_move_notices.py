@@ -3,40 +3,12 @@ time; the admins are told who moved it and from where; a cancellation after it g
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import pytest
 
-from notifications.delivery import Sender
-from notifications.email import EmailSender
-from notifications.email_channel import EmailChannel
-from notifications.outbox import Channels
-from settings import SmtpSettings
 from tests.fakes.smtp_server import FakeSmtpServer
 from tests.support import Running, moscow
 
-
-@pytest.fixture
-async def smtp() -> AsyncIterator[FakeSmtpServer]:
-    async with FakeSmtpServer() as server:
-        yield server
-
-
-@pytest.fixture
-def channels() -> Channels:
-    return Channels(
-        email=True,
-        admin_emails=("owner@studio.test",),
-        studio_address="Москва",
-        studio_address_en="Moscow",
-        studio_email="studio@test",
-    )
-
-
-@pytest.fixture
-def senders(smtp: FakeSmtpServer) -> dict[str, Sender]:
-    settings = SmtpSettings(smtp_host="127.0.0.1", smtp_port=smtp.port, smtp_from="studio@test")
-    return {"email": EmailChannel(EmailSender(settings))}
+pytestmark = pytest.mark.email
 
 
 def calendar_files(smtp: FakeSmtpServer, to: str) -> list[bytes]:

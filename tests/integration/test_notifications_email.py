@@ -2,42 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import pytest
 
 from booking.events import EventType, record_event
 from db.models import Booking, Payment, Refund
-from notifications.delivery import MAX_ATTEMPTS, Sender
-from notifications.email import EmailSender
-from notifications.email_channel import EmailChannel
-from notifications.outbox import Channels
-from settings import SmtpSettings
+from notifications.delivery import MAX_ATTEMPTS
 from tests.fakes.smtp_server import FakeSmtpServer
 from tests.support import Running
 
-
-@pytest.fixture
-async def smtp() -> AsyncIterator[FakeSmtpServer]:
-    async with FakeSmtpServer() as server:
-        yield server
-
-
-@pytest.fixture
-def channels() -> Channels:
-    return Channels(
-        email=True,
-        admin_emails=("owner@studio.test",),
-        studio_address="Москва",
-        studio_address_en="Moscow",
-        studio_email="studio@test",
-    )
-
-
-@pytest.fixture
-def senders(smtp: FakeSmtpServer) -> dict[str, Sender]:
-    settings = SmtpSettings(smtp_host="127.0.0.1", smtp_port=smtp.port, smtp_from="studio@test")
-    return {"email": EmailChannel(EmailSender(settings))}
+pytestmark = pytest.mark.email
 
 
 async def notifications(running: Running) -> list[dict]:

@@ -79,46 +79,30 @@ async def outcome(
 
 
 @pytest.mark.parametrize("swept", [True, False], ids=["swept", "not-swept-yet"])
-async def test_the_last_use_taken_meanwhile_refunds_the_late_payment(
+@pytest.mark.parametrize(
+    ("limits", "second"),
+    [({"max_uses": 1}, BORIS), ({"max_uses_per_client": 1}, ANNA)],
+    ids=["the-last-use-taken", "the-clients-own-uses-spent"],
+)
+async def test_a_use_spent_meanwhile_refunds_the_late_payment(
     running: Running,
     sessionmaker: async_sessionmaker[AsyncSession],
     deps: BookingDeps,
     clock: FakeClock,
     swept: bool,
+    limits: dict[str, int],
+    second: ClientInfo,
 ) -> None:
-    await add_code(sessionmaker, max_uses=1)
-    anna, late_payment = await hold_with_payment(
-        sessionmaker, deps, request(msk(8, 12), ANNA, "winter")
-    )
-    clock.advance(minutes=16)
-    if swept:
-        await running.jobs.expire()
-    boris, payment = await hold_with_payment(
-        sessionmaker, deps, request(msk(9, 12), BORIS, "winter")
-    )
-    await paid(sessionmaker, deps, payment)
-    await paid(sessionmaker, deps, late_payment)
-    status, refunds, uses = await outcome(sessionmaker, anna, clock.now)
-    assert status != "confirmed" and refunds == 1 and uses == 1
-    assert await checks_failing(running) == set()
-
-
-@pytest.mark.parametrize("swept", [True, False], ids=["swept", "not-swept-yet"])
-async def test_the_clients_own_uses_spent_meanwhile_refund_the_late_payment(
-    running: Running,
-    sessionmaker: async_sessionmaker[AsyncSession],
-    deps: BookingDeps,
-    clock: FakeClock,
-    swept: bool,
-) -> None:
-    await add_code(sessionmaker, max_uses_per_client=1)
+    """Another client takes the code's last use, or the same client their own last one,
+    while the first hold lapsed."""
+    await add_code(sessionmaker, **limits)
     first, late_payment = await hold_with_payment(
         sessionmaker, deps, request(msk(8, 12), ANNA, "winter")
     )
     clock.advance(minutes=16)
     if swept:
         await running.jobs.expire()
-    _, payment = await hold_with_payment(sessionmaker, deps, request(msk(9, 12), ANNA, "winter"))
+    _, payment = await hold_with_payment(sessionmaker, deps, request(msk(9, 12), second, "winter"))
     await paid(sessionmaker, deps, payment)
     await paid(sessionmaker, deps, late_payment)
     status, refunds, uses = await outcome(sessionmaker, first, clock.now)
