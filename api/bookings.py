@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta
+from typing import TYPE_CHECKING
 
-from aiogram.utils.web_app import WebAppUser
 from aiohttp import web
 
 from api.auth import is_admin, require_admin, require_owner_or_admin, require_token
@@ -45,6 +45,9 @@ from db.models import Booking
 routes = web.RouteTableDef()
 #: What the list filters by: a change_hold row is never listed, so it is no filter either.
 BOOKING_STATUSES = frozenset(str(s) for s in BookingStatus if s is not BookingStatus.CHANGE_HOLD)
+
+if TYPE_CHECKING:
+    from aiogram.utils.web_app import WebAppUser
 
 
 @routes.get("/api/halls")

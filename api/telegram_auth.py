@@ -11,15 +11,19 @@ names the Telegram user, whom the booking routes take as the client.
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
-from aiogram.utils.web_app import WebAppUser, safe_parse_webapp_init_data
 from aiohttp import web
 
 from api.errors import error_response
 from api.keys import DEPS, SETTINGS
 from api.middlewares import Handler
 
-TELEGRAM_USER = web.RequestKey("telegram_user", WebAppUser)
+if TYPE_CHECKING:  # aiogram is imported where initData is checked: the commands that
+    # never serve a Mini App (migrate, audit, backup) start without it
+    from aiogram.utils.web_app import WebAppUser
+
+TELEGRAM_USER: web.RequestKey[WebAppUser] = web.RequestKey("telegram_user")
 #: Telegram's clock and ours may differ a little; an auth_date further ahead is forged.
 CLOCK_SKEW = timedelta(minutes=5)
 
@@ -42,6 +46,8 @@ async def telegram_auth_middleware(request: web.Request, handler: Handler) -> we
     bot = request.app[SETTINGS].bot
     if bot.bot_token is None:
         return error_response(401, "init_data_invalid", "This studio has no Telegram bot.")
+    from aiogram.utils.web_app import safe_parse_webapp_init_data
+
     try:
         parsed = safe_parse_webapp_init_data(bot.bot_token.get_secret_value(), init_data)
     except (ValueError, TypeError):
