@@ -14,6 +14,7 @@ from booking.holds import PaymentMode
 from db.certificates import CertificateOrder, GiftCertificate
 from db.models import Booking, Closure, Event, Hall
 from db.sales import PromoCode
+from handlers.admin import ADMIN_COMMANDS, OWNER_ONLY
 from tests.bot.flows import Studio
 from tests.support import count, fetch, make_booking, msk, rows
 
@@ -112,6 +113,23 @@ async def test_a_client_gets_unknown_command(studio: Studio) -> None:
         assert (await text_of(studio, CLIENT, command)).startswith("Неизвестная команда")
     assert (await fetch(studio.sessionmaker, Hall, 1)).hourly_price == 250_000
     assert (await fetch(studio.sessionmaker, Booking, booking.id)).status == "confirmed"
+
+
+async def test_every_admin_command_is_refused_to_a_client_and_every_owners_to_an_admin(
+    studio: Studio,
+) -> None:
+    """The whole command menu, so a command added later is covered too: a client is told
+    the command is unknown, a plain admin that an owner is needed; nothing changes."""
+    booking = await make_booking(studio.sessionmaker, studio.deps, start=msk(3, 12))
+    events_before = await count(studio.sessionmaker, Event)
+    for name, _text in ADMIN_COMMANDS:
+        command = f"/{name} {booking.code}"
+        assert (await text_of(studio, CLIENT, command)).startswith("Неизвестная команда"), name
+    for name in sorted(OWNER_ONLY):
+        assert await text_of(studio, ADMIN, f"/{name} 1 2") == OWNER_NEEDED, name
+    after = await fetch(studio.sessionmaker, Booking, booking.id)
+    assert (after.status, after.paid, after.refunded) == ("confirmed", 250_000, 0)
+    assert await count(studio.sessionmaker, Event) == events_before
 
 
 async def test_whoami_for_everyone(studio: Studio) -> None:
