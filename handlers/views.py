@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -100,9 +101,14 @@ def payable_pick(pick: Pick, deps: BookingDeps) -> bool:
     return pick.mode in MODES and offered
 
 
-async def halls_screen(session: AsyncSession, back_data: CallbackData | None = None) -> Screen:
-    """The bookable halls; "‹ Back" to the menu, or to `back_data` (a move's booking)."""
-    halls = await list_halls(session)
+async def halls_screen(
+    session: AsyncSession,
+    back_data: CallbackData | None = None,
+    halls: Sequence[Hall] | None = None,
+) -> Screen:
+    """The bookable halls (or those of `halls`); "‹ Back" to the menu, or to `back_data`
+    (a move's booking)."""
+    halls = await list_halls(session) if halls is None else halls
     if not halls:
         home = single_button_keyboard(_("‹ Back"), MenuCallback(action="home"))
         return Screen(_("No halls can be booked right now."), home)
