@@ -25,9 +25,9 @@ from booking.clients import ClientBooking, client_booking, list_halls
 from booking.deps import BookingDeps
 from booking.errors import BookingRuleError, DomainError, NotFound, SlotTakenError
 from db.models import Booking
-from handlers import views
+from handlers import hall_specs, picker_views
 from handlers.common import Screen, show
-from handlers.views import MOVE_HALLS
+from handlers.picker_views import MOVE_HALLS
 from handlers.views_my import BOOKING_CHANGED, booking_screen, bookings_screen, pay_choice_screen
 from i18n.catalogs import N_
 from i18n.catalogs import gettext as _
@@ -59,7 +59,9 @@ async def start_move(
     """Remember the booking and show its hall's calendar, titled as a move."""
     await state.clear()
     await state.update_data({MOVING: view.booking.id})
-    return await views.calendar_screen(session, deps, view.booking.hall_id, moving=view.booking.id)
+    return await picker_views.calendar_screen(
+        session, deps, view.booking.hall_id, moving=view.booking.id
+    )
 
 
 async def moving(state: FSMContext) -> int | None:
@@ -74,16 +76,20 @@ async def move_halls(session: AsyncSession, booking_id: int) -> Screen:
     back = BookingCallback(booking_id=booking_id, action="show")
     booking = await session.get(Booking, booking_id)
     if booking is None:
-        return await views.halls_screen(session, back)
+        return await picker_views.halls_screen(session, back)
     halls = await list_halls(session)
     unfit = await unfit_halls(session, booking, halls)
-    screen = await views.halls_screen(session, back, [h for h in halls if h.id not in unfit])
+    screen = await picker_views.halls_screen(
+        session, back, [h for h in halls if h.id not in unfit]
+    )
     title = _("🔁 Moving booking {code}.").format(code=booking.code)
     text = f"{title}\n\n{screen.text}"
     if unfit:
         lines = [
             _(LEFT_OUT[unfit[hall.id]]).format(
-                hall=views.hall_name(hall), capacity=hall.capacity, guests=booking.guests_chosen
+                hall=hall_specs.hall_name(hall),
+                capacity=hall.capacity,
+                guests=booking.guests_chosen,
             )
             for hall in halls
             if hall.id in unfit
@@ -97,7 +103,7 @@ async def on_move_halls(callback: CallbackQuery, state: FSMContext, session: Asy
     when the move is no longer remembered)."""
     booking_id = await moving(state)
     if booking_id is None:
-        await show(callback, await views.halls_screen(session), session)
+        await show(callback, await picker_views.halls_screen(session), session)
         return
     await show(callback, await move_halls(session, booking_id), session)
 
@@ -135,7 +141,9 @@ async def finish_move(
         callback_answer.text = _refused(exc)
         callback_answer.show_alert = True
         if isinstance(exc, SlotTakenError | BookingRuleError):  # another time: the move goes on
-            fresh = await views.fresh_day(session, deps, pick.hall_id, start, moving=booking_id)
+            fresh = await picker_views.fresh_day(
+                session, deps, pick.hall_id, start, moving=booking_id
+            )
             await show(callback, fresh)
             return
         await state.clear()

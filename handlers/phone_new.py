@@ -37,7 +37,7 @@ from booking.phone_booking import Settle, book_for_client
 from bot.filters import IsAdmin
 from bot.states import PhoneBookingForm
 from db.models import Hall
-from handlers import views
+from handlers import offer_views, picker_views
 from handlers.common import Screen, reply, show
 from handlers.phone_texts import (
     asks_guests,
@@ -49,7 +49,7 @@ from handlers.phone_texts import (
     guests_screen,
     priced_text,
 )
-from handlers.views import Stale
+from handlers.picker_views import Stale
 from i18n.catalogs import N_
 from i18n.catalogs import gettext as _
 from keyboards.callbacks import DurationCallback, MenuCallback, Pick, SettleCallback, from_minutes
@@ -70,7 +70,7 @@ SETTLES = {
 async def on_new(message: Message, state: FSMContext, session: AsyncSession) -> None:
     await state.clear()
     await state.set_state(PhoneBookingForm.calendar)
-    halls = await views.halls_screen(session)
+    halls = await picker_views.halls_screen(session)
     intro = _(
         "📞 A booking for a client. Choose the hall, day, start and length the client asks "
         "for; then type their name and phone."
@@ -80,7 +80,7 @@ async def on_new(message: Message, state: FSMContext, session: AsyncSession) -> 
 
 async def on_halls(callback: CallbackQuery, session: AsyncSession) -> None:
     """Back from a calendar to the halls, still booking for the client."""
-    await show(callback, await views.halls_screen(session), session)
+    await show(callback, await picker_views.halls_screen(session), session)
 
 
 async def on_length(
@@ -94,7 +94,7 @@ async def on_length(
     """The length chosen: priced as the clients' picker prices it, then the people coming
     (where the hall counts them) or the client's name."""
     pick = Pick.of(callback_data)
-    found = await views.offer_for(session, deps, pick)
+    found = await picker_views.offer_for(session, deps, pick)
     if isinstance(found, Stale):
         callback_answer.text = _(found.reason)
         await show(callback, found.screen, session)
@@ -103,10 +103,10 @@ async def on_length(
     await state.set_data({"pick": [pick.hall_id, pick.start, pick.minutes], "picker": picker})
     if asks_guests(found.hall):
         await state.set_state(PhoneBookingForm.guests)
-        await show(callback, guests_screen(views.offer_text(found, deps), found.hall, pick))
+        await show(callback, guests_screen(offer_views.offer_text(found, deps), found.hall, pick))
         return
     await state.set_state(PhoneBookingForm.name)
-    text = views.offer_text(found, deps) + "\n\n" + _("Type the client's name:")
+    text = offer_views.offer_text(found, deps) + "\n\n" + _("Type the client's name:")
     await show(callback, Screen(text, markup(cancel_button())), session)
 
 
@@ -252,7 +252,7 @@ async def on_settle(
             await show(callback, Screen(why or full_price_text(deps, refused=True)), session)
             return
         await state.set_state(PhoneBookingForm.calendar)
-        fresh = await views.fresh_day(session, deps, hall_id, start)
+        fresh = await picker_views.fresh_day(session, deps, hall_id, start)
         if isinstance(error, SlotTakenError):
             sorry = _("😔 Not booked: this time is no longer free. Choose another:")
         else:

@@ -11,7 +11,7 @@ from booking.deps import BookingDeps
 from booking.errors import DomainError
 from booking.phone_booking import PhoneBooking
 from db.models import Hall
-from handlers import views
+from handlers import offer_views
 from handlers.common import Screen
 from handlers.extras_views import lines_text
 from handlers.hall_specs import people_line
@@ -47,7 +47,7 @@ async def priced_text(session: AsyncSession, deps: BookingDeps, data: dict[str, 
         )
     except DomainError:
         return ""
-    text = views.offer_text(sale.offer, deps)
+    text = offer_views.offer_text(sale.offer, deps)
     if len(sale.lines) > 1:
         text += "\n" + lines_text(sale.lines)
     return text
