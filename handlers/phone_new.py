@@ -129,7 +129,11 @@ async def on_guests_text(
     hall = await session.get(Hall, pick.hall_id)
     typed = (message.text or "").strip()
     number = int(typed) if typed.isdigit() else 0
-    if hall is not None and (number < 1 or (hall.capacity and number > hall.capacity)):
+    if hall is None:
+        await state.clear()
+        await reply(message, Screen(_(STEP_GONE)))
+        return
+    if number < 1 or (hall.capacity and number > hall.capacity):
         await reply(message, Screen(guests_again(hall), markup(cancel_button())))
         return
     await reply(message, await guests_chosen(session, deps, state, number), session)
