@@ -1,10 +1,12 @@
 """The pieces a change of a booking is made of: what the client owes for its new price
 (booking/change_price.py), and the rows that hold the time it adds until that is paid.
-A move to another hall must fit it: its capacity and the add-ons it offers (`check_fits`)."""
+A move to another hall must fit it: its capacity and the add-ons it offers (`check_fits`);
+the halls that cannot are left out of a client's choice (`unfit_halls`)."""
 
 from __future__ import annotations
 
 import secrets
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import select
@@ -21,6 +23,7 @@ from booking.stock import booking_addons
 from booking.tokens import hash_token, new_booking_code
 from db.changes import BookingChange
 from db.models import Booking, Hall
+from db.sales import Addon
 
 
 async def check_fits(session: AsyncSession, booking: Booking, hall: Hall) -> None:
@@ -35,13 +38,36 @@ async def check_fits(session: AsyncSession, booking: Booking, hall: Hall) -> Non
             check_guests(booking.guests_chosen, hall.capacity)
         except BookingRuleError as exc:
             raise InvalidTransition(exc.code, exc.message, **exc.details) from None
-    for addon, _ in await booking_addons(session, booking.id):
-        if addon.hall_id not in (None, hall.id):
-            raise SoldOut(
-                "addon_unavailable",
-                f"The add-on {addon.slug!r} is not offered in that hall.",
-                addon_id=addon.slug,
-            )
+    foreign = _foreign_addon(await booking_addons(session, booking.id), hall)
+    if foreign is not None:
+        raise SoldOut(
+            "addon_unavailable",
+            f"The add-on {foreign.slug!r} is not offered in that hall.",
+            addon_id=foreign.slug,
+        )
+
+
+async def unfit_halls(
+    session: AsyncSession, booking: Booking, halls: Sequence[Hall]
+) -> dict[int, str]:
+    """The halls of `halls` a move could not take the booking to, by id, with the code
+    check_fits would refuse it with (`over_capacity` first): a client is not offered them."""
+    booked = await booking_addons(session, booking.id)
+    unfit = {}
+    for hall in halls:
+        if hall.id == booking.hall_id:
+            continue
+        chosen = booking.guests_chosen
+        if chosen is not None and hall.capacity is not None and chosen > hall.capacity:
+            unfit[hall.id] = "over_capacity"
+        elif _foreign_addon(booked, hall) is not None:
+            unfit[hall.id] = "addon_unavailable"
+    return unfit
+
+
+def _foreign_addon(booked: Sequence[tuple[Addon, int]], hall: Hall) -> Addon | None:
+    """A booked add-on that `hall` does not offer (the studio-wide ones are offered in all)."""
+    return next((addon for addon, _ in booked if addon.hall_id not in (None, hall.id)), None)
 
 
 def owed_for(

@@ -30,7 +30,7 @@ from redis.exceptions import RedisError
 from bot.factory import IN_FLIGHT
 from bot.middlewares import InFlight
 from bot.registration import AddressConflict, SharedRegistration, fingerprint
-from handlers.views import mini_app_url
+from handlers.picker_views import mini_app_url
 from i18n.catalogs import LANGUAGES, N_
 from i18n.catalogs import gettext as _
 from settings import BotMode, BotSettings, SettingsError

@@ -21,13 +21,15 @@ class BookingForm(StatesGroup):
 
 class PhoneBookingForm(StatesGroup):
     """An admin books for a client (/new): the clients' picker up to the length, then the
-    client's name, phone and optional e-mail, then how it is settled.
+    people coming (where the hall counts them), the client's name, phone and optional
+    e-mail, then how it is settled.
 
-    Data: `pick` ([hall_id, start, minutes]) from the length on, then `name`, `phone`,
+    Data: `pick` ([hall_id, start, minutes]) from the length on, then `guests`, `name`, `phone`,
     `email`, and `picker` (the message id of the screen to edit).
     """
 
     calendar = State()
+    guests = State()
     name = State()
     phone = State()
     email = State()

@@ -19,12 +19,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from booking.blocks import is_blocked_in_chat
 from booking.deps import BookingDeps
 from booking.errors import NotFound
-from handlers import views, waitlist
+from handlers import offer_views, picker_views, waitlist
 from handlers.booking_extras import only_cart
 from handlers.common import Screen, reply, show
 from handlers.extras_steps import show_step
 from handlers.moving import finish_move, move_halls, moving
-from handlers.views import HALL_GONE, SLOT_GONE
+from handlers.picker_views import HALL_GONE, SLOT_GONE
 from i18n.catalogs import gettext as _
 from keyboards.calendar import month_index
 from keyboards.callbacks import (
@@ -51,19 +51,19 @@ async def calendar_or_halls(
 ) -> Screen:
     """The hall's month, or the halls when it is gone (`booking_id`: of a move)."""
     try:
-        return await views.calendar_screen(session, deps, hall_id, month, moving=booking_id)
+        return await picker_views.calendar_screen(session, deps, hall_id, month, moving=booking_id)
     except NotFound:
         callback_answer.text = _(HALL_GONE)
         if booking_id is not None:
             return await move_halls(session, booking_id)
-        return await views.halls_screen(session)
+        return await picker_views.halls_screen(session)
 
 
 async def first_screen(session: AsyncSession, deps: BookingDeps, user_id: int) -> Screen:
     """The halls, or for a blocked client the studio's phone to call."""
     if await is_blocked_in_chat(session, user_id):
-        return views.blocked_screen(deps)
-    return await views.halls_screen(session)
+        return picker_views.blocked_screen(deps)
+    return await picker_views.halls_screen(session)
 
 
 async def on_book_command(
@@ -126,7 +126,7 @@ async def on_day(
     day, hall_id = from_day(callback_data.day), callback_data.hall_id
     booking_id = await moving(state)
     try:
-        screen = await views.slots_screen(
+        screen = await picker_views.slots_screen(
             session, deps, hall_id, day, callback_data.part, moving=booking_id
         )
     except NotFound:
@@ -144,7 +144,7 @@ async def on_day(
             )
         except NotFound:
             callback_answer.text = _(HALL_GONE)
-            screen = await views.halls_screen(session)
+            screen = await picker_views.halls_screen(session)
     await show(callback, screen, session)
 
 
@@ -159,16 +159,18 @@ async def on_slot(
     start, hall_id = from_minutes(callback_data.start), callback_data.hall_id
     booking_id = await moving(state)
     try:
-        screen = await views.durations_screen(session, deps, hall_id, start, moving=booking_id)
+        screen = await picker_views.durations_screen(
+            session, deps, hall_id, start, moving=booking_id
+        )
         if screen is None:
             callback_answer.text = _(SLOT_GONE)
-            screen = await views.fresh_day(session, deps, hall_id, start, moving=booking_id)
+            screen = await picker_views.fresh_day(session, deps, hall_id, start, moving=booking_id)
     except NotFound:
         callback_answer.text = _(HALL_GONE)
         if booking_id is not None:
             screen = await move_halls(session, booking_id)
         else:
-            screen = await views.halls_screen(session)
+            screen = await picker_views.halls_screen(session)
     await show(callback, screen, session)
 
 
@@ -203,7 +205,7 @@ async def on_mode(
     await state.set_state(None)
     await state.set_data(await only_cart(state))
     pick = Pick.of(callback_data)
-    if pick.mode not in views.MODES:
+    if pick.mode not in offer_views.MODES:
         pick = Pick(pick.hall_id, pick.start, pick.minutes)
     await show_step(callback, callback_answer, session, deps, state, pick, "summary")
 

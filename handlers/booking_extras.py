@@ -22,7 +22,7 @@ from booking.no_show import full_payment_only_in_chat
 from booking.offers import hall_addons
 from booking.pricing import AddonWanted
 from booking.stock import addon_availability
-from handlers import views
+from handlers import offer_views, picker_views
 from handlers.common import Screen
 from handlers.extras_views import (
     REFUSALS,
@@ -31,7 +31,7 @@ from handlers.extras_views import (
     guests_screen,
     sale_summary_screen,
 )
-from handlers.views import HALL_GONE, SLOT_GONE, Stale
+from handlers.picker_views import HALL_GONE, SLOT_GONE, Stale
 from keyboards.callbacks import Pick, from_minutes
 
 CART = "cart"
@@ -85,11 +85,11 @@ async def sale_for(
     try:
         return await sale_offer(session, deps, pick.hall_id, start, pick.minutes, extras_of(cart))
     except NotFound:
-        return Stale(HALL_GONE, await views.halls_screen(session))
+        return Stale(HALL_GONE, await picker_views.halls_screen(session))
     except DomainError as error:
         if error.code in REFUSALS:
             return Refused(error.code)
-        return Stale(SLOT_GONE, await views.fresh_day(session, deps, pick.hall_id, start))
+        return Stale(SLOT_GONE, await picker_views.fresh_day(session, deps, pick.hall_id, start))
 
 
 async def step_screen(
@@ -124,7 +124,7 @@ async def step_screen(
     if step == "guests":
         return guests_screen(found, deps, pick), reason
     if pick.mode and found.offer.total > 0:  # nothing to pay: the summary's Confirm
-        return views.gateways_screen(found.offer, deps, pick), reason
+        return offer_views.gateways_screen(found.offer, deps, pick), reason
     back = "addons" if has_addons else guests_step
     codes = (cart["promo"], cart.get("certificate"))
     return sale_summary_screen(found, deps, pick, codes, back), reason

@@ -22,7 +22,7 @@ from booking.errors import BookingRuleError
 from booking.holds import check_email, normalize_phone
 from booking.rules import accept_rules, rules_to_accept
 from bot.states import BookingForm
-from handlers import views
+from handlers import offer_views
 from handlers.booking_extras import (
     offer_of,
     only_cart,
@@ -30,7 +30,7 @@ from handlers.booking_extras import (
 from handlers.common import Screen, close_picker, reply, send, show
 from handlers.holding import make_hold, taken
 from handlers.phone_link import link_contact
-from handlers.views import Stale
+from handlers.picker_views import Stale
 from i18n.catalogs import N_
 from i18n.catalogs import gettext as _
 from keyboards.callbacks import (
@@ -58,19 +58,19 @@ async def on_gateway(
     (RulesCallback) records the version in force and goes on to the e-mail."""
     pick = Pick.of(callback_data)
     found = await offer_of(session, deps, state, pick)
-    if isinstance(found, Stale) or not views.payable_pick(pick, deps):
+    if isinstance(found, Stale) or not offer_views.payable_pick(pick, deps):
         await show_stale(callback, callback_answer, session, found, deps, pick)
         return
     rules = await rules_to_accept(session, callback.from_user.id)
     if rules is not None and isinstance(callback_data, RulesCallback):
         await accept_rules(session, callback.from_user.id, rules.version)
     elif rules is not None:
-        await show(callback, views.rules_screen(found, deps, pick, rules), session)
+        await show(callback, offer_views.rules_screen(found, deps, pick, rules), session)
         return
     phone, email = await known_contacts(session, callback.from_user.id)
     await state.set_state(BookingForm.email)
     await state.set_data(_step_data(callback, pick, None, phone, email) | await only_cart(state))
-    await show(callback, views.email_screen(found, deps, pick, email), session)
+    await show(callback, offer_views.email_screen(found, deps, pick, email), session)
 
 
 async def on_email_choice(
@@ -91,7 +91,7 @@ async def on_email_choice(
     chosen = email if callback_data.action == "mail" else None
     await state.set_state(BookingForm.phone)
     await state.set_data(_step_data(callback, pick, chosen, phone, email) | await only_cart(state))
-    await show(callback, views.phone_screen(found, deps, pick, phone), session)
+    await show(callback, offer_views.phone_screen(found, deps, pick, phone), session)
     if phone is None:
         await ask_phone(callback.from_user.id, state, callback.bot)
 
@@ -126,10 +126,10 @@ async def on_email_text(
     await state.update_data(email=email)
     await state.set_state(BookingForm.phone)
     if phone is not None:
-        sent = await reply(message, views.phone_screen(found, deps, pick, phone), session)
+        sent = await reply(message, offer_views.phone_screen(found, deps, pick, phone), session)
         await state.update_data(picker=sent)
     else:
-        await ask_phone(message.chat.id, state, message.bot, views.offer_text(found, deps))
+        await ask_phone(message.chat.id, state, message.bot, offer_views.offer_text(found, deps))
 
 
 def _step_data(
@@ -165,7 +165,7 @@ async def ask_phone(chat_id: int, state: FSMContext, bot: Bot | None, intro: str
     """The message with the contact-sharing keyboard (it cannot carry inline buttons)."""
     assert bot is not None
     if intro:
-        text = intro + _(views.PHONE_PROMPT)
+        text = intro + _(offer_views.PHONE_PROMPT)
     else:
         text = _("Press the button below or type your phone number.")
     markup = share_phone_keyboard(_("📱 Share my phone"), "+7 999 123-45-67")
@@ -204,7 +204,7 @@ async def on_phone_message(
     screen, offer = await make_hold(session, deps, state, message.from_user, pick, data, phone)
     await reply(message, screen, session)
     if offer is not None:
-        done = views.picker_done_text(offer, deps)
+        done = offer_views.picker_done_text(offer, deps)
         await close_picker(message.bot, message.chat.id, data.get("picker"), done)
 
 
@@ -280,7 +280,7 @@ async def show_stale(
         return
     if not keep_text:
         callback_answer.text = _(STEP_GONE)
-    await show(callback, views.gateways_screen(found, deps, pick), session)
+    await show(callback, offer_views.gateways_screen(found, deps, pick), session)
 
 
 def create_router() -> Router:

@@ -23,7 +23,8 @@ from handlers.booking_extras import (
 )
 from handlers.common import Screen, reply, show
 from handlers.extras_views import PROMO_PROMPT, refusal
-from handlers.views import Stale, offer_text
+from handlers.offer_views import offer_text
+from handlers.picker_views import Stale
 from i18n.catalogs import gettext as _
 from keyboards.callbacks import Pick
 from keyboards.extras import (

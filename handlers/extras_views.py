@@ -15,7 +15,7 @@ from db.models import Hall
 from db.sales import Addon
 from handlers.common import Screen
 from handlers.hall_specs import PER, people_line
-from handlers.views import offer_text, summary_screen
+from handlers.offer_views import offer_text, summary_screen
 from i18n.catalogs import N_, current_language
 from i18n.catalogs import gettext as _
 from i18n.formats import money

@@ -16,7 +16,7 @@ from booking.clients import known_contacts
 from booking.deps import BookingDeps
 from booking.errors import DomainError
 from handlers.common import Screen, reply, show
-from handlers.views import gateways
+from handlers.offer_views import gateways
 from i18n.catalogs import current_language
 from i18n.catalogs import gettext as _
 from i18n.formats import money

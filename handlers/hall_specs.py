@@ -1,5 +1,6 @@
-"""What a client reads of a hall beside its prices: the people it takes and what more cost,
-its size and equipment as the studio file states them, and the add-ons offered."""
+"""What a client reads of a hall beside its prices: its name and description in the client's
+language, the people it takes and what more cost, its size and equipment as the studio
+file states them, and the add-ons offered."""
 
 from __future__ import annotations
 
@@ -14,6 +15,15 @@ from i18n.formats import money
 
 #: How an add-on's price reads after the amount.
 PER = {"booking": N_(" a booking"), "hour": N_("/h"), "unit": N_(" each")}
+
+
+def hall_name(hall: Hall) -> str:
+    return hall.name_en if current_language() == "en" and hall.name_en else hall.name
+
+
+def hall_description(hall: Hall) -> str:
+    english = current_language() == "en" and hall.description_en
+    return hall.description_en if english else hall.description
 
 
 def _guest_fee(fee: dict[str, Any], above: int) -> str:

@@ -16,7 +16,7 @@ from booking.errors import DomainError, NotFound, TooManyHolds
 from booking.holds import ClientInfo
 from booking.pricing import certificate_paid
 from booking.rules import rules_to_accept
-from handlers import views
+from handlers import hold_views, offer_views, picker_views
 from handlers.booking_extras import CART, cart_in, extras_of, step_screen
 from handlers.common import Screen
 from handlers.extras_views import REFUSALS, refusal
@@ -37,8 +37,8 @@ async def make_hold(
 ) -> tuple[Screen, Offer | None]:
     """Hold the slot and open its payment; when it was taken meanwhile, a fresh day view."""
     start = from_minutes(pick.start)
-    if not views.payable_pick(pick, deps):
-        return taken(await views.fresh_day(session, deps, pick.hall_id, start)), None
+    if not offer_views.payable_pick(pick, deps):
+        return taken(await picker_views.fresh_day(session, deps, pick.hall_id, start)), None
     email = data.get("email")
     client = ClientInfo(
         name=user.full_name,
@@ -66,14 +66,14 @@ async def make_hold(
         return Screen(text, menu_keyboard(_("📋 My bookings"), "my")), None
     except NotFound:
         await session.rollback()  # nothing of a refused hold is kept (the reply commits)
-        return taken(await views.halls_screen(session)), None
+        return taken(await picker_views.halls_screen(session)), None
     except DomainError as error:
         await session.rollback()
         if error.code == "client_blocked":
-            return views.blocked_screen(deps), None
+            return picker_views.blocked_screen(deps), None
         if error.code in REFUSALS:  # an add-on or the code's last use went meanwhile
             return await refused_meanwhile(session, deps, state, pick, data, error.code), None
-        return taken(await views.fresh_day(session, deps, pick.hall_id, start)), None
+        return taken(await picker_views.fresh_day(session, deps, pick.hall_id, start)), None
     hall = await active_hall(session, booking.hall_id)
     paid_by_certificate = certificate_paid(booking)
     offer = Offer(
@@ -90,7 +90,7 @@ async def make_hold(
             "whole price. The details will come here, in this chat."
         ).format(code=booking.code)
         return Screen(covered, menu_keyboard(_("📋 My bookings"), "my")), offer
-    return views.hold_screen(booking, hall, payment, deps), offer
+    return hold_views.hold_screen(booking, hall, payment, deps), offer
 
 
 async def refused_meanwhile(

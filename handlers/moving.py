@@ -4,10 +4,10 @@
 walks the same day, start and duration pickers as for a new booking, and the duration chosen
 moves the booking instead of starting a new one (booking/changes.py). The calendar's "‹ Back"
 leads to the halls, the move going on: another hall is priced, and must take the booking's
-people and add-ons, as booking/changes.py checks. The pickers show the booking's own time as
-free (a shift by half an hour overlaps it). A dearer time shows the gateways for the
-difference; the new time is held meanwhile. "⏱ More time" offers 15-minute steps after the
-end."""
+people and add-ons, as booking/changes.py checks (the halls that cannot are not offered).
+The pickers show the booking's own time as free (a shift by half an hour overlaps it). A
+dearer time shows the gateways for the difference; the new time is held meanwhile.
+"⏱ More time" offers 15-minute steps after the end."""
 
 from __future__ import annotations
 
@@ -19,14 +19,15 @@ from aiogram.types import CallbackQuery
 from aiogram.utils.callback_answer import CallbackAnswer
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from booking.change_parts import unfit_halls
 from booking.changes import Actor, extend, reschedule
-from booking.clients import ClientBooking, client_booking
+from booking.clients import ClientBooking, client_booking, list_halls
 from booking.deps import BookingDeps
 from booking.errors import BookingRuleError, DomainError, NotFound, SlotTakenError
 from db.models import Booking
-from handlers import views
+from handlers import hall_specs, picker_views
 from handlers.common import Screen, show
-from handlers.views import MOVE_HALLS
+from handlers.picker_views import MOVE_HALLS
 from handlers.views_my import BOOKING_CHANGED, booking_screen, bookings_screen, pay_choice_screen
 from i18n.catalogs import N_
 from i18n.catalogs import gettext as _
@@ -45,6 +46,11 @@ MOVE_REFUSED = {
     "addon_unavailable": N_("An extra of your booking is taken then or not offered in that hall."),
     "same_slot": N_("The booking is already at that time."),
 }
+#: Why a hall is not offered for a move, by the code a move there would be refused with.
+LEFT_OUT = {
+    "over_capacity": N_("• {hall}: takes up to {capacity} people, the booking is for {guests}"),
+    "addon_unavailable": N_("• {hall}: does not offer an extra of the booking"),
+}
 
 
 async def start_move(
@@ -53,7 +59,9 @@ async def start_move(
     """Remember the booking and show its hall's calendar, titled as a move."""
     await state.clear()
     await state.update_data({MOVING: view.booking.id})
-    return await views.calendar_screen(session, deps, view.booking.hall_id, moving=view.booking.id)
+    return await picker_views.calendar_screen(
+        session, deps, view.booking.hall_id, moving=view.booking.id
+    )
 
 
 async def moving(state: FSMContext) -> int | None:
@@ -63,14 +71,31 @@ async def moving(state: FSMContext) -> int | None:
 
 
 async def move_halls(session: AsyncSession, booking_id: int) -> Screen:
-    """The halls to move a booking to ("‹ Back": the booking)."""
+    """The halls to move a booking to ("‹ Back": the booking): those too small for the
+    people its client named, or without one of its add-ons, are left out, named with why."""
     back = BookingCallback(booking_id=booking_id, action="show")
-    screen = await views.halls_screen(session, back)
     booking = await session.get(Booking, booking_id)
     if booking is None:
-        return screen
+        return await picker_views.halls_screen(session, back)
+    halls = await list_halls(session)
+    unfit = await unfit_halls(session, booking, halls)
+    screen = await picker_views.halls_screen(
+        session, back, [h for h in halls if h.id not in unfit]
+    )
     title = _("🔁 Moving booking {code}.").format(code=booking.code)
-    return Screen(f"{title}\n\n{screen.text}", screen.markup)
+    text = f"{title}\n\n{screen.text}"
+    if unfit:
+        lines = [
+            _(LEFT_OUT[unfit[hall.id]]).format(
+                hall=hall_specs.hall_name(hall),
+                capacity=hall.capacity,
+                guests=booking.guests_chosen,
+            )
+            for hall in halls
+            if hall.id in unfit
+        ]
+        text += "\n\n" + _("Not offered for this booking:") + "\n" + "\n".join(lines)
+    return Screen(text, screen.markup)
 
 
 async def on_move_halls(callback: CallbackQuery, state: FSMContext, session: AsyncSession) -> None:
@@ -78,7 +103,7 @@ async def on_move_halls(callback: CallbackQuery, state: FSMContext, session: Asy
     when the move is no longer remembered)."""
     booking_id = await moving(state)
     if booking_id is None:
-        await show(callback, await views.halls_screen(session), session)
+        await show(callback, await picker_views.halls_screen(session), session)
         return
     await show(callback, await move_halls(session, booking_id), session)
 
@@ -116,7 +141,9 @@ async def finish_move(
         callback_answer.text = _refused(exc)
         callback_answer.show_alert = True
         if isinstance(exc, SlotTakenError | BookingRuleError):  # another time: the move goes on
-            fresh = await views.fresh_day(session, deps, pick.hall_id, start, moving=booking_id)
+            fresh = await picker_views.fresh_day(
+                session, deps, pick.hall_id, start, moving=booking_id
+            )
             await show(callback, fresh)
             return
         await state.clear()

@@ -15,7 +15,7 @@ from booking.deps import BookingDeps
 from booking.errors import BookingRuleError, DomainError, GatewayUnavailable, NotFound
 from handlers.common import Screen, reply, show
 from handlers.moving import MOVING, extend_screen, start_move
-from handlers.views import gateways
+from handlers.offer_views import gateways
 from handlers.views_my import (
     BOOKING_CHANGED,
     booking_screen,

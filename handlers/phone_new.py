@@ -2,9 +2,10 @@
 
 The admin walks the clients' own picker (hall, month, day, start, length: the handlers of
 handlers/booking.py, unchanged) in the `PhoneBookingForm.calendar` state; this router, ahead
-of the clients' ones, takes over at the length: the client's name, phone and optional
-e-mail are typed, then the booking is settled (paid in cash, confirmed unpaid, or a payment
-link to forward) by booking.phone_booking, the use case the admin API calls.
+of the clients' ones, takes over at the length: the people coming (where the hall takes a
+stated number or charges for more; priced as for clients), the client's name, phone and
+optional e-mail are typed, then the booking is settled (paid in cash, confirmed unpaid, or
+a payment link to forward) by booking.phone_booking, the use case the admin API calls.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from aiogram import F, Router
 from aiogram.enums import ChatType
 from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
-from aiogram.types import CallbackQuery, InlineKeyboardButton, Message
+from aiogram.types import CallbackQuery, Message
 from aiogram.utils.callback_answer import CallbackAnswer
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -32,16 +33,27 @@ from booking.holds import (
     normalize_phone,
 )
 from booking.no_show import full_payment_only
-from booking.phone_booking import PhoneBooking, Settle, book_for_client
+from booking.phone_booking import Settle, book_for_client
 from bot.filters import IsAdmin
 from bot.states import PhoneBookingForm
-from handlers import views
+from db.models import Hall
+from handlers import offer_views, picker_views
 from handlers.common import Screen, reply, show
-from handlers.views import Stale
+from handlers.phone_texts import (
+    asks_guests,
+    blocked_text,
+    cancel_button,
+    done_text,
+    full_price_text,
+    guests_again,
+    guests_screen,
+    priced_text,
+)
+from handlers.picker_views import Stale
 from i18n.catalogs import N_
 from i18n.catalogs import gettext as _
-from i18n.formats import money, time
 from keyboards.callbacks import DurationCallback, MenuCallback, Pick, SettleCallback, from_minutes
+from keyboards.extras import GuestsCallback
 from keyboards.rows import button, column, markup
 
 log = logging.getLogger(__name__)
@@ -55,14 +67,10 @@ SETTLES = {
 }
 
 
-def _cancel_button() -> list[InlineKeyboardButton]:
-    return [button(_("✖ Cancel"), SettleCallback(action="cancel"))]
-
-
 async def on_new(message: Message, state: FSMContext, session: AsyncSession) -> None:
     await state.clear()
     await state.set_state(PhoneBookingForm.calendar)
-    halls = await views.halls_screen(session)
+    halls = await picker_views.halls_screen(session)
     intro = _(
         "📞 A booking for a client. Choose the hall, day, start and length the client asks "
         "for; then type their name and phone."
@@ -72,7 +80,7 @@ async def on_new(message: Message, state: FSMContext, session: AsyncSession) -> 
 
 async def on_halls(callback: CallbackQuery, session: AsyncSession) -> None:
     """Back from a calendar to the halls, still booking for the client."""
-    await show(callback, await views.halls_screen(session), session)
+    await show(callback, await picker_views.halls_screen(session), session)
 
 
 async def on_length(
@@ -83,18 +91,62 @@ async def on_length(
     deps: BookingDeps,
     callback_answer: CallbackAnswer,
 ) -> None:
-    """The length chosen: priced as the clients' picker prices it, then the client's name."""
+    """The length chosen: priced as the clients' picker prices it, then the people coming
+    (where the hall counts them) or the client's name."""
     pick = Pick.of(callback_data)
-    found = await views.offer_for(session, deps, pick)
+    found = await picker_views.offer_for(session, deps, pick)
     if isinstance(found, Stale):
         callback_answer.text = _(found.reason)
         await show(callback, found.screen, session)
         return
-    await state.set_state(PhoneBookingForm.name)
     picker = callback.message.message_id if callback.message else None
     await state.set_data({"pick": [pick.hall_id, pick.start, pick.minutes], "picker": picker})
-    text = views.offer_text(found, deps) + "\n\n" + _("Type the client's name:")
-    await show(callback, Screen(text, markup(_cancel_button())), session)
+    if asks_guests(found.hall):
+        await state.set_state(PhoneBookingForm.guests)
+        await show(callback, guests_screen(offer_views.offer_text(found, deps), found.hall, pick))
+        return
+    await state.set_state(PhoneBookingForm.name)
+    text = offer_views.offer_text(found, deps) + "\n\n" + _("Type the client's name:")
+    await show(callback, Screen(text, markup(cancel_button())), session)
+
+
+async def on_guests(
+    callback: CallbackQuery,
+    callback_data: GuestsCallback,
+    state: FSMContext,
+    session: AsyncSession,
+    deps: BookingDeps,
+) -> None:
+    """A number pressed: the price with those people, then the client's name."""
+    await show(callback, await guests_chosen(session, deps, state, callback_data.guests), session)
+
+
+async def on_guests_text(
+    message: Message, state: FSMContext, session: AsyncSession, deps: BookingDeps
+) -> None:
+    """A number typed (more than the buttons show, or instead of pressing one)."""
+    pick = Pick(*(await state.get_data())["pick"])
+    hall = await session.get(Hall, pick.hall_id)
+    typed = (message.text or "").strip()
+    number = int(typed) if typed.isdigit() else 0
+    if hall is None:
+        await state.clear()
+        await reply(message, Screen(_(STEP_GONE)))
+        return
+    if number < 1 or (hall.capacity and number > hall.capacity):
+        await reply(message, Screen(guests_again(hall), markup(cancel_button())))
+        return
+    await reply(message, await guests_chosen(session, deps, state, number), session)
+
+
+async def guests_chosen(
+    session: AsyncSession, deps: BookingDeps, state: FSMContext, guests: int
+) -> Screen:
+    await state.update_data(guests=guests)
+    await state.set_state(PhoneBookingForm.name)
+    offer = await priced_text(session, deps, await state.get_data())
+    text = (offer + "\n\n" if offer else "") + _("Type the client's name:")
+    return Screen(text, markup(cancel_button()))
 
 
 async def on_name(message: Message, state: FSMContext) -> None:
@@ -102,7 +154,7 @@ async def on_name(message: Message, state: FSMContext) -> None:
     await state.update_data(name=name)
     await state.set_state(PhoneBookingForm.phone)
     text = _("Client: {name}. Type their phone number, like +7 999 123-45-67:").format(name=name)
-    await reply(message, Screen(text, markup(_cancel_button())))
+    await reply(message, Screen(text, markup(cancel_button())))
 
 
 async def on_phone(message: Message, state: FSMContext, session: AsyncSession) -> None:
@@ -110,7 +162,7 @@ async def on_phone(message: Message, state: FSMContext, session: AsyncSession) -
         phone = normalize_phone(message.text or "")
     except BookingRuleError:
         again = _("I could not read that number. Type it like +7 999 123-45-67.")
-        await reply(message, Screen(again, markup(_cancel_button())))
+        await reply(message, Screen(again, markup(cancel_button())))
         return
     if await is_blocked(session, phone=phone):
         await state.clear()
@@ -122,7 +174,7 @@ async def on_phone(message: Message, state: FSMContext, session: AsyncSession) -
         phone=phone
     )
     skip = button(_("Skip"), SettleCallback(action="skip_email"))
-    await reply(message, Screen(text, markup([skip], _cancel_button())))
+    await reply(message, Screen(text, markup([skip], cancel_button())))
 
 
 async def on_email(
@@ -133,7 +185,7 @@ async def on_email(
     except BookingRuleError:
         again = _("That does not look like an e-mail. Type one like anna@example.com, or skip.")
         skip = button(_("Skip"), SettleCallback(action="skip_email"))
-        await reply(message, Screen(again, markup([skip], _cancel_button())))
+        await reply(message, Screen(again, markup([skip], cancel_button())))
         return
     await state.update_data(email=email)
     await state.set_state(PhoneBookingForm.settle)
@@ -150,8 +202,8 @@ async def on_skip_email(
 
 async def settle_screen(session: AsyncSession, deps: BookingDeps, state: FSMContext) -> Screen:
     data = await state.get_data()
-    found = await views.offer_for(session, deps, Pick(*data["pick"]))
-    offer = "" if isinstance(found, Stale) else views.offer_text(found, deps) + "\n\n"
+    offer = await priced_text(session, deps, data)
+    offer = offer + "\n\n" if offer else ""
     who = _("Client: {name}, {phone}").format(name=data["name"], phone=data["phone"])
     if data.get("email"):
         who += f", {data['email']}"
@@ -163,7 +215,7 @@ async def settle_screen(session: AsyncSession, deps: BookingDeps, state: FSMCont
     buttons = [
         button(_(label), SettleCallback(action=action)) for action, label in settles.items()
     ]
-    keyboard = markup(*column(buttons), _cancel_button())
+    keyboard = markup(*column(buttons), cancel_button())
     return Screen(f"{offer}{who}\n\n{question}", keyboard)
 
 
@@ -188,6 +240,7 @@ async def on_settle(
         payment_mode=PaymentMode.FULL if full_only else PaymentMode.PREPAY,
         client=ClientInfo(name=data["name"], phone=data["phone"], email=data.get("email")),
         source=Source.ADMIN,
+        guests=data.get("guests"),
     )
     admin_id = callback.from_user.id
     try:
@@ -203,7 +256,7 @@ async def on_settle(
             await show(callback, Screen(why or full_price_text(deps, refused=True)), session)
             return
         await state.set_state(PhoneBookingForm.calendar)
-        fresh = await views.fresh_day(session, deps, hall_id, start)
+        fresh = await picker_views.fresh_day(session, deps, hall_id, start)
         if isinstance(error, SlotTakenError):
             sorry = _("😔 Not booked: this time is no longer free. Choose another:")
         else:
@@ -222,57 +275,6 @@ async def on_settle(
     await show(callback, Screen(done_text(taken, data, deps)), session)
 
 
-def blocked_text(phone: str) -> str:
-    """Why nothing can be booked for a blocked client, and how to lift the block."""
-    return _(
-        "⛔ The client {phone} is blocked: nothing can be booked for them, by phone either. "
-        "To lift the block: /unblock {phone} — then start again with /new"
-    ).format(phone=phone)
-
-
-def full_price_text(deps: BookingDeps, *, refused: bool = False) -> str:
-    """A client past NO_SHOW_LIMIT: the full price, in cash or by a link for all of it."""
-    text = _(
-        "⚠️ The client has missed {limit} or more bookings: they pay the full price — in cash "
-        "or by a payment link for the whole sum; a booking unpaid is not possible."
-    ).format(limit=deps.rules.no_show_limit)
-    if refused:
-        text = _("😔 Not booked.") + " " + text + "\n" + _("Start again: /new")
-    return text
-
-
-def done_text(taken: PhoneBooking, data: dict[str, object], deps: BookingDeps) -> str:
-    """What the admin reads once it is booked: the code, how it stands, the link to forward."""
-    booking = taken.booking
-    values = {
-        "code": booking.code,
-        "who": _("{name}, {phone}").format(name=data["name"], phone=data["phone"]),
-        "paid": money(booking.paid),
-        "due": money(booking.total - booking.paid),
-    }
-    if booking.status == "confirmed" and booking.paid >= booking.total:
-        text = _("✅ Booking {code} for {who} is confirmed. Paid {paid}.").format(**values)
-    elif booking.status == "confirmed":
-        text = _(
-            "✅ Booking {code} for {who} is confirmed, unpaid: {due} due at the studio."
-        ).format(**values)
-    else:
-        until = booking.hold_expires_at or booking.start_at
-        values["until"] = time(until.astimezone(deps.rules.tz))
-        text = _("⏳ Booking {code} for {who} is held until {until}.").format(**values)
-        if taken.payment is not None and taken.payment.confirmation_url:
-            link = _("Forward this payment link to the client:")
-            text += f"\n{link}\n{taken.payment.confirmation_url}"
-        else:
-            text += "\n" + _("The payment service did not answer; no link was made.")
-    if data.get("email"):
-        text += "\n" + _("The client gets the confirmation by e-mail.")
-    later = _(
-        "When the client opens the bot and shares this phone (/phone), the booking shows there."
-    )
-    return f"{text}\n{later}"
-
-
 async def on_cancel(callback: CallbackQuery, state: FSMContext) -> None:
     await state.clear()
     await show(callback, Screen(_("Nothing booked. A new booking for a client: /new")))
@@ -288,9 +290,13 @@ def create_router() -> Router:
     router.message.filter(F.chat.type == ChatType.PRIVATE, IsAdmin())
     router.callback_query.filter(IsAdmin())
     router.message.register(on_new, Command("new"))
-    calendar = StateFilter(PhoneBookingForm.calendar)
-    router.callback_query.register(on_halls, calendar, MenuCallback.filter(F.action == "book"))
-    router.callback_query.register(on_length, calendar, DurationCallback.filter())
+    # Back from the people to the lengths walks the picker again, the booking going on.
+    picker = StateFilter(PhoneBookingForm.calendar, PhoneBookingForm.guests)
+    router.callback_query.register(on_halls, picker, MenuCallback.filter(F.action == "book"))
+    router.callback_query.register(on_length, picker, DurationCallback.filter())
+    guests = StateFilter(PhoneBookingForm.guests)
+    router.callback_query.register(on_guests, guests, GuestsCallback.filter())
+    router.message.register(on_guests_text, guests, F.text, NOT_A_COMMAND)
     router.message.register(on_name, StateFilter(PhoneBookingForm.name), F.text, NOT_A_COMMAND)
     router.message.register(on_phone, StateFilter(PhoneBookingForm.phone), F.text, NOT_A_COMMAND)
     router.message.register(on_email, StateFilter(PhoneBookingForm.email), F.text, NOT_A_COMMAND)

@@ -17,7 +17,7 @@ from booking.domain.policy import parse_tiers
 from booking.offers import active_addons, offered_in
 from booking.studio_file import StudioInfo
 from db.models import Hall
-from handlers import views
+from handlers import hall_specs, picker_views
 from handlers.common import Screen, release, reply, show
 from handlers.hall_specs import hall_extras, specs_line
 from i18n.catalogs import N_, current_language, ngettext
@@ -72,7 +72,7 @@ async def on_start(
     await set_bot_blocked(session, message.from_user.id, False)  # Start after unblocking
     hall = find_hall(list(await list_halls(session)), command.args) if command.args else None
     if hall is not None:
-        await reply(message, await views.calendar_screen(session, deps, hall.id), session)
+        await reply(message, await picker_views.calendar_screen(session, deps, hall.id), session)
         return
     assert message.from_user is not None
     greeting = _(
@@ -165,7 +165,7 @@ async def on_halls(callback: CallbackQuery, session: AsyncSession) -> None:
     items = [
         (
             hall.id,
-            _("📅 Book") + " · " + views.hall_name(hall),
+            _("📅 Book") + " · " + hall_specs.hall_name(hall),
             _("📷 Photos") if hall.photos else None,
         )
         for hall in halls
@@ -186,7 +186,7 @@ async def on_photos(
     if hall is None or not hall.active or not hall.photos or callback.message is None:
         callback_answer.text = _("No photos of this hall")
         return
-    caption = "\n".join(filter(None, (views.hall_name(hall), specs_line(hall))))
+    caption = "\n".join(filter(None, (hall_specs.hall_name(hall), specs_line(hall))))
     folder = settings.studio.studio_file.parent
     album: list[MediaUnion] = [
         InputMediaPhoto(
@@ -208,10 +208,10 @@ def hall_card(hall: Hall) -> str:
     card = (
         _("{name} — from {price}/h, at least {min}\n{description}")
         .format(
-            name=views.hall_name(hall),
+            name=hall_specs.hall_name(hall),
             price=money(hall.hourly_price),
             min=duration(hall.min_minutes),
-            description=views.hall_description(hall),
+            description=hall_specs.hall_description(hall),
         )
         .strip()
     )

@@ -8,7 +8,9 @@ from booking.clients import ClientBooking, client_bookings
 from booking.deps import BookingDeps
 from db.models import Payment
 from handlers.common import Screen
-from handlers.views import gateways, hall_name, kind_text, link_text, pay_keyboard_for
+from handlers.hall_specs import hall_name
+from handlers.hold_views import kind_text, link_text, pay_keyboard_for
+from handlers.offer_views import gateways
 from i18n.catalogs import N_
 from i18n.catalogs import gettext as _
 from i18n.formats import day, day_month, money, time

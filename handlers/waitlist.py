@@ -16,7 +16,7 @@ from booking.deps import BookingDeps
 from booking.errors import DomainError, NotFound
 from booking.waitlist import Waiter, join_waitlist
 from db.models import Hall
-from handlers import views
+from handlers import hall_specs, picker_views
 from handlers.common import Screen, send, show
 from i18n.catalogs import N_, current_language
 from i18n.catalogs import gettext as _
@@ -46,7 +46,7 @@ def full_day_screen(hall: Hall, day: date) -> Screen:
     one, or another day."""
     text = _(
         "{hall}, {date}: no free time left.\nI can write to you if time frees up on this day."
-    ).format(hall=views.hall_name(hall), date=day_text(day))
+    ).format(hall=hall_specs.hall_name(hall), date=day_text(day))
     wait = button(
         _("🔔 Tell me when time frees up"), WaitCallback(hall_id=hall.id, day=to_day(day))
     )
@@ -61,15 +61,17 @@ async def no_start_screen(
     when it is full, otherwise why it cannot be booked above the month (the waitlist would
     refuse it). Raises NotFound for a gone hall."""
     hall, state = await day_state(session, deps, hall_id, day)
-    if state is DayState.FREE and (slots := await views.slots_screen(session, deps, hall_id, day)):
+    if state is DayState.FREE and (
+        slots := await picker_views.slots_screen(session, deps, hall_id, day)
+    ):
         return _("Time has just freed up on this day"), slots
     if state is DayState.FULL:
         return _("No free time left on this day"), full_day_screen(hall, day)
     month = month_index(day.year, day.month)
-    calendar = await views.calendar_screen(session, deps, hall_id, month)
+    calendar = await picker_views.calendar_screen(session, deps, hall_id, month)
     if state not in WHY_NOT:
         return _(NOT_BOOKABLE), calendar
-    why = _(WHY_NOT[state]).format(hall=views.hall_name(hall), date=day_text(day))
+    why = _(WHY_NOT[state]).format(hall=hall_specs.hall_name(hall), date=day_text(day))
     return _(NOT_BOOKABLE), Screen(f"{why}\n\n{calendar.text}", calendar.markup)
 
 
@@ -87,8 +89,8 @@ async def on_wait(
     try:
         await join_waitlist(session, deps, hall_id, day, who)
     except NotFound:
-        callback_answer.text = _(views.HALL_GONE)
-        await show(callback, await views.halls_screen(session), session)
+        callback_answer.text = _(picker_views.HALL_GONE)
+        await show(callback, await picker_views.halls_screen(session), session)
         return
     except DomainError:  # freed meanwhile (day_not_full), or closed since (bad_date)
         await session.rollback()
@@ -99,7 +101,7 @@ async def on_wait(
     text = _(
         "🔔 I will write to you here if time frees up on {date}. Meanwhile, another day:"
     ).format(date=day_text(day))
-    calendar = await views.calendar_screen(
+    calendar = await picker_views.calendar_screen(
         session, deps, hall_id, month_index(day.year, day.month)
     )
     await show(callback, Screen(f"{text}\n\n{calendar.text}", calendar.markup), session)
@@ -117,12 +119,12 @@ async def on_freed_day(
     try:
         _prefix, hall_id, ordinal = callback_data.action.split("-")
         day = from_day(int(ordinal))
-        screen = await views.slots_screen(session, deps, int(hall_id), day)
+        screen = await picker_views.slots_screen(session, deps, int(hall_id), day)
         if screen is None:
             callback_answer.text, screen = await no_start_screen(session, deps, int(hall_id), day)
     except (ValueError, NotFound):
-        callback_answer.text = _(views.HALL_GONE)
-        screen = await views.halls_screen(session)
+        callback_answer.text = _(picker_views.HALL_GONE)
+        screen = await picker_views.halls_screen(session)
     assert callback.bot is not None
     await send(callback.bot, callback.from_user.id, screen, session)
 

@@ -1,11 +1,20 @@
 """A client's move in the bot to another hall (through the halls the move's calendar leads
-back to) and by half an hour (over the booking's own old time), through the local Bot API
-server; another client's booking is still in the way."""
+back to, only those that take the booking's people and extras) and by half an hour (over
+the booking's own old time), through the local Bot API server; another client's booking is
+still in the way."""
 
 from __future__ import annotations
 
 from i18n.formats import money
-from tests.bot.flows import Studio, book_and_pay, button, choose_time, picker, url_of
+from tests.bot.flows import (
+    Studio,
+    book_and_pay,
+    button,
+    choose_time,
+    picker,
+    share_phone,
+    url_of,
+)
 from tests.fakes.telegram_api import FakeUser
 from tests.support import msk
 
@@ -154,3 +163,60 @@ async def test_a_time_gone_by_meanwhile_is_refused_in_russian(studio: Studio) ->
     await studio.press(anna, "2 ч")
     [booking] = await studio.bookings()
     assert (booking.start_at, booking.moves_made) == (msk(4, 10), 1)
+
+
+async def book_with(studio: Studio, user: FakeUser, guests: str, addon: str | None) -> None:
+    """A paid booking in the white hall (Thu 3 Dec 12:00-14:00) for `guests` people, with
+    `addon` (a label's start) if given."""
+    await studio.send(user, "/start")
+    await studio.press(user, "📅 Забронировать")
+    await studio.press(user, button(user, "Белый зал"))
+    await studio.press(user, "3")
+    await choose_time(studio, user, "12:00")
+    await studio.press(user, "2 ч")
+    await studio.press(user, guests)
+    if addon is not None:
+        await studio.press(user, button(user, addon))
+    await studio.press(user, "Далее ›")
+    await studio.press(user, button(user, "Предоплата"))
+    await studio.press(user, "ЮKassa")
+    await studio.press(user, "Пропустить")
+    hold = (await share_phone(studio, user)).result
+    await studio.checkout(url_of(hold))
+
+
+def hall_buttons(user: FakeUser) -> list[str]:
+    return [row[0] for row in user.buttons(picker(user)) if "/ч" in row[0]]
+
+
+async def test_halls_too_small_for_the_people_are_not_offered_for_a_move(studio: Studio) -> None:
+    anna = studio.user()
+    await book_with(studio, anna, "8", None)
+    [booking] = await studio.bookings()
+    assert booking.guests_chosen == 8
+    await open_move(studio, anna)
+    await studio.press(anna, "‹ Назад")
+    halls = anna.last_message()["text"]  # type: ignore[index]
+    assert [text.split(" · ")[0] for text in hall_buttons(anna)] == ["Белый зал", "Лофт"]
+    assert "Не подходят для этой брони:\n• Тёмный зал: вмещает до 6 человек, а в брони 8" in halls
+    await studio.press(anna, button(anna, "Лофт"))  # takes 20: the move goes on there
+    await studio.press(anna, "4")
+    await choose_time(studio, anna, "15:00")
+    await studio.press(anna, "2 ч")
+    [booking] = await studio.bookings()
+    assert (booking.hall_id, booking.start_at, booking.guests) == (2, msk(4, 15), 8)
+
+
+async def test_halls_without_the_bookings_extra_are_not_offered_for_a_move(
+    studio: Studio,
+) -> None:
+    anna = studio.user()
+    await book_with(studio, anna, "• 4 •", "Покраска и уборка циклорамы")  # the white hall's
+    await open_move(studio, anna)
+    await studio.press(anna, "‹ Назад")
+    halls = anna.last_message()["text"]  # type: ignore[index]
+    assert [text.split(" · ")[0] for text in hall_buttons(anna)] == ["Белый зал"]
+    assert (
+        "• Лофт: там нет дополнительной услуги из брони\n"
+        "• Тёмный зал: там нет дополнительной услуги из брони" in halls
+    ), halls

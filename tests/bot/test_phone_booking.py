@@ -1,6 +1,7 @@
 """An admin books for a client who called, end to end in the bot (/new on the clients' own
-picker, then name, phone, e-mail and how it is settled); the client later shares that phone
-and the booking comes to their chat; non-admins cannot; the money audit holds."""
+picker, then the people coming, name, phone, e-mail and how it is settled); the client
+later shares that phone and the booking comes to their chat; non-admins cannot; the money
+audit holds."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from booking.audit import audit_ledger
-from db.models import Client, Event
+from db.models import Client, Event, Hall
 from tests.bot.flows import Studio, book, button, choose_time
 from tests.fakes.telegram_api import FakeUser
 from tests.support import FakeClock, make_booking, msk
@@ -26,14 +27,25 @@ def telegram_options() -> dict[str, Any]:
     return {"chat_burst": 100, "strict_urls": False}
 
 
-async def to_client_steps(studio: Studio, admin: FakeUser) -> None:
-    """/new through the picker: White hall, the 3rd, 12:00, 2 h."""
+async def to_people(
+    studio: Studio, admin: FakeUser, hall: str = "Белый зал", day: str = "3"
+) -> None:
+    """/new through the picker: `hall`, `day`, 12:00, 2 h."""
     intro = await studio.send(admin, "/new")
     assert intro.params["text"].startswith("📞 Бронь за клиента")
-    await studio.press(admin, button(admin, "Белый зал"))
-    await studio.press(admin, "3")
+    await studio.press(admin, button(admin, hall))
+    await studio.press(admin, day)
     await choose_time(studio, admin, "12:00")
     await studio.press(admin, "2 ч")
+
+
+async def to_client_steps(studio: Studio, admin: FakeUser, guests: str = "• 4 •") -> None:
+    """/new through the picker: White hall, the 3rd, 12:00, 2 h, `guests` people."""
+    await to_people(studio, admin)
+    text = admin.last_message()["text"]  # type: ignore[index]
+    assert "12:00–14:00 (2 ч)" in text and text.endswith("Нажмите число или введите его:")
+    assert "👥 До 15 человек" in text  # the hall's capacity and what more people cost
+    await studio.press(admin, guests)
     text = admin.last_message()["text"]  # type: ignore[index]
     assert "12:00–14:00 (2 ч)" in text and text.endswith("Введите имя клиента:")
 
@@ -57,8 +69,9 @@ async def type_client(studio: Studio, admin: FakeUser, email: str | None) -> Non
 
 
 def spaced(call: Any) -> str:
-    """The text with the no-break spaces of amounts as plain ones."""
-    return str(call.params["text"]).replace("\u00a0", " ").replace("\u202f", " ")
+    """The text (of a call, or as it is) with the no-break spaces of amounts as plain ones."""
+    text = call if isinstance(call, str) else call.params["text"]
+    return str(text).replace("\u00a0", " ").replace("\u202f", " ")
 
 
 async def audit_ok(studio: Studio) -> None:
@@ -141,6 +154,7 @@ async def test_unpaid_and_link_bookings_by_phone(studio: Studio) -> None:
     await studio.press(admin, "3")
     await choose_time(studio, admin, "16:00")
     await studio.press(admin, "1 ч")
+    await studio.press(admin, "• 4 •")
     await type_client(studio, admin, email=None)
     await studio.press(admin, "🔗 Ссылка на оплату")
     text = admin.last_message()["text"]  # type: ignore[index]
@@ -227,3 +241,46 @@ async def test_a_client_past_the_no_show_limit_pays_in_full_by_phone(
     assert (held.payment_mode, held.prepay_amount, held.total) == ("full", 500_000, 500_000)
     [payment] = [p for p in await studio.payments() if p.booking_id == held.id]
     assert payment.amount == 500_000
+
+
+async def test_the_people_the_client_names_are_priced_and_kept(studio: Studio) -> None:
+    """The guests over those the price covers cost as for clients; the number is kept on
+    the booking (a move counts it against another hall), typed or pressed."""
+    admin = studio.user(ADMIN, "Ольга")
+    await to_people(studio, admin)
+    refused = await studio.send(admin, "16")  # more than the hall takes
+    assert refused.params["text"] == "Введите число от 1 до 15."
+    named = await studio.send(admin, "6")
+    text = spaced(named)
+    assert "Стоимость: 7 000 ₽" in text, text  # 5 000 hall + 2 people over 4 × 2 h × 500
+    assert "• Гости сверх 4: 2: 2 000 ₽" in text and text.endswith("Введите имя клиента:")
+    await type_client(studio, admin, email=None)
+    assert "Стоимость: 7 000 ₽" in spaced(admin.last_message()["text"])  # type: ignore[index]
+    await studio.press(admin, "💵 Оплачено наличными")
+    [booking] = await studio.bookings()
+    assert (booking.guests, booking.guests_chosen) == (6, 6)
+    assert (booking.total, booking.paid, booking.status) == (700000, 700000, "confirmed")
+    await audit_ok(studio)
+
+    # Back from the people to the lengths: the booking for the client goes on.
+    await to_people(studio, admin, day="4")
+    await studio.press(admin, "‹ Назад")
+    await studio.press(admin, "1 ч")
+    await studio.press(admin, "2")
+    text = admin.last_message()["text"]  # type: ignore[index]
+    assert "12:00–13:00 (1 ч)" in text and text.endswith("Введите имя клиента:"), text
+
+
+async def test_a_hall_that_does_not_count_people_skips_the_step(studio: Studio) -> None:
+    async with studio.sessionmaker() as session:
+        hall = await session.get(Hall, 2)
+        assert hall is not None and hall.name == "Лофт"
+        hall.capacity, hall.guest_fee, hall.included_guests = None, None, None
+        await session.commit()
+    admin = studio.user(ADMIN, "Ольга")
+    await to_people(studio, admin, "Лофт")
+    assert admin.last_message()["text"].endswith("Введите имя клиента:")  # type: ignore[index]
+    await type_client(studio, admin, email=None)
+    await studio.press(admin, "🤝 Подтвердить без оплаты")
+    [booking] = await studio.bookings()
+    assert (booking.hall_id, booking.guests_chosen, booking.status) == (2, None, "confirmed")
