@@ -58,7 +58,10 @@ async def studio_hours(session: AsyncSession) -> dict[int, DayHours]:
 
 async def studio_days(session: AsyncSession) -> dict[date, DayHours | None]:
     """Dates whose hours differ from their weekday's (None: closed that date)."""
-    rows = (await session.scalars(select(StudioDay))).all()
+    # Fresh, as the weekly hours (queries.studio_hours): read again by a second look.
+    rows = (
+        await session.scalars(select(StudioDay).execution_options(populate_existing=True))
+    ).all()
     return {
         row.day: None
         if row.open_minute is None or row.close_minute is None

@@ -4,8 +4,10 @@ a booking made that way now would.
 
 The choices recorded: the add-ons and their quantities (at their prices now, per hour ones
 for the new length), the people the client chose (none chosen: the number the hall's price
-covers), and the promo code: a percentage applies to the new price as it did to the first;
-a fixed amount stays what it took off. A gift certificate pays at most the new price (what
+covers), and the promo code: its percentage applies to the new price when the code applies
+to the new session as it would to a new booking (promo.check_applies: its halls, weekdays,
+least length); otherwise, like a fixed-amount code, it takes off what it took at booking,
+no more than the client already had. A gift certificate pays at most the new price (what
 it paid above that goes back to it when the change is made), and overtime already billed
 stays as it was."""
 
@@ -19,7 +21,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from booking import promo
 from booking.domain.charges import AddonChoice, Discount
+from booking.errors import BookingRuleError
 from booking.pricing import (
     booking_lines,
     certificate_paid,
@@ -64,7 +68,7 @@ async def reprice(
         for addon, quantity in booked
     ]
     guests = guests_of(hall, booking.guests_chosen)
-    discount = await booked_discount(session, booking)
+    discount = await booked_discount(session, booking, hall, start, end, tz)
     priced = price_hold(hall, start, end, tz, chosen, guests, discount)
     lines = [line.as_dict() for line in priced.lines]
     gross = priced.total + sum(int(ln["amount"]) for ln in old_lines if ln["kind"] == "overtime")
@@ -78,19 +82,36 @@ async def reprice(
     return Repriced(max(gross - cover, 0), lines)
 
 
-async def booked_discount(session: AsyncSession, booking: Booking) -> Discount | None:
-    """The booking's discount to price a change with: its code's percentage, or the fixed
-    amount its discount line took off."""
+async def booked_discount(
+    session: AsyncSession,
+    booking: Booking,
+    hall: Hall,
+    start: datetime,
+    end: datetime,
+    tz: ZoneInfo,
+) -> Discount | None:
+    """The booking's discount to price a change to [start, end) in `hall` with: its code's
+    percentage where the code applies to that session (its halls, weekdays, least length,
+    as a new booking's), else the amount its discount line took off; a fixed amount code
+    takes off what it took."""
     line = next((ln for ln in booking_lines(booking) if ln["kind"] == "discount"), None)
     taken = -int(line["amount"]) if line is not None else 0
     code = None
     if booking.promo_code_id is not None:
         code = await session.get(PromoCode, booking.promo_code_id)
-    if code is not None and code.percent:
+    if code is not None and code.percent and applies(code, hall, start, end, tz):
         return Discount(code.code, percent=code.percent)
     if line is None:
         return None
     return Discount(code.code if code is not None else str(line.get("code", "")), amount=taken)
+
+
+def applies(code: PromoCode, hall: Hall, start: datetime, end: datetime, tz: ZoneInfo) -> bool:
+    try:
+        promo.check_applies(code, hall.id, start, end, tz)
+    except BookingRuleError:
+        return False
+    return True
 
 
 async def record_repriced(session: AsyncSession, booking: Booking, change: BookingChange) -> None:

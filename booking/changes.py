@@ -45,7 +45,7 @@ from booking.domain.calendar import blocked_interval, check_bounds, validate_boo
 from booking.domain.states import BookingStatus
 from booking.errors import BookingRuleError, InvalidTransition, NotFound
 from booking.events import EventType, record_event
-from booking.hours_lock import share_hours
+from booking.hours_lock import second_look, share_hours
 from booking.refunds import execute_refunds, owed_back
 from db import queries
 from db.changes import BookingChange
@@ -91,7 +91,7 @@ async def reschedule(
     change = await _new_change(
         session, deps, booking, ChangeKind.RESCHEDULE, hall, start, end, actor
     )
-    return await _go(session, deps, booking, change, actor)
+    return await _go(session, deps, booking, change, actor, now)
 
 
 async def extend(
@@ -116,7 +116,7 @@ async def extend(
     change = await _new_change(
         session, deps, booking, ChangeKind.EXTEND, hall, booking.start_at, end, actor
     )
-    return await _go(session, deps, booking, change, actor)
+    return await _go(session, deps, booking, change, actor, as_of)
 
 
 async def _changeable(session: AsyncSession, booking_id: int) -> Booking:
@@ -192,11 +192,14 @@ async def _go(
     booking: Booking,
     change: BookingChange,
     actor: Actor,
+    as_of: datetime,
 ) -> Booking:
     """Make a change that costs nothing more (or one an admin makes), or hold its added
-    time and ask for the rest."""
+    time and ask for the rest. `as_of`: the moment its span was checked as of (_check_free)."""
     session.add(change)
     await session.flush()
+    # The hours read by _check_free may have changed since on SQLite (booking.hours_lock).
+    await second_look(session, deps, change.hall_id, change.start_at, change.end_at, as_of)
     if change.due == 0 or actor.admin:
         refunds = await make_change(
             session, deps, booking, change, refund_limit=actor.refund_limit

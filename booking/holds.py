@@ -13,15 +13,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from booking import certificates, promo
-from booking.availability import active_hall, hall_calendar
 from booking.blocks import check_not_blocked
 from booking.deps import BookingDeps
-from booking.domain.calendar import validate_booking
 from booking.domain.states import BookingStatus, check_transition
 from booking.errors import BookingRuleError, SlotTakenError
 from booking.events import EventType, record_event
 from booking.hold_limits import Identities, check_hold_limit, lock_identities
-from booking.hours_lock import needs_second_look
+from booking.hours_lock import second_look
 from booking.no_show import check_prepayment_allowed
 from booking.pricing import AddonWanted
 from booking.quotes import confirming_amount, price_request
@@ -159,8 +157,7 @@ async def _hold(
     if who is not None:
         await lock_identities(session, who)
     client = await upsert_client(session, request.client)
-    if needs_second_look(session):  # under the write lock now: hours changed meanwhile?
-        await check_hours_again(session, deps, request)
+    await second_look(session, deps, request.hall_id, request.start, request.end, now)
     # After the client's row (a refusal rolls it back): nothing looks a client up by their
     # contacts before the contacts are checked and written.
     await check_client(session, deps, request)
@@ -238,15 +235,6 @@ async def check_client(session: AsyncSession, deps: BookingDeps, request: HoldRe
     await check_not_blocked(session, deps, phone=phone, telegram_id=info.telegram_id)
     if request.payment_mode == PaymentMode.PREPAY:
         await check_prepayment_allowed(session, deps, phone=phone, telegram_id=info.telegram_id)
-
-
-async def check_hours_again(
-    session: AsyncSession, deps: BookingDeps, request: HoldRequest
-) -> None:
-    """The calendar's rules once more, with the hours as they are now (booking.hours_lock)."""
-    hall = await active_hall(session, request.hall_id)
-    calendar = await hall_calendar(session, hall)
-    validate_booking(request.start, request.end, calendar, deps.rules.window, (), (), deps.now())
 
 
 def identities(request: HoldRequest) -> Identities | None:

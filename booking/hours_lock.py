@@ -8,16 +8,21 @@ They are serialised here, so that one of them waits and then sees the other:
 - PostgreSQL: a transaction-scoped advisory lock, taken shared by holds and moves (they do
   not wait on each other) and exclusively by a change of the hours;
 - SQLite: the database has one writer; a change of the hours writes before it reads the
-  bookings, and a hold reads the hours again after its own first write.
+  bookings, and a hold, a move or more time reads the hours again after its own first
+  write (`second_look`).
 """
 
 from __future__ import annotations
 
 import hashlib
+from datetime import datetime
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from booking.availability import active_hall, hall_calendar
+from booking.deps import BookingDeps
+from booking.domain.calendar import validate_booking
 from db import queries
 
 _KEY = int.from_bytes(hashlib.sha256(b"studio:hours").digest()[:8], "big", signed=True)
@@ -37,6 +42,19 @@ async def take_hours(session: AsyncSession) -> None:
         await session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _KEY})
 
 
-def needs_second_look(session: AsyncSession) -> bool:
-    """SQLite: the hours a hold read before its first write may have changed since."""
-    return not queries.is_postgres(session)
+async def second_look(
+    session: AsyncSession,
+    deps: BookingDeps,
+    hall_id: int,
+    start: datetime,
+    end: datetime,
+    now: datetime,
+) -> None:
+    """SQLite, after the first write of a hold or a change (under the write lock now): the
+    calendar's rules once more for [start, end) in the hall, with the hours as they are now,
+    since those read before that write may have changed meanwhile."""
+    if queries.is_postgres(session):
+        return
+    hall = await active_hall(session, hall_id)
+    calendar = await hall_calendar(session, hall)
+    validate_booking(start, end, calendar, deps.rules.window, (), (), now)

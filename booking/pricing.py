@@ -1,7 +1,13 @@
 """A hold's price from the studio's data: the hall's time by its bands, the add-ons chosen,
 the guests over those included, then the discount (booking/domain/charges.py does the sums).
-The lines are stored with the booking, titled in Russian and English, so a later change of
-the studio's prices or names never changes a booking made."""
+The lines are stored with the booking, titled in Russian and English: a booking keeps the
+price it was made at, whatever the studio's prices or names become.
+
+A move or more time the client asks for is priced as a new booking of the new span would
+be at that moment (booking/change_price.py: today's hall time and add-on prices, with the
+booking's own choices), not at the prices it was made at. A dearer change is made only once
+the client pays the difference they are shown; one that costs the same or less is made at
+once, and the booking then shows its new price."""
 
 from __future__ import annotations
 

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.exc import IntegrityError
@@ -66,14 +67,23 @@ async def usable_code(
         found.valid_to and today > found.valid_to
     ):
         raise BookingRuleError("promo_expired", "The promo code is not valid today.")
-    if found.hall_ids and hall.id not in found.hall_ids:
-        raise _invalid("The promo code does not apply to this hall.")
-    if found.weekdays and request.start.astimezone(deps.rules.tz).weekday() not in found.weekdays:
-        raise _invalid("The promo code does not apply on this day of the week.")
-    minutes = int((request.end - request.start).total_seconds()) // 60
-    if found.min_minutes and minutes < found.min_minutes:
-        raise _invalid(f"The promo code needs a booking of {found.min_minutes} minutes or more.")
+    check_applies(found, hall.id, request.start, request.end, deps.rules.tz)
     return found
+
+
+def check_applies(
+    code: PromoCode, hall_id: int, start: datetime, end: datetime, tz: ZoneInfo
+) -> None:
+    """The code's limits on the session it takes off: its halls, weekdays (of the start) and
+    least length; 400 `promo_invalid` outside them. A new booking is checked by them, and so
+    is the new span of a move or more time (booking.change_price)."""
+    if code.hall_ids and hall_id not in code.hall_ids:
+        raise _invalid("The promo code does not apply to this hall.")
+    if code.weekdays and start.astimezone(tz).weekday() not in code.weekdays:
+        raise _invalid("The promo code does not apply on this day of the week.")
+    minutes = int((end - start).total_seconds()) // 60
+    if code.min_minutes and minutes < code.min_minutes:
+        raise _invalid(f"The promo code needs a booking of {code.min_minutes} minutes or more.")
 
 
 def holding(now: datetime) -> Any:

@@ -50,7 +50,10 @@ async def hall_by_id(session: AsyncSession, hall_id: int) -> Hall | None:
 
 
 async def studio_hours(session: AsyncSession) -> Sequence[StudioHours]:
-    return (await session.scalars(select(StudioHours))).all()
+    """Fresh even if the session holds the rows: a second look at the hours
+    (booking.hours_lock) must see a change made meanwhile."""
+    stmt = select(StudioHours).execution_options(populate_existing=True)
+    return (await session.scalars(stmt)).all()
 
 
 async def busy_spans(

@@ -1,7 +1,8 @@
 """change_price.reprice, the price of a move or more time, against a booking held as a
 client holds one: every line as `price_hold` makes it for a new booking with the same
-choices, the code's percentage applied again even once the code is disabled, a fixed
-amount as it took off, and a booking made before price lines priced like any other."""
+choices, the code's percentage applied again even once the code is disabled (where the code
+applies to the new session: elsewhere it takes off what it took), a fixed amount as it took
+off, and a booking made before price lines priced like any other."""
 
 from __future__ import annotations
 
@@ -82,6 +83,39 @@ async def test_a_fixed_amount_stays_what_it_took_off(running: Running) -> None:
     )  # fmt: skip
     assert await priced_at(running, booking.id, 3, msk(3, 12), 2) == (  # dark: 3000
         200_000, [("hall", 300_000), ("discount", -100_000)],
+    )  # fmt: skip
+
+
+async def test_a_code_for_one_hall_takes_off_what_it_took_in_another(running: Running) -> None:
+    """Half off in the dark hall only: moved to the white hall, dearer, the booking keeps the
+    1500 it had off, not half of the new price; in its own hall the half applies again."""
+    async with running.sessionmaker() as session:
+        await promo.create_code(session, promo.NewCode("DARKHALF", percent=50, hall_ids=[3]))
+        request = asked(msk(3, 12), 2, hall_id=3, promo_code="DARKHALF")
+        booking, _ = await hold_booking(session, running.deps, request)
+    assert lines_of(booking.price_lines or []) == [("hall", 300_000), ("discount", -150_000)]
+    assert await priced_at(running, booking.id, 1, msk(3, 12), 2) == (
+        350_000, [("hall", 500_000), ("discount", -150_000)],
+    )  # fmt: skip
+    assert await priced_at(running, booking.id, 3, msk(3, 12), 3) == (
+        225_000, [("hall", 450_000), ("discount", -225_000)],
+    )  # fmt: skip
+
+
+async def test_a_code_for_some_days_and_lengths_follows_them(running: Running) -> None:
+    """A fifth off on Thursdays, two hours or more: a Thursday booking made longer keeps the
+    fifth; moved to a Friday it keeps the 1000 it had off, not a fifth of the new price."""
+    async with running.sessionmaker() as session:
+        code = promo.NewCode("THURSDAY", percent=20, weekdays=[3], min_minutes=120)
+        await promo.create_code(session, code)
+        request = asked(msk(3, 12), 2, promo_code="THURSDAY")
+        booking, _ = await hold_booking(session, running.deps, request)
+    assert lines_of(booking.price_lines or []) == [("hall", 500_000), ("discount", -100_000)]
+    assert await priced_at(running, booking.id, 1, msk(3, 12), 3) == (
+        600_000, [("hall", 750_000), ("discount", -150_000)],
+    )  # fmt: skip
+    assert await priced_at(running, booking.id, 1, msk(4, 12), 3) == (
+        650_000, [("hall", 750_000), ("discount", -100_000)],
     )  # fmt: skip
 
 

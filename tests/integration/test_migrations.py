@@ -6,7 +6,7 @@ from sqlalchemy import inspect, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from db.migrate import downgrade, upgrade
-from db.models import Base
+from db.models import Base, Hall
 from tests.support import Running
 
 
@@ -44,12 +44,21 @@ async def test_payments_that_count_are_marked_and_refunds_summed_again(running: 
     assert (await api.cancel(booking))["refund"]["value"] == "5000.00"
 
 
-async def test_bookings_keep_the_count_they_were_priced_for_as_chosen(running: Running) -> None:
-    """0017 on bookings made before it: each counts the people it was priced for as the
-    client's choice (the migration's documented default), and going down drops the column."""
+async def test_bookings_made_with_the_halls_number_are_left_unchosen(running: Running) -> None:
+    """0017 on bookings made before it: one for the number its hall's price covers, without
+    a guest fee, most likely took the default and is left without a choice (a move then
+    takes the new hall's number, no fee for people never stated); any other count, or one
+    a guest fee was charged for, is kept as chosen. Going down drops the column."""
     api = running.api
-    told = await api.booked(guests=6)
+    told = await api.booked(guests=6)  # the white hall covers four
     defaulted = await api.booked(hour=16)  # the white hall's four
+    dark_four = await api.booked(hall_id=3, guests=4)  # the dark hall covers two
+    async with running.sessionmaker() as session:  # a fee for each person over two
+        white = await session.get_one(Hall, 1)
+        white.guest_fee = {**(white.guest_fee or {}), "above": 2}
+        await session.commit()
+    charged = await api.booked(day=4)  # four, two of them charged for
+    assert [line["kind"] for line in charged["price_lines"]] == ["hall", "guests"]
     engine = running.sessionmaker.kw["bind"]
     await downgrade(engine, "0016")
     async with engine.connect() as conn:
@@ -59,4 +68,9 @@ async def test_bookings_keep_the_count_they_were_priced_for_as_chosen(running: R
     async with engine.connect() as conn:
         rows = await conn.execute(text("SELECT id, guests, guests_chosen FROM bookings"))
         found = {row.id: (row.guests, row.guests_chosen) for row in rows}
-    assert found == {told["id"]: (6, 6), defaulted["id"]: (4, 4)}
+    assert found == {
+        told["id"]: (6, 6),
+        defaulted["id"]: (4, None),
+        dark_four["id"]: (4, 4),
+        charged["id"]: (4, 4),
+    }

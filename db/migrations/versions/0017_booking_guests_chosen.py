@@ -2,10 +2,13 @@
 priced for: without a choice a booking counts the guests its hall's price covers, and a move
 to another hall takes that hall's number instead of refusing (or charging) the old one's.
 
-Existing bookings did not record whether their count was chosen: each keeps the count it was
-priced for as chosen. That never lets more people into a smaller hall than a client stated,
-nor drops a guest fee they were charged; at worst a booking made with the hall's default is
-refused a move to a hall smaller than that default, as before.
+Existing bookings did not record whether their count was chosen. One for the number its
+hall's price covers, with no guest fee among its price lines, most likely took the default:
+it is left without a choice, so that a move to a hall covering fewer people neither charges
+a guest fee nor is refused for people the client never stated. Any other count (or one a
+guest fee was charged for) is kept as chosen: a move never lets more people into a smaller
+hall than the client stated, nor drops a fee they were charged. A client who did state the
+default number is then counted at the new hall's number after a move.
 
 Revision ID: 0017
 Revises: 0016
@@ -26,6 +29,31 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     op.add_column("bookings", sa.Column("guests_chosen", sa.Integer(), nullable=True))
     op.execute("UPDATE bookings SET guests_chosen = guests")
+    bind = op.get_bind()
+    bookings = sa.table(
+        "bookings",
+        sa.column("id", sa.Integer),
+        sa.column("hall_id", sa.Integer),
+        sa.column("guests", sa.Integer),
+        sa.column("guests_chosen", sa.Integer),
+        sa.column("price_lines", sa.JSON),
+    )
+    halls = sa.table(
+        "halls", sa.column("id", sa.Integer), sa.column("included_guests", sa.Integer)
+    )
+    defaulted = sa.select(bookings.c.id, bookings.c.price_lines).join(
+        halls,
+        sa.and_(halls.c.id == bookings.c.hall_id, halls.c.included_guests == bookings.c.guests),
+    )
+    # Price lines are JSON (text on SQLite): whether one is a guest fee is read here.
+    unchosen = [
+        row.id
+        for row in bind.execute(defaulted)
+        if not any(line.get("kind") == "guests" for line in row.price_lines or [])
+    ]
+    for start in range(0, len(unchosen), 500):
+        ids = unchosen[start : start + 500]
+        bind.execute(bookings.update().where(bookings.c.id.in_(ids)).values(guests_chosen=None))
 
 
 def downgrade() -> None:
