@@ -92,8 +92,8 @@ async def booked_discount(
 ) -> Discount | None:
     """The booking's discount to price a change to [start, end) in `hall` with: its code's
     percentage where the code applies to that session (its halls, weekdays, least length,
-    as a new booking's), else the amount its discount line took off; a fixed amount code
-    takes off what it took."""
+    as a new booking's), else that percentage but no more than its discount line took off
+    (a shorter session takes off less); a fixed amount code takes off what it took."""
     line = next((ln for ln in booking_lines(booking) if ln["kind"] == "discount"), None)
     taken = -int(line["amount"]) if line is not None else 0
     code = None
@@ -103,7 +103,9 @@ async def booked_discount(
         return Discount(code.code, percent=code.percent)
     if line is None:
         return None
-    return Discount(code.code if code is not None else str(line.get("code", "")), amount=taken)
+    if code is None:  # the code is gone: what the line took off
+        return Discount(str(line.get("code", "")), amount=taken)
+    return Discount(code.code, percent=code.percent or 0, amount=taken)
 
 
 def applies(code: PromoCode, hall: Hall, start: datetime, end: datetime, tz: ZoneInfo) -> bool:

@@ -65,16 +65,18 @@ class GuestFee:
 @dataclass(frozen=True, slots=True)
 class Discount:
     """A promo code's discount: a percentage of the price, or a fixed amount (never more
-    than the price)."""
+    than the price). Both set: the percentage, at most the amount (a code that no longer
+    fits a changed booking: no more than it took off at booking)."""
 
     code: str
     percent: int = 0
     amount: int = 0
 
     def of(self, subtotal: int) -> int:
-        if self.percent:
-            return min(subtotal, (subtotal * self.percent + 50) // 100)
-        return min(subtotal, self.amount)
+        off = (subtotal * self.percent + 50) // 100 if self.percent else self.amount
+        if self.percent and self.amount:
+            off = min(off, self.amount)
+        return min(subtotal, off)
 
 
 @dataclass(frozen=True, slots=True)

@@ -104,7 +104,8 @@ async def test_a_code_for_one_hall_takes_off_what_it_took_in_another(running: Ru
 
 async def test_a_code_for_some_days_and_lengths_follows_them(running: Running) -> None:
     """A fifth off on Thursdays, two hours or more: a Thursday booking made longer keeps the
-    fifth; moved to a Friday it keeps the 1000 it had off, not a fifth of the new price."""
+    fifth; moved to a Friday it keeps the 1000 it had off, not a fifth of the new price;
+    made shorter than the code's two hours, a fifth of the shorter time at most."""
     async with running.sessionmaker() as session:
         code = promo.NewCode("THURSDAY", percent=20, weekdays=[3], min_minutes=120)
         await promo.create_code(session, code)
@@ -116,6 +117,9 @@ async def test_a_code_for_some_days_and_lengths_follows_them(running: Running) -
     )  # fmt: skip
     assert await priced_at(running, booking.id, 1, msk(4, 12), 3) == (
         650_000, [("hall", 750_000), ("discount", -100_000)],
+    )  # fmt: skip
+    assert await priced_at(running, booking.id, 1, msk(3, 12), 1) == (
+        200_000, [("hall", 250_000), ("discount", -50_000)],
     )  # fmt: skip
 
 
