@@ -96,6 +96,8 @@ REFUSALS: Final[dict[str, str]] = {
     "bad_addon:price": N_("Not accepted: a price is at most 1 000 000 ₽."),
     "addon_exists": N_("An add-on {arg} exists already: choose another id."),
     "bad_rules": N_("Not accepted: send the text of the rules or an http(s) address."),
+    "hours_off_grid": N_("Not accepted: times are on a 15-minute grid (:00, :15, :30, :45)."),
+    "date_in_past": N_("Not accepted: this date has passed."),
 }
 
 

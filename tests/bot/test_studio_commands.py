@@ -171,3 +171,15 @@ async def test_admins_who_are_not_owners_and_strangers_are_refused(
         assert await ask(tg, stranger, command) == UNKNOWN
     assert await studio_events(sessionmaker) == []
     assert (await fetch(sessionmaker, Hall, 1)).hourly_price == 250_000
+
+
+@pytest.mark.usefixtures("polling")
+async def test_hours_off_the_grid_or_for_a_past_date_are_refused_in_words(
+    tg: FakeTelegram, sessionmaker: async_sessionmaker[AsyncSession]
+) -> None:
+    owner = tg.user(OWNER)
+    reply = await ask(tg, owner, "/hours mon 10:10-22:00")
+    assert "по сетке 15 минут" in reply and "код" not in reply
+    reply = await ask(tg, owner, "/hours 2026-11-01 10:00-16:00")
+    assert "эта дата уже прошла" in reply and "код" not in reply
+    assert await studio_events(sessionmaker) == []
