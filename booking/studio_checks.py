@@ -43,18 +43,24 @@ GRID_MINUTES = 15
 def check_hours_change(
     weekly: Mapping[int, DayHours],
     days: Mapping[date, DayHours | None],
+    stored_weekly: Mapping[int, DayHours],
     stored_days: Mapping[date, DayHours | None],
     today: date,
 ) -> None:
     """Hours an admin sets: on the 15-minute grid (400 `hours_off_grid`), and no date
-    before `today` set or changed (400 `date_in_past`; one stored already may be sent back
-    as it is, since an edit sends the whole table)."""
+    before `today` set or changed (400 `date_in_past`). A span stored already may be sent
+    back as it is, since an edit sends the whole table: a studio file may hold 09:50, and
+    such a studio still edits its other days."""
     spans: list[tuple[str, DayHours | None]] = [
-        (f"hours.{WEEKDAY_NAMES[weekday]}", span) for weekday, span in sorted(weekly.items())
+        (f"hours.{WEEKDAY_NAMES[weekday]}", span)
+        for weekday, span in sorted(weekly.items())
+        if stored_weekly.get(weekday) != span
     ]
     for day, span in sorted(days.items()):
         where = f"days.{day.isoformat()}"
-        if day < today and (day not in stored_days or stored_days[day] != span):
+        if day in stored_days and stored_days[day] == span:
+            continue
+        if day < today:
             raise BookingRuleError(
                 "date_in_past", f"{where}: this date has passed; set today's or a later one."
             )
