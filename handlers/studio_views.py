@@ -27,7 +27,7 @@ STUDIO_COMMANDS: Final[list[tuple[str, str]]] = [
 USAGES: Final[dict[str, str]] = {
     "hours": N_(
         "/hours — the opening hours\n"
-        "/hours mon 10:00-22:00 — a weekday (mon…sun; closed: “closed”)\n"
+        "/hours mon 10:00-22:00 — weekdays (mon…sun, mon-fri, sat,sun; closed: “closed”)\n"
         "/hours 2026-12-31 10:00-16:00 — one date (“closed”; “reset”: as its weekday)"
     ),
     "hall": N_(

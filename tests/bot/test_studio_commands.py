@@ -204,3 +204,18 @@ async def test_a_studio_file_off_the_grid_still_lets_the_owner_edit_other_days(
     reply = await ask(tg, owner, "/hours пн 09:55-22:00")
     assert "по сетке 15 минут" in reply
     assert len(await studio_events(sessionmaker)) == 1
+
+
+@pytest.mark.usefixtures("polling")
+async def test_hours_for_several_weekdays_at_once(
+    tg: FakeTelegram, sessionmaker: async_sessionmaker[AsyncSession]
+) -> None:
+    owner = tg.user(OWNER)
+    reply = await ask(tg, owner, "/hours пн-пт 10:00-20:00")
+    for day in ("Пн", "Вт", "Ср", "Чт", "Пт"):
+        assert f"{day} 10:00–20:00" in reply, reply
+    assert "Сб 10:00–20:00" not in reply
+    reply = await ask(tg, owner, "/hours сб,вс закрыто")
+    assert "Сб выходной" in reply and "Вс выходной" in reply and "Пт 10:00–20:00" in reply
+    assert "Как пользоваться" in await ask(tg, owner, "/hours будни 10:00-20:00")
+    assert len(await studio_events(sessionmaker)) == 2
