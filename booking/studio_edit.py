@@ -80,7 +80,7 @@ async def set_hours(
         weekly, days = parse_hours(data)
     today = deps.now().astimezone(deps.rules.tz).date()
     stored = await studio_hours(session), await studio_days(session)
-    check_hours_change(weekly, days, *stored, today)
+    check_hours_change(weekly, days, *stored, today, deps.rules.window.step_minutes)
     # Holds being made finish first, and new ones wait for this change (booking.hours_lock);
     # on SQLite the first write below takes the database's one write lock the same way.
     await take_hours(session)
