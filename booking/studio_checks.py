@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from booking.domain.calendar import DayHours, HallCalendar, opening_interval
 from booking.domain.states import BookingStatus
 from booking.errors import BookingRuleError, DomainError
+from booking.studio_file import WEEKDAYS
 from db import queries
 from db.models import Booking
 from db.sales import BookingAddon
@@ -35,37 +36,41 @@ class StudioConflict(DomainError):
         return type(self), (self.code, self.reason, self.bookings)
 
 
-WEEKDAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-#: Starts are offered on a 15-minute grid; an opening or a closing off it could not be met.
-GRID_MINUTES = 15
-
-
 def check_hours_change(
     weekly: Mapping[int, DayHours],
     days: Mapping[date, DayHours | None],
+    stored_weekly: Mapping[int, DayHours],
     stored_days: Mapping[date, DayHours | None],
     today: date,
+    step_minutes: int,
 ) -> None:
-    """Hours an admin sets: on the 15-minute grid (400 `hours_off_grid`), and no date
-    before `today` set or changed (400 `date_in_past`; one stored already may be sent back
-    as it is, since an edit sends the whole table)."""
+    """Hours an admin sets: on the grid starts are offered on, every `step_minutes` (an
+    opening or a closing off it could not be met; 400 `hours_off_grid`), and no date
+    before `today` set or changed (400 `date_in_past`). A span stored already may be sent
+    back as it is, since an edit sends the whole table: a studio file may hold 09:50, and
+    such a studio still edits its other days."""
     spans: list[tuple[str, DayHours | None]] = [
-        (f"hours.{WEEKDAY_NAMES[weekday]}", span) for weekday, span in sorted(weekly.items())
+        (f"hours.{WEEKDAYS[weekday]}", span)
+        for weekday, span in sorted(weekly.items())
+        if stored_weekly.get(weekday) != span
     ]
     for day, span in sorted(days.items()):
         where = f"days.{day.isoformat()}"
-        if day < today and (day not in stored_days or stored_days[day] != span):
+        if day in stored_days and stored_days[day] == span:
+            continue
+        if day < today:
             raise BookingRuleError(
                 "date_in_past", f"{where}: this date has passed; set today's or a later one."
             )
         spans.append((where, span))
     for where, span in spans:
         for minute in (span.open_minute, span.close_minute) if span else ():
-            if minute % GRID_MINUTES:
+            if minute % step_minutes:
+                marks = ", ".join(f":{m:02d}" for m in range(0, 60, step_minutes))
                 raise BookingRuleError(
                     "hours_off_grid",
-                    f"{where}: {minute // 60:02d}:{minute % 60:02d} is not on the 15-minute "
-                    "grid; use :00, :15, :30 or :45.",
+                    f"{where}: {minute // 60:02d}:{minute % 60:02d} is not on the "
+                    f"{step_minutes}-minute grid; use {marks}.",
                 )
 
 

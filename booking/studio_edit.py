@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from booking.availability import studio_days
+from booking.availability import studio_days, studio_hours
 from booking.deps import BookingDeps
 from booking.errors import BookingRuleError, NotFound
 from booking.events import EventType, record_event
@@ -79,7 +79,8 @@ async def set_hours(
     with checked("bad_hours"):
         weekly, days = parse_hours(data)
     today = deps.now().astimezone(deps.rules.tz).date()
-    check_hours_change(weekly, days, await studio_days(session), today)
+    stored = await studio_hours(session), await studio_days(session)
+    check_hours_change(weekly, days, *stored, today, deps.rules.window.step_minutes)
     # Holds being made finish first, and new ones wait for this change (booking.hours_lock);
     # on SQLite the first write below takes the database's one write lock the same way.
     await take_hours(session)

@@ -108,8 +108,10 @@ async def calendar_spans(
 
 
 async def closure_spans(
-    session: AsyncSession, hall_id: int, start: datetime, end: datetime
+    session: AsyncSession, hall_id: int | None, start: datetime, end: datetime
 ) -> list[tuple[datetime, datetime]]:
+    """The closures of the whole studio and of hall `hall_id` (None: the studio's alone)
+    touching [start, end)."""
     stmt = select(Closure.start_at, Closure.end_at).where(
         or_(Closure.hall_id.is_(None), Closure.hall_id == hall_id),
         Closure.start_at < end,

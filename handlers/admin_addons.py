@@ -20,8 +20,8 @@ from booking.studio_export import rubles
 from booking.studio_sales import SLUG
 from handlers import studio_changes as tx
 from handlers.admin_args import BadArguments, parse_money
-from handlers.admin_halls import MAX_NAME, NEW
-from handlers.studio_args import count, owner_id, text_after
+from handlers.admin_halls import NEW
+from handlers.studio_args import count, one_line, owner_id
 from i18n.catalogs import gettext as _
 from i18n.formats import amount as rub
 from settings import Settings
@@ -31,13 +31,6 @@ PER = {"booking": "booking", "бронь": "booking", "hour": "hour", "час": 
 EVERY_HALL = frozenset({"all", "все", "всё", "любой"})
 
 
-def _name(message: Message, words: int) -> str:
-    text = text_after(message, words)
-    if not text or "\n" in text or len(text) > MAX_NAME:
-        raise BadArguments
-    return text
-
-
 async def _new_addon(message: Message, args: list[str], session: AsyncSession) -> str:
     """`/addon new light-kit 900 hour Комплект света`: its id, price, per (a booking if not
     said), then its name."""
@@ -45,7 +38,7 @@ async def _new_addon(message: Message, args: list[str], session: AsyncSession) -
         raise BadArguments
     price = parse_money(args[2])
     per = PER.get(args[3].lower())
-    title = _name(message, 4 if per else 3)
+    title = one_line(message, 4 if per else 3)
     if price is None:
         raise BadArguments
     item = {"id": args[1].lower(), "title": title, "price": rubles(price), "per": per or "booking"}
@@ -66,7 +59,7 @@ async def _patch(
     if what in ("hide", "show") and not values:
         return {"active": what == "show"}, ""
     if what in ("title", "title_en"):
-        title = _name(message, 2)
+        title = one_line(message, 2)
         return {what: title}, title
     if what == "per" and one and one.lower() in PER:
         per = PER[one.lower()]

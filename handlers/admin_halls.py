@@ -26,8 +26,10 @@ from handlers import studio_changes as tx
 from handlers.admin_args import BadArguments, parse_money
 from handlers.studio_args import (
     FORCE,
+    MAX_NAME,
     NONE,
     count,
+    one_line,
     owner_id,
     parse_span,
     parse_weekdays,
@@ -50,15 +52,7 @@ _LATIN = dict(zip("абвгдеёжзийклмнопрстуфхцчшщъыь�
                    "o", "p", "r", "s", "t", "u", "f", "h", "ts", "ch", "sh", "sch", "", "y", "",
                    "e", "yu", "ya"], strict=True))  # fmt: skip
 _SPEC_KEY = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
-MAX_NAME, MAX_ABOUT = 200, 5000
-
-
-def _line(message: Message, words: int, longest: int = MAX_NAME) -> str:
-    """A name: one line of text after the command's first `words` arguments."""
-    text = text_after(message, words)
-    if not text or "\n" in text or len(text) > longest:
-        raise BadArguments
-    return text
+MAX_ABOUT = 5000
 
 
 async def free_slug(session: AsyncSession, name: str) -> str:
@@ -128,7 +122,7 @@ def _spec(hall: Hall, message: Message, values: list[str]) -> tuple[dict[str, An
     if not _SPEC_KEY.match(key):
         raise BadArguments
     specs = dict(hall.specs or {})
-    text = _line(message, 3, MAX_ABOUT)
+    text = one_line(message, 3, MAX_ABOUT)
     value: Any
     if text.lower() in NONE:
         specs.pop(key, None)
@@ -162,11 +156,11 @@ def _patch(
     ):
         return {"active": what == "show"}, ""
     if what == "name":
-        name = _line(message, 2)
+        name = one_line(message, 2)
         same = hall.name_en == hall.name  # an English name never set follows the name
         return {"name": name, **({"name_en": name} if same else {})}, name
     if what == "name_en":
-        return {"name_en": _line(message, 2)}, _line(message, 2)
+        return {"name_en": one_line(message, 2)}, one_line(message, 2)
     if what in ("about", "about_en"):
         text = text_after(message, 2)
         if not text or len(text) > MAX_ABOUT:

@@ -30,7 +30,7 @@ from handlers.admin_args import BadArguments, parse_date
 from handlers.admin_halls import NEW, hall_command
 from handlers.admin_views import ERRORS
 from handlers.common import release
-from handlers.studio_args import Handler, owner_id, parse_span, text_after, weekday
+from handlers.studio_args import Handler, owner_id, parse_span, parse_weekdays, text_after
 from i18n.catalogs import gettext as _
 from settings import Settings
 
@@ -46,16 +46,14 @@ async def _hours(
         return tx.hours_text(hours)
     if len(args) < 2:
         raise BadArguments
-    day = weekday(args[0])
-    if day is not None:
+    date = parse_date(args[0], deps.now().astimezone(deps.rules.tz).date())
+    if date is None:  # weekdays: "пн", "пн-пт", "sat,sun", "все"; anything else, the usage
         span = parse_span(args[1:])
-        hours["hours"].pop(day, None)
-        if span is not None:
-            hours["hours"][day] = span
+        for day in parse_weekdays(args[0]):
+            hours["hours"].pop(day, None)
+            if span is not None:
+                hours["hours"][day] = span
     else:
-        date = parse_date(args[0], deps.now().astimezone(deps.rules.tz).date())
-        if date is None:
-            raise BadArguments
         if len(args) == 2 and args[1].lower() in RESET:
             hours["days"].pop(date.isoformat(), None)
         else:

@@ -20,6 +20,7 @@ ALL_DAYS = frozenset({"all", "все", "всё", "ежедневно", "daily"})
 CLOSED = frozenset({"closed", "off", "выходной", "закрыто", "нет"})
 NONE = frozenset({"none", "нет", "-", "0"})
 FORCE = frozenset({"force", "!"})
+MAX_NAME = 200
 _SPAN = re.compile(r"^(\d{1,2}(?::\d{2})?)[-–—](\d{1,2}(?::\d{2})?)$")
 #: A command's handler: (message, its words, session, deps, settings) -> the answer.
 Handler = Callable[[Message, list[str], AsyncSession, BookingDeps, Settings], Awaitable[str]]
@@ -34,6 +35,14 @@ def text_after(message: Message, words: int) -> str:
     """The text after the command and its first `words` arguments, lines kept."""
     parts = (message.text or message.caption or "").split(maxsplit=words + 1)
     return parts[words + 1].strip() if len(parts) > words + 1 else ""
+
+
+def one_line(message: Message, words: int, longest: int = MAX_NAME) -> str:
+    """A name: one line of text after the command's first `words` arguments."""
+    text = text_after(message, words)
+    if not text or "\n" in text or len(text) > longest:
+        raise BadArguments
+    return text
 
 
 def _clock(text: str) -> str:

@@ -15,7 +15,7 @@ HALL_CHANGES: Final[dict[str, tuple[str, str]]] = {
     "min": (N_("shortest booking {value} min"), ""),
     "buffer": (N_("buffer after a booking {value} min"), ""),
     "capacity": (N_("capacity {value}"), N_("capacity not stated")),
-    "guests": (N_("the price covers {value} people"), N_("the price covers any number of people")),
+    "guests": (N_("guests in the price: {value}"), N_("the price covers any number of people")),
     "fee": (N_("each further person {value}"), N_("no fee for further people")),
     "hide": ("", N_("hidden from clients")),
     "show": ("", N_("shown to clients")),

@@ -27,7 +27,7 @@ STUDIO_COMMANDS: Final[list[tuple[str, str]]] = [
 USAGES: Final[dict[str, str]] = {
     "hours": N_(
         "/hours — the opening hours\n"
-        "/hours mon 10:00-22:00 — a weekday (mon…sun; closed: “closed”)\n"
+        "/hours mon 10:00-22:00 — weekdays (mon…sun, mon-fri, sat,sun; closed: “closed”)\n"
         "/hours 2026-12-31 10:00-16:00 — one date (“closed”; “reset”: as its weekday)"
     ),
     "hall": N_(
@@ -96,6 +96,8 @@ REFUSALS: Final[dict[str, str]] = {
     "bad_addon:price": N_("Not accepted: a price is at most 1 000 000 ₽."),
     "addon_exists": N_("An add-on {arg} exists already: choose another id."),
     "bad_rules": N_("Not accepted: send the text of the rules or an http(s) address."),
+    "hours_off_grid": N_("Not accepted: times are on a 15-minute grid (:00, :15, :30, :45)."),
+    "date_in_past": N_("Not accepted: this date has passed."),
 }
 
 

@@ -37,6 +37,10 @@ WHY_NOT = {
         "shortest booking."
     ),
     DayState.LATE: N_("{hall}, {date}: it is too late to start a booking today."),
+    DayState.TOO_SOON: N_(
+        "{hall}, {date}: this day can no longer be booked, bookings are made in advance."
+    ),
+    DayState.HALL_CLOSED: N_("{hall}, {date}: this hall is closed on this day."),
     DayState.CLOSED: N_("{hall}, {date}: the studio is closed on this day."),
 }
 

@@ -71,6 +71,7 @@ TEXTS: dict[str, str] = {
     "time_left": N_("Time left to pay: {time}"),
     "paid": N_("Paid: {paid} ₽ of {total} ₽"),
     "paid_certificate": N_("by gift certificate {amount} ₽"),
+    "paid_certificate_alone": N_("Paid by gift certificate: {amount} ₽"),
     "paid_refunded": N_("refunded {amount} ₽"),
     "pay_now": N_("Pay now"),
     "ics": N_("Add to calendar (.ics)"),

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from booking.availability import hall_availability
 from booking.deps import BookingDeps
-from db.models import Event, Hall
+from db.models import Event, Hall, StudioHours
 from db.sales import Addon, StudioRules
 from settings import Settings
 from tests.bot.admin_polling import UNKNOWN, admin_router_polled, ask
@@ -171,3 +171,51 @@ async def test_admins_who_are_not_owners_and_strangers_are_refused(
         assert await ask(tg, stranger, command) == UNKNOWN
     assert await studio_events(sessionmaker) == []
     assert (await fetch(sessionmaker, Hall, 1)).hourly_price == 250_000
+
+
+@pytest.mark.usefixtures("polling")
+async def test_hours_off_the_grid_or_for_a_past_date_are_refused_in_words(
+    tg: FakeTelegram, sessionmaker: async_sessionmaker[AsyncSession]
+) -> None:
+    owner = tg.user(OWNER)
+    reply = await ask(tg, owner, "/hours mon 10:10-22:00")
+    assert "по сетке 15 минут" in reply and "код" not in reply
+    reply = await ask(tg, owner, "/hours 2026-11-01 10:00-16:00")
+    assert "эта дата уже прошла" in reply and "код" not in reply
+    assert await studio_events(sessionmaker) == []
+
+
+@pytest.mark.usefixtures("polling")
+async def test_a_studio_file_off_the_grid_still_lets_the_owner_edit_other_days(
+    tg: FakeTelegram, sessionmaker: async_sessionmaker[AsyncSession], deps: BookingDeps
+) -> None:
+    """A studio file may open at 09:50; the owner changes Tuesday and Monday stays as it is.
+    Changing Monday itself to a time off the grid is still refused."""
+    async with sessionmaker() as session:
+        monday = await session.get(StudioHours, 0)
+        assert monday is not None
+        monday.open_minute = 9 * 60 + 50
+        await session.commit()
+    owner = tg.user(OWNER)
+    reply = await ask(tg, owner, "/hours вт 11:00-20:00")
+    assert "Часы работы изменены" in reply, reply
+    assert "Пн 09:50" in reply and "Вт 11:00–20:00" in reply
+    assert (await starts(sessionmaker, deps, 1, date(2026, 12, 1)))[0] == "11:00"
+    reply = await ask(tg, owner, "/hours пн 09:55-22:00")
+    assert "по сетке 15 минут" in reply
+    assert len(await studio_events(sessionmaker)) == 1
+
+
+@pytest.mark.usefixtures("polling")
+async def test_hours_for_several_weekdays_at_once(
+    tg: FakeTelegram, sessionmaker: async_sessionmaker[AsyncSession]
+) -> None:
+    owner = tg.user(OWNER)
+    reply = await ask(tg, owner, "/hours пн-пт 10:00-20:00")
+    for day in ("Пн", "Вт", "Ср", "Чт", "Пт"):
+        assert f"{day} 10:00–20:00" in reply, reply
+    assert "Сб 10:00–20:00" not in reply
+    reply = await ask(tg, owner, "/hours сб,вс закрыто")
+    assert "Сб выходной" in reply and "Вс выходной" in reply and "Пт 10:00–20:00" in reply
+    assert "Как пользоваться" in await ask(tg, owner, "/hours будни 10:00-20:00")
+    assert len(await studio_events(sessionmaker)) == 2

@@ -68,7 +68,8 @@ async def test_owner_adds_a_hall_and_clients_see_each_change(
     await ask(tg, owner, "/hall 4 min 90")
     await ask(tg, owner, "/hall 4 buffer 30")
     await ask(tg, owner, "/hall 4 capacity 8")
-    assert "в цену входят 2 человек" in await ask(tg, owner, "/hall 4 guests 2")
+    assert "гостей в цене: 1." in await ask(tg, owner, "/hall 4 guests 1")
+    assert "гостей в цене: 2." in await ask(tg, owner, "/hall 4 guests 2")
     assert "каждый следующий гость 300 ₽ в час" in await ask(tg, owner, "/hall 4 fee 300 hour")
     await ask(tg, owner, "/hall 4 spec area 45")
     await ask(tg, owner, "/hall 4 spec equipment стол, чёрный фон")
@@ -102,7 +103,7 @@ async def test_owner_adds_a_hall_and_clients_see_each_change(
     assert hall["specs"] == {"area_m2": 45}
     assert "/book/chernyy-zal-2" in await ask(tg, owner, "/hall new Чёрный  зал 1000")
     events = await studio_events(running.sessionmaker)
-    assert len(events) == 23 and {e.payload["by"] for e in events} == {OWNER}
+    assert len(events) == 24 and {e.payload["by"] for e in events} == {OWNER}
     assert {e.payload["admin_id"] for e in events} == {OWNER}
 
 

@@ -40,11 +40,11 @@ async def fill_the_day(studio: Studio) -> int:
         return booking.id
 
 
-async def close_the_day(studio: Studio, day: int) -> None:
-    """The White hall closed by the studio for the whole day (its bookings stay)."""
+async def close_the_day(studio: Studio, day: int, hall: str | None = "white") -> None:
+    """The White hall (None: the whole studio) closed for the whole day (bookings stay)."""
     async with studio.sessionmaker() as session:
         await admin_ops.close_period(
-            session, studio.deps, "white", msk(day, 0), msk(day + 1, 0), "ремонт", force=True
+            session, studio.deps, hall, msk(day, 0), msk(day + 1, 0), "ремонт", force=True
         )
 
 
@@ -133,7 +133,7 @@ async def test_a_closed_day_offers_no_waitlist_and_a_full_one_does(studio: Studi
     answer = await studio.answered((await anna.press_data(closed, calendar["message_id"]))["id"])
     assert answer.params.get("text") == "Этот день недоступен для брони"
     assert anna.last_message()["text"].startswith(  # type: ignore[index]
-        "Белый зал, сб, 5 декабря: в этот день студия закрыта.\n\nБелый зал · "
+        "Белый зал, сб, 5 декабря: этот зал в этот день закрыт.\n\nБелый зал · "
     )
     assert WAIT not in str(anna.buttons())
     # The month below it: the closed day is a plain ·, the full day a ✖ that offers the wait.
@@ -153,7 +153,7 @@ async def test_a_day_closed_after_the_offer_says_so_and_nobody_waits(studio: Stu
     await studio.press(anna, button(anna, "Белый зал"))
     await studio.press(anna, "✖")
     assert WAIT in str(anna.buttons())
-    await close_the_day(studio, DAY.day)
+    await close_the_day(studio, DAY.day, hall=None)
 
     answer = await studio.press(anna, WAIT)
     assert answer.params.get("text") == "Этот день недоступен для брони"

@@ -4,13 +4,18 @@ the bot states plainly."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from booking.day_state import DayState, state_of
+from booking.day_state import DayState, day_state, state_of
+from booking.deps import BookingDeps
 from booking.domain import BookingWindow, DayHours, HallCalendar, Interval, day_availability
+from db.models import Closure
+from tests.support import msk
 
 MSK = ZoneInfo("Europe/Moscow")
 HALL = HallCalendar(
@@ -49,10 +54,12 @@ def state(
     busy: list[Interval] | None = None,
     closures: list[Interval] | None = None,
     now: datetime = NOW,
+    notice: timedelta = WINDOW.min_notice,
 ) -> DayState:
-    found = day_availability(day, hall, WINDOW, busy or [], closures or [], now)
+    window = replace(WINDOW, min_notice=notice)
+    found = day_availability(day, hall, window, busy or [], closures or [], now)
     today = now.astimezone(MSK).date()
-    return state_of(found, today, WINDOW.horizon_days, hall.min_minutes)
+    return state_of(found, today, WINDOW.horizon_days, hall.min_minutes, now + notice)
 
 
 @pytest.mark.parametrize(
@@ -70,7 +77,33 @@ def state(
         ({"day": TODAY + timedelta(days=WINDOW.horizon_days + 1)}, DayState.AHEAD),
         ({"day": TODAY + timedelta(days=WINDOW.horizon_days)}, DayState.FREE),
         ({"day": TODAY, "now": EVENING}, DayState.LATE),  # 2 h notice: past the last start
+        # Two days' notice: tomorrow's last start (21:00) comes before it, not a closure.
+        ({"day": TODAY + timedelta(days=1), "notice": timedelta(days=2)}, DayState.TOO_SOON),
+        ({"day": TODAY + timedelta(days=2), "notice": timedelta(days=2)}, DayState.FREE),
+        ({"day": TODAY + timedelta(days=1), "now": EVENING}, DayState.FREE),
     ],
 )
 def test_the_state_of_a_day(case: dict[str, object], expected: DayState) -> None:
     assert state(**case) is expected  # type: ignore[arg-type]
+
+
+async def test_a_closure_of_one_hall_is_not_the_studio_closed(
+    sessionmaker: async_sessionmaker[AsyncSession], deps: BookingDeps
+) -> None:
+    """The loft closed for the day: the loft's day says the hall is closed (another hall
+    is open); the studio closed that day says the studio is."""
+
+    async def states() -> tuple[DayState, DayState]:
+        async with sessionmaker() as session:
+            return (await day_state(session, deps, 1, DAY))[1], (
+                await day_state(session, deps, 2, DAY)
+            )[1]
+
+    async with sessionmaker() as session:
+        session.add(Closure(hall_id=1, start_at=msk(3, 0), end_at=msk(4, 0), created_at=NOW))
+        await session.commit()
+    assert await states() == (DayState.HALL_CLOSED, DayState.FREE)
+    async with sessionmaker() as session:
+        session.add(Closure(hall_id=None, start_at=msk(3, 0), end_at=msk(4, 0), created_at=NOW))
+        await session.commit()
+    assert await states() == (DayState.CLOSED, DayState.CLOSED)

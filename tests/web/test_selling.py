@@ -101,3 +101,27 @@ def test_a_code_paying_everything_confirms_with_no_payment_page(
     assert booking["status"] == "confirmed"
     detail = call(served, "GET", f"/api/bookings/{booking['id']}")
     assert detail["payments"] == []
+
+
+def test_a_certificate_paying_everything_says_it_paid(
+    served: Served, request: pytest.FixtureRequest
+) -> None:
+    """As the bot and the e-mails say it: «Оплачено подарочным сертификатом: 5 000 ₽»."""
+    certificate = call(served, "POST", "/api/certificates", {"amount": "5000.00"})
+    booking = call(served, "POST", "/api/bookings", {
+        "hall_id": 1, "start": "2026-12-11T12:00:00+03:00", "end": "2026-12-11T14:00:00+03:00",
+        "payment_mode": "full", "certificate_code": certificate["code"], "accept_rules": True,
+        "client": {"name": "Анна", "phone": "+7 999 123-45-67"},
+    })  # fmt: skip
+    assert booking["status"] == "confirmed", booking
+    assert booking["certificate_paid"]["value"] == "5000.00", booking
+    page: Page = request.getfixturevalue("page")
+    page.goto(served.url + "/book")
+    mine = json.dumps({"id": booking["id"], "token": booking["access_token"], "email": ""})
+    page.evaluate("([key, mine]) => localStorage.setItem(key, mine)",
+                  ["studio.booking." + booking["code"], mine])  # fmt: skip
+    page.goto(f"{served.url}/pay/return/{booking['code']}")
+    expect(page.locator("#status-state")).to_have_attribute("data-status", "confirmed")
+    expect(page.locator("#status-paid")).to_have_text(
+        re.compile(r"^Оплачено подарочным сертификатом: 5\s000 ₽$")
+    )

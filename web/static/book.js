@@ -674,7 +674,8 @@
     const toPay = kop(booking.total) - certificate, paid = kop(booking.paid);
     const parts = [];
     if (toPay || paid || refunded) parts.push(t("paid", { paid: rub(Math.max(paid - refunded, 0)), total: rub(toPay) }));
-    if (certificate) parts.push(t("paid_certificate", { amount: rub(certificate) }));
+    // Alone it says what it is; after the money paid, what else paid (as i18n/paid.py).
+    if (certificate) parts.push(t(parts.length ? "paid_certificate" : "paid_certificate_alone", { amount: rub(certificate) }));
     if (refunded) parts.push(t("paid_refunded", { amount: rub(refunded) }));
     const text = parts.join(", ");
     return text.charAt(0).toUpperCase() + text.slice(1);
