@@ -22,6 +22,7 @@ from i18n.catalogs import N_, current_language, ngettext
 from i18n.catalogs import gettext as _
 from i18n.formats import day as day_text
 from i18n.formats import duration, money, month_title, time, weekdays
+from i18n.gateways import GATEWAY_NAMES
 from keyboards.calendar import calendar_keyboard, month_index, month_of
 from keyboards.callbacks import MenuCallback, Pick, from_minutes, to_day, to_minutes
 from keyboards.durations import durations_keyboard
@@ -39,12 +40,6 @@ from keyboards.slots import PARTS, Start, shown_part, slots_keyboard
 
 GATEWAYS = ("yookassa", "tinkoff", "sberpay")
 MODES = ("prepay", "full")
-GATEWAY_NAMES = {
-    "yookassa": N_("YooKassa"),
-    "tinkoff": N_("T-Bank"),
-    "sberpay": N_("SberPay"),
-    "mock": N_("Test payment"),
-}
 #: What a payment is for, as a client reads it ("to pay now: 2 500 ₽ (prepayment)").
 KINDS = {
     "prepayment": N_("prepayment"),
