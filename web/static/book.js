@@ -56,6 +56,8 @@
   const t = (key, vars = {}) => (TEXTS[state.lang][key] || key).replace(/\{(\w+)\}/g, (_, k) => (k in vars ? vars[k] : `{${k}}`));
   const rubles = (money) => Number(money.value).toLocaleString(state.lang === "ru" ? "ru-RU" : "en-GB", { maximumFractionDigits: 2 });
   const locale = () => (state.lang === "ru" ? "ru-RU" : "en-GB");
+  // Hours as the language writes them: "1,5" in Russian, "1.5" in English.
+  const hoursOf = (minutes) => (minutes / 60).toLocaleString(locale(), { maximumFractionDigits: 2 });
   const hallName = (hall) => (state.lang === "en" && hall.name_en) || hall.name;
   const hm = (iso) => iso.slice(11, 16);
   const dayLabel = (date, opts) => new Date(date + "T12:00:00Z").toLocaleDateString(locale(), { timeZone: "UTC", ...opts });
@@ -147,7 +149,7 @@
       about.textContent = (state.lang === "en" && hall.description_en) || hall.description;
       const specs = document.createElement("p");
       specs.className = "specs";
-      const bits = [t("from_price", { price: rubles(hall.hourly_price) }), t("min_length", { hours: hall.min_minutes / 60 })];
+      const bits = [t("from_price", { price: rubles(hall.hourly_price) }), t("min_length", { hours: hoursOf(hall.min_minutes) })];
       if (hall.capacity) bits.push(t("capacity", { count: hall.capacity }));
       // The numbers of the hall's specs; its words are the studio's, in Russian only.
       const specs_ = hall.specs || {};
@@ -287,7 +289,7 @@
     box.replaceChildren();
     const most = Math.min(maxMinutes(), 12 * 60);
     for (let m = state.hall.min_minutes; m <= most; m += m < 180 ? 30 : 60) {
-      box.append(button(t("hours_short", { hours: String(m / 60).replace(".", state.lang === "ru" ? "," : ".") }),
+      box.append(button(t("hours_short", { hours: hoursOf(m) }),
         () => pickLength(m), { "aria-pressed": String(state.minutes === m), "data-minutes": String(m) }));
     }
   }
