@@ -172,12 +172,14 @@ async def quote_booking(request: web.Request) -> web.Response:
         guests=body.guests,
         addons=tuple(AddonWanted(item.id, item.quantity) for item in body.addons),
         promo_code=body.promo_code or None,
+        certificate_code=body.certificate_code or None,
     )
     quote = await quote_hold(db(request), deps, asked)
     return json_response(
         {
             "price_lines": lines_json(quote.sale.lines),
             "total": money(quote.total),
+            "certificate_paid": money(quote.sale.certificate_spend),
             "prepayment": money(quote.prepay),
             # a new hold's due_now (booking_json): the prepayment, or nothing when free
             "due_now": money(quote.prepay),

@@ -138,18 +138,22 @@ class QuoteIn(_In):
     payment_mode: Literal["prepay", "full"] = "prepay"
     guests: Count | None = Field(None, description="Default: the hall's included_guests.")
     addons: list[AddonIn] = Field(default_factory=list, max_length=20)
-    promo_code: Line | None = Field(None, max_length=32)
+    promo_code: Line | None = Field(
+        None,
+        max_length=32,
+        description="A promo code, or a gift certificate's code (taken as `certificate_code`).",
+    )
+    certificate_code: Line | None = Field(
+        None,
+        max_length=32,
+        description="A gift certificate's code: its balance pays first, `due_now` is the rest.",
+    )
 
 
 class BookingIn(QuoteIn):
     client: ClientIn
     #: The language of the messages about this booking (e-mails).
     language: Literal["ru", "en"] = "ru"
-    certificate_code: Line | None = Field(
-        None,
-        max_length=32,
-        description="A gift certificate's code: its balance pays first, `due_now` is the rest.",
-    )
     accept_rules: bool = Field(False, description="Must be true when the studio has rules.")
     source: Literal["web", "admin"] | None = Field(
         None,

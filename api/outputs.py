@@ -235,7 +235,10 @@ class Quote(Answer):
         description="What the booking would be charged, line by line, as POST /api/bookings "
         "would price it now."
     )
-    total: Money
+    total: Money = Field(description="The price: the sum of the lines before `certificate`.")
+    certificate_paid: Money = Field(
+        description="What the gift certificate would pay now; the rest is for the gateways."
+    )
     prepayment: Money = Field(description="What would confirm the booking.")
     due_now: Money = Field(description="What POST /api/payments would charge after booking.")
 

@@ -133,6 +133,27 @@ async def find(session: AsyncSession, code: str) -> GiftCertificate:
     return found
 
 
+async def is_certificate(session: AsyncSession, typed: str) -> bool:
+    """Whether a code typed where either kind goes (the chat's summary, the booking page's
+    one field, `promo_code` of the API) is a gift certificate's, else a promo code's: the
+    form of one, and one under it exists."""
+    if normalize(typed) is None:
+        return False
+    try:
+        await find(session, typed)
+    except NotFound:
+        return False
+    return True
+
+
+async def preview_spend(
+    session: AsyncSession, certificate: GiftCertificate, price: int, now: datetime
+) -> int:
+    """What the certificate would pay of `price` now, for a price shown before the hold
+    (which takes it again under its lock)."""
+    return min(await balance(session, certificate.id, now), price)
+
+
 async def usable(session: AsyncSession, deps: BookingDeps, code: str) -> GiftCertificate:
     """The certificate a hold asks to pay from, if it can pay now (its balance is taken
     later, under the lock): 400 `certificate_invalid` or `certificate_expired`, 409

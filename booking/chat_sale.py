@@ -14,7 +14,7 @@ from booking import certificates, promo
 from booking.clients import Offer, make_offer
 from booking.deps import BookingDeps
 from booking.domain.pricing import prepayment_amount
-from booking.errors import NotFound, SoldOut
+from booking.errors import SoldOut
 from booking.holds import ClientInfo, HoldRequest, PaymentMode, Source
 from booking.pricing import AddonWanted
 from booking.sale import prepare_sale
@@ -96,8 +96,10 @@ async def sale_offer(
     ):
         raise SoldOut("promo_used_up", "The promo code has been used up.")
     if sale.certificate is not None:
-        left = await certificates.balance(session, sale.certificate.id, deps.now())
-        sale.certificate_spend = min(left, sale.priced.total)
+        price = sale.priced.total
+        sale.certificate_spend = await certificates.preview_spend(
+            session, sale.certificate, price, deps.now()
+        )
     total = sale.due
     offer = Offer(
         hall=base.hall,
@@ -108,15 +110,3 @@ async def sale_offer(
         covered=sale.certificate_spend,
     )
     return SaleOffer(offer, sale.lines, sale.guests)
-
-
-async def is_certificate(session: AsyncSession, typed: str) -> bool:
-    """Whether a code typed on the summary is a gift certificate's (else a promo code's):
-    the form of one, and one under it exists."""
-    if certificates.normalize(typed) is None:
-        return False
-    try:
-        await certificates.find(session, typed)
-    except NotFound:
-        return False
-    return True

@@ -6,12 +6,12 @@ before its first write, and `quote_hold` calls it to answer a client who has not
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from booking import promo, stock
+from booking import certificates, promo, stock
 from booking.availability import active_hall, load_schedule
 from booking.deps import BookingDeps
 from booking.domain.calendar import Interval, blocked_interval, check_bounds, validate_booking
@@ -76,10 +76,18 @@ async def quote_hold(session: AsyncSession, deps: BookingDeps, request: HoldRequ
     """The price a hold of `request` would get now, refused as the hold would refuse it;
     holds nothing and writes nothing. The studio's rules are not asked for: the client
     accepts them when booking. A code's per-client limit needs the client and is left to
-    the hold."""
+    the hold. A gift certificate pays what its balance covers now, and `prepay` is of the
+    rest, as the hold will take them."""
     now = deps.now()
     quote = await price_request(session, deps, request, quoting=True)
-    await stock.check_stock(session, quote.sale.addons, request.start, quote.blocked.end, now)
-    if quote.sale.promo_code is not None:
-        await promo.check_uses(session, quote.sale.promo_code, now)
-    return quote
+    sale = quote.sale
+    await stock.check_stock(session, sale.addons, request.start, quote.blocked.end, now)
+    if sale.promo_code is not None:
+        await promo.check_uses(session, sale.promo_code, now)
+    if sale.certificate is None:
+        return quote
+    price = sale.priced.total
+    sale.certificate_spend = await certificates.preview_spend(
+        session, sale.certificate, price, now
+    )
+    return replace(quote, prepay=confirming_amount(deps, request, sale.due))

@@ -7,7 +7,7 @@ hold's first write, under the locks, and re-checks what other holds could take m
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -67,6 +67,7 @@ async def prepare_sale(
 ) -> Sale:
     """Check what the request asks beside the slot and price it; writes nothing.
     A quote (`quoting`) asks no acceptance of the rules: that comes with the booking."""
+    request = await sorted_codes(session, request)
     rules = await current_rules(session)
     asks_acceptance = not quoting and request.source != "admin"
     if rules is not None and not request.accept_rules and asks_acceptance:
@@ -99,6 +100,20 @@ async def prepare_sale(
         promo_code=code,
         certificate=certificate,
     )
+
+
+async def sorted_codes(session: AsyncSession, request: HoldRequest) -> HoldRequest:
+    """The request with a gift certificate's code typed as `promo_code` (the one code field
+    of the booking page, or a caller that does not tell them apart) moved to
+    `certificate_code`: the rule the chat's code step follows."""
+    typed = request.promo_code
+    if (
+        not typed
+        or request.certificate_code
+        or not await certificates.is_certificate(session, typed)
+    ):
+        return request
+    return replace(request, promo_code=None, certificate_code=typed)
 
 
 async def secure_sale(

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from booking.domain.calendar import DayHours
+from booking.latin import english_name
 from booking.studio_sales import SLUG, apply_hall_extras, parse_addon, parse_rules
 from booking.studio_sales import StudioFileError as StudioFileError
 from booking.studio_sales import kopecks as _kopecks
@@ -128,7 +129,7 @@ def parse_hall(item: dict[str, Any], order: int, studio_dir: Path) -> Hall:
     hall = Hall(
         slug=slug,
         name=str(item["name"]),
-        name_en=str(item.get("name_en") or item["name"]),
+        name_en=english_name(item, "name_en", str(item["name"])),
         description=str(item.get("description", "")),
         description_en=str(item.get("description_en", "")),
         hourly_price=_kopecks(item["hourly_price"]),

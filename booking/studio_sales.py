@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from booking.domain.charges import GUEST_FEE_KINDS, PER_CHOICES
+from booking.latin import english_name
 from db.models import Hall
 from db.sales import Addon, StudioRules
 
@@ -118,7 +119,7 @@ def parse_addon(item: dict[str, Any], hall_id: int | None, order: int) -> Addon:
         slug=slug,
         hall_id=hall_id,
         title=str(item["title"]),
-        title_en=str(item.get("title_en") or item["title"]),
+        title_en=english_name(item, "title_en", str(item["title"])),
         price=kopecks(item["price"]),
         per=item["per"],
         max_quantity=_count(item, "max_quantity", where, minimum=1) or 1,

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from booking import studio_edit as edit
 from booking.admin_ops import resolve_hall
 from booking.deps import BookingDeps
+from booking.latin import in_latin
 from booking.studio_export import hall_item, rubles
 from booking.studio_file import WEEKDAYS
 from db.models import Hall
@@ -47,17 +48,13 @@ FEES = {"hour": "person_hour", "час": "person_hour", "booking": "person_booki
 SPEC_KEYS = {"area": "area_m2", "площадь": "area_m2", "ceiling": "ceiling_m",
              "потолок": "ceiling_m", "циклорама": "cyclorama",
              "оборудование": "equipment"}  # fmt: skip
-_LATIN = dict(zip("абвгдеёжзийклмнопрстуфхцчшщъыьэюя",
-                  ["a", "b", "v", "g", "d", "e", "e", "zh", "z", "i", "y", "k", "l", "m", "n",
-                   "o", "p", "r", "s", "t", "u", "f", "h", "ts", "ch", "sh", "sch", "", "y", "",
-                   "e", "yu", "ya"], strict=True))  # fmt: skip
 _SPEC_KEY = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
 MAX_ABOUT = 5000
 
 
 async def free_slug(session: AsyncSession, name: str) -> str:
     """The name in Latin letters, lower-case, words joined by "-"; "-2", "-3"… when taken."""
-    latin = "".join(_LATIN.get(ch, ch) for ch in name.lower())
+    latin = in_latin(name.lower())
     base = "-".join(re.findall(r"[a-z0-9]+", latin))[:56].strip("-") or "hall"
     taken = set((await session.scalars(select(Hall.slug).where(Hall.slug.like(f"{base}%")))).all())
     return next(
@@ -157,8 +154,9 @@ def _patch(
         return {"active": what == "show"}, ""
     if what == "name":
         name = one_line(message, 2)
-        same = hall.name_en == hall.name  # an English name never set follows the name
-        return {"name": name, **({"name_en": name} if same else {})}, name
+        # An English name never set (the name, or the name in Latin letters) follows it.
+        same = hall.name_en in (hall.name, in_latin(hall.name))
+        return {"name": name, **({"name_en": in_latin(name)} if same else {})}, name
     if what == "name_en":
         return {"name_en": one_line(message, 2)}, one_line(message, 2)
     if what in ("about", "about_en"):

@@ -10,7 +10,7 @@ from aiogram.types import CallbackQuery, Message
 from aiogram.utils.callback_answer import CallbackAnswer
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from booking.chat_sale import is_certificate
+from booking.certificates import is_certificate
 from booking.deps import BookingDeps
 from bot.states import BookingForm
 from handlers.booking_extras import (

@@ -12,6 +12,7 @@ from i18n.catalogs import N_, current_language
 from i18n.catalogs import gettext as _
 from i18n.formats import day as day_text
 from i18n.formats import duration, money, time
+from i18n.gateways import GATEWAY_NAMES
 from keyboards.callbacks import Pick
 from keyboards.payment import (
     email_keyboard,
@@ -24,12 +25,6 @@ from keyboards.payment import (
 
 GATEWAYS = ("yookassa", "tinkoff", "sberpay")
 MODES = ("prepay", "full")
-GATEWAY_NAMES = {
-    "yookassa": N_("YooKassa"),
-    "tinkoff": N_("T-Bank"),
-    "sberpay": N_("SberPay"),
-    "mock": N_("Test payment"),
-}
 PHONE_PROMPT = N_(
     "\n\n📱 A phone number for this booking: press «Share my phone» below "
     "or type it, e.g. +7 999 123-45-67."

@@ -76,7 +76,11 @@ CLIENT: Final[dict[str, tuple[str, str]]] = {
         ),
     ),
 }
+#: The balance's sentence by the booking's channel: a client who booked in the chat can pay
+#: it there; the booking page offers no balance payment, so a website's or an admin's
+#: booking is paid the rest at the studio.
 BALANCE_LINE: Final = N_("\nThe balance of {balance} ₽ can be paid in the bot or at the studio.")
+BALANCE_AT_STUDIO: Final = N_("\nThe balance of {balance} ₽ can be paid at the studio.")
 REFUND_LINE: Final = N_("\nRefund: {refund} ₽.")
 BOOK_AGAIN: Final = N_("📅 Book again")
 WHEN: Final = N_("{date}, {start}–{end}")

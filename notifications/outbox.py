@@ -267,7 +267,10 @@ def _client_message(about: _Subject, kind: str, address: str) -> tuple[str, str]
     booking = about.booking
     if kind == "confirmed":
         balance = booking.total - booking.paid
-        values["balance_line"] = _(messages.BALANCE_LINE).format(**values) if balance > 0 else ""
+        said = (
+            messages.BALANCE_LINE if booking.source == "telegram" else messages.BALANCE_AT_STUDIO
+        )
+        values["balance_line"] = _(said).format(**values) if balance > 0 else ""
     if kind in ("cancelled", "moved"):
         refund = int(about.event.payload.get("refund_total", 0))
         values["refund_line"] = _(messages.REFUND_LINE).format(**values) if refund > 0 else ""

@@ -27,6 +27,7 @@ from db.certificates import CertificateOrder
 from db.models import Booking, Hall, Payment
 from i18n.catalogs import N_, gettext
 from i18n.formats import money
+from i18n.gateways import GATEWAY_NAMES
 from payments.base import PaymentProvider, PaymentStatus
 from payments.mock import MockProvider
 from payments.mock_gateways import SimulatedWebhook, simulator_of
@@ -109,11 +110,10 @@ async def checkout_page(request: web.Request) -> web.Response:
     words = STATUS_WORDS.get(payment.status, payment.status)
     demo = request.app[SETTINGS].payments.allow_mock_payments
     rows = [
-        what,
         (N_("Amount"), money(payment.amount, lang)),
         (N_("Status"), gettext(words, lang=lang)),
     ]
-    body = "".join(
+    body = f"<p><b>{html.escape(what)}</b></p>" + "".join(
         f"<p>{html.escape(gettext(label, lang=lang))}: <b>{html.escape(value)}</b></p>"
         for label, value in rows
     )
@@ -135,16 +135,25 @@ async def checkout_page(request: web.Request) -> web.Response:
         )
     if demo:
         body = f'<p role="alert" class="alert">{gettext(DEMO_BANNER, lang=lang)}</p>' + body
-    title = gettext("Test payment ({gateway})", lang=lang).format(gateway=payment.gateway)
+    title = checkout_title(payment.gateway, lang)
     return web.Response(
         text=message_page(lang, html.escape(title), body), content_type="text/html"
     )
 
 
-async def _what(request: web.Request, payment: Payable, lang: str) -> tuple[str, str]:
-    """The page's first row: the booking paid for, or the gift certificate bought."""
+def checkout_title(gateway: str, lang: str) -> str:
+    """«Тестовая оплата — ЮKassa»: the gateway the test page stands in for, by its name."""
+    test = gettext(GATEWAY_NAMES["mock"], lang=lang)
+    if gateway == "mock":
+        return test
+    name = gettext(GATEWAY_NAMES[gateway], lang=lang) if gateway in GATEWAY_NAMES else gateway
+    return f"{test} — {name}"
+
+
+async def _what(request: web.Request, payment: Payable, lang: str) -> str:
+    """The page's first line: the booking paid for, or the gift certificate bought."""
     if isinstance(payment, CertificateOrder):
-        return N_("Gift certificate"), f"№ {payment.id}"
+        return gettext("Gift certificate No. {number}", lang=lang).format(number=payment.id)
     booking = await db(request).get(Booking, payment.booking_id)
     assert booking is not None
     hall = await db(request).get(Hall, booking.hall_id)
@@ -152,7 +161,9 @@ async def _what(request: web.Request, payment: Payable, lang: str) -> tuple[str,
     hall_name = (hall.name_en if lang == "en" and hall and hall.name_en else None) or (
         hall.name if hall else ""
     )
-    return N_("Booking"), f"{booking.code}: {hall_name}, {local:%d.%m.%Y %H:%M}"
+    return gettext("Booking {code}, {hall}, {when}", lang=lang).format(
+        code=booking.code, hall=hall_name, when=f"{local:%d.%m.%Y %H:%M}"
+    )
 
 
 async def _back(request: web.Request, payment: Payable) -> str:

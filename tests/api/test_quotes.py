@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from db.sales import BookingAddon
+from tests.api.test_certificates import issued
 from tests.api.test_promo_codes import code
 from tests.api.test_selling import amounts, body, book
 from tests.support import Api, Running, table_counts
@@ -89,13 +90,13 @@ async def test_refused_as_the_booking_would_be(
     assert await written(running) == before
 
 
-async def test_an_expired_code_is_refused(running: Running) -> None:
+async def test_an_expired_giftis_refused(running: Running) -> None:
     await code(running.api, percent=10, valid_to="2026-11-30")
     status, answer = await quote(running.api, promo_code="BDAY")
     assert (status, answer["error"]["code"]) == (400, "promo_expired")
 
 
-async def test_a_used_up_code_and_a_taken_slot_or_add_on_are_refused(running: Running) -> None:
+async def test_a_used_up_giftand_a_taken_slot_or_add_on_are_refused(running: Running) -> None:
     api = running.api
     await code(api, percent=10, max_uses=1)
     status, first = await book(api, promo_code="BDAY", addons=[{"id": "smoke"}])
@@ -116,3 +117,27 @@ async def test_a_bad_body_is_refused_with_its_code(running: Running) -> None:
         "POST", "/api/bookings/quote", json={"hall_id": 1, "start": "2026-12-03T12:00:00"}
     )
     assert status == 400 and answer["error"]["code"] in ("invalid_input", "naive_datetime")
+
+
+async def test_a_certificate_in_the_code_field_is_quoted_and_spent_as_one(
+    running: Running,
+) -> None:
+    """One code field (the booking page's) takes a gift certificate's code too: the quote
+    shows what it pays and the booking spends it, as `certificate_code` would."""
+    api = running.api
+    gift = await issued(api, "2000.00")
+    before = await written(running)
+    status, priced = await quote(api, promo_code=gift.lower())
+    assert status == 200, priced
+    assert await written(running) == before
+    assert priced["price_lines"][-1]["kind"] == "certificate"
+    assert priced["price_lines"][-1]["amount"]["value"] == "-2000.00"
+    assert priced["certificate_paid"]["value"] == "2000.00"
+    assert priced["prepayment"]["value"] == "1500.00"  # half of the 3000 left
+    status, booking = await book(api, promo_code=gift)
+    assert status == 201, booking
+    assert priced["price_lines"] == booking["price_lines"]
+    assert booking["certificate_paid"] == priced["certificate_paid"]
+    assert booking["due_now"] == priced["due_now"]
+    status, left = await api.call("GET", f"/api/certificates/{gift}")
+    assert left["balance"]["value"] == "0.00"

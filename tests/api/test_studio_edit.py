@@ -219,6 +219,24 @@ async def test_a_new_hall_is_bookable_at_once(running: Running) -> None:
     assert status == 409 and body["error"]["code"] == "hall_exists"
 
 
+async def test_an_english_name_not_given_is_the_russian_one_in_latin_letters(
+    running: Running,
+) -> None:
+    """The English page never reads "Choose Мансарда": a hall or an add-on made without an
+    English name gets the Russian one in Latin letters until the studio gives one."""
+    api = running.api
+    status, made = await api.admin("POST", "/api/halls", json={
+        "slug": "attic", "name": "Мансарда", "hourly_price": "1500.00"})  # fmt: skip
+    assert status == 201, made
+    assert made["name_en"] == "Mansarda"
+    status, addon = await api.admin("POST", "/api/addons", json={
+        "id": "steam", "title": "Отпариватель", "price": "300.00", "per": "booking"})  # fmt: skip
+    assert status == 201, addon
+    assert addon["title_en"] == "Otparivatel"
+    status, named = await api.admin("PATCH", f"/api/halls/{made['id']}", json={"name_en": "Attic"})
+    assert status == 200 and named["name_en"] == "Attic"
+
+
 async def test_addons_price_stock_and_halls(running: Running) -> None:
     api = running.api
     status, booking = await api.call("POST", "/api/bookings", json={

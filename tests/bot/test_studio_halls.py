@@ -54,9 +54,11 @@ async def test_owner_adds_a_hall_and_clients_see_each_change(
     assert (hall["name"], hall["slug"], hall["hourly_price"]["value"]) == (
         "Чёрный зал", "chernyy-zal", "2000.00"
     )  # fmt: skip
+    assert hall["name_en"] == "Chernyy zal"  # no English name given: the name in Latin letters
     assert "теперь называется «Графитовый зал»" in await ask(
         tg, owner, "/hall 4 name Графитовый зал"
     )
+    assert (await shown_halls(api))[4]["name_en"] == "Grafitovyy zal"  # and it follows the name
     await ask(tg, owner, "/hall chernyy-zal name_en Graphite hall")
     assert "описание изменено" in await ask(tg, owner, "/hall 4 about 45 м², чёрные стены.\nСтол.")
     await ask(tg, owner, "/hall 4 about_en 45 m², black walls.")

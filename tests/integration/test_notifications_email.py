@@ -5,10 +5,11 @@ from __future__ import annotations
 import pytest
 
 from booking.events import EventType, record_event
+from booking.holds import ClientInfo, HoldRequest, PaymentMode, Source, hold_booking
 from db.models import Booking, Payment, Refund
 from notifications.delivery import MAX_ATTEMPTS
 from tests.fakes.smtp_server import FakeSmtpServer
-from tests.support import Running
+from tests.support import Running, msk
 
 pytestmark = pytest.mark.email
 
@@ -36,6 +37,9 @@ async def test_confirmation_email_with_calendar_file(
     assert plain is not None
     body = plain.get_content()
     assert "Оплачено 2\u00a0500\u00a0₽ из 5\u00a0000\u00a0₽." in body
+    # A website's client has no bot: the balance is paid at the studio.
+    assert "Остаток 2 500 ₽ можно оплатить в студии." in body.replace("\u00a0", " ")
+    assert "в боте" not in body
     calendars = [
         p for p in confirmed.iter_attachments() if p.get_content_type() == "text/calendar"
     ]
@@ -51,6 +55,33 @@ async def test_confirmation_email_with_calendar_file(
     await running.jobs.relay()
     await running.jobs.deliver()
     assert len(smtp.messages) == count
+
+
+async def test_a_chat_booking_is_told_its_balance_can_be_paid_in_the_bot(
+    running: Running, smtp: FakeSmtpServer
+) -> None:
+    """The balance sentence follows the booking's channel: a booking made in the chat (with
+    an e-mail the client gave there) can pay the rest in the bot."""
+    request = HoldRequest(
+        hall_id=1,
+        start=msk(3, 12),
+        end=msk(3, 14),
+        payment_mode=PaymentMode.PREPAY,
+        client=ClientInfo(name="Анна", telegram_id=5551, email="anna@example.com"),
+        source=Source.TELEGRAM,
+        accept_rules=True,
+    )
+    async with running.sessionmaker() as session:
+        held, token = await hold_booking(session, running.deps, request)
+        booking = {"id": held.id, "access_token": token}
+    await running.api.checkout(await running.api.start_payment(booking), "succeeded")
+    await running.jobs.relay()
+    await running.jobs.deliver()
+    [mail] = [m.message for m in smtp.messages if m.rcpt_tos == ("anna@example.com",)]
+    plain = mail.get_body(preferencelist=("plain",))
+    assert plain is not None
+    said = plain.get_content().replace("\u00a0", " ")
+    assert "Остаток 2 500 ₽ можно оплатить в боте или в студии." in said
 
 
 async def test_a_website_booking_in_english_gets_english_emails(

@@ -31,6 +31,14 @@ KEYS: dict[str, Any] = {
 }
 
 
+#: The gateways' names on the test checkout page: Russian, English.
+NAMES = {
+    "yookassa": ("ЮKassa", "YooKassa"),
+    "tinkoff": ("Т-Банк", "T-Bank"),
+    "sberpay": ("SberPay", "SberPay"),
+}
+
+
 def _error(**values: Any) -> str:
     with pytest.raises(SettingsError) as caught:
         load_settings(**values)
@@ -161,8 +169,15 @@ async def test_mock_checkout_sends_the_gateways_own_webhook(
     booking = await api.booked()
     payment = await api.start_payment(booking, gateway)
     assert payment["confirmation_url"].startswith(api.base_url + "/mock/checkout/")
-    status, page = await api.call("GET", payment["confirmation_url"].removeprefix(api.base_url))
+    path = payment["confirmation_url"].removeprefix(api.base_url)
+    status, page = await api.call("GET", path)
     assert status == 200 and "2\u00a0500\u00a0₽" in page  # as money reads elsewhere
+    # The gateway it stands in for by its name, the booking in a plain phrase.
+    assert f"<title>Тестовая оплата — {NAMES[gateway][0]}" in page
+    assert f"Бронь {booking['code']}, Белый зал, 03.12.2026 12:00" in page
+    status, page = await api.call("GET", path, headers={"Accept-Language": "en"})
+    assert f"<title>Test payment — {NAMES[gateway][1]}" in page
+    assert f"Booking {booking['code']}, White hall, 03.12.2026 12:00" in page
     result = await api.checkout(payment, "succeeded", repeat=3)
     assert result["webhook_statuses"] == [200, 200, 200]
     assert (await api.booking(booking))["status"] == "confirmed"

@@ -56,6 +56,8 @@
   const t = (key, vars = {}) => (TEXTS[state.lang][key] || key).replace(/\{(\w+)\}/g, (_, k) => (k in vars ? vars[k] : `{${k}}`));
   const rubles = (money) => Number(money.value).toLocaleString(state.lang === "ru" ? "ru-RU" : "en-GB", { maximumFractionDigits: 2 });
   const locale = () => (state.lang === "ru" ? "ru-RU" : "en-GB");
+  // Hours as the language writes them: "1,5" in Russian, "1.5" in English.
+  const hoursOf = (minutes) => (minutes / 60).toLocaleString(locale(), { maximumFractionDigits: 2 });
   const hallName = (hall) => (state.lang === "en" && hall.name_en) || hall.name;
   const hm = (iso) => iso.slice(11, 16);
   const dayLabel = (date, opts) => new Date(date + "T12:00:00Z").toLocaleDateString(locale(), { timeZone: "UTC", ...opts });
@@ -147,7 +149,7 @@
       about.textContent = (state.lang === "en" && hall.description_en) || hall.description;
       const specs = document.createElement("p");
       specs.className = "specs";
-      const bits = [t("from_price", { price: rubles(hall.hourly_price) }), t("min_length", { hours: hall.min_minutes / 60 })];
+      const bits = [t("from_price", { price: rubles(hall.hourly_price) }), t("min_length", { hours: hoursOf(hall.min_minutes) })];
       if (hall.capacity) bits.push(t("capacity", { count: hall.capacity }));
       // The numbers of the hall's specs; its words are the studio's, in Russian only.
       const specs_ = hall.specs || {};
@@ -287,7 +289,7 @@
     box.replaceChildren();
     const most = Math.min(maxMinutes(), 12 * 60);
     for (let m = state.hall.min_minutes; m <= most; m += m < 180 ? 30 : 60) {
-      box.append(button(t("hours_short", { hours: String(m / 60).replace(".", state.lang === "ru" ? "," : ".") }),
+      box.append(button(t("hours_short", { hours: hoursOf(m) }),
         () => pickLength(m), { "aria-pressed": String(state.minutes === m), "data-minutes": String(m) }));
     }
   }
@@ -472,6 +474,8 @@
     if (state.hall.capacity) body.guests = Number($("guests").value) || undefined;
     const addons = Object.entries(state.addons).filter(([, q]) => q > 0).map(([id, quantity]) => ({ id, quantity }));
     if (addons.length) body.addons = addons;
+    // One field for a promo code or a gift certificate's code: the API tells them apart
+    // (a certificate's code in `promo_code` is taken as `certificate_code`), as the bot does.
     if ($("promo").value.trim()) body.promo_code = $("promo").value.trim();
     return body;
   }
@@ -490,7 +494,7 @@
       quote = await api("POST", "/api/bookings/quote", body);
     } catch (error) {
       refused = error;
-      if (error.code && error.code.startsWith("promo_") && body.promo_code) {
+      if (codeRefused(error) && body.promo_code) {
         // The code is refused at its field; the price shown is the one without it.
         delete body.promo_code;
         quote = await api("POST", "/api/bookings/quote", body).catch(() => null);
@@ -518,16 +522,35 @@
     const when = t("when", { day: dayLabel(state.day, { day: "numeric", month: "long", weekday: "short" }), start: state.start, end });
     const lines = [line(hallName(state.hall), when)];
     const { quote, quoteError: error } = state;
-    const promoRefused = Boolean(error && error.code && error.code.startsWith("promo_"));
+    const promoRefused = codeRefused(error);
     $("promo-error").textContent = promoRefused ? problem(error) : "";
     $("promo").setAttribute("aria-invalid", String(promoRefused));
     if (error && !promoRefused) {
       lines.push(line(problem(error), "", "error"));
     } else if (quote) {
-      for (const l of quote.price_lines) lines.push(line((state.lang === "en" && l.title_en) || l.title, `${rubles(l.amount)} ₽`));
+      // The price, then what a gift certificate pays of it and what is left.
+      const title = (l) => (state.lang === "en" && l.title_en) || l.title;
+      const own = quote.price_lines.filter((l) => l.kind !== "certificate");
+      for (const l of own) lines.push(line(title(l), `${rubles(l.amount)} ₽`));
       lines.push(line(t("total"), `${rubles(quote.total)} ₽`, "sum"));
+      const spent = quote.price_lines.filter((l) => l.kind === "certificate");
+      for (const l of spent) lines.push(line(title(l), `${rubles(l.amount)} ₽`, "certificate"));
+      if (spent.length) {
+        const left = Number(quote.total.value) - Number(quote.certificate_paid.value);
+        lines.push(line(t("left_to_pay"), `${rubles({ value: left })} ₽`, "sum"));
+      }
     }
+    // Nothing left to pay: no payment choices, and the booking is confirmed at once.
+    const covered = Boolean(quote && !promoRefused && Number(quote.due_now.value) === 0 && Number(quote.certificate_paid.value) > 0);
+    if (covered) lines.push(line(t("covered"), "", "covered"));
     $("summary").replaceChildren(...lines);
+    show("pay-mode", !covered);
+    show("pay-with", !covered && config.gateways.length > 0);
+    $("submit").textContent = t(covered ? "to_book" : "to_payment");
+  }
+  function codeRefused(error) {
+    // A promo code or a gift certificate refused: said at the code's field.
+    return Boolean(error && error.code && /^(promo|certificate)_/.test(error.code));
   }
   function addMinutes(hhmm, minutes) {
     const m = toMin(hhmm) + minutes;
