@@ -167,7 +167,7 @@ ROUTES = (
           errors={400: f"{BODY} bad_phone no_identity",
                   404: "booking_not_found not_blocked"}),
     Route("post", f"{BOOKING}/reschedule", "Move to another free start or hall; a dearer "
-          "one waits for its difference (`due_now`)", "Bookings", o.Booking, auth=OWNER,
+          "one waits for its difference (`due_now`)", "Bookings", o.BookingChanged, auth=OWNER,
           body=i.RescheduleIn,
           errors={400: f"{BODY} naive_datetime end_before_start off_grid bad_length too_short"
                        " in_past too_soon beyond_horizon outside_hours closed same_slot",
@@ -175,7 +175,7 @@ ROUTES = (
                   409: "slot_taken reschedule_closed reschedule_limit invalid_state"
                        " over_capacity addon_unavailable change_pending"}),
     Route("post", f"{BOOKING}/extend", "More time after the booking, paid as `due_now`",
-          "Bookings", o.Booking, auth=OWNER, body=i.ExtendIn,
+          "Bookings", o.BookingChanged, auth=OWNER, body=i.ExtendIn,
           errors={400: f"{BODY} bad_minutes outside_hours closed",
                   404: "booking_not_found not_found",
                   409: "slot_taken invalid_state too_late addon_unavailable change_pending"}),
