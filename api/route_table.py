@@ -78,7 +78,8 @@ ROUTES = (
           o.BookingCreated, 201, body=i.BookingIn,
           errors={400: f"{BODY} naive_datetime end_before_start off_grid bad_length too_short"
                        " in_past too_soon beyond_horizon outside_hours closed bad_phone"
-                       " bad_email over_capacity addon_unavailable promo_invalid promo_expired"
+                       " bad_email over_capacity addon_unavailable duplicate_addon promo_invalid"
+                       " promo_expired"
                        " rules_not_accepted certificate_invalid certificate_expired"
                        " unknown_gateway",
                   401: "unauthorized",
@@ -98,7 +99,8 @@ ROUTES = (
           "Bookings", o.Quote, body=i.QuoteIn,
           errors={400: f"{BODY} naive_datetime end_before_start off_grid bad_length too_short"
                        " in_past too_soon beyond_horizon outside_hours closed over_capacity"
-                       " addon_unavailable promo_invalid promo_expired", 404: "hall_not_found",
+                       " addon_unavailable duplicate_addon promo_invalid promo_expired",
+                  404: "hall_not_found",
                   409: "slot_taken addon_unavailable promo_used_up", 429: "rate_limited"}),
     Route("get", "/api/addons/availability", "How many of each add-on a booking can take",
           "Halls", so.AddonAvailability, query=si.AddonAvailabilityQuery,
