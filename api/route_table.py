@@ -90,7 +90,8 @@ ROUTES = (
     Route("post", "/api/waitlist", "Wait for time to free on a full day: one message per "
           "freed slot (e-mail, or the Mini App user's chat); asked again, the same wait",
           "Bookings", wio.WaitlistEntry, 201, body=i.WaitlistIn,
-          errors={400: f"{BODY} bad_date bad_phone bad_email no_contact range_too_long",
+          errors={400: f"{BODY} bad_date bad_phone bad_email no_contact email_off"
+                       " range_too_long",
                   404: "hall_not_found", 409: "day_not_full", 429: "rate_limited"}),
     Route("get", "/api/waitlist", "Who waits for time to free, by day", "Admin",
           wio.WaitingList, auth=ADMIN, query=wio.WaitlistQuery,
