@@ -6,7 +6,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from api.auth import is_admin, require_admin, require_owner_or_admin
-from api.bookings import load_booking
+from api.bookings import load_booking, pending_change
 from api.errors import json_response
 from api.inputs import ExtendIn, OvertimeIn, RescheduleIn
 from api.json_body import read_json
@@ -15,8 +15,17 @@ from api.middlewares import db
 from api.serializers import booking_json, payment_json
 from booking.changes import Actor, extend, reschedule
 from booking.overtime import record_overtime
+from db.models import Booking
 
 routes = web.RouteTableDef()
+
+
+async def _answer(request: web.Request, booking: Booking) -> web.Response:
+    """The booking as changed, with the change that waits for its payment (`change`)."""
+    deps = request.app[DEPS]
+    data = booking_json(booking, deps.rules.tz, deps.now())
+    data["change"] = await pending_change(db(request), booking, data, deps.rules.tz)
+    return json_response(data)
 
 
 def _actor(request: web.Request) -> Actor:
@@ -35,7 +44,7 @@ async def reschedule_booking(request: web.Request) -> web.Response:
         db(request), deps, booking.id, hall_id, body.start, body.end, _actor(request)
     )
     request[LOG_FIELDS] = {"booking_id": booking.id}
-    return json_response(booking_json(booking, deps.rules.tz, deps.now()))
+    return await _answer(request, booking)
 
 
 @routes.post("/api/bookings/{booking_id}/extend")
@@ -47,7 +56,7 @@ async def extend_booking(request: web.Request) -> web.Response:
     body = await read_json(request, ExtendIn)
     booking = await extend(db(request), deps, booking.id, body.minutes, _actor(request))
     request[LOG_FIELDS] = {"booking_id": booking.id}
-    return json_response(booking_json(booking, deps.rules.tz, deps.now()))
+    return await _answer(request, booking)
 
 
 @routes.post("/api/bookings/{booking_id}/overtime")

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 from aiohttp import web
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.auth import is_admin, require_admin, require_owner_or_admin, require_token
 from api.errors import ApiError, json_response
@@ -196,6 +198,16 @@ async def load_booking(request: web.Request) -> Booking:
     return booking
 
 
+async def pending_change(
+    session: AsyncSession, booking: Booking, data: dict[str, Any], tz: ZoneInfo
+) -> dict[str, Any] | None:
+    """The change the booking's `due_now` (in `data`, its JSON) waits to pay for, if any."""
+    if data["due_kind"] != PaymentKind.CHANGE or booking.change_id is None:
+        return None
+    change = await session.get(BookingChange, booking.change_id)
+    return pending_change_json(change, tz) if change else None
+
+
 @routes.get("/api/bookings/{booking_id}")
 async def get_booking(request: web.Request) -> web.Response:
     deps = request.app[DEPS]
@@ -206,10 +218,7 @@ async def get_booking(request: web.Request) -> web.Response:
         payment_json(p, deps.rules.tz)
         for p in await payment_queries.payments_of(db(request), booking.id)
     ]
-    change = None
-    if data["due_kind"] == PaymentKind.CHANGE and booking.change_id is not None:
-        change = await db(request).get(BookingChange, booking.change_id)
-    data["change"] = pending_change_json(change, deps.rules.tz) if change else None
+    data["change"] = await pending_change(db(request), booking, data, deps.rules.tz)
     if booking.status in ("pending_payment", "confirmed"):
         owed = await owed_back(db(request), booking.id)
         quote = refund_quote(booking, deps, by_admin=False, owed_back=owed)

@@ -67,6 +67,7 @@ async def purchase_certificate(request: web.Request) -> web.Response:
         buyer,
         body.language,
         telegram=request.app[SETTINGS].bot.enabled,  # no bot, no chat to send the code to
+        email=request.app[SETTINGS].smtp.enabled,  # no SMTP, no e-mail to send it to
     )
     request[LOG_FIELDS] = {"certificate_order_id": order.id}
     return json_response(order_json(order, deps.rules.tz), 201)

@@ -73,7 +73,7 @@ def domain_error_response(exc: DomainError) -> web.Response:
         headers = {"Retry-After": str(exc.retry_after)}
         return error_response(429, exc.code, exc.message, headers)
     if isinstance(exc, StudioConflict):  # names the bookings in the way
-        return error_response(409, exc.code, exc.message, bookings=exc.bookings)
+        return error_response(409, exc.code, exc.message, bookings=exc.bookings or None)
     for cls, status in STATUS_BY_ERROR:
         if isinstance(exc, cls):
             return error_response(status, exc.code, exc.message)

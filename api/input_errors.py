@@ -6,6 +6,7 @@ pattern names it with `pattern()`, and the message says that meaning instead."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 #: A pattern's meaning, said after "must be".
@@ -37,6 +38,8 @@ def describe(error: Any) -> str:
         wrong = "is not a field this request takes"
     elif kind == "missing":
         wrong = "is required"
+    elif kind in ("string_too_short", "too_short") and ctx.get("min_length") == 1:
+        wrong = "must not be empty"
     else:
         wrong = _plain(str(error.get("msg", "")))
     if _KEY in loc:
@@ -49,9 +52,11 @@ def _plain(message: str) -> str:
     message = message.removeprefix("Value error, ").removeprefix("Assertion failed, ")
     message = message.replace(" after validation", "").replace("a valid ", "a ")
     message = message.replace("a dictionary", "an object")
+    message = re.sub(r"\ba (?=[aeio])", "an ", message)  # "an integer", "an object"
     for lead in ("Input should be ", "Value should be "):
         if message.startswith(lead):
             return "must be " + message.removeprefix(lead)
+    message = re.sub(r"^\w+ should have ", "must have ", message)
     if "pattern" in message or "\\" in message:
         return "is not in the documented format"
     return message[:1].lower() + message[1:]

@@ -284,11 +284,16 @@ class PendingChange(Answer):
     overtime_minutes: int | None = Field(description="How long the session ran over.")
 
 
-class BookingDetail(Booking):
-    payments: list[Payment]
+class BookingChanged(Booking):
+    """A booking as a move or more time left it."""
+
     change: PendingChange | None = Field(
         default=None, description="The change waiting for its payment; null when none waits."
     )
+
+
+class BookingDetail(BookingChanged):
+    payments: list[Payment]
     refund_if_cancelled_now: Money | None = Field(
         default=None, description="What the client's cancellation refunds now; absent after."
     )

@@ -78,7 +78,8 @@ ROUTES = (
           o.BookingCreated, 201, body=i.BookingIn,
           errors={400: f"{BODY} naive_datetime end_before_start off_grid bad_length too_short"
                        " in_past too_soon beyond_horizon outside_hours closed bad_phone"
-                       " bad_email over_capacity addon_unavailable promo_invalid promo_expired"
+                       " bad_email over_capacity addon_unavailable duplicate_addon promo_invalid"
+                       " promo_expired"
                        " rules_not_accepted certificate_invalid certificate_expired"
                        " unknown_gateway",
                   401: "unauthorized",
@@ -89,7 +90,8 @@ ROUTES = (
     Route("post", "/api/waitlist", "Wait for time to free on a full day: one message per "
           "freed slot (e-mail, or the Mini App user's chat); asked again, the same wait",
           "Bookings", wio.WaitlistEntry, 201, body=i.WaitlistIn,
-          errors={400: f"{BODY} bad_date bad_phone bad_email no_contact range_too_long",
+          errors={400: f"{BODY} bad_date bad_phone bad_email no_contact email_off"
+                       " range_too_long",
                   404: "hall_not_found", 409: "day_not_full", 429: "rate_limited"}),
     Route("get", "/api/waitlist", "Who waits for time to free, by day", "Admin",
           wio.WaitingList, auth=ADMIN, query=wio.WaitlistQuery,
@@ -98,7 +100,8 @@ ROUTES = (
           "Bookings", o.Quote, body=i.QuoteIn,
           errors={400: f"{BODY} naive_datetime end_before_start off_grid bad_length too_short"
                        " in_past too_soon beyond_horizon outside_hours closed over_capacity"
-                       " addon_unavailable promo_invalid promo_expired", 404: "hall_not_found",
+                       " addon_unavailable duplicate_addon promo_invalid promo_expired",
+                  404: "hall_not_found",
                   409: "slot_taken addon_unavailable promo_used_up", 429: "rate_limited"}),
     Route("get", "/api/addons/availability", "How many of each add-on a booking can take",
           "Halls", so.AddonAvailability, query=si.AddonAvailabilityQuery,
@@ -167,7 +170,7 @@ ROUTES = (
           errors={400: f"{BODY} bad_phone no_identity",
                   404: "booking_not_found not_blocked"}),
     Route("post", f"{BOOKING}/reschedule", "Move to another free start or hall; a dearer "
-          "one waits for its difference (`due_now`)", "Bookings", o.Booking, auth=OWNER,
+          "one waits for its difference (`due_now`)", "Bookings", o.BookingChanged, auth=OWNER,
           body=i.RescheduleIn,
           errors={400: f"{BODY} naive_datetime end_before_start off_grid bad_length too_short"
                        " in_past too_soon beyond_horizon outside_hours closed same_slot",
@@ -175,7 +178,7 @@ ROUTES = (
                   409: "slot_taken reschedule_closed reschedule_limit invalid_state"
                        " over_capacity addon_unavailable change_pending"}),
     Route("post", f"{BOOKING}/extend", "More time after the booking, paid as `due_now`",
-          "Bookings", o.Booking, auth=OWNER, body=i.ExtendIn,
+          "Bookings", o.BookingChanged, auth=OWNER, body=i.ExtendIn,
           errors={400: f"{BODY} bad_minutes outside_hours closed",
                   404: "booking_not_found not_found",
                   409: "slot_taken invalid_state too_late addon_unavailable change_pending"}),

@@ -74,21 +74,26 @@ async def start_purchase(
     language: str = "ru",
     *,
     telegram: bool = True,
+    email: bool = True,
 ) -> CertificateOrder:
     """A new order for a certificate of `amount`, registered at `gateway`: its
     `confirmation_url` is where the buyer pays. 400 `bad_amount`, `unknown_gateway`,
     `bad_phone`, `bad_email` (checked as a booking's client's: the code's e-mail and the
     54-FZ receipt need real ones), `no_recipient` (neither an e-mail nor a Telegram chat to
-    send the code to; with `telegram` False, as when the bot is off, a chat is none); 502
+    send the code to; with `telegram` False, as when the bot is off, a chat is none, and with
+    `email` False, as when SMTP is off, an e-mail is none); 502
     `gateway_unavailable`, the order kept as failed."""
     provider = deps.provider(gateway)
     if provider is None:
         raise BookingRuleError("unknown_gateway", f"Payment gateway {gateway!r} is not available.")
     check_amount(amount)
     buyer = checked_buyer(buyer)
-    if not (buyer.email or (telegram and buyer.telegram_id)):
+    if not ((email and buyer.email) or (telegram and buyer.telegram_id)):
         raise BookingRuleError(
-            "no_recipient", "An e-mail or a Telegram chat is needed to send the code to."
+            "no_recipient",
+            "An e-mail or a Telegram chat is needed to send the code to."
+            if email
+            else "The studio sends no e-mail: a Telegram chat is needed to send the code to.",
         )
     now = deps.now()
     order = CertificateOrder(

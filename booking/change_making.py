@@ -203,9 +203,14 @@ async def refuse_pending(
         )
 
 
-async def drop_pending(session: AsyncSession, booking: Booking, status: ChangeStatus) -> None:
+async def drop_pending(
+    session: AsyncSession, booking: Booking, status: ChangeStatus, *, by_admin: str | None = None
+) -> None:
     """End the booking's pending change (a new one replaces it, the hold lapsed, the booking
-    is cancelled): its held time is freed and it asks for nothing more."""
+    is cancelled): its held time is freed and it asks for nothing more. One lapsed, or
+    replaced by an admin's change (`by_admin` names them), ends with `change_lapsed`: its
+    payment link may still be paid, and that money then counts toward the balance or is
+    refunded (booking.payment_reports)."""
     if booking.change_id is None:
         return
     change = await session.get(BookingChange, booking.change_id)
@@ -213,11 +218,13 @@ async def drop_pending(session: AsyncSession, booking: Booking, status: ChangeSt
     booking.change_id, booking.change_due, booking.change_expires_at = None, 0, None
     if change is not None and change.status == ChangeStatus.PENDING:
         change.status = status
-        if status == ChangeStatus.LAPSED:  # the held time is free: the waitlist hears of it
-            held = await queries.first_held(session, change.id, booking.id)
+        if status == ChangeStatus.LAPSED or by_admin:  # the held time is free: the waitlist
+            held = await queries.first_held(session, change.id, booking.id)  # hears of it
             span: dict[str, Any] = {}
             if held is not None:
                 span = {"freed_hall_id": held.hall_id, "freed_start": held.start_at.isoformat()}
+            if by_admin:
+                span["superseded_by"] = by_admin
             record_event(
                 session, EventType.CHANGE_LAPSED, booking=booking, change=change.kind, **span
             )

@@ -83,7 +83,7 @@ async def reschedule(
     if (hall_id, start, end) == (booking.hall_id, booking.start_at, booking.end_at):
         raise BookingRuleError("same_slot", "The booking is already at that time.")
     await refuse_pending(session, booking, (ChangeKind.OVERTIME,))
-    await drop_pending(session, booking, ChangeStatus.SUPERSEDED)
+    await drop_pending(session, booking, ChangeStatus.SUPERSEDED, by_admin=_admin(actor))
     hall = await active_hall(session, hall_id)
     await parts.check_fits(session, booking, hall)
     check_bounds(start, end, deps.rules.window, now)
@@ -105,7 +105,7 @@ async def extend(
     if booking.end_at <= now:
         raise InvalidTransition("too_late", "The session is over; an admin records overtime.")
     await refuse_pending(session, booking, (ChangeKind.OVERTIME,))
-    await drop_pending(session, booking, ChangeStatus.SUPERSEDED)
+    await drop_pending(session, booking, ChangeStatus.SUPERSEDED, by_admin=_admin(actor))
     hall = await session.get(Hall, booking.hall_id)
     assert hall is not None
     end = booking.end_at + timedelta(minutes=minutes)
@@ -117,6 +117,11 @@ async def extend(
         session, deps, booking, ChangeKind.EXTEND, hall, booking.start_at, end, actor
     )
     return await _go(session, deps, booking, change, actor, as_of)
+
+
+def _admin(actor: Actor) -> str | None:
+    """Who ends a client's pending change by changing the booking themselves."""
+    return actor.who if actor.admin else None
 
 
 async def _changeable(session: AsyncSession, booking_id: int) -> Booking:

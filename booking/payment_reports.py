@@ -29,7 +29,7 @@ from booking.domain.states import BookingStatus
 from booking.errors import NotFound, PaymentMismatch, SlotTakenError
 from booking.events import EventType, record_event
 from booking.holds import codes_still_hold, retake_slot
-from booking.refunds import create_refund, execute_refunds
+from booking.refunds import create_refund, execute_refunds, owed_back
 from db import payment_queries, queries
 from db.models import Booking, Payment, Refund
 from payments.base import PaymentState, PaymentStatus
@@ -48,6 +48,9 @@ MOVES: dict[PaymentStatus, frozenset[PaymentStatus]] = {
         {PaymentStatus.SUCCEEDED, PaymentStatus.PARTIALLY_REFUNDED}
     ),
 }
+
+#: A booking that takes money toward its balance.
+BALANCE_STATUSES = (BookingStatus.CONFIRMED, BookingStatus.COMPLETED, BookingStatus.NO_SHOW)
 
 #: Joins a payment's key to the digest of a sibling's gateway id (see `_sibling`).
 SIBLING_MARK = "~"
@@ -150,6 +153,13 @@ async def apply_success(
     if is_balance(booking, payment):
         _count(booking, payment)
         return []
+    owed = await _still_owed(session, booking)
+    if owed > 0 and refund_on_conflict:  # more than the balance: the rest goes back
+        _count(booking, payment)
+        reason = f"paid {payment.amount - owed} above the balance owed"
+        return [
+            await create_refund(session, deps, booking, payment, payment.amount - owed, reason)
+        ]
     if not refund_on_conflict:
         raise SlotTakenError("slot_taken", "The slot is no longer free.")
     refund = await create_refund(
@@ -166,6 +176,15 @@ async def apply_success(
     return [refund]
 
 
+async def _still_owed(session: AsyncSession, booking: Booking) -> int:
+    """What a live or just-ended booking still owes of its price (its refunds under way
+    counted as gone): a payment it did not ask for pays that much of it."""
+    if booking.status not in BALANCE_STATUSES:
+        return 0
+    kept = booking.paid - booking.refunded - await owed_back(session, booking.id)
+    return max(0, booking.total - kept)
+
+
 def _count(booking: Booking, payment: Payment) -> None:
     """The payment's money now counts in the booking's; so will its refunds."""
     booking.paid += payment.amount
@@ -177,10 +196,7 @@ def is_balance(booking: Booking, payment: Payment) -> bool:
 
     A session that has just ended counts too: a client who paid the rest in its last
     minutes must not be refunded because the completion job ran before the webhook came."""
-    return (
-        booking.status in (BookingStatus.CONFIRMED, BookingStatus.COMPLETED, BookingStatus.NO_SHOW)
-        and booking.paid + payment.amount <= booking.total
-    )
+    return booking.status in BALANCE_STATUSES and booking.paid + payment.amount <= booking.total
 
 
 async def _find_payment(session: AsyncSession, gateway: str, state: PaymentState) -> Payment:

@@ -78,7 +78,12 @@ def choose_addons(
     chosen = []
     for item in wanted:
         addon = by_slug.get(item.id)
-        if addon is None or item.id in seen:
+        if item.id in seen:
+            raise BookingRuleError(
+                "duplicate_addon",
+                f"The add-on {item.id!r} is listed twice: give its quantity once.",
+            )
+        if addon is None:
             raise BookingRuleError(
                 "addon_unavailable", f"The add-on {item.id!r} is not offered in this hall."
             )

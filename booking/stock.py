@@ -98,7 +98,8 @@ async def check_stock(
         if quantity > free:
             raise SoldOut(
                 "addon_unavailable",
-                f"Only {max(0, free)} of the add-on {addon.slug!r} are free at that time.",
+                f"Only {max(0, free)} of the add-on {addon.slug!r} "
+                f"{'is' if free == 1 else 'are'} free at that time.",
                 addon_id=addon.slug,
                 available=max(0, free),
             )

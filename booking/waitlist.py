@@ -37,17 +37,28 @@ class Waiter:
 
 
 async def join_waitlist(
-    session: AsyncSession, deps: BookingDeps, hall_id: int, day: date, who: Waiter
+    session: AsyncSession,
+    deps: BookingDeps,
+    hall_id: int,
+    day: date,
+    who: Waiter,
+    *,
+    mail: bool = True,
 ) -> tuple[WaitlistEntry, bool]:
     """Put the client on the day's waitlist; returns the wait and whether it is new (the
     same client asking again keeps their place).
 
     Refused when a start is free (`day_not_full`: book it instead), when no booking letting
     go could free one (`bad_date`: closed, a closure all day, past, no start left today,
-    beyond the horizon), and without a way to reach the client (`no_contact`).
+    beyond the horizon), and without a way to reach the client (`no_contact`; `email_off`
+    for an e-mail alone with `mail` False, as when SMTP is off).
     """
     phone = normalize_phone(who.phone) if who.phone else None
     email = check_email(who.email) if who.email else None
+    if who.telegram_id is None and email is not None and not mail:
+        raise BookingRuleError(
+            "email_off", "The studio sends no e-mail now, so it cannot tell you by e-mail."
+        )
     if who.telegram_id is None and email is None:
         raise BookingRuleError("no_contact", "An e-mail is needed to tell you.")
     _hall, days = await hall_availability(session, deps, hall_id, day, day)

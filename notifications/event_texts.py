@@ -122,6 +122,8 @@ def kinds_for(event: Event) -> tuple[str | None, str | None]:
         client_kind, admin_kind = "balance_paid", "balance_paid"
     if event.type == EventType.BOOKING_LINKED and event.payload.get("status") != "confirmed":
         client_kind = "created"
+    if event.type == EventType.CHANGE_LAPSED and event.payload.get("superseded_by"):
+        client_kind = None  # an admin's move or more time replaced it: its own message says
     if event.type == EventType.REFUND_FAILED and event.payload.get("needs_admin"):
         admin_kind = "refund_in_doubt"
     elif event.type == EventType.REFUND_FAILED and event.payload.get("final"):

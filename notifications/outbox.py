@@ -130,6 +130,10 @@ async def render_event(
         admin_kind = "taken"  # not paid online: an admin took it (cash, or unpaid)
     if event.type == EventType.REMINDER_DUE and booking.status != "confirmed":
         return []  # cancelled after the reminder was queued
+    if client_kind == "confirmed" and booking.status in ENDED:
+        # Written now, it would say what is true now ("paid 0 of …, refunded …"): the
+        # cancellation's own message, queued from its later event, says it instead.
+        return freed
     hall = await session.get(Hall, booking.hall_id)
     client = await session.get(Client, booking.client_id)
     assert hall is not None and client is not None
@@ -157,6 +161,9 @@ async def render_event(
         )
     return out + freed
 
+
+#: A booking over before it was used: a confirmation not written yet is superseded.
+ENDED = frozenset({"cancelled", "expired"})
 
 #: Events that free their booking's slot: the waitlist of that day hears of it. Any other
 #: event frees a slot by naming it in its payload: `freed_hall_id` and `freed_start` (ISO

@@ -130,6 +130,10 @@ TEXTS: dict[str, str] = {
     ),
     "freed_meanwhile": N_("Time has just freed up on this day: choose a start."),
     "err_no_contact": N_("Enter your e-mail: the message comes there."),
+    "err_email_off": N_(
+        "The studio does not send e-mail now: ask about this day in its Telegram bot or call "
+        "the studio."
+    ),
     "err_bad_date": N_("This day can no longer be booked: choose another one."),
     # A change of the booking waiting for its payment.
     "change_title": N_("A change awaits payment"),

@@ -17,6 +17,7 @@ async def test_more_time_waiting_for_its_payment_is_shown_until_paid(running: Ru
     status, asked = await extend(api, booking, 30)
     assert status == 200, asked
     seen = await api.booking(booking)
+    assert asked["change"] == seen["change"]  # the answer says what the payment is for
     assert seen["change"] == {
         "kind": "extend",
         "hall_id": 1,
@@ -39,6 +40,7 @@ async def test_a_dearer_move_names_its_new_hall_and_time(running: Running) -> No
     status, asked = await move(api, booking, 4, 15, hall_id=1)  # white: 2 h x 2500
     assert status == 200 and asked["due_kind"] == "change", asked
     change = (await api.booking(booking))["change"]
+    assert asked["change"] == change
     assert change["kind"] == "reschedule" and change["hall_id"] == 1
     assert (change["start"], change["end"]) == (moscow(4, 15), moscow(4, 17))
     assert change["due"] == rub("1400.00") and change["total"] == rub("5000.00")

@@ -110,7 +110,7 @@ async def test_without_extras_a_booking_is_the_hall_time_alone(running: Running)
         ({"guests": 16}, "over_capacity"),
         ({"addons": [{"id": "jacuzzi"}]}, "addon_unavailable"),
         ({"addons": [{"id": "makeup", "quantity": 3}]}, "addon_unavailable"),
-        ({"addons": [{"id": "makeup"}, {"id": "makeup"}]}, "addon_unavailable"),
+        ({"addons": [{"id": "makeup"}, {"id": "makeup"}]}, "duplicate_addon"),
         ({"hall_id": 2, "addons": [{"id": "cyclorama-cleaning"}]}, "addon_unavailable"),
     ],
 )

@@ -134,6 +134,7 @@ async def test_cancellation_email_removes_the_event_with_its_organizer(
     api = running.api
     booking = await api.booked(email="anna@example.com")
     await api.checkout(await api.start_payment(booking), "succeeded")
+    await running.jobs.relay()  # the confirmation, written while the booking stands
     await api.cancel(booking)
     await running.jobs.relay()
     await running.jobs.deliver()
@@ -284,3 +285,23 @@ async def test_admins_hear_how_to_settle_a_refund_in_doubt(
     assert f"POST /api/refunds/{refund['id']}/settle" in notice
     assert f"/settle {refund['id']} да|нет" in notice
     assert "Повтор будет автоматически" not in notice
+
+
+async def test_a_confirmation_not_yet_written_when_the_booking_is_cancelled_is_not_sent(
+    running: Running, smtp: FakeSmtpServer
+) -> None:
+    """Messages are written when the outbox relays their events: a booking paid and then
+    cancelled before that gets the cancellation alone, not a "confirmed ✅" saying "paid 0 ₽
+    of …, refunded …"."""
+    api = running.api
+    booking = await api.booked(email="anna@example.com")
+    await api.checkout(await api.start_payment(booking), "succeeded")
+    await api.cancel(booking)
+    await running.jobs.relay()
+    await running.jobs.deliver()
+    to_client = [m.message for m in smtp.messages if m.rcpt_tos == ("anna@example.com",)]
+    subjects = [m["Subject"] for m in to_client]
+    assert subjects and all("подтверждена" not in s for s in subjects), subjects
+    assert any("отменена" in s for s in subjects), subjects
+    to_admins = [m.message for m in smtp.messages if m.rcpt_tos == ("owner@studio.test",)]
+    assert to_admins and all("✅" not in str(m.get_body()) for m in to_admins)
