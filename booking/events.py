@@ -39,6 +39,9 @@ class EventType(StrEnum):
     PAYMENT_SUCCEEDED = "payment.succeeded"
     PAYMENT_CANCELED = "payment.canceled"
     PAYMENT_LATE_REFUNDED = "payment.late_refunded"
+    #: A payment for a change no longer waiting, or above the balance owed: `to_balance` of
+    #: it counts toward the balance, `back` (if any) is refunded.
+    PAYMENT_LATE_APPLIED = "payment.late_applied"
     PAYMENT_STUCK = "payment.stuck"
     REFUND_CREATED = "refund.created"
     REFUND_SUCCEEDED = "refund.succeeded"

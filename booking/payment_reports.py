@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -107,7 +108,8 @@ async def _apply(
             EventType.PAYMENT_SUCCEEDED,
             booking=booking,
             payment=payment,
-            balance=is_balance(booking, payment),
+            # A change's payment makes its change, or else `payment.late_applied` tells.
+            balance=payment.kind != "change" and is_balance(booking, payment),
         )
         return await apply_success(session, deps, booking, payment)
     if state.status == PaymentStatus.CANCELED:
@@ -131,7 +133,8 @@ async def apply_success(
     payment is refunded and the event tells client and admins. Without `refund_on_conflict`
     (money an admin records by hand) a booking that cannot take it raises SlotTakenError.
     """
-    if payment.kind == "change" and await apply_change_payment(session, deps, booking, payment):
+    late_change = payment.kind == "change"  # unless its change is still there to make
+    if late_change and await apply_change_payment(session, deps, booking, payment):
         return []
     status = BookingStatus(booking.status)
     now = deps.now()
@@ -152,14 +155,18 @@ async def apply_success(
         return []
     if is_balance(booking, payment):
         _count(booking, payment)
+        if late_change:
+            _late_applied(session, booking, payment, payment.amount)
         return []
     owed = await _still_owed(session, booking)
     if owed > 0 and refund_on_conflict:  # more than the balance: the rest goes back
         _count(booking, payment)
         reason = f"paid {payment.amount - owed} above the balance owed"
-        return [
-            await create_refund(session, deps, booking, payment, payment.amount - owed, reason)
-        ]
+        refund = await create_refund(
+            session, deps, booking, payment, payment.amount - owed, reason
+        )
+        _late_applied(session, booking, payment, owed, refund)
+        return [refund]
     if not refund_on_conflict:
         raise SlotTakenError("slot_taken", "The slot is no longer free.")
     refund = await create_refund(
@@ -174,6 +181,28 @@ async def apply_success(
         session, EventType.PAYMENT_LATE_REFUNDED, booking=booking, payment=payment, refund=refund
     )
     return [refund]
+
+
+def _late_applied(
+    session: AsyncSession,
+    booking: Booking,
+    payment: Payment,
+    to_balance: int,
+    refund: Refund | None = None,
+) -> None:
+    """Money the booking did not ask for (its change gone, or above the balance) counted
+    toward the balance, the rest refunded: client and admins are told how it was split."""
+    back = payment.amount - to_balance
+    extra: dict[str, Any] = {"refund_id": refund.id} if refund is not None else {}
+    record_event(
+        session,
+        EventType.PAYMENT_LATE_APPLIED,
+        booking=booking,
+        payment=payment,
+        to_balance=to_balance,
+        back=back,
+        **extra,
+    )
 
 
 async def _still_owed(session: AsyncSession, booking: Booking) -> int:

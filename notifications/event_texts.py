@@ -51,6 +51,8 @@ def event_values(
         else _(messages.BY_CLIENT),
         "was": _was(payload, tz),
         "minutes": payload.get("minutes", ""),
+        "to_balance": rub(int(payload.get("to_balance", 0))),
+        "back": rub(int(payload.get("back", 0))),
         "url": str(payload.get("url", "")),
     }
 
@@ -120,6 +122,8 @@ def kinds_for(event: Event) -> tuple[str | None, str | None]:
     admin_kind = ADMIN_KINDS.get(event.type)
     if event.type == EventType.PAYMENT_SUCCEEDED and event.payload.get("balance"):
         client_kind, admin_kind = "balance_paid", "balance_paid"
+    if event.type == EventType.PAYMENT_LATE_APPLIED:
+        client_kind = admin_kind = _late_applied_kind(event.payload)
     if event.type == EventType.BOOKING_LINKED and event.payload.get("status") != "confirmed":
         client_kind = "created"
     if event.type == EventType.CHANGE_LAPSED and event.payload.get("superseded_by"):
@@ -129,3 +133,12 @@ def kinds_for(event: Event) -> tuple[str | None, str | None]:
     elif event.type == EventType.REFUND_FAILED and event.payload.get("final"):
         admin_kind = "refund_canceled"
     return client_kind, admin_kind
+
+
+def _late_applied_kind(payload: dict[str, Any]) -> str:
+    """How a payment the booking did not ask for was split: all toward the balance (a
+    change's, lapsed or replaced), or part of it refunded (a change's, or above the balance)."""
+    change = payload.get("kind") == "change"
+    if not payload.get("back"):
+        return "late_change_to_balance"
+    return "late_change_split" if change else "above_balance_split"

@@ -3,8 +3,9 @@ the admins' notices. They are rendered in each recipient's language (`notificati
 
 Values: {code}, {hall}, {when}, {address}, {due}, {hold_until}, {paid}, {total}, {balance},
 {paid_line} (i18n.paid: a newline and "Paid 2 500 ₽ of 5 000 ₽.", or nothing),
-{amount}, {refund}, {client}, {error}, {refund_id}, {by}, {was}, {minutes}, {url}; amounts
-are rubles without the sign.
+{amount}, {refund}, {client}, {error}, {refund_id}, {by}, {was}, {minutes}, {url},
+{to_balance} and {back} (a payment split between the balance and a refund); amounts are
+rubles without the sign.
 """
 
 from __future__ import annotations
@@ -50,6 +51,31 @@ CLIENT: Final[dict[str, tuple[str, str]]] = {
         N_(
             "Your payment of {amount} ₽ for booking {code} arrived when the time was no longer "
             "available. It is being refunded in full."
+        ),
+    ),
+    # A payment for a change that no longer waits (it lapsed, or an admin's change replaced
+    # it), or above the balance: what counts toward the balance, what goes back.
+    "late_change_to_balance": (
+        N_("Booking {code}: payment counted toward the balance"),
+        N_(
+            "Your payment of {amount} ₽ arrived after the change of the booking had been "
+            "cancelled: it counts toward the balance of booking {code}.{paid_line}"
+        ),
+    ),
+    "late_change_split": (
+        N_("Booking {code}: payment counted toward the balance"),
+        N_(
+            "Your payment of {amount} ₽ arrived after the change of the booking had been "
+            "cancelled: {to_balance} ₽ counts toward the balance of booking {code}, and "
+            "{back} ₽ will be refunded the way you paid."
+        ),
+    ),
+    "above_balance_split": (
+        N_("Booking {code}: payment counted toward the balance"),
+        N_(
+            "Your payment of {amount} ₽ for booking {code} was more than the balance owed: "
+            "{to_balance} ₽ counts toward the balance, and {back} ₽ will be refunded the way "
+            "you paid."
         ),
     ),
     "reminder": (N_("Reminder: {hall}, {when}"), ""),  # its body counts hours: outbox
@@ -99,6 +125,18 @@ ADMIN: Final[dict[str, str]] = {
     "late_refunded": N_(
         "⚠️ A payment of {amount} ₽ for booking {code} came late (the time was taken); "
         "it is being refunded."
+    ),
+    "late_change_to_balance": N_(
+        "💳 A payment of {amount} ₽ for the change of booking {code} came after the change "
+        "was cancelled: it counts toward the balance."
+    ),
+    "late_change_split": N_(
+        "⚠️ A payment of {amount} ₽ for the change of booking {code} came after the change "
+        "was cancelled: {to_balance} ₽ counts toward the balance, {back} ₽ is being refunded."
+    ),
+    "above_balance_split": N_(
+        "⚠️ A payment of {amount} ₽ for booking {code} was more than the balance owed: "
+        "{to_balance} ₽ counts toward it, {back} ₽ is being refunded."
     ),
     "refund_failed": N_(
         "⚠️ A refund of {amount} ₽ for booking {code} failed: {error}. "
