@@ -10,7 +10,15 @@ from api.inputs import NotificationIn
 from api.json_body import read_json
 from api.keys import DEPS
 from api.middlewares import db
-from api.query_params import NOTIFICATION_STATUSES, query_choices, query_int, query_limit
+from api.query_params import (
+    NOTIFICATION_STATUSES,
+    EventsQuery,
+    NotificationsQuery,
+    only_known,
+    query_choices,
+    query_int,
+    query_limit,
+)
 from api.serializers import event_json, notification_json
 from db import queries
 from notifications.manual import queue_manual
@@ -21,6 +29,7 @@ routes = web.RouteTableDef()
 @routes.get("/api/notifications")
 async def list_notifications(request: web.Request) -> web.Response:
     require_admin(request)
+    only_known(request, NotificationsQuery)
     items = await queries.list_notifications(
         db(request),
         statuses=query_choices(request, "status", NOTIFICATION_STATUSES),
@@ -50,6 +59,7 @@ async def send_notification(request: web.Request) -> web.Response:
 @routes.get("/api/integrations/events")
 async def list_events(request: web.Request) -> web.Response:
     require_admin(request)
+    only_known(request, EventsQuery)
     events = await queries.list_events(
         db(request),
         after_id=query_int(request, "after_id", default=0, minimum=0),

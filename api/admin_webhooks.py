@@ -10,7 +10,13 @@ from api.auth import require_admin
 from api.errors import json_response
 from api.keys import DEPS
 from api.middlewares import db
-from api.query_params import DELIVERY_STATUSES, query_choices, query_limit
+from api.query_params import (
+    DELIVERY_STATUSES,
+    DeliveriesQuery,
+    only_known,
+    query_choices,
+    query_limit,
+)
 from api.serializers import delivery_json
 from db.models import Event, WebhookDelivery
 
@@ -20,6 +26,7 @@ routes = web.RouteTableDef()
 @routes.get("/api/integrations/webhooks")
 async def list_deliveries(request: web.Request) -> web.Response:
     require_admin(request)
+    only_known(request, DeliveriesQuery)
     statuses = query_choices(request, "status", DELIVERY_STATUSES)
     query = select(WebhookDelivery, Event.type).join(Event, Event.id == WebhookDelivery.event_id)
     if statuses:

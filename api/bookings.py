@@ -16,7 +16,16 @@ from api.json_body import read_json
 from api.keys import DEPS, LOG_FIELDS
 from api.limits import caller_address, check_rate
 from api.middlewares import db
-from api.query_params import path_int, query_choices, query_date, query_int, query_limit
+from api.query_params import (
+    AvailabilityQuery,
+    BookingsQuery,
+    only_known,
+    path_int,
+    query_choices,
+    query_date,
+    query_int,
+    query_limit,
+)
 from api.sales_json import lines_json, rules_json
 from api.serializers import (
     booking_json,
@@ -65,6 +74,7 @@ async def list_halls(request: web.Request) -> web.Response:
 
 @routes.get("/api/bookings/availability")
 async def availability(request: web.Request) -> web.Response:
+    only_known(request, AvailabilityQuery)
     deps = request.app[DEPS]
     hall_id = query_int(request, "hall_id")
     first = query_date(request, "start_date")
@@ -229,6 +239,7 @@ async def get_booking(request: web.Request) -> web.Response:
 @routes.get("/api/bookings")
 async def list_bookings(request: web.Request) -> web.Response:
     require_admin(request)
+    only_known(request, BookingsQuery)
     deps = request.app[DEPS]
     tz = deps.rules.tz
     first = query_date(request, "date_from", required=False)

@@ -1,5 +1,6 @@
 """Query and path parameters: the query models declare, for the OpenAPI document, the
-bounds that `query_int`, `query_limit` and `query_date` enforce."""
+bounds that `query_int`, `query_limit` and `query_date` enforce, and the names that
+`only_known` accepts (a misspelt filter must not silently list everything)."""
 
 from __future__ import annotations
 
@@ -75,6 +76,18 @@ class EventsQuery(BaseModel):
 #: (`int()` would also read "1_000", " 12 " and other scripts' digits).
 INTEGER = re.compile(r"-?[0-9]+")
 ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def only_known(request: web.Request, model: type[BaseModel]) -> None:
+    """Refuse a query parameter the route does not take: `?start_date=` on a list that
+    filters by `date_from` would otherwise answer with every row, as if unfiltered."""
+    unknown = sorted(set(request.query) - set(model.model_fields))
+    if unknown:
+        raise ApiError(
+            400,
+            "invalid_input",
+            f"Unknown query parameter {', '.join(unknown)}; use {', '.join(model.model_fields)}.",
+        )
 
 
 def query_int(

@@ -13,7 +13,7 @@ from api.json_body import read_json
 from api.keys import DEPS, SETTINGS
 from api.limits import check_rate
 from api.middlewares import db
-from api.query_params import query_date, query_int, query_limit
+from api.query_params import only_known, query_date, query_int, query_limit
 from api.serializers import checked_answer, iso
 from api.telegram_auth import telegram_user
 from booking.waitlist import Waiter, join_waitlist, waiting
@@ -54,6 +54,7 @@ async def join(request: web.Request) -> web.Response:
 async def list_waits(request: web.Request) -> web.Response:
     """Who waits for which day (admin), the waits whose day is not over yet."""
     require_admin(request)
+    only_known(request, wio.WaitlistQuery)
     deps = request.app[DEPS]
     tz = deps.rules.tz
     entries = await waiting(
