@@ -40,6 +40,7 @@ from db.models import Hall
 from handlers import offer_views, picker_views
 from handlers.common import Screen, reply, show
 from handlers.phone_texts import (
+    SETTLES,
     asks_guests,
     blocked_text,
     cancel_button,
@@ -48,23 +49,19 @@ from handlers.phone_texts import (
     guests_again,
     guests_screen,
     priced_text,
+    settle_screen,
 )
 from handlers.picker_views import Stale
 from i18n.catalogs import N_
 from i18n.catalogs import gettext as _
 from keyboards.callbacks import DurationCallback, MenuCallback, Pick, SettleCallback, from_minutes
 from keyboards.extras import GuestsCallback
-from keyboards.rows import button, column, markup
+from keyboards.rows import button, markup
 
 log = logging.getLogger(__name__)
 
 NOT_A_COMMAND = ~F.text.startswith("/")
 STEP_GONE = N_("This step has expired — start again with /new")
-SETTLES = {
-    "cash": N_("💵 Paid in cash"),
-    "unpaid": N_("🤝 Confirm unpaid"),
-    "link": N_("🔗 Payment link"),
-}
 
 
 async def on_new(message: Message, state: FSMContext, session: AsyncSession) -> None:
@@ -189,7 +186,7 @@ async def on_email(
         return
     await state.update_data(email=email)
     await state.set_state(PhoneBookingForm.settle)
-    await reply(message, await settle_screen(session, deps, state), session)
+    await reply(message, await settle_screen(session, deps, await state.get_data()), session)
 
 
 async def on_skip_email(
@@ -197,26 +194,7 @@ async def on_skip_email(
 ) -> None:
     await state.update_data(email=None)
     await state.set_state(PhoneBookingForm.settle)
-    await show(callback, await settle_screen(session, deps, state), session)
-
-
-async def settle_screen(session: AsyncSession, deps: BookingDeps, state: FSMContext) -> Screen:
-    data = await state.get_data()
-    offer = await priced_text(session, deps, data)
-    offer = offer + "\n\n" if offer else ""
-    who = _("Client: {name}, {phone}").format(name=data["name"], phone=data["phone"])
-    if data.get("email"):
-        who += f", {data['email']}"
-    question = _("How is it settled?")
-    settles = dict(SETTLES)
-    if await full_payment_only(session, deps, phone=data["phone"]):
-        question = f"{full_price_text(deps)}\n\n{question}"
-        del settles["unpaid"]
-    buttons = [
-        button(_(label), SettleCallback(action=action)) for action, label in settles.items()
-    ]
-    keyboard = markup(*column(buttons), cancel_button())
-    return Screen(f"{offer}{who}\n\n{question}", keyboard)
+    await show(callback, await settle_screen(session, deps, await state.get_data()), session)
 
 
 async def on_settle(

@@ -1,5 +1,6 @@
 """What the admin reads on /new beside the picker: the offer priced with the people the
-client named, the guests step, why a client cannot be booked, and the booking once made."""
+client named, the guests step, how the booking is settled, why a client cannot be booked,
+and the booking once made."""
 
 from __future__ import annotations
 
@@ -9,18 +10,25 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from booking.chat_sale import Extras, sale_offer
 from booking.deps import BookingDeps
 from booking.errors import DomainError
+from booking.no_show import full_payment_only
 from booking.phone_booking import PhoneBooking
 from db.models import Hall
 from handlers import offer_views
 from handlers.common import Screen
 from handlers.extras_views import lines_text
 from handlers.hall_specs import people_line
+from i18n.catalogs import N_
 from i18n.catalogs import gettext as _
 from i18n.formats import money, time
 from keyboards.callbacks import Pick, SettleCallback, from_minutes
 from keyboards.extras import guests_keyboard
-from keyboards.rows import button
+from keyboards.rows import button, column, markup
 
+SETTLES = {
+    "cash": N_("💵 Paid in cash"),
+    "unpaid": N_("🤝 Confirm unpaid"),
+    "link": N_("🔗 Payment link"),
+}
 #: The most numbers offered as buttons for a hall that states no capacity (more: typed).
 GUESTS_SHOWN = 20
 
@@ -62,6 +70,28 @@ def guests_screen(offer_text: str, hall: Hall, pick: Pick) -> Screen:
     question = _("How many people are coming? Press the number or type it:")
     text = "\n\n".join(part for part in (offer_text, people_line(hall), question) if part)
     return Screen(text, InlineKeyboardMarkup(inline_keyboard=rows))
+
+
+async def settle_screen(
+    session: AsyncSession, deps: BookingDeps, data: dict[str, object]
+) -> Screen:
+    """Who the client is and the ways to settle; a client who must pay in full (after
+    no-shows) is not offered "confirm unpaid"."""
+    offer = await priced_text(session, deps, data)
+    offer = offer + "\n\n" if offer else ""
+    who = _("Client: {name}, {phone}").format(name=data["name"], phone=data["phone"])
+    if data.get("email"):
+        who += f", {data['email']}"
+    question = _("How is it settled?")
+    settles = dict(SETTLES)
+    if await full_payment_only(session, deps, phone=str(data["phone"])):
+        question = f"{full_price_text(deps)}\n\n{question}"
+        del settles["unpaid"]
+    buttons = [
+        button(_(label), SettleCallback(action=action)) for action, label in settles.items()
+    ]
+    keyboard = markup(*column(buttons), cancel_button())
+    return Screen(f"{offer}{who}\n\n{question}", keyboard)
 
 
 def guests_again(hall: Hall) -> str:
