@@ -21,9 +21,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from booking.change_parts import unfit_halls
 from booking.changes import Actor, extend, reschedule
-from booking.clients import ClientBooking, client_booking, list_halls
+from booking.clients import list_halls
 from booking.deps import BookingDeps
 from booking.errors import BookingRuleError, DomainError, NotFound, SlotTakenError
+from booking.own_bookings import ClientBooking, client_booking
 from db.models import Booking
 from handlers import hall_specs, picker_views
 from handlers.common import Screen, show

@@ -10,9 +10,9 @@ from aiogram.types import CallbackQuery, Message
 from aiogram.utils.callback_answer import CallbackAnswer
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from booking.clients import cancel_own_booking, client_booking, pay_own_booking
 from booking.deps import BookingDeps
 from booking.errors import BookingRuleError, DomainError, GatewayUnavailable, NotFound
+from booking.own_bookings import cancel_own_booking, client_booking, pay_own_booking
 from handlers.common import Screen, reply, show
 from handlers.moving import MOVING, extend_screen, start_move
 from handlers.offer_views import gateways

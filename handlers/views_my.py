@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from booking.clients import ClientBooking, client_bookings
 from booking.deps import BookingDeps
+from booking.own_bookings import ClientBooking, client_bookings
 from db.models import Payment
 from handlers.common import Screen
 from handlers.hall_specs import hall_name

@@ -8,8 +8,8 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from booking.clients import client_bookings
 from booking.deps import BookingDeps
+from booking.own_bookings import client_bookings
 from db.models import Booking, Refund
 from i18n.formats import money
 from keyboards.callbacks import BookingCallback, CancelCallback
