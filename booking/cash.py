@@ -19,7 +19,7 @@ from booking.errors import (
     SlotTakenError,
 )
 from booking.events import EventType, record_event
-from booking.holds import retake_slot
+from booking.lapsing import retake_slot
 from booking.paying import PaymentKind
 from booking.payment_reports import apply_success
 from booking.refunds import CASH

@@ -18,7 +18,7 @@ from booking.domain.charges import check_guests
 from booking.domain.pricing import prepayment_amount
 from booking.domain.states import BookingStatus
 from booking.errors import BookingRuleError, InvalidTransition, SlotTakenError, SoldOut
-from booking.holds import is_overlap_violation
+from booking.lapsing import is_overlap_violation
 from booking.stock import booking_addons
 from booking.tokens import hash_token, new_booking_code
 from db.changes import BookingChange

@@ -28,7 +28,7 @@ from booking.errors import (
     NotFound,
 )
 from booking.events import EventType, record_event
-from booking.holds import expire_one
+from booking.lapsing import expire_one
 from booking.pricing import booking_receipt
 from booking.refunds import create_refund, execute_refunds
 from db import payment_queries, queries

@@ -29,7 +29,7 @@ from booking.deps import BookingDeps
 from booking.domain.states import BookingStatus
 from booking.errors import NotFound, PaymentMismatch, SlotTakenError
 from booking.events import EventType, record_event
-from booking.holds import codes_still_hold, retake_slot
+from booking.lapsing import codes_still_hold, retake_slot
 from booking.refunds import create_refund, execute_refunds, owed_back
 from db import payment_queries, queries
 from db.models import Booking, Payment, Refund

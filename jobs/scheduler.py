@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from booking.change_making import lapse_changes
 from booking.deps import BookingDeps
-from booking.holds import complete_finished, expire_holds
+from booking.lapsing import complete_finished, expire_holds
 from booking.waitlist import drop_ended_waits
 from jobs.audit import audit_job
 from jobs.outbox import relay_events

@@ -456,7 +456,7 @@ async def _stats_bookings(
         await ops.cancel_by_admin(session, deps, dark.code, "болезнь")
     deps.clock.advance(minutes=20)  # type: ignore[attr-defined]
     async with sessionmaker() as session:
-        from booking.holds import expire_holds
+        from booking.lapsing import expire_holds
 
         await expire_holds(session, deps)
 

@@ -8,7 +8,7 @@ import re
 from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import func, select
 
-from booking.holds import expire_holds
+from booking.lapsing import expire_holds
 from db.models import Booking
 from tests.web.conftest import new_context
 from tests.web.served import Served

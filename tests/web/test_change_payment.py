@@ -10,7 +10,7 @@ from typing import Any
 
 from playwright.sync_api import Page, expect
 
-from booking.holds import complete_finished
+from booking.lapsing import complete_finished
 from tests.support import ADMIN_TOKEN, msk
 from tests.web.served import Served
 from tests.web.steps import fill_contacts, open_hall, pay_on_mock_page, pick_slot
