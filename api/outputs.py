@@ -1,6 +1,7 @@
 """The JSON answers as pydantic models. `api/serializers.py` validates every row it sends
 through them, the OpenAPI document (`api/openapi.py`) is generated from them, and the tests
-check whole answers against that document: a field cannot go out undeclared."""
+check whole answers against that document: a field cannot go out undeclared. The operational
+answers (health, events, webhook deliveries, notifications) are api/ops_outputs.py."""
 
 from __future__ import annotations
 
@@ -37,8 +38,6 @@ PublicBookingStatus = Literal[
     "pending_payment", "confirmed", "completed", "expired", "cancelled", "no_show"
 ]
 
-NotificationStatus = Literal["pending", "sending", "sent", "failed", "skipped"]
-
 
 class Answer(BaseModel):
     """A field an answer does not declare fails when it is built instead of going out."""
@@ -72,14 +71,6 @@ class Error(Answer):
     """Every failure has this shape, with the fitting HTTP status."""
 
     error: ErrorDetail
-
-
-class Health(Answer):
-    status: Literal["ok"]
-
-
-class Ready(Answer):
-    status: Literal["ready"]
 
 
 class PriceRule(Answer):
@@ -316,64 +307,3 @@ class Refund(Answer):
     reason: str
     error: str | None
     created_at: DateTime
-
-
-class Event(Answer):
-    id: int
-    type: str = Field(examples=["booking.confirmed", "payment.succeeded"])
-    booking_id: int | None
-    payment_id: int | None
-    payload: dict[str, Any]
-    created_at: DateTime
-    processed_at: DateTime | None
-    request_id: str | None = Field(
-        description="The HTTP request (its X-Request-Id) or bot update that wrote it"
-    )
-
-
-class EventPage(Answer):
-    events: list[Event]
-    next_after_id: int = Field(description="Pass as `after_id` to read on.")
-
-
-class WebhookDelivery(Answer):
-    id: int
-    subscriber: str = Field(description="The name given in OUTGOING_WEBHOOKS")
-    event_id: int
-    event_type: str
-    booking_id: int | None
-    status: Literal["pending", "delivered"]
-    attempts: int
-    next_attempt_at: DateTime | None = Field(description="When a failed one is tried again")
-    last_error: str | None
-    delivered_at: DateTime | None
-    created_at: DateTime
-
-
-class WebhookDeliveryList(Answer):
-    deliveries: list[WebhookDelivery]
-
-
-class Notification(Answer):
-    id: int
-    channel: Literal["telegram", "email"]
-    recipient: str
-    subject: str
-    text: str
-    status: NotificationStatus
-    attempts: int
-    last_error: str | None
-    booking_id: int | None
-    event_id: int | None
-    created_at: DateTime
-    sent_at: DateTime | None
-
-
-class NotificationList(Answer):
-    notifications: list[Notification]
-
-
-class MockCheckoutResult(Answer):
-    payment_id: int
-    outcome: Literal["succeeded", "canceled"]
-    webhook_statuses: list[int] = Field(description="Status of each delivery; 0: no answer.")

@@ -14,7 +14,7 @@ from pydantic import BaseModel, Field
 from api.errors import ApiError
 from api.input_errors import pattern
 from api.inputs import Day, RowId
-from api.outputs import NotificationStatus
+from api.ops_outputs import NotificationStatus
 from booking.domain.calendar import SUPPORTED_YEARS
 from booking.domain.states import BookingStatus
 from db.models import MAX_ROW_ID

@@ -10,6 +10,7 @@ from pydantic import BaseModel
 
 from api import clients_io as ci
 from api import inputs as i
+from api import ops_outputs as oo
 from api import outputs as o
 from api import query_params as qp
 from api import sales_inputs as si
@@ -61,8 +62,8 @@ OWNER: Final = "owner"
 
 # fmt: off
 ROUTES = (
-    Route("get", "/health", "Liveness: the process answers", "Health", o.Health),
-    Route("get", "/ready", "Readiness: the database answers too", "Health", o.Ready,
+    Route("get", "/health", "Liveness: the process answers", "Health", oo.Health),
+    Route("get", "/ready", "Readiness: the database answers too", "Health", oo.Ready,
           errors={503: "database_unavailable"}),
     Route("get", "/metrics", "Prometheus metrics (with METRICS_TOKEN as the bearer token)",
           "Health", ("text/plain",), errors={401: "unauthorized", 404: "not_found"}),
@@ -207,22 +208,22 @@ ROUTES = (
     Route("get", HOOK, "A gateway's notification as a GET (Sber's callbacks)", "Webhooks",
           ("text/plain",), errors=HOOK_ERRORS),
     Route("get", "/api/notifications", "Notifications, newest first", "Admin",
-          o.NotificationList, auth=ADMIN, query=qp.NotificationsQuery,
+          oo.NotificationList, auth=ADMIN, query=qp.NotificationsQuery,
           errors={400: "invalid_input"}),
     Route("post", "/api/notifications/send", "Queue a message by hand", "Admin",
-          o.NotificationList, 202, auth=ADMIN, body=i.NotificationIn,
+          oo.NotificationList, 202, auth=ADMIN, body=i.NotificationIn,
           errors={400: f"{BODY} no_recipient bad_recipient", 404: "booking_not_found"}),
     Route("get", "/api/integrations/events", "The event log, oldest first", "Admin",
-          o.EventPage, auth=ADMIN, query=qp.EventsQuery, errors={400: "invalid_input"}),
+          oo.EventPage, auth=ADMIN, query=qp.EventsQuery, errors={400: "invalid_input"}),
     Route("get", "/calendar/{token}.ics", "A staff calendar feed (its secret address comes "
           "from the bot's /calendar)", "Admin", ("text/calendar",), errors={404: "not_found"}),
     Route("get", "/api/integrations/webhooks", "Deliveries of the outgoing webhooks, newest "
-          "first", "Admin", o.WebhookDeliveryList, auth=ADMIN, query=qp.DeliveriesQuery,
+          "first", "Admin", oo.WebhookDeliveryList, auth=ADMIN, query=qp.DeliveriesQuery,
           errors={400: "invalid_input"}),
     Route("get", CHECKOUT, "The mock gateway's payment page", "Mock checkout", HTML,
           errors={404: "payment_not_found"}),
     Route("post", CHECKOUT, "Press Pay or Decline: the gateway's webhook is sent",
-          "Mock checkout", o.MockCheckoutResult, body=i.MockCheckoutForm, form=True,
+          "Mock checkout", oo.MockCheckoutResult, body=i.MockCheckoutForm, form=True,
           errors={400: "invalid_input", 404: "payment_not_found", 409: "payment_settled"}),
     Route("get", "/pay/return/{code}", "Where gateways send the payer back: the booking's "
           "live status", "Booking page", HTML, errors={404: "not_found"}, html_errors=True),

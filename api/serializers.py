@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
 
+from api import ops_outputs as ops_out
 from api import outputs as out
 from api.errors import ApiError
 from api.sales_json import booking_sales_fields, hall_sales_fields
@@ -210,7 +211,7 @@ def refund_json(refund: Refund, tz: ZoneInfo) -> dict[str, Any]:
 
 def event_json(event: Event, tz: ZoneInfo) -> dict[str, Any]:
     return checked_answer(
-        out.Event,
+        ops_out.Event,
         id=event.id,
         type=event.type,
         booking_id=event.booking_id,
@@ -224,7 +225,7 @@ def event_json(event: Event, tz: ZoneInfo) -> dict[str, Any]:
 
 def delivery_json(delivery: WebhookDelivery, event_type: str, tz: ZoneInfo) -> dict[str, Any]:
     return checked_answer(
-        out.WebhookDelivery,
+        ops_out.WebhookDelivery,
         id=delivery.id,
         subscriber=delivery.subscriber,
         event_id=delivery.event_id,
@@ -241,7 +242,7 @@ def delivery_json(delivery: WebhookDelivery, event_type: str, tz: ZoneInfo) -> d
 
 def notification_json(item: Notification, tz: ZoneInfo) -> dict[str, Any]:
     return checked_answer(
-        out.Notification,
+        ops_out.Notification,
         id=item.id,
         channel=item.channel,
         recipient=item.recipient,
