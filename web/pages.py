@@ -28,6 +28,8 @@ STATIC = Path(__file__).resolve().parent / "static"
 #: The only files served, with their types.
 ASSETS = {
     "book.js": "text/javascript",
+    "book-waitlist.js": "text/javascript",
+    "book-change.js": "text/javascript",
     "book.css": "text/css",
 }
 #: The page's files may be cached a little; a new release shows within minutes.

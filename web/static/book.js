@@ -236,7 +236,7 @@
     show("time-note", false);
     renderMonth();
     renderStarts();
-    resetWait();
+    wait.resetWait();
     show("step-time");
     ["step-length", "step-guests", "step-addons", "details"].forEach((id) => show(id, false));
     focusHeading("h-time");
@@ -317,77 +317,6 @@
     focusHeading(hall.capacity ? "h-guests" : hall.addons && hall.addons.length ? "h-addons" : "h-contacts");
   }
 
-  // ---------------------------------------------------------------- a full day's waitlist
-  // POST /api/waitlist: in the Mini App the Telegram user is told in the chat (one tap);
-  // on the web the visitor leaves a name and the e-mail the message goes to.
-  function resetWait() {
-    state.waitDone = null;
-    show("wait-open");
-    show("wait-form", false);
-    show("wait-done", false);
-    $("wait-error").textContent = "";
-  }
-  function openWait() {
-    if (tg.user) { joinWait(); return; }
-    show("wait-open", false);
-    show("wait-form");
-    // What the visitor typed for a booking before is theirs here too.
-    for (const id of ["name", "email", "phone"]) if (!$(`wait-${id}`).value) $(`wait-${id}`).value = $(id).value;
-    $("wait-name").focus();
-  }
-  function waitBody() {
-    const name = tg.user ? [tg.user.first_name, tg.user.last_name].filter(Boolean).join(" ") || tg.user.username || "Telegram"
-      : $("wait-name").value.trim();
-    const client = { name };
-    if (!tg.user) {
-      client.email = $("wait-email").value.trim();
-      if ($("wait-phone").value.trim()) client.phone = $("wait-phone").value.trim();
-    }
-    return { hall_id: state.hall.id, date: state.day, client, language: state.lang };
-  }
-  async function joinWait(event) {
-    if (event) event.preventDefault();
-    $("wait-error").textContent = "";
-    if (!tg.user) {
-      const missing = [["wait-name", "name"], ["wait-email", "email"]].find(([id]) => !$(id).value.trim());
-      for (const id of ["wait-name", "wait-email"]) $(id).setAttribute("aria-invalid", String(!$(id).value.trim()));
-      if (missing) { $("wait-error").textContent = `${t(missing[1])}: ${t("required")}`; $(missing[0]).focus(); return; }
-    }
-    const body = waitBody();
-    const date = state.day;
-    $("wait-submit").disabled = $("wait-open").disabled = true;
-    try {
-      const entry = await api("POST", "/api/waitlist", body);
-      state.waitDone = { already: entry.already_waiting, email: body.client.email || "", date };
-      renderWaitDone();
-      show("wait-open", false);
-      show("wait-form", false);
-      $("wait-done").focus();
-    } catch (error) {
-      if (error.code === "day_not_full") await freedMeanwhile(date);
-      else if (error.code === "bad_date") {
-        $("wait-error").textContent = problem(error);
-        show("wait-open", false);
-        show("wait-form", false);
-        delete state.days[monthKey()];
-        loadMonth();
-      } else {
-        $("wait-error").textContent = problem(error);
-        if (error.code === "bad_email" || error.code === "no_contact") $("wait-email").focus();
-        if (error.code === "bad_phone") $("wait-phone").focus();
-      }
-    } finally {
-      $("wait-submit").disabled = $("wait-open").disabled = false;
-    }
-  }
-  function renderWaitDone() {
-    const done = state.waitDone;
-    show("wait-done", Boolean(done));
-    if (!done) return;
-    const day = dayLabel(done.date, { day: "numeric", month: "long" });
-    const where = done.email ? "email" : "chat";
-    $("wait-done").textContent = t(`${done.already ? "wait_already" : "wait_done"}_${where}`, { day, email: done.email });
-  }
   async function freedMeanwhile(date) {
     // A start freed while the visitor read the offer: the day's starts instead.
     delete state.days[monthKey()];
@@ -680,7 +609,7 @@
     if (booking.change && booking.change.kind === "reschedule" && !state.halls.length) {
       state.halls = (await api("GET", "/api/halls").catch(() => ({ halls: [] }))).halls;
     }
-    const checking = settleChange(booking, mine);
+    const checking = change.settleChange(booking, mine);
     renderStatus(booking, mine);
     if (!FINAL.includes(booking.status) || checking) {
       clearTimeout(state.poll);
@@ -723,7 +652,7 @@
     ics.hidden = !["pending_payment", "confirmed"].includes(booking.status);
     ics.href = "data:text/calendar;charset=utf-8," + encodeURIComponent(icsOf(booking));
     ics.download = `booking-${booking.code}.ics`;
-    renderChange(booking);
+    change.renderChange(booking);
     clearInterval(state.tick);
     const left = $("status-left");
     left.textContent = "";
@@ -735,76 +664,6 @@
       };
       draw();
       state.tick = setInterval(draw, 1000);
-    }
-  }
-  // A change waiting for its payment (a dearer move, more time, overtime): what it is, what
-  // it costs, and a button that pays it as a new booking is paid (POST /api/payments).
-  function renderChange(booking) {
-    const change = booking.change;
-    const done = state.changeDone;
-    $("status-done").textContent = done ? t(`change_done_${done.kind}`, { end: hm(done.end) }) : state.changeNote || "";
-    $("status-done").hidden = !done && !state.changeNote;
-    show("status-change", Boolean(change));
-    if (!change) return;
-    const day = dayLabel(change.start.slice(0, 10), { day: "numeric", month: "long", weekday: "short" });
-    const hall = state.halls.find((h) => h.id === change.hall_id);
-    const when = t("when", { day, start: hm(change.start), end: hm(change.end) });
-    const what = change.kind === "reschedule" ? t("change_reschedule", { where: hall ? `${hallName(hall)}, ${when}` : when })
-      : change.kind === "extend" ? t("change_extend", { end: hm(change.end) })
-        : t("change_overtime", { minutes: change.overtime_minutes || "" });
-    $("change-what").textContent = what;
-    $("change-total").textContent = t("change_total", { total: rubles(change.total) });
-    $("change-due").textContent = t("change_due", { amount: rubles(change.due) });
-    $("change-until").textContent = change.expires_at ? t("change_until", { time: hm(change.expires_at) }) : "";
-    $("change-pay").textContent = t("change_pay", { amount: rubles(change.due) });
-    $("change-pay").disabled = Boolean(state.changePaying);
-    show("change-gateways-box", config.gateways.length > 1);
-    gatewayChoice($("change-gateways"), "change-gateway", (state.mine && state.mine.gateway) || config.gateways[0]);
-  }
-  function settleChange(booking, mine) {
-    // Back from the gateway: the change payment this page started, paid (the change is
-    // made), declined (offered again), or not yet reported by the gateway (asked again).
-    const started = mine.change;
-    if (!started) return false;
-    const payment = (booking.payments || []).find((p) => p.id === started.payment);
-    const status = payment ? payment.status : "canceled";
-    if (status === "pending" || status === "authorized") {
-      state.changeNote = t("change_checking");
-      return true;
-    }
-    state.changeNote = "";
-    if (status === "succeeded") state.changeDone = started;
-    else if (!booking.change) state.changeNote = t("change_lapsed");
-    delete mine.change;
-    local.setItem(STORE + booking.code, JSON.stringify(mine));
-    return false;
-  }
-  async function payChange() {
-    const mine = state.mine || {};
-    const chosen = document.querySelector('input[name="change-gateway"]:checked');
-    const gateway = (chosen && chosen.value) || mine.gateway || config.gateways[0];
-    $("change-error").textContent = "";
-    state.changePaying = true;
-    $("change-pay").disabled = true;
-    try {
-      // Asked again first: the change may have lapsed (or been paid) since it was shown,
-      // and what is due then is no longer the change.
-      const booking = await api("GET", `/api/bookings/${mine.id}`, null, mine.token);
-      if (!booking.change || booking.due_kind !== "change") {
-        state.changeNote = t("change_lapsed");
-        renderStatus(booking, mine);
-        return;
-      }
-      const payment = await api("POST", "/api/payments", { booking_id: booking.id, gateway }, mine.token);
-      mine.change = { payment: payment.id, kind: booking.change.kind, end: booking.change.end };
-      mine.gateway = gateway;
-      local.setItem(STORE + booking.code, JSON.stringify(mine));
-      location.assign(payment.confirmation_url);
-    } catch (error) {
-      $("change-error").textContent = problem(error);
-    } finally {
-      state.changePaying = false;
-      $("change-pay").disabled = false;
     }
   }
   function icsOf(booking) {
@@ -826,11 +685,17 @@
   }
 
   // ---------------------------------------------------------------- start
+  // The waitlist (book-waitlist.js) and a pending change's payment (book-change.js) are
+  // their own files, loaded before this one; they get what of the page they use.
+  const page = { $, config, state, tg, t, rubles, hm, hallName, dayLabel, local, STORE, api,
+    problem, show, monthKey, loadMonth, freedMeanwhile, gatewayChoice, renderStatus };
+  const wait = window.studioBooking.waitlist(page);
+  const change = window.studioBooking.change(page);
   function renderAll() {
     if (config.code) { if (state.booking) renderStatus(state.booking, state.mine || {}); return; }
     renderHalls();
     if (state.hall) renderMonth();
-    if (state.day) { renderStarts(); renderWaitDone(); }
+    if (state.day) { renderStarts(); wait.renderWaitDone(); }
     if (state.start) renderLengths();
     if (state.minutes) { renderAddons(); renderRules(); renderSummary(); renderGateways(); }
   }
@@ -841,9 +706,9 @@
   for (const id of ["guests", "promo"]) $(id).addEventListener("input", () => { if (state.minutes) renderSummary(); });
   for (const r of document.querySelectorAll('input[name="mode"]')) r.addEventListener("change", () => { if (state.minutes) renderSummary(); });
   $("status-pay").addEventListener("click", payAgain);
-  $("wait-open").addEventListener("click", openWait);
-  $("wait-form").addEventListener("submit", joinWait);
-  $("change-pay").addEventListener("click", payChange);
+  $("wait-open").addEventListener("click", wait.openWait);
+  $("wait-form").addEventListener("submit", wait.joinWait);
+  $("change-pay").addEventListener("click", change.payChange);
   state.lang = chooseLanguage();
   applyTexts();
   (config.code ? showStatus() : loadHalls()).catch((error) => notice(problem(error)));
