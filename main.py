@@ -197,9 +197,11 @@ async def restore(settings: Settings, file: str) -> int:
 
 
 async def export_studio(settings: Settings, file: str | None = None) -> int:
-    """The studio as it is now, in the studio file's format: to FILE, or to stdout."""
+    """The studio as it is now, in the studio file's format: to FILE (with the photos it
+    shows copied beside it, in photos/), or to stdout."""
     from booking.studio_export import export_studio as current_studio
     from booking.studio_file import read_studio_file, studio_info
+    from booking.studio_sales import copy_photos
 
     info = studio_info(read_studio_file(settings.studio.studio_file))
     engine = await open_database(settings)
@@ -212,7 +214,10 @@ async def export_studio(settings: Settings, file: str | None = None) -> int:
     if file is None:
         sys.stdout.write(text)
     else:
-        await asyncio.to_thread(Path(file).write_text, text, encoding="utf-8")
+        target = Path(file)
+        await asyncio.to_thread(target.write_text, text, encoding="utf-8")
+        studio_dir = settings.studio.studio_file.parent
+        await asyncio.to_thread(copy_photos, data["halls"], studio_dir, target.parent)
     return 0
 
 

@@ -5,6 +5,7 @@ the mistake instead of a booking failing later."""
 from __future__ import annotations
 
 import re
+import shutil
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
@@ -55,6 +56,26 @@ def photo_path(name: str, studio_dir: Path) -> Path | None:
     if not PHOTO_NAME.fullmatch(name):
         return None
     return studio_dir / PHOTOS_DIR / name
+
+
+def copy_photos(halls: list[dict[str, Any]], studio_dir: Path, target_dir: Path) -> list[str]:
+    """Copy the shipped photos the halls show into `target_dir`'s photos folder, so a studio
+    file written there loads as it is (a file of that name already there is kept). Returns
+    the names copied."""
+    if target_dir.resolve() == studio_dir.resolve():
+        return []
+    copied: list[str] = []
+    for hall in halls:
+        for entry in hall.get("photos") or []:
+            name = str(entry).removeprefix(f"{PHOTOS_DIR}/")
+            source = photo_path(name, studio_dir)
+            target = target_dir / PHOTOS_DIR / name
+            if source is None or not source.is_file() or target.exists():
+                continue
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source, target)
+            copied.append(name)
+    return copied
 
 
 def _photo(entry: Any, where: str, studio_dir: Path) -> str:
