@@ -13,8 +13,8 @@ from api.errors import ApiError, json_response
 from api.json_body import read_json
 from api.keys import DEPS, SETTINGS
 from api.middlewares import db
-from api.query_params import query_int
-from api.sales_inputs import PromoCodeIn, query_moment
+from api.query_params import only_known, query_int
+from api.sales_inputs import AddonAvailabilityQuery, PromoCodeIn, query_moment
 from api.sales_json import signed_money
 from api.serializers import checked_answer, iso, requested_amount
 from booking import promo
@@ -30,6 +30,7 @@ PHOTO_TYPES = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png",
 @routes.get("/api/addons/availability")
 async def availability(request: web.Request) -> web.Response:
     """How many of each of the hall's add-ons a booking of that time could take."""
+    only_known(request, AddonAvailabilityQuery)
     hall_id = query_int(request, "hall_id")
     start, end = query_moment(request, "start"), query_moment(request, "end")
     free = await addon_availability(db(request), request.app[DEPS], hall_id, start, end)

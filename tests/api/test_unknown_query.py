@@ -51,3 +51,14 @@ async def test_availability_refuses_an_unknown_parameter(running: Running) -> No
     assert "hall" in body["error"]["message"]
     status, body = await running.api.call("GET", base)
     assert status == 200, body
+
+
+async def test_addon_availability_refuses_an_unknown_parameter(running: Running) -> None:
+    base = "/api/addons/availability?hall_id=1&start=2026-12-05T12:00:00%2B03:00"
+    base += "&end=2026-12-05T14:00:00%2B03:00"
+    status, body = await running.api.call("GET", base + "&hall=2")
+    assert status == 400, body
+    assert body["error"]["code"] == "invalid_input"
+    assert "hall" in body["error"]["message"]
+    status, body = await running.api.call("GET", base)
+    assert status == 200, body
