@@ -82,7 +82,8 @@ def test_racing_browsers_get_one_booking(served: Served, browser: Browser) -> No
 
 def test_status_page_shows_the_hold_live_until_it_lapses(page: Page, served: Served) -> None:
     """Declined at the gateway: back on the status page the slot is still held, with the
-    time left to pay; when the hold lapses the page says so by itself."""
+    time left to pay (and no calendar file for a time not yet the client's); when the hold
+    lapses the page says so by itself."""
     open_hall(page, served, hall="Тёмный зал")
     pick_slot(page, "2026-12-05", "13:00", 120)
     fill_contacts(page)
@@ -94,6 +95,7 @@ def test_status_page_shows_the_hold_live_until_it_lapses(page: Page, served: Ser
         re.compile(r"На оплату осталось: 1[45]:\d\d")
     )
     expect(page.locator("#status-pay")).to_be_visible()
+    expect(page.locator("#status-ics")).to_be_hidden()
 
     async def lapse() -> int:
         served.clock.advance(minutes=16)

@@ -649,7 +649,7 @@
       : mine.email ? t("goes_to_email", { email: mine.email }) : t("goes_nowhere");
     $("status-pay").hidden = booking.status !== "pending_payment";
     const ics = $("status-ics");
-    ics.hidden = !["pending_payment", "confirmed"].includes(booking.status);
+    ics.hidden = booking.status !== "confirmed"; // a hold may still lapse
     ics.href = "data:text/calendar;charset=utf-8," + encodeURIComponent(icsOf(booking));
     ics.download = `booking-${booking.code}.ics`;
     change.renderChange(booking);
