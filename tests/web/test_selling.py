@@ -9,7 +9,7 @@ import urllib.request
 from typing import Any
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, Route, expect
 
 from tests.support import ADMIN_TOKEN
 from tests.web.served import Served
@@ -125,3 +125,31 @@ def test_a_certificate_paying_everything_says_it_paid(
     expect(page.locator("#status-paid")).to_have_text(
         re.compile(r"^Оплачено подарочным сертификатом: 5\s000 ₽$")
     )
+
+
+def test_an_addon_being_typed_keeps_its_field_when_the_stock_arrives(
+    served: Served, request: pytest.FixtureRequest
+) -> None:
+    """The add-ons' stock is asked for once a length is picked; a visitor quick enough to
+    type a quantity before it comes back keeps the field's focus and the quantity."""
+    white = next(h for h in call(served, "GET", "/api/halls")["halls"] if h["slug"] == "white")
+    addon = white["addons"][0]
+    page: Page = request.getfixturevalue("page")
+    held: list[Route] = []
+    # The stock is answered here, once the field is typed in.
+    page.route("**/api/addons/availability*", lambda route: held.append(route))
+
+    open_hall(page, served)
+    pick_slot(page, "2026-12-14", "12:00", 120)
+    field = page.locator(f'#addons input[data-addon="{addon["id"]}"]')
+    field.fill("1")
+    expect(page.locator("#summary")).to_contain_text(addon["title"])
+    assert len(held) == 1, "the stock was asked for once"
+    last = white["addons"][-1]
+    assert last["id"] != addon["id"], "the example studio sells two add-ons in the white hall"
+    stock = [{"id": a["id"], "available": 0 if a is last else 5} for a in white["addons"]]
+    held[0].fulfill(json={"addons": stock})  # the last add-on is taken for this time
+    expect(page.locator(f'#addons input[data-addon="{last["id"]}"]')).to_be_disabled()
+    expect(field).to_be_focused()
+    expect(field).to_have_value("1")
+    expect(page.locator("#summary")).to_contain_text(addon["title"])

@@ -330,34 +330,41 @@
 
   // ---------------------------------------------------------------- guests, add-ons, rules
   function renderAddons() {
+    // Drawn once per hall and updated in place after: the stock figures may arrive while
+    // the visitor is typing in a field, which must keep its focus and what was typed.
     const box = $("addons");
-    box.replaceChildren();
-    for (const addon of state.hall.addons || []) {
-      const row = document.createElement("div");
-      row.className = "addon";
-      const id = `addon-${addon.id}`;
-      const label = document.createElement("label");
-      label.htmlFor = id;
+    const addons = state.hall.addons || [];
+    if (box.dataset.hall !== String(state.hall.id) || box.children.length !== addons.length) {
+      box.replaceChildren();
+      box.dataset.hall = String(state.hall.id);
+      for (const addon of addons) {
+        const row = document.createElement("div");
+        row.className = "addon";
+        const label = document.createElement("label");
+        label.htmlFor = `addon-${addon.id}`;
+        const input = document.createElement("input");
+        input.id = label.htmlFor;
+        input.type = "number";
+        input.min = "0";
+        input.dataset.addon = addon.id;
+        input.addEventListener("input", () => { state.addons[addon.id] = Math.max(0, Number(input.value) || 0); renderSummary(); });
+        row.append(label, input);
+        box.append(row);
+      }
+    }
+    addons.forEach((addon, i) => {
+      const [label, input] = box.children[i].children;
       const title = (state.lang === "en" && addon.title_en) || addon.title;
       label.textContent = `${title} — ${t(`addon_per_${addon.per}`, { price: rubles(addon.price) })}`;
-      const input = document.createElement("input");
-      input.id = id;
-      input.type = "number";
-      input.min = "0";
       const free = (state.addonFree || {})[addon.id];
       const most = Math.min(addon.max_quantity || 1, free === undefined ? Infinity : free);
       input.max = String(most);
       if ((state.addons[addon.id] || 0) > most) state.addons[addon.id] = most;
-      input.value = String(state.addons[addon.id] || 0);
-      if (most === 0) {
-        input.disabled = true;
-        label.textContent += ` (${t("addon_taken")})`;
-      }
-      input.dataset.addon = addon.id;
-      input.addEventListener("input", () => { state.addons[addon.id] = Math.max(0, Number(input.value) || 0); renderSummary(); });
-      row.append(label, input);
-      box.append(row);
-    }
+      const chosen = String(state.addons[addon.id] || 0);
+      if (input.value !== chosen) input.value = chosen;
+      input.disabled = most === 0;
+      if (most === 0) label.textContent += ` (${t("addon_taken")})`;
+    });
   }
   async function loadAddonStock() {
     // Add-ons the studio has few of (light kits) may be taken for this time in another hall.
