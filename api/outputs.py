@@ -196,6 +196,12 @@ class Booking(Answer):
     prepayment: Money = Field(description="What confirms the booking.")
     paid: Money
     refunded: Money
+    paid_text: str | None = Field(
+        description="The money paid in a sentence, in Russian, as the bot and the e-mails say "
+        "it (i18n/paid.py); null when nothing is due and nothing was paid.",
+        examples=["Оплачено 2 500 ₽ из 5 000 ₽, возвращено 2 500 ₽."],
+    )
+    paid_text_en: str | None = Field(description="`paid_text` in English.")
     due_now: Money = Field(description="What POST /api/payments would charge now.")
     due_kind: PaymentKind | None = Field(description="Null when nothing is due.")
     hold_expires_at: DateTime | None = Field(description="Null unless pending_payment.")

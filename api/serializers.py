@@ -23,10 +23,11 @@ from api.errors import ApiError
 from api.sales_json import booking_sales_fields, hall_sales_fields
 from booking.domain.calendar import DayAvailability
 from booking.paying import PaymentKind, amount_due
-from booking.pricing import certificate_paid
+from booking.pricing import certificate_paid, money_state
 from db.changes import BookingChange
 from db.models import Booking, Event, Hall, Notification, Payment, Refund, WebhookDelivery
 from db.sales import Addon
+from i18n.paid import paid_sentence
 
 #: More than any studio charges: larger amounts are typing mistakes (and past Decimal's
 #: default precision, which rounding them would need).
@@ -143,6 +144,7 @@ def booking_json(booking: Booking, tz: ZoneInfo, now: datetime) -> dict[str, Any
         prepayment=money(booking.prepay_amount),
         paid=money(booking.paid),
         refunded=money(booking.refunded),
+        **paid_texts(booking),
         due_now=money(due),
         due_kind=kind,
         hold_expires_at=iso(booking.hold_expires_at, tz)
@@ -158,6 +160,14 @@ def booking_json(booking: Booking, tz: ZoneInfo, now: datetime) -> dict[str, Any
         else None,
         **booking_sales_fields(booking),
     )
+
+
+def paid_texts(booking: Booking) -> dict[str, str | None]:
+    """The bot's "paid X of Y" sentence in Russian and English, so that a page shows the
+    same words rather than working them out again from the figures."""
+    state = money_state(booking)
+    russian, english = paid_sentence(state, "ru"), paid_sentence(state, "en")
+    return {"paid_text": russian or None, "paid_text_en": english or None}
 
 
 def pending_change_json(change: BookingChange, tz: ZoneInfo) -> dict[str, Any]:

@@ -157,10 +157,11 @@ class Api:
         email: str | None = "client@example.com",
         start: datetime | None = None,
         guests: int | None = None,
+        promo_code: str | None = None,
     ) -> tuple[int, Any]:
         """A booking from `day` days after the tests' first day at `hour`:`minute` in Moscow,
         or from `start` when given (a test on a clock of its own); `guests` unless None (the
-        number the hall's price covers)."""
+        number the hall's price covers); `promo_code` when given."""
         if start is None:
             start = datetime.fromisoformat(moscow(day, hour, minute))
         end = start + timedelta(hours=hours)
@@ -177,7 +178,8 @@ class Api:
                 "payment_mode": mode,
                 "client": client,
             }
-            | ({"guests": guests} if guests is not None else {}),
+            | ({"guests": guests} if guests is not None else {})
+            | ({"promo_code": promo_code} if promo_code else {}),
         )
 
     async def booked(self, **kw: Any) -> dict[str, Any]:

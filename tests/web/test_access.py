@@ -50,7 +50,9 @@ def test_keyboard_alone_completes_a_booking(page: Page, served: Served) -> None:
     tab_to(page, 'button[value="succeeded"]')
     page.keyboard.press("Enter")
     expect(page.locator("#status-state")).to_have_attribute("data-status", "confirmed")
-    expect(page.locator("#status-paid")).to_have_text(re.compile(r"2\s700 ₽ из 2\s700 ₽"))
+    expect(page.locator("#status-paid")).to_have_text(
+        re.compile(r"^Оплачено 2\s700\s₽ из 2\s700\s₽\.$")
+    )
 
 
 def visible_texts(page: Page) -> str:

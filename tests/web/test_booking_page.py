@@ -9,10 +9,14 @@ from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import func, select
 
 from booking.lapsing import expire_holds
+from booking.pricing import money_state
 from db.models import Booking
+from i18n.paid import paid_sentence
+from tests.support import ADMIN_TOKEN, fetch
 from tests.web.conftest import new_context
 from tests.web.served import Served
 from tests.web.steps import fill_contacts, open_hall, pay_on_mock_page, pick_slot, status_of
+from tests.web.test_change_payment import book_and_pay, booking, call
 
 
 def test_book_pay_and_see_it_confirmed(page: Page, served: Served, browser: Browser) -> None:
@@ -28,7 +32,7 @@ def test_book_pay_and_see_it_confirmed(page: Page, served: Served, browser: Brow
     expect(state).to_have_attribute("data-status", "confirmed")
     expect(state).to_have_text("Подтверждена")
     expect(page.locator("#status-where")).to_contain_text("anna@example.com")
-    paid = re.compile(r"Оплачено: 2\s500 ₽ из 5\s000 ₽")
+    paid = re.compile(r"^Оплачено 2\s500\s₽ из 5\s000\s₽\.$")
     expect(page.locator("#status-paid")).to_have_text(paid)
     ics = page.locator("#status-ics")
     expect(ics).to_be_visible()
@@ -78,6 +82,27 @@ def test_racing_browsers_get_one_booking(served: Served, browser: Browser) -> No
     assert served.run(count()) == 1
     for context in contexts:
         context.close()
+
+
+def test_after_a_partial_refund_the_page_says_what_the_bot_says(
+    page: Page, served: Served
+) -> None:
+    """The status page's "paid" sentence is the one the bot and the e-mails send
+    (i18n/paid.py), word for word, in either language."""
+    mine = book_and_pay(page, served, "Белый зал", "2026-12-07", "12:00")  # 5 000 ₽ paid
+    [payment] = booking(page, served, mine)["payments"]
+    refund = {"amount": "1250.00"}
+    call(page, served, f"/api/payments/{payment['id']}/refund", refund, ADMIN_TOKEN)
+    state = money_state(served.run(fetch(served.sessionmaker, Booking, mine["id"])))
+    page.reload()
+    paid = page.locator("#status-paid")
+    expect(paid).to_have_text(
+        re.compile(r"^Оплачено 3\s750\s₽ из 5\s000\s₽, возвращено 1\s250\s₽\.$")
+    )
+    assert paid.text_content() == paid_sentence(state, "ru")
+    page.get_by_role("button", name="EN").click()
+    expect(paid).to_have_text(re.compile(r"^Paid 3,750\s₽ of 5,000\s₽, refunded 1,250\s₽\.$"))
+    assert paid.text_content() == paid_sentence(state, "en")
 
 
 def test_status_page_shows_the_hold_live_until_it_lapses(page: Page, served: Served) -> None:

@@ -83,7 +83,7 @@ def test_more_time_shows_its_price_and_paying_it_makes_it(page: Page, served: Se
     expect(page.locator("#status-done")).to_have_text("Оплачено: теперь бронь до 14:30.")
     expect(change).to_be_hidden()
     expect(page.locator("#status-when")).to_contain_text("12:00–14:30")
-    paid = re.compile(r"Оплачено: 6\s250 ₽ из 6\s250 ₽")
+    paid = re.compile(r"^Оплачено 6\s250\s₽ из 6\s250\s₽\.$")
     expect(page.locator("#status-paid")).to_have_text(paid)
     seen = booking(page, served, mine)
     assert seen["end"] == "2026-12-03T14:30:00+03:00" and seen["change"] is None

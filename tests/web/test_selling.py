@@ -123,7 +123,7 @@ def test_a_certificate_paying_everything_says_it_paid(
     page.goto(f"{served.url}/pay/return/{booking['code']}")
     expect(page.locator("#status-state")).to_have_attribute("data-status", "confirmed")
     expect(page.locator("#status-paid")).to_have_text(
-        re.compile(r"^Оплачено подарочным сертификатом: 5\s000 ₽$")
+        re.compile(r"^Оплачено подарочным сертификатом: 5\s000\s₽\.$")
     )
 
 

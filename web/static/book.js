@@ -623,22 +623,6 @@
       state.poll = setTimeout(showStatus, 2000);
     }
   }
-  // Money paid and kept (refunds taken off) of what money is asked for (the price less a
-  // gift certificate's part), the certificate and refunds named; nothing when nothing is
-  // due and nothing was paid (a free booking), as the bot and the e-mails say it.
-  function paidText(booking) {
-    const kop = (money) => Math.round(Number(money.value) * 100);
-    const rub = (k) => rubles({ value: k / 100 });
-    const certificate = kop(booking.certificate_paid), refunded = kop(booking.refunded);
-    const toPay = kop(booking.total) - certificate, paid = kop(booking.paid);
-    const parts = [];
-    if (toPay || paid || refunded) parts.push(t("paid", { paid: rub(Math.max(paid - refunded, 0)), total: rub(toPay) }));
-    // Alone it says what it is; after the money paid, what else paid (as i18n/paid.py).
-    if (certificate) parts.push(t(parts.length ? "paid_certificate" : "paid_certificate_alone", { amount: rub(certificate) }));
-    if (refunded) parts.push(t("paid_refunded", { amount: rub(refunded) }));
-    const text = parts.join(", ");
-    return text.charAt(0).toUpperCase() + text.slice(1);
-  }
   function renderStatus(booking, mine) {
     state.booking = booking;
     state.mine = mine;
@@ -651,7 +635,8 @@
     const lines = (booking.price_lines || []).map((l) => line((state.lang === "en" && l.title_en) || l.title, `${rubles(l.amount)} ₽`));
     lines.push(line(t("total"), `${rubles(booking.total)} ₽`, "sum"));
     $("status-lines").replaceChildren(...lines);
-    $("status-paid").textContent = paidText(booking);
+    // The bot's own sentence (i18n/paid.py), which the booking carries in both languages.
+    $("status-paid").textContent = (state.lang === "en" ? booking.paid_text_en : booking.paid_text) || "";
     $("status-where").textContent = mine.chat || booking.source === "telegram" ? t("goes_to_chat")
       : mine.email ? t("goes_to_email", { email: mine.email }) : t("goes_nowhere");
     $("status-pay").hidden = booking.status !== "pending_payment";
