@@ -150,7 +150,9 @@ def build() -> Schema:
                 "bookingToken": {
                     "type": "http",
                     "scheme": "bearer",
-                    "description": "The `access_token` POST /api/bookings returned.",
+                    "description": "The `access_token` POST /api/bookings returned. In the "
+                    "Telegram Mini App, `Authorization: tma <initData>` opens every booking "
+                    "of that Telegram user instead (those made with the bot too).",
                 },
             },
         },

@@ -63,12 +63,17 @@ def page_language(request: web.Request) -> str:
     return language_of(None)
 
 
-def booking_page(request: web.Request, *, hall: str = "", code: str = "") -> web.Response:
+def booking_page(
+    request: web.Request, *, hall: str = "", code: str = "", booking_id: int | None = None
+) -> web.Response:
     settings, deps = request.app[SETTINGS], request.app[DEPS]
     config = {
         "studio": _studio(settings),
         "hall": hall,
         "code": code,
+        # The status page's booking, which the Mini App's user reads with the initData
+        # alone; the API still answers only its owner (or the token kept when booking).
+        "booking_id": booking_id,
         "gateways": sorted(deps.providers),
         "prepayment_percent": deps.rules.prepayment_percent,
         "studio_phone": deps.studio_phone,
@@ -161,7 +166,8 @@ async def widget(_: web.Request) -> web.FileResponse:
 @routes.get("/pay/return/{code}")
 async def return_page(request: web.Request) -> web.Response:
     """Where gateways send the payer back: the booking's live status (the page reads it
-    with the token it kept when booking); a code no booking has is a 404 page."""
+    with the token it kept when booking, or in the Mini App with the Telegram user's
+    initData); a code no booking has is a 404 page."""
     code = request.match_info["code"]
     found = None
     if len(code) <= 16 and not has_controls(code):
@@ -169,4 +175,4 @@ async def return_page(request: web.Request) -> web.Response:
     if found is None:
         lang = page_language(request)
         return not_found_page(request, gettext("There is no booking with this code.", lang=lang))
-    return booking_page(request, code=code)
+    return booking_page(request, code=code, booking_id=found)

@@ -11,12 +11,18 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from booking.holds import PaymentMode
 from db.models import Booking, Client
-from tests.support import Api, Running, moscow, signed_init_data, table_counts
+from tests.support import Api, Running, make_booking, moscow, msk, signed_init_data, table_counts
 
 TOKEN = "123456789:TEST-page-fake-token_for-tests"
 SITE = "https://studio.example"
-ANN = {"id": 111111111, "first_name": "Ann", "username": "ann_test", "language_code": "en"}
+ANN: dict[str, Any] = {
+    "id": 111111111,
+    "first_name": "Ann",
+    "username": "ann_test",
+    "language_code": "en",
+}
 
 
 @pytest.fixture
@@ -105,6 +111,39 @@ async def test_a_mini_app_booking_belongs_to_the_telegram_user(running: Running)
     bob = signed_init_data(TOKEN, {**ANN, "id": 222}, running.clock.now)
     status, body = await tma(api, "GET", f"/api/bookings/{booking['id']}", bob)
     assert status == 404 and body["error"]["code"] == "booking_not_found"
+
+
+async def test_a_booking_made_with_the_bot_opens_in_the_mini_app_for_its_owner_only(
+    running: Running,
+) -> None:
+    """The status page in the Mini App reads a booking the bot made (no token in that
+    browser) and pays its pending change with the initData alone; another Telegram user, or
+    a caller with neither, learns nothing of it."""
+    api = running.api
+    made = await make_booking(
+        running.sessionmaker, running.deps, start=msk(3, 12), telegram_id=ANN["id"],
+        paid="mock", mode=PaymentMode.FULL,
+    )  # fmt: skip
+    path = f"/api/bookings/{made.id}"
+    ann = signed_init_data(TOKEN, ANN, running.clock.now)
+    status, more = await tma(api, "POST", f"{path}/extend", ann, {"minutes": 30})
+    assert status == 200 and more["due_kind"] == "change", more
+    status, seen = await tma(api, "GET", path, ann)
+    assert status == 200 and seen["code"] == made.code and seen["source"] == "telegram"
+    assert seen["change"]["kind"] == "extend"
+    pay = {"booking_id": made.id, "gateway": "mock"}
+    status, payment = await tma(api, "POST", "/api/payments", ann, pay)
+    assert status == 201 and payment["kind"] == "change", payment
+
+    bob = signed_init_data(TOKEN, {**ANN, "id": 222, "username": "bob"}, running.clock.now)
+    for method, where, body in (("GET", path, None), ("POST", "/api/payments", pay)):
+        status, refused = await tma(api, method, where, bob, body)
+        assert (status, refused["error"]["code"]) == (404, "booking_not_found")
+        status, refused = await api.call(method, where, json=body)
+        assert (status, refused["error"]["code"]) == (401, "unauthorized")
+    # The same refusal as for a booking that does not exist.
+    status, refused = await tma(api, "GET", "/api/bookings/999999", ann)
+    assert (status, refused["error"]["code"]) == (404, "booking_not_found")
 
 
 @pytest.mark.parametrize(

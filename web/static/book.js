@@ -602,17 +602,26 @@
 
   // ---------------------------------------------------------------- the status page
   function kept(code) { try { return JSON.parse(local.getItem(STORE + code) || "null"); } catch (e) { return null; } }
+  // The booking this browser made (its token kept), or in the Mini App any booking of the
+  // Telegram user, one made with the bot too: the API knows its owner by the initData.
+  function whose(code) {
+    return kept(code) || (tg.initData && config.booking_id ? { id: config.booking_id, token: "", chat: true } : null);
+  }
+  function unknown() {
+    $("status-state").textContent = t("unknown_booking");
+    $("status-where").textContent = t("goes_to_chat");
+  }
   async function showStatus() {
     show("booking", false);
     show("status");
-    const mine = kept(config.code);
+    const mine = whose(config.code);
     $("status-title").textContent = t("status_title", { code: config.code });
-    if (!mine) {
-      $("status-state").textContent = t("unknown_booking");
-      $("status-where").textContent = t("goes_to_chat");
-      return;
-    }
-    const booking = await api("GET", `/api/bookings/${mine.id}`, null, mine.token);
+    if (!mine) { unknown(); return; }
+    const booking = await api("GET", `/api/bookings/${mine.id}`, null, mine.token).catch((error) => {
+      if (error.code === "booking_not_found") return null;  // not this user's: as unknown
+      throw error;
+    });
+    if (!booking) { unknown(); return; }
     if (booking.change && booking.change.kind === "reschedule" && !state.halls.length) {
       state.halls = (await api("GET", "/api/halls").catch(() => ({ halls: [] }))).halls;
     }
