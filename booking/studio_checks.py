@@ -95,7 +95,14 @@ class TakenTime:
     hall_id: int
     start_at: datetime
     end_at: datetime
-    guests: int | None
+    #: The people it brings: as its client chose, else the number it is counted for.
+    people: int | None
+
+
+def people_of(booking: Booking) -> int | None:
+    """The people a booking brings, as a hall's capacity must take them: the number its
+    client chose (a move checks the same), else the number it is counted for."""
+    return booking.guests_chosen if booking.guests_chosen is not None else booking.guests
 
 
 async def live_bookings(
@@ -108,13 +115,19 @@ async def live_bookings(
         stmt = stmt.where(Booking.hall_id == hall_id)
         holding = holding.where(held.hall_id == hall_id)
     taken = [
-        TakenTime(b.code, b.hall_id, b.start_at, b.end_at, b.guests)
+        TakenTime(b.code, b.hall_id, b.start_at, b.end_at, people_of(b))
         for b in (await session.scalars(stmt)).all()
     ]
     for row, owner, change in (await session.execute(holding)).all():
         end = min(row.end_at, change.end_at)  # the held span's buffer is no session time
-        taken.append(TakenTime(owner.code, row.hall_id, row.start_at, end, owner.guests))
+        taken.append(TakenTime(owner.code, row.hall_id, row.start_at, end, people_of(owner)))
     return taken
+
+
+def over_capacity(bookings: Sequence[TakenTime], capacity: int) -> list[str]:
+    """Codes of the bookings that bring more people than `capacity`."""
+    found = (b.code for b in bookings if b.people is not None and b.people > capacity)
+    return list(dict.fromkeys(found))
 
 
 def outside_hours(

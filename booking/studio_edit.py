@@ -29,6 +29,7 @@ from booking.studio_checks import (
     check_hours_change,
     live_bookings,
     outside_hours,
+    over_capacity,
     over_stock,
 )
 from booking.studio_export import addon_item, current_hours, hall_item, hours_item
@@ -157,11 +158,7 @@ async def update_hall(
             list(dict.fromkeys(booking.code for booking in live)),
         )
     if fresh.capacity is not None:
-        crowded = list(
-            dict.fromkeys(
-                b.code for b in live if b.guests is not None and b.guests > fresh.capacity
-            )
-        )
+        crowded = over_capacity(live, fresh.capacity)
         if crowded:
             raise StudioConflict(
                 "bookings_over_capacity", "Bookings bring more people than that.", crowded

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from db.models import Booking
 from settings import ROOT
 from tests.support import Api, Running, moscow, msk, table_counts
 
@@ -178,6 +179,33 @@ async def test_capacity_below_a_booking_is_refused(running: Running) -> None:
     assert body["error"]["bookings"] == [booking["code"]]
     status, body = await api.admin("PATCH", "/api/halls/1", json={"capacity": 10})
     assert status == 200 and body["capacity"] == 10
+
+
+async def test_capacity_below_the_people_a_client_chose_is_refused(running: Running) -> None:
+    """The people the client chose count, not the number the booking is priced for: a
+    booking for 8 whose stored count is the hall's covered 4 still stands in the way of a
+    capacity of 6. A booking with no number chosen is checked by the number it counts."""
+    api = running.api
+    status, chosen = await api.call("POST", "/api/bookings", json={
+        "hall_id": 1, "start": moscow(3, 12), "end": moscow(3, 14), "payment_mode": "prepay",
+        "guests": 8, "client": {"name": "Анна", "phone": "+7 999 123-45-67"}})  # fmt: skip
+    assert status == 201, chosen
+    unchosen = await api.booked(day=4, hour=12)  # counted for the hall's covered 4
+    async with running.sessionmaker() as session:
+        stored = await session.get(Booking, chosen["id"])
+        assert stored is not None and stored.guests_chosen == 8
+        stored.guests = 4
+        await session.commit()
+    status, body = await api.admin("PATCH", "/api/halls/1", json={"capacity": 6})
+    assert status == 409 and body["error"]["code"] == "bookings_over_capacity", body
+    assert body["error"]["bookings"] == [chosen["code"]]
+    assert (await hall(api, 1) or {})["capacity"] == 15
+    status, body = await api.admin(
+        "PATCH", "/api/halls/1", json={"capacity": 3, "included_guests": 3}
+    )
+    assert status == 409 and body["error"]["bookings"] == [chosen["code"], unchosen["code"]]
+    status, body = await api.admin("PATCH", "/api/halls/1", json={"capacity": 8})
+    assert status == 200 and body["capacity"] == 8
 
 
 async def test_bad_hall_changes_are_refused(running: Running) -> None:
