@@ -22,6 +22,7 @@ from api import outputs as out
 from api.errors import ApiError
 from api.sales_json import booking_sales_fields, hall_sales_fields
 from booking.domain.calendar import DayAvailability
+from booking.domain.states import BookingStatus
 from booking.paying import PaymentKind, amount_due
 from booking.pricing import certificate_paid, money_state
 from db.changes import BookingChange
@@ -147,8 +148,9 @@ def booking_json(booking: Booking, tz: ZoneInfo, now: datetime) -> dict[str, Any
         **paid_texts(booking),
         due_now=money(due),
         due_kind=kind,
+        # An expired hold keeps the time it lapsed at: the client sees when it ran out.
         hold_expires_at=iso(booking.hold_expires_at, tz)
-        if booking.status == "pending_payment"
+        if booking.status in (BookingStatus.PENDING_PAYMENT, BookingStatus.EXPIRED)
         else None,
         source=booking.source,
         refund_policy=booking.refund_tiers,

@@ -72,6 +72,7 @@ TEXTS: dict[str, str] = {
     "status_cancelled": N_("Cancelled"),
     "status_no_show": N_("Missed"),
     "time_left": N_("Time left to pay: {time}"),
+    "hold_lapsed": N_("The time to pay ran out on {day} at {time}."),
     "pay_now": N_("Pay now"),
     "ics": N_("Add to calendar (.ics)"),
     "goes_to_email": N_("The confirmation goes to {email}."),

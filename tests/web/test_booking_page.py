@@ -108,7 +108,7 @@ def test_after_a_partial_refund_the_page_says_what_the_bot_says(
 def test_status_page_shows_the_hold_live_until_it_lapses(page: Page, served: Served) -> None:
     """Declined at the gateway: back on the status page the slot is still held, with the
     time left to pay (and no calendar file for a time not yet the client's); when the hold
-    lapses the page says so by itself."""
+    lapses the page says so by itself, and when it ran out."""
     open_hall(page, served, hall="Тёмный зал")
     pick_slot(page, "2026-12-05", "13:00", 120)
     fill_contacts(page)
@@ -131,5 +131,10 @@ def test_status_page_shows_the_hold_live_until_it_lapses(page: Page, served: Ser
     expect(state).to_have_attribute("data-status", "expired")
     expect(state).to_have_text("Истекла: бронь не оплатили вовремя")
     expect(page.locator("#status-pay")).to_be_hidden()
-    expect(page.locator("#status-left")).to_have_text("")
+    # Held at 09:00 for 15 minutes (the service's clock and the browser's).
+    lapsed = "Время на оплату вышло 1 декабря в 09:15."
+    expect(page.locator("#status-left")).to_have_text(lapsed)
+    page.reload()
+    expect(state).to_have_attribute("data-status", "expired")
+    expect(page.locator("#status-left")).to_have_text(lapsed)
     assert status_of(page) == "expired"

@@ -657,14 +657,18 @@
     clearInterval(state.tick);
     const left = $("status-left");
     left.textContent = "";
-    if (booking.status === "pending_payment" && booking.hold_expires_at) {
-      const until = Date.parse(booking.hold_expires_at);
+    const lapses = booking.hold_expires_at;
+    if (lapses && (booking.status === "pending_payment" || booking.status === "expired")) {
+      // The time left to pay, and once it has run out (a lapsed hold too) when it did.
+      const until = Date.parse(lapses);
+      const ran = t("hold_lapsed", { day: dayLabel(lapses.slice(0, 10), { day: "numeric", month: "long" }), time: hm(lapses) });
       const draw = () => {
-        const ms = Math.max(0, until - Date.now());
+        const ms = until - Date.now();
+        if (booking.status === "expired" || ms <= 0) { clearInterval(state.tick); left.textContent = ran; return; }
         left.textContent = t("time_left", { time: `${Math.floor(ms / 6e4)}:${pad(Math.floor(ms / 1000) % 60)}` });
       };
       draw();
-      state.tick = setInterval(draw, 1000);
+      if (booking.status === "pending_payment" && until > Date.now()) state.tick = setInterval(draw, 1000);
     }
   }
   function icsOf(booking) {
