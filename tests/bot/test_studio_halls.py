@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from db.models import Hall
+from db.models import Booking, Hall
 from tests.bot.test_studio_commands import (  # noqa: F401
     ADMIN,
     OWNER,
@@ -189,6 +189,23 @@ async def test_a_stock_or_capacity_below_live_bookings_is_refused_naming_them(
     hall = (await shown_halls(api))[1]
     assert hall["capacity"] == 15 and offered(hall)["light-kit"]["stock"] == 2
     assert await studio_events(running.sessionmaker) == []
+
+
+@pytest.mark.usefixtures("polling")
+async def test_a_capacity_below_the_people_a_client_chose_is_refused(
+    tg: FakeTelegram, running: Running
+) -> None:
+    """The number the client chose counts, though the booking is counted for fewer."""
+    owner, api = tg.user(OWNER), running.api
+    booking = await api.booked(day=3, hour=12, guests=8)
+    async with running.sessionmaker() as session:
+        stored = await session.get(Booking, booking["id"])
+        assert stored is not None and stored.guests_chosen == 8
+        stored.guests = 4  # the number the hall's price covers
+        await session.commit()
+    reply = await ask(tg, owner, "/hall 1 capacity 6")
+    assert "Не изменено" in reply and booking["code"] in reply
+    assert (await shown_halls(api))[1]["capacity"] == 15
 
 
 @pytest.mark.usefixtures("polling")
