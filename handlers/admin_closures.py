@@ -10,7 +10,7 @@ from aiogram.filters import CommandObject
 from aiogram.types import Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from booking import admin_ops as ops
+from booking import closures
 from booking.deps import BookingDeps
 from handlers import admin_views as tx
 from handlers.admin_args import BadArguments, args_of, parse_id, parse_period
@@ -33,10 +33,10 @@ async def on_close(
     force = bool(rest) and rest[0].lower() in FORCE
     reason = " ".join(rest[1:] if force else rest)
     try:
-        closure, hall, kept = await ops.close_period(
+        closure, hall, kept = await closures.close_period(
             session, deps, target, start, end, reason, force=force
         )
-    except ops.ClosureConflict as conflict:
+    except closures.ClosureConflict as conflict:
         lines = "\n".join(tx.dated_line(v, tz) for v in conflict.bookings)
         forced = f"/close {args[0]} {start.astimezone(tz):%Y-%m-%d %H:%M} "
         forced += f"{end.astimezone(tz):%Y-%m-%d %H:%M} force {reason}".rstrip()
@@ -61,7 +61,7 @@ async def on_reopen(
     closure_id = parse_id(args[0]) if len(args) == 1 else None
     if closure_id is None:
         raise BadArguments
-    closure, hall = await ops.reopen(session, closure_id)
+    closure, hall = await closures.reopen(session, closure_id)
     log.info("admin reopened", extra={"closure_id": closure.id, "admin_id": admin_id(message)})
     period = tx.period_text(closure.start_at, closure.end_at, deps.rules.tz)
     text = _("✅ Closure {id} removed: {target}, {period}.").format(
@@ -71,5 +71,5 @@ async def on_reopen(
 
 
 async def on_closures(message: Message, session: AsyncSession, deps: BookingDeps) -> None:
-    items = await ops.upcoming_closures(session, deps)
+    items = await closures.upcoming_closures(session, deps)
     await answer(message, tx.closures_text(items, deps.rules.tz), session)

@@ -12,9 +12,13 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from booking import admin_ops as ops
-from booking.admin_ops import settle_by_hand
 from booking.deps import BookingDeps
+from booking.money_by_hand import (
+    cancel_by_admin,
+    confirm_paid_by_hand,
+    refund_booking,
+    settle_by_hand,
+)
 from booking.pricing import money_state
 from handlers import admin_views as tx
 from handlers.admin_args import BadArguments, args_of, parse_id, parse_money, rest_of
@@ -35,7 +39,7 @@ async def on_confirm(
     if len(args) > 2 or (len(args) == 2 and amount is None):
         raise BadArguments
     note = f"cash, confirmed in Telegram by admin {admin_id(message)}"
-    booking = await ops.confirm_paid_by_hand(session, deps, args[0], amount, note)
+    booking = await confirm_paid_by_hand(session, deps, args[0], amount, note)
     log.info(
         "admin confirmed by hand", extra={"booking_id": booking.id, "admin_id": admin_id(message)}
     )
@@ -58,7 +62,7 @@ async def on_cancel(
     code = args_of(command, 2)[0]
     reason = rest_of(command, 1)
     limit = None if is_owner else settings.bot.refund_limit
-    booking, amount, refunds = await ops.cancel_by_admin(session, deps, code, reason, limit)
+    booking, amount, refunds = await cancel_by_admin(session, deps, code, reason, limit)
     log.info("admin cancelled", extra={"booking_id": booking.id, "admin_id": admin_id(message)})
     if amount:
         text = _("❌ Booking <code>{code}</code> cancelled. Refund {refund} ₽.")
@@ -84,7 +88,7 @@ async def on_refund(
         raise BadArguments
     reason = rest_of(command, 2) or "refund by admin"
     limit = None if is_owner else settings.bot.refund_limit
-    refunds = await ops.refund_booking(session, deps, code, amount, reason, limit)
+    refunds = await refund_booking(session, deps, code, amount, reason, limit)
     log.info("admin refund", extra={"booking_code": code, "admin_id": admin_id(message)})
     lines = [tx.refund_line(r.amount, r.status, r.error) for r in refunds]
     done = sum(r.amount for r in refunds)
