@@ -18,7 +18,7 @@ from api.middlewares import db
 from api.sales_inputs import CertificateIn, CertificatePurchaseIn
 from api.serializers import checked_answer, iso, money, requested_amount
 from booking import certificate_orders, certificates
-from booking.admin_ops import issue_certificate as issue_by_admin
+from booking.money_by_hand import issue_certificate as issue_by_admin
 from db.certificates import CertificateOrder, GiftCertificate
 
 routes = web.RouteTableDef()

@@ -1,7 +1,7 @@
 """The OpenAPI 3.1 document, served at /api/openapi.json, generated at import from the request
-and answer models (`api/inputs.py`, `api/query_params.py`, `api/outputs.py` and
-`api/ops_outputs.py`) and the route table (`api/route_table.py`): nothing here describes a
-field by hand."""
+and answer models (`api/inputs.py`, `api/query_params.py`, `api/outputs.py`,
+`api/hall_outputs.py` and `api/ops_outputs.py`) and the route table (`api/route_table.py`):
+nothing here describes a field by hand."""
 
 from __future__ import annotations
 

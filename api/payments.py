@@ -15,8 +15,8 @@ from api.limits import check_rate
 from api.middlewares import db
 from api.query_params import path_int
 from api.serializers import payment_json, refund_json, requested_amount
-from booking.admin_ops import settle_by_hand
 from booking.errors import NotFound
+from booking.money_by_hand import settle_by_hand
 from booking.paying import request_refund, start_payment
 from db.models import Booking, Payment
 

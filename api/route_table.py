@@ -9,6 +9,7 @@ from typing import Any, Final, Literal
 from pydantic import BaseModel
 
 from api import clients_io as ci
+from api import hall_outputs as ho
 from api import inputs as i
 from api import ops_outputs as oo
 from api import outputs as o
@@ -71,9 +72,9 @@ ROUTES = (
     Route("get", "/api/docs", "This document as a page", "Health", HTML),
     Route("get", "/api/docs/{asset}", "The page's script, style and icon", "Health",
           ("text/javascript", "text/css", "image/png"), errors={404: "not_found"}),
-    Route("get", "/api/halls", "Active halls with prices and rules", "Halls", o.HallList),
+    Route("get", "/api/halls", "Active halls with prices and rules", "Halls", ho.HallList),
     Route("get", "/api/bookings/availability", "Free 15-minute starts and free time per day",
-          "Bookings", o.Availability, query=qp.AvailabilityQuery,
+          "Bookings", ho.Availability, query=qp.AvailabilityQuery,
           errors={400: "invalid_input bad_range range_too_long", 404: "hall_not_found"}),
     Route("post", "/api/bookings", "Hold a slot: a new booking in pending_payment", "Bookings",
           o.BookingCreated, 201, body=i.BookingIn,

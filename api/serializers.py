@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
 
+from api import hall_outputs as hall_out
 from api import ops_outputs as ops_out
 from api import outputs as out
 from api.errors import ApiError
@@ -85,7 +86,7 @@ def iso(moment: datetime | None, tz: ZoneInfo) -> str | None:
 def hall_json(hall: Hall, tz: ZoneInfo, addons: Sequence[Addon], base_url: str) -> dict[str, Any]:
     """A hall with the add-ons offered in it (its own and the studio's)."""
     return checked_answer(
-        out.Hall,
+        hall_out.Hall,
         id=hall.id,
         slug=hall.slug,
         name=hall.name,
@@ -119,7 +120,7 @@ def local_times(starts: list[datetime], tz: ZoneInfo) -> list[str]:
 
 def day_json(day: DayAvailability, tz: ZoneInfo) -> dict[str, Any]:
     return checked_answer(
-        out.Day,
+        hall_out.Day,
         date=day.day.isoformat(),
         open=iso(day.open, tz),
         close=iso(day.close, tz),

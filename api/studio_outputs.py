@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from api.outputs import Addon, Answer, Hall, Rules
+from api.hall_outputs import Addon, Hall, Rules
+from api.outputs import Answer
 
 #: [open, close], local "HH:MM" ("24:00" is the day's end).
 Span = list[str]

@@ -19,7 +19,7 @@ from booking.domain.calendar import (
 )
 from booking.domain.pricing import PriceBand
 from booking.errors import BookingRuleError, NotFound
-from db import queries
+from db import busy_time, queries
 from db.models import Hall
 from db.studio import StudioDay
 
@@ -99,7 +99,9 @@ async def load_schedule(
     """Busy time and closures around [start, end), widened by a day for buffers; the time
     of booking `besides` (one being moved) is not busy."""
     lo, hi = start - timedelta(days=1), end + timedelta(days=1)
-    spans = await queries.calendar_spans(session, hall.id, lo, hi, now=deps.now(), besides=besides)
+    spans = await busy_time.calendar_spans(
+        session, hall.id, lo, hi, now=deps.now(), besides=besides
+    )
     ordered = sorted(spans, key=lambda span: (span[1], span[2]))
     busy = [Interval(span[1], span[2]) for span in ordered if span[0] == "b"]
     closures = [Interval(span[1], span[2]) for span in ordered if span[0] != "b"]

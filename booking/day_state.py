@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from booking.availability import day_bounds, hall_availability, load_schedule
 from booking.deps import BookingDeps
 from booking.domain.calendar import DayAvailability, Interval, availability
-from db import queries
+from db import busy_time
 from db.models import Hall
 
 ONE_DAY = timedelta(days=1)
@@ -81,7 +81,7 @@ async def _open_but_for_the_hall(
     """The day would have a start (or be full) were only the studio's own closures there."""
     start, end = day_bounds(day, day, deps)
     schedule = await load_schedule(session, deps, hall, start, end)
-    spans = await queries.closure_spans(session, None, start - ONE_DAY, end + ONE_DAY)
+    spans = await busy_time.closure_spans(session, None, start - ONE_DAY, end + ONE_DAY)
     studio_wide = [Interval(*span) for span in spans]
     found = availability(
         day, day, schedule.calendar, deps.rules.window, schedule.busy, studio_wide, deps.now()

@@ -24,7 +24,7 @@ from booking.pricing import AddonWanted
 from booking.quotes import confirming_amount, price_request
 from booking.sale import record_sale, secure_sale
 from booking.tokens import hash_token, new_access_token, new_booking_code
-from db import queries
+from db import busy_time, queries
 from db.models import Booking, Client
 
 PHONE_RE = re.compile(r"^\+?[0-9]{10,15}$")
@@ -172,7 +172,7 @@ async def _hold(
         # a lapsed hold is never left marked without its event.
         await expire_overdue(
             session,
-            await queries.overdue_holds_in(session, hall.id, blocked.start, blocked.end, now),
+            await busy_time.overdue_holds_in(session, hall.id, blocked.start, blocked.end, now),
         )
     token = new_access_token()
     booking = Booking(

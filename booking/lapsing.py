@@ -15,7 +15,7 @@ from booking.deps import BookingDeps
 from booking.domain.states import BookingStatus, check_transition
 from booking.events import EventType, record_event
 from booking.stock import still_free
-from db import queries
+from db import busy_time, job_claims, queries
 from db.models import Booking
 
 
@@ -30,15 +30,15 @@ async def retake_slot(session: AsyncSession, booking: Booking, now: datetime) ->
 
     A hold that took the slot and has lapsed since, not yet swept, is expired first: the
     slot is free, and the database's guard would still count that hold."""
-    if await queries.closure_spans(session, booking.hall_id, booking.start_at, booking.end_at):
+    if await busy_time.closure_spans(session, booking.hall_id, booking.start_at, booking.end_at):
         return False
-    lapsed = await queries.overdue_holds_in(
+    lapsed = await busy_time.overdue_holds_in(
         session, booking.hall_id, booking.start_at, booking.blocked_until, now
     )
     await expire_overdue(session, lapsed)
     if lapsed:
         await session.flush()  # so that the clash check below reads them expired
-    if await queries.live_clash(session, booking) is not None:
+    if await busy_time.live_clash(session, booking) is not None:
         return False
     if not await still_free(session, booking, now):
         return False
@@ -91,7 +91,7 @@ async def expire_overdue(session: AsyncSession, lapsed: Sequence[Booking]) -> No
 async def expire_holds(session: AsyncSession, deps: BookingDeps, limit: int = 200) -> int:
     """Expire every hold past its time; safe to run in several processes at once."""
     expired = 0
-    for booking in await queries.due_holds(session, deps.now(), limit):
+    for booking in await job_claims.due_holds(session, deps.now(), limit):
         expire_one(session, booking)
         expired += 1
     await session.commit()
@@ -101,7 +101,7 @@ async def expire_holds(session: AsyncSession, deps: BookingDeps, limit: int = 20
 async def complete_finished(session: AsyncSession, deps: BookingDeps, limit: int = 200) -> int:
     """Confirmed bookings whose time is over become completed."""
     done = 0
-    for booking in await queries.finished_bookings(session, deps.now(), limit):
+    for booking in await job_claims.finished_bookings(session, deps.now(), limit):
         booking.status = BookingStatus.COMPLETED
         record_event(session, EventType.BOOKING_COMPLETED, booking=booking)
         done += 1

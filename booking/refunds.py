@@ -31,10 +31,10 @@ REFUNDABLE = (PaymentStatus.SUCCEEDED, PaymentStatus.PARTIALLY_REFUNDED)
 CASH = "cash"
 #: How long after a refund's last attempt or failure a call about it may still be under way
 #: (a gateway's late answer is read for four times its deadline); an admin settles after
-#: (booking.admin_ops.settle_by_hand).
+#: (booking.money_by_hand.settle_by_hand).
 IN_FLIGHT = timedelta(minutes=1)
 #: In a refund's `raw`: cash a client's own cancellation or cheaper move gives back; nobody
-#: has handed it over yet, so it waits, pending, for an admin to settle it (admin_ops).
+#: has handed it over yet, so it waits, pending, for an admin to settle it (money_by_hand).
 CASH_DUE = "cash_to_hand_back"
 
 

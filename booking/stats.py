@@ -17,7 +17,7 @@ from booking.domain.calendar import Interval, opening_interval
 from booking.domain.states import BookingStatus
 from booking.errors import BookingRuleError
 from booking.refunds import CASH
-from db import queries
+from db import busy_time, queries
 from db.models import Booking, Hall, Payment, Refund
 from db.sales import BookingAddon
 from payments.base import PaymentStatus, RefundStatus
@@ -172,7 +172,7 @@ async def _occupancy(
     for hall in await queries.active_halls(session):
         calendar = await hall_calendar(session, hall)
         opening = [opening_interval(day, calendar, deps.rules.tz) for day in days]
-        closed = await queries.closure_spans(session, hall.id, start, end)
+        closed = await busy_time.closure_spans(session, hall.id, start, end)
         open_minutes = sum(
             open_minutes_outside(interval, [Interval(s, e) for s, e in closed])
             for interval in opening

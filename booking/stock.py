@@ -22,7 +22,7 @@ from booking.domain.calendar import blocked_interval
 from booking.domain.states import LIVE_STATUSES, BookingStatus
 from booking.errors import BookingRuleError, SoldOut
 from booking.offers import hall_addons
-from db import queries
+from db import busy_time, queries
 from db.models import Booking
 from db.sales import Addon, BookingAddon
 
@@ -54,7 +54,7 @@ async def held(
             BookingAddon.addon_id.in_(addon_ids),
             Booking.status.in_([str(status) for status in LIVE_STATUSES]),
             or_(Booking.status != BookingStatus.PENDING_PAYMENT, Booking.hold_expires_at > now),
-            Booking.start_at > start - queries.MAX_BLOCKED_SPAN,
+            Booking.start_at > start - busy_time.MAX_BLOCKED_SPAN,
             Booking.start_at < end,
             Booking.blocked_until > start,
         )
@@ -135,7 +135,7 @@ async def addon_availability(
     """How many of each add-on of the hall one booking of [start, end) could take now."""
     if end <= start:
         raise BookingRuleError("end_before_start", "The end must be after the start.")
-    if end - start > queries.MAX_BLOCKED_SPAN:
+    if end - start > busy_time.MAX_BLOCKED_SPAN:
         raise BookingRuleError("bad_range", "A booking lies within one day.")
     hall = await active_hall(session, hall_id)
     addons = await hall_addons(session, hall.id)

@@ -1,4 +1,7 @@
-"""Admin commands: parse the arguments, call a use case of booking.admin_ops, render.
+"""The admin router: the command menu, one place that answers refusals, and the commands
+that read (/today, /day, /booking, /stats, /admin) or set a price (/price); the others are
+in the handlers/admin_*.py modules it registers. Each command parses its arguments, calls
+a use case of booking, and renders.
 
 Only ADMIN_IDS and OWNER_IDS get here (IsAdmin on the router); anyone else falls through to
 the client routers and gets their "unknown command" answer. Owners' commands (prices,
@@ -12,27 +15,24 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from datetime import date
 from typing import Any, Final
 
 from aiogram import BaseMiddleware, F, Router
-from aiogram.dispatcher.event.bases import SkipHandler
-from aiogram.enums import ChatType, ParseMode
+from aiogram.enums import ChatType
 from aiogram.filters import Command, CommandObject
-from aiogram.fsm.context import FSMContext
 from aiogram.types import Message, TelegramObject
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from booking import admin_ops as ops
-from booking.admin_ops import settle_by_hand
 from booking.deps import BookingDeps
 from booking.errors import DomainError, Forbidden
 from booking.events import acting_as
-from booking.pricing import money_state
 from booking.stats import period_stats
 from bot.filters import IsAdmin, IsOwner
 from db.models import Hall
+from handlers import admin_closures as closures
+from handlers import admin_money as money
 from handlers import admin_moves as moves
 from handlers import admin_people as people
 from handlers import admin_reports as reports
@@ -43,20 +43,15 @@ from handlers.admin_args import (
     BadArguments,
     args_of,
     parse_date,
-    parse_id,
     parse_money,
-    parse_period,
     parse_stats_range,
-    rest_of,
 )
+from handlers.admin_common import admin_id, answer, today
 from handlers.admin_feeds import on_calendar
-from handlers.common import release
 from handlers.studio_views import STUDIO_COMMANDS, studio_help
 from i18n.catalogs import N_
 from i18n.catalogs import gettext as _
 from i18n.formats import amount as rub
-from i18n.paid import paid_sentence
-from settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -95,9 +90,6 @@ OWNER_COMMANDS: Final = ("price", "close", "reopen", "promo", "promo_off")
 #: Left out of a plain admin's command menu: what only owners may do.
 OWNER_ONLY: Final = frozenset({*OWNER_COMMANDS, *(name for name, _text in STUDIO_COMMANDS)})
 
-ALL_HALLS = frozenset({"all", "все", "всё", "студия", "studio"})
-FORCE = frozenset({"force", "!"})
-
 
 class AdminErrors(BaseMiddleware):
     """Answers this router's refusals: bad arguments with the usage, rule errors with why."""
@@ -113,56 +105,41 @@ class AdminErrors(BaseMiddleware):
         session: AsyncSession | None = data.get("session")
         data["is_owner"] = await IsOwner()(event, **data)
         try:
-            with acting_as(admin_id=_uid(event)):
+            with acting_as(admin_id=admin_id(event)):
                 return await handler(event, data)
         except BadArguments:
             text = tx.usage(command.command if command else "admin")
         except DomainError as exc:
             arg = (command.args or "").split(maxsplit=1)[0] if command and command.args else ""
-            log.info("admin command refused", extra={"code": exc.code, "admin_id": _uid(event)})
+            log.info(
+                "admin command refused", extra={"code": exc.code, "admin_id": admin_id(event)}
+            )
             text = tx.error_text(exc, arg)
         if session is not None and session.in_transaction():
             await session.rollback()  # a refusal changes nothing
-        await _answer(event, text)
+        await answer(event, text)
         return None
-
-
-# ------------------------------------------------------------------------------ helpers
-
-
-def _uid(message: Message) -> int | None:
-    return message.from_user.id if message.from_user else None
 
 
 # ------------------------------------------------------------------------------ handlers
 
 
-async def _answer(message: Message, text: str, session: AsyncSession | None = None) -> None:
-    await release(session)
-    for part in tx.chunks(text):
-        await message.answer(part, parse_mode=ParseMode.HTML)
-
-
-def _today(deps: BookingDeps) -> date:
-    return deps.now().astimezone(deps.rules.tz).date()
-
-
 async def on_help(message: Message, session: AsyncSession) -> None:
     halls = (await session.scalars(select(Hall).order_by(Hall.sort_order, Hall.id))).all()
-    await _answer(message, reports.help_text(halls) + studio_help(), session)
+    await answer(message, reports.help_text(halls) + studio_help(), session)
 
 
 async def on_day(
     message: Message, command: CommandObject, session: AsyncSession, deps: BookingDeps
 ) -> None:
     args = args_of(command)
-    day = _today(deps)
+    day = today(deps)
     if command.command == "day":
         if len(args) != 1 or (parsed := parse_date(args[0], day)) is None:
             raise BadArguments
         day = parsed
     views = await ops.bookings_of_day(session, deps, day)
-    await _answer(message, tx.day_text(f"{day:%d.%m.%Y}", views, deps.rules.tz), session)
+    await answer(message, tx.day_text(f"{day:%d.%m.%Y}", views, deps.rules.tz), session)
 
 
 async def on_booking(
@@ -172,160 +149,7 @@ async def on_booking(
     if len(args) != 1:
         raise BadArguments
     card = await ops.booking_card(session, args[0])
-    await _answer(message, tx.card_text(card, deps.rules.tz), session)
-
-
-async def on_confirm(
-    message: Message, command: CommandObject, session: AsyncSession, deps: BookingDeps
-) -> None:
-    args = args_of(command, 1)
-    amount = parse_money(args[1]) if len(args) == 2 else None
-    if len(args) > 2 or (len(args) == 2 and amount is None):
-        raise BadArguments
-    note = f"cash, confirmed in Telegram by admin {_uid(message)}"
-    booking = await ops.confirm_paid_by_hand(session, deps, args[0], amount, note)
-    log.info(
-        "admin confirmed by hand", extra={"booking_id": booking.id, "admin_id": _uid(message)}
-    )
-    text = _("✅ Booking <code>{code}</code> confirmed.").format(code=booking.code)
-    text = f"{text} {paid_sentence(money_state(booking))}".rstrip()
-    await _answer(message, text, session)
-
-
-async def on_cancel(
-    message: Message,
-    command: CommandObject,
-    session: AsyncSession,
-    deps: BookingDeps,
-    state: FSMContext,
-    settings: Settings,
-    is_owner: bool,
-) -> None:
-    if not command.args and await state.get_state() is not None:
-        raise SkipHandler  # a bare /cancel inside a client dialog belongs to that dialog
-    code = args_of(command, 2)[0]
-    reason = rest_of(command, 1)
-    limit = None if is_owner else settings.bot.refund_limit
-    booking, amount, refunds = await ops.cancel_by_admin(session, deps, code, reason, limit)
-    log.info("admin cancelled", extra={"booking_id": booking.id, "admin_id": _uid(message)})
-    if amount:
-        text = _("❌ Booking <code>{code}</code> cancelled. Refund {refund} ₽.")
-    else:
-        text = _("❌ Booking <code>{code}</code> cancelled. Nothing to refund.")
-    lines = [tx.refund_line(r.amount, r.status, r.error) for r in refunds]
-    text = text.format(code=booking.code, refund=rub(amount))
-    await _answer(message, "\n".join([text, *lines]), session)
-
-
-async def on_refund(
-    message: Message,
-    command: CommandObject,
-    session: AsyncSession,
-    deps: BookingDeps,
-    settings: Settings,
-    is_owner: bool,
-) -> None:
-    code, raw_amount = args_of(command, 2)[:2]
-    everything = raw_amount.lower() in ("all", "всё", "все")
-    amount = None if everything else parse_money(raw_amount)
-    if not everything and not amount:
-        raise BadArguments
-    reason = rest_of(command, 2) or "refund by admin"
-    limit = None if is_owner else settings.bot.refund_limit
-    refunds = await ops.refund_booking(session, deps, code, amount, reason, limit)
-    log.info("admin refund", extra={"booking_code": code, "admin_id": _uid(message)})
-    lines = [tx.refund_line(r.amount, r.status, r.error) for r in refunds]
-    done = sum(r.amount for r in refunds)
-    if amount is not None and done < amount:
-        partial = _("Refunded {done} of {asked} ₽ — check /booking {code}.")
-        lines.append(partial.format(done=rub(done), asked=rub(amount), code=code.upper()))
-    text = _("↩️ Booking <code>{code}</code>:\n{lines}")
-    await _answer(message, text.format(code=code.upper(), lines="\n".join(lines)), session)
-
-
-MADE = {
-    "да": True,
-    "yes": True,
-    "сделан": True,
-    "made": True,
-    "нет": False,
-    "no": False,
-    "не": False,
-    "not": False,
-}
-
-
-async def on_settle(
-    message: Message, command: CommandObject, session: AsyncSession, deps: BookingDeps
-) -> None:
-    """A refund the service cannot tell was made, settled from the gateway's cabinet."""
-    args = args_of(command, 2)
-    refund_id, made = parse_id(args[0]), MADE.get(args[1].lower())
-    if refund_id is None or made is None:
-        raise BadArguments
-    note = rest_of(command, 2) or f"settled in Telegram by admin {_uid(message)}"
-    refund = await settle_by_hand(session, deps, refund_id, made=made, note=note)
-    log.info(
-        "admin settled a refund",
-        extra={"refund_id": refund.id, "made": made, "admin_id": _uid(message)},
-    )
-    if made:
-        text = _("☑️ Refund #{id} of {amount} ₽ recorded as made.")
-    else:
-        text = _("☑️ Refund #{id} of {amount} ₽ cancelled; the amount can be refunded again.")
-    await _answer(message, text.format(id=refund.id, amount=rub(refund.amount)), session)
-
-
-async def on_close(
-    message: Message, command: CommandObject, session: AsyncSession, deps: BookingDeps
-) -> None:
-    args = args_of(command, 2)
-    tz = deps.rules.tz
-    target = None if args[0].lower() in ALL_HALLS else args[0]
-    start, end, rest = parse_period(args[1:], _today(deps), tz)
-    force = bool(rest) and rest[0].lower() in FORCE
-    reason = " ".join(rest[1:] if force else rest)
-    try:
-        closure, hall, kept = await ops.close_period(
-            session, deps, target, start, end, reason, force=force
-        )
-    except ops.ClosureConflict as conflict:
-        lines = "\n".join(tx.dated_line(v, tz) for v in conflict.bookings)
-        forced = f"/close {args[0]} {start.astimezone(tz):%Y-%m-%d %H:%M} "
-        forced += f"{end.astimezone(tz):%Y-%m-%d %H:%M} force {reason}".rstrip()
-        await _answer(message, tx.closure_conflict_text(lines, forced), session)
-        return
-    log.info("admin closed", extra={"closure_id": closure.id, "admin_id": _uid(message)})
-    period = tx.period_text(start, end, tz)
-    text = _("🚫 Closed: {target}, {period}. Closure number {id}. Undo: /reopen {id}").format(
-        target=tx.target_text(hall), id=closure.id, period=period
-    )
-    if kept:
-        lines = "\n".join(tx.dated_line(v, tz) for v in kept)
-        kept_text = _("Bookings in this period still stand; cancel them with /cancel if needed:")
-        text += f"\n\n{kept_text}\n{lines}"
-    await _answer(message, text, session)
-
-
-async def on_reopen(
-    message: Message, command: CommandObject, session: AsyncSession, deps: BookingDeps
-) -> None:
-    args = args_of(command, 1)
-    closure_id = parse_id(args[0]) if len(args) == 1 else None
-    if closure_id is None:
-        raise BadArguments
-    closure, hall = await ops.reopen(session, closure_id)
-    log.info("admin reopened", extra={"closure_id": closure.id, "admin_id": _uid(message)})
-    period = tx.period_text(closure.start_at, closure.end_at, deps.rules.tz)
-    text = _("✅ Closure {id} removed: {target}, {period}.").format(
-        id=closure.id, target=tx.target_text(hall), period=period
-    )
-    await _answer(message, text, session)
-
-
-async def on_closures(message: Message, session: AsyncSession, deps: BookingDeps) -> None:
-    items = await ops.upcoming_closures(session, deps)
-    await _answer(message, tx.closures_text(items, deps.rules.tz), session)
+    await answer(message, tx.card_text(card, deps.rules.tz), session)
 
 
 async def on_price(message: Message, command: CommandObject, session: AsyncSession) -> None:
@@ -334,11 +158,11 @@ async def on_price(message: Message, command: CommandObject, session: AsyncSessi
     if len(args) != 2 or not price:
         raise BadArguments
     hall, old = await ops.set_hourly_price(session, args[0], price)
-    log.info("admin price", extra={"hall_id": hall.id, "old": old, "admin_id": _uid(message)})
+    log.info("admin price", extra={"hall_id": hall.id, "old": old, "admin_id": admin_id(message)})
     text = _("💰 {hall}: {old} → {new} ₽/h. Earlier bookings keep their total.").format(
         hall=tx.hall_name(hall), old=rub(old), new=rub(hall.hourly_price)
     )
-    await _answer(message, text, session)
+    await answer(message, text, session)
 
 
 async def on_owner_needed(message: Message) -> None:
@@ -349,9 +173,9 @@ async def on_owner_needed(message: Message) -> None:
 async def on_stats(
     message: Message, command: CommandObject, session: AsyncSession, deps: BookingDeps
 ) -> None:
-    first, last = parse_stats_range(args_of(command), _today(deps))
+    first, last = parse_stats_range(args_of(command), today(deps))
     stats = await period_stats(session, deps, first, last)
-    await _answer(message, reports.stats_text(stats), session)
+    await answer(message, reports.stats_text(stats), session)
 
 
 def create_router() -> Router:
@@ -363,13 +187,13 @@ def create_router() -> Router:
     admin.message.register(on_help, Command("admin"))
     admin.message.register(on_day, Command("today", "day"))
     admin.message.register(on_booking, Command("booking"))
-    admin.message.register(on_confirm, Command("confirm"))
-    admin.message.register(on_cancel, Command("cancel"))
-    admin.message.register(on_refund, Command("refund"))
-    admin.message.register(on_settle, Command("settle"))
-    admin.message.register(on_close, Command("close"), IsOwner())
-    admin.message.register(on_reopen, Command("reopen"), IsOwner())
-    admin.message.register(on_closures, Command("closures"))
+    admin.message.register(money.on_confirm, Command("confirm"))
+    admin.message.register(money.on_cancel, Command("cancel"))
+    admin.message.register(money.on_refund, Command("refund"))
+    admin.message.register(money.on_settle, Command("settle"))
+    admin.message.register(closures.on_close, Command("close"), IsOwner())
+    admin.message.register(closures.on_reopen, Command("reopen"), IsOwner())
+    admin.message.register(closures.on_closures, Command("closures"))
     admin.message.register(on_price, Command("price"), IsOwner())
     admin.message.register(on_stats, Command("stats"))
     admin.message.register(on_calendar, Command("calendar"))

@@ -13,10 +13,10 @@ from aiogram.types import Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from booking import certificates, promo
-from booking.admin_ops import issue_certificate
 from booking.certificate_settle import settle_order
 from booking.deps import BookingDeps
 from booking.errors import Forbidden
+from booking.money_by_hand import issue_certificate
 from db.sales import PromoCode
 from handlers.admin_args import BadArguments, args_of, parse_date, parse_id, parse_money
 from handlers.admin_views import chunks

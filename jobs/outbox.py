@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from booking.deps import BookingDeps
-from db import queries
+from db import job_claims, queries
 from db.models import Event
 from notifications.outbox import Channels, backoff, render_event
 
@@ -24,7 +24,7 @@ async def relay_events(
     """Hand pending events to their handlers, each in a transaction of its own, so that one
     whose handler fails (retried later, with a back-off) holds back none of the others."""
     async with sessionmaker() as session:
-        ids = [event.id for event in await queries.pending_events(session, deps.now(), limit)]
+        ids = [event.id for event in await job_claims.pending_events(session, deps.now(), limit)]
     done = 0
     for event_id in ids:
         if await _relay_one(sessionmaker, deps, channels, event_id):

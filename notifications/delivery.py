@@ -17,7 +17,7 @@ from typing import Any, Protocol
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from booking.deps import BookingDeps
-from db import queries
+from db import job_claims
 from db.clock import session_clock
 from db.models import Booking, Hall, Notification
 from i18n.catalogs import gettext as _
@@ -170,7 +170,7 @@ async def claim_due(
 ) -> list[Outgoing]:
     async with sessionmaker() as session:
         now = deps.now()
-        items = await queries.due_notifications(
+        items = await job_claims.due_notifications(
             session, now, limit, channels, per_recipient=PER_RECIPIENT
         )
         claimed = []

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from booking import admin_ops
+from booking import closures
 from booking.stats import period_stats
 from tests.api.test_reschedule import audit_holds, move, paid_booking, rub
 from tests.support import Api, Running, moscow
@@ -155,12 +155,12 @@ async def test_closing_the_time_a_pending_extend_holds_names_the_booking(
     async def close(hour: int, minute: int = 0) -> list[str]:
         async with running.sessionmaker() as session:
             try:
-                await admin_ops.close_period(
+                await closures.close_period(
                     session, running.deps, "white",
                     datetime.fromisoformat(moscow(3, hour, minute)),
                     datetime.fromisoformat(moscow(3, 18)), "repairs",
                 )  # fmt: skip
-            except admin_ops.ClosureConflict as refused:
+            except closures.ClosureConflict as refused:
                 return [view.booking.code for view in refused.bookings]
         return []
 
@@ -176,7 +176,7 @@ async def test_closing_after_the_extended_session_leaves_its_buffer_alone(
     booking = await paid_booking(api, day=3, hour=12)
     assert (await extend(api, booking, 60))[0] == 200  # to 15:00, its buffer to 15:15
     async with running.sessionmaker() as session:
-        _, _, conflicts = await admin_ops.close_period(
+        _, _, conflicts = await closures.close_period(
             session, running.deps, "white",
             datetime.fromisoformat(moscow(3, 15)), datetime.fromisoformat(moscow(3, 18)),
             "repairs",

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select, text, update
 
-from db import queries
+from db import busy_time, queries
 from db.models import Booking, Event, Payment
 from jobs.reconcile import reconcile_payments
 from payments.base import PaymentStatus
@@ -261,7 +261,7 @@ async def test_late_payment_losing_the_race_at_the_database_is_refunded(
     async def sees_nothing(_session: object, _booking: object) -> None:
         return None  # the check ran before the other booking was committed
 
-    monkeypatch.setattr(queries, "live_clash", sees_nothing)
+    monkeypatch.setattr(busy_time, "live_clash", sees_nothing)
     await api.checkout(payment, "succeeded")
     after = await api.booking(first)
     assert after["status"] == "expired"

@@ -11,7 +11,7 @@ import pytest
 from aiogram.types import BotCommandScopeChat
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from booking import admin_ops as ops
+from booking import money_by_hand as ops
 from booking.deps import BookingDeps
 from booking.domain.calendar import Interval
 from booking.errors import BookingRuleError, SlotTakenError

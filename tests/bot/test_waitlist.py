@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from booking import admin_ops
+from booking import closures
 from booking.cancel import cancel_booking
 from booking.holds import ClientInfo, HoldRequest, PaymentMode, Source, hold_booking
 from db.waitlist import WaitlistEntry
@@ -43,7 +43,7 @@ async def fill_the_day(studio: Studio) -> int:
 async def close_the_day(studio: Studio, day: int, hall: str | None = "white") -> None:
     """The White hall (None: the whole studio) closed for the whole day (bookings stay)."""
     async with studio.sessionmaker() as session:
-        await admin_ops.close_period(
+        await closures.close_period(
             session, studio.deps, hall, msk(day, 0), msk(day + 1, 0), "ремонт", force=True
         )
 
