@@ -75,6 +75,9 @@ def booking_page(
         # alone; the API still answers only its owner (or the token kept when booking).
         "booking_id": booking_id,
         "gateways": sorted(deps.providers),
+        # Whether the studio sends e-mail: without SMTP the page asks for no address and
+        # offers no wait by e-mail, so it promises nothing that would never come.
+        "mail": settings.smtp.enabled,
         "prepayment_percent": deps.rules.prepayment_percent,
         "studio_phone": deps.studio_phone,
         "timezone": deps.rules.tz.key,

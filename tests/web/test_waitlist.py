@@ -7,12 +7,13 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from playwright.sync_api import Page, expect
 
 from booking.cancel import cancel_booking
 from tests.support import ADMIN_TOKEN, msk
 from tests.web.served import Served
-from tests.web.steps import fill_day, open_hall
+from tests.web.steps import fill_contacts, fill_day, open_hall, pay_on_mock_page, pick_slot
 from tests.web.test_access import CONTRAST
 from tests.web.test_mini_app import ANN, mini_app_url
 
@@ -144,3 +145,33 @@ def test_a_day_gone_by_is_refused(page: Page, served: Served) -> None:
     finally:
         served.clock.now = before
     assert waits(page, served, "date=2026-12-01") == []
+
+
+def test_a_studio_sending_no_mail_asks_for_no_address_and_offers_no_wait_by_mail(
+    page: Page, served: Served, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With no SMTP an address would be written to by no one: the page asks for none, and a
+    full day is simply full on the web (the Mini App still offers its wait in the chat)."""
+    monkeypatch.setattr(served.settings.smtp, "smtp_host", None)
+    fill_day(served, 8)
+    open_hall(page, served)
+    day = page.locator('#calendar button[data-date="2026-12-08"]')
+    expect(day).to_be_disabled()
+    expect(day).to_have_attribute("aria-label", "вторник, 8 декабря: всё занято")
+    pick_slot(page, "2026-12-09", "15:00", 120)
+    expect(page.locator("#phone")).to_be_visible()
+    expect(page.locator("#email")).to_be_hidden()
+    expect(page.locator('label[for="email"]')).to_be_hidden()
+    fill_contacts(page, email="")
+    page.locator("#submit").click()
+    pay_on_mock_page(page)
+    expect(page.locator("#status-state")).to_have_attribute("data-status", "confirmed")
+    expect(page.locator("#status-where")).to_have_text(
+        "Сохраните эту страницу: на ней видно, что с вашей бронью."
+    )
+
+    page.goto(mini_app_url(served, served.init_data(ANN), path="/book/white"))
+    page.locator('#calendar button[data-date="2026-12-08"]').click()
+    expect(
+        page.get_by_role("button", name="Сообщить, если освободится", exact=True)
+    ).to_be_visible()

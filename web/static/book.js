@@ -213,7 +213,7 @@
       const day = days[date];
       const free = day && day.starts.length > 0;
       // A fully booked day stays selectable: it offers its waitlist.
-      const full = Boolean(day && day.full);
+      const full = Boolean(day && day.full) && canWait();
       const why = !day || !day.open ? t("day_closed") : free ? t("day_free") : full ? t("day_full_wait") : t("day_full");
       const b = button(String(d), () => pickDay(date), {
         "aria-label": `${dayLabel(date, { day: "numeric", month: "long", weekday: "long" })}: ${why}`,
@@ -223,6 +223,8 @@
       grid.append(b);
     }
   }
+  // A wait is told in the Telegram chat, or by e-mail on the web: not with no SMTP.
+  const canWait = () => Boolean(tg.user || config.mail);
   function moveMonth(step) {
     const m = state.month.month + step;
     state.month = { year: state.month.year + Math.floor(m / 12), month: ((m % 12) + 12) % 12 };
@@ -246,7 +248,7 @@
     const box = $("starts");
     box.replaceChildren();
     const day = dayOf(state.day);
-    show("wait", Boolean(day && day.full));
+    show("wait", Boolean(day && day.full) && canWait());
     if (!day || !day.starts.length) { box.textContent = t("no_starts"); return; }
     const groups = [["morning", (h) => h < 12], ["afternoon", (h) => h >= 12 && h < 17], ["evening", (h) => h >= 17]];
     for (const [name, fits] of groups) {
@@ -539,7 +541,7 @@
       return;
     }
     const body = { ...choice(), client: { name: $("name").value.trim(), phone: $("phone").value.trim() }, language: state.lang };
-    if ($("email").value.trim()) body.client.email = $("email").value.trim();
+    if (config.mail && $("email").value.trim()) body.client.email = $("email").value.trim();
     if (state.rules) body.accept_rules = true;
     const gateway = (form.elements.gateway && form.elements.gateway.value) || config.gateways[0];
     $("submit").disabled = true;
@@ -714,6 +716,8 @@
   $("wait-open").addEventListener("click", wait.openWait);
   $("wait-form").addEventListener("submit", wait.joinWait);
   $("change-pay").addEventListener("click", change.payChange);
+  // A studio that sends no e-mail asks for no address it could not write to.
+  for (const el of [$("email"), $("email-hint"), document.querySelector('label[for="email"]')]) el.hidden = !config.mail;
   state.lang = chooseLanguage();
   applyTexts();
   (config.code ? showStatus() : loadHalls()).catch((error) => notice(problem(error)));
