@@ -115,6 +115,7 @@ async def make_change(
             f"{change.kind}: the new price is lower",
             by_client=change.by == "client",
         )
+    refund_total = sum(r.amount for r in refunds)
     record_event(
         session,
         EVENTS[ChangeKind(change.kind)],
@@ -122,12 +123,29 @@ async def make_change(
         by=change.by,
         old_total=change.old_total,
         total=change.total,
-        refund_total=sum(r.amount for r in refunds),
+        refund_total=refund_total,
+        money=await money_after(session, booking, refund_total),
         sequence=booking.ics_sequence,
         **spans(change),
         **freed(change),
     )
     return refunds
+
+
+async def money_after(
+    session: AsyncSession, booking: Booking, refund_total: int
+) -> dict[str, int]:
+    """The booking's money as its change leaves it (booking.pricing.MoneyState), for the
+    messages about the change, written later: what is asked for, what was paid and is kept
+    (every refund made or under way taken off), the refunds before this change's own
+    (`refund_total`, told apart), what a gift certificate pays."""
+    gone = booking.refunded + await owed_back(session, booking.id)
+    return {
+        "to_pay": booking.total,
+        "paid": max(booking.paid - gone, 0),
+        "refunded": max(gone - refund_total, 0),
+        "certificate": certificate_paid(booking),
+    }
 
 
 async def check_stock_at(

@@ -40,8 +40,9 @@ from booking.change_making import (
     spans,
 )
 from booking.change_price import reprice
+from booking.change_quote import ChangeQuote, Shown, check_priced, check_unchanged, quote_for
 from booking.deps import BookingDeps
-from booking.domain.calendar import blocked_interval, check_bounds, validate_booking
+from booking.domain.calendar import Interval, blocked_interval, check_bounds, validate_booking
 from booking.domain.states import BookingStatus
 from booking.errors import BookingRuleError, InvalidTransition, NotFound
 from booking.events import EventType, record_event
@@ -62,9 +63,49 @@ async def reschedule(
     start: datetime,
     end: datetime,
     actor: Actor,
+    *,
+    shown: Shown | None = None,
 ) -> Booking:
-    """Move a confirmed booking to [start, end) in `hall_id` (see the module's doc)."""
+    """Move a confirmed booking to [start, end) in `hall_id` (see the module's doc).
+    `shown`: what the client confirmed (booking/change_quote.py); refused if it differs."""
+    span = Interval(start, end)
+    booking, change, now = await _prepared_move(
+        session, deps, booking_id, hall_id, span, actor, shown
+    )
+    if shown is not None:
+        check_priced(await quote_for(session, deps, booking, change), shown)
+    return await _go(session, deps, booking, change, actor, now)
+
+
+async def quote_move(
+    session: AsyncSession, deps: BookingDeps, booking_id: int, hall_id: int, span: Interval
+) -> ChangeQuote:
+    """What the client's move to `span` in `hall_id` would cost and do with the money paid,
+    checked as the move itself is; nothing is kept (the transaction is rolled back)."""
+    try:
+        booking, change, _ = await _prepared_move(
+            session, deps, booking_id, hall_id, span, Actor(admin=False), None
+        )
+        await check_stock_at(session, deps, booking, change)
+        return await quote_for(session, deps, booking, change)
+    finally:
+        await session.rollback()
+
+
+async def _prepared_move(
+    session: AsyncSession,
+    deps: BookingDeps,
+    booking_id: int,
+    hall_id: int,
+    span: Interval,
+    actor: Actor,
+    shown: Shown | None,
+) -> tuple[Booking, BookingChange, datetime]:
+    """The booking locked and checked, and the move priced (not added to the session)."""
+    start, end = span.start, span.end
     booking = await _changeable(session, booking_id)
+    if shown is not None:
+        check_unchanged(booking, hall_id, start, end, shown)
     now = deps.now()
     if not actor.admin:
         if now > booking.start_at - deps.rules.reschedule_cutoff:
@@ -91,7 +132,7 @@ async def reschedule(
     change = await _new_change(
         session, deps, booking, ChangeKind.RESCHEDULE, hall, start, end, actor
     )
-    return await _go(session, deps, booking, change, actor, now)
+    return booking, change, now
 
 
 async def extend(

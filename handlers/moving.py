@@ -2,11 +2,14 @@
 
 "🔁 Move" remembers the booking in the FSM data and opens its hall's calendar: the client
 walks the same day, start and duration pickers as for a new booking, and the duration chosen
-moves the booking instead of starting a new one (booking/changes.py). The calendar's "‹ Back"
+leads to the move instead of a new booking (booking/changes.py). The calendar's "‹ Back"
 leads to the halls, the move going on: another hall is priced, and must take the booking's
 people and add-ons, as booking/changes.py checks (the halls that cannot are not offered).
 The pickers show the booking's own time as free (a shift by half an hour overlaps it). A
-dearer time shows the gateways for the difference; the new time is held meanwhile.
+time that costs no more is shown first, as it will be with its price and what becomes of the
+money paid, and moved to on "✅ Move" (its button carries what was shown, so a second tap or
+a late one moves nothing twice); a dearer time shows the gateways for the difference, the
+new time held meanwhile (handlers/move_views.py).
 "⏱ More time" offers 15-minute steps after the end."""
 
 from __future__ import annotations
@@ -20,21 +23,30 @@ from aiogram.utils.callback_answer import CallbackAnswer
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from booking.change_parts import unfit_halls
-from booking.changes import Actor, extend, reschedule
+from booking.change_quote import Shown
+from booking.changes import Actor, extend, quote_move, reschedule
 from booking.clients import list_halls
 from booking.deps import BookingDeps
+from booking.domain.calendar import Interval
 from booking.errors import BookingRuleError, DomainError, NotFound, SlotTakenError
 from booking.own_bookings import ClientBooking, client_booking
 from db.models import Booking
 from handlers import hall_specs, picker_views
 from handlers.common import Screen, show
+from handlers.move_views import after_change, confirm_screen
 from handlers.picker_views import MOVE_HALLS
-from handlers.views_my import BOOKING_CHANGED, booking_screen, bookings_screen, pay_choice_screen
+from handlers.views_my import BOOKING_CHANGED, booking_screen, bookings_screen
 from i18n.catalogs import N_
 from i18n.catalogs import gettext as _
-from i18n.formats import money
 from keyboards.bookings import extend_keyboard
-from keyboards.callbacks import BookingCallback, ExtendCallback, MenuCallback, Pick, from_minutes
+from keyboards.callbacks import (
+    BookingCallback,
+    ExtendCallback,
+    MenuCallback,
+    MoveCallback,
+    Pick,
+    from_minutes,
+)
 
 #: The FSM data key of the booking being moved.
 MOVING = "moving"
@@ -46,6 +58,8 @@ MOVE_REFUSED = {
     "over_capacity": N_("That hall takes fewer people than your booking brings."),
     "addon_unavailable": N_("An extra of your booking is taken then or not offered in that hall."),
     "same_slot": N_("The booking is already at that time."),
+    "already_moved": N_("The booking is already moved."),
+    "price_changed": N_("The price of the move has changed — please check again."),
 }
 #: Why a hall is not offered for a move, by the code a move there would be refused with.
 LEFT_OUT = {
@@ -118,42 +132,104 @@ async def finish_move(
     pick: Pick,
     booking_id: int,
 ) -> None:
-    """The duration is chosen: move the booking there (or hold it and ask for the rest)."""
+    """The duration is chosen: a move that costs no more is shown with its price and what
+    becomes of the money, to be confirmed; a dearer one is held and its difference asked."""
     user_id = callback.from_user.id
     start = from_minutes(pick.start)
+    end = start + timedelta(minutes=pick.minutes)
     try:
-        await client_booking(session, deps, user_id, booking_id)  # the client's own
-        booking = await reschedule(
-            session,
-            deps,
-            booking_id,
-            pick.hall_id,
-            start,
-            start + timedelta(minutes=pick.minutes),
-            Actor(admin=False),
-        )
-    except NotFound:
+        code = (await client_booking(session, deps, user_id, booking_id)).booking.code
+        quote = await quote_move(session, deps, booking_id, pick.hall_id, Interval(start, end))
+        if quote.due == 0:
+            screen = await confirm_screen(session, deps, code, booking_id, quote)
+            await show(callback, screen, session)
+            return
+        await reschedule(session, deps, booking_id, pick.hall_id, start, end, Actor(admin=False))
+    except DomainError as exc:
+        await _refusal(callback, callback_answer, session, deps, state, exc, pick, booking_id)
+        return
+    await _done(callback, session, deps, state, booking_id)
+
+
+async def on_move_confirm(
+    callback: CallbackQuery,
+    callback_data: MoveCallback,
+    callback_answer: CallbackAnswer,
+    session: AsyncSession,
+    deps: BookingDeps,
+    state: FSMContext,
+) -> None:
+    """ "✅ Move": the move shown is made, unless the booking or the price changed since
+    (tapped twice: said so, moved once); "‹ Another time": the day's starts, the move on."""
+    data, user_id = callback_data, callback.from_user.id
+    pick = Pick(data.hall_id, data.start, data.minutes)
+    start = from_minutes(data.start)
+    end = start + timedelta(minutes=data.minutes)
+    try:
+        await client_booking(session, deps, user_id, data.booking_id)  # the client's own
+        if data.action != "go":
+            await state.update_data({MOVING: data.booking_id})
+            fresh = await picker_views.fresh_day(
+                session, deps, data.hall_id, start, moving=data.booking_id
+            )
+            await show(callback, fresh, session)
+            return
+        shown = Shown(data.sequence, data.total, data.back)
+        await reschedule(
+            session, deps, data.booking_id, data.hall_id, start, end, Actor(admin=False),
+            shown=shown,
+        )  # fmt: skip
+    except DomainError as exc:
+        await _refusal(callback, callback_answer, session, deps, state, exc, pick, data.booking_id)
+        return
+    await _done(callback, session, deps, state, data.booking_id)
+
+
+async def _done(
+    callback: CallbackQuery,
+    session: AsyncSession,
+    deps: BookingDeps,
+    state: FSMContext,
+    booking_id: int,
+) -> None:
+    await state.clear()
+    view = await client_booking(session, deps, callback.from_user.id, booking_id)
+    await show(callback, await after_change(session, deps, view, moved=True), session)
+
+
+async def _refusal(
+    callback: CallbackQuery,
+    callback_answer: CallbackAnswer,
+    session: AsyncSession,
+    deps: BookingDeps,
+    state: FSMContext,
+    exc: DomainError,
+    pick: Pick,
+    booking_id: int,
+) -> None:
+    """A move refused: why, and where the client goes on from (another time, the move
+    going on; the booking; the price as it is now; the list, when the booking is gone)."""
+    await session.rollback()
+    user_id = callback.from_user.id
+    if isinstance(exc, NotFound):
         await state.clear()
         callback_answer.text = _(BOOKING_CHANGED)
         await show(callback, await bookings_screen(session, deps, user_id, past=False))
         return
-    except DomainError as exc:
-        await session.rollback()
-        callback_answer.text = _refused(exc)
-        callback_answer.show_alert = True
-        if isinstance(exc, SlotTakenError | BookingRuleError):  # another time: the move goes on
-            fresh = await picker_views.fresh_day(
-                session, deps, pick.hall_id, start, moving=booking_id
-            )
-            await show(callback, fresh)
-            return
-        await state.clear()
-        view = await client_booking(session, deps, user_id, booking_id)
-        await show(callback, booking_screen(view, deps), session)
+    callback_answer.text = _refused(exc)
+    callback_answer.show_alert = True
+    if exc.code == "price_changed":  # shown again as it is now (or why not)
+        await finish_move(callback, callback_answer, session, deps, state, pick, booking_id)
+        return
+    if isinstance(exc, SlotTakenError | BookingRuleError):  # another time: the move goes on
+        await state.update_data({MOVING: booking_id})
+        start = from_minutes(pick.start)
+        fresh = await picker_views.fresh_day(session, deps, pick.hall_id, start, moving=booking_id)
+        await show(callback, fresh)
         return
     await state.clear()
-    view = await client_booking(session, deps, user_id, booking.id)
-    await show(callback, _after_change(view, deps, moved=True), session)
+    view = await client_booking(session, deps, user_id, booking_id)
+    await show(callback, booking_screen(view, deps), session)
 
 
 def _refused(exc: DomainError) -> str:
@@ -166,20 +242,6 @@ def _refused(exc: DomainError) -> str:
     if isinstance(exc, BookingRuleError):  # the calendar's rules: passed, too soon, closed…
         return _("This time cannot be chosen now; please choose another.")
     return _(BOOKING_CHANGED)
-
-
-def _after_change(view: ClientBooking, deps: BookingDeps, *, moved: bool) -> Screen:
-    """The booking once changed, or the gateways for the difference a dearer change asks."""
-    if view.due_kind == "change" and view.due_now > 0:
-        screen = pay_choice_screen(view, deps)
-        note = _(
-            "The new time is held for you for {minutes} minutes: pay the difference of "
-            "{amount} and the change is made; otherwise the booking stays as it is."
-        ).format(minutes=int(deps.rules.hold.total_seconds() // 60), amount=money(view.due_now))
-        return Screen(f"{note}\n\n{screen.text}", screen.markup)
-    screen = booking_screen(view, deps)
-    done = _("✅ The booking is moved.") if moved else _("✅ Time added.")
-    return Screen(f"{done}\n\n{screen.text}", screen.markup)
 
 
 def extend_screen(view: ClientBooking) -> Screen:
@@ -218,11 +280,12 @@ async def on_extend(
         await show(callback, booking_screen(view, deps), session)
         return
     view = await client_booking(session, deps, user_id, booking_id)
-    await show(callback, _after_change(view, deps, moved=False), session)
+    await show(callback, await after_change(session, deps, view, moved=False), session)
 
 
 def create_router() -> Router:
     router = Router(name=__name__)
     router.callback_query.register(on_extend, ExtendCallback.filter())
+    router.callback_query.register(on_move_confirm, MoveCallback.filter())
     router.callback_query.register(on_move_halls, MenuCallback.filter(F.action == MOVE_HALLS))
     return router

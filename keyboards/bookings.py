@@ -11,6 +11,7 @@ from keyboards.callbacks import (
     CancelCallback,
     ExtendCallback,
     MenuCallback,
+    MoveCallback,
     MyListCallback,
     PayCallback,
 )
@@ -98,3 +99,12 @@ def extend_keyboard(
         for minutes, label in choices
     ]
     return markup(buttons, [button(back, BookingCallback(action="show", booking_id=booking_id))])
+
+
+def move_confirm_keyboard(
+    go: MoveCallback, *, yes: str, another: str, keep: str
+) -> InlineKeyboardMarkup:
+    """Make the move shown; another time (the day's starts); keep the booking as it is."""
+    back = MoveCallback(**(go.model_dump() | {"action": "back"}))
+    stay = BookingCallback(action="show", booking_id=go.booking_id)
+    return markup([button(yes, go)], [button(another, back)], [button(keep, stay)])

@@ -134,6 +134,21 @@ class ExtendCallback(CallbackData, prefix="ex"):
     minutes: int
 
 
+class MoveCallback(CallbackData, prefix="mv"):
+    """A move that costs no more, as shown to the client: "go" makes it (refused if the
+    booking, its price or the money back changed since: `sequence`, `total`, `back`),
+    "back" returns to the day's starts, the move going on."""
+
+    action: str  # "go" | "back"
+    booking_id: int
+    hall_id: int
+    start: int  # epoch minutes
+    minutes: int
+    sequence: int
+    total: int
+    back: int
+
+
 class CancelCallback(CallbackData, prefix="cx"):
     """Cancel for good, with the refund the client was shown."""
 

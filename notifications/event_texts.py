@@ -8,7 +8,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from booking.events import EventType
-from booking.pricing import money_state
+from booking.pricing import MoneyState, money_state
 from db.models import Booking, Client, Event, Hall
 from i18n.catalogs import current_language
 from i18n.catalogs import gettext as _
@@ -38,7 +38,7 @@ def event_values(
         "paid": rub(booking.paid),
         "total": rub(booking.total),
         "balance": rub(booking.total - booking.paid),
-        "paid_line": paid_line(money_state(booking)),
+        "paid_line": paid_line(_money(booking, event)),
         "client": " ".join(x for x in (client.name, client.phone or "") if x),
         "amount": rub(int(payload.get("refund_amount") or payload.get("amount") or 0)),
         "refund": rub(int(payload.get("refund_total", 0))),
@@ -55,6 +55,21 @@ def event_values(
         "back": rub(int(payload.get("back", 0))),
         "url": str(payload.get("url", "")),
     }
+
+
+def _money(booking: Booking, event: Event) -> MoneyState:
+    """The money a message speaks of: as a move or an extension left it (the booking may
+    have changed again, or its refund be made, before the message is written), else the
+    booking's now."""
+    figures = (event.payload or {}).get("money")
+    if event.type in (EventType.BOOKING_MOVED, EventType.BOOKING_EXTENDED) and figures:
+        return MoneyState(
+            to_pay=int(figures["to_pay"]),
+            paid=int(figures["paid"]),
+            refunded=int(figures["refunded"]),
+            certificate=int(figures["certificate"]),
+        )
+    return money_state(booking)
 
 
 def _span(booking: Booking, event: Event) -> tuple[datetime, datetime]:

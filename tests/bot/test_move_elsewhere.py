@@ -52,6 +52,7 @@ async def test_a_move_to_a_cheaper_hall_refunds_the_difference(studio: Studio) -
     await studio.press(anna, "4")
     await choose_time(studio, anna, "15:00")
     await studio.press(anna, "2 ч")
+    await studio.press(anna, "✅ Перенести")
     shown = anna.last_message()["text"]  # type: ignore[index]
     assert shown.startswith("✅ Бронь перенесена.") and "Лофт" in shown, shown
     [booking] = await studio.bookings()
@@ -70,6 +71,7 @@ async def test_a_move_to_a_dearer_hall_waits_for_the_difference(studio: Studio) 
     await studio.press(anna, "2 ч")
     asked = anna.last_message()["text"]  # type: ignore[index]
     assert f"оплатите разницу {money(100000, 'ru')}" in asked, asked  # prepayment 2 500
+    assert f"Станет: Белый зал, пт, 4 декабря, 12:00–14:00, {money(500000, 'ru')}" in asked
     mine = (await studio.bookings())[0]
     assert (mine.hall_id, mine.start_at) == (3, msk(3, 12))  # not moved until paid
     await studio.press(anna, "Т-Банк")
@@ -91,6 +93,7 @@ async def test_a_shift_by_half_an_hour_overlaps_the_old_time(studio: Studio) -> 
     await studio.press(anna, "3")
     await choose_time(studio, anna, "12:30")  # within her own time: offered all the same
     await studio.press(anna, "2 ч")
+    await studio.press(anna, "✅ Перенести")
     shown = anna.last_message()["text"]  # type: ignore[index]
     assert shown.startswith("✅ Бронь перенесена."), shown
     [booking] = await studio.bookings()
@@ -111,6 +114,7 @@ async def test_another_clients_booking_stays_in_the_way(studio: Studio) -> None:
     lengths = [text for row in anna.buttons(picker(anna)) for text in row]
     assert "1 ч" in lengths and "2 ч" not in lengths, lengths  # 15:00 + cleaning is Boris's
     await studio.press(anna, "1 ч")
+    await studio.press(anna, "✅ Перенести")
     boris_booking, mine = await studio.bookings()
     assert (mine.start_at, mine.end_at) == (msk(3, 13), msk(3, 14))
     assert (boris_booking.start_at, boris_booking.status) == (msk(3, 15), "confirmed")
@@ -161,6 +165,7 @@ async def test_a_time_gone_by_meanwhile_is_refused_in_russian(studio: Studio) ->
     await studio.press(anna, "4")
     await choose_time(studio, anna, "10:00")
     await studio.press(anna, "2 ч")
+    await studio.press(anna, "✅ Перенести")
     [booking] = await studio.bookings()
     assert (booking.start_at, booking.moves_made) == (msk(4, 10), 1)
 
@@ -203,6 +208,7 @@ async def test_halls_too_small_for_the_people_are_not_offered_for_a_move(studio:
     await studio.press(anna, "4")
     await choose_time(studio, anna, "15:00")
     await studio.press(anna, "2 ч")
+    await studio.press(anna, "✅ Перенести")
     [booking] = await studio.bookings()
     assert (booking.hall_id, booking.start_at, booking.guests) == (2, msk(4, 15), 8)
 

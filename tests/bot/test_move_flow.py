@@ -19,6 +19,7 @@ async def test_move_through_the_pickers(studio: Studio) -> None:
     await studio.press(anna, "4")
     await choose_time(studio, anna, "15:00")
     await studio.press(anna, "2 ч")
+    await studio.press(anna, "✅ Перенести")
     shown = anna.last_message()["text"]  # type: ignore[index]
     assert shown.startswith("✅ Бронь перенесена."), shown
     booking = (await studio.bookings())[0]
