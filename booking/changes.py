@@ -65,15 +65,20 @@ async def reschedule(
     actor: Actor,
     *,
     shown: Shown | None = None,
+    dearer: bool = False,
 ) -> Booking:
     """Move a confirmed booking to [start, end) in `hall_id` (see the module's doc).
-    `shown`: what the client confirmed (booking/change_quote.py); refused if it differs."""
+    `shown`: what the client confirmed (booking/change_quote.py); refused if it differs.
+    `dearer`: the client was quoted a difference to pay first; 400 `price_changed` when the
+    move costs no more by now, so it is not made (nor money refunded) unconfirmed."""
     span = Interval(start, end)
     booking, change, now = await _prepared_move(
         session, deps, booking_id, hall_id, span, actor, shown
     )
     if shown is not None:
         check_priced(await quote_for(session, deps, booking, change), shown)
+    elif dearer and change.due == 0:
+        raise BookingRuleError("price_changed", "The price of the change has changed.")
     return await _go(session, deps, booking, change, actor, now)
 
 

@@ -144,7 +144,9 @@ async def finish_move(
             screen = await confirm_screen(session, deps, code, booking_id, quote)
             await show(callback, screen, session)
             return
-        await reschedule(session, deps, booking_id, pick.hall_id, start, end, Actor(admin=False))
+        await reschedule(
+            session, deps, booking_id, pick.hall_id, start, end, Actor(admin=False), dearer=True
+        )
     except DomainError as exc:
         await _refusal(callback, callback_answer, session, deps, state, exc, pick, booking_id)
         return
