@@ -12,10 +12,10 @@ from sqlalchemy import update
 from db.models import Hall
 from handlers import moving
 from i18n.formats import money
-from tests.bot.flows import Studio, book_and_pay, choose_time
+from tests.bot.flows import Studio, book_and_pay, choose_time, url_of
 from tests.bot.test_move_confirm import CONFIRM, text_of
 from tests.bot.test_move_elsewhere import open_move, to_hall
-from tests.support import msk
+from tests.support import msk, table_counts
 
 
 async def test_a_move_that_became_cheaper_after_its_quote_waits_for_confirmation(
@@ -47,3 +47,38 @@ async def test_a_move_that_became_cheaper_after_its_quote_waits_for_confirmation
     await studio.press(anna, CONFIRM)
     [booking] = await studio.bookings()
     assert (booking.hall_id, booking.total, booking.refunded) == (2, 300000, 200000)
+
+
+async def test_looking_at_a_cheaper_time_leaves_a_dearer_change_held_and_payable(
+    studio: Studio,
+) -> None:
+    """A dearer move waits for its difference; the client then looks at a cheaper time and
+    keeps the booking as it is: the quote wrote nothing, the dearer change is still held and
+    its payment still makes it."""
+    anna = studio.user()
+    await book_and_pay(studio, anna, mode="full")  # white, Thu 3 Dec 12:00-14:00, 5 000 paid
+    await open_move(studio, anna)
+    await studio.press(anna, "4")
+    await choose_time(studio, anna, "15:00")
+    await studio.press(anna, "3 ч")  # 7 500: 2 500 to pay, the time held
+    await studio.press(anna, "Т-Банк")
+    ready = anna.last_message()
+    assert ready is not None
+    [booking] = [b for b in await studio.bookings() if b.status == "confirmed"]
+    assert booking.change_id is not None
+    before = await table_counts(studio.sessionmaker)
+    await open_move(studio, anna)
+    await to_hall(studio, anna, "Лофт")
+    await studio.press(anna, "4")
+    await choose_time(studio, anna, "15:00")
+    await studio.press(anna, "2 ч")  # 3 600: shown, not made
+    assert text_of(anna).startswith("🔁 Перенос брони"), text_of(anna)
+    await studio.press(anna, "✖ Оставить как есть")
+    assert await table_counts(studio.sessionmaker) == before
+    held = [b for b in await studio.bookings() if b.status == "change_hold"]
+    assert held and all(b.hall_id == 1 for b in held)
+    [same] = [b for b in await studio.bookings() if b.status == "confirmed"]
+    assert (same.change_id, same.change_due) == (booking.change_id, 250000)
+    await studio.checkout(url_of(ready))
+    [moved] = [b for b in await studio.bookings() if b.status == "confirmed"]
+    assert (moved.start_at, moved.end_at, moved.total) == (msk(4, 15), msk(4, 18), 750000)
