@@ -1,6 +1,7 @@
 """A move quoted as dearer is not made unconfirmed when it has become no dearer by the
 moment it is asked for (the price lowered meanwhile): it is shown first, as every move that
-costs no more is, and made only on "✅ Move"."""
+costs no more is, and made only on "✅ Move". Showing a move writes nothing: a dearer change
+waiting for its difference stays held and payable."""
 
 from __future__ import annotations
 
