@@ -104,8 +104,9 @@ class Booking(Answer):
     paid_text_en: str | None = Field(description="`paid_text` in English.")
     due_now: Money = Field(description="What POST /api/payments would charge now.")
     due_kind: PaymentKind | None = Field(description="Null when nothing is due.")
-    hold_expires_at: DateTime | None = Field(
-        description="When the hold lapses (pending_payment) or lapsed (expired); else null."
+    hold_expires_at: DateTime | None = Field(description="Null unless pending_payment.")
+    hold_lapsed_at: DateTime | None = Field(
+        default=None, description="When an expired hold ran out of time to pay; else null."
     )
     source: Source
     refund_policy: str = Field(

@@ -149,9 +149,12 @@ def booking_json(booking: Booking, tz: ZoneInfo, now: datetime) -> dict[str, Any
         **paid_texts(booking),
         due_now=money(due),
         due_kind=kind,
-        # An expired hold keeps the time it lapsed at: the client sees when it ran out.
         hold_expires_at=iso(booking.hold_expires_at, tz)
-        if booking.status in (BookingStatus.PENDING_PAYMENT, BookingStatus.EXPIRED)
+        if booking.status == BookingStatus.PENDING_PAYMENT
+        else None,
+        # An expired hold keeps the time it lapsed at: the client sees when it ran out.
+        hold_lapsed_at=iso(booking.hold_expires_at, tz)
+        if booking.status == BookingStatus.EXPIRED
         else None,
         source=booking.source,
         refund_policy=booking.refund_tiers,

@@ -659,7 +659,7 @@
     clearInterval(state.tick);
     const left = $("status-left");
     left.textContent = "";
-    const lapses = booking.hold_expires_at;
+    const lapses = booking.status === "expired" ? booking.hold_lapsed_at : booking.hold_expires_at;
     if (lapses && (booking.status === "pending_payment" || booking.status === "expired")) {
       // The time left to pay, and once it has run out (a lapsed hold too) when it did.
       const until = Date.parse(lapses);
