@@ -33,15 +33,17 @@ async def test_a_slow_update_keeps_its_users_lock(redis: Redis, key: StorageKey)
     one, two = isolation(redis), isolation(redis)
     loop = asyncio.get_running_loop()
     order: list[str] = []
+    holding = asyncio.Event()
 
     async def slow() -> None:
         async with one.lock(key):
             order.append("slow begins")
+            holding.set()
             await asyncio.sleep(3 * TIMEOUT)  # longer than the lock lives unrenewed
             order.append("slow ends")
 
     first = asyncio.create_task(slow())
-    await asyncio.sleep(0.2)
+    await asyncio.wait_for(holding.wait(), 10)  # the slow update holds the lock
     began = loop.time()
     async with two.lock(key):  # the same user's next update, in another process
         order.append("next")

@@ -17,7 +17,7 @@ from booking.paying import ASKING_FOR, start_payment
 from db.models import Payment
 from payments.registry import build_providers, close_providers
 from settings import Settings
-from tests.payments.helpers import LATE, SHORT_TIMEOUT, Gate, events
+from tests.payments.helpers import LATE, Gate, events
 from tests.support import Running
 
 ORDER_GATEWAYS = ("tinkoff", "sberpay")  # keyed by our order number; ЮKassa by its own key
@@ -46,6 +46,27 @@ async def _payments(running: Running) -> list[Payment]:
         return list((await session.scalars(select(Payment).order_by(Payment.id))).all())
 
 
+async def _reached_gateway(gate: Gate, count: int) -> None:
+    """Until the gateway has registered `count` orders (a loaded machine may take a while
+    to send the first request, and the races here are about answers, not sending): the
+    request asking has marked its payment by then."""
+    async with asyncio.timeout(10):
+        while gate.payments_created() < count:
+            await asyncio.sleep(0.01)
+
+
+async def _mark_renewed(running: Running) -> None:
+    """Until the asking request has renewed its payment's mark at the clock's time (or, on
+    a machine too slow for a renewal first, the gateway's answer is stored)."""
+
+    def renewed(p: Payment) -> bool:
+        return p.asked_at == running.clock.now or p.confirmation_url is not None
+
+    async with asyncio.timeout(10):
+        while not [p for p in await _payments(running) if renewed(p)]:
+            await asyncio.sleep(0.01)
+
+
 @pytest.mark.parametrize("name", ORDER_GATEWAYS)
 async def test_second_request_takes_the_first_ones_link(
     running: Running, fakes: Any, settings: Settings, name: str
@@ -57,21 +78,13 @@ async def test_second_request_takes_the_first_ones_link(
     booking = await running.api.booked()
     gate.fail_next("create", "timeout")  # performed, answered after LATE seconds
     first = asyncio.create_task(_start(running, booking, name))
-    await asyncio.sleep(LATE / 4)
+    await _reached_gateway(gate, 1)
     second = await _start_elsewhere(running, settings, booking, name)
     assert second.confirmation_url == (await first)["confirmation_url"]
     assert gate.payments_created() == 1
     await gate.pay(await first)
     assert (await gate.notify(await first))[0] == 200
     assert (await running.api.booking(booking))["status"] == "confirmed"
-
-
-async def _reached_gateway(gate: Gate, count: int) -> None:
-    """Until the gateway has registered `count` orders (a loaded machine may take a while
-    to send the first request, and the race below is about answers, not sending)."""
-    async with asyncio.timeout(10):
-        while gate.payments_created() < count:
-            await asyncio.sleep(0.01)
 
 
 @pytest.mark.parametrize("name", ORDER_GATEWAYS)
@@ -185,7 +198,7 @@ async def test_when_the_first_request_fails_the_waiting_one_asks_itself(
             token=booking["access_token"],
         )
     )
-    await asyncio.sleep(SHORT_TIMEOUT / 4)
+    await _reached_gateway(gate, 1)
     second = await _start_elsewhere(running, settings, booking, name)
     status, _ = await first
     assert status == 502
@@ -211,9 +224,9 @@ async def test_a_slow_gateway_keeps_the_second_request_waiting(
     booking = await running.api.booked()
     gate.fail_next("create", "timeout")
     first = asyncio.create_task(_start(running, booking, name))
-    await asyncio.sleep(LATE / 4)
+    await _reached_gateway(gate, 1)
     running.clock.advance(minutes=5)  # far past ASKING_FOR
-    await asyncio.sleep(LATE / 4)  # a renewal comes meanwhile
+    await _mark_renewed(running)
     second = await _start_elsewhere(running, settings, booking, name)
     assert second.confirmation_url == (await first)["confirmation_url"]
     assert gate.payments_created() == 1

@@ -59,6 +59,7 @@ def walk(page: Page, served: Served, out: Path, size: str, day: str) -> None:
     page.locator("#halls .card").first.wait_for()
     shoot("01-halls")
     open_hall(page, served)
+    page.locator("#calendar:not([aria-busy]) button[data-date]").first.wait_for()
     shoot("02-calendar", "#step-day")
     page.locator(f'#calendar button[data-date="{day}"]').click()
     shoot("03-starts", "#step-time")
@@ -87,14 +88,14 @@ def mini_app(page: Page, served: Served, out: Path, size: str, day: str) -> None
     fragment = f"tgWebAppData={quote(served.init_data(user))}"
     fragment += f"&tgWebAppThemeParams={quote(json.dumps(TELEGRAM_DARK))}"
     page.goto(f"{served.url}/book/loft#{fragment}")
-    page.locator("#calendar button[data-date]").first.wait_for()
+    page.locator("#calendar:not([aria-busy]) button[data-date]").first.wait_for()
     _shoot(page, out, "10-telegram-mini-app", size, "#step-day")
 
 
 def english(page: Page, served: Served, out: Path, size: str, day: str) -> None:
     page.goto(served.url + "/book/white")
     page.get_by_role("button", name="EN").click()
-    page.locator("#calendar button[data-date]").first.wait_for()
+    page.locator("#calendar:not([aria-busy]) button[data-date]").first.wait_for()
     _shoot(page, out, "09-english", size, "#step-day")
 
 

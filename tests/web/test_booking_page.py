@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, Page, Route, expect
 from sqlalchemy import func, select
 
 from booking.lapsing import expire_holds
@@ -138,3 +138,27 @@ def test_status_page_shows_the_hold_live_until_it_lapses(page: Page, served: Ser
     expect(state).to_have_attribute("data-status", "expired")
     expect(page.locator("#status-left")).to_have_text(lapsed)
     assert status_of(page) == "expired"
+
+
+def test_a_day_tapped_while_another_halls_days_load_is_not_the_first_halls(
+    page: Page, served: Served
+) -> None:
+    """The visitor picks another hall and taps a day before that hall's days are in: the
+    days still drawn were the first hall's, and the tap took the day as the new hall's with
+    no free time (its days not in yet), and said so after they came. Now nothing is picked
+    until the new hall's days are in, and the day then offers its own starts."""
+    open_hall(page, served)
+    day = page.locator('#calendar button[data-date="2026-12-08"]')
+    expect(day).to_be_enabled()  # the white hall's Tuesday
+    held: list[Route] = []
+    page.route("**/api/bookings/availability*", lambda route: held.append(route))  # held back
+    with page.expect_request("**/api/bookings/availability*"):
+        page.get_by_role("button", name="Лофт").click()
+    day.click(force=True)  # tapped at once, whatever the page draws meanwhile
+    expect(page.locator("#calendar")).to_have_attribute("aria-busy", "true")
+    assert len(held) == 1, "the loft's days were asked for once"
+    held[0].continue_()
+    expect(page.locator("#calendar")).not_to_have_attribute("aria-busy", "true")
+    expect(page.locator("#starts")).not_to_contain_text("свободного времени нет")
+    day.click()
+    expect(page.locator("#starts button[data-start]").first).to_be_visible()

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, Route, expect
 
 from booking.cancel import cancel_booking
 from tests.support import ADMIN_TOKEN, msk
@@ -158,7 +158,7 @@ def test_a_studio_sending_no_mail_asks_for_no_address_and_offers_no_wait_by_mail
     day = page.locator('#calendar button[data-date="2026-12-08"]')
     expect(day).to_be_disabled()
     expect(day).to_have_attribute("aria-label", "вторник, 8 декабря: всё занято")
-    pick_slot(page, "2026-12-09", "15:00", 120)
+    pick_slot(page, "2026-12-14", "15:00", 120)
     expect(page.locator("#phone")).to_be_visible()
     expect(page.locator("#email")).to_be_hidden()
     expect(page.locator('label[for="email"]')).to_be_hidden()
@@ -175,3 +175,45 @@ def test_a_studio_sending_no_mail_asks_for_no_address_and_offers_no_wait_by_mail
     expect(
         page.get_by_role("button", name="Сообщить, если освободится", exact=True)
     ).to_be_visible()
+
+
+def test_an_answer_for_a_day_left_meanwhile_leaves_the_next_days_offer(
+    page: Page, served: Served
+) -> None:
+    """The visitor asks to be told of one full day, then at once picks another full day;
+    the first answer, coming then, leaves that day's offer as it is (it hid the offer, said
+    "done" for the other day under this one, and took the focus)."""
+    fill_day(served, 9)
+    fill_day(served, 10)
+    open_hall(page, served)
+    offer = page.get_by_role("button", name="Сообщить, если освободится", exact=True)
+    send = page.get_by_role("button", name="Сообщите мне", exact=True)
+    page.locator('#calendar button[data-date="2026-12-09"]').click()
+    offer.click()
+    page.locator("#wait-name").fill("Анна")
+    page.locator("#wait-email").fill("first@example.com")
+    held: list[Route] = []
+    page.route("**/api/waitlist", lambda route: held.append(route))  # answered below
+    with page.expect_request("**/api/waitlist"):
+        send.click()
+    page.locator('#calendar button[data-date="2026-12-10"]').click()
+    expect(page.locator("#h-time")).to_be_focused()
+    assert len(held) == 1, "the first day's request was sent once"
+    held[0].continue_()
+    expect(offer).to_be_enabled()  # the first answer is in
+    expect(offer).to_be_visible()
+    expect(page.locator("#wait-done")).to_be_hidden()
+    expect(page.locator("#h-time")).to_be_focused()
+    page.unroute("**/api/waitlist")
+    offer.click()
+    page.locator("#wait-email").fill("second@example.com")
+    send.click()
+    expect(page.locator("#wait-done")).to_have_text(
+        "Готово: напишем на second@example.com, если 10 декабря освободится время."
+    )
+    assert [w["email"] for w in waits(page, served, "hall_id=1&date=2026-12-09")] == [
+        "first@example.com"
+    ]
+    assert [w["email"] for w in waits(page, served, "hall_id=1&date=2026-12-10")] == [
+        "second@example.com"
+    ]

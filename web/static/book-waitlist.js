@@ -41,15 +41,20 @@ window.studioBooking.waitlist = (page) => {
     }
     const body = waitBody();
     const date = state.day;
+    // The answer may come once the visitor has picked another day (the calendar stays open),
+    // maybe full too, its own form being typed in: it is that day's block now, not this one's.
+    const moved = () => state.day !== date || state.hall.id !== body.hall_id;
     $("wait-submit").disabled = $("wait-open").disabled = true;
     try {
       const entry = await api("POST", "/api/waitlist", body);
+      if (moved()) return;
       state.waitDone = { already: entry.already_waiting, email: body.client.email || "", date };
       renderWaitDone();
       show("wait-open", false);
       show("wait-form", false);
       $("wait-done").focus();
     } catch (error) {
+      if (moved()) return;
       if (error.code === "day_not_full") await freedMeanwhile(date);
       else if (error.code === "bad_date") {
         $("wait-error").textContent = problem(error);

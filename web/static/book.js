@@ -181,22 +181,27 @@
     const last = new Date(Date.UTC(year, month + 1, 0)).getUTCDate();
     const key = monthKey();
     if (!state.days[key]) {
-      $("calendar").setAttribute("aria-busy", "true");
+      // Drawn at once, no day to pick until its days are in: the days still shown were
+      // another month's or another hall's, and a day tapped there was looked up in this one.
+      renderMonth();
       const data = await api("GET", `/api/bookings/availability?hall_id=${state.hall.id}` +
         `&start_date=${year}-${pad(month + 1)}-01&end_date=${year}-${pad(month + 1)}-${pad(last)}`);
       state.days[key] = Object.fromEntries(data.days.map((d) => [d.date, d]));
-      $("calendar").removeAttribute("aria-busy");
+      if (key !== monthKey()) return;  // another month or hall chosen since: its own load draws it
     }
     renderMonth();
   }
   function renderMonth() {
     const { year, month } = state.month;
+    const loading = !state.days[monthKey()];
     const days = state.days[monthKey()] || {};
     // "декабрь 2026" as a title: the month's name alone, capitalised, then the year.
     const name = new Date(Date.UTC(year, month, 15)).toLocaleDateString(locale(), { month: "long", timeZone: "UTC" });
     $("month-name").textContent = `${name[0].toUpperCase()}${name.slice(1)} ${year}`;
     const grid = $("calendar");
     grid.replaceChildren();
+    if (loading) grid.setAttribute("aria-busy", "true");
+    else grid.removeAttribute("aria-busy");
     const monday = new Date(Date.UTC(2024, 0, 1));
     for (let i = 0; i < 7; i++) {
       const wd = document.createElement("span");
@@ -215,8 +220,9 @@
       // A fully booked day stays selectable: it offers its waitlist.
       const full = Boolean(day && day.full) && canWait();
       const why = !day || !day.open ? t("day_closed") : free ? t("day_free") : full ? t("day_full_wait") : t("day_full");
+      const label = dayLabel(date, { day: "numeric", month: "long", weekday: "long" });
       const b = button(String(d), () => pickDay(date), {
-        "aria-label": `${dayLabel(date, { day: "numeric", month: "long", weekday: "long" })}: ${why}`,
+        "aria-label": loading ? label : `${label}: ${why}`,
         "data-date": date, "aria-pressed": String(state.day === date) });
       if (full) b.className = "full";
       else if (!free) b.disabled = true;
