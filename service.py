@@ -24,10 +24,10 @@ from db.session import create_engine, create_sessionmaker
 from jobs.hold_digest import hold_digest_job
 from jobs.reminders import reminder_job
 from jobs.scheduler import JobContext
+from notifications.channels import Channels
 from notifications.delivery import Sender
 from notifications.email import EmailSender
 from notifications.email_channel import EmailChannel
-from notifications.outbox import Channels
 from payments.registry import build_providers, close_providers
 from settings import Settings
 

@@ -35,8 +35,8 @@ from db.models import Booking, Client, Event, Hall, Notification
 from db.session import create_engine, create_sessionmaker
 from jobs.outbox import relay_events
 from jobs.reminders import run_reminders
+from notifications.channels import Channels
 from notifications.delivery import deliver_due
-from notifications.outbox import Channels
 from notifications.telegram import TelegramChannel
 from service import booking_rules
 from settings import Settings

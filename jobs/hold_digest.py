@@ -28,7 +28,8 @@ from booking.domain.states import BookingStatus
 from db.models import Booking, Client, Hall, Notification
 from i18n.catalogs import gettext as _
 from i18n.catalogs import ngettext, use_language
-from notifications.outbox import Channels, add_notification, admin_languages
+from notifications.channels import Channels
+from notifications.queueing import add_notification, admin_languages
 
 log = logging.getLogger(__name__)
 

@@ -10,7 +10,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from booking.deps import BookingDeps
 from db import job_claims, queries
 from db.models import Event
-from notifications.outbox import Channels, backoff, render_event
+from notifications.channels import Channels
+from notifications.outbox import render_event
+from notifications.retries import backoff
 
 log = logging.getLogger(__name__)
 

@@ -19,8 +19,8 @@ from booking.waitlist import drop_ended_waits
 from jobs.audit import audit_job
 from jobs.outbox import relay_events
 from jobs.reconcile import reconcile_payments, retry_refunds, tell_stuck_payments
+from notifications.channels import Channels
 from notifications.delivery import Sender, deliver_due
-from notifications.outbox import Channels
 from ops.metrics import JOB_LAG, JOB_RUNS, jobs_known
 
 log = logging.getLogger(__name__)

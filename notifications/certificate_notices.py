@@ -17,7 +17,8 @@ from i18n.catalogs import use_language
 from i18n.formats import amount as rub
 from i18n.formats import date_with_year
 from notifications import messages
-from notifications.outbox import Channels, _to_admins, add_notification
+from notifications.channels import Channels
+from notifications.queueing import add_notification, to_admins
 
 
 async def certificate_notices(
@@ -60,7 +61,7 @@ async def certificate_notices(
                 amount=rub(amount), gateway=payload.get("gateway", ""), code=code, buyer=buyer
             )
 
-    out += await _to_admins(
+    out += await to_admins(
         session,
         channels,
         admin_text,
@@ -87,7 +88,7 @@ async def _stuck_notice(
                 gateway_payment_id=payload.get("gateway_payment_id") or "—",
             )
 
-    return await _to_admins(
+    return await to_admins(
         session,
         channels,
         admin_text,

@@ -24,7 +24,7 @@ from i18n.catalogs import gettext as _
 from i18n.catalogs import language_of
 from notifications.ics import booking_ics, is_address
 from notifications.messages import ICS_DESCRIPTION, ICS_SUMMARY
-from notifications.outbox import backoff
+from notifications.retries import backoff
 from ops.metrics import NOTIFICATIONS
 
 log = logging.getLogger(__name__)

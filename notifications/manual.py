@@ -11,7 +11,7 @@ from booking.errors import BookingRuleError, NotFound
 from db.models import Booking, Client, Notification
 from i18n.catalogs import LANGUAGES
 from i18n.catalogs import gettext as _
-from notifications.outbox import add_notification
+from notifications.queueing import add_notification
 
 
 async def queue_manual(

@@ -29,7 +29,7 @@ from sqlalchemy.orm import aliased
 
 from booking.deps import BookingDeps
 from db.models import Event, WebhookDelivery
-from notifications.outbox import backoff
+from notifications.retries import backoff
 from ops.metrics import OUTGOING_WEBHOOKS
 from settings import WebhookSubscriber
 

@@ -19,7 +19,7 @@ from db.models import Notification
 from i18n.catalogs import N_, use_language
 from i18n.catalogs import gettext as _
 from i18n.formats import date_with_year
-from notifications.outbox import add_notification
+from notifications.queueing import add_notification
 
 FREED = N_("🔔 Time has freed up: {hall}, {date}. Book it before someone else does.")
 FREED_MAIL = N_(

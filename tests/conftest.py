@@ -24,10 +24,10 @@ from db.migrate import upgrade
 from db.models import Base
 from db.session import create_engine, create_sessionmaker
 from jobs.scheduler import JobContext
+from notifications.channels import Channels
 from notifications.delivery import Sender
 from notifications.email import EmailSender
 from notifications.email_channel import EmailChannel
-from notifications.outbox import Channels
 from payments.base import PaymentProvider
 from payments.registry import build_providers, close_providers
 from settings import Settings, SmtpSettings

@@ -11,7 +11,7 @@ from sqlalchemy import select, update
 
 from db.models import Client, Event, Notification
 from i18n.formats import amount
-from notifications.outbox import Channels
+from notifications.channels import Channels
 from tests.api.test_extend import extend
 from tests.api.test_reschedule import audit_holds, events, paid_booking, rub
 from tests.support import Running, moscow

@@ -18,8 +18,8 @@ from db.models import Booking, Event, Notification, Reminder
 from db.session import create_engine, create_sessionmaker
 from jobs.outbox import relay_events
 from jobs.reminders import reminder_job, reminder_windows, run_reminders
+from notifications.channels import Channels
 from notifications.delivery import deliver_due
-from notifications.outbox import Channels
 from notifications.telegram import TelegramChannel
 from tests.fakes.telegram_api import FakeTelegram
 from tests.support import FakeClock, count, make_booking, msk, rows

@@ -17,6 +17,7 @@ from booking.deps import BookingDeps
 from booking.events import EventType, record_event
 from db.models import Booking, Client, Notification
 from jobs.outbox import relay_events
+from notifications.channels import Channels
 from notifications.delivery import (
     LEASE,
     PER_RECIPIENT,
@@ -27,7 +28,7 @@ from notifications.delivery import (
     deliver_due,
     record_result,
 )
-from notifications.outbox import Channels, add_notification
+from notifications.queueing import add_notification
 from notifications.telegram import Pacer, TelegramChannel, Throttled
 from ops.metrics import REGISTRY
 from tests.fakes.telegram_api import FakeTelegram

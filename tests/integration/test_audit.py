@@ -16,7 +16,7 @@ from booking.audit import audit_ledger
 from db.models import Notification, Payment
 from jobs.audit import audit_job
 from jobs.reconcile import tell_stuck_payments
-from notifications.outbox import Channels
+from notifications.channels import Channels
 from tests.processes import run_main, service_env
 from tests.support import BACKEND, Running
 

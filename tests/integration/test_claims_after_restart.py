@@ -11,7 +11,7 @@ from booking.deps import BookingDeps
 from db.models import Notification
 from notifications.claims import process_identity, release_own_claims
 from notifications.delivery import claim_due
-from notifications.outbox import add_notification
+from notifications.queueing import add_notification
 from tests.support import FakeClock, rows
 
 

@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 
 from db.models import Booking, Notification
 from jobs.hold_digest import queue_hold_digest
-from notifications.outbox import Channels
+from notifications.channels import Channels
 from tests.support import SHIPPED_LIMITS, Api, Running
 
 MSK = ZoneInfo("Europe/Moscow")

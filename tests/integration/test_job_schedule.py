@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from booking.deps import BookingDeps
 from jobs.scheduler import JobContext, JobSchedule
-from notifications.outbox import Channels
+from notifications.channels import Channels
 
 
 def context_with_job(

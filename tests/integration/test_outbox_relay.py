@@ -11,7 +11,8 @@ from sqlalchemy import select
 import jobs.outbox
 from db.models import Event, Notification
 from jobs.outbox import relay_events
-from notifications.outbox import Channels, render_event
+from notifications.channels import Channels
+from notifications.outbox import render_event
 from tests.support import Running, make_booking, msk
 
 ADMINS = Channels(telegram=True, admin_telegram_ids=(4242,))

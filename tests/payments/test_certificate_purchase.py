@@ -15,7 +15,7 @@ from booking.errors import InvalidTransition
 from booking.payment_reports import apply_payment_report
 from db.certificates import CertificateOrder, GiftCertificate
 from db.models import Event, Notification
-from notifications.outbox import Channels
+from notifications.channels import Channels
 from payments.base import PaymentState, PaymentStatus
 from tests.api.test_certificates import CODE, balance
 from tests.integration.test_audit import _execute, checks_failing

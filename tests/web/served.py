@@ -27,8 +27,8 @@ from booking.studio_file import seed_if_empty
 from db.models import Base
 from db.session import create_engine, create_sessionmaker
 from jobs.outbox import relay_events
+from notifications.channels import Channels
 from notifications.delivery import deliver_due
-from notifications.outbox import Channels
 from notifications.telegram import TelegramChannel
 from payments.registry import build_providers, close_providers
 from settings import ROOT, Settings
