@@ -1,7 +1,8 @@
 """Which providers this process offers, by PAYMENT_ENV and the keys that are set.
 
 - `mock`: the plain `mock` gateway, and `yookassa`, `tinkoff`, `sberpay` run by their real
-  adapters against in-process stand-ins (`payments.mock_gateways`); no keys, no network.
+  adapters against in-process stand-ins (`payments.mock_gateways`, one module a gateway); no
+  keys, no network.
 - `test` and `production`: the real adapters for each gateway whose keys are all set, at
   YOOKASSA_API_URL, TINKOFF_API_URL and SBER_API_URL; the `mock` gateway is not offered.
 """
@@ -17,7 +18,9 @@ from pydantic import SecretStr
 
 from payments.base import PaymentProvider
 from payments.mock import MockProvider
-from payments.mock_gateways import LocalSber, LocalTinkoff, LocalYooKassa
+from payments.mock_sber import LocalSber
+from payments.mock_tinkoff import LocalTinkoff
+from payments.mock_yookassa import LocalYooKassa
 from payments.sberpay import SberHttpApi, SberProvider
 from payments.tinkoff import TinkoffHttpApi, TinkoffProvider
 from payments.yookassa import YooKassaProvider

@@ -15,7 +15,7 @@ NOT_SERVICE = {"tests", "bench", ".venv", "migrations"}
 WALL_CLOCK_ALLOWED = {
     "db/clock.py",  # the service's clock in production
     "notifications/email.py",  # the Date header says when the mail really left
-    "payments/mock_gateways.py",  # a simulated gateway stamps its answers by its own clock
+    "payments/mock_yookassa.py",  # a simulated gateway stamps its answers by its own clock
 }
 
 
