@@ -14,7 +14,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from booking.certificate_orders import stuck_orders
+from booking.certificate_order_checks import stuck_orders
 from booking.certificates import ISSUE, REFUND, SPEND, counts
 from booking.pricing import certificate_paid
 from db.certificates import CertificateMovement, CertificateOrder, GiftCertificate

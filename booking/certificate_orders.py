@@ -10,35 +10,30 @@ most one certificate. The code reaches the buyer through the outbox (CERTIFICATE
 
 As for a booking's payment, no transaction is open while a gateway is asked: the order is
 committed first with its key, then the gateway is asked, then its answer is stored.
+
+This module starts an order and finds one; the reports are applied in
+booking.certificate_reports, and orders whose word never came are found in
+booking.certificate_order_checks.
 """
 
 from __future__ import annotations
 
 import logging
 import secrets
-from collections.abc import Mapping, Sequence
 from dataclasses import replace
-from datetime import datetime
-from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from booking import certificates
 from booking.deps import BookingDeps
-from booking.errors import BookingRuleError, GatewayUnavailable, NotFound, PaymentMismatch
-from booking.events import EventType, record_event
+from booking.errors import BookingRuleError, GatewayUnavailable, NotFound
 from booking.holds import check_email, normalize_phone
 from db.certificates import CertificateOrder
-from db.queries import locked
 from payments.base import (
-    PAYMENT_LIFETIME,
-    STUCK_GRACE,
     GatewayError,
     PaymentRequest,
-    PaymentState,
     PaymentStatus,
-    stuck_before,
 )
 
 log = logging.getLogger(__name__)
@@ -166,172 +161,6 @@ def _request(deps: BookingDeps, order: CertificateOrder) -> PaymentRequest:
         ),
         metadata={"certificate_order": str(order.id)},
     )
-
-
-async def reported(
-    session: AsyncSession, gateway: str, state: PaymentState
-) -> CertificateOrder | None:
-    """The order a verified report is about, or None when it is about a booking's payment.
-    An order number of ours for an order we do not have is refused (404)."""
-    order = await session.scalar(
-        select(CertificateOrder).where(
-            CertificateOrder.gateway == gateway,
-            CertificateOrder.gateway_payment_id == state.gateway_payment_id,
-        )
-    )
-    key = state.order_key
-    if order is None and key is not None and key.startswith(ORDER_PREFIX):
-        order = await session.scalar(
-            select(CertificateOrder).where(CertificateOrder.idempotency_key == key)
-        )
-        if order is None or order.gateway != gateway:
-            raise NotFound("unknown_payment", "No such payment.")
-        if order.gateway_payment_id not in (None, state.gateway_payment_id):
-            # Money on another registration of the order: left to the admins (the log).
-            log.warning(
-                "certificate order paid on another registration",
-                extra={"order_id": order.id, "gateway_payment_id": state.gateway_payment_id},
-            )
-            raise PaymentMismatch("order_mismatch", f"Another payment of order {order.id}.")
-    if order is None:
-        return None
-    if key is not None and key != order.idempotency_key:
-        raise PaymentMismatch("order_mismatch", f"Gateway reports another order than {order.id}.")
-    if state.amount is not None and (
-        state.amount != order.amount or state.currency.upper() != order.currency
-    ):
-        raise PaymentMismatch(
-            "amount_mismatch",
-            f"Gateway reports {state.amount} {state.currency}, order {order.id} asked "
-            f"{order.amount} {order.currency}.",
-        )
-    return order
-
-
-async def apply_report(
-    session: AsyncSession,
-    deps: BookingDeps,
-    order: CertificateOrder,
-    state: PaymentState,
-    moves: Mapping[PaymentStatus, frozenset[PaymentStatus]],
-) -> str:
-    """Apply one verified report to its order and commit: a success issues the certificate
-    and queues its code for the buyer. "applied", "duplicate" or "stale", as for payments."""
-    stmt = (
-        select(CertificateOrder)
-        .where(CertificateOrder.id == order.id)
-        .execution_options(populate_existing=True)
-    )
-    locked_order = (await session.scalars(locked(stmt, session))).one()
-    old = PaymentStatus(locked_order.status)
-    if old == state.status or old not in moves.get(state.status, frozenset()):
-        await session.commit()
-        return "duplicate" if old == state.status else "stale"
-    now = deps.now()
-    locked_order.status = state.status
-    locked_order.raw = dict(state.raw)
-    locked_order.updated_at = now
-    locked_order.gateway_payment_id = locked_order.gateway_payment_id or state.gateway_payment_id
-    if state.status == PaymentStatus.SUCCEEDED and locked_order.certificate_id is None:
-        locked_order.paid_at = now
-        await issue_for(session, deps, locked_order)
-    await session.commit()
-    return "applied"
-
-
-async def issue_for(session: AsyncSession, deps: BookingDeps, order: CertificateOrder) -> None:
-    """Issue the order's certificate (the caller has the order locked, paid, none issued)
-    and queue its code for the buyer."""
-    buyer = certificates.Buyer(
-        order.buyer_name, order.buyer_phone, order.buyer_email, order.buyer_telegram_id
-    )
-    certificate = await certificates.issue(
-        session, deps, order.amount, issued_by="purchase", buyer=buyer, commit=False
-    )
-    order.certificate_id = certificate.id
-    record_event(
-        session,
-        EventType.CERTIFICATE_PURCHASED,
-        order_id=order.id,
-        certificate_code=certificate.code,
-        amount=order.amount,
-        gateway=order.gateway,
-        expires_at=certificate.expires_at.isoformat(),
-        telegram_id=order.buyer_telegram_id,
-        email=order.buyer_email,
-        name=order.buyer_name,
-        language=order.language,
-    )
-
-
-async def stale_orders(
-    session: AsyncSession, now: datetime, older_than: datetime, limit: int, *, newer_than: datetime
-) -> Sequence[CertificateOrder]:
-    """Orders still waiting for their gateway's word after a while (their webhook may have
-    been lost), the least recently asked first; each is marked asked now."""
-    last_asked = func.coalesce(CertificateOrder.checked_at, CertificateOrder.created_at)
-    stmt = (
-        select(CertificateOrder)
-        .where(
-            CertificateOrder.status.in_(("pending", "authorized")),
-            CertificateOrder.gateway_payment_id.is_not(None),
-            CertificateOrder.created_at >= newer_than,
-            last_asked <= older_than,
-        )
-        .order_by(last_asked, CertificateOrder.id)
-        .limit(limit)
-    )
-    found = (await session.scalars(stmt)).all()
-    for order in found:
-        order.checked_at = now
-    return found
-
-
-def _waiting_past_lifetime(now: datetime) -> Any:
-    """Orders still waiting for their gateway's word, made before the shortest lifetime
-    and its grace (each gateway's own is checked by the caller), admins not told."""
-    return (
-        CertificateOrder.status.in_(("pending", "authorized")),
-        CertificateOrder.created_at < now - min(PAYMENT_LIFETIME.values()) - STUCK_GRACE,
-        CertificateOrder.stuck_told_at.is_(None),
-    )
-
-
-async def stuck_orders(session: AsyncSession, now: datetime) -> list[CertificateOrder]:
-    """Orders waiting past their gateway's lifetime that no admin was told about: the
-    payer may have paid and the gateway's word never came (the audit lists them too)."""
-    stmt = select(CertificateOrder).where(*_waiting_past_lifetime(now))
-    found = (await session.scalars(stmt.order_by(CertificateOrder.id))).all()
-    return [o for o in found if o.created_at < stuck_before(o.gateway, now)]
-
-
-async def tell_stuck(session: AsyncSession, now: datetime) -> int:
-    """Tell the admins once about each stuck order (claimed first, so several processes
-    tell once); in the caller's transaction."""
-    told = 0
-    for order in await stuck_orders(session, now):
-        claimed = await session.execute(
-            update(CertificateOrder)
-            .where(CertificateOrder.id == order.id, CertificateOrder.stuck_told_at.is_(None))
-            .values(stuck_told_at=now, updated_at=now)
-            .execution_options(synchronize_session=False)
-        )
-        if getattr(claimed, "rowcount", 0) != 1:
-            continue
-        record_event(
-            session,
-            EventType.CERTIFICATE_ORDER_STUCK,
-            order_id=order.id,
-            amount=order.amount,
-            gateway=order.gateway,
-            gateway_payment_id=order.gateway_payment_id,
-        )
-        log.warning(
-            "certificate order stuck past its gateway's lifetime",
-            extra={"order_id": order.id, "gateway": order.gateway},
-        )
-        told += 1
-    return told
 
 
 async def order_by_gateway_id(

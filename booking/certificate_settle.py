@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from booking.certificate_orders import issue_for
+from booking.certificate_reports import issue_for
 from booking.deps import BookingDeps
 from booking.errors import InvalidTransition, NotFound
 from booking.events import EventType, record_event

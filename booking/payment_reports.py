@@ -23,7 +23,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from booking import certificate_orders
+from booking import certificate_reports
 from booking.change_making import apply_change_payment
 from booking.deps import BookingDeps
 from booking.domain.states import BookingStatus
@@ -65,11 +65,11 @@ async def apply_payment_report(
     Returns what happened, for the log: "applied", "duplicate" or "stale". A report that
     names no payment of ours, or another order or amount, raises its DomainError and
     changes nothing. A report about a gift certificate bought online (its order number
-    starts with `cert-`) is the certificate order's (booking.certificate_orders).
+    starts with `cert-`) is the certificate order's (booking.certificate_reports).
     """
-    order = await certificate_orders.reported(session, gateway, state)
+    order = await certificate_reports.reported(session, gateway, state)
     if order is not None:
-        return await certificate_orders.apply_report(session, deps, order, state, MOVES)
+        return await certificate_reports.apply_report(session, deps, order, state, MOVES)
     found = await _find_payment(session, gateway, state)
     booking = await queries.booking_for_update(session, found.booking_id)
     payment = await payment_queries.payment_for_update(session, found.id)

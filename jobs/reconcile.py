@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from booking import certificate_orders
+from booking import certificate_order_checks
 from booking.deps import BookingDeps
 from booking.errors import DomainError
 from booking.events import EventType, record_event
@@ -46,7 +46,7 @@ async def reconcile_payments(
         # it at the head of the queue either.
         await payment_queries.mark_checked(session, [p.id for p in found], now)
         # Gift certificates bought online wait for the same word, on the same terms.
-        orders = await certificate_orders.stale_orders(
+        orders = await certificate_order_checks.stale_orders(
             session, now, now - PAYMENT_AGE, limit, newer_than=now - PAYMENT_GIVE_UP
         )
         stale += [(o.gateway, o.gateway_payment_id) for o in orders]
@@ -122,6 +122,6 @@ async def tell_stuck_payments(
                 extra={"payment_id": row.id, "gateway": row.gateway},
             )
             told += 1
-        told += await certificate_orders.tell_stuck(session, now)
+        told += await certificate_order_checks.tell_stuck(session, now)
         await session.commit()
     return told
