@@ -21,7 +21,8 @@ from payments.mock import MockProvider
 from payments.mock_sber import LocalSber
 from payments.mock_tinkoff import LocalTinkoff
 from payments.mock_yookassa import LocalYooKassa
-from payments.sberpay import SberHttpApi, SberProvider
+from payments.sber_api import SberHttpApi
+from payments.sberpay import SberProvider
 from payments.tinkoff import TinkoffHttpApi, TinkoffProvider
 from payments.yookassa import YooKassaProvider
 from payments.yookassa_sdk import SdkYooKassaApi

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import logging
 from functools import partial
-from typing import Any, Protocol
+from typing import Any
 from urllib.parse import parse_qsl
 
 from pydantic import SecretStr
@@ -33,8 +33,9 @@ from payments.base import (
 )
 from payments.orders import MAX_ATTEMPTS, int_or_none, order_key, order_ref
 from payments.receipts import sber_order_bundle, sber_refund_items, sber_tax_system
+from payments.sber_api import SberApi, answer_code, md_order, order_params, refusal_text
 from payments.signing import verify_sber_checksum
-from payments.transport import GatewayHttp, Inflight, within
+from payments.transport import Inflight, within
 
 log = logging.getLogger(__name__)
 
@@ -52,59 +53,6 @@ STATUSES: dict[int, PaymentStatus] = {
     5: PaymentStatus.PENDING,
     6: PaymentStatus.CANCELED,
 }
-
-
-class SberApi(Protocol):
-    """Call one gateway method (`register.do`, ...) with form parameters; answers JSON."""
-
-    async def call(self, method: str, params: dict[str, str]) -> dict[str, Any]: ...
-
-
-class SberHttpApi:
-    """The real gateway (or a fake) at `SBER_API_URL`; adds the API login to every call."""
-
-    def __init__(self, api_url: str, username: str, password: SecretStr, timeout: float) -> None:
-        self._url = api_url.rstrip("/")
-        self._username = username
-        self._password = password
-        self._http = GatewayHttp("sberpay", timeout)
-
-    async def call(self, method: str, params: dict[str, str]) -> dict[str, Any]:
-        form = {
-            "userName": self._username,
-            "password": self._password.get_secret_value(),
-            **params,
-        }
-        return await self._http.post_form(f"{self._url}/{method}", form)
-
-    async def aclose(self) -> None:
-        await self._http.aclose()
-
-
-def _code(answer: dict[str, Any]) -> str:
-    """The answer's errorCode; the legacy gateway often leaves it out on success."""
-    return str(answer.get("errorCode", "0")).strip() or "0"
-
-
-def _refusal(method: str, answer: dict[str, Any]) -> str:
-    message = str(answer.get("errorMessage", ""))[:120]
-    return f"Sber {method} refused: errorCode {_code(answer)[:12]} {message}".strip()
-
-
-def _md_order(answer: dict[str, Any]) -> str | None:
-    for attribute in answer.get("attributes") or []:
-        if isinstance(attribute, dict) and attribute.get("name") == "mdOrder":
-            return str(attribute.get("value"))
-    return None
-
-
-def _params(answer: dict[str, Any]) -> dict[str, str]:
-    params = answer.get("merchantOrderParams") or []
-    return {
-        str(p.get("name")): str(p.get("value"))
-        for p in params
-        if isinstance(p, dict) and p.get("name") is not None
-    }
 
 
 class SberProvider:
@@ -150,7 +98,7 @@ class SberProvider:
                 self._timeout,
                 "register.do",
             )
-            code = _code(answer)
+            code = answer_code(answer)
             if code == "0":
                 order_id, url = answer.get("orderId"), answer.get("formUrl")
                 if not order_id or not isinstance(url, str) or not url:
@@ -158,13 +106,13 @@ class SberProvider:
                 return CreatedPayment(
                     str(order_id), url, PaymentStatus.PENDING, dict(answer), tuple(retired)
                 )
-            refusal = _refusal("register.do", answer)
+            refusal = refusal_text("register.do", answer)
             if code != DUPLICATE_ORDER:
                 raise GatewayError(refusal)
             earlier = await self._call("getOrderStatusExtended.do", {"orderNumber": ref})
-            order_id = _md_order(earlier)
+            order_id = md_order(earlier)
             status = int_or_none(earlier.get("orderStatus"))
-            if _code(earlier) != "0" or order_id is None:
+            if answer_code(earlier) != "0" or order_id is None:
                 raise GatewayError(refusal)
             if status in (1, 2, 4):
                 return CreatedPayment(order_id, request.return_url, PaymentStatus.PENDING, {})
@@ -200,16 +148,16 @@ class SberProvider:
         except GatewayError as exc:
             log.warning("could not reverse an unused Sber order", extra={"error": str(exc)})
             return
-        if _code(answer) != "0":
+        if answer_code(answer) != "0":
             log.info("an unused Sber order stays until it lapses", extra={"order": order_id})
 
     # --- status ---------------------------------------------------------------------------
 
     async def _order(self, order_id: str) -> dict[str, Any]:
         answer = await self._call("getOrderStatusExtended.do", {"orderId": order_id})
-        if _code(answer) != "0" or answer.get("orderStatus") is None:
-            raise GatewayError(_refusal("getOrderStatusExtended.do", answer))
-        reported = _md_order(answer)
+        if answer_code(answer) != "0" or answer.get("orderStatus") is None:
+            raise GatewayError(refusal_text("getOrderStatusExtended.do", answer))
+        reported = md_order(answer)
         if reported is not None and reported != order_id:
             raise GatewayError("Sber answered about another order")
         return answer
@@ -226,7 +174,7 @@ class SberProvider:
         refunded = int_or_none(info.get("refundedAmount")) or 0
         currency = str(answer.get("currency", RUB))
         number = answer.get("orderNumber")
-        our_id = int_or_none(_params(answer).get("payment_id"))
+        our_id = int_or_none(order_params(answer).get("payment_id"))
         return PaymentState(
             gateway_payment_id=order_id,
             status=self._status(order_id, answer, refunded, amount),
@@ -305,8 +253,8 @@ class SberProvider:
             method = "refund.do"
         else:
             raise GatewayError(f"Sber order in orderStatus {status} cannot be refunded")
-        if _code(answer) != "0":
-            raise GatewayRefused(_refusal(method, answer))
+        if answer_code(answer) != "0":
+            raise GatewayRefused(refusal_text(method, answer))
         return RefundResult(None, RefundStatus.SUCCEEDED, {**answer, "amount": amount})
 
     # --- callbacks ------------------------------------------------------------------------
