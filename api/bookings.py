@@ -44,7 +44,7 @@ from booking.domain.states import BookingStatus
 from booking.errors import NotFound
 from booking.holds import ClientInfo, HoldRequest, PaymentMode, Source, hold_booking
 from booking.offers import active_addons, current_rules, offered_in
-from booking.paying import PaymentKind
+from booking.payment_due import PaymentKind
 from booking.phone_booking import Settle, book_for_client
 from booking.pricing import AddonWanted
 from booking.quotes import quote_hold

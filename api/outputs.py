@@ -11,7 +11,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from booking.holds import PaymentMode, Source
-from booking.paying import PaymentKind
+from booking.payment_due import PaymentKind
 from payments.base import PaymentStatus, RefundStatus
 
 DateTime = Annotated[

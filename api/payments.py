@@ -17,7 +17,8 @@ from api.query_params import path_int
 from api.serializers import payment_json, refund_json, requested_amount
 from booking.errors import NotFound
 from booking.money_by_hand import settle_by_hand
-from booking.paying import request_refund, start_payment
+from booking.paying import start_payment
+from booking.refund_requests import request_refund
 from db.models import Booking, Payment
 
 log = logging.getLogger("studio.payments")

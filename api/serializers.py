@@ -24,7 +24,7 @@ from api.errors import ApiError
 from api.sales_json import booking_sales_fields, hall_sales_fields
 from booking.domain.calendar import DayAvailability
 from booking.domain.states import BookingStatus
-from booking.paying import PaymentKind, amount_due
+from booking.payment_due import PaymentKind, amount_due
 from booking.pricing import certificate_paid, money_state
 from db.changes import BookingChange
 from db.models import Booking, Event, Hall, Notification, Payment, Refund, WebhookDelivery

@@ -20,7 +20,7 @@ from booking.errors import (
 )
 from booking.events import EventType, record_event
 from booking.lapsing import retake_slot
-from booking.paying import PaymentKind
+from booking.payment_due import PaymentKind
 from booking.payment_reports import apply_success
 from booking.refunds import CASH
 from db import queries

@@ -27,10 +27,8 @@ from booking.errors import (
     SlotTakenError,
 )
 from booking.holds import HoldRequest, hold_booking
-from booking.paying import (
-    ask_gateway,
-    payment_for_hold,
-)
+from booking.paying import payment_for_hold
+from booking.payment_links import ask_gateway
 from db import queries
 from db.models import Booking, Client, Hall, Payment
 

@@ -17,7 +17,7 @@ from booking.cash import confirm_by_hand
 from booking.deps import BookingDeps
 from booking.errors import BookingRuleError, DomainError, Forbidden, InvalidTransition, NotFound
 from booking.events import EventType, record_event
-from booking.paying import request_refund
+from booking.refund_requests import request_refund
 from db import payment_queries, queries
 from db.certificates import GiftCertificate
 from db.models import Booking, Payment, Refund

@@ -11,7 +11,8 @@ from booking.cancel import cancel_booking, refund_quote
 from booking.deps import BookingDeps
 from booking.domain.states import BookingStatus, can_transition
 from booking.errors import BookingRuleError, InvalidTransition, NotFound
-from booking.paying import PaymentKind, amount_due, start_payment
+from booking.paying import start_payment
+from booking.payment_due import PaymentKind, amount_due
 from db import queries
 from db.models import Booking, Hall, Payment
 

@@ -38,7 +38,8 @@ from booking.holds import (
     upsert_client,
 )
 from booking.no_show import full_payment_only
-from booking.paying import ask_gateway, payment_for_hold
+from booking.paying import payment_for_hold
+from booking.payment_links import ask_gateway
 from db.models import Booking, Client, Payment
 
 

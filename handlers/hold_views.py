@@ -8,7 +8,7 @@ import math
 from aiogram.types import InlineKeyboardMarkup
 
 from booking.deps import BookingDeps
-from booking.paying import amount_due
+from booking.payment_due import amount_due
 from db.models import Booking, Hall, Payment
 from handlers.common import Screen
 from handlers.hall_specs import hall_name

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select, update
 
-from booking import paying
+from booking import payment_links
 from booking.paying import ASKING_FOR, start_payment
 from db.models import Payment
 from payments.registry import build_providers, close_providers
@@ -219,7 +219,7 @@ async def test_a_slow_gateway_keeps_the_second_request_waiting(
 ) -> None:
     """The gateway takes longer than ASKING_FOR: the asking request renews its mark, so a
     second request still waits for its link rather than registering the order again."""
-    monkeypatch.setattr(paying, "ASKING_RENEW_SECONDS", LATE / 8)
+    monkeypatch.setattr(payment_links, "ASKING_RENEW_SECONDS", LATE / 8)
     gate = Gate(name, fakes, running)
     booking = await running.api.booked()
     gate.fail_next("create", "timeout")
