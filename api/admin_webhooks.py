@@ -18,7 +18,7 @@ from api.query_params import (
     query_limit,
 )
 from api.serializers import delivery_json
-from db.models import Event, WebhookDelivery
+from db.outbox import Event, WebhookDelivery
 
 routes = web.RouteTableDef()
 

@@ -27,7 +27,8 @@ from booking.domain.states import BookingStatus
 from booking.payment_due import PaymentKind, amount_due
 from booking.pricing import certificate_paid, money_state
 from db.changes import BookingChange
-from db.models import Booking, Event, Hall, Notification, Payment, Refund, WebhookDelivery
+from db.models import Booking, Hall, Payment, Refund
+from db.outbox import Event, Notification, WebhookDelivery
 from db.sales import Addon
 from i18n.paid import paid_sentence
 

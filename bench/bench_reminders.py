@@ -31,7 +31,8 @@ from bench.common import BACKENDS, STUDIO_FILE, create_database, header, table
 from booking.deps import BookingDeps
 from booking.events import EventType
 from db.clock import system_clock
-from db.models import Booking, Client, Event, Hall, Notification
+from db.models import Booking, Client, Hall
+from db.outbox import Event, Notification
 from db.session import create_engine, create_sessionmaker
 from jobs.outbox import relay_events
 from jobs.reminders import run_reminders

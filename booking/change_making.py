@@ -22,7 +22,8 @@ from booking.pricing import certificate_paid
 from booking.refunds import owed_back, refund_across_payments
 from db import queries
 from db.changes import BookingChange
-from db.models import Booking, Payment, Refund, Reminder
+from db.models import Booking, Payment, Refund
+from db.outbox import Reminder
 
 
 class ChangeKind(StrEnum):

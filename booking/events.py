@@ -11,7 +11,8 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import Booking, Event, Payment, Refund
+from db.models import Booking, Payment, Refund
+from db.outbox import Event
 from ops import request_ids
 
 log = logging.getLogger("studio.state")

@@ -12,7 +12,8 @@ from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import QueryableAttribute, aliased
 
-from db.models import Booking, Event, Notification
+from db.models import Booking
+from db.outbox import Event, Notification
 from db.queries import locked
 
 

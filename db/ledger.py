@@ -13,7 +13,8 @@ from sqlalchemy import Row, Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
-from db.models import Booking, Event, Payment, Refund
+from db.models import Booking, Payment, Refund
+from db.outbox import Event
 
 PAID = ("succeeded", "partially_refunded", "refunded")
 WAITING = ("pending", "authorized")

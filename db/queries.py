@@ -16,7 +16,8 @@ from sqlalchemy.orm import aliased
 
 from db.changes import BookingChange
 from db.clock import session_clock
-from db.models import Booking, Client, Event, Hall, Notification, StudioHours
+from db.models import Booking, Client, Hall, StudioHours
+from db.outbox import Event, Notification
 
 SelectT = TypeVar("SelectT", bound=Select[Any])
 

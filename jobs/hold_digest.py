@@ -25,7 +25,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from booking.deps import BookingDeps
 from booking.domain.states import BookingStatus
-from db.models import Booking, Client, Hall, Notification
+from db.models import Booking, Client, Hall
+from db.outbox import Notification
 from i18n.catalogs import gettext as _
 from i18n.catalogs import ngettext, use_language
 from notifications.channels import Channels

@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from booking.deps import BookingDeps
 from db import job_claims, queries
-from db.models import Event
+from db.outbox import Event
 from notifications.channels import Channels
 from notifications.outbox import render_event
 from notifications.retries import backoff

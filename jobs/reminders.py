@@ -24,7 +24,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from booking.deps import BookingDeps
 from booking.domain.states import BookingStatus
 from booking.events import EventType, record_event
-from db.models import Booking, Reminder
+from db.models import Booking
+from db.outbox import Reminder
 
 log = logging.getLogger(__name__)
 

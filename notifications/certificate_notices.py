@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from booking.deps import BookingDeps
 from booking.events import EventType
-from db.models import Event, Notification
+from db.outbox import Event, Notification
 from i18n.catalogs import gettext as _
 from i18n.catalogs import use_language
 from i18n.formats import amount as rub

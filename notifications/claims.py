@@ -20,7 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from booking.deps import BookingDeps
-from db.models import Notification
+from db.outbox import Notification
 from notifications.delivery import CLAIMANT
 
 log = logging.getLogger(__name__)

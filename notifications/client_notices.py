@@ -12,7 +12,8 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from booking.events import EventType
-from db.models import Booking, Client, Event, Hall, Notification
+from db.models import Booking, Client, Hall
+from db.outbox import Event, Notification
 from i18n.catalogs import current_language, ngettext, use_language
 from i18n.catalogs import gettext as _
 from i18n.lines import lines_text

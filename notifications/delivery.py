@@ -19,7 +19,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from booking.deps import BookingDeps
 from db import job_claims
 from db.clock import session_clock
-from db.models import Booking, Hall, Notification
+from db.models import Booking, Hall
+from db.outbox import Notification
 from i18n.catalogs import gettext as _
 from i18n.catalogs import language_of
 from notifications.ics import booking_ics, is_address

@@ -9,7 +9,8 @@ from zoneinfo import ZoneInfo
 
 from booking.events import EventType
 from booking.pricing import MoneyState, money_state
-from db.models import Booking, Client, Event, Hall
+from db.models import Booking, Client, Hall
+from db.outbox import Event
 from i18n.catalogs import current_language
 from i18n.catalogs import gettext as _
 from i18n.formats import amount as rub

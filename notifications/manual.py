@@ -8,7 +8,8 @@ import uuid
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from booking.errors import BookingRuleError, NotFound
-from db.models import Booking, Client, Notification
+from db.models import Booking, Client
+from db.outbox import Notification
 from i18n.catalogs import LANGUAGES
 from i18n.catalogs import gettext as _
 from notifications.queueing import add_notification

@@ -9,7 +9,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from booking.deps import BookingDeps
 from booking.events import EventType
-from db.models import Booking, Client, Event, Hall, Notification
+from db.models import Booking, Client, Hall
+from db.outbox import Event, Notification
 from i18n.catalogs import gettext as _
 from i18n.catalogs import use_language
 from notifications import messages

@@ -28,7 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import aliased
 
 from booking.deps import BookingDeps
-from db.models import Event, WebhookDelivery
+from db.outbox import Event, WebhookDelivery
 from notifications.retries import backoff
 from ops.metrics import OUTGOING_WEBHOOKS
 from settings import WebhookSubscriber

@@ -9,7 +9,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import Client, Notification
+from db.models import Client
+from db.outbox import Notification
 from notifications.channels import Channels
 
 

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from booking.deps import BookingDeps
 from booking.errors import DomainError
 from booking.waitlist import first_waiting
-from db.models import Notification
+from db.outbox import Notification
 from i18n.catalogs import N_, use_language
 from i18n.catalogs import gettext as _
 from i18n.formats import date_with_year

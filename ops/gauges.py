@@ -13,7 +13,8 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
-from db.models import Booking, Event, Notification, Payment, Refund, WebhookDelivery
+from db.models import Booking, Payment, Refund
+from db.outbox import Event, Notification, WebhookDelivery
 
 
 class Snapshot(Collector):

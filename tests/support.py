@@ -38,7 +38,8 @@ from booking.holds import ClientInfo, HoldRequest, PaymentMode, Source, hold_boo
 from booking.paying import start_payment
 from booking.payment_reports import apply_payment_report
 from booking.studio_file import read_studio_file, studio_info
-from db.models import Base, Booking, Client, Event, Notification, Payment, Refund
+from db.models import Base, Booking, Client, Payment, Refund
+from db.outbox import Event, Notification
 from jobs.scheduler import JobContext
 from payments.base import PaymentProvider, PaymentState, PaymentStatus
 from service import booking_rules

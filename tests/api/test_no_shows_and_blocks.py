@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from booking.audit import audit_ledger
-from db.models import Event
+from db.outbox import Event
 from tests.support import Running, moscow, msk, signed_init_data, table_counts
 
 TOKEN = "123456789:TEST-page-fake-token_for-tests"

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from booking.audit import audit_ledger
 from booking.stats import period_stats
-from db.models import Event
+from db.outbox import Event
 from tests.fakes.smtp_server import FakeSmtpServer
 from tests.support import Running, make_booking, moscow, msk, table_counts
 

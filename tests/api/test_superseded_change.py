@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 from sqlalchemy import select, update
 
-from db.models import Client, Event, Notification
+from db.models import Client
+from db.outbox import Event, Notification
 from i18n.formats import amount
 from notifications.channels import Channels
 from tests.api.test_extend import extend

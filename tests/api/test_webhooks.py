@@ -10,7 +10,8 @@ import pytest
 from sqlalchemy import func, select, text, update
 
 from db import busy_time, queries
-from db.models import Booking, Event, Payment
+from db.models import Booking, Payment
+from db.outbox import Event
 from jobs.reconcile import reconcile_payments
 from payments.base import PaymentStatus
 from payments.mock import SIGNATURE_HEADER, MockProvider

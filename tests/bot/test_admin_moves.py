@@ -8,7 +8,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from booking.deps import BookingDeps
-from db.models import Booking, Event
+from db.models import Booking
+from db.outbox import Event
 from tests.bot import test_admin_commands as base
 from tests.bot.admin_polling import UNKNOWN, ask
 from tests.bot.test_admin_commands import ADMIN

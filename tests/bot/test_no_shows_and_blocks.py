@@ -57,7 +57,7 @@ async def test_no_show_after_the_start_only(studio: Studio, clock: FakeClock) ->
 
 
 async def studio_events(studio: Studio) -> list[tuple[str, dict[str, Any]]]:
-    from db.models import Event
+    from db.outbox import Event
 
     return [(e.type, e.payload) for e in await rows(studio.sessionmaker, Event)]
 

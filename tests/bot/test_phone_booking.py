@@ -11,7 +11,8 @@ import pytest
 from sqlalchemy import select
 
 from booking.audit import audit_ledger
-from db.models import Client, Event, Hall
+from db.models import Client, Hall
+from db.outbox import Event
 from tests.bot.flows import Studio, book, button, choose_time
 from tests.fakes.telegram_api import FakeUser
 from tests.support import FakeClock, make_booking, msk

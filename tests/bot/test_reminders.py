@@ -14,7 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from booking.cancel import cancel_booking
 from booking.deps import BookingDeps
 from booking.events import EventType
-from db.models import Booking, Event, Notification, Reminder
+from db.models import Booking
+from db.outbox import Event, Notification, Reminder
 from db.session import create_engine, create_sessionmaker
 from jobs.outbox import relay_events
 from jobs.reminders import reminder_job, reminder_windows, run_reminders

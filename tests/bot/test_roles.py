@@ -12,7 +12,8 @@ from sqlalchemy import select
 
 from booking.holds import PaymentMode
 from db.certificates import CertificateOrder, GiftCertificate
-from db.models import Booking, Closure, Event, Hall
+from db.models import Booking, Closure, Hall
+from db.outbox import Event
 from db.sales import PromoCode
 from handlers.admin import ADMIN_COMMANDS, OWNER_ONLY
 from tests.bot.flows import Studio

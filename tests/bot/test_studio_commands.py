@@ -13,7 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from booking.availability import hall_availability
 from booking.deps import BookingDeps
-from db.models import Event, Hall, StudioHours
+from db.models import Hall, StudioHours
+from db.outbox import Event
 from db.sales import Addon, StudioRules
 from settings import Settings
 from tests.bot.admin_polling import UNKNOWN, admin_router_polled, ask

@@ -15,7 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from booking.cancel import cancel_booking
 from booking.deps import BookingDeps
 from booking.events import EventType, record_event
-from db.models import Booking, Client, Notification
+from db.models import Booking, Client
+from db.outbox import Notification
 from jobs.outbox import relay_events
 from notifications.channels import Channels
 from notifications.delivery import (

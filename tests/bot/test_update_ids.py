@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from db.models import Event
+from db.outbox import Event
 from tests.bot.flows import Studio, book_and_pay
 
 

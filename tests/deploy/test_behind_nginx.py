@@ -29,7 +29,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from db.clock import system_clock
-from db.models import Booking, Client, Event, Notification, Payment
+from db.models import Booking, Client, Payment
+from db.outbox import Event, Notification
 from db.session import create_engine, create_sessionmaker
 from notifications.delivery import LEASE, PER_RECIPIENT
 from tests.bot.flows import choose_time, past_extras

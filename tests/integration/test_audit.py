@@ -13,7 +13,8 @@ from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from booking.audit import audit_ledger
-from db.models import Notification, Payment
+from db.models import Payment
+from db.outbox import Notification
 from jobs.audit import audit_job
 from jobs.reconcile import tell_stuck_payments
 from notifications.channels import Channels

@@ -8,7 +8,7 @@ from pathlib import Path
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from booking.deps import BookingDeps
-from db.models import Notification
+from db.outbox import Notification
 from notifications.claims import process_identity, release_own_claims
 from notifications.delivery import claim_due
 from notifications.queueing import add_notification

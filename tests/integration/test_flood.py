@@ -13,7 +13,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, select
 
-from db.models import Booking, Notification
+from db.models import Booking
+from db.outbox import Notification
 from jobs.hold_digest import queue_hold_digest
 from notifications.channels import Channels
 from tests.support import SHIPPED_LIMITS, Api, Running

@@ -19,7 +19,8 @@ from booking.deps import BookingDeps
 from booking.domain.calendar import Interval
 from booking.errors import SlotTakenError
 from booking.holds import ClientInfo, HoldRequest, PaymentMode, Source, hold_booking
-from db.models import Booking, Event
+from db.models import Booking
+from db.outbox import Event
 from tests.support import FakeClock
 
 MSK = ZoneInfo("Europe/Moscow")

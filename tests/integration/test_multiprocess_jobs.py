@@ -14,7 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from booking.deps import BookingDeps
 from booking.events import EventType, record_event
-from db.models import Booking, Client, Event
+from db.models import Booking, Client
+from db.outbox import Event
 from settings import ROOT
 from tests.fakes.smtp_server import FakeSmtpServer
 

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 import jobs.outbox
-from db.models import Event, Notification
+from db.outbox import Event, Notification
 from jobs.outbox import relay_events
 from notifications.channels import Channels
 from notifications.outbox import render_event

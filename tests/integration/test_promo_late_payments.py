@@ -16,7 +16,8 @@ from booking.deps import BookingDeps
 from booking.holds import ClientInfo, HoldRequest, PaymentMode, Source, hold_booking
 from booking.paying import start_payment
 from booking.payment_reports import apply_payment_report
-from db.models import Booking, Event, Payment
+from db.models import Booking, Payment
+from db.outbox import Event
 from tests.integration.test_audit import checks_failing
 from tests.support import FakeClock, Running, msk, success_report
 

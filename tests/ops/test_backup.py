@@ -14,7 +14,8 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from booking.deps import BookingDeps
-from db.models import Booking, Event, Payment
+from db.models import Booking, Payment
+from db.outbox import Event
 from db.session import create_engine, create_sessionmaker
 from ops.backup import BackupError, backups_in, make_backup, restore_backup
 from tests.processes import Databases, run_main, service_env

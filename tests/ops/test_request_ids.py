@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from api.access_log import LOGGER, RequestLog
 from api.app import create_app
 from booking.deps import BookingDeps
-from db.models import Event
+from db.outbox import Event
 from logconfig import JsonFormatter
 from ops.request_ids import RequestIdFilter
 from settings import Settings

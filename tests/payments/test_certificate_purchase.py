@@ -14,7 +14,7 @@ from booking.certificate_settle import settle_order
 from booking.errors import InvalidTransition
 from booking.payment_reports import apply_payment_report
 from db.certificates import CertificateOrder, GiftCertificate
-from db.models import Event, Notification
+from db.outbox import Event, Notification
 from notifications.channels import Channels
 from payments.base import PaymentState, PaymentStatus
 from tests.api.test_certificates import CODE, balance
