@@ -12,25 +12,26 @@ other and the second judges the rows the first left; SQLite's single writer does
 
 A succeeded payment confirms its booking or tops it up (`apply_success`, also used for money
 an admin records by hand); money the booking cannot use is refunded whole.
+
+Which payment a report is about is found by `booking.reported_payment`.
 """
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from booking import certificate_reports
 from booking.change_making import apply_change_payment
 from booking.deps import BookingDeps
 from booking.domain.states import BookingStatus
-from booking.errors import NotFound, PaymentMismatch, SlotTakenError
+from booking.errors import SlotTakenError
 from booking.events import EventType, record_event
 from booking.lapsing import codes_still_hold, retake_slot
 from booking.refunds import create_refund, execute_refunds, owed_back
+from booking.reported_payment import find_payment
 from db import payment_queries, queries
 from db.models import Booking, Payment, Refund
 from payments.base import PaymentState, PaymentStatus
@@ -53,9 +54,6 @@ MOVES: dict[PaymentStatus, frozenset[PaymentStatus]] = {
 #: A booking that takes money toward its balance.
 BALANCE_STATUSES = (BookingStatus.CONFIRMED, BookingStatus.COMPLETED, BookingStatus.NO_SHOW)
 
-#: Joins a payment's key to the digest of a sibling's gateway id (see `_sibling`).
-SIBLING_MARK = "~"
-
 
 async def apply_payment_report(
     session: AsyncSession, deps: BookingDeps, gateway: str, state: PaymentState
@@ -70,7 +68,7 @@ async def apply_payment_report(
     order = await certificate_reports.reported(session, gateway, state)
     if order is not None:
         return await certificate_reports.apply_report(session, deps, order, state, MOVES)
-    found = await _find_payment(session, gateway, state)
+    found = await find_payment(session, gateway, state)
     booking = await queries.booking_for_update(session, found.booking_id)
     payment = await payment_queries.payment_for_update(session, found.id)
     assert booking is not None and payment is not None
@@ -226,100 +224,3 @@ def is_balance(booking: Booking, payment: Payment) -> bool:
     A session that has just ended counts too: a client who paid the rest in its last
     minutes must not be refunded because the completion job ran before the webhook came."""
     return booking.status in BALANCE_STATUSES and booking.paid + payment.amount <= booking.total
-
-
-async def _find_payment(session: AsyncSession, gateway: str, state: PaymentState) -> Payment:
-    """The reported payment: by the gateway's id, or else by our order number or payment id
-    for a payment whose create timed out; a success on another registration of our order
-    is recorded as a payment of its own. Its order and amount must be the reported ones."""
-    payment = await _by_gateway_id(session, gateway, state)
-    if payment is None and state.order_key is not None:
-        # The gateway's order number (signed or fetched) names our payment better than an
-        # unsigned field such as T-Bank's DATA; it links a payment whose create timed out.
-        stmt = select(Payment).where(Payment.idempotency_key == state.order_key)
-        candidate = (await session.scalars(stmt)).first()
-        if candidate is not None and candidate.gateway == gateway:
-            if candidate.gateway_payment_id in (None, state.gateway_payment_id):
-                payment = candidate
-            elif state.status == PaymentStatus.SUCCEEDED:
-                _check_amount(candidate, state)
-                payment = await _sibling(session, candidate, state)
-    if payment is None and state.our_payment_id is not None:
-        candidate = await session.get(Payment, state.our_payment_id)
-        if (
-            candidate is not None
-            and candidate.gateway == gateway
-            and candidate.gateway_payment_id in (None, state.gateway_payment_id)
-        ):
-            payment = candidate
-    if payment is None:
-        raise NotFound("unknown_payment", "No such payment.")
-    if state.order_key is not None and state.order_key != _order_key_of(payment):
-        raise PaymentMismatch(
-            "order_mismatch", f"Gateway reports another order for payment {payment.id}."
-        )
-    if state.our_payment_id is not None and state.our_payment_id != payment.id:
-        named = await session.get(Payment, state.our_payment_id)
-        if named is None or named.idempotency_key != _order_key_of(payment):  # not its sibling
-            raise PaymentMismatch(
-                "order_mismatch", f"Gateway names another payment than {payment.id}."
-            )
-    _check_amount(payment, state)
-    return payment
-
-
-async def _by_gateway_id(
-    session: AsyncSession, gateway: str, state: PaymentState
-) -> Payment | None:
-    stmt = select(Payment).where(
-        Payment.gateway == gateway, Payment.gateway_payment_id == state.gateway_payment_id
-    )
-    return (await session.scalars(stmt)).first()
-
-
-async def _sibling(session: AsyncSession, payment: Payment, state: PaymentState) -> Payment:
-    """A payment of ours for money paid on another registration of its order (`-r2`).
-
-    Two requests that registered one order twice leave the payment linked to one of the
-    gateway's payments; the payer may have paid the other. That money is real and verified:
-    it is recorded beside the payment and applied like any success (it confirms the booking,
-    or is refunded if the booking is paid already)."""
-    # With the booking locked, another delivery of this report cannot record it meanwhile.
-    await queries.booking_for_update(session, payment.booking_id)
-    recorded = await _by_gateway_id(session, payment.gateway, state)
-    if recorded is not None:
-        return recorded
-    digest = hashlib.sha256(state.gateway_payment_id.encode()).hexdigest()[:16]
-    sibling = Payment(
-        booking_id=payment.booking_id,
-        gateway=payment.gateway,
-        gateway_payment_id=state.gateway_payment_id,
-        kind=payment.kind,
-        amount=payment.amount,
-        currency=payment.currency,
-        status=PaymentStatus.PENDING,
-        idempotency_key=f"{payment.idempotency_key}{SIBLING_MARK}{digest}",
-    )
-    session.add(sibling)
-    await session.flush()  # its id, to lock and to name in its events
-    log.warning(
-        "payment on another registration of an order",
-        extra={"payment_id": payment.id, "gateway_payment_id": state.gateway_payment_id},
-    )
-    return sibling
-
-
-def _order_key_of(payment: Payment) -> str:
-    """The order number the gateway knows the payment by (a sibling shares its original's)."""
-    return payment.idempotency_key.partition(SIBLING_MARK)[0]
-
-
-def _check_amount(payment: Payment, state: PaymentState) -> None:
-    if state.amount is not None and (
-        state.amount != payment.amount or state.currency.upper() != payment.currency
-    ):
-        raise PaymentMismatch(
-            "amount_mismatch",
-            f"Gateway reports {state.amount} {state.currency}, "
-            f"payment {payment.id} asked {payment.amount} {payment.currency}.",
-        )
