@@ -22,7 +22,7 @@ from api import ops_outputs as ops_out
 from api import outputs as out
 from api.errors import ApiError
 from api.sales_json import booking_sales_fields, hall_sales_fields
-from booking.domain.calendar import DayAvailability
+from booking.domain.free_time import DayAvailability
 from booking.domain.states import BookingStatus
 from booking.payment_due import PaymentKind, amount_due
 from booking.pricing import certificate_paid, money_state

@@ -9,14 +9,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from booking.deps import BookingDeps
-from booking.domain.calendar import (
-    DayAvailability,
-    DayHours,
-    HallCalendar,
-    Interval,
-    availability,
-    fitting_durations,
-)
+from booking.domain.calendar import DayHours, HallCalendar, Interval
+from booking.domain.free_time import DayAvailability, availability, fitting_durations
 from booking.domain.pricing import PriceBand
 from booking.errors import BookingRuleError, NotFound
 from db import busy_time, queries

@@ -11,7 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from booking.availability import day_bounds, hall_availability, load_schedule
 from booking.deps import BookingDeps
-from booking.domain.calendar import DayAvailability, Interval, availability
+from booking.domain.calendar import Interval
+from booking.domain.free_time import DayAvailability, availability
 from db import busy_time
 from db.models import Hall
 

@@ -6,19 +6,21 @@ from booking.domain.calendar import (
     MINUTES_PER_DAY,
     STEP_MINUTES,
     BookingWindow,
-    DayAvailability,
     DayHours,
     HallCalendar,
     Interval,
-    availability,
     blocked_interval,
-    day_availability,
-    fitting_durations,
     is_on_grid,
     opening_interval,
     validate_booking,
 )
 from booking.domain.errors import BookingRuleError, DomainError, InvalidTransition, SlotTakenError
+from booking.domain.free_time import (
+    DayAvailability,
+    availability,
+    day_availability,
+    fitting_durations,
+)
 from booking.domain.policy import (
     DEFAULT_TIERS,
     RefundTier,
