@@ -48,6 +48,7 @@ from handlers.admin_args import (
 )
 from handlers.admin_common import admin_id, answer, today
 from handlers.admin_feeds import on_calendar
+from handlers.admin_refusals import error_text, usage
 from handlers.studio_views import STUDIO_COMMANDS, studio_help
 from i18n.catalogs import N_
 from i18n.catalogs import gettext as _
@@ -108,13 +109,13 @@ class AdminErrors(BaseMiddleware):
             with acting_as(admin_id=admin_id(event)):
                 return await handler(event, data)
         except BadArguments:
-            text = tx.usage(command.command if command else "admin")
+            text = usage(command.command if command else "admin")
         except DomainError as exc:
             arg = (command.args or "").split(maxsplit=1)[0] if command and command.args else ""
             log.info(
                 "admin command refused", extra={"code": exc.code, "admin_id": admin_id(event)}
             )
-            text = tx.error_text(exc, arg)
+            text = error_text(exc, arg)
         if session is not None and session.in_transaction():
             await session.rollback()  # a refusal changes nothing
         await answer(event, text)

@@ -24,6 +24,7 @@ from booking.pricing import money_state
 from db.models import Hall
 from handlers import admin_views as tx
 from handlers.admin_args import args_of, local_moment, parse_date, parse_time
+from handlers.admin_refusals import error_text
 from handlers.common import release
 from i18n.catalogs import N_
 from i18n.catalogs import gettext as _
@@ -95,7 +96,7 @@ async def on_move(
         if session.in_transaction():
             await session.rollback()
         refused = MOVE_REFUSED.get(exc.code)
-        text = _(refused) if refused else tx.error_text(exc, args[3] if hall_ref else args[0])
+        text = _(refused) if refused else error_text(exc, args[3] if hall_ref else args[0])
         await _answer(message, text)
         return
     hall = await session.get(Hall, booking.hall_id)
@@ -129,7 +130,7 @@ async def on_overtime(
         if session.in_transaction():
             await session.rollback()
         refused = OVERTIME_REFUSED.get(exc.code)
-        await _answer(message, _(refused) if refused else tx.error_text(exc, args[0]))
+        await _answer(message, _(refused) if refused else error_text(exc, args[0]))
         return
     text = _(
         "⏱ Overtime {minutes} min for booking <code>{code}</code>: {amount} ₽. "

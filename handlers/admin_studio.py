@@ -28,7 +28,7 @@ from handlers import studio_views as tx
 from handlers.admin_addons import addon_command
 from handlers.admin_args import BadArguments, parse_date
 from handlers.admin_halls import NEW, hall_command
-from handlers.admin_views import ERRORS
+from handlers.admin_refusals import ERRORS
 from handlers.common import release
 from handlers.studio_args import Handler, owner_id, parse_span, parse_weekdays, text_after
 from i18n.catalogs import gettext as _
