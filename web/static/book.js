@@ -377,11 +377,13 @@
   async function loadAddonStock() {
     // Add-ons the studio has few of (light kits) may be taken for this time in another hall.
     const [start, end] = span();
-    const asked = `${state.day}T${state.start}/${state.minutes}`;
+    // The hall too: the same time picked in another hall meanwhile is another choice.
+    const chosen = () => `${state.hall.id}:${state.day}T${state.start}/${state.minutes}`;
+    const asked = chosen();
     try {
       const data = await api("GET", `/api/addons/availability?hall_id=${state.hall.id}` +
         `&start=${encodeURIComponent(start)}&end=${encodeURIComponent(end)}`);
-      if (asked !== `${state.day}T${state.start}/${state.minutes}`) return;  // chosen again since
+      if (asked !== chosen()) return;  // chosen again since
       state.addonFree = Object.fromEntries(data.addons.map((a) => [a.id, a.available]));
       renderAddons();
       renderSummary();
