@@ -284,6 +284,7 @@
   }
   function maxMinutes() {
     const day = dayOf(state.day);
+    if (!day) return state.hall.min_minutes;  // its days reloading: the rest once they are in
     const startIso = `${state.day}T${state.start}`;
     const gap = day.free.find((f) => f.start.slice(0, 16) <= startIso && startIso < f.end.slice(0, 16));
     if (!gap) return state.hall.min_minutes;
@@ -594,8 +595,16 @@
   async function slotTaken() {
     const wanted = toMin(state.start);
     const date = state.day;
+    // The old starts stay shown while the days reload: one tapped meanwhile is the
+    // visitor's choice now, drawn again with the fresh days, not replaced by the offer.
+    const chosen = () => `${state.hall.id}:${state.day}T${state.start}`;
+    const asked = chosen();
     delete state.days[monthKey()];
     await loadMonth();
+    if (chosen() !== asked) {
+      if (state.day && dayOf(state.day)) { renderStarts(); if (state.start) renderLengths(); }
+      return;
+    }
     const starts = ((dayOf(date) || {}).starts || []).slice()
       .sort((a, b) => Math.abs(toMin(a) - wanted) - Math.abs(toMin(b) - wanted)).slice(0, 4).sort();
     const box = document.createElement("div");
