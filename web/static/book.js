@@ -508,25 +508,29 @@
     gatewayChoice($("gateways"), "gateway", (chosen && chosen.value) || config.gateways[0]);
   }
   function gatewayChoice(box, name, fallback) {
-    // The gateways as radio buttons named `name`; the one checked stays checked.
-    const checked = box.querySelector("input:checked");
-    const current = (checked && checked.value) || fallback;
-    box.replaceChildren();
+    // The gateways as radio buttons named `name`, drawn once and updated in place after:
+    // the status page draws again every 2 s, and the one the visitor is on keeps its check
+    // and its focus.
+    if (box.children.length !== config.gateways.length) {
+      box.replaceChildren();
+      config.gateways.forEach((g) => {
+        const label = document.createElement("label");
+        label.className = "check";
+        const input = document.createElement("input");
+        input.type = "radio";
+        input.name = name;
+        input.value = g;
+        label.append(input, document.createElement("span"));
+        box.append(label);
+      });
+    }
     const names = { yookassa: state.lang === "en" ? "YooKassa" : "ЮKassa", tinkoff: state.lang === "en" ? "T-Bank" : "Т-Банк",
       sberpay: "SberPay", mock: t("gateway_mock") };
-    config.gateways.forEach((g) => {
-      const label = document.createElement("label");
-      label.className = "check";
-      const input = document.createElement("input");
-      input.type = "radio";
-      input.name = name;
-      input.value = g;
-      input.checked = g === current;
-      const span = document.createElement("span");
-      span.textContent = names[g] || g;
-      label.append(input, span);
-      box.append(label);
-    });
+    const checked = box.querySelector("input:checked");
+    for (const [input, span] of Array.from(box.children, (label) => label.children)) {
+      span.textContent = names[input.value] || input.value;
+      if (!checked) input.checked = input.value === fallback;
+    }
   }
 
   // ---------------------------------------------------------------- booking and paying
