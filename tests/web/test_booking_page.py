@@ -15,7 +15,14 @@ from i18n.paid import paid_sentence
 from tests.support import ADMIN_TOKEN, fetch
 from tests.web.conftest import new_context
 from tests.web.served import Served
-from tests.web.steps import fill_contacts, open_hall, pay_on_mock_page, pick_slot, status_of
+from tests.web.steps import (
+    fill_contacts,
+    fill_day,
+    open_hall,
+    pay_on_mock_page,
+    pick_slot,
+    status_of,
+)
 from tests.web.test_change_payment import book_and_pay, booking, call
 
 
@@ -162,3 +169,32 @@ def test_a_day_tapped_while_another_halls_days_load_is_not_the_first_halls(
     expect(page.locator("#starts")).not_to_contain_text("свободного времени нет")
     day.click()
     expect(page.locator("#starts button[data-start]").first).to_be_visible()
+
+
+def test_a_start_tapped_while_a_taken_slots_day_reloads_stays_chosen(
+    page: Page, served: Served
+) -> None:
+    """The time is taken as the visitor presses "to payment": the page reloads the month to
+    offer the nearest starts, and a start tapped meanwhile (the old starts still shown)
+    threw, then was dropped for the offer when the days came. Now it stays the choice."""
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    open_hall(page, served)
+    pick_slot(page, "2026-12-11", "15:00", 60)
+    fill_contacts(page)
+    fill_day(served, 11, start=15, end=16)  # another client's, first
+    held: list[Route] = []
+    page.route("**/api/bookings/availability*", lambda route: held.append(route))
+    with page.expect_request("**/api/bookings/availability*"):
+        page.locator("#submit").click()
+    later = page.locator('#starts button[data-start="18:00"]')
+    later.click()
+    assert len(held) == 1, "the month was asked for again once"
+    held[0].continue_()
+    expect(page.locator("#calendar")).not_to_have_attribute("aria-busy", "true")
+    expect(later).to_have_attribute("aria-pressed", "true")
+    expect(page.locator('#starts button[data-start="15:00"]')).to_have_count(0)
+    expect(page.locator("#step-length")).to_be_visible()
+    page.locator('#lengths button[data-minutes="120"]').click()
+    expect(page.locator("#summary")).to_contain_text("18:00–20:00")
+    assert errors == []

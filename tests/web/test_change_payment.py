@@ -136,3 +136,32 @@ def test_overtime_billed_after_the_session_is_paid_on_the_page(page: Page, serve
         served.clock.now = before
     seen = booking(page, served, mine)
     assert seen["price_lines"][-1]["kind"] == "overtime" and seen["due_now"]["value"] == "0.00"
+
+
+def test_a_gateway_chosen_for_a_change_keeps_its_choice_and_focus_while_the_page_polls(
+    page: Page, served: Served
+) -> None:
+    """Back from the gateway unpaid, the page asks every 2 s whether the change was paid;
+    each answer drew the gateways' radio buttons anew, so the one the visitor was on lost
+    the focus (arrow keys then scrolled the page instead of choosing)."""
+    assert len(served.deps.providers) > 1, "PAYMENT_ENV=mock offers several gateways"
+    mine = book_and_pay(page, served, "Лофт", "2026-12-09", "12:00")
+    call(page, served, f"/api/bookings/{mine['id']}/extend", {"minutes": 30}, mine["token"])
+    page.reload()
+    page.locator("#change-pay").click()
+    expect(page).to_have_url(re.compile(r"/mock/checkout/"))
+    page.goto(f"{served.url}/pay/return/{mine['code']}")  # back without paying
+    expect(page.locator("#status-done")).to_have_text(
+        "Ждём, пока платёжная система подтвердит оплату…"
+    )
+    gateways = page.locator("#change-gateways")
+    tbank = gateways.get_by_role("radio", name="Т-Банк")
+    tbank.check()
+    poll = f"**/api/bookings/{mine['id']}"
+    for _ in range(2):  # the second is asked once the first answer is drawn
+        with page.expect_request(poll):
+            pass
+    expect(tbank).to_be_checked()
+    expect(tbank).to_be_focused()
+    page.keyboard.press("ArrowDown")
+    expect(gateways.get_by_role("radio", name="ЮKassa")).to_be_checked()

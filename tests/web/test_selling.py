@@ -153,3 +153,51 @@ def test_an_addon_being_typed_keeps_its_field_when_the_stock_arrives(
     expect(field).to_be_focused()
     expect(field).to_have_value("1")
     expect(page.locator("#summary")).to_contain_text(addon["title"])
+
+
+#: Counts the add-on stock answers the page has read: its own code handling one runs in the
+#: same turn, so once the count is seen the answer has been dealt with, used or not.
+COUNT_STOCK_ANSWERS = """
+const read = Response.prototype.json;
+Response.prototype.json = function () {
+  const answer = read.call(this);
+  if (this.url.includes("/api/addons/availability")) {
+    answer.then(() => { window.stockAnswers = (window.stockAnswers || 0) + 1; }, () => {});
+  }
+  return answer;
+};
+"""
+
+
+def test_another_halls_stock_answer_leaves_this_halls_addons(
+    served: Served, request: pytest.FixtureRequest
+) -> None:
+    """The visitor picks a time in one hall, then the same day, start and length in another
+    before the first hall's add-on stock comes back: that answer, coming last, was taken
+    for the hall now chosen (the same time, so "not chosen again since")."""
+    halls = call(served, "GET", "/api/halls")["halls"]
+    white, loft = (next(h for h in halls if h["slug"] == slug) for slug in ("white", "loft"))
+    kit = next(a for a in loft["addons"] if a["id"] == "light-kit")
+    page: Page = request.getfixturevalue("page")
+    page.add_init_script(COUNT_STOCK_ANSWERS)
+    held: list[Route] = []
+    page.route("**/api/addons/availability*", lambda route: held.append(route))
+
+    open_hall(page, served)
+    pick_slot(page, "2026-12-15", "12:00", 120)
+    page.get_by_role("button", name="Лофт").click()
+    pick_slot(page, "2026-12-15", "12:00", 120)
+    expect(page.locator("#summary")).to_contain_text("Лофт")
+    assert [
+        (f"hall_id={white['id']}&" in r.request.url, f"hall_id={loft['id']}&" in r.request.url)
+        for r in held
+    ] == [(True, False), (False, True)], "each hall's stock asked for once"
+    field = page.locator(f'#addons input[data-addon="{kit["id"]}"]')
+    held[1].continue_()  # the loft's own answer: kits to spare
+    page.wait_for_function("window.stockAnswers === 1")
+    expect(field).to_be_enabled()
+    taken = [{"id": a["id"], "available": 0} for a in white["addons"]]
+    held[0].fulfill(json={"addons": taken})  # the white hall's, late: all taken there
+    page.wait_for_function("window.stockAnswers === 2")
+    expect(field).to_be_enabled()
+    expect(field).to_have_attribute("max", str(kit["max_quantity"]))

@@ -28,3 +28,26 @@ def test_snippet_opens_the_page_in_an_overlay(page: Page, served: Served) -> Non
         page.keyboard.press("Escape")
         expect(dialog).to_have_count(0)
         expect(page.get_by_role("button", name="Забронировать")).to_be_focused()
+
+
+def test_escape_closes_the_overlay_after_other_keys(page: Page, served: Served) -> None:
+    """Escape was listened for once only: any key before it (Tab, an arrow) used the
+    listener up, and Escape then left the overlay open."""
+    with served.other_site(SITE.format(url=served.url)) as site:
+        page.goto(site)
+        opener = page.get_by_role("button", name="Забронировать")
+        dialog = page.get_by_role("dialog", name="Бронирование")
+        for key in ("Tab", "ArrowDown"):
+            opener.click()
+            expect(dialog).to_be_visible()
+            page.keyboard.press(key)
+            page.keyboard.press("Escape")
+            expect(dialog).to_have_count(0)
+        # Closed by its button, the overlay opens again and Escape still closes it.
+        opener.click()
+        page.get_by_role("button", name="Закрыть").click()
+        expect(dialog).to_have_count(0)
+        opener.click()
+        page.keyboard.press("Escape")
+        expect(dialog).to_have_count(0)
+        expect(opener).to_be_focused()

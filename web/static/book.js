@@ -284,6 +284,7 @@
   }
   function maxMinutes() {
     const day = dayOf(state.day);
+    if (!day) return state.hall.min_minutes;  // its days reloading: the rest once they are in
     const startIso = `${state.day}T${state.start}`;
     const gap = day.free.find((f) => f.start.slice(0, 16) <= startIso && startIso < f.end.slice(0, 16));
     if (!gap) return state.hall.min_minutes;
@@ -377,11 +378,13 @@
   async function loadAddonStock() {
     // Add-ons the studio has few of (light kits) may be taken for this time in another hall.
     const [start, end] = span();
-    const asked = `${state.day}T${state.start}/${state.minutes}`;
+    // The hall too: the same time picked in another hall meanwhile is another choice.
+    const chosen = () => `${state.hall.id}:${state.day}T${state.start}/${state.minutes}`;
+    const asked = chosen();
     try {
       const data = await api("GET", `/api/addons/availability?hall_id=${state.hall.id}` +
         `&start=${encodeURIComponent(start)}&end=${encodeURIComponent(end)}`);
-      if (asked !== `${state.day}T${state.start}/${state.minutes}`) return;  // chosen again since
+      if (asked !== chosen()) return;  // chosen again since
       state.addonFree = Object.fromEntries(data.addons.map((a) => [a.id, a.available]));
       renderAddons();
       renderSummary();
@@ -505,25 +508,29 @@
     gatewayChoice($("gateways"), "gateway", (chosen && chosen.value) || config.gateways[0]);
   }
   function gatewayChoice(box, name, fallback) {
-    // The gateways as radio buttons named `name`; the one checked stays checked.
-    const checked = box.querySelector("input:checked");
-    const current = (checked && checked.value) || fallback;
-    box.replaceChildren();
+    // The gateways as radio buttons named `name`, drawn once and updated in place after:
+    // the status page draws again every 2 s, and the one the visitor is on keeps its check
+    // and its focus.
+    if (box.children.length !== config.gateways.length) {
+      box.replaceChildren();
+      config.gateways.forEach((g) => {
+        const label = document.createElement("label");
+        label.className = "check";
+        const input = document.createElement("input");
+        input.type = "radio";
+        input.name = name;
+        input.value = g;
+        label.append(input, document.createElement("span"));
+        box.append(label);
+      });
+    }
     const names = { yookassa: state.lang === "en" ? "YooKassa" : "ЮKassa", tinkoff: state.lang === "en" ? "T-Bank" : "Т-Банк",
       sberpay: "SberPay", mock: t("gateway_mock") };
-    config.gateways.forEach((g) => {
-      const label = document.createElement("label");
-      label.className = "check";
-      const input = document.createElement("input");
-      input.type = "radio";
-      input.name = name;
-      input.value = g;
-      input.checked = g === current;
-      const span = document.createElement("span");
-      span.textContent = names[g] || g;
-      label.append(input, span);
-      box.append(label);
-    });
+    const checked = box.querySelector("input:checked");
+    for (const [input, span] of Array.from(box.children, (label) => label.children)) {
+      span.textContent = names[input.value] || input.value;
+      if (!checked) input.checked = input.value === fallback;
+    }
   }
 
   // ---------------------------------------------------------------- booking and paying
@@ -592,8 +599,16 @@
   async function slotTaken() {
     const wanted = toMin(state.start);
     const date = state.day;
+    // The old starts stay shown while the days reload: one tapped meanwhile is the
+    // visitor's choice now, drawn again with the fresh days, not replaced by the offer.
+    const chosen = () => `${state.hall.id}:${state.day}T${state.start}`;
+    const asked = chosen();
     delete state.days[monthKey()];
     await loadMonth();
+    if (chosen() !== asked) {
+      if (state.day && dayOf(state.day)) { renderStarts(); if (state.start) renderLengths(); }
+      return;
+    }
     const starts = ((dayOf(date) || {}).starts || []).slice()
       .sort((a, b) => Math.abs(toMin(a) - wanted) - Math.abs(toMin(b) - wanted)).slice(0, 4).sort();
     const box = document.createElement("div");

@@ -27,8 +27,11 @@
   }
   let overlay = null;
   let opener = null;
+  // Escape closes the overlay whatever keys came before it; the listener goes with it.
+  const onKey = (e) => { if (e.key === "Escape") close(); };
   const close = () => {
     if (!overlay) return;
+    document.removeEventListener("keydown", onKey);
     overlay.remove();
     overlay = null;
     if (opener) opener.focus();
@@ -52,7 +55,7 @@
     box.append(frame(), x);
     overlay.append(box);
     overlay.addEventListener("click", (e) => { if (e.target === overlay) close(); });
-    document.addEventListener("keydown", (e) => { if (e.key === "Escape") close(); }, { once: true });
+    document.addEventListener("keydown", onKey);
     document.body.append(overlay);
     x.focus();
   };
