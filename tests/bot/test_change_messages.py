@@ -54,6 +54,11 @@ async def test_the_moved_message_keeps_the_refund_apart_while_it_is_under_way(
     assert (
         f"Оплачено {rub(360000)} из {rub(360000)}.\nВозврат: {amount(140000, 'ru')} ₽." in moved
     ), moved
+    # Her booking's card counts the same money, the refund said as on its way back.
+    await studio.send(anna, "/my")
+    await studio.press(anna, anna.buttons()[0][0])
+    card = str(anna.last_message()["text"])  # type: ignore[index]
+    assert f"Оплачено {rub(360000)} из {rub(360000)}, возвращаем {rub(140000)}." in card, card
 
 
 async def test_each_message_tells_the_money_as_its_change_left_it(studio: Studio) -> None:
