@@ -6,13 +6,13 @@ from __future__ import annotations
 from aiohttp import web
 
 from api.auth import is_admin, require_admin, require_owner_or_admin
-from api.bookings import load_booking, pending_change
+from api.bookings import booking_answer, load_booking, pending_change
 from api.errors import json_response
 from api.inputs import ExtendIn, OvertimeIn, RescheduleIn
 from api.json_body import read_json
 from api.keys import DEPS, LOG_FIELDS
 from api.middlewares import db
-from api.serializers import booking_json, payment_json
+from api.serializers import payment_json
 from booking.changes import Actor, extend, reschedule
 from booking.overtime import record_overtime
 from db.models import Booking
@@ -23,7 +23,7 @@ routes = web.RouteTableDef()
 async def _answer(request: web.Request, booking: Booking) -> web.Response:
     """The booking as changed, with the change that waits for its payment (`change`)."""
     deps = request.app[DEPS]
-    data = booking_json(booking, deps.rules.tz, deps.now())
+    data = await booking_answer(request, booking)
     data["change"] = await pending_change(db(request), booking, data, deps.rules.tz)
     return json_response(data)
 

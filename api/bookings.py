@@ -48,7 +48,7 @@ from booking.payment_due import PaymentKind
 from booking.phone_booking import Settle, book_for_client
 from booking.pricing import AddonWanted
 from booking.quotes import quote_hold
-from booking.refunds import owed_back
+from booking.refunds import owed_back, owed_back_of
 from db import payment_queries, queries
 from db.changes import BookingChange
 from db.models import Booking
@@ -112,7 +112,7 @@ async def create_booking(request: web.Request) -> web.Response:
     )
     booking, token = await hold_booking(db(request), deps, hold)
     request[LOG_FIELDS] = {"booking_id": booking.id}
-    data = booking_json(booking, deps.rules.tz, deps.now())
+    data = await booking_answer(request, booking)
     data["access_token"] = token
     return json_response(data, 201)
 
@@ -161,7 +161,7 @@ async def take_for_client(request: web.Request, body: BookingIn) -> web.Response
     )
     booking = taken.booking
     request[LOG_FIELDS] = {"booking_id": booking.id}
-    data = booking_json(booking, deps.rules.tz, deps.now())
+    data = await booking_answer(request, booking)
     data["access_token"] = taken.token
     data["payment"] = payment_json(taken.payment, deps.rules.tz) if taken.payment else None
     return json_response(data, 201)
@@ -199,6 +199,14 @@ async def quote_booking(request: web.Request) -> web.Response:
     )
 
 
+async def booking_answer(request: web.Request, booking: Booking) -> dict[str, Any]:
+    """The booking's JSON as an answer says it: with its refunds under way read, so that its
+    sentence counts them as on their way back, as the bot does."""
+    deps = request.app[DEPS]
+    returning = await owed_back(db(request), booking.id)
+    return booking_json(booking, deps.rules.tz, deps.now(), returning=returning)
+
+
 async def load_booking(request: web.Request) -> Booking:
     """The booking named in the path; callers without any token learn nothing of it."""
     require_token(request)
@@ -223,7 +231,7 @@ async def get_booking(request: web.Request) -> web.Response:
     deps = request.app[DEPS]
     booking = await load_booking(request)
     await require_owner_or_admin(request, booking)
-    data = booking_json(booking, deps.rules.tz, deps.now())
+    data = await booking_answer(request, booking)
     data["payments"] = [
         payment_json(p, deps.rules.tz)
         for p in await payment_queries.payments_of(db(request), booking.id)
@@ -256,7 +264,9 @@ async def list_bookings(request: web.Request) -> web.Response:
         limit=query_limit(request),
         offset=query_int(request, "offset", default=0, minimum=0),
     )
-    return json_response({"bookings": [booking_json(b, tz, deps.now()) for b in bookings]})
+    owed = await owed_back_of(db(request), [b.id for b in bookings])
+    listed = [booking_json(b, tz, deps.now(), returning=owed.get(b.id, 0)) for b in bookings]
+    return json_response({"bookings": listed})
 
 
 @routes.delete("/api/bookings/{booking_id}")
@@ -269,7 +279,7 @@ async def delete_booking(request: web.Request) -> web.Response:
         db(request), deps, booking.id, by_admin=is_admin(request), reason=body.reason
     )
     request[LOG_FIELDS] = {"booking_id": booking.id}
-    data = booking_json(booking, deps.rules.tz, deps.now())
+    data = await booking_answer(request, booking)
     data["refund"] = money(refund)
     return json_response(data)
 
@@ -283,4 +293,4 @@ async def confirm_booking(request: web.Request) -> web.Response:
     amount = requested_amount(body.amount)
     booking = await confirm_by_hand(db(request), deps, booking.id, amount, body.note)
     request[LOG_FIELDS] = {"booking_id": booking.id}
-    return json_response(booking_json(booking, deps.rules.tz, deps.now()))
+    return json_response(await booking_answer(request, booking))

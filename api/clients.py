@@ -6,14 +6,14 @@ from __future__ import annotations
 from aiohttp import web
 
 from api.auth import require_admin
-from api.bookings import load_booking
+from api.bookings import booking_answer, load_booking
 from api.clients_io import BlockIn, ClientRefIn
 from api.clients_io import ClientBlock as ClientBlockOut
 from api.errors import json_response
 from api.json_body import read_json
 from api.keys import DEPS, LOG_FIELDS
 from api.middlewares import db
-from api.serializers import booking_json, checked_answer
+from api.serializers import checked_answer
 from booking import blocks
 from booking.no_show import mark_no_show
 
@@ -27,7 +27,7 @@ async def no_show(request: web.Request) -> web.Response:
     booking = await load_booking(request)
     booking = await mark_no_show(db(request), deps, booking.id)
     request[LOG_FIELDS] = {"booking_id": booking.id}
-    return json_response(booking_json(booking, deps.rules.tz, deps.now()))
+    return json_response(await booking_answer(request, booking))
 
 
 def _ref(body: ClientRefIn) -> blocks.ClientRef:

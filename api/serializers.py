@@ -131,7 +131,11 @@ def day_json(day: DayAvailability, tz: ZoneInfo) -> dict[str, Any]:
     )
 
 
-def booking_json(booking: Booking, tz: ZoneInfo, now: datetime) -> dict[str, Any]:
+def booking_json(
+    booking: Booking, tz: ZoneInfo, now: datetime, *, returning: int
+) -> dict[str, Any]:
+    """`returning`: the booking's refunds under way (booking.refunds.owed_back), which its
+    sentence says are on their way back (api.bookings.booking_answer reads it)."""
     due, kind = amount_due(booking, now)
     return checked_answer(
         out.Booking,
@@ -147,7 +151,7 @@ def booking_json(booking: Booking, tz: ZoneInfo, now: datetime) -> dict[str, Any
         prepayment=money(booking.prepay_amount),
         paid=money(booking.paid),
         refunded=money(booking.refunded),
-        **paid_texts(booking),
+        **paid_texts(booking, returning),
         due_now=money(due),
         due_kind=kind,
         hold_expires_at=iso(booking.hold_expires_at, tz)
@@ -169,10 +173,10 @@ def booking_json(booking: Booking, tz: ZoneInfo, now: datetime) -> dict[str, Any
     )
 
 
-def paid_texts(booking: Booking) -> dict[str, str | None]:
+def paid_texts(booking: Booking, returning: int) -> dict[str, str | None]:
     """The bot's "paid X of Y" sentence in Russian and English, so that a page shows the
     same words rather than working them out again from the figures."""
-    state = money_state(booking)
+    state = money_state(booking, returning=returning)
     russian, english = paid_sentence(state, "ru"), paid_sentence(state, "en")
     return {"paid_text": russian or None, "paid_text_en": english or None}
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -17,6 +18,7 @@ from booking.deps import BookingDeps
 from booking.domain.states import BookingStatus
 from booking.errors import BookingRuleError, NotFound
 from booking.events import EventType, record_event
+from booking.refunds import owed_back_of
 from db import payment_queries, queries
 from db.models import Booking, Client, Hall, Payment, Refund
 
@@ -35,6 +37,8 @@ class BookingView:
     booking: Booking
     hall: Hall
     client: Client
+    #: Refunds under way (refunds.owed_back), said as on their way back.
+    returning: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,7 +74,13 @@ async def bookings_of_day(
         )
         .order_by(Booking.start_at, Hall.sort_order, Booking.id)
     )
-    return [BookingView(b, h, c) for b, h, c in await session.execute(stmt)]
+    return await with_refunds_under_way(session, list(await session.execute(stmt)))
+
+
+async def with_refunds_under_way(session: AsyncSession, rows: Sequence[Any]) -> list[BookingView]:
+    """(booking, hall, client) rows as views, with each booking's refunds under way."""
+    owed = await owed_back_of(session, [row[0].id for row in rows])
+    return [BookingView(b, h, c, owed.get(b.id, 0)) for b, h, c in rows]
 
 
 async def booking_card(session: AsyncSession, code: str) -> BookingCard:

@@ -138,13 +138,15 @@ async def money_after(
 ) -> dict[str, int]:
     """The booking's money as its change leaves it (booking.pricing.MoneyState), for the
     messages about the change, written later: what is asked for, what was paid and is kept
-    (every refund made or under way taken off), the refunds before this change's own
-    (`refund_total`, told apart), what a gift certificate pays."""
-    gone = booking.refunded + await owed_back(session, booking.id)
+    (every refund made or under way taken off), the refunds made and those under way, both
+    without this change's own (`refund_total`, told apart), what a gift certificate pays."""
+    under_way = await owed_back(session, booking.id)
+    own_under_way = min(refund_total, under_way)  # reserved just now, made after the commit
     return {
         "to_pay": booking.total,
-        "paid": max(booking.paid - gone, 0),
-        "refunded": max(gone - refund_total, 0),
+        "paid": max(booking.paid - booking.refunded - under_way, 0),
+        "refunded": max(booking.refunded - (refund_total - own_under_way), 0),
+        "returning": under_way - own_under_way,
         "certificate": certificate_paid(booking),
     }
 

@@ -10,7 +10,7 @@ from datetime import datetime
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from booking.admin_ops import BookingView, resolve_hall
+from booking.admin_ops import BookingView, resolve_hall, with_refunds_under_way
 from booking.deps import BookingDeps
 from booking.domain.states import BookingStatus
 from booking.errors import BookingRuleError, DomainError, NotFound
@@ -60,7 +60,7 @@ async def live_bookings_between(
         )
         .order_by(Booking.start_at, Booking.id)
     )
-    return [BookingView(b, h, c) for b, h, c in await session.execute(stmt)]
+    return await with_refunds_under_way(session, list(await session.execute(stmt)))
 
 
 async def close_period(

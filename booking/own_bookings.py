@@ -13,6 +13,7 @@ from booking.domain.states import BookingStatus, can_transition
 from booking.errors import BookingRuleError, InvalidTransition, NotFound
 from booking.paying import start_payment
 from booking.payment_due import PaymentKind, amount_due
+from booking.refunds import owed_back, owed_back_of
 from db import queries
 from db.models import Booking, Hall, Payment
 
@@ -34,9 +35,11 @@ class ClientBooking:
     #: limit) or add time to it (confirmed, not over yet).
     can_move: bool = False
     can_extend: bool = False
+    #: Refunds under way (refunds.owed_back): on their way back, no longer paid.
+    returning: int = 0
 
 
-def _view(booking: Booking, hall: Hall, deps: BookingDeps) -> ClientBooking:
+def _view(booking: Booking, hall: Hall, deps: BookingDeps, returning: int) -> ClientBooking:
     now = deps.now()
     amount, kind = amount_due(booking, now)
     status = BookingStatus(booking.status)
@@ -50,7 +53,7 @@ def _view(booking: Booking, hall: Hall, deps: BookingDeps) -> ClientBooking:
         hall=hall,
         due_now=amount,
         due_kind=kind,
-        refund_if_cancelled=refund_quote(booking, deps, by_admin=False),
+        refund_if_cancelled=refund_quote(booking, deps, by_admin=False, owed_back=returning),
         can_cancel=live
         and can_transition(status, BookingStatus.CANCELLED)
         and booking.start_at > now,
@@ -59,6 +62,7 @@ def _view(booking: Booking, hall: Hall, deps: BookingDeps) -> ClientBooking:
         and now <= booking.start_at - deps.rules.reschedule_cutoff
         and booking.moves_made < deps.rules.reschedule_limit,
         can_extend=status == BookingStatus.CONFIRMED and booking.end_at > now,
+        returning=returning,
     )
 
 
@@ -84,10 +88,11 @@ async def client_bookings(
         )
     out: list[ClientBooking] = []
     skipped = 0
+    owed = await owed_back_of(session, [booking.id for booking in rows])
     for booking in rows:
         hall = await session.get(Hall, booking.hall_id)
         assert hall is not None
-        view = _view(booking, hall, deps)
+        view = _view(booking, hall, deps, owed.get(booking.id, 0))
         if view.upcoming == past:
             continue
         if skipped < offset:
@@ -111,7 +116,7 @@ async def client_booking(
         raise NotFound("booking_not_found", "No such booking.")
     hall = await session.get(Hall, booking.hall_id)
     assert hall is not None
-    return _view(booking, hall, deps)
+    return _view(booking, hall, deps, await owed_back(session, booking.id))
 
 
 async def pay_own_booking(

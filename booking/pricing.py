@@ -163,19 +163,24 @@ def certificate_paid(booking: Booking) -> int:
 @dataclass(frozen=True, slots=True)
 class MoneyState:
     """A booking's money as a person is told it (i18n.paid): what money is asked for (the
-    price less what a gift certificate paid), what was paid and kept (refunds taken off),
-    what went back, and what the certificate paid."""
+    price less what a gift certificate paid), what was paid and kept (refunds made or under
+    way taken off), what went back, what is on its way back (a gateway's refund under way,
+    cash the studio still owes), and what the certificate paid."""
 
     to_pay: int
     paid: int
     refunded: int
     certificate: int
+    returning: int = 0
 
 
-def money_state(booking: Booking) -> MoneyState:
+def money_state(booking: Booking, *, returning: int) -> MoneyState:
+    """`returning`: the booking's refunds not made yet (booking.refunds.owed_back), which no
+    longer count as paid; the caller reads it, as it needs the database."""
     return MoneyState(
         to_pay=booking.total,
-        paid=max(booking.paid - booking.refunded, 0),
+        paid=max(booking.paid - booking.refunded - returning, 0),
         refunded=booking.refunded,
         certificate=certificate_paid(booking),
+        returning=returning,
     )

@@ -82,16 +82,25 @@ async def create_refund(
 async def owed_back(session: AsyncSession, booking_id: int) -> int:
     """Money of the booking's counted payments reserved for refunds not made yet (cash still
     to be handed over, a gateway's refund under way): no longer the client's with the studio."""
+    return (await owed_back_of(session, [booking_id])).get(booking_id, 0)
+
+
+async def owed_back_of(session: AsyncSession, booking_ids: Sequence[int]) -> dict[int, int]:
+    """owed_back of each of the bookings in one query (a list answer); those with nothing
+    under way are left out."""
+    if not booking_ids:
+        return {}
     stmt = (
-        select(func.coalesce(func.sum(Refund.amount), 0))
+        select(Refund.booking_id, func.sum(Refund.amount))
         .join(Payment, Payment.id == Refund.payment_id)
         .where(
-            Refund.booking_id == booking_id,
+            Refund.booking_id.in_(booking_ids),
             Refund.status == RefundStatus.PENDING,
             Payment.applied.is_(True),
         )
+        .group_by(Refund.booking_id)
     )
-    return int(await session.scalar(stmt) or 0)
+    return {booking_id: int(total) for booking_id, total in await session.execute(stmt)}
 
 
 async def refund_across_payments(

@@ -20,6 +20,7 @@ from booking.money_by_hand import (
     settle_by_hand,
 )
 from booking.pricing import money_state
+from booking.refunds import owed_back
 from handlers import admin_views as tx
 from handlers.admin_args import BadArguments, args_of, parse_id, parse_money, rest_of
 from handlers.admin_common import admin_id, answer
@@ -44,7 +45,8 @@ async def on_confirm(
         "admin confirmed by hand", extra={"booking_id": booking.id, "admin_id": admin_id(message)}
     )
     text = _("✅ Booking <code>{code}</code> confirmed.").format(code=booking.code)
-    text = f"{text} {paid_sentence(money_state(booking))}".rstrip()
+    state = money_state(booking, returning=await owed_back(session, booking.id))
+    text = f"{text} {paid_sentence(state)}".rstrip()
     await answer(message, text, session)
 
 

@@ -21,6 +21,7 @@ from booking.deps import BookingDeps
 from booking.errors import DomainError
 from booking.overtime import record_overtime
 from booking.pricing import money_state
+from booking.refunds import owed_back
 from db.models import Hall
 from handlers import admin_views as tx
 from handlers.admin_args import args_of, local_moment, parse_date, parse_time
@@ -107,7 +108,8 @@ async def on_move(
         hall=tx.hall_name(hall),
         when=tx.period_text(booking.start_at, booking.end_at, tz),
     )
-    text = f"{text} {paid_sentence(money_state(booking))}".rstrip()
+    state = money_state(booking, returning=await owed_back(session, booking.id))
+    text = f"{text} {paid_sentence(state)}".rstrip()
     if due > 0:
         text += _(" To pay: {due} ₽.").format(due=rub(due))
     await _answer(message, text, session)

@@ -77,7 +77,7 @@ def _named(names: dict[str, str], code: str) -> str:
 
 def booking_line(view: BookingView, tz: ZoneInfo) -> str:
     booking = view.booking
-    parts = [paid_sentence(money_state(booking)).removesuffix(".")]
+    parts = [paid_sentence(money_state(booking, returning=view.returning)).removesuffix(".")]
     if booking.status == "confirmed" and booking.paid == 0 and booking.total > 0:
         parts.append(_("⚠️ unpaid"))  # confirmed on trust (/new, /confirm CODE 0)
     money = " · ".join(part for part in parts if part)

@@ -6,6 +6,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from booking.deps import BookingDeps
 from booking.own_bookings import ClientBooking, client_bookings
+from booking.pricing import money_state
 from db.models import Payment
 from handlers.common import Screen
 from handlers.hall_specs import hall_name
@@ -14,6 +15,7 @@ from handlers.offer_views import gateways
 from i18n.catalogs import N_
 from i18n.catalogs import gettext as _
 from i18n.formats import day, day_month, money, time
+from i18n.paid import paid_line
 from keyboards.bookings import (
     booking_keyboard,
     bookings_keyboard,
@@ -97,18 +99,11 @@ async def bookings_screen(
 
 def booking_screen(view: ClientBooking, deps: BookingDeps) -> Screen:
     booking = view.booking
-    text = _(
-        "Booking {code}\n{hall}, {date}, {start}–{end}\nStatus: {status}\n"
-        "Price: {total}, paid: {paid}"
-    ).format(
-        code=booking.code,
-        status=_(STATUSES[status_of(view)]),
-        total=money(booking.total),
-        paid=money(booking.paid),
-        **_when(view, deps),
+    text = _("Booking {code}\n{hall}, {date}, {start}–{end}\nStatus: {status}").format(
+        code=booking.code, status=_(STATUSES[status_of(view)]), **_when(view, deps)
     )
-    if booking.refunded:
-        text += _(", refunded: {refunded}").format(refunded=money(booking.refunded))
+    # The money as every other place words it: refunds under way said as on their way back.
+    text += paid_line(money_state(booking, returning=view.returning))
     pay_label = None
     if view.due_now > 0 and view.due_kind is not None:
         due = money(view.due_now)
@@ -135,7 +130,7 @@ def booking_screen(view: ClientBooking, deps: BookingDeps) -> Screen:
 def cancel_screen(view: ClientBooking, deps: BookingDeps) -> Screen:
     """The refund the policy gives now, shown before the client agrees."""
     booking, refund = view.booking, view.refund_if_cancelled
-    paid = booking.paid - booking.refunded
+    paid = booking.paid - booking.refunded - view.returning
     if paid <= 0:
         refund_text = _("Nothing was paid, so there is nothing to refund.")
     elif refund >= paid:

@@ -1,7 +1,9 @@
 """The "paid X of Y" sentence of a booking, one wording for the bot, the notices and the
 e-mails: money paid net of refunds, out of what money is asked for; a gift certificate's
 part said as such; refunds named; nothing at all when nothing is due and nothing was paid
-(a booking a promo code made free), instead of "paid 0 of 0"."""
+(a booking a promo code made free), instead of "paid 0 of 0". Money whose refund is under
+way (at a gateway, or cash the studio still owes) is no longer paid: it is said to be on its
+way back, the same wherever the client reads it."""
 
 from __future__ import annotations
 
@@ -22,12 +24,14 @@ class Figures(Protocol):
     def refunded(self) -> int: ...
     @property
     def certificate(self) -> int: ...
+    @property
+    def returning(self) -> int: ...
 
 
 def paid_sentence(figures: Figures, lang: str | None = None) -> str:
     """ "Paid 2 500 ₽ of 5 000 ₽." and what else is worth saying; "" when nothing is."""
     parts: list[str] = []
-    if figures.to_pay or figures.paid or figures.refunded:
+    if figures.to_pay or figures.paid or figures.refunded or figures.returning:
         parts.append(
             gettext("Paid {paid} of {total}", lang=lang).format(
                 paid=money(figures.paid, lang), total=money(figures.to_pay, lang)
@@ -41,6 +45,12 @@ def paid_sentence(figures: Figures, lang: str | None = None) -> str:
     if figures.refunded:
         parts.append(
             gettext("refunded {amount}", lang=lang).format(amount=money(figures.refunded, lang))
+        )
+    if figures.returning:
+        parts.append(
+            gettext("{amount} being refunded", lang=lang).format(
+                amount=money(figures.returning, lang)
+            )
         )
     if not parts:
         return ""

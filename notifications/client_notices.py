@@ -33,9 +33,13 @@ class EventSubject:
     client: Client
     tz: ZoneInfo
     hours_left: int
+    #: The booking's refunds under way when the messages are written (refunds.owed_back).
+    returning: int
 
     def values(self) -> dict[str, Any]:
-        return event_values(self.booking, self.hall, self.client, self.tz, self.event)
+        return event_values(
+            self.booking, self.hall, self.client, self.tz, self.event, self.returning
+        )
 
 
 def _client_message(about: EventSubject, kind: str, address: str) -> tuple[str, str]:

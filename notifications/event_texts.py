@@ -20,9 +20,10 @@ from notifications import messages
 
 
 def event_values(
-    booking: Booking, hall: Hall, client: Client, tz: ZoneInfo, event: Event
+    booking: Booking, hall: Hall, client: Client, tz: ZoneInfo, event: Event, returning: int
 ) -> dict[str, Any]:
-    """What the messages say, in the language of the moment (amounts, dates, the hall)."""
+    """What the messages say, in the language of the moment (amounts, dates, the hall).
+    `returning`: the booking's refunds under way now (booking.refunds.owed_back)."""
     start, end = _span(booking, event)
     start, end = start.astimezone(tz), end.astimezone(tz)
     hold = booking.hold_expires_at.astimezone(tz) if booking.hold_expires_at else start
@@ -39,7 +40,7 @@ def event_values(
         "paid": rub(booking.paid),
         "total": rub(booking.total),
         "balance": rub(booking.total - booking.paid),
-        "paid_line": paid_line(_money(booking, event)),
+        "paid_line": paid_line(_money(booking, event, returning)),
         "client": " ".join(x for x in (client.name, client.phone or "") if x),
         "amount": rub(int(payload.get("refund_amount") or payload.get("amount") or 0)),
         "refund": rub(int(payload.get("refund_total", 0))),
@@ -58,10 +59,10 @@ def event_values(
     }
 
 
-def _money(booking: Booking, event: Event) -> MoneyState:
+def _money(booking: Booking, event: Event, returning: int) -> MoneyState:
     """The money a message speaks of: as a move or an extension left it (the booking may
     have changed again, or its refund be made, before the message is written), else the
-    booking's now."""
+    booking's now, with its refunds under way (`returning`)."""
     figures = (event.payload or {}).get("money")
     if event.type in (EventType.BOOKING_MOVED, EventType.BOOKING_EXTENDED) and figures:
         return MoneyState(
@@ -69,8 +70,9 @@ def _money(booking: Booking, event: Event) -> MoneyState:
             paid=int(figures["paid"]),
             refunded=int(figures["refunded"]),
             certificate=int(figures["certificate"]),
+            returning=int(figures.get("returning", 0)),  # events before it was recorded
         )
-    return money_state(booking)
+    return money_state(booking, returning=returning)
 
 
 def _span(booking: Booking, event: Event) -> tuple[datetime, datetime]:

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from booking.deps import BookingDeps
 from booking.events import EventType
+from booking.refunds import owed_back
 from db.models import Booking, Client, Hall
 from db.outbox import Event, Notification
 from i18n.catalogs import gettext as _
@@ -51,9 +52,8 @@ async def render_event(
     hall = await session.get(Hall, booking.hall_id)
     client = await session.get(Client, booking.client_id)
     assert hall is not None and client is not None
-    about = EventSubject(
-        event, booking, hall, client, deps.rules.tz, hours_left(booking, deps.now())
-    )
+    left, returning = hours_left(booking, deps.now()), await owed_back(session, booking.id)
+    about = EventSubject(event, booking, hall, client, deps.rules.tz, left, returning)
     out: list[Notification] = []
     if client_kind is not None:
         out += await to_client(session, channels, about, client_kind)

@@ -1,6 +1,7 @@
 """The chat messages after a move or more time state the money as the change left it (the one
-sentence of i18n.paid): the new total, what was paid and is kept, the refund apart; even when
-they are written after the refund is made, or after another change."""
+sentence of i18n.paid): the new total, what was paid and is kept, the refund apart, a refund
+still under way said as on its way back; even when they are written after the refund is made,
+or after another change."""
 
 from __future__ import annotations
 
@@ -54,6 +55,21 @@ async def test_the_moved_message_keeps_the_refund_apart_while_it_is_under_way(
     assert (
         f"Оплачено {rub(360000)} из {rub(360000)}.\nВозврат: {amount(140000, 'ru')} ₽." in moved
     ), moved
+    # Her booking's card counts the same money, the refund said as on its way back.
+    await studio.send(anna, "/my")
+    await studio.press(anna, anna.buttons()[0][0])
+    card = str(anna.last_message()["text"])  # type: ignore[index]
+    assert f"Оплачено {rub(360000)} из {rub(360000)}, возвращаем {rub(140000)}." in card, card
+    # More time while that refund is still under way: it is not said to have gone back.
+    await studio.press(anna, "⏱ Продлить")
+    await studio.press(anna, "+1 час")  # 1 800 more, paid in full
+    await studio.press(anna, "Т-Банк")
+    ready = anna.last_message()
+    assert ready is not None
+    await studio.checkout(url_of(ready))
+    await studio.deliver()
+    longer = told(anna, f"Бронь {booking.code} продлена ✅")
+    assert f"Оплачено {rub(540000)} из {rub(540000)}, возвращаем {rub(140000)}." in longer, longer
 
 
 async def test_each_message_tells_the_money_as_its_change_left_it(studio: Studio) -> None:

@@ -8,7 +8,9 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from booking.changes import Actor, reschedule
 from booking.deps import BookingDeps
+from booking.holds import PaymentMode
 from booking.own_bookings import client_bookings
 from db.models import Booking, Refund
 from i18n.formats import money
@@ -26,7 +28,7 @@ async def test_details_and_cancel_with_the_refund_shown_first(studio: Studio) ->
     assert item == "03.12 12:00 · Белый зал · ✅ подтверждена"
     await studio.press(anna, item)
     details = anna.last_message()["text"]  # type: ignore[index]
-    assert f"Стоимость: {money(500000, 'ru')}, оплачено: {money(250000, 'ru')}" in details
+    assert f"Оплачено {money(250000, 'ru')} из {money(500000, 'ru')}." in details
     assert f"К оплате: {money(250000, 'ru')} (остаток)" in details
     assert anna.buttons()[:2] == [
         [f"💳 Оплатить остаток {money(250000, 'ru')}"],
@@ -176,3 +178,26 @@ async def test_a_long_history_does_not_hide_an_upcoming_booking(
         history = await client_bookings(session, deps, 1234, past=True)
     assert [view.booking.code for view in shown] == [upcoming.code]
     assert [view.booking.code for view in history][:2] == ["PAST0000", "PAST0001"]
+
+
+async def test_the_card_says_cash_still_owed_is_coming_back(studio: Studio) -> None:
+    """Paid 5 000 ₽ in cash, moved to the 3 600 ₽ loft: until an admin hands the 1 400 ₽
+    over, the card says it in the words the booking page and the messages use, and the
+    cancel screen offers only what is still the client's."""
+    anna = studio.user()
+    made = await make_booking(
+        studio.sessionmaker, studio.deps, start=msk(3, 12), telegram_id=1001,
+        mode=PaymentMode.FULL,
+    )  # fmt: skip
+    async with studio.sessionmaker() as session:
+        await reschedule(
+            session, studio.deps, made.id, 2, msk(3, 12), msk(3, 14), Actor(admin=False)
+        )
+    await studio.send(anna, "/my")
+    await studio.press(anna, anna.buttons()[0][0])
+    details = anna.last_message()["text"]  # type: ignore[index]
+    assert f"Оплачено {money(360000, 'ru')} из {money(360000, 'ru')}, " in details
+    assert f"возвращаем {money(140000, 'ru')}." in details
+    assert "5 000" not in details.replace("\xa0", " ")
+    await studio.press(anna, "✖ Отменить бронь")
+    assert f"Вернём всю оплату: {money(360000, 'ru')}." in anna.last_message()["text"]  # type: ignore[index]
