@@ -8,6 +8,13 @@ from typing import Self
 
 from aiohttp import web
 
+#: How long a fake gateway waits for the app to answer its notification. T-Bank documents
+#: 10 s (it waits that long before redirecting the payer); ЮKassa and Sber publish no limit.
+#: Under CI load (2 cores, 4 test workers) a webhook's handler was measured at up to ~2.2 s
+#: with three CPU burners beside it, all of it CPU and database time, so 5 s left too thin a
+#: margin; a handler slower than the gateway's own limit still fails the test.
+NOTIFY_TIMEOUT = 10.0
+
 
 class LocalServer:
     """An aiohttp server on 127.0.0.1; subclasses add their routes in `_routes`."""

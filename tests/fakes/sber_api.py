@@ -34,7 +34,7 @@ from urllib.parse import parse_qsl
 from aiohttp import ClientSession, ClientTimeout, web
 
 from payments.signing import sber_checksum
-from tests.fakes.local_server import LocalServer
+from tests.fakes.local_server import NOTIFY_TIMEOUT, LocalServer
 
 Failure = int | Literal["timeout", "garbage"]
 JSON = dict[str, Any]
@@ -259,7 +259,7 @@ class FakeSber(LocalServer):
         operation: str = "deposited",
         status: int = 1,
         *,
-        timeout: float = 5.0,
+        timeout: float = NOTIFY_TIMEOUT,
         ssl: SSLContext | bool = True,
         **overrides: str | None,
     ) -> tuple[int, str]:

@@ -33,7 +33,7 @@ from typing import Any, Literal, TypeGuard
 from aiohttp import ClientSession, ClientTimeout, web
 
 from payments.signing import tinkoff_token, verify_tinkoff_token
-from tests.fakes.local_server import LocalServer
+from tests.fakes.local_server import NOTIFY_TIMEOUT, LocalServer
 
 Failure = int | Literal["timeout", "garbage"]
 JSON = dict[str, Any]
@@ -277,7 +277,7 @@ class FakeTinkoff(LocalServer):
         url: str | None,
         payment_id: str | int,
         *,
-        timeout: float = 5.0,
+        timeout: float = NOTIFY_TIMEOUT,
         ssl: SSLContext | bool = True,
         **overrides: object,
     ) -> tuple[int, str]:

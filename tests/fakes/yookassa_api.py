@@ -39,7 +39,7 @@ from typing import Any, Literal
 
 from aiohttp import ClientSession, ClientTimeout, web
 
-from tests.fakes.local_server import LocalServer
+from tests.fakes.local_server import NOTIFY_TIMEOUT, LocalServer
 
 Failure = int | Literal["timeout", "garbage"]
 JSON = dict[str, Any]
@@ -398,7 +398,7 @@ class FakeYooKassa(LocalServer):
         object_id: str,
         event: str | None = None,
         *,
-        timeout: float = 5.0,
+        timeout: float = NOTIFY_TIMEOUT,
         ssl: SSLContext | bool = True,
     ) -> tuple[int, str]:
         """POST :meth:`notification` as JSON to ``url``; return (HTTP status, body text)."""
