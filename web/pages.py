@@ -28,6 +28,9 @@ STATIC = Path(__file__).resolve().parent / "static"
 #: The only files served, with their types.
 ASSETS = {
     "book.js": "text/javascript",
+    "book-calendar.js": "text/javascript",
+    "book-summary.js": "text/javascript",
+    "book-status.js": "text/javascript",
     "book-waitlist.js": "text/javascript",
     "book-change.js": "text/javascript",
     "book.css": "text/css",

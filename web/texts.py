@@ -1,5 +1,5 @@
 """The booking page's texts, marked for the gettext catalogs and sent with the page in both
-languages (the page switches without reloading). Keys are what `book.js` asks for."""
+languages (the page switches without reloading). Keys are what its scripts (`book*.js`) ask for."""
 
 from __future__ import annotations
 

@@ -205,10 +205,18 @@ async def test_pages_around_the_booking_page(api: Api) -> None:
 
 
 async def test_page_weighs_under_100_kb(api: Api) -> None:
-    total = 0
-    for path in ("/book", "/book/assets/book.js", "/book/assets/book.css", "/api/halls"):
+    """The page with every script and style it links (its parts are files of their own),
+    each one served, as its type."""
+    async with api.http.get(api.url("/book")) as response:
+        page = await response.text()
+    total = len(page.encode())
+    assets = re.findall(r'(?:src|href)="(/book/assets/[^"]+)"', page)
+    assert "/book/assets/book.js" in assets and "/book/assets/book.css" in assets, assets
+    for path in (*assets, "/api/halls"):
         async with api.http.get(api.url(path)) as response:
-            assert response.status == 200
+            assert response.status == 200, path
+            if path.endswith(".js"):
+                assert response.content_type == "text/javascript", path
             total += len(await response.read())
     assert total < 100_000, total
 
