@@ -173,8 +173,9 @@ async def widget(_: web.Request) -> web.FileResponse:
 async def return_page(request: web.Request) -> web.Response:
     """Where gateways send the payer back: the booking's live status (the page reads it
     with the token it kept when booking, or in the Mini App with the Telegram user's
-    initData); a code no booking has is a 404 page."""
-    code = request.match_info["code"]
+    initData); a code no booking has is a 404 page. A code typed in small letters from a
+    message is the same booking's."""
+    code = request.match_info["code"].upper()
     found = None
     if len(code) <= 16 and not has_controls(code):
         found = await db(request).scalar(select(Booking.id).where(Booking.code == code))

@@ -204,6 +204,12 @@ async def test_pages_around_the_booking_page(api: Api) -> None:
     assert status == 200 and "/book" in widget
 
 
+async def test_a_code_typed_in_small_letters_opens_its_booking(api: Api) -> None:
+    booking = await api.booked()
+    status, page = await api.call("GET", f"/pay/return/{booking['code'].lower()}")
+    assert status == 200 and f'"code":"{booking["code"]}"' in page
+
+
 async def test_page_weighs_under_100_kb(api: Api) -> None:
     """The page with every script and style it links (its parts are files of their own),
     each one served, as its type."""

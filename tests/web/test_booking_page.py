@@ -27,6 +27,8 @@ from tests.web.test_change_payment import book_and_pay, booking, call
 
 
 def test_book_pay_and_see_it_confirmed(page: Page, served: Served, browser: Browser) -> None:
+    missing: list[str] = []  # no error in the console: nothing asked for is missing (the icon too)
+    page.on("console", lambda m: missing.append(m.text) if m.type == "error" else None)
     open_hall(page, served)
     pick_slot(page, "2026-12-03", "12:00", 120)
     fill_contacts(page)
@@ -44,6 +46,7 @@ def test_book_pay_and_see_it_confirmed(page: Page, served: Served, browser: Brow
     ics = page.locator("#status-ics")
     expect(ics).to_be_visible()
     assert "DTSTART:20261203T090000Z" in (ics.get_attribute("href") or "").replace("%3A", ":")
+    assert missing == []
 
     # A second client's calendar no longer offers 12:00 (nor what would overlap it).
     other = new_context(browser, served)
