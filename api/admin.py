@@ -8,7 +8,7 @@ from api.auth import require_admin
 from api.errors import json_response
 from api.inputs import NotificationIn
 from api.json_body import read_json
-from api.keys import DEPS
+from api.keys import DEPS, SETTINGS
 from api.middlewares import db
 from api.query_params import (
     NOTIFICATION_STATUSES,
@@ -51,6 +51,7 @@ async def send_notification(request: web.Request) -> web.Response:
         recipient=body.recipient,
         booking_id=body.booking_id,
         subject=body.subject,
+        mail=request.app[SETTINGS].smtp.enabled,
     )
     tz = request.app[DEPS].rules.tz
     return json_response({"notifications": [notification_json(n, tz) for n in items]}, 202)

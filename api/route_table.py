@@ -213,7 +213,8 @@ ROUTES = (
           errors={400: "invalid_input"}),
     Route("post", "/api/notifications/send", "Queue a message by hand", "Admin",
           oo.NotificationList, 202, auth=ADMIN, body=i.NotificationIn,
-          errors={400: f"{BODY} no_recipient bad_recipient", 404: "booking_not_found"}),
+          errors={400: f"{BODY} no_recipient bad_recipient email_off",
+                  404: "booking_not_found"}),
     Route("get", "/api/integrations/events", "The event log, oldest first", "Admin",
           oo.EventPage, auth=ADMIN, query=qp.EventsQuery, errors={400: "invalid_input"}),
     Route("get", "/calendar/{token}.ics", "A staff calendar feed (its secret address comes "

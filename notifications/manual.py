@@ -23,8 +23,11 @@ async def queue_manual(
     recipient: str | None,
     booking_id: int | None,
     subject: str = "",
+    mail: bool = True,
 ) -> list[Notification]:
-    """An admin's message: to a booking's client, or to an explicit recipient."""
+    """An admin's message: to a booking's client, or to an explicit recipient. With `mail`
+    False (SMTP off) no e-mail is queued, as none of the service's own is: it would wait
+    unsent for good."""
     key = f"manual:{uuid.uuid4().hex}"
     studio = [_("Photo studio", lang=lang) for lang in LANGUAGES]
     default_subject = " / ".join(dict.fromkeys(studio))  # both languages: whoever reads it
@@ -37,13 +40,15 @@ async def queue_manual(
         targets = []
         if client.telegram_id and channel in (None, "telegram"):
             targets.append(("telegram", str(client.telegram_id)))
-        if client.email and channel in (None, "email"):
+        if client.email and channel in (None, "email") and mail:
             targets.append(("email", client.email))
         if not targets:
             raise BookingRuleError("no_recipient", "The client has no way to be reached.")
     else:
         if channel is None or not recipient:
             raise BookingRuleError("no_recipient", "Give booking_id, or channel and recipient.")
+        if channel == "email" and not mail:
+            raise BookingRuleError("email_off", "The studio sends no e-mail now (SMTP is off).")
         if channel == "telegram" and not recipient.lstrip("-").isdigit():
             raise BookingRuleError("bad_recipient", "A Telegram recipient is a numeric chat id.")
         if channel == "email" and "@" not in recipient:

@@ -35,3 +35,23 @@ async def test_a_wait_told_only_by_e_mail_is_refused_with_smtp_off(running: Runn
     status, answer = await wait(running, "anna@example.com", DAY)
     assert (status, answer["error"]["code"]) == (400, "email_off"), answer
     assert await waits(running) == 0
+
+
+async def test_an_admins_e_mail_is_not_queued_to_wait_unsent_with_smtp_off(
+    running: Running,
+) -> None:
+    """An admin's message by e-mail would wait unsent for good: refused when asked for by
+    name; to a booking's client told by e-mail alone, there is no one to reach."""
+    before = await table_counts(running.sessionmaker)
+    status, answer = await running.api.admin(
+        "POST",
+        "/api/notifications/send",
+        json={"channel": "email", "recipient": "owner@example.com", "text": "Проверка"},
+    )
+    assert (status, answer["error"]["code"]) == (400, "email_off"), answer
+    booking = await running.api.booked(email="anna@example.com")
+    status, answer = await running.api.admin(
+        "POST", "/api/notifications/send", json={"booking_id": booking["id"], "text": "Привет"}
+    )
+    assert (status, answer["error"]["code"]) == (400, "no_recipient"), answer
+    assert (await table_counts(running.sessionmaker))["notifications"] == before["notifications"]
