@@ -175,7 +175,11 @@ def booking_json(
 
 def paid_texts(booking: Booking, returning: int) -> dict[str, str | None]:
     """The bot's "paid X of Y" sentence in Russian and English, so that a page shows the
-    same words rather than working them out again from the figures."""
+    same words rather than working them out again from the figures. A hold that lapsed or
+    was cancelled with nothing paid has nothing to say: "paid 0 of 3 000" would read as owed."""
+    over = booking.status in (BookingStatus.EXPIRED, BookingStatus.CANCELLED)
+    if over and not booking.paid and not certificate_paid(booking):
+        return {"paid_text": None, "paid_text_en": None}
     state = money_state(booking, returning=returning)
     russian, english = paid_sentence(state, "ru"), paid_sentence(state, "en")
     return {"paid_text": russian or None, "paid_text_en": english or None}

@@ -48,6 +48,8 @@ async def test_hold_expires_and_frees_the_slot(running: Running) -> None:
     assert expired["status"] == "expired"
     assert expired["hold_lapsed_at"] == booking["hold_expires_at"] is not None
     assert expired["hold_expires_at"] is None  # nothing lapses any more: no countdown
+    assert booking["paid_text"] == "Оплачено 0\u00a0₽ из 5\u00a0000\u00a0₽."
+    assert expired["paid_text"] is None  # nothing is owed for a lapsed hold
     status, seen = await api.admin("GET", f"/api/bookings/{booking['id']}")
     assert status == 200 and seen["hold_lapsed_at"] == booking["hold_expires_at"]
     again = await api.booked(day=3, hour=12)
