@@ -105,6 +105,7 @@ async def test_refund_partial_then_rest_never_above_paid(running: Running) -> No
     before = await table_counts(running.sessionmaker)
     status, body = await api.admin("POST", path, json={"amount": "4000.01"})
     assert status == 400 and body["error"]["code"] == "refund_too_large"
+    assert "At most 4000.00 rubles" in body["error"]["message"], body  # as the API writes money
     for absurd in ("1e30", "100000000.01", "Infinity"):
         status, body = await api.admin("POST", path, json={"amount": absurd})
         assert status == 400 and body["error"]["code"] == "invalid_input", (absurd, body)
