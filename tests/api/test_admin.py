@@ -109,6 +109,11 @@ async def test_refund_partial_then_rest_never_above_paid(running: Running) -> No
     for absurd in ("1e30", "100000000.01", "Infinity"):
         status, body = await api.admin("POST", path, json={"amount": absurd})
         assert status == 400 and body["error"]["code"] == "invalid_input", (absurd, body)
+        assert body["error"]["message"].startswith("amount: must be"), body  # said once
+    for not_positive in ("0", "-5"):
+        status, body = await api.admin("POST", path, json={"amount": not_positive})
+        assert (status, body["error"]["code"]) == (400, "bad_amount"), body
+        assert body["error"]["message"] == "The refund amount must be positive.", body
     assert await table_counts(running.sessionmaker) == before
     status, body = await api.admin("POST", path)
     assert status == 201 and body["amount"]["value"] == "4000.00"
