@@ -73,7 +73,7 @@ def parse_money(value: Any) -> int:
     if isinstance(value, int) and not isinstance(value, bool):
         value = str(value)
     if not isinstance(value, str) or not RUBLES_TEXT.fullmatch(value.removeprefix("-")):
-        raise ValueError("must be a string like '1500.00', with at most two decimals")
+        raise ValueError("must be rubles like '1500.00' or '1500', with at most two decimals")
     amount = Decimal(value)
     if amount > MAX_RUBLES:
         raise ValueError(f"must be at most {MAX_RUBLES} rubles")

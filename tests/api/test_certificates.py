@@ -53,6 +53,8 @@ async def test_an_admin_issues_a_certificate_anyone_with_the_code_reads_it(
         status, answer = await api.admin("POST", "/api/certificates", json={"amount": bad})
         assert (status, answer["error"]["code"]) == (400, "invalid_input"), bad
         assert "amount: amount" not in answer["error"]["message"], answer
+    status, answer = await api.admin("POST", "/api/certificates", json={"amount": "1e3"})
+    assert "'1500.00' or '1500'" in answer["error"]["message"], answer  # whole rubles do too
     for bad in ("0", "-5", "1000000.01"):
         status, answer = await api.admin("POST", "/api/certificates", json={"amount": bad})
         assert (status, answer["error"]["code"]) == (400, "bad_amount"), bad
