@@ -63,7 +63,9 @@ def requested_amount(value: Any) -> int | None:
 
 
 def parse_money(value: Any) -> int:
-    """'1500.00' or {"value": "1500.00"} to kopecks; ValueError for anything else."""
+    """'1500.00' or {"value": "1500.00"} to kopecks; ValueError for anything else. A
+    negative amount is well formed: each use case refuses it as it refuses zero (its own
+    `bad_amount` or `bad_discount`), so the code does not depend on the sign."""
     if isinstance(value, dict):
         value = value.get("value")
     if isinstance(value, float) and value.is_integer():  # 1500.0 is JSON's 1500
@@ -71,12 +73,10 @@ def parse_money(value: Any) -> int:
     if isinstance(value, int) and not isinstance(value, bool):
         value = str(value)
     if not isinstance(value, str) or not RUBLES_TEXT.fullmatch(value.removeprefix("-")):
-        raise ValueError("amount must be a string like '1500.00', with at most two decimals")
+        raise ValueError("must be rubles like '1500.00' or '1500', with at most two decimals")
     amount = Decimal(value)
-    if amount < 0:
-        raise ValueError("amount must be a number that is not negative")
     if amount > MAX_RUBLES:
-        raise ValueError(f"amount must be at most {MAX_RUBLES} rubles")
+        raise ValueError(f"must be at most {MAX_RUBLES} rubles")
     return int(amount * 100)
 
 

@@ -23,6 +23,7 @@ from booking.lapsing import retake_slot
 from booking.payment_due import PaymentKind
 from booking.payment_reports import apply_success
 from booking.refunds import CASH
+from booking.studio_export import rubles
 from db import queries
 from db.models import Booking, Payment
 from payments.base import PaymentStatus
@@ -63,7 +64,7 @@ async def confirm_by_hand(
         amount = booking.prepay_amount if status != BookingStatus.CONFIRMED else due
     if amount < 0 or amount > due or (amount == 0 and status == BookingStatus.CONFIRMED):
         raise BookingRuleError(
-            "bad_amount", f"The amount must be between 0 and {due} kopecks.", most=due
+            "bad_amount", f"The amount must be between 0 and {rubles(due)} rubles.", most=due
         )
     if amount == 0:  # an expired booking retakes its slot
         late = status == BookingStatus.EXPIRED

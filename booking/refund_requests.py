@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from booking.deps import BookingDeps
 from booking.errors import BookingRuleError, InvalidTransition, NotFound
 from booking.refunds import create_refund, execute_refunds
+from booking.studio_export import rubles
 from db import payment_queries, queries
 from db.models import Payment, Refund
 from payments.base import PaymentStatus
@@ -37,7 +38,7 @@ async def request_refund(
     if amount > left:
         raise BookingRuleError(
             "refund_too_large",
-            f"At most {left} kopecks of this payment can be refunded.",
+            f"At most {rubles(left)} rubles of this payment can be refunded.",
             most=left,
         )
     refund = await create_refund(session, deps, booking, payment, amount, reason)

@@ -154,3 +154,11 @@ async def gateway_receipt(running: Running, booking_id: int) -> tuple[list[tuple
         info = booking_receipt(deps, booking, hall, client, "partial_prepayment")
     assert info is not None
     return receipt_items(info, booking.prepay_amount), booking.prepay_amount
+
+
+async def test_a_fixed_amount_below_zero_is_refused_as_zero_is(running: Running) -> None:
+    for amount in ("0", "-5"):
+        status, answer = await running.api.admin(
+            "POST", "/api/promo-codes", json={"code": "BDAY", "amount": amount}
+        )
+        assert (status, answer["error"]["code"]) == (400, "bad_discount"), answer
