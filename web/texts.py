@@ -55,6 +55,7 @@ TEXTS: dict[str, str] = {
     "total": N_("Total"),
     "left_to_pay": N_("Left to pay"),
     "covered": N_("The gift certificate covers the whole price: nothing to pay."),
+    "nothing_to_pay": N_("Nothing to pay: the booking is confirmed at once."),
     "to_book": N_("Book"),
     "pay_prepay": N_("Prepayment {percent}%"),
     "pay_full": N_("Pay in full"),

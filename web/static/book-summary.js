@@ -154,8 +154,11 @@ window.studioBooking.summary = (page) => {
       }
     }
     // Nothing left to pay: no payment choices, and the booking is confirmed at once.
-    const covered = Boolean(quote && !promoRefused && Number(quote.due_now.value) === 0 && Number(quote.certificate_paid.value) > 0);
-    if (covered) lines.push(line(t("covered"), "", "covered"));
+    // A gift certificate covering all, or a promo code taking the whole price (total 0).
+    const byCertificate = Boolean(quote && Number(quote.certificate_paid.value) > 0);
+    const free = Boolean(quote && Number(quote.total.value) === 0);
+    const covered = Boolean(quote && !promoRefused && Number(quote.due_now.value) === 0 && (byCertificate || free));
+    if (covered) lines.push(line(t(byCertificate ? "covered" : "nothing_to_pay"), "", "covered"));
     $("summary").replaceChildren(...lines);
     show("pay-mode", !covered);
     show("pay-with", !covered && config.gateways.length > 0);
