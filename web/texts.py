@@ -34,6 +34,7 @@ TEXTS: dict[str, str] = {
         "Crossed out: closed or fully booked. On a fully booked day you can ask to be "
         "told if time frees up."
     ),
+    "legend_no_wait": N_("Crossed out: closed or fully booked."),
     "no_starts": N_("No free starts on this day."),
     "morning": N_("Morning"),
     "afternoon": N_("Afternoon"),
