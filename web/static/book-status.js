@@ -14,7 +14,8 @@ window.studioBooking.status = (page) => {
   }
   function unknown() {
     $("status-state").textContent = t("unknown_booking");
-    $("status-where").textContent = t("goes_to_chat");
+    // Where its messages go is not known either: nothing is promised.
+    $("status-where").textContent = "";
   }
   async function showStatus() {
     show("booking", false);
