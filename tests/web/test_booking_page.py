@@ -110,6 +110,7 @@ def test_after_a_partial_refund_the_page_says_what_the_bot_says(
     assert paid.text_content() == paid_sentence(state, "ru")
     page.get_by_role("button", name="EN").click()
     expect(paid).to_have_text(re.compile(r"^Paid 3,750\s₽ of 5,000\s₽, refunded 1,250\s₽\.$"))
+    expect(page.locator("#status-title")).to_have_text(f"Booking {mine['code']}")
     assert paid.text_content() == paid_sentence(state, "en")
 
 

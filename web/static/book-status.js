@@ -13,6 +13,7 @@ window.studioBooking.status = (page) => {
     return kept(code) || (tg.initData && config.booking_id ? { id: config.booking_id, token: "", chat: true } : null);
   }
   function unknown() {
+    state.unknown = true;
     $("status-state").textContent = t("unknown_booking");
     // Where its messages go is not known either: nothing is promised.
     $("status-where").textContent = "";
@@ -21,7 +22,7 @@ window.studioBooking.status = (page) => {
     show("booking", false);
     show("status");
     const mine = whose(config.code);
-    $("status-title").textContent = t("status_title", { code: config.code });
+    renderTitle();
     if (!mine) { unknown(); return; }
     const booking = await api("GET", `/api/bookings/${mine.id}`, null, mine.token).catch((error) => {
       if (error.code === "booking_not_found") return null;  // not this user's: as unknown
@@ -37,6 +38,13 @@ window.studioBooking.status = (page) => {
       clearTimeout(state.poll);
       state.poll = setTimeout(showStatus, 2000);
     }
+  }
+  function renderTitle() { $("status-title").textContent = t("status_title", { code: config.code }); }
+  function renderStatusPage() {
+    // All of it again in the language just chosen, the heading too.
+    renderTitle();
+    if (state.booking) renderStatus(state.booking, state.mine || {});
+    else if (state.unknown) unknown();
   }
   function renderStatus(booking, mine) {
     state.booking = booking;
@@ -94,5 +102,5 @@ window.studioBooking.status = (page) => {
       notice(problem(error));
     }
   }
-  return { showStatus, renderStatus, payAgain };
+  return { showStatus, renderStatus, renderStatusPage, payAgain };
 };

@@ -208,9 +208,9 @@
   Object.assign(page, wait, change);
   const { loadHalls, renderHalls, monthKey, loadMonth, renderMonth, moveMonth, pickDay, dayOf, renderStarts,
     pickStart, renderLengths, renderAddons, renderRules, choice, renderSummary, renderGateways, showStatus,
-    renderStatus, payAgain } = page;
+    payAgain } = page;
   function renderAll() {
-    if (config.code) { if (state.booking) renderStatus(state.booking, state.mine || {}); return; }
+    if (config.code) { page.renderStatusPage(); return; }
     renderHalls();
     if (state.hall) renderMonth();
     if (state.day) { renderStarts(); wait.renderWaitDone(); }
