@@ -78,7 +78,13 @@ window.studioBooking.status = (page) => {
       const ran = t("hold_lapsed", { day: dayLabel(lapses.slice(0, 10), { day: "numeric", month: "long" }), time: hm(lapses) });
       const draw = () => {
         const ms = until - Date.now();
-        if (booking.status === "expired" || ms <= 0) { clearInterval(state.tick); left.textContent = ran; return; }
+        if (booking.status === "expired" || ms <= 0) {
+          // Run out: nothing to pay any more, though the server may not have marked it yet.
+          clearInterval(state.tick);
+          left.textContent = ran;
+          $("status-pay").hidden = true;
+          return;
+        }
         left.textContent = t("time_left", { time: `${Math.floor(ms / 6e4)}:${pad(Math.floor(ms / 1000) % 60)}` });
       };
       draw();
