@@ -34,6 +34,7 @@ TEXTS: dict[str, str] = {
         "Crossed out: closed or fully booked. On a fully booked day you can ask to be "
         "told if time frees up."
     ),
+    "legend_no_wait": N_("Crossed out: closed or fully booked."),
     "no_starts": N_("No free starts on this day."),
     "morning": N_("Morning"),
     "afternoon": N_("Afternoon"),
@@ -55,6 +56,7 @@ TEXTS: dict[str, str] = {
     "total": N_("Total"),
     "left_to_pay": N_("Left to pay"),
     "covered": N_("The gift certificate covers the whole price: nothing to pay."),
+    "nothing_to_pay": N_("Nothing to pay: the booking is confirmed at once."),
     "to_book": N_("Book"),
     "pay_prepay": N_("Prepayment {percent}%"),
     "pay_full": N_("Pay in full"),

@@ -113,6 +113,7 @@ def test_after_a_partial_refund_the_page_says_what_the_bot_says(
     assert paid.text_content() == paid_sentence(state, "ru")
     page.get_by_role("button", name="EN").click()
     expect(paid).to_have_text(re.compile(r"^Paid 3,750\s₽ of 5,000\s₽, refunded 1,250\s₽\.$"))
+    expect(page.locator("#status-title")).to_have_text(f"Booking {mine['code']}")
     assert paid.text_content() == paid_sentence(state, "en")
 
 
@@ -133,6 +134,14 @@ def test_status_page_shows_the_hold_live_until_it_lapses(page: Page, served: Ser
     expect(page.locator("#status-pay")).to_be_visible()
     expect(page.locator("#status-ics")).to_be_hidden()
 
+    # Held at 09:00 for 15 minutes (the service's clock and the browser's). The time to pay
+    # runs out before the server's expiry job has marked the hold: no paying any more.
+    lapsed = "Время на оплату вышло 1 декабря в 09:15."
+    page.clock.fast_forward("15:30")
+    expect(page.locator("#status-left")).to_have_text(lapsed)
+    expect(page.locator("#status-pay")).to_be_hidden()
+    assert status_of(page) == "pending_payment"  # not marked by the server yet
+
     async def lapse() -> int:
         served.clock.advance(minutes=16)
         async with served.sessionmaker() as session:
@@ -142,8 +151,6 @@ def test_status_page_shows_the_hold_live_until_it_lapses(page: Page, served: Ser
     expect(state).to_have_attribute("data-status", "expired")
     expect(state).to_have_text("Истекла: бронь не оплатили вовремя")
     expect(page.locator("#status-pay")).to_be_hidden()
-    # Held at 09:00 for 15 minutes (the service's clock and the browser's).
-    lapsed = "Время на оплату вышло 1 декабря в 09:15."
     expect(page.locator("#status-left")).to_have_text(lapsed)
     page.reload()
     expect(state).to_have_attribute("data-status", "expired")

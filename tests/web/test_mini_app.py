@@ -118,6 +118,7 @@ def test_a_booking_made_with_the_bot_is_paid_on_its_page_in_the_mini_app(
         "Эта страница не знает брони: её сделали в другом браузере."
     )
     expect(bob.locator("#status-when")).to_have_text("")
+    expect(bob.locator("#status-where")).to_have_text("")  # no chat promised
     expect(bob.locator("#status-paid")).to_have_text("")
     assert status_of(bob) == ""
     context.close()

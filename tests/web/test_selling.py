@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from playwright.sync_api import Page, Route, expect
+from playwright.sync_api import Request as PwRequest
 
 from tests.support import ADMIN_TOKEN
 from tests.web.served import Served
@@ -201,3 +202,41 @@ def test_another_halls_stock_answer_leaves_this_halls_addons(
     page.wait_for_function("window.stockAnswers === 2")
     expect(field).to_be_enabled()
     expect(field).to_have_attribute("max", str(kit["max_quantity"]))
+
+
+def test_counts_are_kept_whole_and_within_their_bounds(
+    served: Served, request: pytest.FixtureRequest
+) -> None:
+    """Guests "-2" or "2.5", an add-on's "1.5" or more than there is: the page asks the
+    server only with whole counts within their bounds, so the summary shows a price, not
+    the API's English validator text or a wrong "taken"."""
+    white = next(h for h in call(served, "GET", "/api/halls")["halls"] if h["slug"] == "white")
+    assert white["capacity"], "the example studio's white hall takes a number of people"
+    addon = white["addons"][0]
+    page: Page = request.getfixturevalue("page")
+    asked: list[dict] = []
+
+    def seen(sent: PwRequest) -> None:
+        if sent.url.endswith("/bookings/quote"):
+            asked.append(sent.post_data_json or {})
+
+    page.on("request", seen)
+    open_hall(page, served)
+    pick_slot(page, "2026-12-16", "12:00", 120)
+    guests = page.locator("#guests")
+    field = page.locator(f'#addons input[data-addon="{addon["id"]}"]')
+    most = int(field.get_attribute("max") or 0)
+    for box, typed, kept in ((guests, "-2", "1"), (guests, "2.5", "2"), (field, "1.5", "1")):
+        box.fill(typed)
+        box.blur()
+        expect(box).to_have_value(kept)
+    with page.expect_response(lambda r: r.url.endswith("/bookings/quote")) as answered:
+        field.fill(str(most + 5))
+    assert answered.value.ok
+    field.blur()
+    expect(field).to_have_value(str(most))
+    expect(page.locator("#summary p.sum")).to_be_visible()
+    expect(page.locator("#summary p.error")).to_have_count(0)
+    for body in asked:
+        assert body["guests"] in range(1, white["capacity"] + 1), body
+        assert all(a["quantity"] in range(1, most + 1) for a in body.get("addons", [])), body

@@ -158,6 +158,7 @@ def test_a_studio_sending_no_mail_asks_for_no_address_and_offers_no_wait_by_mail
     day = page.locator('#calendar button[data-date="2026-12-08"]')
     expect(day).to_be_disabled()
     expect(day).to_have_attribute("aria-label", "вторник, 8 декабря: всё занято")
+    expect(page.locator("#legend")).to_have_text("Зачёркнуты закрытые и занятые дни.")
     pick_slot(page, "2026-12-14", "15:00", 120)
     expect(page.locator("#phone")).to_be_visible()
     expect(page.locator("#email")).to_be_hidden()
@@ -175,6 +176,7 @@ def test_a_studio_sending_no_mail_asks_for_no_address_and_offers_no_wait_by_mail
     expect(
         page.get_by_role("button", name="Сообщить, если освободится", exact=True)
     ).to_be_visible()
+    expect(page.locator("#legend")).to_contain_text("На занятый день можно попросить сообщить")
 
 
 def test_an_answer_for_a_day_left_meanwhile_leaves_the_next_days_offer(

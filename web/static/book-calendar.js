@@ -83,6 +83,8 @@ window.studioBooking.calendar = (page) => {
     // "декабрь 2026" as a title: the month's name alone, capitalised, then the year.
     const name = new Date(Date.UTC(year, month, 15)).toLocaleDateString(locale(), { month: "long", timeZone: "UTC" });
     $("month-name").textContent = `${name[0].toUpperCase()}${name.slice(1)} ${year}`;
+    // The promise of a wait only where one is offered.
+    $("legend").textContent = t(canWait() ? "legend" : "legend_no_wait");
     const grid = $("calendar");
     grid.replaceChildren();
     if (loading) grid.setAttribute("aria-busy", "true");

@@ -13,14 +13,16 @@ window.studioBooking.status = (page) => {
     return kept(code) || (tg.initData && config.booking_id ? { id: config.booking_id, token: "", chat: true } : null);
   }
   function unknown() {
+    state.unknown = true;
     $("status-state").textContent = t("unknown_booking");
-    $("status-where").textContent = t("goes_to_chat");
+    // Where its messages go is not known either: nothing is promised.
+    $("status-where").textContent = "";
   }
   async function showStatus() {
     show("booking", false);
     show("status");
     const mine = whose(config.code);
-    $("status-title").textContent = t("status_title", { code: config.code });
+    renderTitle();
     if (!mine) { unknown(); return; }
     const booking = await api("GET", `/api/bookings/${mine.id}`, null, mine.token).catch((error) => {
       if (error.code === "booking_not_found") return null;  // not this user's: as unknown
@@ -36,6 +38,13 @@ window.studioBooking.status = (page) => {
       clearTimeout(state.poll);
       state.poll = setTimeout(showStatus, 2000);
     }
+  }
+  function renderTitle() { $("status-title").textContent = t("status_title", { code: config.code }); }
+  function renderStatusPage() {
+    // All of it again in the language just chosen, the heading too.
+    renderTitle();
+    if (state.booking) renderStatus(state.booking, state.mine || {});
+    else if (state.unknown) unknown();
   }
   function renderStatus(booking, mine) {
     state.booking = booking;
@@ -69,7 +78,13 @@ window.studioBooking.status = (page) => {
       const ran = t("hold_lapsed", { day: dayLabel(lapses.slice(0, 10), { day: "numeric", month: "long" }), time: hm(lapses) });
       const draw = () => {
         const ms = until - Date.now();
-        if (booking.status === "expired" || ms <= 0) { clearInterval(state.tick); left.textContent = ran; return; }
+        if (booking.status === "expired" || ms <= 0) {
+          // Run out: nothing to pay any more, though the server may not have marked it yet.
+          clearInterval(state.tick);
+          left.textContent = ran;
+          $("status-pay").hidden = true;
+          return;
+        }
         left.textContent = t("time_left", { time: `${Math.floor(ms / 6e4)}:${pad(Math.floor(ms / 1000) % 60)}` });
       };
       draw();
@@ -93,5 +108,5 @@ window.studioBooking.status = (page) => {
       notice(problem(error));
     }
   }
-  return { showStatus, renderStatus, payAgain };
+  return { showStatus, renderStatus, renderStatusPage, payAgain };
 };

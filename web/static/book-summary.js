@@ -23,7 +23,10 @@ window.studioBooking.summary = (page) => {
         input.type = "number";
         input.min = "0";
         input.dataset.addon = addon.id;
-        input.addEventListener("input", () => { state.addons[addon.id] = Math.max(0, Number(input.value) || 0); renderSummary(); });
+        // Whole and within the stock, in what is asked while typing and in the field after.
+        const most = () => Number(input.max) || 0;
+        input.addEventListener("input", () => { state.addons[addon.id] = whole(input.value, 0, most()); renderSummary(); });
+        input.addEventListener("change", () => { input.value = String(whole(input.value, 0, most())); });
         row.append(label, input);
         box.append(row);
       }
@@ -84,7 +87,7 @@ window.studioBooking.summary = (page) => {
     // What the visitor has chosen, as the API takes it; the booking adds who books.
     const [start, end] = span();
     const body = { hall_id: state.hall.id, start, end, payment_mode: $("details").elements.mode.value };
-    if (state.hall.capacity) body.guests = Number($("guests").value) || undefined;
+    if (state.hall.capacity) body.guests = guests();
     const addons = Object.entries(state.addons).filter(([, q]) => q > 0).map(([id, quantity]) => ({ id, quantity }));
     if (addons.length) body.addons = addons;
     // One field for a promo code or a gift certificate's code: the API tells them apart
@@ -92,6 +95,12 @@ window.studioBooking.summary = (page) => {
     if ($("promo").value.trim()) body.promo_code = $("promo").value.trim();
     return body;
   }
+  function whole(value, least, most) {
+    // A count as the API takes it: "2.5", "-2" or one above the limit never reach the server.
+    const n = Math.trunc(Number(value));
+    return Number.isFinite(n) ? Math.min(most, Math.max(least, n)) : least;
+  }
+  const guests = () => whole($("guests").value, 1, state.hall.capacity);
   function requote() {
     clearTimeout(state.quoteTimer);
     state.quoteTimer = setTimeout(loadQuote, 300);
@@ -154,8 +163,11 @@ window.studioBooking.summary = (page) => {
       }
     }
     // Nothing left to pay: no payment choices, and the booking is confirmed at once.
-    const covered = Boolean(quote && !promoRefused && Number(quote.due_now.value) === 0 && Number(quote.certificate_paid.value) > 0);
-    if (covered) lines.push(line(t("covered"), "", "covered"));
+    // A gift certificate covering all, or a promo code taking the whole price (total 0).
+    const byCertificate = Boolean(quote && Number(quote.certificate_paid.value) > 0);
+    const free = Boolean(quote && Number(quote.total.value) === 0);
+    const covered = Boolean(quote && !promoRefused && Number(quote.due_now.value) === 0 && (byCertificate || free));
+    if (covered) lines.push(line(t(byCertificate ? "covered" : "nothing_to_pay"), "", "covered"));
     $("summary").replaceChildren(...lines);
     show("pay-mode", !covered);
     show("pay-with", !covered && config.gateways.length > 0);
@@ -217,5 +229,5 @@ window.studioBooking.summary = (page) => {
     const local = new Date(date.getTime() + shift * 6e4);
     return local.toISOString().slice(0, 19) + offset;
   }
-  return { renderAddons, loadAddonStock, renderRules, choice, line, renderSummary, renderGateways, gatewayChoice };
+  return { guests, renderAddons, loadAddonStock, renderRules, choice, line, renderSummary, renderGateways, gatewayChoice };
 };

@@ -208,9 +208,9 @@
   Object.assign(page, wait, change);
   const { loadHalls, renderHalls, monthKey, loadMonth, renderMonth, moveMonth, pickDay, dayOf, renderStarts,
     pickStart, renderLengths, renderAddons, renderRules, choice, renderSummary, renderGateways, showStatus,
-    renderStatus, payAgain } = page;
+    payAgain } = page;
   function renderAll() {
-    if (config.code) { if (state.booking) renderStatus(state.booking, state.mine || {}); return; }
+    if (config.code) { page.renderStatusPage(); return; }
     renderHalls();
     if (state.hall) renderMonth();
     if (state.day) { renderStarts(); wait.renderWaitDone(); }
@@ -222,6 +222,7 @@
   $("next-month").addEventListener("click", () => moveMonth(1));
   $("details").addEventListener("submit", submit);
   for (const id of ["guests", "promo"]) $(id).addEventListener("input", () => { if (state.minutes) renderSummary(); });
+  $("guests").addEventListener("change", () => { if (state.hall && state.hall.capacity) $("guests").value = String(page.guests()); });
   for (const r of document.querySelectorAll('input[name="mode"]')) r.addEventListener("change", () => { if (state.minutes) renderSummary(); });
   $("status-pay").addEventListener("click", payAgain);
   $("wait-open").addEventListener("click", wait.openWait);
