@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from html import escape
 
-from aiogram.enums import ParseMode
 from aiogram.filters import CommandObject
 from aiogram.types import Message
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -25,8 +24,8 @@ from booking.refunds import owed_back
 from db.models import Hall
 from handlers import admin_views as tx
 from handlers.admin_args import args_of, local_moment, parse_date, parse_time
+from handlers.admin_common import answer
 from handlers.admin_refusals import error_text
-from handlers.common import release
 from i18n.catalogs import N_
 from i18n.catalogs import gettext as _
 from i18n.formats import amount as rub
@@ -66,11 +65,6 @@ def admin_actor(message: Message, refund_limit: int | None = None) -> Actor:
     return Actor(admin=True, who=f"admin:{uid}", refund_limit=refund_limit)
 
 
-async def _answer(message: Message, text: str, session: AsyncSession | None = None) -> None:
-    await release(session)
-    await message.answer(text, parse_mode=ParseMode.HTML)
-
-
 async def on_move(
     message: Message,
     command: CommandObject,
@@ -85,7 +79,7 @@ async def on_move(
     day = parse_date(args[1], today) if len(args) in (3, 4) else None
     minute = parse_time(args[2]) if day is not None else None
     if day is None or minute is None:
-        await _answer(message, _("Usage: {usage}").format(usage=escape(_(MOVE_USAGE))))
+        await answer(message, _("Usage: {usage}").format(usage=escape(_(MOVE_USAGE))))
         return
     hall_ref = args[3] if len(args) == 4 else None
     actor = admin_actor(message, None if is_owner else settings.bot.refund_limit)
@@ -98,7 +92,7 @@ async def on_move(
             await session.rollback()
         refused = MOVE_REFUSED.get(exc.code)
         text = _(refused) if refused else error_text(exc, args[3] if hall_ref else args[0])
-        await _answer(message, text)
+        await answer(message, text)
         return
     hall = await session.get(Hall, booking.hall_id)
     assert hall is not None
@@ -112,7 +106,7 @@ async def on_move(
     text = f"{text} {paid_sentence(state)}".rstrip()
     if due > 0:
         text += _(" To pay: {due} ₽.").format(due=rub(due))
-    await _answer(message, text, session)
+    await answer(message, text, session)
 
 
 async def on_overtime(
@@ -121,7 +115,7 @@ async def on_overtime(
     args = args_of(command)
     minutes = int(args[1]) if len(args) == 2 and args[1].isdigit() else 0
     if not 1 <= minutes <= 24 * 60:
-        await _answer(message, _("Usage: {usage}").format(usage=escape(_(OVERTIME_USAGE))))
+        await answer(message, _("Usage: {usage}").format(usage=escape(_(OVERTIME_USAGE))))
         return
     try:
         found = await by_code(session, args[0])
@@ -132,7 +126,7 @@ async def on_overtime(
         if session.in_transaction():
             await session.rollback()
         refused = OVERTIME_REFUSED.get(exc.code)
-        await _answer(message, _(refused) if refused else error_text(exc, args[0]))
+        await answer(message, _(refused) if refused else error_text(exc, args[0]))
         return
     text = _(
         "⏱ Overtime {minutes} min for booking <code>{code}</code>: {amount} ₽. "
@@ -143,4 +137,4 @@ async def on_overtime(
         amount=rub(payment.amount),
         url=escape(payment.confirmation_url or ""),
     )
-    await _answer(message, text, session)
+    await answer(message, text, session)

@@ -7,7 +7,6 @@ from __future__ import annotations
 import logging
 from html import escape
 
-from aiogram.enums import ParseMode
 from aiogram.filters import CommandObject
 from aiogram.types import Message
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -17,15 +16,10 @@ from booking.deps import BookingDeps
 from booking.no_show import mark_no_show_by_code, no_shows
 from db.models import Client
 from handlers.admin_args import BadArguments, args_of, rest_of
-from handlers.common import release
+from handlers.admin_common import answer
 from i18n.catalogs import gettext as _
 
 log = logging.getLogger(__name__)
-
-
-async def _answer(message: Message, text: str, session: AsyncSession) -> None:
-    await release(session)
-    await message.answer(text, parse_mode=ParseMode.HTML)
 
 
 def _who(found: blocks.Identities) -> str:
@@ -53,7 +47,7 @@ async def on_no_show(
     )
     if count >= deps.rules.no_show_limit:
         text += "\n" + _("From now on this client pays the full price online.")
-    await _answer(message, text, session)
+    await answer(message, text, session)
 
 
 async def on_block(
@@ -67,7 +61,7 @@ async def on_block(
         "⛔ Blocked: {who}. They cannot book online and are told to call the studio; "
         "their bookings stay. Undo: /unblock {arg}"
     ).format(who=_who(found), arg=escape(args[0]))
-    await _answer(message, text, session)
+    await answer(message, text, session)
 
 
 async def on_unblock(
@@ -79,4 +73,4 @@ async def on_unblock(
     ref = await blocks.ref_from_chat(session, args[0])
     found = await blocks.unblock(session, deps, ref)
     text = _("✅ Unblocked: {who}. They can book again.").format(who=_who(found))
-    await _answer(message, text, session)
+    await answer(message, text, session)

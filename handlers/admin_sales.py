@@ -7,7 +7,6 @@ from __future__ import annotations
 from datetime import date
 from html import escape
 
-from aiogram.enums import ParseMode
 from aiogram.filters import CommandObject
 from aiogram.types import Message
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -19,17 +18,10 @@ from booking.errors import Forbidden
 from booking.money_by_hand import issue_certificate
 from db.sales import PromoCode
 from handlers.admin_args import BadArguments, args_of, parse_date, parse_id, parse_money
-from handlers.admin_views import chunks
-from handlers.common import release
+from handlers.admin_common import answer
 from i18n.catalogs import gettext as _
 from i18n.formats import amount as rub
 from i18n.formats import date_with_year
-
-
-async def _answer(message: Message, text: str, session: AsyncSession) -> None:
-    await release(session)
-    for part in chunks(text):
-        await message.answer(part, parse_mode=ParseMode.HTML)
 
 
 def _code_line(code: PromoCode, uses: int) -> str:
@@ -85,14 +77,14 @@ async def on_promo(
     )
     made = await promo.create_code(session, new)
     text = _("🏷 Promo code created: {line}").format(line=_code_line(made, 0))
-    await _answer(message, text, session)
+    await answer(message, text, session)
 
 
 async def on_promos(message: Message, session: AsyncSession, deps: BookingDeps) -> None:
     codes = await promo.list_codes(session, deps.now())
     lines = [_code_line(code, uses) for code, uses in codes]
     text = _("<b>Promo codes</b>") + "\n" + ("\n".join(lines) if lines else "—")
-    await _answer(message, text, session)
+    await answer(message, text, session)
 
 
 async def on_promo_off(
@@ -104,7 +96,7 @@ async def on_promo_off(
     code = await promo.disable_code(session, args[0])
     uses = await promo.uses(session, code.id, deps.now())
     text = _("🚫 Promo code disabled: {line}").format(line=_code_line(code, uses))
-    await _answer(message, text, session)
+    await answer(message, text, session)
 
 
 async def on_certificate(
@@ -134,7 +126,7 @@ async def on_certificate(
         balance=rub(left),
         until=date_with_year(expires.astimezone(deps.rules.tz).date()),
     )
-    await _answer(message, text, session)
+    await answer(message, text, session)
 
 
 #: The answer to "did the money arrive?" (/certorder 12 yes).
@@ -164,4 +156,4 @@ async def on_certificate_order(
             "☑️ Order no. {id} for {amount} ₽ cancelled, nothing issued. Should the gateway "
             "report the payment after all, the certificate is issued then."
         ).format(id=order.id, amount=rub(order.amount))
-    await _answer(message, text, session)
+    await answer(message, text, session)
