@@ -23,6 +23,7 @@ from api import outputs as out
 from api.errors import ApiError
 from api.sales_json import booking_sales_fields, hall_sales_fields
 from booking.domain.free_time import DayAvailability
+from booking.domain.pricing import rubles
 from booking.domain.states import BookingStatus
 from booking.payment_due import PaymentKind, amount_due
 from booking.pricing import certificate_paid, money_state
@@ -38,7 +39,7 @@ MAX_RUBLES = Decimal(100_000_000)
 
 
 def money(kopecks: int) -> dict[str, str]:
-    return {"value": f"{kopecks // 100}.{kopecks % 100:02d}", "currency": "RUB"}
+    return {"value": rubles(kopecks), "currency": "RUB"}
 
 
 def checked_answer(model: type[out.Answer], **fields: Any) -> dict[str, Any]:

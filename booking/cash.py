@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from booking.change_making import PAYABLE, apply_change_payment
 from booking.deps import BookingDeps
+from booking.domain.pricing import rubles
 from booking.domain.states import BookingStatus, check_transition
 from booking.errors import (
     BookingRuleError,
@@ -23,7 +24,6 @@ from booking.lapsing import retake_slot
 from booking.payment_due import PaymentKind
 from booking.payment_reports import apply_success
 from booking.refunds import CASH
-from booking.studio_export import rubles
 from db import queries
 from db.models import Booking, Payment
 from payments.base import PaymentStatus

@@ -6,9 +6,9 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from booking.deps import BookingDeps
+from booking.domain.pricing import rubles
 from booking.errors import BookingRuleError, InvalidTransition, NotFound
 from booking.refunds import create_refund, execute_refunds
-from booking.studio_export import rubles
 from db import payment_queries, queries
 from db.models import Payment, Refund
 from payments.base import PaymentStatus

@@ -14,14 +14,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from booking.availability import studio_days, studio_hours
 from booking.domain.calendar import DayHours
+from booking.domain.pricing import rubles
 from booking.offers import current_rules
 from booking.studio_file import WEEKDAYS, StudioInfo
 from db.models import Closure, Hall
 from db.sales import Addon, StudioRules
-
-
-def rubles(kopecks: int) -> str:
-    return f"{kopecks // 100}.{kopecks % 100:02d}"
 
 
 def clock(minute: int) -> str:

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from booking import studio_edit as edit
 from booking.admin_ops import resolve_hall
 from booking.deps import BookingDeps
-from booking.studio_export import rubles
+from booking.domain.pricing import rubles
 from booking.studio_sales import SLUG
 from handlers import studio_changes as tx
 from handlers.admin_args import BadArguments, parse_money

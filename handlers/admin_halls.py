@@ -19,8 +19,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from booking import studio_edit as edit
 from booking.admin_ops import resolve_hall
 from booking.deps import BookingDeps
+from booking.domain.pricing import rubles
 from booking.latin import in_latin
-from booking.studio_export import hall_item, rubles
+from booking.studio_export import hall_item
 from booking.studio_file import WEEKDAYS
 from db.models import Hall
 from handlers import studio_changes as tx

@@ -8,9 +8,9 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
+from booking.domain.pricing import rubles
 from payments.base import GatewayError
 from payments.mock_gateways import SimulatedWebhook, checkout_url, json_webhook
-from payments.receipts import rubles
 from payments.yookassa import UnknownAtGateway, kopecks
 
 

@@ -13,6 +13,7 @@ import json
 from typing import Any
 
 from booking.domain.charges import spread
+from booking.domain.pricing import rubles
 from payments.base import ReceiptInfo
 
 #: ЮKassa `tax_system_code` → T-Bank `Taxation` (and the same names for Sber's `sno`).
@@ -70,11 +71,6 @@ def receipt_problem(
             "RECEIPT_TAX_SYSTEM is required for T-Bank receipts (its Taxation field)"
         )
     return None
-
-
-def rubles(kopecks: int) -> str:
-    """Kopecks as ЮKassa's amount text: 150000 → "1500.00"."""
-    return f"{kopecks // 100}.{kopecks % 100:02d}"
 
 
 def receipt_items(info: ReceiptInfo, amount: int) -> list[tuple[str, int]]:

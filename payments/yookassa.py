@@ -16,6 +16,7 @@ from typing import Any, Protocol
 
 from yookassa.domain.notification import WebhookNotificationFactory
 
+from booking.domain.pricing import rubles
 from payments.base import (
     CreatedPayment,
     GatewayError,
@@ -32,7 +33,7 @@ from payments.base import (
     made_already,
 )
 from payments.orders import int_or_none
-from payments.receipts import rubles, yookassa_receipt
+from payments.receipts import yookassa_receipt
 from payments.signing import in_networks
 from payments.yookassa_sdk import Refused, UnknownAtGateway
 

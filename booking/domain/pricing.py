@@ -13,6 +13,12 @@ from booking.domain.errors import BookingRuleError
 _RUBLE = 100  # kopecks
 
 
+def rubles(kopecks: int) -> str:
+    """Kopecks as the rubles text the API, the studio file and the gateways write:
+    150000 → "1500.00"."""
+    return f"{kopecks // 100}.{kopecks % 100:02d}"
+
+
 @dataclass(frozen=True, slots=True)
 class PriceBand:
     """An hourly rate for some local weekdays and minutes, e.g. evenings or weekends dearer."""
